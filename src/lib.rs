@@ -1,0 +1,3 @@
+//! sxforge: countercurrent solvent-extraction cascades for rare-earth separation.
+
+pub mod capacity;
