@@ -1,3 +1,22 @@
-//! sxforge: countercurrent solvent-extraction cascades for rare-earth separation.
+//! sxforge: countercurrent solvent-extraction cascades for rare-earth
+//! separation.
+//!
+//! - [`model`]: cascade models from TOML or code, checked into a [`model::Cascade`].
+//! - [`chemistry`]: equilibrium models behind the [`chemistry::Equilibrium`] trait.
+//! - [`solver`]: steady state by damped Newton on the block-tridiagonal stage
+//!   balances; start-up dynamics ("rows").
+//! - [`report`]: text, JSON and CSV results.
+//! - [`capacity`]: the allied refining-capacity planner (linear program).
+#![warn(missing_docs)]
 
 pub mod capacity;
+pub mod cascade;
+pub mod chemistry;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod solver;
+
+pub use error::{Error, InputError, Result};
+pub use model::{Cascade, CascadeSpec};
+pub use solver::{Solution, Solver, Status};

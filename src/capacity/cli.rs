@@ -14,6 +14,9 @@ pub struct PlanArgs {
 
 /// Runs `sxforge plan` and returns the process exit code.
 pub fn run(args: &PlanArgs) -> i32 {
-    eprintln!("sxforge plan: not implemented yet ({})", args.file.display());
+    eprintln!(
+        "sxforge plan: not implemented yet ({})",
+        args.file.display()
+    );
     1
 }

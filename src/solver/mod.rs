@@ -1,0 +1,549 @@
+//! Steady-state and start-up solvers.
+//!
+//! - [`Solver::solve`]: damped Newton on the block-tridiagonal stage balances
+//!   ([`newton`]), with continuation in the separation factors for the
+//!   separation-factor model (`beta(s) = beta^s`, `s: 0 -> 1`; at `s = 0` the
+//!   flat profile is exact).
+//! - [`rows::solve_rows`]: start-up dynamics of the separation-factor model
+//!   from empty stages, row by row, an independent check of the steady state.
+//!
+//! A solve that does not converge is not an error: it returns a
+//! [`Solution`] whose [`Status`] says so, with iterations and residual.
+
+pub mod block_tridiag;
+pub mod newton;
+pub mod rows;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::cascade::{Layout, Outlet, Phase, StreamKind};
+use crate::chemistry::{ConstantDKernel, SeparationFactorKernel};
+use crate::model::{Cascade, StageFlows};
+pub use newton::{NewtonOptions, NewtonReport, Workspace};
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The residual met the tolerance.
+    Converged,
+    /// The iteration (or row) limit was reached first.
+    MaxIterations,
+    /// The iteration broke down (singular Jacobian, no descent, non-finite
+    /// values).
+    Diverged,
+}
+
+impl Status {
+    /// Lower-case words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Converged => "converged",
+            Status::MaxIterations => "did not converge (iteration limit reached)",
+            Status::Diverged => "did not converge (iteration broke down)",
+        }
+    }
+}
+
+/// Which algorithm produced a solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Damped Newton on the stage balances.
+    Newton,
+    /// Start-up dynamics, row by row, from empty stages.
+    Rows,
+}
+
+/// A steady state (or the last iterate of a solve that failed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// How the solve ended.
+    pub status: Status,
+    /// Algorithm used.
+    pub method: Method,
+    /// Newton iterations (all continuation steps), or rows for [`Method::Rows`].
+    pub iterations: usize,
+    /// Continuation steps in beta (Newton on the separation-factor model).
+    pub continuation_steps: usize,
+    /// Largest relative stage imbalance.
+    pub residual: f64,
+    /// 0-based stage and component (or quantity) of the largest imbalance.
+    pub worst: (usize, usize),
+    /// Amount of each component leaving each stage in the aqueous phase
+    /// (mol per unit time), shape `(N, K)`.
+    pub aqueous: Array2<f64>,
+    /// Amount leaving in the organic phase, shape `(N, K)`.
+    pub organic: Array2<f64>,
+}
+
+/// Composition of one outlet stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamResult {
+    /// Which stream.
+    pub kind: StreamKind,
+    /// Its phase.
+    pub phase: Phase,
+    /// 0-based stage it leaves.
+    pub stage: usize,
+    /// Flow of each component (mol per unit time).
+    pub amount: Vec<f64>,
+    /// Concentration of each component (mol/L), volumetric models.
+    pub concentration: Option<Vec<f64>>,
+    /// Share of each component in the stream.
+    pub purity: Vec<f64>,
+    /// Share of each component's feed leaving in this stream.
+    pub recovery: Vec<f64>,
+}
+
+impl Solution {
+    /// Whether the solve converged.
+    pub fn converged(&self) -> bool {
+        self.status == Status::Converged
+    }
+
+    /// The composition of outlet stream `kind`, or `None` if the cascade has
+    /// no such stream.
+    pub fn stream(&self, cascade: &Cascade, kind: StreamKind) -> Option<StreamResult> {
+        let outlet = cascade
+            .layout()
+            .outlets()
+            .into_iter()
+            .find(|o| o.kind == kind)?;
+        Some(self.outlet(cascade, &outlet))
+    }
+
+    /// All outlet streams of the cascade, raffinate first.
+    pub fn streams(&self, cascade: &Cascade) -> Vec<StreamResult> {
+        cascade
+            .layout()
+            .outlets()
+            .iter()
+            .map(|o| self.outlet(cascade, o))
+            .collect()
+    }
+
+    fn outlet(&self, cascade: &Cascade, o: &Outlet) -> StreamResult {
+        let src = match o.phase {
+            Phase::Aqueous => &self.aqueous,
+            Phase::Organic => &self.organic,
+        };
+        let amount: Vec<f64> = src.row(o.stage).to_vec();
+        let total: f64 = amount.iter().sum();
+        let purity = amount
+            .iter()
+            .map(|a| if total > 0.0 { a / total } else { 0.0 })
+            .collect();
+        let recovery = amount
+            .iter()
+            .zip(cascade.feed_amount())
+            .map(|(a, f)| if *f > 0.0 { a / f } else { 0.0 })
+            .collect();
+        let concentration = match cascade.flows() {
+            StageFlows::Volumes { aqueous, organic } => {
+                let v = match o.phase {
+                    Phase::Aqueous => aqueous[o.stage],
+                    Phase::Organic => organic[o.stage],
+                };
+                Some(amount.iter().map(|a| a / v).collect())
+            }
+            StageFlows::Amounts { .. } => None,
+        };
+        StreamResult {
+            kind: o.kind,
+            phase: o.phase,
+            stage: o.stage,
+            amount,
+            concentration,
+            purity,
+            recovery,
+        }
+    }
+
+    /// Concentrations leaving each stage (aqueous, organic), shape `(N, K)`,
+    /// for volumetric models.
+    pub fn concentrations(&self, cascade: &Cascade) -> Option<(Array2<f64>, Array2<f64>)> {
+        let StageFlows::Volumes { aqueous, organic } = cascade.flows() else {
+            return None;
+        };
+        let mut x = self.aqueous.clone();
+        let mut y = self.organic.clone();
+        for (j, (a, o)) in aqueous.iter().zip(organic).enumerate() {
+            x.row_mut(j).mapv_inplace(|v| v / a);
+            y.row_mut(j).mapv_inplace(|v| v / o);
+        }
+        Some((x, y))
+    }
+
+    /// For each component, total outflow minus feed, relative to the feed
+    /// (zero when the steady state closes the mass balance).
+    pub fn balance_error(&self, cascade: &Cascade) -> Vec<f64> {
+        let outs = self.streams(cascade);
+        cascade
+            .feed_amount()
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                let out: f64 = outs.iter().map(|s| s.amount[k]).sum();
+                if *f > 0.0 {
+                    (out - f) / f
+                } else {
+                    out
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reusable steady-state solver: keeps its workspace between solves so that
+/// repeated solves (sweeps, optimisation, benchmarks) allocate only their
+/// results.
+#[derive(Debug, Default)]
+pub struct Solver {
+    ws: Option<Workspace>,
+}
+
+impl Solver {
+    /// A solver with no workspace yet (sized on first use).
+    pub fn new() -> Self {
+        Solver { ws: None }
+    }
+
+    fn workspace(&mut self, n: usize, nv: usize, nq: usize) -> &mut Workspace {
+        if !self.ws.as_ref().is_some_and(|w| w.fits(n, nv, nq)) {
+            self.ws = Some(Workspace::new(n, nv, nq));
+        }
+        self.ws.as_mut().expect("just created")
+    }
+
+    /// Steady state by Newton from a cold start.
+    pub fn solve(&mut self, cascade: &Cascade) -> Solution {
+        self.solve_impl(cascade, None)
+    }
+
+    /// Steady state by Newton, starting from a previous solution (of this or
+    /// a similar cascade; stage profiles are resampled section by section if
+    /// the stage counts differ). Falls back to a cold start if the warm start
+    /// does not converge.
+    pub fn solve_from(&mut self, cascade: &Cascade, start: &Solution) -> Solution {
+        self.solve_impl(cascade, Some(start))
+    }
+
+    fn solve_impl(&mut self, cascade: &Cascade, start: Option<&Solution>) -> Solution {
+        match cascade.flows() {
+            StageFlows::Volumes { aqueous, organic } => {
+                self.solve_constant_d(cascade, aqueous.clone(), organic.clone())
+            }
+            StageFlows::Amounts {
+                organic, aqueous, ..
+            } => self.solve_separation_factor(cascade, organic, aqueous, start),
+        }
+    }
+
+    fn solve_constant_d(&mut self, c: &Cascade, aq: Vec<f64>, org: Vec<f64>) -> Solution {
+        let (n, k) = (c.n_stages(), c.n_components());
+        let d = c.stage_d().expect("volumetric constant-d model");
+        let kernel = ConstantDKernel::new(k, aq.clone(), org.clone(), d.clone());
+        let layout = c.layout();
+        let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
+        let mut feed = Array2::zeros((n, k));
+        feed.row_mut(layout.feed_stage())
+            .assign(&ndarray::ArrayView1::from(c.feed_amount()));
+        let opts = c.solver_options();
+        let nopts = NewtonOptions {
+            tolerance: opts.tolerance,
+            max_iterations: opts.max_iterations,
+            ..NewtonOptions::default()
+        };
+        let ws = self.workspace(n, k, k);
+        let mut u = Array2::zeros((n, k));
+        let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+        let mut aqueous = Array2::zeros((n, k));
+        let mut organic = Array2::zeros((n, k));
+        for j in 0..n {
+            for q in 0..k {
+                aqueous[[j, q]] = aq[j] * u[[j, q]];
+                organic[[j, q]] = org[j] * d[j * k + q] * u[[j, q]];
+            }
+        }
+        Solution {
+            status: rep.status,
+            method: Method::Newton,
+            iterations: rep.iterations,
+            continuation_steps: 0,
+            residual: rep.residual,
+            worst: rep.worst,
+            aqueous,
+            organic,
+        }
+    }
+
+    fn solve_separation_factor(
+        &mut self,
+        c: &Cascade,
+        org_flow: &[f64],
+        aq_tot: &[f64],
+        start: Option<&Solution>,
+    ) -> Solution {
+        let crate::model::ChemistrySpec::SeparationFactor { beta } = &c.spec().chemistry else {
+            unreachable!("amount flows belong to the separation-factor model")
+        };
+        let layout = *c.layout();
+        let n = layout.stages();
+        let k = c.n_components();
+        // Components absent from the feed are absent everywhere.
+        let active: Vec<usize> = (0..k).filter(|&i| c.feed_amount()[i] > 0.0).collect();
+        let ka = active.len();
+        let f_tot: f64 = c.feed_amount().iter().sum();
+        let z: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i] / f_tot).collect();
+        // beta normalised by its geometric mean, for the continuation beta^s
+        let lb: Vec<f64> = active.iter().map(|&i| beta[i].ln()).collect();
+        let mean = lb.iter().sum::<f64>() / ka as f64;
+        let lb: Vec<f64> = lb.iter().map(|v| v - mean).collect();
+        let mut kernel = SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec());
+        let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
+        let mut feed = Array2::zeros((n, ka));
+        for (q, &i) in active.iter().enumerate() {
+            feed[[layout.feed_stage(), q]] = c.feed_amount()[i];
+        }
+        let opts = *c.solver_options();
+        let ws = self.workspace(n, ka, ka);
+        let flat = Array2::from_shape_fn((n, ka), |(j, q)| (aq_tot[j] * z[q]).ln());
+        let mut total_it = 0;
+        let mut steps = 0;
+        let beta_at = |s: f64, out: &mut Vec<f64>| {
+            out.clear();
+            out.extend(lb.iter().map(|l| (s * l).exp()));
+        };
+        let mut b = Vec::with_capacity(ka);
+        beta_at(1.0, &mut b);
+
+        let mut result: Option<(Array2<f64>, NewtonReport)> = None;
+        if let Some(prev) = start {
+            let mut u = warm_start(prev, &layout, &active, aq_tot);
+            kernel.set_beta(&b);
+            let nopts = NewtonOptions {
+                tolerance: opts.tolerance,
+                max_iterations: opts.max_iterations.min(30),
+                ..NewtonOptions::default()
+            };
+            let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+            total_it += rep.iterations;
+            if rep.status == Status::Converged {
+                result = Some((u, rep));
+            }
+        }
+        if result.is_none() {
+            // Tearing fixed point for a start close to the steady state, then Newton.
+            let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
+            let fa: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i]).collect();
+            let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
+            kernel.set_beta(&b);
+            let nopts = NewtonOptions {
+                tolerance: opts.tolerance,
+                max_iterations: opts.max_iterations.saturating_sub(total_it).min(40),
+                ..NewtonOptions::default()
+            };
+            let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+            total_it += rep.iterations;
+            if rep.status == Status::Converged {
+                result = Some((u, rep));
+            }
+        }
+        if result.is_none() {
+            // Continuation in beta from the exact flat profile at s = 0.
+            let mut s = 0.0;
+            let mut u = flat.clone();
+            let mut prev: Option<(f64, Array2<f64>)> = None;
+            let mut ds: f64 = 1.0;
+            let mut trial = Array2::zeros((n, ka));
+            loop {
+                let s_try = (s + ds).min(1.0);
+                let last = s_try >= 1.0;
+                beta_at(s_try, &mut b);
+                kernel.set_beta(&b);
+                trial.assign(&u);
+                if let Some((sp, up)) = &prev {
+                    let f = (s_try - s) / (s - sp);
+                    ndarray::Zip::from(&mut trial)
+                        .and(&u)
+                        .and(up)
+                        .for_each(|t, &a, &p| *t = a + f * (a - p));
+                }
+                let budget = opts.max_iterations.saturating_sub(total_it);
+                let nopts = NewtonOptions {
+                    tolerance: if last {
+                        opts.tolerance
+                    } else {
+                        opts.tolerance.max(1e-7)
+                    },
+                    max_iterations: budget.min(if last { 40 } else { 12 }),
+                    ..NewtonOptions::default()
+                };
+                let rep = newton::solve(&kernel, &links, &feed, &mut trial, ws, &nopts);
+                total_it += rep.iterations;
+                steps += 1;
+                if rep.status == Status::Converged {
+                    if last {
+                        result = Some((trial.clone(), rep));
+                        break;
+                    }
+                    prev = Some((s, std::mem::replace(&mut u, trial.clone())));
+                    s = s_try;
+                    if rep.iterations <= 4 {
+                        ds *= 2.0;
+                    }
+                } else {
+                    ds *= 0.5;
+                    if ds < 1e-5 || total_it >= opts.max_iterations {
+                        // report the failed attempt where it stopped
+                        let status = if total_it >= opts.max_iterations {
+                            Status::MaxIterations
+                        } else {
+                            Status::Diverged
+                        };
+                        result = Some((trial.clone(), NewtonReport { status, ..rep }));
+                        break;
+                    }
+                }
+            }
+        }
+        let (u, rep) = result.expect("set above");
+        // Evaluate the outflows at the final point, with the full beta.
+        let mut aqueous = Array2::zeros((n, k));
+        let mut organic = Array2::zeros((n, k));
+        let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
+        for j in 0..n {
+            let mut sum = 0.0;
+            for (q, &i) in active.iter().enumerate() {
+                let a = u[[j, q]].exp();
+                aqueous[[j, i]] = a;
+                sum += bfull[q] * a;
+            }
+            for (q, &i) in active.iter().enumerate() {
+                organic[[j, i]] = org_flow[j] * bfull[q] * aqueous[[j, i]] / sum;
+            }
+        }
+        let worst = (rep.worst.0, active.get(rep.worst.1).copied().unwrap_or(0));
+        Solution {
+            status: rep.status,
+            method: Method::Newton,
+            iterations: total_it,
+            continuation_steps: steps,
+            residual: rep.residual,
+            worst,
+            aqueous,
+            organic,
+        }
+    }
+}
+
+/// Log aqueous amounts for a warm start from `prev`, resampled section by
+/// section onto `layout` and rescaled to the stage RE totals `aq_tot`.
+fn warm_start(prev: &Solution, layout: &Layout, active: &[usize], aq_tot: &[f64]) -> Array2<f64> {
+    let n = layout.stages();
+    let ka = active.len();
+    let pn = prev.aqueous.nrows();
+    // previous layout is unknown here; map by relative position in the
+    // cascade, keeping the feed stage aligned when the sizes agree
+    let mut u = Array2::zeros((n, ka));
+    for j in 0..n {
+        let pj = if pn == n {
+            j
+        } else {
+            ((j as f64 + 0.5) * pn as f64 / n as f64).floor() as usize
+        }
+        .min(pn - 1);
+        let row = prev.aqueous.row(pj);
+        let tot: f64 = active.iter().map(|&i| row[i]).sum();
+        for (q, &i) in active.iter().enumerate() {
+            let frac = if tot > 0.0 {
+                row[i] / tot
+            } else {
+                1.0 / ka as f64
+            };
+            let frac = if frac > 0.0 { frac } else { 1e-300 };
+            u[[j, q]] = (aq_tot[j] * frac).ln();
+        }
+    }
+    u
+}
+
+/// Tearing fixed point for the separation-factor model: for given stage
+/// factors `lambda_j` (organic over aqueous per unit beta) each component's
+/// balances are a linear tridiagonal M-matrix system, solved exactly; then
+/// each `lambda_j` is rescaled so that the stage's organic carries its
+/// prescribed RE flow (damped when it oscillates). Returns log aqueous
+/// amounts, a start for Newton.
+fn sf_fixed_point(
+    layout: &Layout,
+    beta: &[f64],
+    feed: &[f64],
+    org_flow: &[f64],
+    aq_tot: &[f64],
+    max_sweeps: usize,
+    tol: f64,
+) -> Array2<f64> {
+    let n = layout.stages();
+    let k = beta.len();
+    let fs = layout.feed_stage();
+    // start: lambda from the flat profile with the feed's mean beta
+    let ftot: f64 = feed.iter().sum();
+    let bmean: f64 = beta.iter().zip(feed).map(|(b, f)| b * f).sum::<f64>() / ftot;
+    let mut lam: Vec<f64> = (0..n).map(|j| org_flow[j] / (aq_tot[j] * bmean)).collect();
+    let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
+    let mut a = Array2::<f64>::zeros((n, k));
+    let mut dp = vec![0.0; n];
+    let mut org_sum = vec![0.0; n];
+    let mut aq_sum = vec![0.0; n];
+    let mut omega: f64 = 1.0;
+    let mut last_worst = f64::INFINITY;
+    for _ in 0..max_sweeps {
+        org_sum.iter_mut().for_each(|v| *v = 0.0);
+        aq_sum.iter_mut().for_each(|v| *v = 0.0);
+        for c in 0..k {
+            let b = beta[c];
+            // forward elimination
+            for j in 0..n {
+                let d = 1.0 + lam[j] * b;
+                let rhs = if j == fs { feed[c] } else { 0.0 };
+                if j == 0 {
+                    dp[j] = d;
+                    a[[j, c]] = rhs;
+                } else {
+                    let l = lam[j - 1] * b; // -lower
+                    let up = if links[j - 1] { 1.0 } else { 0.0 }; // -upper of row j-1
+                    let f = l / dp[j - 1];
+                    dp[j] = d - f * up;
+                    a[[j, c]] = rhs + f * a[[j - 1, c]];
+                }
+            }
+            // back substitution
+            for j in (0..n).rev() {
+                let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
+                a[[j, c]] = (a[[j, c]] + above) / dp[j];
+                aq_sum[j] += a[[j, c]];
+                org_sum[j] += lam[j] * b * a[[j, c]];
+            }
+        }
+        let mut worst = 0.0f64;
+        for j in 0..n {
+            let ratio = (org_flow[j] / aq_tot[j]) / (org_sum[j] / aq_sum[j]);
+            worst = worst.max((ratio - 1.0).abs());
+            lam[j] *= ratio.powf(omega);
+        }
+        if worst < tol {
+            break;
+        }
+        // damp when the update starts to oscillate, relax again while it contracts
+        omega = if worst > last_worst {
+            (omega * 0.5).max(0.1)
+        } else {
+            (omega * 1.2).min(1.0)
+        };
+        last_worst = worst;
+    }
+    let u = Array2::from_shape_fn((n, k), |(j, c)| a[[j, c]].max(1e-300 * aq_tot[j]).ln());
+    u
+}
