@@ -1,7 +1,9 @@
 //! The `sxforge` command-line tool.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Countercurrent solvent-extraction cascades for rare-earth separation.
 #[derive(Debug, Parser)]
@@ -13,14 +15,121 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Solve a cascade model (TOML) for its steady state and report the
+    /// products' purities and recoveries.
+    Simulate(SimulateArgs),
     /// Size allied refining capacity with a linear program.
     Plan(sxforge::capacity::cli::PlanArgs),
+}
+
+/// Steady-state algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MethodArg {
+    /// Damped Newton on the stage balances (fast).
+    Newton,
+    /// Start-up dynamics from empty stages, row by row (separation-factor
+    /// model); reports the rows a cascade takes to line out.
+    Rows,
+}
+
+#[derive(Debug, clap::Args)]
+struct SimulateArgs {
+    /// Cascade model file (TOML; see README).
+    file: PathBuf,
+    /// Print the result as JSON (the result contract) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the stage profile to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    profile: Option<PathBuf>,
+    /// Algorithm.
+    #[arg(long, value_enum, default_value_t = MethodArg::Newton)]
+    method: MethodArg,
+    /// Relative residual at which to stop (overrides `[solver] tolerance`).
+    #[arg(long)]
+    tolerance: Option<f64>,
+    /// Row limit for `--method rows` (overrides `[solver] max_rows`).
+    #[arg(long)]
+    max_rows: Option<usize>,
+}
+
+fn simulate(args: &SimulateArgs) -> u8 {
+    let cascade = match sxforge::model::load::load_file(&args.file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let opts = cascade.solver_options();
+    let tol = match args.tolerance {
+        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
+            eprintln!("error: --tolerance = {t}: expected a relative tolerance in (0, 1)");
+            return 1;
+        }
+        Some(t) => t,
+        None => opts.tolerance,
+    };
+    let mut spec = cascade.to_spec();
+    spec.solver.tolerance = tol;
+    let cascade = match spec.build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let sol = match args.method {
+        MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
+        MethodArg::Rows => {
+            let max_rows = args.max_rows.unwrap_or(opts.max_rows);
+            match sxforge::solver::rows::solve_rows(&cascade, tol, max_rows) {
+                Some(s) => s,
+                None => {
+                    eprintln!(
+                        "error: {}: --method rows needs the separation-factor model (this model is {})",
+                        args.file.display(),
+                        cascade.spec().chemistry.name()
+                    );
+                    return 1;
+                }
+            }
+        }
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&sxforge::report::to_json(&cascade, &sol))
+                .expect("JSON values serialise")
+        );
+    } else {
+        print!("{}", sxforge::report::to_text(&cascade, &sol));
+    }
+    if let Some(p) = &args.profile {
+        if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    }
+    if sol.converged() {
+        0
+    } else {
+        eprintln!(
+            "error: {}: the solve {} (relative residual {:.3e} at stage {})",
+            args.file.display(),
+            sol.status.describe(),
+            sol.residual,
+            sol.worst.0 + 1
+        );
+        2
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match &cli.command {
-        Command::Plan(args) => sxforge::capacity::cli::run(args),
+        Command::Simulate(args) => simulate(args),
+        Command::Plan(args) => sxforge::capacity::cli::run(args) as u8,
     };
-    ExitCode::from(code as u8)
+    ExitCode::from(code)
 }

@@ -1,1 +1,198 @@
-//! Reports.
+//! Results for people and programs: a text report, the JSON result contract
+//! (model-format.md, section 2) and the stage profile as CSV.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::error::Error;
+use crate::model::Cascade;
+use crate::solver::{Method, Solution};
+
+fn per_component(names: &[String], values: &[f64]) -> Value {
+    let mut m = Map::new();
+    for (n, v) in names.iter().zip(values) {
+        m.insert(n.clone(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// The result as the JSON object of the result contract.
+pub fn to_json(cascade: &Cascade, sol: &Solution) -> Value {
+    let names = cascade.components();
+    let mut streams = Map::new();
+    for s in sol.streams(cascade) {
+        let mut o = Map::new();
+        o.insert("phase".into(), json!(s.phase.name()));
+        o.insert("stage".into(), json!(s.stage + 1));
+        o.insert("amount".into(), per_component(names, &s.amount));
+        if let Some(c) = &s.concentration {
+            o.insert("concentration".into(), per_component(names, c));
+        }
+        o.insert("purity".into(), per_component(names, &s.purity));
+        o.insert("recovery".into(), per_component(names, &s.recovery));
+        streams.insert(s.kind.name().into(), Value::Object(o));
+    }
+    let conc = sol.concentrations(cascade);
+    let layout = cascade.layout();
+    let stages: Vec<Value> = (0..cascade.n_stages())
+        .map(|j| {
+            let (aq, org) = match &conc {
+                Some((x, y)) => (x.row(j).to_vec(), y.row(j).to_vec()),
+                None => (sol.aqueous.row(j).to_vec(), sol.organic.row(j).to_vec()),
+            };
+            json!({
+                "stage": j + 1,
+                "section": layout.section(j).name(),
+                "aqueous": per_component(names, &aq),
+                "organic": per_component(names, &org),
+            })
+        })
+        .collect();
+    let mut top = Map::new();
+    top.insert("name".into(), json!(cascade.name()));
+    top.insert("components".into(), json!(names));
+    top.insert("model".into(), json!(cascade.spec().chemistry.name()));
+    top.insert("converged".into(), json!(sol.converged()));
+    top.insert("status".into(), json!(sol.status));
+    top.insert("method".into(), json!(sol.method));
+    top.insert("iterations".into(), json!(sol.iterations));
+    top.insert("residual".into(), json!(sol.residual));
+    top.insert(
+        "balance_error".into(),
+        per_component(names, &sol.balance_error(cascade)),
+    );
+    top.insert("streams".into(), Value::Object(streams));
+    top.insert("stages".into(), Value::Array(stages));
+    Value::Object(top)
+}
+
+/// Formats a fraction as a percentage with enough digits to show high
+/// purities (99.9999 %) and trace shares.
+fn pct(v: f64) -> String {
+    if v == 0.0 {
+        "0 %".into()
+    } else if v >= 1e-4 {
+        let s = format!("{:.6}", v * 100.0);
+        format!("{s} %")
+    } else {
+        format!("{:.3e} %", v * 100.0)
+    }
+}
+
+/// The human-readable report.
+pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
+    let mut out = String::new();
+    let l = cascade.layout();
+    let names = cascade.components();
+    out.push_str(&format!("{}\n", cascade.name()));
+    out.push_str(&format!(
+        "model {}, {} stages: {} extraction + {} scrub + {} strip; {} feed enters stage {}\n",
+        cascade.spec().chemistry.name(),
+        l.stages(),
+        l.extraction,
+        l.scrub,
+        l.strip,
+        l.feed_phase.name(),
+        l.feed_stage() + 1
+    ));
+    let what = match sol.method {
+        Method::Newton => format!("{} Newton iterations", sol.iterations),
+        Method::Rows => format!("{} rows of start-up from empty stages", sol.iterations),
+    };
+    out.push_str(&format!(
+        "{} after {}; largest relative stage imbalance {:.2e}\n",
+        sol.status.describe(),
+        what,
+        sol.residual
+    ));
+    if !sol.converged() {
+        out.push_str(&format!(
+            "  worst at stage {}, component {}\n",
+            sol.worst.0 + 1,
+            names.get(sol.worst.1).map_or("?", |s| s.as_str())
+        ));
+    }
+    let volumetric = cascade.is_volumetric();
+    let unit = if volumetric { "mol/h" } else { "mol per unit time" };
+    out.push_str(&format!("\nProducts (amount in {unit})\n"));
+    let w = names.iter().map(|n| n.len()).max().unwrap_or(4).max(9);
+    out.push_str(&format!(
+        "{:<18} {:>5} {:<8}  {:<w$} {:>13} {}{:>14} {:>14}\n",
+        "stream",
+        "stage",
+        "phase",
+        "component",
+        "amount",
+        if volumetric { format!("{:>13} ", "conc mol/L") } else { String::new() },
+        "purity",
+        "recovery",
+    ));
+    for s in sol.streams(cascade) {
+        for (k, name) in names.iter().enumerate() {
+            let (sn, st, ph) = if k == 0 {
+                (s.kind.name().to_string(), format!("{}", s.stage + 1), s.phase.name())
+            } else {
+                (String::new(), String::new(), "")
+            };
+            let conc = match &s.concentration {
+                Some(c) => format!("{:>13.6e} ", c[k]),
+                None => String::new(),
+            };
+            out.push_str(&format!(
+                "{:<18} {:>5} {:<8}  {:<w$} {:>13.6e} {}{:>14} {:>14}\n",
+                sn,
+                st,
+                ph,
+                name,
+                s.amount[k],
+                conc,
+                pct(s.purity[k]),
+                pct(s.recovery[k]),
+            ));
+        }
+    }
+    let bal = sol.balance_error(cascade);
+    let worst = bal.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    out.push_str(&format!(
+        "\nMass balance: largest relative error over components {worst:.1e}\n"
+    ));
+    out
+}
+
+/// Writes the stage profile as CSV: one row per stage, the aqueous then the
+/// organic value of each component (concentrations in mol/L for volumetric
+/// models, amounts otherwise).
+pub fn write_profile_csv(cascade: &Cascade, sol: &Solution, path: &Path) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let names = cascade.components();
+    let mut header = vec!["stage".to_string(), "section".to_string()];
+    header.extend(names.iter().map(|n| format!("aqueous_{n}")));
+    header.extend(names.iter().map(|n| format!("organic_{n}")));
+    let csv_err = |e: csv::Error| io(std::io::Error::other(e));
+    w.write_record(&header).map_err(csv_err)?;
+    let conc = sol.concentrations(cascade);
+    for j in 0..cascade.n_stages() {
+        let mut rec = vec![
+            (j + 1).to_string(),
+            cascade.layout().section(j).name().to_string(),
+        ];
+        let (aq, org) = match &conc {
+            Some((x, y)) => (x.row(j).to_vec(), y.row(j).to_vec()),
+            None => (sol.aqueous.row(j).to_vec(), sol.organic.row(j).to_vec()),
+        };
+        rec.extend(aq.iter().chain(&org).map(|v| format!("{v:e}")));
+        w.write_record(&rec).map_err(csv_err)?;
+    }
+    let mut inner = w
+        .into_inner()
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    inner.flush().map_err(io)?;
+    Ok(())
+}

@@ -317,6 +317,7 @@ impl Solver {
             out.extend(lb.iter().map(|l| (s * l).exp()));
         };
         let mut b = Vec::with_capacity(ka);
+        let fa: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i]).collect();
         beta_at(1.0, &mut b);
 
         let mut result: Option<(Array2<f64>, NewtonReport)> = None;
@@ -337,7 +338,6 @@ impl Solver {
         if result.is_none() {
             // Tearing fixed point for a start close to the steady state, then Newton.
             let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
-            let fa: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i]).collect();
             let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
             kernel.set_beta(&b);
             let nopts = NewtonOptions {
@@ -384,6 +384,10 @@ impl Solver {
                 let rep = newton::solve(&kernel, &links, &feed, &mut trial, ws, &nopts);
                 total_it += rep.iterations;
                 steps += 1;
+                if std::env::var("SXDEBUG").is_ok() {
+                    let umin = trial.iter().cloned().fold(f64::INFINITY, f64::min);
+                    eprintln!("s_try={s_try:.5} {:?} it={} res={:.2e} worst={:?} umin={umin:.1}", rep.status, rep.iterations, rep.residual, rep.worst);
+                }
                 if rep.status == Status::Converged {
                     if last {
                         result = Some((trial.clone(), rep));
@@ -407,6 +411,29 @@ impl Solver {
                         break;
                     }
                 }
+            }
+        }
+        if !result.as_ref().is_some_and(|r| r.1.status == Status::Converged) && std::env::var("SXPTC").is_ok() {
+            let dt0: f64 = std::env::var("SXPTC").unwrap().parse().unwrap_or(1.0);
+            let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
+            let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
+            kernel.set_beta(&b);
+            let nopts = NewtonOptions {
+                tolerance: opts.tolerance,
+                max_iterations: 400,
+                ..NewtonOptions::default()
+            };
+            let loose = NewtonOptions { tolerance: 1e-7, ..nopts };
+            let mut rep = newton::solve_ptc(&kernel, &links, &feed, &mut u, ws, &loose, dt0);
+            total_it += rep.iterations;
+            if rep.status == Status::Converged {
+                let nopts = NewtonOptions { max_iterations: 40, ..nopts };
+                rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+                total_it += rep.iterations;
+            }
+            if std::env::var("SXDEBUG").is_ok() { let umin = u.iter().cloned().fold(f64::INFINITY, f64::min); eprintln!("ptc {:?} it={} res={:.2e} umin={umin:.1} worst={:?} n={n}", rep.status, rep.iterations, rep.residual, rep.worst); }
+            if rep.status == Status::Converged {
+                result = Some((u, rep));
             }
         }
         let (u, rep) = result.expect("set above");
