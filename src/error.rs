@@ -14,9 +14,9 @@ pub struct Location {
     /// parsed from a string).
     pub file: Option<PathBuf>,
     /// 1-based line, when known.
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// 1-based column, when known.
-    pub column: Option<usize>,
+    pub column: Option<u32>,
 }
 
 impl Location {
@@ -24,8 +24,8 @@ impl Location {
     pub fn at(file: Option<PathBuf>, src: &str, offset: usize) -> Self {
         let offset = offset.min(src.len());
         let before = &src[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+        let line = (before.matches('\n').count() + 1) as u32;
+        let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1) as u32;
         Location {
             file,
             line: Some(line),

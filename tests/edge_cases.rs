@@ -9,7 +9,12 @@ use sxforge::solver::rows::solve_rows;
 use sxforge::Solver;
 
 fn closes(c: &sxforge::Cascade, sol: &sxforge::Solution) {
-    assert!(sol.converged(), "{:?} residual {}", sol.status, sol.residual);
+    assert!(
+        sol.converged(),
+        "{:?} residual {}",
+        sol.status,
+        sol.residual
+    );
     for e in sol.balance_error(c) {
         assert!(e.abs() < 1e-12, "balance {e}");
     }
@@ -28,7 +33,11 @@ fn one_stage_split_by_beta() {
     let l = (-0.2 + (0.04f64 + 4.0 * 1.5 * 0.5).sqrt()) / (2.0 * 1.5);
     let org = sol.stream(&c, StreamKind::LoadedOrganic).unwrap();
     let want = [0.4 * l / (1.0 + l), 0.6 * 3.0 * l / (1.0 + 3.0 * l)];
-    assert!(common::max_rel(&org.amount, &want) < 1e-13, "{:?} vs {want:?}", org.amount);
+    assert!(
+        common::max_rel(&org.amount, &want) < 1e-13,
+        "{:?} vs {want:?}",
+        org.amount
+    );
 }
 
 #[test]
@@ -94,7 +103,12 @@ fn organic_feed_enters_after_the_extraction_section() {
     assert_eq!(c.layout().feed_stage(), n);
     let sol = Solver::new().solve(&c);
     closes(&c, &sol);
-    let raff: f64 = sol.stream(&c, StreamKind::Raffinate).unwrap().amount.iter().sum();
+    let raff: f64 = sol
+        .stream(&c, StreamKind::Raffinate)
+        .unwrap()
+        .amount
+        .iter()
+        .sum();
     assert!((raff - (w - s)).abs() < 1e-13);
     let r = solve_rows(&c, 1e-13, 2_000_000).unwrap();
     let a = sol.stream(&c, StreamKind::LoadedOrganic).unwrap();

@@ -28,7 +28,11 @@ fn designed_cascade(
     let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
     let spec = CascadeSpec::separation_factor("random", &refs, &beta).with_feed_amounts(feed);
     if k == 1 {
-        return spec.with_stages(5, 5, 0).with_amounts(1.5 * f, 0.8 * f).build().unwrap();
+        return spec
+            .with_stages(5, 5, 0)
+            .with_amounts(1.5 * f, 0.8 * f)
+            .build()
+            .unwrap();
     }
     let sp = 1 + split % (k - 1);
     let fa = feed[sp..].iter().sum::<f64>() / f;

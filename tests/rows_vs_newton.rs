@@ -11,10 +11,19 @@ fn check(file: &str) -> usize {
     let newton = Solver::new().solve(&c);
     assert!(newton.converged(), "{file}: {:?}", newton.status);
     let rows = solve_rows(&c, 1e-14, 5_000_000).unwrap();
-    assert!(rows.converged(), "{file}: rows {:?} {}", rows.status, rows.residual);
+    assert!(
+        rows.converged(),
+        "{file}: rows {:?} {}",
+        rows.status,
+        rows.residual
+    );
     for (a, b) in newton.streams(&c).iter().zip(rows.streams(&c)) {
         let e = common::max_rel(&a.amount, &b.amount);
-        assert!(e < 1e-8, "{file} {:?}: Newton and rows differ by {e:e}", a.kind);
+        assert!(
+            e < 1e-8,
+            "{file} {:?}: Newton and rows differ by {e:e}",
+            a.kind
+        );
     }
     rows.iterations
 }

@@ -60,8 +60,8 @@ impl Equilibrium for SeparationFactorKernel {
         let k = self.beta.len();
         let o_tot = self.org_flow[j];
         let mut sum = 0.0;
-        for c in 0..k {
-            let a = u[c].exp();
+        for (c, uc) in u.iter().enumerate().take(k) {
+            let a = uc.exp();
             out.aq[c] = a;
             let w = self.beta[c] * a;
             // keep beta*a in `org` for now; normalised below

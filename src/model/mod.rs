@@ -14,7 +14,7 @@
 //! let mut solver = Solver::new();
 //! let sol = solver.solve(&cascade);
 //! assert!(sol.converged());
-//! let raff = sol.stream(&cascade, sxforge::cascade::StreamKind::Raffinate);
+//! let raff = sol.stream(&cascade, sxforge::cascade::StreamKind::Raffinate).unwrap();
 //! assert!(raff.purity[0] > 0.99);
 //! ```
 

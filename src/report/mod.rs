@@ -115,7 +115,11 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
         ));
     }
     let volumetric = cascade.is_volumetric();
-    let unit = if volumetric { "mol/h" } else { "mol per unit time" };
+    let unit = if volumetric {
+        "mol/h"
+    } else {
+        "mol per unit time"
+    };
     out.push_str(&format!("\nProducts (amount in {unit})\n"));
     let w = names.iter().map(|n| n.len()).max().unwrap_or(4).max(9);
     out.push_str(&format!(
@@ -125,14 +129,22 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
         "phase",
         "component",
         "amount",
-        if volumetric { format!("{:>13} ", "conc mol/L") } else { String::new() },
+        if volumetric {
+            format!("{:>13} ", "conc mol/L")
+        } else {
+            String::new()
+        },
         "purity",
         "recovery",
     ));
     for s in sol.streams(cascade) {
         for (k, name) in names.iter().enumerate() {
             let (sn, st, ph) = if k == 0 {
-                (s.kind.name().to_string(), format!("{}", s.stage + 1), s.phase.name())
+                (
+                    s.kind.name().to_string(),
+                    format!("{}", s.stage + 1),
+                    s.phase.name(),
+                )
             } else {
                 (String::new(), String::new(), "")
             };

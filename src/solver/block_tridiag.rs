@@ -206,8 +206,7 @@ fn lu_factor(a: &mut [f64], piv: &mut [usize], b: usize) -> Result<(), usize> {
 /// Solves `LU x = P v` in place for one vector.
 #[inline]
 fn lu_solve(lu: &[f64], piv: &[usize], b: usize, v: &mut [f64]) {
-    for k in 0..b {
-        let p = piv[k];
+    for (k, &p) in piv.iter().enumerate().take(b) {
         if p != k {
             v.swap(k, p);
         }
@@ -231,8 +230,7 @@ fn lu_solve(lu: &[f64], piv: &[usize], b: usize, v: &mut [f64]) {
 /// Solves `LU X = P M` in place for a row-major `b x b` matrix `m`.
 #[inline]
 fn lu_solve_matrix(lu: &[f64], piv: &[usize], b: usize, m: &mut [f64]) {
-    for k in 0..b {
-        let p = piv[k];
+    for (k, &p) in piv.iter().enumerate().take(b) {
         if p != k {
             for c in 0..b {
                 m.swap(k * b + c, p * b + c);

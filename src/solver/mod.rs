@@ -386,7 +386,10 @@ impl Solver {
                 steps += 1;
                 if std::env::var("SXDEBUG").is_ok() {
                     let umin = trial.iter().cloned().fold(f64::INFINITY, f64::min);
-                    eprintln!("s_try={s_try:.5} {:?} it={} res={:.2e} worst={:?} umin={umin:.1}", rep.status, rep.iterations, rep.residual, rep.worst);
+                    eprintln!(
+                        "s_try={s_try:.5} {:?} it={} res={:.2e} worst={:?} umin={umin:.1}",
+                        rep.status, rep.iterations, rep.residual, rep.worst
+                    );
                 }
                 if rep.status == Status::Converged {
                     if last {
@@ -413,7 +416,11 @@ impl Solver {
                 }
             }
         }
-        if !result.as_ref().is_some_and(|r| r.1.status == Status::Converged) && std::env::var("SXPTC").is_ok() {
+        if !result
+            .as_ref()
+            .is_some_and(|r| r.1.status == Status::Converged)
+            && std::env::var("SXPTC").is_ok()
+        {
             let dt0: f64 = std::env::var("SXPTC").unwrap().parse().unwrap_or(1.0);
             let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
             let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
@@ -423,15 +430,27 @@ impl Solver {
                 max_iterations: 400,
                 ..NewtonOptions::default()
             };
-            let loose = NewtonOptions { tolerance: 1e-7, ..nopts };
+            let loose = NewtonOptions {
+                tolerance: 1e-7,
+                ..nopts
+            };
             let mut rep = newton::solve_ptc(&kernel, &links, &feed, &mut u, ws, &loose, dt0);
             total_it += rep.iterations;
             if rep.status == Status::Converged {
-                let nopts = NewtonOptions { max_iterations: 40, ..nopts };
+                let nopts = NewtonOptions {
+                    max_iterations: 40,
+                    ..nopts
+                };
                 rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
                 total_it += rep.iterations;
             }
-            if std::env::var("SXDEBUG").is_ok() { let umin = u.iter().cloned().fold(f64::INFINITY, f64::min); eprintln!("ptc {:?} it={} res={:.2e} umin={umin:.1} worst={:?} n={n}", rep.status, rep.iterations, rep.residual, rep.worst); }
+            if std::env::var("SXDEBUG").is_ok() {
+                let umin = u.iter().cloned().fold(f64::INFINITY, f64::min);
+                eprintln!(
+                    "ptc {:?} it={} res={:.2e} umin={umin:.1} worst={:?} n={n}",
+                    rep.status, rep.iterations, rep.residual, rep.worst
+                );
+            }
             if rep.status == Status::Converged {
                 result = Some((u, rep));
             }
@@ -571,6 +590,5 @@ fn sf_fixed_point(
         };
         last_worst = worst;
     }
-    let u = Array2::from_shape_fn((n, k), |(j, c)| a[[j, c]].max(1e-300 * aq_tot[j]).ln());
-    u
+    Array2::from_shape_fn((n, k), |(j, c)| a[[j, c]].max(1e-300 * aq_tot[j]).ln())
 }

@@ -213,7 +213,7 @@ impl Workspace {
         let nl = nv - nq;
         self.sys.lower.fill(0.0);
         self.sys.upper.fill(0.0);
-        for j in 0..n {
+        for (j, &link) in links.iter().enumerate().take(n) {
             for q in 0..nq {
                 let inv = 1.0 / self.scale[[j, q]];
                 self.du[[j, q]] = -self.r[[j, q]] * inv;
@@ -223,7 +223,7 @@ impl Workspace {
                     if j > 0 {
                         self.sys.lower[[j, q, v]] = self.d_org[[j - 1, q, v]] * inv;
                     }
-                    if links[j] {
+                    if link {
                         self.sys.upper[[j, q, v]] = self.d_aq[[j + 1, q, v]] * inv;
                     }
                 }
@@ -371,7 +371,8 @@ pub fn solve<E: Equilibrium>(
                 // amplifies rounding by the condition number while the
                 // residual still falls.
                 let fnew = ws.scaled_rms(&ws.scale_base);
-                if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0) {
+                if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
+                {
                     res = r;
                     at = a;
                     prev = Some((nd, alpha));
@@ -478,7 +479,11 @@ pub fn solve_ptc<E: Equilibrium>(
             .and(&ws.du)
             .for_each(|x, &d| *x += d);
         let (r, a) = ws.evaluate(model, links, feed, u);
-        let fnew = if r.is_finite() { norm(ws) } else { f64::INFINITY };
+        let fnew = if r.is_finite() {
+            norm(ws)
+        } else {
+            f64::INFINITY
+        };
         if !fnew.is_finite() || fnew > 4.0 * fnorm {
             // reject: back to the last point with a shorter time step
             u.assign(&ws.u_base);
