@@ -9,7 +9,9 @@ use std::sync::atomic::AtomicUsize;
 
 use serde_json::{json, Map, Value};
 
-use super::design::{design, parse_phase, parse_split, Design, DesignError, DesignInput, RawDesign};
+use super::design::{
+    design, parse_phase, parse_split, Design, DesignError, DesignInput, RawDesign,
+};
 use super::optimize::{optimize, Optimum, Problem};
 use super::sweep::{shard_range, write_csv, Sweep};
 use crate::error::{Error, InputError, Location};
@@ -113,7 +115,11 @@ fn fail(cmd: &str, e: &dyn std::fmt::Display) -> i32 {
 
 fn input_fail(cmd: &str, e: &InputError) -> i32 {
     if e.location == Location::default() {
-        let v = e.value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default();
+        let v = e
+            .value
+            .as_ref()
+            .map(|v| format!(" = {v}"))
+            .unwrap_or_default();
         eprintln!("sxforge {cmd}: error: {}{v}: {}", e.key, e.message);
         1
     } else {
@@ -153,9 +159,7 @@ fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError
         } else if let (Some(_), true) = (offset, seen == idx) {
             let sub = tail.trim_start_matches('.');
             let t = line.trim_start();
-            if !sub.is_empty()
-                && t.starts_with(sub)
-                && t[sub.len()..].trim_start().starts_with('=')
+            if !sub.is_empty() && t.starts_with(sub) && t[sub.len()..].trim_start().starts_with('=')
             {
                 offset = Some(pos + (line.len() - t.len()));
                 break;
@@ -209,7 +213,12 @@ fn design_input(args: &DesignArgs) -> Result<DesignInput, InputError> {
         if v.len() != comps.len() {
             return Err(InputError::new(
                 key,
-                Some(v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")),
+                Some(
+                    v.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
                 format!(
                     "expected one value per component ({}: {})",
                     comps.len(),
@@ -233,10 +242,18 @@ fn design_input(args: &DesignArgs) -> Result<DesignInput, InputError> {
         ));
     }
     if raw.beta.is_none() {
-        return Err(InputError::new("--beta", None, "missing: beta per component (e.g. --beta 1,1.5)"));
+        return Err(InputError::new(
+            "--beta",
+            None,
+            "missing: beta per component (e.g. --beta 1,1.5)",
+        ));
     }
     if raw.feed.is_none() {
-        return Err(InputError::new("--feed", None, "missing: feed amount per component (e.g. --feed 0.25,0.75)"));
+        return Err(InputError::new(
+            "--feed",
+            None,
+            "missing: feed amount per component (e.g. --feed 0.25,0.75)",
+        ));
     }
     let locate_src = |e: InputError| match &src {
         Some((s, p)) => locate(e, s, Some(p.clone())),
@@ -306,9 +323,8 @@ pub fn design_json(d: &Design) -> Value {
             }
         }),
     };
-    let names = |g: &[usize]| -> Vec<String> {
-        g.iter().map(|&i| d.input.components[i].clone()).collect()
-    };
+    let names =
+        |g: &[usize]| -> Vec<String> { g.iter().map(|&i| d.input.components[i].clone()).collect() };
     json!({
         "name": d.input.name,
         "components": d.input.components,
@@ -398,7 +414,11 @@ pub fn design_text(d: &Design) -> String {
         None => ("-".into(), "-".into(), vec![f64::NAN; d.targets.len()]),
     };
     let rows = [
-        ("extraction stages", sc.extraction_stages().to_string(), ve.clone()),
+        (
+            "extraction stages",
+            sc.extraction_stages().to_string(),
+            ve.clone(),
+        ),
         ("scrub stages", sc.scrub_stages().to_string(), vs.clone()),
         (
             "total stages",
@@ -408,8 +428,16 @@ pub fn design_text(d: &Design) -> String {
                 None => "-".into(),
             },
         ),
-        ("S (extraction_amount)", format!("{:.6}", sc.s * f), format!("{:.6}", sc.s * f)),
-        ("W (scrub_amount)", format!("{:.6}", sc.w * f), format!("{:.6}", sc.w * f)),
+        (
+            "S (extraction_amount)",
+            format!("{:.6}", sc.s * f),
+            format!("{:.6}", sc.s * f),
+        ),
+        (
+            "W (scrub_amount)",
+            format!("{:.6}", sc.w * f),
+            format!("{:.6}", sc.w * f),
+        ),
     ];
     for (a, b, c) in rows {
         let _ = writeln!(s, "{a:<w$}  {b:>16}  {c:>16}");
@@ -462,7 +490,10 @@ pub fn run_design(args: &DesignArgs) -> i32 {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&design_json(&d)).expect("json"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&design_json(&d)).expect("json")
+        );
     } else {
         print!("{}", design_text(&d));
     }
@@ -497,7 +528,10 @@ pub fn optimum_json(p: &Problem, o: &Optimum) -> Value {
     let mut vars = Map::new();
     for v in &p.stages {
         let st = [o.spec.extraction, o.spec.scrub, o.spec.strip];
-        vars.insert(format!("cascade.{}", v.section.name()), json!(st[v.section.index()]));
+        vars.insert(
+            format!("cascade.{}", v.section.name()),
+            json!(st[v.section.index()]),
+        );
     }
     for v in &p.flows {
         vars.insert(format!("flows.{}", v.key.name()), json!(v.key.get(&o.spec)));
@@ -526,7 +560,11 @@ pub fn optimum_text(p: &Problem, o: &Optimum) -> String {
     let _ = writeln!(
         s,
         "{} of {} (objective: {})",
-        if o.feasible { "Optimum" } else { "INFEASIBLE: nearest point" },
+        if o.feasible {
+            "Optimum"
+        } else {
+            "INFEASIBLE: nearest point"
+        },
         p.base.name,
         p.objective
     );
@@ -553,7 +591,10 @@ pub fn optimum_text(p: &Problem, o: &Optimum) -> String {
                 if c.binding.is_empty() {
                     "  active".to_string()
                 } else {
-                    format!("  active (one stage less in {} breaks it)", c.binding.join(", "))
+                    format!(
+                        "  active (one stage less in {} breaks it)",
+                        c.binding.join(", ")
+                    )
                 }
             } else {
                 String::new()
@@ -573,7 +614,11 @@ pub fn run_optimize(args: &OptimizeArgs) -> i32 {
     let file = Some(args.file.clone());
     let Some(ro) = raw.optimize.as_ref() else {
         let e = InputError {
-            location: Location { file, line: None, column: None },
+            location: Location {
+                file,
+                line: None,
+                column: None,
+            },
             key: "optimize".into(),
             value: None,
             message: "missing: an [optimize] table (variables, constraints, objective)".into(),
@@ -590,7 +635,10 @@ pub fn run_optimize(args: &OptimizeArgs) -> i32 {
     };
     let o = pool.install(|| optimize(&p));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&optimum_json(&p, &o)).expect("json"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&optimum_json(&p, &o)).expect("json")
+        );
     } else {
         print!("{}", optimum_text(&p, &o));
     }
@@ -632,7 +680,11 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
     let file = Some(args.file.clone());
     let Some(rs) = raw.sweep.as_ref() else {
         let e = InputError {
-            location: Location { file, line: None, column: None },
+            location: Location {
+                file,
+                line: None,
+                column: None,
+            },
             key: "sweep".into(),
             value: None,
             message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
@@ -660,7 +712,10 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
                 let e = InputError::new(
                     flag,
                     Some(c.clone()),
-                    format!("not a column of this sweep (columns: {})", columns.join(", ")),
+                    format!(
+                        "not a column of this sweep (columns: {})",
+                        columns.join(", ")
+                    ),
                 );
                 return input_fail("sweep", &e);
             }
@@ -675,8 +730,10 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
     let bar = if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new(range.len() as u64);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}")
-                .expect("template"),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}",
+            )
+            .expect("template"),
         );
         Some(pb)
     } else {
@@ -715,7 +772,12 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
         let pts: Vec<(f64, f64)> = results
             .iter()
             .filter(|r| r.status == "converged")
-            .map(|r| (col(&xcol, r.case, &r.outputs), col(&ycol, r.case, &r.outputs)))
+            .map(|r| {
+                (
+                    col(&xcol, r.case, &r.outputs),
+                    col(&ycol, r.case, &r.outputs),
+                )
+            })
             .collect();
         if let Err(e) = super::plot::scatter_svg(&pts, &xcol, &ycol, &cascade.spec().name, path) {
             return fail("sweep", &e);

@@ -192,10 +192,7 @@ pub fn parse_split(v: &[String], components: &[String]) -> Result<(usize, usize)
             InputError::new(
                 "split",
                 Some(name.clone()),
-                format!(
-                    "not a component (components: {})",
-                    components.join(", ")
-                ),
+                format!("not a component (components: {})", components.join(", ")),
             )
         })
     };
@@ -232,10 +229,12 @@ pub fn design(input: &DesignInput) -> Result<Design, DesignError> {
     }
     for (c, &b) in input.components.iter().zip(&input.beta) {
         if !(b.is_finite() && b > 0.0) {
-            return Err(
-                InputError::new(format!("beta.{c}"), Some(format!("{b}")), "expected beta > 0")
-                    .into(),
-            );
+            return Err(InputError::new(
+                format!("beta.{c}"),
+                Some(format!("{b}")),
+                "expected beta > 0",
+            )
+            .into());
         }
     }
     for (c, &f) in input.components.iter().zip(&input.feed) {
@@ -471,8 +470,7 @@ fn inline_map(names: &[String], vals: &[f64]) -> String {
 /// A bare TOML key if possible, else a quoted one.
 pub fn toml_key(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         k.to_string()
@@ -489,12 +487,24 @@ impl Design {
         let d = &self.shortcut;
         let i = &self.input;
         let mut s = String::new();
-        let _ = writeln!(s, "# Written by `sxforge design` (sxforge {}).", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(
+            s,
+            "# Written by `sxforge design` (sxforge {}).",
+            env!("CARGO_PKG_VERSION")
+        );
         let _ = writeln!(
             s,
             "# Binary split {} | {} with beta = {}; Xu's shortcut (chemistry.md):",
-            self.light.iter().map(|&k| i.components[k].as_str()).collect::<Vec<_>>().join("+"),
-            self.heavy.iter().map(|&k| i.components[k].as_str()).collect::<Vec<_>>().join("+"),
+            self.light
+                .iter()
+                .map(|&k| i.components[k].as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            self.heavy
+                .iter()
+                .map(|&k| i.components[k].as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
             toml_num(self.beta)
         );
         let _ = writeln!(
@@ -517,7 +527,13 @@ impl Design {
             p.stages[1]
         );
         for (t, v) in self.targets.iter().zip(&p.values) {
-            let _ = writeln!(s, "#   {} = {:.6} (target {})", t.describe(), v, toml_num(t.min));
+            let _ = writeln!(
+                s,
+                "#   {} = {:.6} (target {})",
+                t.describe(),
+                v,
+                toml_num(t.min)
+            );
         }
         let _ = writeln!(s, "name = {:?}", i.name);
         let names: Vec<String> = i.components.iter().map(|c| format!("{c:?}")).collect();
@@ -525,7 +541,11 @@ impl Design {
         let _ = writeln!(s, "\n[chemistry]\nmodel = \"separation-factor\"");
         let _ = writeln!(s, "beta = {}", inline_map(&i.components, &i.beta));
         let _ = writeln!(s, "\n[cascade]");
-        let _ = writeln!(s, "extraction = {}    # Xu: {:.3}", p.stages[0], d.extraction);
+        let _ = writeln!(
+            s,
+            "extraction = {}    # Xu: {:.3}",
+            p.stages[0], d.extraction
+        );
         let _ = writeln!(s, "scrub = {}         # Xu: {:.3}", p.stages[1], d.scrub);
         let _ = writeln!(s, "\n[feed]\nphase = \"{}\"", i.feed_phase.name());
         let _ = writeln!(s, "amount = {}", inline_map(&i.components, &i.feed));

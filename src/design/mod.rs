@@ -140,7 +140,13 @@ impl Probe {
         targets
             .iter()
             .zip(&self.values)
-            .map(|(t, v)| if v.is_nan() { 1.0 } else { (t.min - v).max(0.0) })
+            .map(|(t, v)| {
+                if v.is_nan() {
+                    1.0
+                } else {
+                    (t.min - v).max(0.0)
+                }
+            })
             .fold(0.0, f64::max)
     }
 

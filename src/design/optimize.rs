@@ -176,7 +176,11 @@ impl Problem {
         }
         let stage = nonneg("optimize.price.stage", pr.stage, 1.0)?;
         let stage_price = [
-            nonneg("optimize.price.extraction_stage", pr.extraction_stage, stage)?,
+            nonneg(
+                "optimize.price.extraction_stage",
+                pr.extraction_stage,
+                stage,
+            )?,
             nonneg("optimize.price.scrub_stage", pr.scrub_stage, stage)?,
             nonneg("optimize.price.strip_stage", pr.strip_stage, stage)?,
         ];
@@ -207,7 +211,11 @@ impl Problem {
             let key = format!("optimize.cascade.{}", sec.name());
             let val = Some(format!("[{lo}, {hi}]"));
             if lo > hi {
-                return Err(InputError::new(key, val, "invalid bounds: expected [min, max] with min <= max"));
+                return Err(InputError::new(
+                    key,
+                    val,
+                    "invalid bounds: expected [min, max] with min <= max",
+                ));
             }
             if lo == 0 || current[sec.index()] == 0 {
                 return Err(InputError::new(
@@ -277,23 +285,38 @@ impl Problem {
                         Some(format!("\"{}\"", c.stream)),
                         format!(
                             "not a stream of this cascade (streams: {})",
-                            outlets.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                            outlets
+                                .iter()
+                                .map(|s| s.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     )
                 })?;
             let mut comps = Vec::new();
             for name in c.component.split('+') {
-                let k = base.components.iter().position(|x| x == name.trim()).ok_or_else(|| {
-                    InputError::new(
-                        format!("{key}.component"),
-                        Some(format!("\"{}\"", c.component)),
-                        format!("not a component (components: {})", base.components.join(", ")),
-                    )
-                })?;
+                let k = base
+                    .components
+                    .iter()
+                    .position(|x| x == name.trim())
+                    .ok_or_else(|| {
+                        InputError::new(
+                            format!("{key}.component"),
+                            Some(format!("\"{}\"", c.component)),
+                            format!(
+                                "not a component (components: {})",
+                                base.components.join(", ")
+                            ),
+                        )
+                    })?;
                 comps.push(k);
             }
             if c.purity.is_none() && c.recovery.is_none() {
-                return Err(InputError::new(key, None, "missing: purity and/or recovery"));
+                return Err(InputError::new(
+                    key,
+                    None,
+                    "missing: purity and/or recovery",
+                ));
             }
             for (m, v) in [(Measure::Purity, c.purity), (Measure::Recovery, c.recovery)] {
                 let Some(v) = v else { continue };
@@ -370,7 +393,12 @@ impl Problem {
         let search = if spec.clone().build().is_err() {
             None
         } else {
-            Some(min_stages(&spec, &self.targets, &self.stages, warm.cloned()))
+            Some(min_stages(
+                &spec,
+                &self.targets,
+                &self.stages,
+                warm.cloned(),
+            ))
         };
         let Some(search) = search else {
             return Eval {
@@ -383,7 +411,9 @@ impl Problem {
         };
         match &search.best {
             Some(p) => {
-                let s = spec.clone().with_stages(p.stages[0], p.stages[1], p.stages[2]);
+                let s = spec
+                    .clone()
+                    .with_stages(p.stages[0], p.stages[1], p.stages[2]);
                 Eval {
                     x: x.to_vec(),
                     violation: 0.0,
@@ -485,12 +515,19 @@ pub fn optimize(p: &Problem) -> Optimum {
         .map(|v| v.key.get(&p.base).expect("checked").clamp(v.lo, v.hi))
         .collect();
     let mut step: Vec<f64> = p.flows.iter().map(|v| 0.25 * (v.hi - v.lo)).collect();
-    let min_step: Vec<f64> = p.flows.iter().map(|v| 1e-4 * (v.hi - v.lo).max(1e-12)).collect();
+    let min_step: Vec<f64> = p
+        .flows
+        .iter()
+        .map(|v| 1e-4 * (v.hi - v.lo).max(1e-12))
+        .collect();
     let mut cur = p.evaluate(&x0, None);
     let mut evaluations = 1;
     let mut solves = cur.search.as_ref().map_or(0, |s| s.solves);
     let nf = p.flows.len();
-    while nf > 0 && evaluations < p.max_evaluations && step.iter().zip(&min_step).any(|(s, m)| s > m) {
+    while nf > 0
+        && evaluations < p.max_evaluations
+        && step.iter().zip(&min_step).any(|(s, m)| s > m)
+    {
         // poll directions: axes, then both diagonals of every pair
         let mut dirs: Vec<Vec<f64>> = Vec::new();
         for i in 0..nf {
@@ -522,10 +559,7 @@ pub fn optimize(p: &Problem) -> Optimum {
             })
             .filter(|x| x != &cur.x)
             .collect();
-        let warm = cur
-            .search
-            .as_ref()
-            .and_then(|s| s.best_solution.clone());
+        let warm = cur.search.as_ref().and_then(|s| s.best_solution.clone());
         let evals: Vec<Eval> = pts
             .par_iter()
             .map(|x| p.evaluate(x, warm.as_ref()))

@@ -107,7 +107,10 @@ pub fn scatter_svg(
         if !lo.is_finite() {
             (0.0, 1.0)
         } else if hi - lo <= 0.0 {
-            (lo - 0.5 * lo.abs().max(1e-12), hi + 0.5 * hi.abs().max(1e-12))
+            (
+                lo - 0.5 * lo.abs().max(1e-12),
+                hi + 0.5 * hi.abs().max(1e-12),
+            )
         } else {
             let pad = 0.04 * (hi - lo);
             (lo - pad, hi + pad)

@@ -259,7 +259,15 @@ pub fn resolve_targets(
         let (what, asked, _) = rows[1];
         // nearest: the implied value, clipped to what a split can give
         let nearest: f64 = implied(what);
-        return Err((what, asked, if nearest.is_finite() { nearest.clamp(0.0, 1.0) } else { f64::NAN }));
+        return Err((
+            what,
+            asked,
+            if nearest.is_finite() {
+                nearest.clamp(0.0, 1.0)
+            } else {
+                f64::NAN
+            },
+        ));
     }
     for (what, asked, _) in rows.iter().skip(2) {
         let v = implied(what);
@@ -289,7 +297,11 @@ mod tests {
         assert!((d.product_split - 0.751_269_035_5).abs() < 1e-9);
         assert!((d.e_m_scrub - 1.224_744_871).abs() < 1e-9);
         let (fa, sb) = (0.74 / 0.985, 1.5f64.sqrt());
-        assert!((d.e_m - fa * sb / (sb - (1.0 - fa))).abs() < 1e-12, "{}", d.e_m);
+        assert!(
+            (d.e_m - fa * sb / (sb - (1.0 - fa))).abs() < 1e-12,
+            "{}",
+            d.e_m
+        );
         assert!((d.s - 4.094_2).abs() < 1e-3, "{}", d.s);
         assert!((d.w - 3.342_9).abs() < 1e-3, "{}", d.w);
         assert!((d.a - 199.0 / 3.0).abs() < 1e-9);

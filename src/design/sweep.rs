@@ -328,9 +328,11 @@ impl Sweep {
                         "a Latin hypercube samples min..max: steps and values belong to grids",
                     ));
                 }
-                ranges.push(bounds.ok_or_else(|| {
-                    InputError::new(key.clone(), None, "missing: min and max")
-                })?);
+                ranges.push(
+                    bounds.ok_or_else(|| {
+                        InputError::new(key.clone(), None, "missing: min and max")
+                    })?,
+                );
             } else {
                 let axis = match (&p.values, bounds, p.steps) {
                     (Some(v), None, None) => {
@@ -379,10 +381,18 @@ impl Sweep {
         }
         let cases = if lhs {
             let n = raw.cases.ok_or_else(|| {
-                InputError::new("sweep.cases", None, "missing: the number of cases of the Latin hypercube")
+                InputError::new(
+                    "sweep.cases",
+                    None,
+                    "missing: the number of cases of the Latin hypercube",
+                )
             })?;
             if n == 0 {
-                return Err(InputError::new("sweep.cases", Some("0".into()), "expected at least 1 case"));
+                return Err(InputError::new(
+                    "sweep.cases",
+                    Some("0".into()),
+                    "expected at least 1 case",
+                ));
             }
             let mut rng = SplitMix64::new(raw.seed.unwrap_or(0));
             let mut cols = Vec::new();
@@ -406,11 +416,17 @@ impl Sweep {
                     .collect();
                 cols.push(col);
             }
-            (0..n).map(|i| cols.iter().map(|c| c[i]).collect()).collect()
+            (0..n)
+                .map(|i| cols.iter().map(|c| c[i]).collect())
+                .collect()
         } else {
             if raw.cases.is_some() || raw.seed.is_some() {
                 return Err(InputError::new(
-                    if raw.cases.is_some() { "sweep.cases" } else { "sweep.seed" },
+                    if raw.cases.is_some() {
+                        "sweep.cases"
+                    } else {
+                        "sweep.seed"
+                    },
                     None,
                     "cases and seed belong to method = \"lhs\"; a grid has every combination",
                 ));
@@ -578,7 +594,13 @@ pub fn shard_range(total: usize, i: usize, n: usize) -> std::ops::Range<usize> {
 /// One CSV line for a case.
 pub fn csv_line(sweep: &Sweep, r: &CaseResult) -> String {
     let mut cols = vec![(r.case + 1).to_string()];
-    cols.extend(sweep.cases[r.case].iter().map(|v| fmt_exact(*v)));
+    cols.extend(sweep.cases[r.case].iter().zip(&sweep.params).map(|(v, p)| {
+        if p.is_integer() {
+            format!("{}", *v as i64)
+        } else {
+            fmt_exact(*v)
+        }
+    }));
     cols.push(r.status.clone());
     cols.push(r.iterations.to_string());
     cols.push(if r.residual.is_nan() {
@@ -587,7 +609,10 @@ pub fn csv_line(sweep: &Sweep, r: &CaseResult) -> String {
         format!("{:.3e}", r.residual)
     });
     if r.outputs.is_empty() {
-        cols.extend(std::iter::repeat_n(String::new(), sweep.output_names().len()));
+        cols.extend(std::iter::repeat_n(
+            String::new(),
+            sweep.output_names().len(),
+        ));
     } else {
         cols.extend(r.outputs.iter().map(|v| format!("{v:.12e}")));
     }
