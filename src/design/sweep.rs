@@ -609,10 +609,7 @@ pub fn csv_line(sweep: &Sweep, r: &CaseResult) -> String {
         format!("{:.3e}", r.residual)
     });
     if r.outputs.is_empty() {
-        cols.extend(std::iter::repeat_n(
-            String::new(),
-            sweep.output_names().len(),
-        ));
+        cols.extend(vec![String::new(); sweep.output_names().len()]);
     } else {
         cols.extend(r.outputs.iter().map(|v| format!("{v:.12e}")));
     }

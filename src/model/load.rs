@@ -31,6 +31,7 @@ pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputError
 /// Parses and checks a cascade model, returning the raw tables too (for the
 /// `[optimize]` and `[sweep]` tables that `sxforge optimize` and `sxforge
 /// sweep` read). `file` is used in error messages only.
+#[allow(clippy::result_large_err)]
 pub fn parse_str_with_extras(
     src: &str,
     file: Option<PathBuf>,
