@@ -6,12 +6,15 @@
 //! - [`solver`]: steady state by damped Newton on the block-tridiagonal stage
 //!   balances; start-up dynamics ("rows").
 //! - [`report`]: text, JSON and CSV results.
+//! - [`design`]: Xu's shortcut design verified by simulation, optimisation
+//!   of stages and flows, parallel parameter sweeps, SVG plots.
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
 #![warn(missing_docs)]
 
 pub mod capacity;
 pub mod cascade;
 pub mod chemistry;
+pub mod design;
 pub mod error;
 pub mod model;
 pub mod report;

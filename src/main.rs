@@ -20,6 +20,12 @@ enum Command {
     Simulate(SimulateArgs),
     /// Size allied refining capacity with a linear program.
     Plan(sxforge::capacity::cli::PlanArgs),
+    /// Design a binary split: Xu's shortcut, verified by simulation.
+    Design(sxforge::design::cli::DesignArgs),
+    /// Cheapest stage counts and flows under purity/recovery constraints.
+    Optimize(sxforge::design::cli::OptimizeArgs),
+    /// Parallel parameter sweep (grid or Latin hypercube) to CSV.
+    Sweep(sxforge::design::cli::SweepArgs),
 }
 
 /// Steady-state algorithm.
@@ -42,6 +48,9 @@ struct SimulateArgs {
     /// Write the stage profile to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     profile: Option<PathBuf>,
+    /// Draw the stage profile (each component, log scale) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
     /// Algorithm.
     #[arg(long, value_enum, default_value_t = MethodArg::Newton)]
     method: MethodArg,
@@ -111,6 +120,12 @@ fn simulate(args: &SimulateArgs) -> u8 {
             return 1;
         }
     }
+    if let Some(p) = &args.plot {
+        if let Err(e) = sxforge::design::plot::profile_svg(&cascade, &sol, p) {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    }
     if sol.converged() {
         0
     } else {
@@ -130,6 +145,9 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Simulate(args) => simulate(args),
         Command::Plan(args) => sxforge::capacity::cli::run(args) as u8,
+        Command::Design(args) => sxforge::design::cli::run_design(args) as u8,
+        Command::Optimize(args) => sxforge::design::cli::run_optimize(args) as u8,
+        Command::Sweep(args) => sxforge::design::cli::run_sweep(args) as u8,
     };
     ExitCode::from(code)
 }

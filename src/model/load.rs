@@ -28,6 +28,21 @@ pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputError
         .map_err(|e| locate(e, src, file))
 }
 
+/// Parses and checks a cascade model, returning the raw tables too (for the
+/// `[optimize]` and `[sweep]` tables that `sxforge optimize` and `sxforge
+/// sweep` read). `file` is used in error messages only.
+#[allow(clippy::result_large_err)]
+pub fn parse_str_with_extras(
+    src: &str,
+    file: Option<PathBuf>,
+) -> Result<(Cascade, RawCascade), InputError> {
+    let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
+    let cascade = to_spec(raw.clone())
+        .and_then(CascadeSpec::build)
+        .map_err(|e| locate(e, src, file))?;
+    Ok((cascade, raw))
+}
+
 /// Turns a TOML/serde error into an [`InputError`] pointing at its span.
 pub fn toml_error(e: &toml::de::Error, src: &str, file: Option<PathBuf>) -> InputError {
     let location = match e.span() {

@@ -29,6 +29,10 @@ pub struct RawCascade {
     pub flows: RawFlows,
     /// `[solver]`.
     pub solver: Option<RawSolver>,
+    /// `[optimize]`: read by `sxforge optimize`, ignored by `simulate`.
+    pub optimize: Option<crate::design::optimize::RawOptimize>,
+    /// `[sweep]`: read by `sxforge sweep`, ignored by `simulate`.
+    pub sweep: Option<crate::design::sweep::RawSweep>,
 }
 
 /// `[chemistry]`: which model, and its parameters.

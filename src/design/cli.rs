@@ -1,0 +1,794 @@
+//! Command-line front ends: `sxforge design`, `sxforge optimize FILE` and
+//! `sxforge sweep FILE`. Each returns the process exit status: 0 success,
+//! 1 bad input (the message names file, line, key and value), 2 infeasible
+//! targets or a solve that did not converge.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+
+use serde_json::{json, Map, Value};
+
+use super::design::{
+    design, parse_phase, parse_split, Design, DesignError, DesignInput, RawDesign,
+};
+use super::optimize::{optimize, Optimum, Problem};
+use super::sweep::{shard_range, write_csv, Sweep};
+use crate::error::{Error, InputError, Location};
+use crate::model::load::{locate, parse_str_with_extras, toml_error};
+use crate::model::schema::{ComponentMap, RawCascade};
+use crate::model::Cascade;
+
+/// Arguments of `sxforge design`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DesignArgs {
+    /// Optional design file (TOML: name, components, beta, feed, feed_phase,
+    /// split, max_stages, [targets]); flags override it.
+    pub file: Option<PathBuf>,
+    /// Component names, comma-separated (e.g. `Pr,Nd`).
+    #[arg(long, value_delimiter = ',')]
+    pub components: Vec<String>,
+    /// beta per component, comma-separated, in component order.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub beta: Vec<f64>,
+    /// Feed RE amount per component, comma-separated.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub feed: Vec<f64>,
+    /// Split between adjacent components, `light/heavy` (e.g. `Pr/Nd`).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// `aqueous` (default) or `organic`.
+    #[arg(long)]
+    pub feed_phase: Option<String>,
+    /// Purity of the heavy group in the loaded organic.
+    #[arg(long, allow_negative_numbers = true)]
+    pub organic_purity: Option<f64>,
+    /// Purity of the light group in the raffinate.
+    #[arg(long, allow_negative_numbers = true)]
+    pub raffinate_purity: Option<f64>,
+    /// Recovery of the heavy group into the loaded organic.
+    #[arg(long, allow_negative_numbers = true)]
+    pub organic_recovery: Option<f64>,
+    /// Recovery of the light group into the raffinate.
+    #[arg(long, allow_negative_numbers = true)]
+    pub raffinate_recovery: Option<f64>,
+    /// Most stages per section the verification may use.
+    #[arg(long)]
+    pub max_stages: Option<usize>,
+    /// Name of the written model.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write the verified design as a model file.
+    #[arg(long, value_name = "MODEL.toml")]
+    pub write: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sxforge optimize`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OptimizeArgs {
+    /// Model file with an `[optimize]` table.
+    pub file: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for candidate evaluations (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `sxforge sweep`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SweepArgs {
+    /// Model file with a `[sweep]` table.
+    pub file: PathBuf,
+    /// Run shard `i` of `n` (1-based): shard outputs concatenate, in order,
+    /// to the bytes of the whole run (the header comes with shard 1 only).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write the CSV here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Omit the header line (for shards other than the first it is omitted anyway).
+    #[arg(long)]
+    pub no_header: bool,
+    /// Draw `--y` against `--x` for the converged cases into an SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Column on the plot's x axis (default: the first parameter).
+    #[arg(long)]
+    pub x: Option<String>,
+    /// Column on the plot's y axis (default: the first output column).
+    #[arg(long)]
+    pub y: Option<String>,
+}
+
+fn fail(cmd: &str, e: &dyn std::fmt::Display) -> i32 {
+    eprintln!("sxforge {cmd}: error: {e}");
+    1
+}
+
+fn input_fail(cmd: &str, e: &InputError) -> i32 {
+    if e.location == Location::default() {
+        let v = e
+            .value
+            .as_ref()
+            .map(|v| format!(" = {v}"))
+            .unwrap_or_default();
+        eprintln!("sxforge {cmd}: error: {}{v}: {}", e.key, e.message);
+        1
+    } else {
+        fail(cmd, e)
+    }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Points an error whose key is `a.b[i].c` at the `i`-th `[[a.b]]` table
+/// and its key `c`; other keys go to [`locate`].
+fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
+    let Some((head, rest)) = e.key.split_once('[') else {
+        return locate(e, src, file);
+    };
+    let Some((idx, tail)) = rest.split_once(']') else {
+        return locate(e, src, file);
+    };
+    let Ok(idx) = idx.parse::<usize>() else {
+        return locate(e, src, file);
+    };
+    let header = format!("[[{head}]]");
+    let mut offset = None;
+    let mut seen = 0;
+    let mut pos = 0;
+    for line in src.split_inclusive('\n') {
+        if line.trim() == header {
+            seen += 1;
+            if seen == idx {
+                offset = Some(pos);
+            }
+        } else if let (Some(_), true) = (offset, seen == idx) {
+            let sub = tail.trim_start_matches('.');
+            let t = line.trim_start();
+            if !sub.is_empty() && t.starts_with(sub) && t[sub.len()..].trim_start().starts_with('=')
+            {
+                offset = Some(pos + (line.len() - t.len()));
+                break;
+            }
+            if t.starts_with('[') {
+                break;
+            }
+        }
+        pos += line.len();
+    }
+    let mut e = e;
+    e.location = Location::at(file, src, offset.unwrap_or(0));
+    e
+}
+
+fn load_model(cmd: &str, path: &Path) -> Result<(Cascade, RawCascade, String), i32> {
+    let src = read(path).map_err(|e| fail(cmd, &e))?;
+    parse_str_with_extras(&src, Some(path.to_path_buf()))
+        .map(|(c, r)| (c, r, src))
+        .map_err(|e| fail(cmd, &e))
+}
+
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err("--threads = 0: expected at least 1 thread".into());
+        }
+        b = b.num_threads(t);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------- design
+
+fn design_input(args: &DesignArgs) -> Result<DesignInput, InputError> {
+    let (mut raw, src) = match &args.file {
+        Some(p) => {
+            let src = read(p).map_err(|e| InputError::new("", None, e.to_string()))?;
+            let raw: RawDesign =
+                toml::from_str(&src).map_err(|e| toml_error(&e, &src, Some(p.clone())))?;
+            (raw, Some((src, p.clone())))
+        }
+        None => (RawDesign::default(), None),
+    };
+    if !args.components.is_empty() {
+        raw.components = Some(args.components.clone());
+    }
+    let comps = raw.components.clone().unwrap_or_default();
+    let map = |key: &str, v: &[f64]| -> Result<ComponentMap, InputError> {
+        if v.len() != comps.len() {
+            return Err(InputError::new(
+                key,
+                Some(
+                    v.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                format!(
+                    "expected one value per component ({}: {})",
+                    comps.len(),
+                    comps.join(", ")
+                ),
+            ));
+        }
+        Ok(comps.iter().cloned().zip(v.iter().cloned()).collect())
+    };
+    if !args.beta.is_empty() {
+        raw.beta = Some(map("--beta", &args.beta)?);
+    }
+    if !args.feed.is_empty() {
+        raw.feed = Some(map("--feed", &args.feed)?);
+    }
+    if raw.components.is_none() {
+        return Err(InputError::new(
+            "--components",
+            None,
+            "missing: component names (e.g. --components Pr,Nd), or a design file",
+        ));
+    }
+    if raw.beta.is_none() {
+        return Err(InputError::new(
+            "--beta",
+            None,
+            "missing: beta per component (e.g. --beta 1,1.5)",
+        ));
+    }
+    if raw.feed.is_none() {
+        return Err(InputError::new(
+            "--feed",
+            None,
+            "missing: feed amount per component (e.g. --feed 0.25,0.75)",
+        ));
+    }
+    let locate_src = |e: InputError| match &src {
+        Some((s, p)) => locate(e, s, Some(p.clone())),
+        None => e,
+    };
+    let mut input = DesignInput::from_raw(raw).map_err(locate_src)?;
+    if let Some(s) = &args.split {
+        let parts: Vec<String> = s.split('/').map(|x| x.trim().to_string()).collect();
+        input.split = Some(parse_split(&parts, &input.components).map_err(|mut e| {
+            e.key = "--split".into();
+            e
+        })?);
+    }
+    if let Some(p) = &args.feed_phase {
+        input.feed_phase = parse_phase(Some(p)).map_err(|mut e| {
+            e.key = "--feed-phase".into();
+            e
+        })?;
+    }
+    for (dst, src) in [
+        (&mut input.organic_purity, args.organic_purity),
+        (&mut input.raffinate_purity, args.raffinate_purity),
+        (&mut input.organic_recovery, args.organic_recovery),
+        (&mut input.raffinate_recovery, args.raffinate_recovery),
+    ] {
+        if src.is_some() {
+            *dst = src;
+        }
+    }
+    if args.max_stages.is_some() {
+        input.max_stages = args.max_stages;
+    }
+    if let Some(n) = &args.name {
+        input.name = n.clone();
+    }
+    Ok(input)
+}
+
+fn values_json(d: &Design, values: &[f64]) -> Value {
+    let mut m = Map::new();
+    for (t, v) in d.targets.iter().zip(values) {
+        m.insert(t.describe(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// JSON report of a design.
+pub fn design_json(d: &Design) -> Value {
+    let sc = &d.shortcut;
+    let f = d.feed_total;
+    let verified = match &d.verified {
+        Some(p) => json!({
+            "feasible": true,
+            "extraction": p.stages[0],
+            "scrub": p.stages[1],
+            "total_stages": p.stages[0] + p.stages[1],
+            "extraction_amount": sc.s * f,
+            "scrub_amount": sc.w * f,
+            "values": values_json(d, &p.values),
+        }),
+        None => json!({
+            "feasible": false,
+            "nearest": {
+                "extraction": d.most.stages[0],
+                "scrub": d.most.stages[1],
+                "values": values_json(d, &d.most.values),
+            }
+        }),
+    };
+    let names =
+        |g: &[usize]| -> Vec<String> { g.iter().map(|&i| d.input.components[i].clone()).collect() };
+    json!({
+        "name": d.input.name,
+        "components": d.input.components,
+        "split": {"raffinate": names(&d.light), "loaded_organic": names(&d.heavy)},
+        "beta": d.beta,
+        "feed_phase": sc.feed_phase.name(),
+        "targets": d.targets.iter().map(|t| (t.describe(), json!(t.min))).collect::<Map<_, _>>(),
+        "shortcut": {
+            "product_split": sc.product_split,
+            "p_a": sc.p_a,
+            "p_b": sc.p_b,
+            "e_m": sc.e_m,
+            "e_m_scrub": sc.e_m_scrub,
+            "extraction_amount": sc.s * f,
+            "scrub_amount": sc.w * f,
+            "a": sc.a,
+            "b": sc.b,
+            "n": sc.extraction,
+            "m": sc.scrub,
+            "extraction": sc.extraction_stages(),
+            "scrub": sc.scrub_stages(),
+            "total_stages": sc.extraction_stages() + sc.scrub_stages(),
+            "min_extraction_amount": sc.min_reflux.map(|r| r.0 * f),
+            "min_scrub_amount": sc.min_reflux.map(|r| r.1 * f),
+            "min_total_stages": sc.min_total_stages,
+            "converged": d.shortcut_probe.status == Some(crate::solver::Status::Converged),
+            "values": values_json(d, &d.shortcut_probe.values),
+        },
+        "verified": verified,
+        "solves": d.solves,
+    })
+}
+
+/// Text report of a design: shortcut and verified design side by side.
+pub fn design_text(d: &Design) -> String {
+    use std::fmt::Write as _;
+    let sc = &d.shortcut;
+    let f = d.feed_total;
+    let names = |g: &[usize]| {
+        g.iter()
+            .map(|&i| d.input.components[i].as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Design: {} (raffinate) | {} (loaded organic), beta = {}, {} feed, F = {}",
+        names(&d.light),
+        names(&d.heavy),
+        d.beta,
+        sc.feed_phase.name(),
+        f
+    );
+    let _ = writeln!(
+        s,
+        "Xu's shortcut: f'_A = {:.6}, E_M = {:.6}, E'_M = {:.6}, n = {:.3}, m = {:.3}",
+        sc.product_split, sc.e_m, sc.e_m_scrub, sc.extraction, sc.scrub
+    );
+    if let Some((smin, wmin)) = sc.min_reflux {
+        let _ = writeln!(
+            s,
+            "Minimum reflux (sharp split): S_min = {:.6}, W_min = {:.6}",
+            smin * f,
+            wmin * f
+        );
+    }
+    let _ = writeln!(
+        s,
+        "Minimum total stages at total reflux (Fenske): {:.2}\n",
+        sc.min_total_stages
+    );
+    let w = d
+        .targets
+        .iter()
+        .map(|t| t.describe().len())
+        .max()
+        .unwrap_or(0)
+        .max(26);
+    let _ = writeln!(s, "{:<w$}  {:>16}  {:>16}", "", "shortcut (Xu)", "verified");
+    let (ve, vs, vv) = match &d.verified {
+        Some(p) => (
+            p.stages[0].to_string(),
+            p.stages[1].to_string(),
+            p.values.clone(),
+        ),
+        None => ("-".into(), "-".into(), vec![f64::NAN; d.targets.len()]),
+    };
+    let rows = [
+        (
+            "extraction stages",
+            sc.extraction_stages().to_string(),
+            ve.clone(),
+        ),
+        ("scrub stages", sc.scrub_stages().to_string(), vs.clone()),
+        (
+            "total stages",
+            (sc.extraction_stages() + sc.scrub_stages()).to_string(),
+            match &d.verified {
+                Some(p) => (p.stages[0] + p.stages[1]).to_string(),
+                None => "-".into(),
+            },
+        ),
+        (
+            "S (extraction_amount)",
+            format!("{:.6}", sc.s * f),
+            format!("{:.6}", sc.s * f),
+        ),
+        (
+            "W (scrub_amount)",
+            format!("{:.6}", sc.w * f),
+            format!("{:.6}", sc.w * f),
+        ),
+    ];
+    for (a, b, c) in rows {
+        let _ = writeln!(s, "{a:<w$}  {b:>16}  {c:>16}");
+    }
+    for (i, t) in d.targets.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:>16.8}  {:>16.8}   (target {})",
+            t.describe(),
+            d.shortcut_probe.values[i],
+            vv[i],
+            t.min
+        );
+    }
+    if d.verified.is_none() {
+        let _ = writeln!(
+            s,
+            "\nInfeasible within {} + {} stages; nearest achievable there:",
+            d.most.stages[0], d.most.stages[1]
+        );
+        for (t, v) in d.targets.iter().zip(&d.most.values) {
+            let _ = writeln!(s, "  {} = {:.8} (target {})", t.describe(), v, t.min);
+        }
+    }
+    let _ = writeln!(s, "\n{} solves", d.solves);
+    s
+}
+
+/// Runs `sxforge design`.
+pub fn run_design(args: &DesignArgs) -> i32 {
+    let input = match design_input(args) {
+        Ok(i) => i,
+        Err(e) => return input_fail("design", &e),
+    };
+    let d = match design(&input) {
+        Ok(d) => d,
+        Err(DesignError::Input(e)) => {
+            let e = match &args.file {
+                Some(p) => match read(p) {
+                    Ok(src) => locate(e, &src, Some(p.clone())),
+                    Err(_) => e,
+                },
+                None => e,
+            };
+            return input_fail("design", &e);
+        }
+        Err(DesignError::Infeasible(m)) => {
+            eprintln!("sxforge design: infeasible: {m}");
+            return 2;
+        }
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&design_json(&d)).expect("json")
+        );
+    } else {
+        print!("{}", design_text(&d));
+    }
+    if d.verified.is_none() {
+        let nearest: Vec<String> = d
+            .targets
+            .iter()
+            .zip(&d.most.values)
+            .map(|(t, v)| format!("{} = {v:.8} (target {})", t.describe(), t.min))
+            .collect();
+        eprintln!(
+            "sxforge design: infeasible: the targets are not met within {} + {} stages at Xu's flows; nearest achievable: {}",
+            d.most.stages[0],
+            d.most.stages[1],
+            nearest.join(", ")
+        );
+        return 2;
+    }
+    if let Some(path) = &args.write {
+        let text = d.to_toml().expect("verified");
+        if let Err(e) = std::fs::write(path, text) {
+            return fail("design", &format!("{}: {e}", path.display()));
+        }
+    }
+    0
+}
+
+// ---------------------------------------------------------------- optimize
+
+/// JSON report of an optimisation.
+pub fn optimum_json(p: &Problem, o: &Optimum) -> Value {
+    let mut vars = Map::new();
+    for v in &p.stages {
+        let st = [o.spec.extraction, o.spec.scrub, o.spec.strip];
+        vars.insert(
+            format!("cascade.{}", v.section.name()),
+            json!(st[v.section.index()]),
+        );
+    }
+    for v in &p.flows {
+        vars.insert(format!("flows.{}", v.key.name()), json!(v.key.get(&o.spec)));
+    }
+    let obj = |items: &[(String, f64)]| -> Map<String, Value> {
+        items.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
+    };
+    json!({
+        "name": p.base.name,
+        "status": if o.feasible { "optimal" } else { "infeasible" },
+        "objective": p.objective,
+        "cost": o.breakdown.total(),
+        "cost_breakdown": {"stages": obj(&o.breakdown.stages), "flows": obj(&o.breakdown.flows)},
+        "stages": {"extraction": o.spec.extraction, "scrub": o.spec.scrub, "strip": o.spec.strip},
+        "variables": vars,
+        "constraints": o.constraints,
+        "evaluations": o.evaluations,
+        "solves": o.solves,
+    })
+}
+
+/// Text report of an optimisation.
+pub fn optimum_text(p: &Problem, o: &Optimum) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} of {} (objective: {})",
+        if o.feasible {
+            "Optimum"
+        } else {
+            "INFEASIBLE: nearest point"
+        },
+        p.base.name,
+        p.objective
+    );
+    let v = optimum_json(p, o);
+    for (k, val) in v["variables"].as_object().expect("object") {
+        let _ = writeln!(s, "  {k:<28} {val}");
+    }
+    let _ = writeln!(s, "Cost {:.6}", o.breakdown.total());
+    for (k, c) in &o.breakdown.stages {
+        let _ = writeln!(s, "  {:<28} {c:.6}", format!("{k} stages"));
+    }
+    for (k, c) in &o.breakdown.flows {
+        let _ = writeln!(s, "  {:<28} {c:.6}", format!("flows.{k}"));
+    }
+    let _ = writeln!(s, "Constraints");
+    for c in &o.constraints {
+        let _ = writeln!(
+            s,
+            "  {:<32} {:.8} >= {}{}",
+            c.name,
+            c.value,
+            c.bound,
+            if c.active {
+                if c.binding.is_empty() {
+                    "  active".to_string()
+                } else {
+                    format!(
+                        "  active (one stage less in {} breaks it)",
+                        c.binding.join(", ")
+                    )
+                }
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(s, "{} evaluations, {} solves", o.evaluations, o.solves);
+    s
+}
+
+/// Runs `sxforge optimize`.
+pub fn run_optimize(args: &OptimizeArgs) -> i32 {
+    let (cascade, raw, src) = match load_model("optimize", &args.file) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let file = Some(args.file.clone());
+    let Some(ro) = raw.optimize.as_ref() else {
+        let e = InputError {
+            location: Location {
+                file,
+                line: None,
+                column: None,
+            },
+            key: "optimize".into(),
+            value: None,
+            message: "missing: an [optimize] table (variables, constraints, objective)".into(),
+        };
+        return fail("optimize", &e);
+    };
+    let p = match Problem::new(&cascade, ro) {
+        Ok(p) => p,
+        Err(e) => return fail("optimize", &locate_indexed(e, &src, file)),
+    };
+    let pool = match pool(args.threads) {
+        Ok(p) => p,
+        Err(e) => return fail("optimize", &e),
+    };
+    let o = pool.install(|| optimize(&p));
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&optimum_json(&p, &o)).expect("json")
+        );
+    } else {
+        print!("{}", optimum_text(&p, &o));
+    }
+    if !o.feasible {
+        eprintln!("sxforge optimize: infeasible: no stage counts and flows within the bounds meet every constraint; the nearest achievable values are listed");
+        return 2;
+    }
+    0
+}
+
+// ---------------------------------------------------------------- sweep
+
+/// Parses `i/n` (1 <= i <= n).
+pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
+    let bad = || {
+        InputError::new(
+            "--shard",
+            Some(s.to_string()),
+            "expected I/N with 1 <= I <= N, e.g. 2/8",
+        )
+    };
+    let (a, b) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Runs `sxforge sweep`.
+pub fn run_sweep(args: &SweepArgs) -> i32 {
+    let (cascade, raw, src) = match load_model("sweep", &args.file) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let file = Some(args.file.clone());
+    let Some(rs) = raw.sweep.as_ref() else {
+        let e = InputError {
+            location: Location {
+                file,
+                line: None,
+                column: None,
+            },
+            key: "sweep".into(),
+            value: None,
+            message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
+        };
+        return fail("sweep", &e);
+    };
+    let sweep = match Sweep::new(&cascade, rs) {
+        Ok(s) => s,
+        Err(e) => return fail("sweep", &locate_indexed(e, &src, file)),
+    };
+    let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s.unwrap_or((1, 1)),
+        Err(e) => return input_fail("sweep", &e),
+    };
+    let mut columns: Vec<String> = sweep.names.clone();
+    let outputs = sweep.output_names();
+    columns.extend(outputs.iter().cloned());
+    let (xcol, ycol) = (
+        args.x.clone().unwrap_or_else(|| sweep.names[0].clone()),
+        args.y.clone().unwrap_or_else(|| outputs[0].clone()),
+    );
+    if args.plot.is_some() {
+        for (flag, c) in [("--x", &xcol), ("--y", &ycol)] {
+            if !columns.contains(c) {
+                let e = InputError::new(
+                    flag,
+                    Some(c.clone()),
+                    format!(
+                        "not a column of this sweep (columns: {})",
+                        columns.join(", ")
+                    ),
+                );
+                return input_fail("sweep", &e);
+            }
+        }
+    }
+    let pool = match pool(args.threads) {
+        Ok(p) => p,
+        Err(e) => return fail("sweep", &e),
+    };
+    let range = shard_range(sweep.cases.len(), i, n);
+    let header = i == 1 && !args.no_header;
+    let bar = if std::io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new(range.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}",
+            )
+            .expect("template"),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+    let done = AtomicUsize::new(0);
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let results = match pool.install(|| write_csv(&sweep, range, header, &mut buf, &done, &tick)) {
+        Ok(r) => r,
+        Err(e) => return fail("sweep", &e),
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let written = match &args.output {
+        Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display())),
+        None => std::io::stdout().write_all(&buf).map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written {
+        return fail("sweep", &e);
+    }
+    if let Some(path) = &args.plot {
+        let col = |name: &str, case: usize, outs: &[f64]| -> f64 {
+            if let Some(k) = sweep.names.iter().position(|c| c == name) {
+                sweep.cases[case][k]
+            } else {
+                let k = outputs.iter().position(|c| c == name).expect("checked");
+                outs.get(k).copied().unwrap_or(f64::NAN)
+            }
+        };
+        let pts: Vec<(f64, f64)> = results
+            .iter()
+            .filter(|r| r.status == "converged")
+            .map(|r| {
+                (
+                    col(&xcol, r.case, &r.outputs),
+                    col(&ycol, r.case, &r.outputs),
+                )
+            })
+            .collect();
+        if let Err(e) = super::plot::scatter_svg(&pts, &xcol, &ycol, &cascade.spec().name, path) {
+            return fail("sweep", &e);
+        }
+    }
+    let failed = results.iter().filter(|r| r.status != "converged").count();
+    if failed > 0 {
+        eprintln!(
+            "sxforge sweep: {failed} of {} cases did not converge or were invalid (see the status column)",
+            results.len()
+        );
+    }
+    0
+}

@@ -1,0 +1,727 @@
+//! Parameter sweeps: a grid or a Latin hypercube over named model
+//! parameters, solved in parallel (rayon), written as CSV.
+//!
+//! Determinism: case `i`'s inputs depend only on the `[sweep]` table (and its
+//! seed), and its solve is warm-started along a fixed chain: cases are cut
+//! into blocks of [`BLOCK`] consecutive indices; the first case of a block is
+//! solved cold and every other from its predecessor. A shard or a thread
+//! that starts inside a block re-solves the block's earlier cases. Results
+//! are therefore identical for every thread count and every `--shard` cut.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::fmt_exact;
+use crate::cascade::StreamKind;
+use crate::error::InputError;
+use crate::model::{Cascade, CascadeSpec, ChemistrySpec};
+use crate::solver::{Solution, Solver, Status};
+
+/// Cases per warm-start chain.
+pub const BLOCK: usize = 32;
+
+/// A model parameter a sweep or an optimisation can vary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// `cascade.extraction|scrub|strip` (0, 1, 2): stage count.
+    Stages(usize),
+    /// `flows.<key>`.
+    Flow(FlowKey),
+    /// `chemistry.beta.<c>` or `chemistry.d.<c>` (component index).
+    Chemistry(usize),
+    /// `feed.amount.<c>` or `feed.concentration.<c>`.
+    Feed(usize),
+    /// `feed.flow`.
+    FeedFlow,
+}
+
+/// The keys of `[flows]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowKey {
+    /// `extraction_amount` (S).
+    ExtractionAmount,
+    /// `scrub_amount` (W).
+    ScrubAmount,
+    /// `organic` (L/h).
+    Organic,
+    /// `scrub` (L/h).
+    Scrub,
+    /// `strip` (L/h).
+    Strip,
+}
+
+impl FlowKey {
+    /// All keys, in file order.
+    pub const ALL: [FlowKey; 5] = [
+        FlowKey::ExtractionAmount,
+        FlowKey::ScrubAmount,
+        FlowKey::Organic,
+        FlowKey::Scrub,
+        FlowKey::Strip,
+    ];
+
+    /// Name as in `[flows]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowKey::ExtractionAmount => "extraction_amount",
+            FlowKey::ScrubAmount => "scrub_amount",
+            FlowKey::Organic => "organic",
+            FlowKey::Scrub => "scrub",
+            FlowKey::Strip => "strip",
+        }
+    }
+
+    fn slot(self, spec: &mut CascadeSpec) -> &mut Option<f64> {
+        let f = &mut spec.flows;
+        match self {
+            FlowKey::ExtractionAmount => &mut f.extraction_amount,
+            FlowKey::ScrubAmount => &mut f.scrub_amount,
+            FlowKey::Organic => &mut f.organic,
+            FlowKey::Scrub => &mut f.scrub,
+            FlowKey::Strip => &mut f.strip,
+        }
+    }
+
+    /// The model's value of this flow, if it has one.
+    pub fn get(self, spec: &CascadeSpec) -> Option<f64> {
+        *self.slot(&mut spec.clone())
+    }
+
+    /// Sets this flow.
+    pub fn set(self, spec: &mut CascadeSpec, v: f64) {
+        *self.slot(spec) = Some(v);
+    }
+}
+
+impl Param {
+    /// Parses a dotted parameter name against a model; `key` names the
+    /// setting in messages.
+    pub fn parse(name: &str, spec: &CascadeSpec, key: &str) -> Result<Self, InputError> {
+        let err = |msg: String| InputError::new(key, Some(format!("\"{name}\"")), msg);
+        let comp = |c: &str| {
+            spec.components.iter().position(|x| x == c).ok_or_else(|| {
+                err(format!(
+                    "`{c}` is not a component of this model (components: {})",
+                    spec.components.join(", ")
+                ))
+            })
+        };
+        let parts: Vec<&str> = name.split('.').collect();
+        let known = "expected cascade.extraction|scrub|strip, flows.<key>, chemistry.beta.<component>, \
+                     chemistry.d.<component>, feed.amount.<component>, feed.concentration.<component> or feed.flow";
+        let p = match parts.as_slice() {
+            ["cascade", "extraction"] => Param::Stages(0),
+            ["cascade", "scrub"] => Param::Stages(1),
+            ["cascade", "strip"] => Param::Stages(2),
+            ["flows", f] => {
+                let fk = FlowKey::ALL
+                    .into_iter()
+                    .find(|k| k.name() == *f)
+                    .ok_or_else(|| err(format!("unknown parameter: {known}")))?;
+                if fk.get(spec).is_none() {
+                    return Err(err(format!(
+                        "this model has no flows.{f} (a {} model; set it in [flows] first)",
+                        spec.chemistry.name()
+                    )));
+                }
+                Param::Flow(fk)
+            }
+            ["chemistry", "beta", c] => {
+                if !matches!(spec.chemistry, ChemistrySpec::SeparationFactor { .. }) {
+                    return Err(err("this model has no beta (not separation-factor)".into()));
+                }
+                Param::Chemistry(comp(c)?)
+            }
+            ["chemistry", "d", c] => {
+                if !matches!(spec.chemistry, ChemistrySpec::ConstantD { .. }) {
+                    return Err(err("this model has no d (not constant-d)".into()));
+                }
+                Param::Chemistry(comp(c)?)
+            }
+            ["feed", "amount", c] if spec.feed.amount.is_some() => Param::Feed(comp(c)?),
+            ["feed", "concentration", c] if spec.feed.concentration.is_some() => {
+                Param::Feed(comp(c)?)
+            }
+            ["feed", "flow"] if spec.feed.flow.is_some() => Param::FeedFlow,
+            _ => return Err(err(format!("unknown parameter: {known}"))),
+        };
+        Ok(p)
+    }
+
+    /// Whether the parameter takes integer values.
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Param::Stages(_))
+    }
+
+    /// Sets the parameter in a specification.
+    pub fn apply(&self, spec: &mut CascadeSpec, v: f64) {
+        match self {
+            Param::Stages(i) => {
+                let n = v.round().max(0.0) as usize;
+                match i {
+                    0 => spec.extraction = n,
+                    1 => spec.scrub = n,
+                    _ => spec.strip = n,
+                }
+            }
+            Param::Flow(k) => k.set(spec, v),
+            Param::Chemistry(c) => match &mut spec.chemistry {
+                ChemistrySpec::SeparationFactor { beta } => beta[*c] = v,
+                ChemistrySpec::ConstantD { d, .. } => d[*c] = v,
+            },
+            Param::Feed(c) => {
+                if let Some(a) = spec.feed.amount.as_mut() {
+                    a[*c] = v;
+                } else if let Some(a) = spec.feed.concentration.as_mut() {
+                    a[*c] = v;
+                }
+            }
+            Param::FeedFlow => spec.feed.flow = Some(v),
+        }
+    }
+}
+
+/// `[sweep]` table of a model file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// `grid` (default) or `lhs` (Latin hypercube).
+    pub method: Option<String>,
+    /// Number of cases (Latin hypercube only).
+    pub cases: Option<usize>,
+    /// Seed of the Latin hypercube.
+    pub seed: Option<u64>,
+    /// `[[sweep.parameter]]` entries, in column (and grid nesting) order.
+    #[serde(default)]
+    pub parameter: Vec<RawParameter>,
+}
+
+/// One `[[sweep.parameter]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameter {
+    /// Dotted parameter name, e.g. `flows.extraction_amount`.
+    pub name: String,
+    /// Lower bound.
+    pub min: Option<f64>,
+    /// Upper bound.
+    pub max: Option<f64>,
+    /// Grid points from min to max inclusive (grid only).
+    pub steps: Option<usize>,
+    /// Explicit values (grid only), instead of min/max/steps.
+    pub values: Option<Vec<f64>>,
+}
+
+/// A checked sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// Base model.
+    pub base: CascadeSpec,
+    /// Parameter names (CSV columns).
+    pub names: Vec<String>,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// Input values of every case (`cases x params`), in case order.
+    pub cases: Vec<Vec<f64>>,
+}
+
+/// SplitMix64: a small, fully specified generator, so that a seed gives the
+/// same cases on every platform and version.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform integer in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_f64() * n as f64) as usize
+    }
+}
+
+impl Sweep {
+    /// Checks a `[sweep]` table against its model. Errors name the key
+    /// (`sweep.parameter[i].name` etc.).
+    pub fn new(base: &Cascade, raw: &RawSweep) -> Result<Self, InputError> {
+        let spec = base.to_spec();
+        if raw.parameter.is_empty() {
+            return Err(InputError::new(
+                "sweep.parameter",
+                None,
+                "missing: at least one [[sweep.parameter]] with a name",
+            ));
+        }
+        let lhs = match raw.method.as_deref() {
+            None | Some("grid") => false,
+            Some("lhs") | Some("latin-hypercube") => true,
+            Some(o) => {
+                return Err(InputError::new(
+                    "sweep.method",
+                    Some(format!("\"{o}\"")),
+                    "expected \"grid\" or \"lhs\"",
+                ))
+            }
+        };
+        let mut names = Vec::new();
+        let mut params = Vec::new();
+        let mut axes: Vec<Vec<f64>> = Vec::new();
+        let mut ranges = Vec::new();
+        for (i, p) in raw.parameter.iter().enumerate() {
+            let key = format!("sweep.parameter[{}]", i + 1);
+            if names.contains(&p.name) {
+                return Err(InputError::new(
+                    format!("{key}.name"),
+                    Some(format!("\"{}\"", p.name)),
+                    "parameter listed twice",
+                ));
+            }
+            let param = Param::parse(&p.name, &spec, &format!("{key}.name"))?;
+            let bounds = match (p.min, p.max) {
+                (Some(lo), Some(hi)) => {
+                    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                        return Err(InputError::new(
+                            format!("{key}.max"),
+                            Some(fmt_exact(hi)),
+                            format!("invalid bounds: expected finite min <= max (min = {lo})"),
+                        ));
+                    }
+                    if param.is_integer() && lo < 0.0 {
+                        return Err(InputError::new(
+                            format!("{key}.min"),
+                            Some(fmt_exact(lo)),
+                            "a stage count cannot be negative",
+                        ));
+                    }
+                    Some((lo, hi))
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(InputError::new(
+                        key.clone(),
+                        None,
+                        "give both min and max (or values)",
+                    ))
+                }
+            };
+            if lhs {
+                if p.values.is_some() || p.steps.is_some() {
+                    return Err(InputError::new(
+                        key.clone(),
+                        None,
+                        "a Latin hypercube samples min..max: steps and values belong to grids",
+                    ));
+                }
+                ranges.push(
+                    bounds.ok_or_else(|| {
+                        InputError::new(key.clone(), None, "missing: min and max")
+                    })?,
+                );
+            } else {
+                let axis = match (&p.values, bounds, p.steps) {
+                    (Some(v), None, None) => {
+                        if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+                            return Err(InputError::new(
+                                format!("{key}.values"),
+                                None,
+                                "expected a non-empty list of finite numbers",
+                            ));
+                        }
+                        v.clone()
+                    }
+                    (None, Some((lo, hi)), Some(n)) if n >= 1 => {
+                        if n == 1 {
+                            vec![lo]
+                        } else {
+                            (0..n)
+                                .map(|j| lo + (hi - lo) * j as f64 / (n - 1) as f64)
+                                .collect()
+                        }
+                    }
+                    (None, Some(_), Some(_)) => {
+                        return Err(InputError::new(
+                            format!("{key}.steps"),
+                            Some("0".into()),
+                            "expected at least 1 grid point",
+                        ))
+                    }
+                    _ => {
+                        return Err(InputError::new(
+                            key.clone(),
+                            None,
+                            "a grid parameter needs either values = [..] or min, max and steps",
+                        ))
+                    }
+                };
+                let axis = if param.is_integer() {
+                    axis.iter().map(|v| v.round()).collect()
+                } else {
+                    axis
+                };
+                axes.push(axis);
+            }
+            names.push(p.name.clone());
+            params.push(param);
+        }
+        let cases = if lhs {
+            let n = raw.cases.ok_or_else(|| {
+                InputError::new(
+                    "sweep.cases",
+                    None,
+                    "missing: the number of cases of the Latin hypercube",
+                )
+            })?;
+            if n == 0 {
+                return Err(InputError::new(
+                    "sweep.cases",
+                    Some("0".into()),
+                    "expected at least 1 case",
+                ));
+            }
+            let mut rng = SplitMix64::new(raw.seed.unwrap_or(0));
+            let mut cols = Vec::new();
+            for (p, (lo, hi)) in params.iter().zip(&ranges) {
+                let mut perm: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = rng.below(i + 1);
+                    perm.swap(i, j);
+                }
+                let col: Vec<f64> = perm
+                    .iter()
+                    .map(|&s| {
+                        let u = (s as f64 + rng.next_f64()) / n as f64;
+                        let v = lo + (hi - lo) * u;
+                        if p.is_integer() {
+                            v.round()
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                cols.push(col);
+            }
+            (0..n)
+                .map(|i| cols.iter().map(|c| c[i]).collect())
+                .collect()
+        } else {
+            if raw.cases.is_some() || raw.seed.is_some() {
+                return Err(InputError::new(
+                    if raw.cases.is_some() {
+                        "sweep.cases"
+                    } else {
+                        "sweep.seed"
+                    },
+                    None,
+                    "cases and seed belong to method = \"lhs\"; a grid has every combination",
+                ));
+            }
+            let total: usize = axes.iter().map(|a| a.len()).product();
+            (0..total)
+                .map(|mut i| {
+                    let mut row = vec![0.0; axes.len()];
+                    for (d, axis) in axes.iter().enumerate().rev() {
+                        row[d] = axis[i % axis.len()];
+                        i /= axis.len();
+                    }
+                    row
+                })
+                .collect()
+        };
+        Ok(Sweep {
+            base: spec,
+            names,
+            params,
+            cases,
+        })
+    }
+
+    /// The specification of case `i`.
+    pub fn case_spec(&self, i: usize) -> CascadeSpec {
+        let mut s = self.base.clone();
+        for (p, v) in self.params.iter().zip(&self.cases[i]) {
+            p.apply(&mut s, *v);
+        }
+        s
+    }
+
+    /// Output column names: `<stream>.purity.<c>`, `<stream>.recovery.<c>`.
+    pub fn output_names(&self) -> Vec<String> {
+        let streams = match self.base.clone().build() {
+            Ok(c) => c.layout().outlets().iter().map(|o| o.kind).collect(),
+            Err(_) => vec![StreamKind::Raffinate, StreamKind::LoadedOrganic],
+        };
+        let mut out = Vec::new();
+        for s in streams {
+            for m in ["purity", "recovery"] {
+                for c in &self.base.components {
+                    out.push(format!("{}.{m}.{c}", s.name()));
+                }
+            }
+        }
+        out
+    }
+
+    /// CSV header line.
+    pub fn header(&self) -> String {
+        let mut cols = vec!["case".to_string()];
+        cols.extend(self.names.iter().cloned());
+        cols.extend(["status", "iterations", "residual"].map(String::from));
+        cols.extend(self.output_names());
+        cols.join(",") + "\n"
+    }
+}
+
+/// One solved case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// 0-based case index.
+    pub case: usize,
+    /// `converged`, `max-iterations`, `diverged`, or `invalid` (the case's
+    /// inputs do not make a valid model).
+    pub status: String,
+    /// Newton iterations.
+    pub iterations: usize,
+    /// Final relative residual.
+    pub residual: f64,
+    /// Output values in [`Sweep::output_names`] order (empty if invalid).
+    pub outputs: Vec<f64>,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Converged => "converged",
+        Status::MaxIterations => "max-iterations",
+        Status::Diverged => "diverged",
+    }
+}
+
+fn solve_case(
+    sweep: &Sweep,
+    i: usize,
+    solver: &mut Solver,
+    prev: &mut Option<Solution>,
+    n_out: usize,
+) -> CaseResult {
+    match sweep.case_spec(i).build() {
+        Err(_) => {
+            *prev = None;
+            CaseResult {
+                case: i,
+                status: "invalid".into(),
+                iterations: 0,
+                residual: f64::NAN,
+                outputs: Vec::new(),
+            }
+        }
+        Ok(c) => {
+            let sol = match prev.as_ref() {
+                Some(p) => solver.solve_from(&c, p),
+                None => solver.solve(&c),
+            };
+            let mut outputs = Vec::with_capacity(n_out);
+            for s in sol.streams(&c) {
+                outputs.extend_from_slice(&s.purity);
+                outputs.extend_from_slice(&s.recovery);
+            }
+            let r = CaseResult {
+                case: i,
+                status: status_name(sol.status).into(),
+                iterations: sol.iterations,
+                residual: sol.residual,
+                outputs,
+            };
+            *prev = if sol.converged() { Some(sol) } else { None };
+            r
+        }
+    }
+}
+
+/// Solves cases `range` (case indices) on the current rayon pool; calls
+/// `tick` once per finished case. Results come back in case order.
+pub fn run_cases(
+    sweep: &Sweep,
+    range: std::ops::Range<usize>,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<CaseResult> {
+    let n_out = sweep.output_names().len();
+    let first_block = range.start / BLOCK;
+    let last_block = range.end.div_ceil(BLOCK);
+    let blocks: Vec<Vec<CaseResult>> = (first_block..last_block)
+        .into_par_iter()
+        .map(|b| {
+            let mut solver = Solver::new();
+            let mut prev = None;
+            let mut out = Vec::new();
+            let lo = b * BLOCK;
+            let hi = ((b + 1) * BLOCK).min(range.end);
+            for i in lo..hi {
+                let r = solve_case(sweep, i, &mut solver, &mut prev, n_out);
+                if i >= range.start {
+                    out.push(r);
+                    tick();
+                }
+            }
+            out
+        })
+        .collect();
+    blocks.into_iter().flatten().collect()
+}
+
+/// Case index range of shard `i` of `n` (1-based `i`): contiguous, sizes
+/// differing by at most one.
+pub fn shard_range(total: usize, i: usize, n: usize) -> std::ops::Range<usize> {
+    let lo = total * (i - 1) / n;
+    let hi = total * i / n;
+    lo..hi
+}
+
+/// One CSV line for a case.
+pub fn csv_line(sweep: &Sweep, r: &CaseResult) -> String {
+    let mut cols = vec![(r.case + 1).to_string()];
+    cols.extend(sweep.cases[r.case].iter().zip(&sweep.params).map(|(v, p)| {
+        if p.is_integer() {
+            format!("{}", *v as i64)
+        } else {
+            fmt_exact(*v)
+        }
+    }));
+    cols.push(r.status.clone());
+    cols.push(r.iterations.to_string());
+    cols.push(if r.residual.is_nan() {
+        String::new()
+    } else {
+        format!("{:.3e}", r.residual)
+    });
+    if r.outputs.is_empty() {
+        cols.extend(vec![String::new(); sweep.output_names().len()]);
+    } else {
+        cols.extend(r.outputs.iter().map(|v| format!("{v:.12e}")));
+    }
+    cols.join(",") + "\n"
+}
+
+/// Runs a sweep (or one shard of it) and writes the CSV; the header comes
+/// only with `header`. Progress is counted in `done`.
+pub fn write_csv(
+    sweep: &Sweep,
+    range: std::ops::Range<usize>,
+    header: bool,
+    out: &mut dyn Write,
+    done: &AtomicUsize,
+    tick: &(dyn Fn() + Sync),
+) -> std::io::Result<Vec<CaseResult>> {
+    let results = run_cases(sweep, range, &|| {
+        done.fetch_add(1, Ordering::Relaxed);
+        tick();
+    });
+    if header {
+        out.write_all(sweep.header().as_bytes())?;
+    }
+    for r in &results {
+        out.write_all(csv_line(sweep, r).as_bytes())?;
+    }
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Cascade {
+        CascadeSpec::separation_factor("t", &["Pr", "Nd"], &[1.0, 1.5])
+            .with_stages(17, 20, 0)
+            .with_feed_amounts(&[0.25, 0.75])
+            .with_amounts(4.094, 3.343)
+            .build()
+            .unwrap()
+    }
+
+    fn raw(method: &str, params: Vec<RawParameter>) -> RawSweep {
+        RawSweep {
+            method: Some(method.into()),
+            cases: (method == "lhs").then_some(50),
+            seed: (method == "lhs").then_some(7),
+            parameter: params,
+        }
+    }
+
+    fn p(name: &str, min: f64, max: f64, steps: Option<usize>) -> RawParameter {
+        RawParameter {
+            name: name.into(),
+            min: Some(min),
+            max: Some(max),
+            steps,
+            values: None,
+        }
+    }
+
+    #[test]
+    fn grid_order_is_row_major() {
+        let s = Sweep::new(
+            &base(),
+            &raw(
+                "grid",
+                vec![
+                    p("cascade.scrub", 18.0, 20.0, Some(3)),
+                    p("flows.extraction_amount", 4.0, 4.2, Some(2)),
+                ],
+            ),
+        )
+        .unwrap();
+        assert_eq!(s.cases.len(), 6);
+        assert_eq!(s.cases[0], vec![18.0, 4.0]);
+        assert_eq!(s.cases[1], vec![18.0, 4.2]);
+        assert_eq!(s.cases[5], vec![20.0, 4.2]);
+    }
+
+    #[test]
+    fn latin_hypercube_stratifies_each_parameter() {
+        let s = Sweep::new(
+            &base(),
+            &raw("lhs", vec![p("chemistry.beta.Nd", 1.4, 1.6, None)]),
+        )
+        .unwrap();
+        let mut strata: Vec<usize> = s
+            .cases
+            .iter()
+            .map(|c| ((c[0] - 1.4) / 0.2 * 50.0) as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bad_names_and_bounds() {
+        for (name, lo, hi) in [
+            ("flows.organic", 1.0, 2.0),
+            ("chemistry.beta.Sm", 1.0, 2.0),
+            ("cascade.stages", 1.0, 2.0),
+            ("flows.extraction_amount", 5.0, 4.0),
+        ] {
+            let e = Sweep::new(&base(), &raw("grid", vec![p(name, lo, hi, Some(2))])).unwrap_err();
+            assert!(e.key.starts_with("sweep.parameter[1]"), "{e}");
+        }
+    }
+
+    #[test]
+    fn shards_partition_the_cases() {
+        let ranges: Vec<_> = (1..=3).map(|i| shard_range(10, i, 3)).collect();
+        assert_eq!(ranges, vec![0..3, 3..6, 6..10]);
+    }
+}
