@@ -13,6 +13,7 @@
 pub mod block_tridiag;
 pub mod newton;
 pub mod rows;
+pub mod tearing;
 
 use ndarray::Array2;
 use serde::Serialize;
@@ -321,42 +322,47 @@ impl Solver {
         beta_at(1.0, &mut b);
 
         let mut result: Option<(Array2<f64>, NewtonReport)> = None;
+        let newton_opts = |budget: usize, tol: f64| NewtonOptions {
+            tolerance: tol,
+            max_iterations: budget,
+            ..NewtonOptions::default()
+        };
+        kernel.set_beta(&b);
+        // 1. Warm start from a previous solution.
         if let Some(prev) = start {
             let mut u = warm_start(prev, &layout, &active, aq_tot);
-            kernel.set_beta(&b);
-            let nopts = NewtonOptions {
-                tolerance: opts.tolerance,
-                max_iterations: opts.max_iterations.min(30),
-                ..NewtonOptions::default()
-            };
+            let nopts = newton_opts(opts.max_iterations.min(30), opts.tolerance);
             let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
             }
         }
+        // 2. Tearing fixed point for a start close to the steady state, then Newton.
+        let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
+        let (tear, _) = tearing::fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
         if result.is_none() {
-            // Tearing fixed point for a start close to the steady state, then Newton.
-            let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
-            let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
-            kernel.set_beta(&b);
-            let nopts = NewtonOptions {
-                tolerance: opts.tolerance,
-                max_iterations: opts.max_iterations.saturating_sub(total_it).min(40),
-                ..NewtonOptions::default()
-            };
-            let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+            let mut u = tear.clone();
+            let budget = opts.max_iterations.saturating_sub(total_it).min(40);
+            let rep = newton::solve(
+                &kernel,
+                &links,
+                &feed,
+                &mut u,
+                ws,
+                &newton_opts(budget, opts.tolerance),
+            );
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
             }
         }
+        // 3. Continuation in beta from the exact flat profile at s = 0.
         if result.is_none() {
-            // Continuation in beta from the exact flat profile at s = 0.
             let mut s = 0.0;
             let mut u = flat.clone();
             let mut prev: Option<(f64, Array2<f64>)> = None;
-            let mut ds: f64 = 1.0;
+            let mut ds: f64 = 0.25;
             let mut trial = Array2::zeros((n, ka));
             loop {
                 let s_try = (s + ds).min(1.0);
@@ -371,26 +377,25 @@ impl Solver {
                         .and(up)
                         .for_each(|t, &a, &p| *t = a + f * (a - p));
                 }
-                let budget = opts.max_iterations.saturating_sub(total_it);
-                let nopts = NewtonOptions {
-                    tolerance: if last {
-                        opts.tolerance
-                    } else {
-                        opts.tolerance.max(1e-7)
-                    },
-                    max_iterations: budget.min(if last { 40 } else { 12 }),
-                    ..NewtonOptions::default()
+                let budget =
+                    opts.max_iterations
+                        .saturating_sub(total_it)
+                        .min(if last { 40 } else { 12 });
+                let tol = if last {
+                    opts.tolerance
+                } else {
+                    opts.tolerance.max(1e-7)
                 };
-                let rep = newton::solve(&kernel, &links, &feed, &mut trial, ws, &nopts);
+                let rep = newton::solve(
+                    &kernel,
+                    &links,
+                    &feed,
+                    &mut trial,
+                    ws,
+                    &newton_opts(budget, tol),
+                );
                 total_it += rep.iterations;
                 steps += 1;
-                if std::env::var("SXDEBUG").is_ok() {
-                    let umin = trial.iter().cloned().fold(f64::INFINITY, f64::min);
-                    eprintln!(
-                        "s_try={s_try:.5} {:?} it={} res={:.2e} worst={:?} umin={umin:.1}",
-                        rep.status, rep.iterations, rep.residual, rep.worst
-                    );
-                }
                 if rep.status == Status::Converged {
                     if last {
                         result = Some((trial.clone(), rep));
@@ -404,54 +409,34 @@ impl Solver {
                 } else {
                     ds *= 0.5;
                     if ds < 1e-5 || total_it >= opts.max_iterations {
-                        // report the failed attempt where it stopped
-                        let status = if total_it >= opts.max_iterations {
-                            Status::MaxIterations
-                        } else {
-                            Status::Diverged
-                        };
-                        result = Some((trial.clone(), NewtonReport { status, ..rep }));
+                        result = Some((trial.clone(), rep));
                         break;
                     }
                 }
             }
         }
+        // 4. Last resort: pseudo-transient continuation from the tearing
+        //    start. It follows the physical transient, so a front that the
+        //    continuation in beta cannot move travels stage by stage.
         if !result
             .as_ref()
             .is_some_and(|r| r.1.status == Status::Converged)
-            && std::env::var("SXPTC").is_ok()
         {
-            let dt0: f64 = std::env::var("SXPTC").unwrap().parse().unwrap_or(1.0);
-            let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
-            let mut u = sf_fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
+            beta_at(1.0, &mut b);
             kernel.set_beta(&b);
-            let nopts = NewtonOptions {
-                tolerance: opts.tolerance,
-                max_iterations: 400,
-                ..NewtonOptions::default()
-            };
-            let loose = NewtonOptions {
-                tolerance: 1e-7,
-                ..nopts
-            };
-            let mut rep = newton::solve_ptc(&kernel, &links, &feed, &mut u, ws, &loose, dt0);
+            let mut u = tear;
+            let budget = opts.max_iterations.max(400);
+            let rep = newton::solve_ptc(
+                &kernel,
+                &links,
+                &feed,
+                &mut u,
+                ws,
+                &newton_opts(budget, opts.tolerance),
+                10.0,
+            );
             total_it += rep.iterations;
-            if rep.status == Status::Converged {
-                let nopts = NewtonOptions {
-                    max_iterations: 40,
-                    ..nopts
-                };
-                rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
-                total_it += rep.iterations;
-            }
-            if std::env::var("SXDEBUG").is_ok() {
-                let umin = u.iter().cloned().fold(f64::INFINITY, f64::min);
-                eprintln!(
-                    "ptc {:?} it={} res={:.2e} umin={umin:.1} worst={:?} n={n}",
-                    rep.status, rep.iterations, rep.residual, rep.worst
-                );
-            }
-            if rep.status == Status::Converged {
+            if rep.status == Status::Converged || result.is_none() {
                 result = Some((u, rep));
             }
         }
@@ -514,81 +499,4 @@ fn warm_start(prev: &Solution, layout: &Layout, active: &[usize], aq_tot: &[f64]
         }
     }
     u
-}
-
-/// Tearing fixed point for the separation-factor model: for given stage
-/// factors `lambda_j` (organic over aqueous per unit beta) each component's
-/// balances are a linear tridiagonal M-matrix system, solved exactly; then
-/// each `lambda_j` is rescaled so that the stage's organic carries its
-/// prescribed RE flow (damped when it oscillates). Returns log aqueous
-/// amounts, a start for Newton.
-fn sf_fixed_point(
-    layout: &Layout,
-    beta: &[f64],
-    feed: &[f64],
-    org_flow: &[f64],
-    aq_tot: &[f64],
-    max_sweeps: usize,
-    tol: f64,
-) -> Array2<f64> {
-    let n = layout.stages();
-    let k = beta.len();
-    let fs = layout.feed_stage();
-    // start: lambda from the flat profile with the feed's mean beta
-    let ftot: f64 = feed.iter().sum();
-    let bmean: f64 = beta.iter().zip(feed).map(|(b, f)| b * f).sum::<f64>() / ftot;
-    let mut lam: Vec<f64> = (0..n).map(|j| org_flow[j] / (aq_tot[j] * bmean)).collect();
-    let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
-    let mut a = Array2::<f64>::zeros((n, k));
-    let mut dp = vec![0.0; n];
-    let mut org_sum = vec![0.0; n];
-    let mut aq_sum = vec![0.0; n];
-    let mut omega: f64 = 1.0;
-    let mut last_worst = f64::INFINITY;
-    for _ in 0..max_sweeps {
-        org_sum.iter_mut().for_each(|v| *v = 0.0);
-        aq_sum.iter_mut().for_each(|v| *v = 0.0);
-        for c in 0..k {
-            let b = beta[c];
-            // forward elimination
-            for j in 0..n {
-                let d = 1.0 + lam[j] * b;
-                let rhs = if j == fs { feed[c] } else { 0.0 };
-                if j == 0 {
-                    dp[j] = d;
-                    a[[j, c]] = rhs;
-                } else {
-                    let l = lam[j - 1] * b; // -lower
-                    let up = if links[j - 1] { 1.0 } else { 0.0 }; // -upper of row j-1
-                    let f = l / dp[j - 1];
-                    dp[j] = d - f * up;
-                    a[[j, c]] = rhs + f * a[[j - 1, c]];
-                }
-            }
-            // back substitution
-            for j in (0..n).rev() {
-                let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
-                a[[j, c]] = (a[[j, c]] + above) / dp[j];
-                aq_sum[j] += a[[j, c]];
-                org_sum[j] += lam[j] * b * a[[j, c]];
-            }
-        }
-        let mut worst = 0.0f64;
-        for j in 0..n {
-            let ratio = (org_flow[j] / aq_tot[j]) / (org_sum[j] / aq_sum[j]);
-            worst = worst.max((ratio - 1.0).abs());
-            lam[j] *= ratio.powf(omega);
-        }
-        if worst < tol {
-            break;
-        }
-        // damp when the update starts to oscillate, relax again while it contracts
-        omega = if worst > last_worst {
-            (omega * 0.5).max(0.1)
-        } else {
-            (omega * 1.2).min(1.0)
-        };
-        last_worst = worst;
-    }
-    Array2::from_shape_fn((n, k), |(j, c)| a[[j, c]].max(1e-300 * aq_tot[j]).ln())
 }
