@@ -1,0 +1,499 @@
+//! Steady state of the rigorous chemistry models (`mass-action`,
+//! `log-linear`): stage inflows of every conserved quantity, a cold start,
+//! Newton, and a continuation when the cold start fails.
+//!
+//! The cold start fixes each stage's acidity at its section's acid (feed,
+//! scrub or strip), the free extractant at a half-loaded guess, and solves
+//! the then linear metal balances exactly (one tridiagonal solve per metal).
+//! If Newton from there fails, a continuation in extraction strength
+//! starts from weak, equal extraction of every metal (`ln D_k` shifted to a
+//! common value with extraction factor about 0.01, where the profile is
+//! nearly flat and the acid/counter-ion chemistry alone decides the state)
+//! and restores the specified constants step by step.
+
+use ndarray::Array2;
+
+use super::newton::{self, NewtonOptions, NewtonReport};
+use super::{Method, Solution, Solver, Status};
+use crate::cascade::{Phase, Section};
+use crate::chemistry::log_linear::DistributionLaw;
+use crate::chemistry::{Equilibrium, LogLinearKernel, MassActionKernel};
+use crate::model::rigorous::{AqueousStreams, LogLinearSpec, MassActionSpec};
+use crate::model::{Cascade, StageFlows};
+
+/// What the continuation needs from a rigorous kernel.
+trait Rigorous: Equilibrium {
+    fn n_metals(&self) -> usize;
+    fn shift(&mut self, s: &[f64]);
+    fn dist(&self, u: &[f64], out: &mut [f64]);
+}
+
+impl Rigorous for MassActionKernel {
+    fn n_metals(&self) -> usize {
+        self.metals()
+    }
+    fn shift(&mut self, s: &[f64]) {
+        self.set_shift(s)
+    }
+    fn dist(&self, u: &[f64], out: &mut [f64]) {
+        self.distribution(u, out)
+    }
+}
+
+impl Rigorous for LogLinearKernel {
+    fn n_metals(&self) -> usize {
+        self.metals()
+    }
+    fn shift(&mut self, s: &[f64]) {
+        self.set_shift(s)
+    }
+    fn dist(&self, u: &[f64], out: &mut [f64]) {
+        self.distribution(u, out)
+    }
+}
+
+/// Common description of a rigorous cascade problem.
+struct Problem {
+    n: usize,
+    links: Vec<bool>,
+    aq: Vec<f64>,
+    org: Vec<f64>,
+    /// Active components (carried by some inflow), in component order.
+    active: Vec<usize>,
+    /// External inflow of every conserved quantity, `(n, nq)`.
+    feed: Array2<f64>,
+    /// Start values of the non-metal unknowns, `(n, nv - ka)`.
+    extras: Array2<f64>,
+}
+
+fn flows(c: &Cascade) -> (Vec<f64>, Vec<f64>) {
+    match c.flows() {
+        StageFlows::Volumes { aqueous, organic } => (aqueous.clone(), organic.clone()),
+        StageFlows::Amounts { .. } => unreachable!("rigorous models are volumetric"),
+    }
+}
+
+/// Metal inflows (mol/h) of every active component into every stage.
+fn metal_inflows(c: &Cascade, st: &AqueousStreams, active: &[usize], feed: &mut Array2<f64>) {
+    let layout = c.layout();
+    let fs = layout.feed_stage();
+    for (q, &i) in active.iter().enumerate() {
+        feed[[fs, q]] += c.feed_amount()[i];
+    }
+    if let (Some(ss), Some(conc)) = (layout.scrub_stage(), &st.scrub_concentration) {
+        let w = c.spec().flows.scrub.unwrap_or(0.0);
+        for (q, &i) in active.iter().enumerate() {
+            feed[[ss, q]] += w * conc[i];
+        }
+    }
+}
+
+fn active_components(c: &Cascade, st: &AqueousStreams) -> Vec<usize> {
+    (0..c.n_components())
+        .filter(|&i| {
+            c.feed_amount()[i] > 0.0
+                || st
+                    .scrub_concentration
+                    .as_ref()
+                    .is_some_and(|s| s[i] > 0.0 && c.layout().scrub > 0)
+        })
+        .collect()
+}
+
+/// Acid (mol/L) a stage's aqueous starts from: its section's solution.
+fn section_acid(c: &Cascade, st: &AqueousStreams, j: usize) -> f64 {
+    let v = match c.layout().section(j) {
+        Section::Extraction => st.feed_acid,
+        Section::Scrub => st.scrub_acid.unwrap_or(st.feed_acid),
+        Section::Strip => st.strip_acid.unwrap_or(1.0),
+    };
+    v.max(1e-4)
+}
+
+/// Acid inflows (mol/h) of the aqueous solutions into row `row`.
+fn acid_inflows(c: &Cascade, st: &AqueousStreams, row: usize, feed: &mut Array2<f64>) {
+    let layout = c.layout();
+    let sp = c.spec();
+    if layout.feed_phase == Phase::Aqueous {
+        feed[[layout.feed_stage(), row]] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    }
+    if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
+        feed[[ss, row]] += sp.flows.scrub.unwrap_or(0.0) * a;
+    }
+    if let (Some(s), Some(a)) = (layout.strip_stage(), st.strip_acid) {
+        feed[[s, row]] += sp.flows.strip.unwrap_or(0.0) * a;
+    }
+}
+
+/// Cold start for the metals: with the stage states in `u` fixed, the
+/// metal balances are linear; solve them by one scalar Thomas sweep per
+/// metal and write `ln x` into `u`.
+fn metals_start<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>) {
+    let (n, ka) = (p.n, ker.n_metals());
+    let nv = ker.unknowns();
+    let mut d = Array2::<f64>::zeros((n, ka));
+    let mut buf = vec![0.0; ka];
+    for j in 0..n {
+        let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+        ker.dist(&row, &mut buf);
+        for q in 0..ka {
+            d[[j, q]] = buf[q].clamp(1e-12, 1e12);
+        }
+    }
+    let mut cp = vec![0.0; n];
+    let mut x = vec![0.0; n];
+    for q in 0..ka {
+        // row j: -O_{j-1} D_{j-1} x_{j-1} + (A_j + O_j D_j) x_j - A_{j+1} x_{j+1} = f_j
+        for j in 0..n {
+            let diag = p.aq[j] + p.org[j] * d[[j, q]];
+            let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
+            if j == 0 {
+                cp[0] = up / diag;
+                x[0] = p.feed[[0, q]] / diag;
+            } else {
+                let lo = -p.org[j - 1] * d[[j - 1, q]];
+                let m = diag - lo * cp[j - 1];
+                cp[j] = up / m;
+                x[j] = (p.feed[[j, q]] - lo * x[j - 1]) / m;
+            }
+        }
+        for j in (0..n.saturating_sub(1)).rev() {
+            x[j] -= cp[j] * x[j + 1];
+        }
+        let xmax = x.iter().fold(0.0f64, |m, v| m.max(*v));
+        for j in 0..n {
+            u[[j, q]] = (x[j] / p.aq[j]).max(xmax * 1e-200 / p.aq[j]).max(1e-300).ln();
+        }
+    }
+}
+
+fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
+    let ka = ker.n_metals();
+    let nv = ker.unknowns();
+    let mut u = Array2::zeros((p.n, nv));
+    for j in 0..p.n {
+        for v in ka..nv {
+            u[[j, v]] = p.extras[[j, v - ka]];
+        }
+    }
+    metals_start(ker, p, &mut u);
+    u
+}
+
+/// Cold start, Newton, and the continuation if Newton fails. Returns the
+/// final iterate, the last report, total iterations and continuation steps.
+fn run<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &mut E,
+    p: &Problem,
+    tol: f64,
+    max_it: usize,
+) -> (Array2<f64>, NewtonReport, usize, usize) {
+    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+    let ka = ker.n_metals();
+    let ws = solver.workspace(n, nv, nq);
+    let zero = vec![0.0; ka];
+    ker.shift(&zero);
+    let mut u = start(ker, p);
+    let nopts = NewtonOptions {
+        tolerance: tol,
+        max_iterations: max_it.min(60),
+        ..NewtonOptions::default()
+    };
+    let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
+    let mut total = rep.iterations;
+    if rep.status == Status::Converged {
+        return (u, rep, total, 0);
+    }
+    // Continuation: shift every ln D_k to a common weak value at t = 0.
+    let fs = (0..n)
+        .max_by(|&a, &b| p.feed.row(a).sum().total_cmp(&p.feed.row(b).sum()))
+        .unwrap_or(0);
+    let u0 = start(ker, p);
+    let mut dref = vec![0.0; ka];
+    ker.dist(&u0.row(fs).to_vec(), &mut dref);
+    let lnd: Vec<f64> = dref.iter().map(|d| d.max(1e-300).ln()).collect();
+    let mean = lnd.iter().sum::<f64>() / ka.max(1) as f64;
+    let target = (0.01 * p.aq[fs] / p.org[fs]).ln();
+    let base: Vec<f64> = lnd.iter().map(|l| target.min(mean) - l).collect();
+    let mut sh = vec![0.0; ka];
+    let set = |ker: &mut E, t: f64, sh: &mut Vec<f64>| {
+        for (s, b) in sh.iter_mut().zip(&base) {
+            *s = (1.0 - t) * b;
+        }
+        ker.shift(sh);
+    };
+    set(ker, 0.0, &mut sh);
+    let mut u = start(ker, p);
+    let o0 = NewtonOptions {
+        tolerance: tol.max(1e-9),
+        max_iterations: 60,
+        ..NewtonOptions::default()
+    };
+    let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
+    total += rep.iterations;
+    let mut steps = 1;
+    if rep.status != Status::Converged {
+        ker.shift(&zero);
+        return (u, rep, total, steps);
+    }
+    let mut t = 0.0;
+    let mut dt: f64 = 0.25;
+    let mut prev: Option<(f64, Array2<f64>)> = None;
+    let mut trial = Array2::zeros((n, nv));
+    loop {
+        let t_try = (t + dt).min(1.0);
+        let last = t_try >= 1.0;
+        set(ker, t_try, &mut sh);
+        trial.assign(&u);
+        if let Some((tp, up)) = &prev {
+            let f = (t_try - t) / (t - tp);
+            ndarray::Zip::from(&mut trial)
+                .and(&u)
+                .and(up)
+                .for_each(|x, &a, &b| *x = a + f * (a - b));
+        }
+        let budget = max_it.saturating_sub(total);
+        let o = NewtonOptions {
+            tolerance: if last { tol } else { tol.max(1e-8) },
+            max_iterations: budget.min(if last { 60 } else { 15 }),
+            ..NewtonOptions::default()
+        };
+        let rep = newton::solve(ker, &p.links, &p.feed, &mut trial, ws, &o);
+        total += rep.iterations;
+        steps += 1;
+        if rep.status == Status::Converged {
+            if last {
+                return (trial, rep, total, steps);
+            }
+            prev = Some((t, std::mem::replace(&mut u, trial.clone())));
+            t = t_try;
+            if rep.iterations <= 5 {
+                dt *= 2.0;
+            }
+        } else {
+            dt *= 0.5;
+            if dt < 1e-4 || total >= max_it {
+                let status = if total >= max_it {
+                    Status::MaxIterations
+                } else {
+                    Status::Diverged
+                };
+                // report at the specified chemistry where it stalled
+                ker.shift(&zero);
+                let r = newton::solve(
+                    ker,
+                    &p.links,
+                    &p.feed,
+                    &mut trial,
+                    ws,
+                    &NewtonOptions {
+                        max_iterations: 0,
+                        ..o
+                    },
+                );
+                return (trial, NewtonReport { status, ..r }, total, steps);
+            }
+        }
+    }
+}
+
+fn finish<E: Rigorous>(
+    c: &Cascade,
+    ker: &E,
+    p: &Problem,
+    u: &Array2<f64>,
+    rep: NewtonReport,
+    iterations: usize,
+    steps: usize,
+    h_of: impl Fn(&[f64]) -> f64,
+) -> Solution {
+    let (n, k) = (p.n, c.n_components());
+    let ka = ker.n_metals();
+    let nv = ker.unknowns();
+    let mut aqueous = Array2::zeros((n, k));
+    let mut organic = Array2::zeros((n, k));
+    let mut acidity = vec![0.0; n];
+    let mut d = vec![0.0; ka];
+    for j in 0..n {
+        let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+        ker.dist(&row, &mut d);
+        for (q, &i) in p.active.iter().enumerate() {
+            let x = row[q].exp();
+            aqueous[[j, i]] = p.aq[j] * x;
+            organic[[j, i]] = p.org[j] * d[q] * x;
+        }
+        acidity[j] = h_of(&row);
+    }
+    let (ws, wr) = rep.worst;
+    let worst = if wr < ka { (ws, p.active[wr]) } else { (ws, k + wr - ka) };
+    Solution {
+        status: rep.status,
+        method: Method::Newton,
+        iterations,
+        continuation_steps: steps,
+        residual: rep.residual,
+        worst,
+        aqueous,
+        organic,
+        acidity: Some(acidity),
+    }
+}
+
+/// Steady state of a `mass-action` cascade.
+pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
+    let st = &m.streams;
+    let (aq, org) = flows(c);
+    let n = c.n_stages();
+    let layout = *c.layout();
+    let active = active_components(c, st);
+    let ka = active.len();
+    let ion = m.saponification > 0.0;
+    let lk: Vec<f64> = active.iter().map(|&i| m.log10_k[i]).collect();
+    let z: Vec<f64> = active.iter().map(|&i| m.charge[i]).collect();
+    let mut ker = MassActionKernel::new(
+        &lk,
+        m.a,
+        m.b,
+        &z,
+        m.extractant,
+        ion.then_some(m.log10_k_ion),
+        aq.clone(),
+        org.clone(),
+    );
+    let (nv, nq) = (ker.unknowns(), ker.conserved());
+    let mut feed = Array2::zeros((n, nq));
+    metal_inflows(c, st, &active, &mut feed);
+    let ih = ker.h_index();
+    acid_inflows(c, st, ih, &mut feed);
+    let cx = m.extractant;
+    let s = m.saponification;
+    // fresh (saponified) organic into stage 1
+    feed[[0, ih]] += org[0] * (1.0 - s) * cx;
+    if let Some(i_n) = ker.ion_index() {
+        feed[[0, i_n]] += org[0] * s * cx;
+    }
+    if layout.feed_phase == Phase::Organic {
+        let f = c.spec().feed.flow.unwrap_or(0.0);
+        let conc = c.spec().feed.concentration.clone().unwrap_or_default();
+        let bound: f64 = conc.iter().zip(&m.charge).map(|(x, z)| z * x).sum();
+        feed[[layout.feed_stage(), ih]] += f * (cx - bound);
+    }
+    let mut extras = Array2::zeros((n, nv - ka));
+    for j in 0..n {
+        extras[[j, 0]] = section_acid(c, st, j).ln();
+        let mut col = 1;
+        if ion {
+            let nn = if layout.section(j) == Section::Extraction {
+                s * cx * org[0] / aq[j]
+            } else {
+                1e-12 * s * cx
+            };
+            extras[[j, col]] = nn.ln();
+            col += 1;
+        }
+        extras[[j, col]] = (0.25 * (1.0 - s) * cx).max(1e-6 * cx).ln();
+    }
+    let p = Problem {
+        n,
+        links: (0..n).map(|j| layout.aqueous_link(j)).collect(),
+        aq,
+        org,
+        active,
+        feed,
+        extras,
+    };
+    let opts = *c.solver_options();
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp())
+}
+
+/// Total sulfate (mol/L) in each stage's aqueous, from the flows.
+fn stage_sulfate(c: &Cascade, st: &AqueousStreams, aq: &[f64]) -> Vec<f64> {
+    let layout = c.layout();
+    let sp = c.spec();
+    let f = sp.feed.flow.unwrap_or(0.0);
+    let w = sp.flows.scrub.unwrap_or(0.0);
+    let sflow = sp.flows.strip.unwrap_or(0.0);
+    (0..c.n_stages())
+        .map(|j| match layout.section(j) {
+            Section::Extraction => (f * st.feed_sulfate + w * st.scrub_sulfate) / aq[j],
+            Section::Scrub => st.scrub_sulfate,
+            Section::Strip => {
+                let _ = sflow;
+                st.strip_sulfate
+            }
+        })
+        .collect()
+}
+
+/// Total sulfate (mol/L) in each stage's aqueous for a log-linear cascade
+/// with the bisulfate equilibrium (zeros otherwise).
+pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
+    match &c.spec().chemistry {
+        crate::model::ChemistrySpec::LogLinear(m) if m.bisulfate => {
+            stage_sulfate(c, &m.streams, &flows(c).0)
+        }
+        _ => vec![0.0; c.n_stages()],
+    }
+}
+
+/// Steady state of a `log-linear` cascade.
+pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
+    let st = &m.streams;
+    let (aq, org) = flows(c);
+    let n = c.n_stages();
+    let layout = *c.layout();
+    let active = active_components(c, st);
+    let ka = active.len();
+    let law: Vec<DistributionLaw> = active
+        .iter()
+        .map(|&i| match m.fit[i] {
+            Some(f) => DistributionLaw::Fit {
+                m0: f.m0,
+                m1: f.m1,
+                b0: f.b0,
+                b1: f.b1,
+            },
+            None => DistributionLaw::Constant(m.d[i]),
+        })
+        .collect();
+    let e: Vec<f64> = active.iter().map(|&i| m.extractant_per_metal[i]).collect();
+    let pp: Vec<f64> = active.iter().map(|&i| m.protons_per_metal[i]).collect();
+    let sulfate = sulfate_profile(c);
+    let mut ker = LogLinearKernel::new(
+        &law,
+        &e,
+        &pp,
+        m.dose,
+        m.molarity_per_percent,
+        m.log10_ka2,
+        sulfate,
+        aq.clone(),
+        org.clone(),
+    );
+    let (nv, nq) = (ker.unknowns(), ker.conserved());
+    let mut feed = Array2::zeros((n, nq));
+    metal_inflows(c, st, &active, &mut feed);
+    let ih = ker.h_index();
+    acid_inflows(c, st, ih, &mut feed);
+    let cx = ker.extractant();
+    feed[[0, ih]] += org[0] * cx;
+    let mut extras = Array2::zeros((n, nv - ka));
+    for j in 0..n {
+        extras[[j, 0]] = section_acid(c, st, j).ln();
+        extras[[j, 1]] = (0.75 * cx).ln();
+    }
+    let p = Problem {
+        n,
+        links: (0..n).map(|j| layout.aqueous_link(j)).collect(),
+        aq,
+        org,
+        active,
+        feed,
+        extras,
+    };
+    let opts = *c.solver_options();
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp())
+}
