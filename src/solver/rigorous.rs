@@ -125,6 +125,53 @@ fn acid_inflows(c: &Cascade, st: &AqueousStreams, row: usize, feed: &mut Array2<
     }
 }
 
+/// Concentrations (mol/L) of one conserved quantity in every stage's
+/// aqueous when it distributes with fixed ratios `d` (organic over
+/// aqueous, per stage) and enters with inflows `f` (mol/h): one scalar
+/// Thomas sweep on the linear balances.
+fn linear_profile(p: &Problem, d: &[f64], f: &[f64]) -> Vec<f64> {
+    let n = p.n;
+    let mut cp = vec![0.0; n];
+    let mut x = vec![0.0; n];
+    for j in 0..n {
+        let diag = p.aq[j] + p.org[j] * d[j];
+        let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
+        if j == 0 {
+            cp[0] = up / diag;
+            x[0] = f[0] / diag;
+        } else {
+            let lo = -p.org[j - 1] * d[j - 1];
+            let m = diag - lo * cp[j - 1];
+            cp[j] = up / m;
+            x[j] = (f[j] - lo * x[j - 1]) / m;
+        }
+    }
+    for j in (0..n.saturating_sub(1)).rev() {
+        x[j] -= cp[j] * x[j + 1];
+    }
+    x
+}
+
+/// Start for the counter-ion of a mass-action kernel: with the stage
+/// states in `u` fixed its balance is linear.
+fn ion_start(ker: &MassActionKernel, p: &Problem, u: &mut Array2<f64>) {
+    let Some(i_n) = ker.ion_index() else { return };
+    let nv = ker.unknowns();
+    let d: Vec<f64> = (0..p.n)
+        .map(|j| {
+            let mut row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+            row[i_n] = 0.0; // [N+] = 1: organic_ion is then D_N
+            ker.organic_ion(&row).clamp(1e-12, 1e12)
+        })
+        .collect();
+    let f: Vec<f64> = (0..p.n).map(|j| p.feed[[j, i_n]]).collect();
+    let x = linear_profile(p, &d, &f);
+    let xmax = x.iter().fold(0.0f64, |m, v| m.max(*v));
+    for j in 0..p.n {
+        u[[j, i_n]] = x[j].max(xmax * 1e-200).max(1e-300).ln();
+    }
+}
+
 /// Cold start for the metals: with the stage states in `u` fixed, the
 /// metal balances are linear; solve them by one scalar Thomas sweep per
 /// metal and write `ln x` into `u`.
@@ -162,7 +209,7 @@ fn metals_start<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>) {
         }
         let xmax = x.iter().fold(0.0f64, |m, v| m.max(*v));
         for j in 0..n {
-            u[[j, q]] = (x[j] / p.aq[j]).max(xmax * 1e-200 / p.aq[j]).max(1e-300).ln();
+            u[[j, q]] = x[j].max(xmax * 1e-200).max(1e-300).ln();
         }
     }
 }
@@ -195,6 +242,7 @@ fn run<E: Rigorous>(
     let zero = vec![0.0; ka];
     ker.shift(&zero);
     let mut u = start(ker, p);
+    if std::env::var("SXDEBUG").is_ok() { eprintln!("start: {u:?}"); }
     let nopts = NewtonOptions {
         tolerance: tol,
         max_iterations: max_it.min(60),
@@ -202,6 +250,7 @@ fn run<E: Rigorous>(
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
     let mut total = rep.iterations;
+    if std::env::var("SXDEBUG").is_ok() { eprintln!("cold: {rep:?}"); }
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
     }
@@ -232,6 +281,7 @@ fn run<E: Rigorous>(
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
     total += rep.iterations;
+    if std::env::var("SXDEBUG").is_ok() { eprintln!("t=0: {rep:?}"); }
     let mut steps = 1;
     if rep.status != Status::Converged {
         ker.shift(&zero);
@@ -261,6 +311,7 @@ fn run<E: Rigorous>(
         };
         let rep = newton::solve(ker, &p.links, &p.feed, &mut trial, ws, &o);
         total += rep.iterations;
+        if std::env::var("SXDEBUG").is_ok() { eprintln!("t={t_try}: {rep:?}"); }
         steps += 1;
         if rep.status == Status::Converged {
             if last {
@@ -340,6 +391,95 @@ fn finish<E: Rigorous>(
     }
 }
 
+/// A start for the mass-action model from the separation-factor model:
+/// beta_k = K_k, the organic loading set by saponification (or half the
+/// extractant's capacity), the scrub reflux by the scrub acid; then each
+/// stage's free extractant from the extractant balance and its acidity
+/// from the major metal's distribution ratio. Strip stages get a decaying
+/// organic and the product spread over the strip liquor.
+fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem) -> Option<Array2<f64>> {
+    let layout = c.layout();
+    if layout.feed_phase != Phase::Aqueous {
+        return None;
+    }
+    let ka = p.active.len();
+    let n = p.n;
+    let ne = layout.extraction + layout.scrub;
+    let zbar = p.active.iter().map(|&i| m.charge[i]).sum::<f64>() / ka as f64;
+    let cap = if m.saponification > 0.0 {
+        m.saponification * m.extractant / zbar
+    } else {
+        0.5 * m.extractant / (2.0 * zbar)
+    };
+    let f: f64 = p.active.iter().map(|&i| c.feed_amount()[i]).sum();
+    let mut s_amt = cap * p.org[0];
+    let mut w_amt = if layout.scrub > 0 {
+        m.streams.scrub_acid.unwrap_or(0.0) * c.spec().flows.scrub.unwrap_or(0.0) / zbar
+    } else {
+        0.0
+    };
+    // keep the split feasible: 0 < S - W < F
+    if s_amt - w_amt <= 0.02 * f || s_amt - w_amt >= 0.98 * f {
+        let prod = (s_amt - w_amt).clamp(0.02 * f, 0.98 * f);
+        if layout.scrub > 0 {
+            w_amt = (s_amt - prod).max(0.01 * f);
+            s_amt = w_amt + prod;
+        } else {
+            s_amt = prod;
+        }
+    }
+    let names: Vec<String> = p.active.iter().map(|&i| c.components()[i].clone()).collect();
+    let nref: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let beta: Vec<f64> = p.active.iter().map(|&i| 10f64.powf(m.log10_k[i] - m.log10_k[p.active[0]])).collect();
+    let feed: Vec<f64> = p.active.iter().map(|&i| c.feed_amount()[i]).collect();
+    let spec = crate::model::CascadeSpec::separation_factor("start", &nref, &beta)
+        .with_stages(layout.extraction, layout.scrub, 0)
+        .with_feed_amounts(&feed)
+        .with_amounts(s_amt, w_amt);
+    let sf = spec.build().ok()?;
+    let sol = Solver::new().solve(&sf);
+    if !sol.converged() {
+        return None;
+    }
+    let nv = ker.unknowns();
+    let mut u = Array2::zeros((n, nv));
+    let cx = m.extractant;
+    let (ih, id) = (ker.h_index(), ker.free_index());
+    let prod: Vec<f64> = (0..ka).map(|q| sol.organic[[ne - 1, q]]).collect();
+    let strip_flow = c.spec().flows.strip.unwrap_or(1.0);
+    for j in 0..n {
+        let (mut x, mut y) = (vec![0.0; ka], vec![0.0; ka]);
+        if j < ne {
+            for q in 0..ka {
+                x[q] = sol.aqueous[[j, q]] / p.aq[j];
+                y[q] = sol.organic[[j, q]] / p.org[j];
+            }
+        } else {
+            let depth = (j - ne + 1) as f64;
+            for q in 0..ka {
+                x[q] = prod[q] / strip_flow * 0.1f64.powf(depth - 1.0);
+                y[q] = prod[q] / p.org[j] * 0.01f64.powf(depth);
+            }
+        }
+        let zy: f64 = (0..ka).map(|q| m.charge[p.active[q]] * y[q]).sum();
+        let d = ((cx - 2.0 * zy) / 2.0).max(0.02 * cx);
+        let major = (0..ka).max_by(|&a, &b| (x[a] + y[a]).total_cmp(&(x[b] + y[b]))).unwrap_or(0);
+        let dmaj = (y[major] / x[major].max(1e-300)).max(1e-300);
+        let lk = m.log10_k[p.active[major]] * std::f64::consts::LN_10;
+        let lh = ((lk + m.a * d.ln() - dmaj.ln()) / m.b).clamp((1e-7f64).ln(), (10f64).ln());
+        for q in 0..ka {
+            u[[j, q]] = x[q].max(1e-300).ln();
+        }
+        u[[j, ih]] = lh;
+        u[[j, id]] = d.ln();
+        if let Some(i_n) = ker.ion_index() {
+            u[[j, i_n]] = p.extras[[j, 1]];
+        }
+    }
+    ion_start(ker, p, &mut u);
+    Some(u)
+}
+
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
     let st = &m.streams;
@@ -404,6 +544,20 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         extras,
     };
     let opts = *c.solver_options();
+    if let Some(mut u) = sf_start(c, m, &ker, &p) {
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        let ws = solver.workspace(n, nv, nq);
+        let nopts = NewtonOptions {
+            tolerance: opts.tolerance,
+            max_iterations: opts.max_iterations.min(100),
+            ..NewtonOptions::default()
+        };
+        let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        if std::env::var("SXDEBUG").is_ok() { eprintln!("sf start: {rep:?}"); }
+        if rep.status == Status::Converged {
+            return finish(c, &ker, &p, &u, rep, rep.iterations, 0, |row| row[ih].exp());
+        }
+    }
     let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
     finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp())
 }
