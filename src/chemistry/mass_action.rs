@@ -24,8 +24,10 @@
 //!
 //! # Unknowns and rows
 //!
-//! Per stage, all logarithms: `ln x_k` (aqueous metal, mol/L), `ln [H+]`,
-//! `ln [N+]` (only when a counter-ion is present), `ln [(HA)2]`. Conserved
+//! Per stage: `ln x_k` (aqueous metal, mol/L), `ln [H+]`, `[N+]` (mol/L,
+//! *not* a logarithm, only when a counter-ion is present: the balance is
+//! linear in it and it falls below the range of a double deep in the
+//! scrub and strip sections), `ln [(HA)2]`. Conserved
 //! quantities, balanced between stages: each metal, exchangeable hydrogen
 //! (`H = [H+]` in the aqueous, `2 [(HA)2] + sum z_k y_k` in the organic) and
 //! the counter-ion. The one local row is the extractant balance above
@@ -122,7 +124,7 @@ impl MassActionKernel {
         self.k
     }
 
-    /// Index of `ln [N+]` among the unknowns, when present.
+    /// Index of `[N+]` (mol/L, linear) among the unknowns, when present.
     pub fn ion_index(&self) -> Option<usize> {
         self.has_ion().then_some(self.k + 1)
     }
@@ -166,7 +168,7 @@ impl MassActionKernel {
     pub fn organic_ion(&self, u: &[f64]) -> f64 {
         match (self.ln_k_ion, self.ion_index()) {
             (Some(lk), Some(i)) => {
-                (lk + u[i] + 0.5 * u[self.free_index()] - u[self.h_index()]).exp()
+                u[i] * (lk + 0.5 * u[self.free_index()] - u[self.h_index()]).exp()
             }
             _ => 0.0,
         }
@@ -177,7 +179,7 @@ impl MassActionKernel {
     pub fn anion(&self, u: &[f64]) -> f64 {
         let mut s = u[self.h_index()].exp();
         if let Some(i) = self.ion_index() {
-            s += u[i].exp();
+            s += u[i];
         }
         for c in 0..self.k {
             s += self.z[c] * u[c].exp();
@@ -234,16 +236,19 @@ impl Equilibrium for MassActionKernel {
         // counter-ion
         let mut so = 0.0;
         if let (Some(lk), Some(i_n)) = (self.ln_k_ion, self.ion_index()) {
-            let n = u[i_n].exp();
-            so = (lk + u[i_n] + 0.5 * ld - lh).exp();
+            // [N+] is a linear unknown: it vanishes (below the range of a
+            // double) deep in the scrub and strip sections.
+            let n = u[i_n];
+            let g = (lk + 0.5 * ld - lh).exp();
+            so = g * n;
             out.aq[i_n] = aq * n;
-            out.d_aq[i_n * nv + i_n] = aq * n;
+            out.d_aq[i_n * nv + i_n] = aq;
             out.org[i_n] = o * so;
             let row = &mut out.d_org[i_n * nv..(i_n + 1) * nv];
-            row[i_n] = o * so;
+            row[i_n] = o * g;
             row[ih] = -o * so;
             row[id] = 0.5 * o * so;
-            out.d_local[i_n] = so;
+            out.d_local[i_n] = g;
         }
         // extractant balance (local)
         out.local[0] = 2.0 * d + so + 2.0 * zy - self.c_total;
@@ -273,7 +278,10 @@ mod tests {
             );
             let (nv, nq) = (ker.unknowns(), ker.conserved());
             let nl = nv - nq;
-            let u0: Vec<f64> = (0..nv).map(|i| -1.0 - 0.37 * i as f64).collect();
+            let mut u0: Vec<f64> = (0..nv).map(|i| -1.0 - 0.37 * i as f64).collect();
+            if let Some(i) = ker.ion_index() {
+                u0[i] = 0.3;
+            }
             let eval = |u: &[f64]| {
                 let mut aq = vec![0.0; nq];
                 let mut org = vec![0.0; nq];

@@ -130,15 +130,21 @@ fn acid_inflows(c: &Cascade, st: &AqueousStreams, row: usize, feed: &mut Array2<
 /// aqueous, per stage) and enters with inflows `f` (mol/h): one scalar
 /// Thomas sweep on the linear balances.
 fn linear_profile(p: &Problem, d: &[f64], f: &[f64]) -> Vec<f64> {
+    linear_range(p, d, f, 0)
+}
+
+/// [`linear_profile`] on stages `lo..n` only (`f[lo]` then holds the
+/// organic entering stage `lo`); entries below `lo` are zero.
+fn linear_range(p: &Problem, d: &[f64], f: &[f64], lo: usize) -> Vec<f64> {
     let n = p.n;
     let mut cp = vec![0.0; n];
     let mut x = vec![0.0; n];
-    for j in 0..n {
+    for j in lo..n {
         let diag = p.aq[j] + p.org[j] * d[j];
         let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
-        if j == 0 {
-            cp[0] = up / diag;
-            x[0] = f[0] / diag;
+        if j == lo {
+            cp[j] = up / diag;
+            x[j] = f[j] / diag;
         } else {
             let lo = -p.org[j - 1] * d[j - 1];
             let m = diag - lo * cp[j - 1];
@@ -146,7 +152,7 @@ fn linear_profile(p: &Problem, d: &[f64], f: &[f64]) -> Vec<f64> {
             x[j] = (f[j] - lo * x[j - 1]) / m;
         }
     }
-    for j in (0..n.saturating_sub(1)).rev() {
+    for j in (lo..n.saturating_sub(1)).rev() {
         x[j] -= cp[j] * x[j + 1];
     }
     x
@@ -160,15 +166,14 @@ fn ion_start(ker: &MassActionKernel, p: &Problem, u: &mut Array2<f64>) {
     let d: Vec<f64> = (0..p.n)
         .map(|j| {
             let mut row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
-            row[i_n] = 0.0; // [N+] = 1: organic_ion is then D_N
+            row[i_n] = 1.0; // [N+] = 1: organic_ion is then D_N
             ker.organic_ion(&row).clamp(1e-12, 1e12)
         })
         .collect();
     let f: Vec<f64> = (0..p.n).map(|j| p.feed[[j, i_n]]).collect();
     let x = linear_profile(p, &d, &f);
-    let xmax = x.iter().fold(0.0f64, |m, v| m.max(*v));
     for j in 0..p.n {
-        u[[j, i_n]] = x[j].max(xmax * 1e-200).max(1e-300).ln();
+        u[[j, i_n]] = x[j].max(0.0);
     }
 }
 
@@ -207,9 +212,8 @@ fn metals_start<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>) {
         for j in (0..n.saturating_sub(1)).rev() {
             x[j] -= cp[j] * x[j + 1];
         }
-        let xmax = x.iter().fold(0.0f64, |m, v| m.max(*v));
         for j in 0..n {
-            u[[j, q]] = x[j].max(xmax * 1e-200).max(1e-300).ln();
+            u[[j, q]] = x[j].max(1e-300).ln();
         }
     }
 }
@@ -455,11 +459,14 @@ fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem
                 y[q] = sol.organic[[j, q]] / p.org[j];
             }
         } else {
-            let depth = (j - ne + 1) as f64;
-            for q in 0..ka {
-                x[q] = prod[q] / strip_flow * 0.1f64.powf(depth - 1.0);
-                y[q] = prod[q] / p.org[j] * 0.01f64.powf(depth);
+            // strip: acid at the strip solution's, organic nearly free;
+            // metals from the linear balances below
+            u[[j, ih]] = p.extras[[j, 0]];
+            u[[j, id]] = (0.45 * cx).ln();
+            if let Some(i_n) = ker.ion_index() {
+                u[[j, i_n]] = p.extras[[j, 1]];
             }
+            continue;
         }
         let zy: f64 = (0..ka).map(|q| m.charge[p.active[q]] * y[q]).sum();
         let d = ((cx - 2.0 * zy) / 2.0).max(0.02 * cx);
@@ -476,9 +483,33 @@ fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem
             u[[j, i_n]] = p.extras[[j, 1]];
         }
     }
+    if ne < n {
+        let mut dk = vec![0.0; ka];
+        let mut dist = vec![vec![0.0; n]; ka];
+        for j in ne..n {
+            let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+            ker.distribution(&row, &mut dk);
+            for q in 0..ka {
+                dist[q][j] = dk[q].clamp(1e-12, 1e12);
+            }
+        }
+        for q in 0..ka {
+            let mut f = vec![0.0; n];
+            f[ne] = prod[q];
+            let x = linear_range(p, &dist[q], &f, ne);
+            for j in ne..n {
+                u[[j, q]] = x[j].max(1e-300).ln();
+            }
+        }
+    }
+    let _ = strip_flow;
     ion_start(ker, p, &mut u);
     Some(u)
 }
+
+/// Counter-ion (mol/L) taken to come with the scrub and strip acids of a
+/// saponified mass-action cascade (a reagent-grade trace).
+pub const TRACE_ION: f64 = 1e-12;
 
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
@@ -512,6 +543,16 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     feed[[0, ih]] += org[0] * (1.0 - s) * cx;
     if let Some(i_n) = ker.ion_index() {
         feed[[0, i_n]] += org[0] * s * cx;
+        // Reagent-grade acids carry a trace of the counter-ion; this keeps
+        // its balance above the range limit of a double deep in the scrub
+        // and strip sections (it is counted in every balance).
+        let sp = c.spec();
+        if let Some(ss) = layout.scrub_stage() {
+            feed[[ss, i_n]] += sp.flows.scrub.unwrap_or(0.0) * TRACE_ION;
+        }
+        if let Some(st) = layout.strip_stage() {
+            feed[[st, i_n]] += sp.flows.strip.unwrap_or(0.0) * TRACE_ION;
+        }
     }
     if layout.feed_phase == Phase::Organic {
         let f = c.spec().feed.flow.unwrap_or(0.0);
@@ -529,7 +570,7 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             } else {
                 1e-12 * s * cx
             };
-            extras[[j, col]] = nn.ln();
+            extras[[j, col]] = nn;
             col += 1;
         }
         extras[[j, col]] = (0.25 * (1.0 - s) * cx).max(1e-6 * cx).ln();
@@ -550,8 +591,9 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         let nopts = NewtonOptions {
             tolerance: opts.tolerance,
             max_iterations: opts.max_iterations.min(100),
-            ..NewtonOptions::default()
+            max_log_step: std::env::var("SXSTEP").ok().and_then(|v| v.parse().ok()).unwrap_or(8.0),
         };
+        if std::env::var("SXDEBUG").is_ok() { for j in [0, 30, 60, 69, 70, 71, 100, 139, 140, 141, 145, 147] { if j < n { eprintln!("sfu {j}: {:?}", u.row(j).to_vec()); } } }
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
         if std::env::var("SXDEBUG").is_ok() { eprintln!("sf start: {rep:?}"); }
         if rep.status == Status::Converged {
