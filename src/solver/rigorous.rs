@@ -246,7 +246,6 @@ fn run<E: Rigorous>(
     let zero = vec![0.0; ka];
     ker.shift(&zero);
     let mut u = start(ker, p);
-    if std::env::var("SXDEBUG").is_ok() { eprintln!("start: {u:?}"); }
     let nopts = NewtonOptions {
         tolerance: tol,
         max_iterations: max_it.min(60),
@@ -254,7 +253,6 @@ fn run<E: Rigorous>(
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
     let mut total = rep.iterations;
-    if std::env::var("SXDEBUG").is_ok() { eprintln!("cold: {rep:?}"); }
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
     }
@@ -285,7 +283,6 @@ fn run<E: Rigorous>(
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
     total += rep.iterations;
-    if std::env::var("SXDEBUG").is_ok() { eprintln!("t=0: {rep:?}"); }
     let mut steps = 1;
     if rep.status != Status::Converged {
         ker.shift(&zero);
@@ -315,7 +312,6 @@ fn run<E: Rigorous>(
         };
         let rep = newton::solve(ker, &p.links, &p.feed, &mut trial, ws, &o);
         total += rep.iterations;
-        if std::env::var("SXDEBUG").is_ok() { eprintln!("t={t_try}: {rep:?}"); }
         steps += 1;
         if rep.status == Status::Converged {
             if last {
@@ -591,11 +587,9 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         let nopts = NewtonOptions {
             tolerance: opts.tolerance,
             max_iterations: opts.max_iterations.min(100),
-            max_log_step: std::env::var("SXSTEP").ok().and_then(|v| v.parse().ok()).unwrap_or(8.0),
+            ..NewtonOptions::default()
         };
-        if std::env::var("SXDEBUG").is_ok() { for j in [0, 30, 60, 69, 70, 71, 100, 139, 140, 141, 145, 147] { if j < n { eprintln!("sfu {j}: {:?}", u.row(j).to_vec()); } } }
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
-        if std::env::var("SXDEBUG").is_ok() { eprintln!("sf start: {rep:?}"); }
         if rep.status == Status::Converged {
             return finish(c, &ker, &p, &u, rep, rep.iterations, 0, |row| row[ih].exp());
         }
