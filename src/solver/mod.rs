@@ -80,6 +80,9 @@ pub struct Solution {
     /// Free `[H+]` (mol/L) of each stage's aqueous, for the models that
     /// track acidity (`mass-action`, `log-linear`); `None` otherwise.
     pub acidity: Option<Vec<f64>>,
+    /// Other species per stage for the rigorous models (free extractant,
+    /// counter-ion, anion); `None` otherwise.
+    pub species: Option<rigorous::StageSpecies>,
 }
 
 /// Composition of one outlet stream.
@@ -290,6 +293,7 @@ impl Solver {
             aqueous,
             organic,
             acidity: None,
+            species: None,
         }
     }
 
@@ -450,6 +454,7 @@ impl Solver {
             aqueous,
             organic,
             acidity: None,
+            species: None,
         }
     }
 }

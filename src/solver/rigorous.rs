@@ -21,6 +21,25 @@ use crate::chemistry::{Equilibrium, LogLinearKernel, MassActionKernel};
 use crate::model::rigorous::{AqueousStreams, LogLinearSpec, MassActionSpec};
 use crate::model::{Cascade, StageFlows};
 
+/// Species other than the metals in every stage (mol/L), for the rigorous
+/// models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSpecies {
+    /// Free extractant in the organic, mol/L of HA units (`2 [(HA)2]` in
+    /// the mass-action model, `C_free` in the log-linear model).
+    pub free_extractant: Vec<f64>,
+    /// Counter-ion (NH4+ or Na+) in the aqueous (zeros without
+    /// saponification).
+    pub counter_ion: Vec<f64>,
+    /// Counter-ion held by the organic as `NA` (zeros without
+    /// saponification).
+    pub organic_counter_ion: Vec<f64>,
+    /// Inert anion of the aqueous, charge equivalents per litre: chloride
+    /// or nitrate from electroneutrality (mass-action), or total sulfate
+    /// (log-linear).
+    pub anion: Vec<f64>,
+}
+
 /// What the continuation needs from a rigorous kernel.
 trait Rigorous: Equilibrium {
     fn n_metals(&self) -> usize;
@@ -358,6 +377,7 @@ fn finish<E: Rigorous>(
     iterations: usize,
     steps: usize,
     h_of: impl Fn(&[f64]) -> f64,
+    species_of: impl Fn(usize, &[f64]) -> [f64; 4],
 ) -> Solution {
     let (n, k) = (p.n, c.n_components());
     let ka = ker.n_metals();
@@ -365,6 +385,12 @@ fn finish<E: Rigorous>(
     let mut aqueous = Array2::zeros((n, k));
     let mut organic = Array2::zeros((n, k));
     let mut acidity = vec![0.0; n];
+    let mut sp = StageSpecies {
+        free_extractant: vec![0.0; n],
+        counter_ion: vec![0.0; n],
+        organic_counter_ion: vec![0.0; n],
+        anion: vec![0.0; n],
+    };
     let mut d = vec![0.0; ka];
     for j in 0..n {
         let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
@@ -375,6 +401,11 @@ fn finish<E: Rigorous>(
             organic[[j, i]] = p.org[j] * d[q] * x;
         }
         acidity[j] = h_of(&row);
+        let [f, na, no, an] = species_of(j, &row);
+        sp.free_extractant[j] = f;
+        sp.counter_ion[j] = na;
+        sp.organic_counter_ion[j] = no;
+        sp.anion[j] = an;
     }
     let (ws, wr) = rep.worst;
     let worst = if wr < ka { (ws, p.active[wr]) } else { (ws, k + wr - ka) };
@@ -388,6 +419,7 @@ fn finish<E: Rigorous>(
         aqueous,
         organic,
         acidity: Some(acidity),
+        species: Some(sp),
     }
 }
 
@@ -507,6 +539,16 @@ fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem
 /// saponified mass-action cascade (a reagent-grade trace).
 pub const TRACE_ION: f64 = 1e-12;
 
+fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
+    let n = ker.ion_index().map_or(0.0, |i| row[i]);
+    [
+        2.0 * row[ker.free_index()].exp(),
+        n,
+        ker.organic_ion(row),
+        ker.anion(row),
+    ]
+}
+
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
     let st = &m.streams;
@@ -591,11 +633,11 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
         if rep.status == Status::Converged {
-            return finish(c, &ker, &p, &u, rep, rep.iterations, 0, |row| row[ih].exp());
+            return finish(c, &ker, &p, &u, rep, rep.iterations, 0, |row| row[ih].exp(), |_, row| ma_species(&ker, row));
         }
     }
     let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
-    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp())
+    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp(), |_, row| ma_species(&ker, row))
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous, from the flows.
@@ -685,5 +727,8 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     };
     let opts = *c.solver_options();
     let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
-    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp())
+    let ifr = ker.free_index();
+    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp(), |j, row| {
+        [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]]
+    })
 }

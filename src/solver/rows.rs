@@ -109,6 +109,7 @@ pub fn solve_rows(cascade: &Cascade, tolerance: f64, max_rows: usize) -> Option<
         aqueous: a,
         organic: o,
         acidity: None,
+        species: None,
     })
 }
 
