@@ -13,7 +13,16 @@ use sxforge::solver::newton::{self, NewtonOptions, Workspace};
 fn setup(n: usize, k: usize) -> (MassActionKernel, Vec<bool>, Array2<f64>, Array2<f64>) {
     let lk: Vec<f64> = (0..k).map(|i| -1.5 + 0.2 * i as f64).collect();
     let z = vec![3.0; k];
-    let ker = MassActionKernel::new(&lk, 3.0, 3.0, &z, 1.5, Some(-4.0), vec![3.0; n], vec![20.0; n]);
+    let ker = MassActionKernel::new(
+        &lk,
+        3.0,
+        3.0,
+        &z,
+        1.5,
+        Some(-4.0),
+        vec![3.0; n],
+        vec![20.0; n],
+    );
     let (nv, nq) = (ker.unknowns(), ker.conserved());
     let links: Vec<bool> = (0..n).map(|j| j + 1 < n).collect();
     let mut feed = Array2::zeros((n, nq));

@@ -41,7 +41,11 @@ organic = 1.0
     let s = Solver::new().solve(&c);
     assert!(s.converged());
     let y_want = (-(1.1f64) + (1.1f64 * 1.1 + 0.04).sqrt()) / 2.0;
-    assert!((s.organic[[0, 0]] / y_want - 1.0).abs() < 1e-12, "{}", s.organic[[0, 0]]);
+    assert!(
+        (s.organic[[0, 0]] / y_want - 1.0).abs() < 1e-12,
+        "{}",
+        s.organic[[0, 0]]
+    );
     let h = s.acidity.as_ref().unwrap()[0];
     assert!((h - (0.1 + y_want)).abs() < 1e-13);
     // the extractant bound: one per metal
@@ -98,13 +102,15 @@ fn shipped_d2ehpa_model_converges_and_balances() {
     let s = Solver::new().solve(&c);
     assert!(s.converged(), "{:?} {:?}", s.status, s.worst);
     assert_eq!(s.iterations, 52); // snapshot
-    // metals: every outlet together returns the feed
+                                  // metals: every outlet together returns the feed
     for e in s.balance_error(&c) {
         assert!(e.abs() < 1e-11, "{e}");
     }
     // acid protons, stage by stage: aqueous H+ + HSO4-, organic C - sum p y
     let (aq, org) = match c.flows() {
-        sxforge::model::StageFlows::Volumes { aqueous, organic } => (aqueous.clone(), organic.clone()),
+        sxforge::model::StageFlows::Volumes { aqueous, organic } => {
+            (aqueous.clone(), organic.clone())
+        }
         _ => unreachable!(),
     };
     let (x, y) = s.concentrations(&c).unwrap();
@@ -115,15 +121,27 @@ fn shipped_d2ehpa_model_converges_and_balances() {
     let k = c.n_components();
     let layout = *c.layout();
     let acid_aq = |j: usize| h[j] + sul[j] * h[j] / (h[j] + ka);
-    let acid_org = |j: usize| cx - (0..k).map(|i| m.protons_per_metal[i] * y[[j, i]]).sum::<f64>();
+    let acid_org = |j: usize| {
+        cx - (0..k)
+            .map(|i| m.protons_per_metal[i] * y[[j, i]])
+            .sum::<f64>()
+    };
     let mut fin = vec![0.0; c.n_stages()];
     fin[layout.feed_stage()] += 1000.0 * 0.4;
     fin[layout.scrub_stage().unwrap()] += 100.0 * 0.4;
     fin[layout.strip_stage().unwrap()] += 150.0 * 6.0;
     fin[0] += org[0] * cx;
     for j in 0..c.n_stages() {
-        let above = if layout.aqueous_link(j) { aq[j + 1] * acid_aq(j + 1) } else { 0.0 };
-        let below = if j > 0 { org[j - 1] * acid_org(j - 1) } else { 0.0 };
+        let above = if layout.aqueous_link(j) {
+            aq[j + 1] * acid_aq(j + 1)
+        } else {
+            0.0
+        };
+        let below = if j > 0 {
+            org[j - 1] * acid_org(j - 1)
+        } else {
+            0.0
+        };
         let inflow = above + below + fin[j];
         let out = aq[j] * acid_aq(j) + org[j] * acid_org(j);
         assert!(((inflow - out) / out).abs() < 1e-10, "stage {j}");
@@ -146,14 +164,25 @@ fn shipped_d2ehpa_model_converges_and_balances() {
 #[test]
 fn bad_input_is_located() {
     let src = std::fs::read_to_string("models/d2ehpa-sulfate.toml").unwrap();
-    let e = parse_str(&src.replace("d = { Ca = 0.02 }", ""), None).unwrap_err().to_string();
-    assert!(e.contains("chemistry.d.Ca") && e.contains("no fit"), "{e}");
-    let e = parse_str(&src.replace("units = \"mg/L\"", "units = \"ppm\""), None).unwrap_err().to_string();
-    assert!(e.contains("units") && e.contains("mg/L"), "{e}");
-    let e = parse_str(&src.replace("components = [\"La\"", "components = [\"Lax\"").replace("La =", "Lax =").replace("fit.La]", "fit.Lax]"), None)
+    let e = parse_str(&src.replace("d = { Ca = 0.02 }", ""), None)
         .unwrap_err()
         .to_string();
+    assert!(e.contains("chemistry.d.Ca") && e.contains("no fit"), "{e}");
+    let e = parse_str(&src.replace("units = \"mg/L\"", "units = \"ppm\""), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("units") && e.contains("mg/L"), "{e}");
+    let e = parse_str(
+        &src.replace("components = [\"La\"", "components = [\"Lax\"")
+            .replace("La =", "Lax =")
+            .replace("fit.La]", "fit.Lax]"),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("molar_mass.Lax"), "{e}");
-    let e = parse_str(&src.replace("acid = 6.0", "acid = 0"), None).unwrap_err().to_string();
+    let e = parse_str(&src.replace("acid = 6.0", "acid = 0"), None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("strip.acid"), "{e}");
 }

@@ -140,7 +140,11 @@ organic = 1.0
     let c = parse_str(&src, None).unwrap();
     let s = Solver::new().solve(&c);
     assert!(s.converged());
-    assert!((s.organic[[0, 0]] - 0.05).abs() < 1e-13, "{}", s.organic[[0, 0]]);
+    assert!(
+        (s.organic[[0, 0]] - 0.05).abs() < 1e-13,
+        "{}",
+        s.organic[[0, 0]]
+    );
     assert!((s.aqueous[[0, 0]] - 0.05).abs() < 1e-13);
     let h = s.acidity.as_ref().unwrap()[0];
     assert!((h - 0.25).abs() < 1e-13, "{h}");
@@ -161,7 +165,9 @@ fn worst_imbalance(c: &Cascade, s: &Solution) -> f64 {
     let (x, y) = s.concentrations(c).unwrap();
     let h = s.acidity.clone().unwrap();
     let (aq, org) = match c.flows() {
-        sxforge::model::StageFlows::Volumes { aqueous, organic } => (aqueous.clone(), organic.clone()),
+        sxforge::model::StageFlows::Volumes { aqueous, organic } => {
+            (aqueous.clone(), organic.clone())
+        }
         _ => unreachable!(),
     };
     let cx = m.extractant;
@@ -211,7 +217,11 @@ fn worst_imbalance(c: &Cascade, s: &Solution) -> f64 {
         let w = sp.flows.scrub.unwrap();
         let sa = m.streams.scrub_acid.unwrap();
         fin[ss][k] += w * sa;
-        let sc = m.streams.scrub_concentration.clone().unwrap_or(vec![0.0; k]);
+        let sc = m
+            .streams
+            .scrub_concentration
+            .clone()
+            .unwrap_or(vec![0.0; k]);
         for i in 0..k {
             fin[ss][i] += w * sc[i];
         }
@@ -232,8 +242,16 @@ fn worst_imbalance(c: &Cascade, s: &Solution) -> f64 {
     let mut worst = 0.0f64;
     for j in 0..n {
         for q in 0..k + 3 {
-            let above = if layout.aqueous_link(j) { aq[j + 1] * qa[j + 1][q] } else { 0.0 };
-            let below = if j > 0 { org[j - 1] * qo[j - 1][q] } else { 0.0 };
+            let above = if layout.aqueous_link(j) {
+                aq[j + 1] * qa[j + 1][q]
+            } else {
+                0.0
+            };
+            let below = if j > 0 {
+                org[j - 1] * qo[j - 1][q]
+            } else {
+                0.0
+            };
             let inflow = above + below + fin[j][q];
             let out = aq[j] * qa[j][q] + org[j] * qo[j][q];
             let scale = inflow.max(out);
@@ -251,8 +269,13 @@ fn worst_imbalance(c: &Cascade, s: &Solution) -> f64 {
 
 #[test]
 fn shipped_p507_model_converges_and_balances() {
-    let c = sxforge::model::load::load_file(std::path::Path::new("models/p507-prnd-industrial.toml")).unwrap();
-    assert_eq!((c.n_stages(), c.layout().extraction, c.layout().scrub), (148, 70, 70));
+    let c =
+        sxforge::model::load::load_file(std::path::Path::new("models/p507-prnd-industrial.toml"))
+            .unwrap();
+    assert_eq!(
+        (c.n_stages(), c.layout().extraction, c.layout().scrub),
+        (148, 70, 70)
+    );
     let s = Solver::new().solve(&c);
     assert!(s.converged(), "{:?} at {:?}", s.status, s.worst);
     // snapshot: Newton iterations from the separation-factor start
@@ -264,7 +287,10 @@ fn shipped_p507_model_converges_and_balances() {
     // all the ammonia ends up neutralising acid: consumed acid = base
     assert!((r.acid_consumed / r.base - 1.0).abs() < 1e-6, "{r:?}");
     assert_eq!(r.base_name, "NH3");
-    assert_eq!(r.per_kg[1].as_ref().unwrap().stream, StreamKind::StripLiquor);
+    assert_eq!(
+        r.per_kg[1].as_ref().unwrap().stream,
+        StreamKind::StripLiquor
+    );
 }
 
 fn random_model(
@@ -309,7 +335,10 @@ organic = {}
         s += &format!("strip = {}\n", flows.3);
     }
     if n_scrub > 0 {
-        s += &format!("[scrub]\nacid = {}\nconcentration = {{ B = 0.01 }}\n", acids.1);
+        s += &format!(
+            "[scrub]\nacid = {}\nconcentration = {{ B = 0.01 }}\n",
+            acids.1
+        );
     }
     if n_strip > 0 {
         s += &format!("[strip]\nacid = {}\n", acids.2);
@@ -338,32 +367,57 @@ proptest! {
 }
 
 fn err(src: &str) -> String {
-    parse_str(src, Some("m.toml".into())).unwrap_err().to_string()
+    parse_str(src, Some("m.toml".into()))
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
 fn bad_input_is_located() {
     let base = P507_SMALL;
     let e = err(&base.replace("saponification = 0.36", "saponification = 1.0"));
-    assert!(e.contains("m.toml:8") && e.contains("chemistry.saponification = 1") && e.contains("[0, 1)"), "{e}");
-    let e = err(&base.replace("log10_k = { Pr = -1.176, Nd = -1.0 }", "log10_k = { Pr = -1.176 }"));
+    assert!(
+        e.contains("m.toml:8")
+            && e.contains("chemistry.saponification = 1")
+            && e.contains("[0, 1)"),
+        "{e}"
+    );
+    let e = err(&base.replace(
+        "log10_k = { Pr = -1.176, Nd = -1.0 }",
+        "log10_k = { Pr = -1.176 }",
+    ));
     assert!(e.contains("chemistry.log10_k") && e.contains("`Nd`"), "{e}");
     let e = err(&base.replace("Pr = 0.25, Nd", "Pr = -0.25, Nd"));
     assert!(e.contains("feed.concentration.Pr = -0.25"), "{e}");
     let e = err(&base.replace("acid = 6.0", "acid = 0.0"));
-    assert!(e.contains("strip.acid = 0") && e.contains("m.toml:21"), "{e}");
+    assert!(
+        e.contains("strip.acid = 0") && e.contains("m.toml:21"),
+        "{e}"
+    );
     let e = err(&base.replace("acid = 4.2", "acid = -1"));
     assert!(e.contains("scrub.acid = -1"), "{e}");
     let e = err(&base.replace("[strip]\nacid = 6.0\n", ""));
     assert!(e.contains("strip.acid") && e.contains("missing"), "{e}");
     let e = err(&base.replace("counter_ion = \"NH4\"", "counter_ion = \"K\""));
-    assert!(e.contains("chemistry.counter_ion") && e.contains("NH4"), "{e}");
+    assert!(
+        e.contains("chemistry.counter_ion") && e.contains("NH4"),
+        "{e}"
+    );
     let e = err(&base.replace("extractant = 1.5", "extractant = 1.5\nbogus = 1"));
     assert!(e.contains("bogus"), "{e}");
     // an organic feed loaded beyond the extractant: undefined
     let e = err(&base.replace("[feed]\n", "[feed]\nphase = \"organic\"\n"));
-    assert!(e.contains("feed.concentration") && e.contains("more than the extractant"), "{e}");
+    assert!(
+        e.contains("feed.concentration") && e.contains("more than the extractant"),
+        "{e}"
+    );
     // mass-action keys are not constant-d keys
-    let e = err(&base.replace("model = \"mass-action\"", "model = \"constant-d\"\nd = { Pr = 1, Nd = 2 }"));
-    assert!(e.contains("not a parameter of the `constant-d` model"), "{e}");
+    let e = err(&base.replace(
+        "model = \"mass-action\"",
+        "model = \"constant-d\"\nd = { Pr = 1, Nd = 2 }",
+    ));
+    assert!(
+        e.contains("not a parameter of the `constant-d` model"),
+        "{e}"
+    );
 }

@@ -97,7 +97,10 @@ impl MassActionKernel {
         debug_assert_eq!(aq_flow.len(), org_flow.len());
         MassActionKernel {
             k: log10_k.len(),
-            ln_k: log10_k.iter().map(|v| v * std::f64::consts::LN_10).collect(),
+            ln_k: log10_k
+                .iter()
+                .map(|v| v * std::f64::consts::LN_10)
+                .collect(),
             shift: vec![0.0; log10_k.len()],
             a,
             b,
@@ -181,8 +184,8 @@ impl MassActionKernel {
         if let Some(i) = self.ion_index() {
             s += u[i];
         }
-        for c in 0..self.k {
-            s += self.z[c] * u[c].exp();
+        for (z, lx) in self.z.iter().zip(&u[..self.k]) {
+            s += z * lx.exp();
         }
         s
     }
@@ -317,12 +320,22 @@ mod tests {
                 for q in 0..nq {
                     let fa = (ap[q] - am[q]) / (2.0 * eps);
                     let fo = (op[q] - om[q]) / (2.0 * eps);
-                    assert!((fa - da[q * nv + v]).abs() <= 1e-7 * (1.0 + fa.abs()), "aq {q} {v}");
-                    assert!((fo - dor[q * nv + v]).abs() <= 1e-7 * (1.0 + fo.abs()), "org {q} {v}: {fo} vs {}", dor[q * nv + v]);
+                    assert!(
+                        (fa - da[q * nv + v]).abs() <= 1e-7 * (1.0 + fa.abs()),
+                        "aq {q} {v}"
+                    );
+                    assert!(
+                        (fo - dor[q * nv + v]).abs() <= 1e-7 * (1.0 + fo.abs()),
+                        "org {q} {v}: {fo} vs {}",
+                        dor[q * nv + v]
+                    );
                 }
                 for l in 0..nl {
                     let fl = (lp[l] - lm[l]) / (2.0 * eps);
-                    assert!((fl - dl[l * nv + v]).abs() <= 1e-7 * (1.0 + fl.abs()), "local {l} {v}");
+                    assert!(
+                        (fl - dl[l * nv + v]).abs() <= 1e-7 * (1.0 + fl.abs()),
+                        "local {l} {v}"
+                    );
                 }
             }
         }

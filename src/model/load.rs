@@ -6,8 +6,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::rigorous::{
-    element_molar_mass, AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit,
-    LogLinearSpec, MassActionSpec,
+    element_molar_mass, AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec,
+    MassActionSpec,
 };
 use super::schema::{ComponentMap, RawCascade, RawChemistry};
 use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, FeedSpec, FlowSpec, SolverOptions};
@@ -243,7 +243,13 @@ fn molar_masses(raw: &RawCascade, comps: &[String]) -> Result<Vec<Option<f64>>, 
     Ok(comps
         .iter()
         .zip(given)
-        .map(|(c, g)| if g > 0.0 { Some(g) } else { element_molar_mass(c) })
+        .map(|(c, g)| {
+            if g > 0.0 {
+                Some(g)
+            } else {
+                element_molar_mass(c)
+            }
+        })
         .collect())
 }
 
@@ -293,11 +299,14 @@ fn per_comp_or(
     }
 }
 
+/// A rigorous chemistry, the file's concentration unit and the molar masses.
+type RigorousParts = (ChemistrySpec, ConcentrationUnit, Vec<Option<f64>>);
+
 /// The rigorous models' chemistry, or `None` for the other models.
 fn rigorous_chemistry(
     raw: &RawCascade,
     comps: &[String],
-) -> Result<Option<(ChemistrySpec, ConcentrationUnit, Vec<Option<f64>>)>, InputError> {
+) -> Result<Option<RigorousParts>, InputError> {
     let model = raw.chemistry.model.as_str();
     if model != "mass-action" && model != "log-linear" {
         reject_rigorous_keys(raw)?;
@@ -337,7 +346,11 @@ fn rigorous_chemistry(
         molar_mass: mm.clone(),
         units,
     };
-    if raw.strip.as_ref().is_some_and(|s| s.concentration.is_some()) {
+    if raw
+        .strip
+        .as_ref()
+        .is_some_and(|s| s.concentration.is_some())
+    {
         return Err(InputError::new(
             "strip.concentration",
             None,
@@ -360,10 +373,18 @@ fn rigorous_chemistry(
     let spec = if model == "mass-action" {
         unused(&c.d, "chemistry.d", model)?;
         unused(&c.fit, "chemistry.fit", model)?;
-        unused(&c.extractant_per_metal, "chemistry.extractant_per_metal", model)?;
+        unused(
+            &c.extractant_per_metal,
+            "chemistry.extractant_per_metal",
+            model,
+        )?;
         unused(&c.protons_per_metal, "chemistry.protons_per_metal", model)?;
         unused(&c.dose, "chemistry.dose", model)?;
-        unused(&c.molarity_per_percent, "chemistry.molarity_per_percent", model)?;
+        unused(
+            &c.molarity_per_percent,
+            "chemistry.molarity_per_percent",
+            model,
+        )?;
         unused(&c.bisulfate, "chemistry.bisulfate", model)?;
         unused(&c.log10_ka2, "chemistry.log10_ka2", model)?;
         unused(&raw.feed.sulfate, "feed.sulfate", model)?;
@@ -414,7 +435,10 @@ fn rigorous_chemistry(
                     return Err(InputError::new(
                         format!("chemistry.fit.{name}"),
                         None,
-                        format!("`{name}` is not a component of this model (components: {})", comps.join(", ")),
+                        format!(
+                            "`{name}` is not a component of this model (components: {})",
+                            comps.join(", ")
+                        ),
                     ));
                 };
                 fit[i] = Some(LogLinearFit {
@@ -427,7 +451,11 @@ fn rigorous_chemistry(
         }
         let d = per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k])?;
         let dose = c.dose.ok_or_else(|| {
-            InputError::new("chemistry.dose", None, "missing: extractant dose, volume percent")
+            InputError::new(
+                "chemistry.dose",
+                None,
+                "missing: extractant dose, volume percent",
+            )
         })?;
         let molarity_per_percent = c.molarity_per_percent.ok_or_else(|| {
             InputError::new(

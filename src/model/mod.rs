@@ -507,8 +507,7 @@ impl Cascade {
             | ChemistrySpec::MassAction(_)
             | ChemistrySpec::LogLinear(_) => {
                 if let ChemistrySpec::ConstantD { d, section_d } = &spec.chemistry {
-                    let check_d =
-                        |key: &str, v: f64| non_negative(key, v, "distribution ratio D");
+                    let check_d = |key: &str, v: f64| non_negative(key, v, "distribution ratio D");
                     per_component("chemistry.d", comps, d, check_d)?;
                     for (sec, sd) in Section::ALL.iter().zip(section_d) {
                         if let Some(sd) = sd {
@@ -524,17 +523,26 @@ impl Cascade {
                 forbid(
                     &spec.feed.amount,
                     "feed.amount",
-                    &format!("the {} model is volumetric; give feed.flow and feed.concentration", spec.chemistry.name()),
+                    &format!(
+                        "the {} model is volumetric; give feed.flow and feed.concentration",
+                        spec.chemistry.name()
+                    ),
                 )?;
                 forbid(
                     &spec.flows.extraction_amount,
                     "flows.extraction_amount",
-                    &format!("the {} model takes flows.organic (L/h)", spec.chemistry.name()),
+                    &format!(
+                        "the {} model takes flows.organic (L/h)",
+                        spec.chemistry.name()
+                    ),
                 )?;
                 forbid(
                     &spec.flows.scrub_amount,
                     "flows.scrub_amount",
-                    &format!("the {} model takes flows.scrub (L/h)", spec.chemistry.name()),
+                    &format!(
+                        "the {} model takes flows.scrub (L/h)",
+                        spec.chemistry.name()
+                    ),
                 )?;
                 let feed_flow = positive(
                     "feed.flow",

@@ -208,7 +208,11 @@ impl AqueousStreams {
             ("strip.sulfate", self.strip_sulfate),
         ] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(err(key, v, "expected a non-negative sulfate concentration (mol/L)"));
+                return Err(err(
+                    key,
+                    v,
+                    "expected a non-negative sulfate concentration (mol/L)",
+                ));
             }
         }
         if layout.scrub > 0 {
@@ -283,7 +287,13 @@ impl MassActionSpec {
         layout: &Layout,
         feed_conc: &[f64],
     ) -> Result<(), InputError> {
-        check_each("chemistry.log10_k", comps, &self.log10_k, |_| true, "expected a finite log10 K")?;
+        check_each(
+            "chemistry.log10_k",
+            comps,
+            &self.log10_k,
+            |_| true,
+            "expected a finite log10 K",
+        )?;
         check_each(
             "chemistry.charge",
             comps,
@@ -312,7 +322,11 @@ impl MassActionSpec {
             ));
         }
         if !self.log10_k_ion.is_finite() {
-            return Err(err("chemistry.log10_k_ion", self.log10_k_ion, "expected a finite log10 K"));
+            return Err(err(
+                "chemistry.log10_k_ion",
+                self.log10_k_ion,
+                "expected a finite log10 K",
+            ));
         }
         self.streams.check(comps, layout)?;
         if layout.feed_phase == Phase::Organic {
@@ -343,14 +357,22 @@ impl LogLinearSpec {
     /// Checks the parameters.
     pub(crate) fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputError> {
         if self.fit.len() != comps.len() {
-            return Err(InputError::new("chemistry.fit", None, "expected one entry per component"));
+            return Err(InputError::new(
+                "chemistry.fit",
+                None,
+                "expected one entry per component",
+            ));
         }
         for (i, c) in comps.iter().enumerate() {
             match &self.fit[i] {
                 Some(f) => {
                     for (name, v) in [("m0", f.m0), ("m1", f.m1), ("b0", f.b0), ("b1", f.b1)] {
                         if !v.is_finite() {
-                            return Err(err(&format!("chemistry.fit.{c}.{name}"), v, "expected a finite number"));
+                            return Err(err(
+                                &format!("chemistry.fit.{c}.{name}"),
+                                v,
+                                "expected a finite number",
+                            ));
                         }
                     }
                 }
@@ -366,20 +388,54 @@ impl LogLinearSpec {
                 }
             }
         }
-        check_each("chemistry.charge", comps, &self.charge, |x| x > 0.0 && x <= 6.0, "expected a metal charge in (0, 6]")?;
-        check_each("chemistry.extractant_per_metal", comps, &self.extractant_per_metal, |x| x >= 0.0, "expected a non-negative number")?;
-        check_each("chemistry.protons_per_metal", comps, &self.protons_per_metal, |x| x >= 0.0, "expected a non-negative number")?;
+        check_each(
+            "chemistry.charge",
+            comps,
+            &self.charge,
+            |x| x > 0.0 && x <= 6.0,
+            "expected a metal charge in (0, 6]",
+        )?;
+        check_each(
+            "chemistry.extractant_per_metal",
+            comps,
+            &self.extractant_per_metal,
+            |x| x >= 0.0,
+            "expected a non-negative number",
+        )?;
+        check_each(
+            "chemistry.protons_per_metal",
+            comps,
+            &self.protons_per_metal,
+            |x| x >= 0.0,
+            "expected a non-negative number",
+        )?;
         if !(self.dose.is_finite() && self.dose > 0.0 && self.dose <= 100.0) {
-            return Err(err("chemistry.dose", self.dose, "expected an extractant dose in (0, 100] volume percent"));
+            return Err(err(
+                "chemistry.dose",
+                self.dose,
+                "expected an extractant dose in (0, 100] volume percent",
+            ));
         }
         if !(self.molarity_per_percent.is_finite() && self.molarity_per_percent > 0.0) {
-            return Err(err("chemistry.molarity_per_percent", self.molarity_per_percent, "expected a positive mol/L per volume percent"));
+            return Err(err(
+                "chemistry.molarity_per_percent",
+                self.molarity_per_percent,
+                "expected a positive mol/L per volume percent",
+            ));
         }
         if !self.log10_ka2.is_finite() {
-            return Err(err("chemistry.log10_ka2", self.log10_ka2, "expected a finite log10 Ka2"));
+            return Err(err(
+                "chemistry.log10_ka2",
+                self.log10_ka2,
+                "expected a finite log10 Ka2",
+            ));
         }
         if layout.feed_phase == Phase::Organic {
-            return Err(InputError::new("feed.phase", Some("\"organic\"".into()), "the log-linear model takes an aqueous feed"));
+            return Err(InputError::new(
+                "feed.phase",
+                Some("\"organic\"".into()),
+                "the log-linear model takes an aqueous feed",
+            ));
         }
         self.streams.check(comps, layout)
     }

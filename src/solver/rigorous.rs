@@ -368,6 +368,7 @@ fn run<E: Rigorous>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish<E: Rigorous>(
     c: &Cascade,
     ker: &E,
@@ -408,7 +409,11 @@ fn finish<E: Rigorous>(
         sp.anion[j] = an;
     }
     let (ws, wr) = rep.worst;
-    let worst = if wr < ka { (ws, p.active[wr]) } else { (ws, k + wr - ka) };
+    let worst = if wr < ka {
+        (ws, p.active[wr])
+    } else {
+        (ws, k + wr - ka)
+    };
     Solution {
         status: rep.status,
         method: Method::Newton,
@@ -429,7 +434,12 @@ fn finish<E: Rigorous>(
 /// stage's free extractant from the extractant balance and its acidity
 /// from the major metal's distribution ratio. Strip stages get a decaying
 /// organic and the product spread over the strip liquor.
-fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem) -> Option<Array2<f64>> {
+fn sf_start(
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+) -> Option<Array2<f64>> {
     let layout = c.layout();
     if layout.feed_phase != Phase::Aqueous {
         return None;
@@ -460,9 +470,17 @@ fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem
             s_amt = prod;
         }
     }
-    let names: Vec<String> = p.active.iter().map(|&i| c.components()[i].clone()).collect();
+    let names: Vec<String> = p
+        .active
+        .iter()
+        .map(|&i| c.components()[i].clone())
+        .collect();
     let nref: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    let beta: Vec<f64> = p.active.iter().map(|&i| 10f64.powf(m.log10_k[i] - m.log10_k[p.active[0]])).collect();
+    let beta: Vec<f64> = p
+        .active
+        .iter()
+        .map(|&i| 10f64.powf(m.log10_k[i] - m.log10_k[p.active[0]]))
+        .collect();
     let feed: Vec<f64> = p.active.iter().map(|&i| c.feed_amount()[i]).collect();
     let spec = crate::model::CascadeSpec::separation_factor("start", &nref, &beta)
         .with_stages(layout.extraction, layout.scrub, 0)
@@ -498,7 +516,9 @@ fn sf_start(c: &Cascade, m: &MassActionSpec, ker: &MassActionKernel, p: &Problem
         }
         let zy: f64 = (0..ka).map(|q| m.charge[p.active[q]] * y[q]).sum();
         let d = ((cx - 2.0 * zy) / 2.0).max(0.02 * cx);
-        let major = (0..ka).max_by(|&a, &b| (x[a] + y[a]).total_cmp(&(x[b] + y[b]))).unwrap_or(0);
+        let major = (0..ka)
+            .max_by(|&a, &b| (x[a] + y[a]).total_cmp(&(x[b] + y[b])))
+            .unwrap_or(0);
         let dmaj = (y[major] / x[major].max(1e-300)).max(1e-300);
         let lk = m.log10_k[p.active[major]] * std::f64::consts::LN_10;
         let lh = ((lk + m.a * d.ln() - dmaj.ln()) / m.b).clamp((1e-7f64).ln(), (10f64).ln());
@@ -633,11 +653,31 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
         if rep.status == Status::Converged {
-            return finish(c, &ker, &p, &u, rep, rep.iterations, 0, |row| row[ih].exp(), |_, row| ma_species(&ker, row));
+            return finish(
+                c,
+                &ker,
+                &p,
+                &u,
+                rep,
+                rep.iterations,
+                0,
+                |row| row[ih].exp(),
+                |_, row| ma_species(&ker, row),
+            );
         }
     }
     let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
-    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp(), |_, row| ma_species(&ker, row))
+    finish(
+        c,
+        &ker,
+        &p,
+        &u,
+        rep,
+        it,
+        steps,
+        |row| row[ih].exp(),
+        |_, row| ma_species(&ker, row),
+    )
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous, from the flows.
@@ -728,7 +768,15 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     let opts = *c.solver_options();
     let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
     let ifr = ker.free_index();
-    finish(c, &ker, &p, &u, rep, it, steps, |row| row[ih].exp(), |j, row| {
-        [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]]
-    })
+    finish(
+        c,
+        &ker,
+        &p,
+        &u,
+        rep,
+        it,
+        steps,
+        |row| row[ih].exp(),
+        |j, row| [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]],
+    )
 }
