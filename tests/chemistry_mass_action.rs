@@ -421,3 +421,16 @@ fn bad_input_is_located() {
         "{e}"
     );
 }
+
+#[test]
+fn a_failed_solve_reports_where_it_stalled() {
+    let src = P507_SMALL.replace("[flows]", "[solver]\nmax_iterations = 1\n[flows]");
+    let c = parse_str(&src, None).unwrap();
+    let s = Solver::new().solve(&c);
+    assert!(!s.converged());
+    assert!(s.residual > 1e-12);
+    let (stage, q) = s.worst;
+    assert!(stage < c.n_stages());
+    // components, then H, counter-ion, extractant balance
+    assert!(q < c.n_components() + 3, "{q}");
+}

@@ -2,7 +2,13 @@
 //! `log-linear`): stage inflows of every conserved quantity, a cold start,
 //! Newton, and a continuation when the cold start fails.
 //!
-//! The cold start fixes each stage's acidity at its section's acid (feed,
+//! A mass-action cascade with an aqueous feed starts from the
+//! separation-factor solution of the same cascade (beta_k = K_k, organic
+//! loading from the saponification, reflux from the scrub acid), with each
+//! stage's free extractant from the extractant balance, its acidity from the
+//! major metal's D, and the strip section and the counter-ion from their
+//! (then linear) balances. Otherwise, or if Newton fails from there, the
+//! cold start fixes each stage's acidity at its section's acid (feed,
 //! scrub or strip), the free extractant at a half-loaded guess, and solves
 //! the then linear metal balances exactly (one tridiagonal solve per metal).
 //! If Newton from there fails, a continuation in extraction strength
@@ -496,7 +502,6 @@ fn sf_start(
     let cx = m.extractant;
     let (ih, id) = (ker.h_index(), ker.free_index());
     let prod: Vec<f64> = (0..ka).map(|q| sol.organic[[ne - 1, q]]).collect();
-    let strip_flow = c.spec().flows.strip.unwrap_or(1.0);
     for j in 0..n {
         let (mut x, mut y) = (vec![0.0; ka], vec![0.0; ka]);
         if j < ne {
@@ -550,7 +555,6 @@ fn sf_start(
             }
         }
     }
-    let _ = strip_flow;
     ion_start(ker, p, &mut u);
     Some(u)
 }
