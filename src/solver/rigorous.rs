@@ -51,6 +51,8 @@ trait Rigorous: Equilibrium {
     fn n_metals(&self) -> usize;
     fn shift(&mut self, s: &[f64]);
     fn dist(&self, u: &[f64], out: &mut [f64]);
+    /// Fills in unknowns with linear balances once the metals are set.
+    fn refine_start(&self, _p: &Problem, _u: &mut Array2<f64>) {}
 }
 
 impl Rigorous for MassActionKernel {
@@ -62,6 +64,9 @@ impl Rigorous for MassActionKernel {
     }
     fn dist(&self, u: &[f64], out: &mut [f64]) {
         self.distribution(u, out)
+    }
+    fn refine_start(&self, p: &Problem, u: &mut Array2<f64>) {
+        ion_start(self, p, u)
     }
 }
 
@@ -253,6 +258,7 @@ fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
         }
     }
     metals_start(ker, p, &mut u);
+    ker.refine_start(p, &mut u);
     u
 }
 
