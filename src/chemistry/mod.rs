@@ -17,9 +17,14 @@
 //! A new model is one new file implementing [`Equilibrium`].
 
 pub mod constant_d;
+pub mod log_linear;
+pub mod mass_action;
+pub mod reagents;
 pub mod separation_factor;
 
 pub use constant_d::ConstantDKernel;
+pub use log_linear::LogLinearKernel;
+pub use mass_action::MassActionKernel;
 pub use separation_factor::SeparationFactorKernel;
 
 /// Output buffers for one stage evaluation. Derivative buffers are row-major,

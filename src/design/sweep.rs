@@ -141,6 +141,12 @@ impl Param {
                 }
                 Param::Chemistry(comp(c)?)
             }
+            ["chemistry", "log10_k", c] => {
+                if !matches!(spec.chemistry, ChemistrySpec::MassAction(_)) {
+                    return Err(err("this model has no log10_k (not mass-action)".into()));
+                }
+                Param::Chemistry(comp(c)?)
+            }
             ["feed", "amount", c] if spec.feed.amount.is_some() => Param::Feed(comp(c)?),
             ["feed", "concentration", c] if spec.feed.concentration.is_some() => {
                 Param::Feed(comp(c)?)
@@ -171,6 +177,10 @@ impl Param {
             Param::Chemistry(c) => match &mut spec.chemistry {
                 ChemistrySpec::SeparationFactor { beta } => beta[*c] = v,
                 ChemistrySpec::ConstantD { d, .. } => d[*c] = v,
+                ChemistrySpec::MassAction(m) => m.log10_k[*c] = v,
+                // log-linear fits have no single per-component parameter;
+                // `parse` never yields Chemistry for them
+                ChemistrySpec::LogLinear(_) => {}
             },
             Param::Feed(c) => {
                 if let Some(a) = spec.feed.amount.as_mut() {

@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::rigorous::{
+    element_molar_mass, AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec,
+    MassActionSpec,
+};
 use super::schema::{ComponentMap, RawCascade, RawChemistry};
 use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, FeedSpec, FlowSpec, SolverOptions};
 use crate::cascade::{Phase, Section};
@@ -205,11 +209,318 @@ fn chemistry(raw: &RawChemistry, comps: &[String]) -> Result<ChemistrySpec, Inpu
     }
 }
 
+/// Keys that only the rigorous models (`mass-action`, `log-linear`) take.
+fn reject_rigorous_keys(raw: &RawCascade) -> Result<(), InputError> {
+    let m = raw.chemistry.model.as_str();
+    let c = &raw.chemistry;
+    unused(&c.log10_k, "chemistry.log10_k", m)?;
+    unused(&c.a, "chemistry.a", m)?;
+    unused(&c.b, "chemistry.b", m)?;
+    unused(&c.charge, "chemistry.charge", m)?;
+    unused(&c.extractant, "chemistry.extractant", m)?;
+    unused(&c.saponification, "chemistry.saponification", m)?;
+    unused(&c.counter_ion, "chemistry.counter_ion", m)?;
+    unused(&c.log10_k_ion, "chemistry.log10_k_ion", m)?;
+    unused(&c.fit, "chemistry.fit", m)?;
+    unused(&c.extractant_per_metal, "chemistry.extractant_per_metal", m)?;
+    unused(&c.protons_per_metal, "chemistry.protons_per_metal", m)?;
+    unused(&c.dose, "chemistry.dose", m)?;
+    unused(&c.molarity_per_percent, "chemistry.molarity_per_percent", m)?;
+    unused(&c.bisulfate, "chemistry.bisulfate", m)?;
+    unused(&c.log10_ka2, "chemistry.log10_ka2", m)?;
+    unused(&raw.feed.acid, "feed.acid", m)?;
+    unused(&raw.feed.sulfate, "feed.sulfate", m)?;
+    unused(&raw.scrub, "scrub", m)?;
+    unused(&raw.strip, "strip", m)?;
+    unused(&raw.units, "units", m)?;
+    unused(&raw.molar_mass, "molar_mass", m)?;
+    Ok(())
+}
+
+/// Molar masses per component: given ones first, then the element table.
+fn molar_masses(raw: &RawCascade, comps: &[String]) -> Result<Vec<Option<f64>>, InputError> {
+    let given = match &raw.molar_mass {
+        Some(m) => {
+            let v = component_values("molar_mass", comps, m, false)?;
+            for (c, &x) in comps.iter().zip(&v) {
+                if m.contains_key(c) && !(x.is_finite() && x > 0.0) {
+                    return Err(InputError::new(
+                        format!("molar_mass.{c}"),
+                        Some(fmt_num(x)),
+                        "expected a positive molar mass (g/mol)",
+                    ));
+                }
+            }
+            v
+        }
+        None => vec![0.0; comps.len()],
+    };
+    Ok(comps
+        .iter()
+        .zip(given)
+        .map(|(c, g)| {
+            if g > 0.0 {
+                Some(g)
+            } else {
+                element_molar_mass(c)
+            }
+        })
+        .collect())
+}
+
+/// Converts metal concentrations from the file's units into mol/L.
+fn to_molar(
+    key: &str,
+    v: Vec<f64>,
+    units: ConcentrationUnit,
+    mm: &[Option<f64>],
+    comps: &[String],
+) -> Result<Vec<f64>, InputError> {
+    if units == ConcentrationUnit::MolPerL {
+        return Ok(v);
+    }
+    v.iter()
+        .zip(mm)
+        .zip(comps)
+        .map(|((&x, m), c)| match m {
+            _ if x == 0.0 => Ok(0.0),
+            Some(m) => Ok(x / (m * 1000.0)),
+            None => Err(InputError::new(
+                format!("molar_mass.{c}"),
+                None,
+                format!("missing: {key}.{c} is in mg/L, so `{c}` needs a molar mass (g/mol)"),
+            )),
+        })
+        .collect()
+}
+
+fn per_comp_or(
+    key: &str,
+    comps: &[String],
+    map: &Option<ComponentMap>,
+    default: &[f64],
+) -> Result<Vec<f64>, InputError> {
+    match map {
+        None => Ok(default.to_vec()),
+        Some(m) => {
+            let v = component_values(key, comps, m, false)?;
+            Ok(comps
+                .iter()
+                .zip(v)
+                .zip(default)
+                .map(|((c, x), d)| if m.contains_key(c) { x } else { *d })
+                .collect())
+        }
+    }
+}
+
+/// A rigorous chemistry, the file's concentration unit and the molar masses.
+type RigorousParts = (ChemistrySpec, ConcentrationUnit, Vec<Option<f64>>);
+
+/// The rigorous models' chemistry, or `None` for the other models.
+fn rigorous_chemistry(
+    raw: &RawCascade,
+    comps: &[String],
+) -> Result<Option<RigorousParts>, InputError> {
+    let model = raw.chemistry.model.as_str();
+    if model != "mass-action" && model != "log-linear" {
+        reject_rigorous_keys(raw)?;
+        return Ok(None);
+    }
+    let c = &raw.chemistry;
+    let units = match raw.units.as_deref() {
+        None | Some("mol/L") => ConcentrationUnit::MolPerL,
+        Some("mg/L") => ConcentrationUnit::MgPerL,
+        Some(other) => {
+            return Err(InputError::new(
+                "units",
+                Some(format!("\"{other}\"")),
+                "expected \"mol/L\" or \"mg/L\"",
+            ))
+        }
+    };
+    let mm = molar_masses(raw, comps)?;
+    let scrub_concentration = match raw.scrub.as_ref().and_then(|s| s.concentration.as_ref()) {
+        Some(m) => Some(to_molar(
+            "scrub.concentration",
+            component_values("scrub.concentration", comps, m, false)?,
+            units,
+            &mm,
+            comps,
+        )?),
+        None => None,
+    };
+    let streams = AqueousStreams {
+        feed_acid: raw.feed.acid.unwrap_or(0.0),
+        feed_sulfate: raw.feed.sulfate.unwrap_or(0.0),
+        scrub_acid: raw.scrub.as_ref().and_then(|s| s.acid),
+        scrub_concentration,
+        scrub_sulfate: raw.scrub.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
+        strip_acid: raw.strip.as_ref().and_then(|s| s.acid),
+        strip_sulfate: raw.strip.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
+        molar_mass: mm.clone(),
+        units,
+    };
+    if raw
+        .strip
+        .as_ref()
+        .is_some_and(|s| s.concentration.is_some())
+    {
+        return Err(InputError::new(
+            "strip.concentration",
+            None,
+            "not a parameter of the strip solution (give strip.acid)",
+        ));
+    }
+    if raw.feed.acid.is_none() {
+        return Err(InputError::new(
+            "feed.acid",
+            None,
+            "missing: the feed's acidity in mol/L H+ (0 for a neutral feed)",
+        ));
+    }
+    unused(&c.beta, "chemistry.beta", model)?;
+    unused(&c.extraction, "chemistry.extraction", model)?;
+    unused(&c.scrub, "chemistry.scrub", model)?;
+    unused(&c.strip, "chemistry.strip", model)?;
+    let k = comps.len();
+    let charge = per_comp_or("chemistry.charge", comps, &c.charge, &vec![3.0; k])?;
+    let spec = if model == "mass-action" {
+        unused(&c.d, "chemistry.d", model)?;
+        unused(&c.fit, "chemistry.fit", model)?;
+        unused(
+            &c.extractant_per_metal,
+            "chemistry.extractant_per_metal",
+            model,
+        )?;
+        unused(&c.protons_per_metal, "chemistry.protons_per_metal", model)?;
+        unused(&c.dose, "chemistry.dose", model)?;
+        unused(
+            &c.molarity_per_percent,
+            "chemistry.molarity_per_percent",
+            model,
+        )?;
+        unused(&c.bisulfate, "chemistry.bisulfate", model)?;
+        unused(&c.log10_ka2, "chemistry.log10_ka2", model)?;
+        unused(&raw.feed.sulfate, "feed.sulfate", model)?;
+        let lk = c.log10_k.as_ref().ok_or_else(|| {
+            InputError::new("chemistry.log10_k", None, "missing: log10 K per component")
+        })?;
+        let counter_ion = match c.counter_ion.as_deref() {
+            None | Some("NH4") => CounterIon::Ammonium,
+            Some("Na") => CounterIon::Sodium,
+            Some(other) => {
+                return Err(InputError::new(
+                    "chemistry.counter_ion",
+                    Some(format!("\"{other}\"")),
+                    "expected \"NH4\" or \"Na\"",
+                ))
+            }
+        };
+        let extractant = c.extractant.ok_or_else(|| {
+            InputError::new(
+                "chemistry.extractant",
+                None,
+                "missing: total extractant in the organic, mol/L HA",
+            )
+        })?;
+        ChemistrySpec::MassAction(Box::new(MassActionSpec {
+            log10_k: component_values("chemistry.log10_k", comps, lk, true)?,
+            a: c.a.unwrap_or(3.0),
+            b: c.b.unwrap_or(3.0),
+            charge: charge.clone(),
+            extractant,
+            saponification: c.saponification.unwrap_or(0.0),
+            counter_ion,
+            log10_k_ion: c.log10_k_ion.unwrap_or(DEFAULT_LOG10_K_ION),
+            streams,
+        }))
+    } else {
+        unused(&c.log10_k, "chemistry.log10_k", model)?;
+        unused(&c.a, "chemistry.a", model)?;
+        unused(&c.b, "chemistry.b", model)?;
+        unused(&c.extractant, "chemistry.extractant", model)?;
+        unused(&c.saponification, "chemistry.saponification", model)?;
+        unused(&c.counter_ion, "chemistry.counter_ion", model)?;
+        unused(&c.log10_k_ion, "chemistry.log10_k_ion", model)?;
+        let mut fit = vec![None; k];
+        if let Some(f) = &c.fit {
+            for (name, rf) in f {
+                let Some(i) = comps.iter().position(|x| x == name) else {
+                    return Err(InputError::new(
+                        format!("chemistry.fit.{name}"),
+                        None,
+                        format!(
+                            "`{name}` is not a component of this model (components: {})",
+                            comps.join(", ")
+                        ),
+                    ));
+                };
+                fit[i] = Some(LogLinearFit {
+                    m0: rf.m0,
+                    m1: rf.m1,
+                    b0: rf.b0,
+                    b1: rf.b1,
+                });
+            }
+        }
+        let d = per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k])?;
+        let dose = c.dose.ok_or_else(|| {
+            InputError::new(
+                "chemistry.dose",
+                None,
+                "missing: extractant dose, volume percent",
+            )
+        })?;
+        let molarity_per_percent = c.molarity_per_percent.ok_or_else(|| {
+            InputError::new(
+                "chemistry.molarity_per_percent",
+                None,
+                "missing: mol/L of extractant per volume percent",
+            )
+        })?;
+        ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
+            fit,
+            d,
+            extractant_per_metal: per_comp_or(
+                "chemistry.extractant_per_metal",
+                comps,
+                &c.extractant_per_metal,
+                &charge,
+            )?,
+            protons_per_metal: per_comp_or(
+                "chemistry.protons_per_metal",
+                comps,
+                &c.protons_per_metal,
+                &charge,
+            )?,
+            charge,
+            dose,
+            molarity_per_percent,
+            bisulfate: c.bisulfate.unwrap_or(false),
+            log10_ka2: c.log10_ka2.unwrap_or(-1.99),
+            streams,
+        }))
+    };
+    Ok(Some((spec, units, mm)))
+}
+
+/// Default log10 of the counter-ion exchange constant of the mass-action
+/// model (illustrative: NH4+ loads a P507-like extractant above pH ~4).
+pub const DEFAULT_LOG10_K_ION: f64 = -4.0;
+
 /// Converts the raw file into a specification (names resolved, no physics
 /// checks yet).
 pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
     let comps = raw.components.clone();
-    let chemistry = chemistry(&raw.chemistry, &comps)?;
+    let (chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
+        Some(r) => r,
+        None => (
+            chemistry(&raw.chemistry, &comps)?,
+            ConcentrationUnit::MolPerL,
+            Vec::new(),
+        ),
+    };
     let feed_phase = match raw.feed.phase.as_deref() {
         None | Some("aqueous") => Phase::Aqueous,
         Some("organic") => Phase::Organic,
@@ -234,6 +545,8 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
             .concentration
             .as_ref()
             .map(|m| component_values("feed.concentration", &comps, m, false))
+            .transpose()?
+            .map(|v| to_molar("feed.concentration", v, units, &mm, &comps))
             .transpose()?,
     };
     let flows = FlowSpec {

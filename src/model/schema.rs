@@ -33,6 +33,43 @@ pub struct RawCascade {
     pub optimize: Option<crate::design::optimize::RawOptimize>,
     /// `[sweep]`: read by `sxforge sweep`, ignored by `simulate`.
     pub sweep: Option<crate::design::sweep::RawSweep>,
+    /// `[scrub]`: scrub solution chemistry (rigorous models).
+    pub scrub: Option<RawAqueous>,
+    /// `[strip]`: strip solution chemistry (rigorous models).
+    pub strip: Option<RawAqueous>,
+    /// Units of metal concentrations: `mol/L` (default) or `mg/L`.
+    pub units: Option<String>,
+    /// Molar mass per component, g/mol (needed for mg/L; element symbols
+    /// have built-in values).
+    pub molar_mass: Option<ComponentMap>,
+}
+
+/// `[scrub]` / `[strip]`: an aqueous solution given by its acidity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAqueous {
+    /// Acid, mol/L H+.
+    pub acid: Option<f64>,
+    /// Metals carried (scrub reflux), per component.
+    pub concentration: Option<ComponentMap>,
+    /// Total sulfate, mol/L.
+    pub sulfate: Option<f64>,
+}
+
+/// `[chemistry.fit.<component>]`: a log-linear fit.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFit {
+    /// pH slope at zero dose.
+    pub m0: f64,
+    /// pH slope change per volume percent.
+    #[serde(default)]
+    pub m1: f64,
+    /// Intercept.
+    pub b0: f64,
+    /// log10(dose) slope.
+    #[serde(default)]
+    pub b1: f64,
 }
 
 /// `[chemistry]`: which model, and its parameters.
@@ -51,6 +88,36 @@ pub struct RawChemistry {
     pub scrub: Option<RawSectionChemistry>,
     /// Overrides for the strip section.
     pub strip: Option<RawSectionChemistry>,
+    /// log10 K per component (mass-action).
+    pub log10_k: Option<ComponentMap>,
+    /// Extractant slope a (mass-action, default 3).
+    pub a: Option<f64>,
+    /// Acidity slope b (mass-action, default 3).
+    pub b: Option<f64>,
+    /// Metal charge per component (default 3).
+    pub charge: Option<ComponentMap>,
+    /// Total extractant, mol/L HA (mass-action).
+    pub extractant: Option<f64>,
+    /// Saponification degree in [0, 1) (mass-action, default 0).
+    pub saponification: Option<f64>,
+    /// `NH4` or `Na` (mass-action, default NH4).
+    pub counter_ion: Option<String>,
+    /// log10 of the counter-ion exchange constant (mass-action).
+    pub log10_k_ion: Option<f64>,
+    /// Fits per component (log-linear).
+    pub fit: Option<BTreeMap<String, RawFit>>,
+    /// Extractant bound per metal extracted (log-linear, default = charge).
+    pub extractant_per_metal: Option<ComponentMap>,
+    /// Protons released per metal extracted (log-linear, default = charge).
+    pub protons_per_metal: Option<ComponentMap>,
+    /// Extractant dose, volume percent (log-linear).
+    pub dose: Option<f64>,
+    /// mol/L per volume percent of extractant (log-linear).
+    pub molarity_per_percent: Option<f64>,
+    /// Solve the bisulfate equilibrium (log-linear, default false).
+    pub bisulfate: Option<bool>,
+    /// log10 Ka2 of HSO4- (log-linear, default -1.99).
+    pub log10_ka2: Option<f64>,
 }
 
 /// `[chemistry.<section>]`: per-section overrides.
@@ -87,6 +154,10 @@ pub struct RawFeed {
     pub flow: Option<f64>,
     /// Concentrations, mol/L.
     pub concentration: Option<ComponentMap>,
+    /// Acid, mol/L H+ (rigorous models).
+    pub acid: Option<f64>,
+    /// Total sulfate, mol/L (log-linear with bisulfate).
+    pub sulfate: Option<f64>,
 }
 
 /// `[flows]`.

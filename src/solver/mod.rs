@@ -12,6 +12,7 @@
 
 pub mod block_tridiag;
 pub mod newton;
+pub mod rigorous;
 pub mod rows;
 pub mod tearing;
 
@@ -77,6 +78,12 @@ pub struct Solution {
     pub aqueous: Array2<f64>,
     /// Amount leaving in the organic phase, shape `(N, K)`.
     pub organic: Array2<f64>,
+    /// Free `[H+]` (mol/L) of each stage's aqueous, for the models that
+    /// track acidity (`mass-action`, `log-linear`); `None` otherwise.
+    pub acidity: Option<Vec<f64>>,
+    /// Other species per stage for the rigorous models (free extractant,
+    /// counter-ion, anion); `None` otherwise.
+    pub species: Option<rigorous::StageSpecies>,
 }
 
 /// Composition of one outlet stream.
@@ -232,6 +239,15 @@ impl Solver {
     }
 
     fn solve_impl(&mut self, cascade: &Cascade, start: Option<&Solution>) -> Solution {
+        match &cascade.spec().chemistry {
+            crate::model::ChemistrySpec::MassAction(m) => {
+                return rigorous::solve_mass_action(self, cascade, m)
+            }
+            crate::model::ChemistrySpec::LogLinear(m) => {
+                return rigorous::solve_log_linear(self, cascade, m)
+            }
+            _ => {}
+        }
         match cascade.flows() {
             StageFlows::Volumes { aqueous, organic } => {
                 self.solve_constant_d(cascade, aqueous.clone(), organic.clone())
@@ -277,6 +293,8 @@ impl Solver {
             worst: rep.worst,
             aqueous,
             organic,
+            acidity: None,
+            species: None,
         }
     }
 
@@ -466,6 +484,8 @@ impl Solver {
             worst,
             aqueous,
             organic,
+            acidity: None,
+            species: None,
         }
     }
 }

@@ -296,11 +296,14 @@ pub fn solve<E: Equilibrium>(
             return report(Status::Diverged, it, res, at);
         }
         ws.sys.solve(&mut ws.du);
+        // A step on logarithmic unknowns larger than `max_log_step` is
+        // damped, not truncated: the monotonicity test below must compare
+        // against the full Newton correction.
+        let mut alpha_cap: f64 = 1.0;
         if log {
             let big = ws.du.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if big > opts.max_log_step {
-                let f = opts.max_log_step / big;
-                ws.du.mapv_inplace(|v| v * f);
+                alpha_cap = opts.max_log_step / big;
             }
         }
         let nd = if log {
@@ -329,7 +332,8 @@ pub fn solve<E: Equilibrium>(
                 mu.clamp(ALPHA_MIN, 1.0)
             }
             None => 1.0,
-        };
+        }
+        .min(alpha_cap.max(ALPHA_MIN));
         ws.u_base.assign(u);
         ws.scale_base.assign(&ws.scale);
         let f0 = ws.scaled_rms(&ws.scale);

@@ -108,6 +108,8 @@ pub fn solve_rows(cascade: &Cascade, tolerance: f64, max_rows: usize) -> Option<
         worst,
         aqueous: a,
         organic: o,
+        acidity: None,
+        species: None,
     })
 }
 

@@ -1,0 +1,442 @@
+//! Parameters of the rigorous (volumetric, acidity-aware) chemistry models,
+//! `mass-action` and `log-linear`, and their checks.
+//!
+//! Both models use the volumetric form of the model file (Example B of
+//! model-format.md) plus the acidity of every aqueous stream: `feed.acid`,
+//! `[scrub] acid` (and any rare earths the scrub solution carries, for
+//! reflux), `[strip] acid`. See `docs/chemistry.md` for the keys.
+
+use crate::cascade::{Layout, Phase};
+use crate::error::InputError;
+
+/// Counter-ion of a saponified extractant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterIon {
+    /// Ammonium (saponification with ammonia or NH4OH).
+    Ammonium,
+    /// Sodium (saponification with NaOH).
+    Sodium,
+}
+
+impl CounterIon {
+    /// Name as written in model files (`NH4`, `Na`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CounterIon::Ammonium => "NH4",
+            CounterIon::Sodium => "Na",
+        }
+    }
+
+    /// Molar mass of the base that supplies it (NH3 or NaOH), g/mol.
+    pub fn base_molar_mass(self) -> f64 {
+        match self {
+            CounterIon::Ammonium => 17.031,
+            CounterIon::Sodium => 39.997,
+        }
+    }
+}
+
+/// Units of metal concentrations in a model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConcentrationUnit {
+    /// mol/L (default).
+    #[default]
+    MolPerL,
+    /// mg/L of the element (needs a molar mass per component).
+    MgPerL,
+}
+
+/// Acidity and composition of the aqueous streams (feed, scrub, strip).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AqueousStreams {
+    /// Feed acidity: total acid protons, mol/L (`feed.acid`).
+    pub feed_acid: f64,
+    /// Feed total sulfate, mol/L (`feed.sulfate`, log-linear with bisulfate).
+    pub feed_sulfate: f64,
+    /// Scrub acid, mol/L (`scrub.acid`).
+    pub scrub_acid: Option<f64>,
+    /// Metals carried by the scrub solution (reflux), mol/L per component.
+    pub scrub_concentration: Option<Vec<f64>>,
+    /// Scrub total sulfate, mol/L.
+    pub scrub_sulfate: f64,
+    /// Strip acid, mol/L (`strip.acid`).
+    pub strip_acid: Option<f64>,
+    /// Strip total sulfate, mol/L.
+    pub strip_sulfate: f64,
+    /// Molar mass of each component (g/mol), where known (`molar_mass`, or
+    /// the built-in table for element symbols).
+    pub molar_mass: Vec<Option<f64>>,
+    /// Units the file gave metal concentrations in (outputs may use them).
+    pub units: ConcentrationUnit,
+}
+
+/// Parameters of the `mass-action` model (chemistry.md, model 3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MassActionSpec {
+    /// log10 K per component.
+    pub log10_k: Vec<f64>,
+    /// Extractant (dimer) slope `a`.
+    pub a: f64,
+    /// Acidity slope `b`.
+    pub b: f64,
+    /// Metal charge per component.
+    pub charge: Vec<f64>,
+    /// Total extractant, mol/L of HA in the organic.
+    pub extractant: f64,
+    /// Saponification degree `s` in `[0, 1)`.
+    pub saponification: f64,
+    /// Counter-ion of the saponified extractant.
+    pub counter_ion: CounterIon,
+    /// log10 of the counter-ion exchange constant `K_N`
+    /// (`[NA] = K_N [N+] [(HA)2]^(1/2) / [H+]`).
+    pub log10_k_ion: f64,
+    /// Aqueous streams.
+    pub streams: AqueousStreams,
+}
+
+/// One fitted component of the `log-linear` model:
+/// `log10 D = (m0 + m1 dose) pH + b0 + b1 log10(dose)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogLinearFit {
+    /// pH slope at zero dose.
+    pub m0: f64,
+    /// Change of the pH slope per volume percent of free extractant.
+    pub m1: f64,
+    /// Intercept.
+    pub b0: f64,
+    /// Slope in log10(dose).
+    pub b1: f64,
+}
+
+/// Parameters of the `log-linear` model (chemistry.md, model 4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLinearSpec {
+    /// Fit per component (`None`: constant D from `d`).
+    pub fit: Vec<Option<LogLinearFit>>,
+    /// Constant D for components without a fit (ignored where a fit exists).
+    pub d: Vec<f64>,
+    /// Metal charge per component.
+    pub charge: Vec<f64>,
+    /// Extractant (HA units) bound per metal extracted.
+    pub extractant_per_metal: Vec<f64>,
+    /// Protons released per metal extracted.
+    pub protons_per_metal: Vec<f64>,
+    /// Total extractant in the organic, volume percent.
+    pub dose: f64,
+    /// mol/L of extractant per volume percent.
+    pub molarity_per_percent: f64,
+    /// Whether the bisulfate equilibrium is solved in every stage.
+    pub bisulfate: bool,
+    /// log10 Ka2 of HSO4- (default -1.99).
+    pub log10_ka2: f64,
+    /// Aqueous streams.
+    pub streams: AqueousStreams,
+}
+
+/// Molar mass (g/mol) of an element symbol, for the elements a rare-earth
+/// circuit meets (IUPAC 2021 standard atomic weights, rounded).
+pub fn element_molar_mass(symbol: &str) -> Option<f64> {
+    Some(match symbol {
+        "Sc" => 44.956,
+        "Y" => 88.906,
+        "La" => 138.905,
+        "Ce" => 140.116,
+        "Pr" => 140.908,
+        "Nd" => 144.242,
+        "Pm" => 145.0,
+        "Sm" => 150.36,
+        "Eu" => 151.964,
+        "Gd" => 157.25,
+        "Tb" => 158.925,
+        "Dy" => 162.5,
+        "Ho" => 164.930,
+        "Er" => 167.259,
+        "Tm" => 168.934,
+        "Yb" => 173.045,
+        "Lu" => 174.967,
+        "Al" => 26.982,
+        "Ca" => 40.078,
+        "Mg" => 24.305,
+        "Fe" => 55.845,
+        "Mn" => 54.938,
+        "Zn" => 65.38,
+        "Cu" => 63.546,
+        "Th" => 232.038,
+        "U" => 238.029,
+        _ => return None,
+    })
+}
+
+fn err(key: &str, v: f64, msg: &str) -> InputError {
+    InputError::new(key, Some(super::fmt_num(v)), msg.to_string())
+}
+
+fn check_each(
+    key: &str,
+    comps: &[String],
+    v: &[f64],
+    ok: impl Fn(f64) -> bool,
+    msg: &str,
+) -> Result<(), InputError> {
+    if v.len() != comps.len() {
+        return Err(InputError::new(
+            key,
+            None,
+            format!("expected one value per component ({})", comps.len()),
+        ));
+    }
+    for (c, &x) in comps.iter().zip(v) {
+        if !(x.is_finite() && ok(x)) {
+            return Err(err(&format!("{key}.{c}"), x, msg));
+        }
+    }
+    Ok(())
+}
+
+impl AqueousStreams {
+    fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputError> {
+        if !(self.feed_acid.is_finite() && self.feed_acid >= 0.0) {
+            return Err(err(
+                "feed.acid",
+                self.feed_acid,
+                "expected a non-negative acid concentration (mol/L H+)",
+            ));
+        }
+        for (key, v) in [
+            ("feed.sulfate", self.feed_sulfate),
+            ("scrub.sulfate", self.scrub_sulfate),
+            ("strip.sulfate", self.strip_sulfate),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(err(
+                    key,
+                    v,
+                    "expected a non-negative sulfate concentration (mol/L)",
+                ));
+            }
+        }
+        if layout.scrub > 0 {
+            match self.scrub_acid {
+                None => {
+                    return Err(InputError::new(
+                        "scrub.acid",
+                        None,
+                        "missing: the scrub solution's acid concentration (mol/L); the cascade has scrub stages",
+                    ))
+                }
+                Some(v) if !(v.is_finite() && v > 0.0) => {
+                    return Err(err(
+                        "scrub.acid",
+                        v,
+                        "expected a positive acid concentration (mol/L): scrubbing works by acid",
+                    ))
+                }
+                _ => {}
+            }
+        } else if self.scrub_acid.is_some() || self.scrub_concentration.is_some() {
+            return Err(InputError::new(
+                "scrub",
+                None,
+                "the cascade has no scrub stages: omit [scrub]",
+            ));
+        }
+        if let Some(c) = &self.scrub_concentration {
+            check_each(
+                "scrub.concentration",
+                comps,
+                c,
+                |x| x >= 0.0,
+                "expected a non-negative concentration",
+            )?;
+        }
+        if layout.strip > 0 {
+            match self.strip_acid {
+                None => {
+                    return Err(InputError::new(
+                        "strip.acid",
+                        None,
+                        "missing: the strip solution's acid concentration (mol/L); the cascade has strip stages",
+                    ))
+                }
+                Some(v) if !(v.is_finite() && v > 0.0) => {
+                    return Err(err(
+                        "strip.acid",
+                        v,
+                        "expected a positive acid concentration (mol/L): a strip section with no acid cannot unload the organic",
+                    ))
+                }
+                _ => {}
+            }
+        } else if self.strip_acid.is_some() {
+            return Err(InputError::new(
+                "strip",
+                None,
+                "the cascade has no strip stages: omit [strip]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl MassActionSpec {
+    /// Checks the parameters against the components, the layout and the
+    /// feed (`feed_conc`, mol/L).
+    pub(crate) fn check(
+        &self,
+        comps: &[String],
+        layout: &Layout,
+        feed_conc: &[f64],
+    ) -> Result<(), InputError> {
+        check_each(
+            "chemistry.log10_k",
+            comps,
+            &self.log10_k,
+            |_| true,
+            "expected a finite log10 K",
+        )?;
+        check_each(
+            "chemistry.charge",
+            comps,
+            &self.charge,
+            |x| x > 0.0 && x <= 6.0,
+            "expected a metal charge in (0, 6]",
+        )?;
+        for (key, v) in [("chemistry.a", self.a), ("chemistry.b", self.b)] {
+            if !(v.is_finite() && v > 0.0 && v <= 12.0) {
+                return Err(err(key, v, "expected a positive slope (at most 12)"));
+            }
+        }
+        if !(self.extractant.is_finite() && self.extractant > 0.0) {
+            return Err(err(
+                "chemistry.extractant",
+                self.extractant,
+                "expected a positive extractant concentration (mol/L HA)",
+            ));
+        }
+        let s = self.saponification;
+        if !(s.is_finite() && (0.0..1.0).contains(&s)) {
+            return Err(err(
+                "chemistry.saponification",
+                s,
+                "expected a saponification degree in [0, 1)",
+            ));
+        }
+        if !self.log10_k_ion.is_finite() {
+            return Err(err(
+                "chemistry.log10_k_ion",
+                self.log10_k_ion,
+                "expected a finite log10 K",
+            ));
+        }
+        self.streams.check(comps, layout)?;
+        if layout.feed_phase == Phase::Organic {
+            // The loaded organic feed holds 2 z HA per metal: it must leave
+            // free extractant, otherwise its state has no equilibrium.
+            let bound: f64 = feed_conc
+                .iter()
+                .zip(&self.charge)
+                .map(|(c, z)| 2.0 * z * c)
+                .sum();
+            if bound >= self.extractant {
+                return Err(InputError::new(
+                    "feed.concentration",
+                    Some(super::fmt_num(bound)),
+                    format!(
+                        "the organic feed's metals bind {} mol/L HA (2 z per metal), more than the extractant holds ({} mol/L): the loaded organic is undefined",
+                        super::fmt_num(bound),
+                        super::fmt_num(self.extractant)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl LogLinearSpec {
+    /// Checks the parameters.
+    pub(crate) fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputError> {
+        if self.fit.len() != comps.len() {
+            return Err(InputError::new(
+                "chemistry.fit",
+                None,
+                "expected one entry per component",
+            ));
+        }
+        for (i, c) in comps.iter().enumerate() {
+            match &self.fit[i] {
+                Some(f) => {
+                    for (name, v) in [("m0", f.m0), ("m1", f.m1), ("b0", f.b0), ("b1", f.b1)] {
+                        if !v.is_finite() {
+                            return Err(err(
+                                &format!("chemistry.fit.{c}.{name}"),
+                                v,
+                                "expected a finite number",
+                            ));
+                        }
+                    }
+                }
+                None => {
+                    let d = self.d[i];
+                    if !(d.is_finite() && d >= 0.0) {
+                        return Err(InputError::new(
+                            format!("chemistry.d.{c}"),
+                            (!d.is_nan()).then(|| super::fmt_num(d)),
+                            format!("component `{c}` has no fit: expected a non-negative constant D in chemistry.d or a fit in [chemistry.fit.{c}]"),
+                        ));
+                    }
+                }
+            }
+        }
+        check_each(
+            "chemistry.charge",
+            comps,
+            &self.charge,
+            |x| x > 0.0 && x <= 6.0,
+            "expected a metal charge in (0, 6]",
+        )?;
+        check_each(
+            "chemistry.extractant_per_metal",
+            comps,
+            &self.extractant_per_metal,
+            |x| x >= 0.0,
+            "expected a non-negative number",
+        )?;
+        check_each(
+            "chemistry.protons_per_metal",
+            comps,
+            &self.protons_per_metal,
+            |x| x >= 0.0,
+            "expected a non-negative number",
+        )?;
+        if !(self.dose.is_finite() && self.dose > 0.0 && self.dose <= 100.0) {
+            return Err(err(
+                "chemistry.dose",
+                self.dose,
+                "expected an extractant dose in (0, 100] volume percent",
+            ));
+        }
+        if !(self.molarity_per_percent.is_finite() && self.molarity_per_percent > 0.0) {
+            return Err(err(
+                "chemistry.molarity_per_percent",
+                self.molarity_per_percent,
+                "expected a positive mol/L per volume percent",
+            ));
+        }
+        if !self.log10_ka2.is_finite() {
+            return Err(err(
+                "chemistry.log10_ka2",
+                self.log10_ka2,
+                "expected a finite log10 Ka2",
+            ));
+        }
+        if layout.feed_phase == Phase::Organic {
+            return Err(InputError::new(
+                "feed.phase",
+                Some("\"organic\"".into()),
+                "the log-linear model takes an aqueous feed",
+            ));
+        }
+        self.streams.check(comps, layout)
+    }
+}

@@ -1,0 +1,792 @@
+//! Steady state of the rigorous chemistry models (`mass-action`,
+//! `log-linear`): stage inflows of every conserved quantity, a cold start,
+//! Newton, and a continuation when the cold start fails.
+//!
+//! A mass-action cascade with an aqueous feed starts from the
+//! separation-factor solution of the same cascade (beta_k = K_k, organic
+//! loading from the saponification, reflux from the scrub acid), with each
+//! stage's free extractant from the extractant balance, its acidity from the
+//! major metal's D, and the strip section and the counter-ion from their
+//! (then linear) balances. Otherwise, or if Newton fails from there, the
+//! cold start fixes each stage's acidity at its section's acid (feed,
+//! scrub or strip), the free extractant at a half-loaded guess, and solves
+//! the then linear metal balances exactly (one tridiagonal solve per metal).
+//! If Newton from there fails, a continuation in extraction strength
+//! starts from weak, equal extraction of every metal (`ln D_k` shifted to a
+//! common value with extraction factor about 0.01, where the profile is
+//! nearly flat and the acid/counter-ion chemistry alone decides the state)
+//! and restores the specified constants step by step.
+
+use ndarray::Array2;
+
+use super::newton::{self, NewtonOptions, NewtonReport};
+use super::{Method, Solution, Solver, Status};
+use crate::cascade::{Phase, Section};
+use crate::chemistry::log_linear::DistributionLaw;
+use crate::chemistry::{Equilibrium, LogLinearKernel, MassActionKernel};
+use crate::model::rigorous::{AqueousStreams, LogLinearSpec, MassActionSpec};
+use crate::model::{Cascade, StageFlows};
+
+/// Species other than the metals in every stage (mol/L), for the rigorous
+/// models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSpecies {
+    /// Free extractant in the organic, mol/L of HA units (`2 [(HA)2]` in
+    /// the mass-action model, `C_free` in the log-linear model).
+    pub free_extractant: Vec<f64>,
+    /// Counter-ion (NH4+ or Na+) in the aqueous (zeros without
+    /// saponification).
+    pub counter_ion: Vec<f64>,
+    /// Counter-ion held by the organic as `NA` (zeros without
+    /// saponification).
+    pub organic_counter_ion: Vec<f64>,
+    /// Inert anion of the aqueous, charge equivalents per litre: chloride
+    /// or nitrate from electroneutrality (mass-action), or total sulfate
+    /// (log-linear).
+    pub anion: Vec<f64>,
+}
+
+/// What the continuation needs from a rigorous kernel.
+trait Rigorous: Equilibrium {
+    fn n_metals(&self) -> usize;
+    fn shift(&mut self, s: &[f64]);
+    fn dist(&self, u: &[f64], out: &mut [f64]);
+    /// Fills in unknowns with linear balances once the metals are set.
+    fn refine_start(&self, _p: &Problem, _u: &mut Array2<f64>) {}
+}
+
+impl Rigorous for MassActionKernel {
+    fn n_metals(&self) -> usize {
+        self.metals()
+    }
+    fn shift(&mut self, s: &[f64]) {
+        self.set_shift(s)
+    }
+    fn dist(&self, u: &[f64], out: &mut [f64]) {
+        self.distribution(u, out)
+    }
+    fn refine_start(&self, p: &Problem, u: &mut Array2<f64>) {
+        ion_start(self, p, u)
+    }
+}
+
+impl Rigorous for LogLinearKernel {
+    fn n_metals(&self) -> usize {
+        self.metals()
+    }
+    fn shift(&mut self, s: &[f64]) {
+        self.set_shift(s)
+    }
+    fn dist(&self, u: &[f64], out: &mut [f64]) {
+        self.distribution(u, out)
+    }
+}
+
+/// Common description of a rigorous cascade problem.
+struct Problem {
+    n: usize,
+    links: Vec<bool>,
+    aq: Vec<f64>,
+    org: Vec<f64>,
+    /// Active components (carried by some inflow), in component order.
+    active: Vec<usize>,
+    /// External inflow of every conserved quantity, `(n, nq)`.
+    feed: Array2<f64>,
+    /// Start values of the non-metal unknowns, `(n, nv - ka)`.
+    extras: Array2<f64>,
+}
+
+fn flows(c: &Cascade) -> (Vec<f64>, Vec<f64>) {
+    match c.flows() {
+        StageFlows::Volumes { aqueous, organic } => (aqueous.clone(), organic.clone()),
+        StageFlows::Amounts { .. } => unreachable!("rigorous models are volumetric"),
+    }
+}
+
+/// Metal inflows (mol/h) of every active component into every stage.
+fn metal_inflows(c: &Cascade, st: &AqueousStreams, active: &[usize], feed: &mut Array2<f64>) {
+    let layout = c.layout();
+    let fs = layout.feed_stage();
+    for (q, &i) in active.iter().enumerate() {
+        feed[[fs, q]] += c.feed_amount()[i];
+    }
+    if let (Some(ss), Some(conc)) = (layout.scrub_stage(), &st.scrub_concentration) {
+        let w = c.spec().flows.scrub.unwrap_or(0.0);
+        for (q, &i) in active.iter().enumerate() {
+            feed[[ss, q]] += w * conc[i];
+        }
+    }
+}
+
+fn active_components(c: &Cascade, st: &AqueousStreams) -> Vec<usize> {
+    (0..c.n_components())
+        .filter(|&i| {
+            c.feed_amount()[i] > 0.0
+                || st
+                    .scrub_concentration
+                    .as_ref()
+                    .is_some_and(|s| s[i] > 0.0 && c.layout().scrub > 0)
+        })
+        .collect()
+}
+
+/// Acid (mol/L) a stage's aqueous starts from: its section's solution.
+fn section_acid(c: &Cascade, st: &AqueousStreams, j: usize) -> f64 {
+    let v = match c.layout().section(j) {
+        Section::Extraction => st.feed_acid,
+        Section::Scrub => st.scrub_acid.unwrap_or(st.feed_acid),
+        Section::Strip => st.strip_acid.unwrap_or(1.0),
+    };
+    v.max(1e-4)
+}
+
+/// Acid inflows (mol/h) of the aqueous solutions into row `row`.
+fn acid_inflows(c: &Cascade, st: &AqueousStreams, row: usize, feed: &mut Array2<f64>) {
+    let layout = c.layout();
+    let sp = c.spec();
+    if layout.feed_phase == Phase::Aqueous {
+        feed[[layout.feed_stage(), row]] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    }
+    if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
+        feed[[ss, row]] += sp.flows.scrub.unwrap_or(0.0) * a;
+    }
+    if let (Some(s), Some(a)) = (layout.strip_stage(), st.strip_acid) {
+        feed[[s, row]] += sp.flows.strip.unwrap_or(0.0) * a;
+    }
+}
+
+/// Concentrations (mol/L) of one conserved quantity in every stage's
+/// aqueous when it distributes with fixed ratios `d` (organic over
+/// aqueous, per stage) and enters with inflows `f` (mol/h): one scalar
+/// Thomas sweep on the linear balances.
+fn linear_profile(p: &Problem, d: &[f64], f: &[f64]) -> Vec<f64> {
+    linear_range(p, d, f, 0)
+}
+
+/// [`linear_profile`] on stages `lo..n` only (`f[lo]` then holds the
+/// organic entering stage `lo`); entries below `lo` are zero.
+fn linear_range(p: &Problem, d: &[f64], f: &[f64], lo: usize) -> Vec<f64> {
+    let n = p.n;
+    let mut cp = vec![0.0; n];
+    let mut x = vec![0.0; n];
+    for j in lo..n {
+        let diag = p.aq[j] + p.org[j] * d[j];
+        let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
+        if j == lo {
+            cp[j] = up / diag;
+            x[j] = f[j] / diag;
+        } else {
+            let lo = -p.org[j - 1] * d[j - 1];
+            let m = diag - lo * cp[j - 1];
+            cp[j] = up / m;
+            x[j] = (f[j] - lo * x[j - 1]) / m;
+        }
+    }
+    for j in (lo..n.saturating_sub(1)).rev() {
+        x[j] -= cp[j] * x[j + 1];
+    }
+    x
+}
+
+/// Start for the counter-ion of a mass-action kernel: with the stage
+/// states in `u` fixed its balance is linear.
+fn ion_start(ker: &MassActionKernel, p: &Problem, u: &mut Array2<f64>) {
+    let Some(i_n) = ker.ion_index() else { return };
+    let nv = ker.unknowns();
+    let d: Vec<f64> = (0..p.n)
+        .map(|j| {
+            let mut row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+            row[i_n] = 1.0; // [N+] = 1: organic_ion is then D_N
+            ker.organic_ion(&row).clamp(1e-12, 1e12)
+        })
+        .collect();
+    let f: Vec<f64> = (0..p.n).map(|j| p.feed[[j, i_n]]).collect();
+    let x = linear_profile(p, &d, &f);
+    for j in 0..p.n {
+        u[[j, i_n]] = x[j].max(0.0);
+    }
+}
+
+/// Cold start for the metals: with the stage states in `u` fixed, the
+/// metal balances are linear; solve them by one scalar Thomas sweep per
+/// metal and write `ln x` into `u`.
+fn metals_start<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>) {
+    let (n, ka) = (p.n, ker.n_metals());
+    let nv = ker.unknowns();
+    let mut d = Array2::<f64>::zeros((n, ka));
+    let mut buf = vec![0.0; ka];
+    for j in 0..n {
+        let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+        ker.dist(&row, &mut buf);
+        for q in 0..ka {
+            d[[j, q]] = buf[q].clamp(1e-12, 1e12);
+        }
+    }
+    let mut cp = vec![0.0; n];
+    let mut x = vec![0.0; n];
+    for q in 0..ka {
+        // row j: -O_{j-1} D_{j-1} x_{j-1} + (A_j + O_j D_j) x_j - A_{j+1} x_{j+1} = f_j
+        for j in 0..n {
+            let diag = p.aq[j] + p.org[j] * d[[j, q]];
+            let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
+            if j == 0 {
+                cp[0] = up / diag;
+                x[0] = p.feed[[0, q]] / diag;
+            } else {
+                let lo = -p.org[j - 1] * d[[j - 1, q]];
+                let m = diag - lo * cp[j - 1];
+                cp[j] = up / m;
+                x[j] = (p.feed[[j, q]] - lo * x[j - 1]) / m;
+            }
+        }
+        for j in (0..n.saturating_sub(1)).rev() {
+            x[j] -= cp[j] * x[j + 1];
+        }
+        for j in 0..n {
+            u[[j, q]] = x[j].max(1e-300).ln();
+        }
+    }
+}
+
+fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
+    let ka = ker.n_metals();
+    let nv = ker.unknowns();
+    let mut u = Array2::zeros((p.n, nv));
+    for j in 0..p.n {
+        for v in ka..nv {
+            u[[j, v]] = p.extras[[j, v - ka]];
+        }
+    }
+    metals_start(ker, p, &mut u);
+    ker.refine_start(p, &mut u);
+    u
+}
+
+/// Cold start, Newton, and the continuation if Newton fails. Returns the
+/// final iterate, the last report, total iterations and continuation steps.
+fn run<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &mut E,
+    p: &Problem,
+    tol: f64,
+    max_it: usize,
+) -> (Array2<f64>, NewtonReport, usize, usize) {
+    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+    let ka = ker.n_metals();
+    let ws = solver.workspace(n, nv, nq);
+    let zero = vec![0.0; ka];
+    ker.shift(&zero);
+    let mut u = start(ker, p);
+    let nopts = NewtonOptions {
+        tolerance: tol,
+        max_iterations: max_it.min(60),
+        ..NewtonOptions::default()
+    };
+    let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
+    let mut total = rep.iterations;
+    if rep.status == Status::Converged {
+        return (u, rep, total, 0);
+    }
+    // Continuation: shift every ln D_k to a common weak value at t = 0.
+    let fs = (0..n)
+        .max_by(|&a, &b| p.feed.row(a).sum().total_cmp(&p.feed.row(b).sum()))
+        .unwrap_or(0);
+    let u0 = start(ker, p);
+    let mut dref = vec![0.0; ka];
+    ker.dist(&u0.row(fs).to_vec(), &mut dref);
+    let lnd: Vec<f64> = dref.iter().map(|d| d.max(1e-300).ln()).collect();
+    let mean = lnd.iter().sum::<f64>() / ka.max(1) as f64;
+    let target = (0.01 * p.aq[fs] / p.org[fs]).ln();
+    let base: Vec<f64> = lnd.iter().map(|l| target.min(mean) - l).collect();
+    let mut sh = vec![0.0; ka];
+    let set = |ker: &mut E, t: f64, sh: &mut Vec<f64>| {
+        for (s, b) in sh.iter_mut().zip(&base) {
+            *s = (1.0 - t) * b;
+        }
+        ker.shift(sh);
+    };
+    set(ker, 0.0, &mut sh);
+    let mut u = start(ker, p);
+    let o0 = NewtonOptions {
+        tolerance: tol.max(1e-9),
+        max_iterations: 60,
+        ..NewtonOptions::default()
+    };
+    let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
+    total += rep.iterations;
+    let mut steps = 1;
+    if rep.status != Status::Converged {
+        ker.shift(&zero);
+        return (u, rep, total, steps);
+    }
+    let mut t = 0.0;
+    let mut dt: f64 = 0.25;
+    let mut prev: Option<(f64, Array2<f64>)> = None;
+    let mut trial = Array2::zeros((n, nv));
+    loop {
+        let t_try = (t + dt).min(1.0);
+        let last = t_try >= 1.0;
+        set(ker, t_try, &mut sh);
+        trial.assign(&u);
+        if let Some((tp, up)) = &prev {
+            let f = (t_try - t) / (t - tp);
+            ndarray::Zip::from(&mut trial)
+                .and(&u)
+                .and(up)
+                .for_each(|x, &a, &b| *x = a + f * (a - b));
+        }
+        let budget = max_it.saturating_sub(total);
+        let o = NewtonOptions {
+            tolerance: if last { tol } else { tol.max(1e-8) },
+            max_iterations: budget.min(if last { 60 } else { 15 }),
+            ..NewtonOptions::default()
+        };
+        let rep = newton::solve(ker, &p.links, &p.feed, &mut trial, ws, &o);
+        total += rep.iterations;
+        steps += 1;
+        if rep.status == Status::Converged {
+            if last {
+                return (trial, rep, total, steps);
+            }
+            prev = Some((t, std::mem::replace(&mut u, trial.clone())));
+            t = t_try;
+            if rep.iterations <= 5 {
+                dt *= 2.0;
+            }
+        } else {
+            dt *= 0.5;
+            if dt < 1e-4 || total >= max_it {
+                let status = if total >= max_it {
+                    Status::MaxIterations
+                } else {
+                    Status::Diverged
+                };
+                // report at the specified chemistry where it stalled
+                ker.shift(&zero);
+                let r = newton::solve(
+                    ker,
+                    &p.links,
+                    &p.feed,
+                    &mut trial,
+                    ws,
+                    &NewtonOptions {
+                        max_iterations: 0,
+                        ..o
+                    },
+                );
+                return (trial, NewtonReport { status, ..r }, total, steps);
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish<E: Rigorous>(
+    c: &Cascade,
+    ker: &E,
+    p: &Problem,
+    u: &Array2<f64>,
+    rep: NewtonReport,
+    iterations: usize,
+    steps: usize,
+    h_of: impl Fn(&[f64]) -> f64,
+    species_of: impl Fn(usize, &[f64]) -> [f64; 4],
+) -> Solution {
+    let (n, k) = (p.n, c.n_components());
+    let ka = ker.n_metals();
+    let nv = ker.unknowns();
+    let mut aqueous = Array2::zeros((n, k));
+    let mut organic = Array2::zeros((n, k));
+    let mut acidity = vec![0.0; n];
+    let mut sp = StageSpecies {
+        free_extractant: vec![0.0; n],
+        counter_ion: vec![0.0; n],
+        organic_counter_ion: vec![0.0; n],
+        anion: vec![0.0; n],
+    };
+    let mut d = vec![0.0; ka];
+    for j in 0..n {
+        let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+        ker.dist(&row, &mut d);
+        for (q, &i) in p.active.iter().enumerate() {
+            let x = row[q].exp();
+            aqueous[[j, i]] = p.aq[j] * x;
+            organic[[j, i]] = p.org[j] * d[q] * x;
+        }
+        acidity[j] = h_of(&row);
+        let [f, na, no, an] = species_of(j, &row);
+        sp.free_extractant[j] = f;
+        sp.counter_ion[j] = na;
+        sp.organic_counter_ion[j] = no;
+        sp.anion[j] = an;
+    }
+    let (ws, wr) = rep.worst;
+    let worst = if wr < ka {
+        (ws, p.active[wr])
+    } else {
+        (ws, k + wr - ka)
+    };
+    Solution {
+        status: rep.status,
+        method: Method::Newton,
+        iterations,
+        continuation_steps: steps,
+        residual: rep.residual,
+        worst,
+        aqueous,
+        organic,
+        acidity: Some(acidity),
+        species: Some(sp),
+    }
+}
+
+/// A start for the mass-action model from the separation-factor model:
+/// beta_k = K_k, the organic loading set by saponification (or half the
+/// extractant's capacity), the scrub reflux by the scrub acid; then each
+/// stage's free extractant from the extractant balance and its acidity
+/// from the major metal's distribution ratio. Strip stages get a decaying
+/// organic and the product spread over the strip liquor.
+fn sf_start(
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+) -> Option<Array2<f64>> {
+    let layout = c.layout();
+    if layout.feed_phase != Phase::Aqueous {
+        return None;
+    }
+    let ka = p.active.len();
+    let n = p.n;
+    let ne = layout.extraction + layout.scrub;
+    let zbar = p.active.iter().map(|&i| m.charge[i]).sum::<f64>() / ka as f64;
+    let cap = if m.saponification > 0.0 {
+        m.saponification * m.extractant / zbar
+    } else {
+        0.5 * m.extractant / (2.0 * zbar)
+    };
+    let f: f64 = p.active.iter().map(|&i| c.feed_amount()[i]).sum();
+    let mut s_amt = cap * p.org[0];
+    let mut w_amt = if layout.scrub > 0 {
+        m.streams.scrub_acid.unwrap_or(0.0) * c.spec().flows.scrub.unwrap_or(0.0) / zbar
+    } else {
+        0.0
+    };
+    // keep the split feasible: 0 < S - W < F
+    if s_amt - w_amt <= 0.02 * f || s_amt - w_amt >= 0.98 * f {
+        let prod = (s_amt - w_amt).clamp(0.02 * f, 0.98 * f);
+        if layout.scrub > 0 {
+            w_amt = (s_amt - prod).max(0.01 * f);
+            s_amt = w_amt + prod;
+        } else {
+            s_amt = prod;
+        }
+    }
+    let names: Vec<String> = p
+        .active
+        .iter()
+        .map(|&i| c.components()[i].clone())
+        .collect();
+    let nref: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let beta: Vec<f64> = p
+        .active
+        .iter()
+        .map(|&i| 10f64.powf(m.log10_k[i] - m.log10_k[p.active[0]]))
+        .collect();
+    let feed: Vec<f64> = p.active.iter().map(|&i| c.feed_amount()[i]).collect();
+    let spec = crate::model::CascadeSpec::separation_factor("start", &nref, &beta)
+        .with_stages(layout.extraction, layout.scrub, 0)
+        .with_feed_amounts(&feed)
+        .with_amounts(s_amt, w_amt);
+    let sf = spec.build().ok()?;
+    let sol = Solver::new().solve(&sf);
+    if !sol.converged() {
+        return None;
+    }
+    let nv = ker.unknowns();
+    let mut u = Array2::zeros((n, nv));
+    let cx = m.extractant;
+    let (ih, id) = (ker.h_index(), ker.free_index());
+    let prod: Vec<f64> = (0..ka).map(|q| sol.organic[[ne - 1, q]]).collect();
+    for j in 0..n {
+        let (mut x, mut y) = (vec![0.0; ka], vec![0.0; ka]);
+        if j < ne {
+            for q in 0..ka {
+                x[q] = sol.aqueous[[j, q]] / p.aq[j];
+                y[q] = sol.organic[[j, q]] / p.org[j];
+            }
+        } else {
+            // strip: acid at the strip solution's, organic nearly free;
+            // metals from the linear balances below
+            u[[j, ih]] = p.extras[[j, 0]];
+            u[[j, id]] = (0.45 * cx).ln();
+            if let Some(i_n) = ker.ion_index() {
+                u[[j, i_n]] = p.extras[[j, 1]];
+            }
+            continue;
+        }
+        let zy: f64 = (0..ka).map(|q| m.charge[p.active[q]] * y[q]).sum();
+        let d = ((cx - 2.0 * zy) / 2.0).max(0.02 * cx);
+        let major = (0..ka)
+            .max_by(|&a, &b| (x[a] + y[a]).total_cmp(&(x[b] + y[b])))
+            .unwrap_or(0);
+        let dmaj = (y[major] / x[major].max(1e-300)).max(1e-300);
+        let lk = m.log10_k[p.active[major]] * std::f64::consts::LN_10;
+        let lh = ((lk + m.a * d.ln() - dmaj.ln()) / m.b).clamp((1e-7f64).ln(), (10f64).ln());
+        for q in 0..ka {
+            u[[j, q]] = x[q].max(1e-300).ln();
+        }
+        u[[j, ih]] = lh;
+        u[[j, id]] = d.ln();
+        if let Some(i_n) = ker.ion_index() {
+            u[[j, i_n]] = p.extras[[j, 1]];
+        }
+    }
+    if ne < n {
+        let mut dk = vec![0.0; ka];
+        let mut dist = vec![vec![0.0; n]; ka];
+        for j in ne..n {
+            let row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
+            ker.distribution(&row, &mut dk);
+            for q in 0..ka {
+                dist[q][j] = dk[q].clamp(1e-12, 1e12);
+            }
+        }
+        for q in 0..ka {
+            let mut f = vec![0.0; n];
+            f[ne] = prod[q];
+            let x = linear_range(p, &dist[q], &f, ne);
+            for j in ne..n {
+                u[[j, q]] = x[j].max(1e-300).ln();
+            }
+        }
+    }
+    ion_start(ker, p, &mut u);
+    Some(u)
+}
+
+/// Counter-ion (mol/L) taken to come with the scrub and strip acids of a
+/// saponified mass-action cascade (a reagent-grade trace).
+pub const TRACE_ION: f64 = 1e-12;
+
+fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
+    let n = ker.ion_index().map_or(0.0, |i| row[i]);
+    [
+        2.0 * row[ker.free_index()].exp(),
+        n,
+        ker.organic_ion(row),
+        ker.anion(row),
+    ]
+}
+
+/// Steady state of a `mass-action` cascade.
+pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
+    let st = &m.streams;
+    let (aq, org) = flows(c);
+    let n = c.n_stages();
+    let layout = *c.layout();
+    let active = active_components(c, st);
+    let ka = active.len();
+    let ion = m.saponification > 0.0;
+    let lk: Vec<f64> = active.iter().map(|&i| m.log10_k[i]).collect();
+    let z: Vec<f64> = active.iter().map(|&i| m.charge[i]).collect();
+    let mut ker = MassActionKernel::new(
+        &lk,
+        m.a,
+        m.b,
+        &z,
+        m.extractant,
+        ion.then_some(m.log10_k_ion),
+        aq.clone(),
+        org.clone(),
+    );
+    let (nv, nq) = (ker.unknowns(), ker.conserved());
+    let mut feed = Array2::zeros((n, nq));
+    metal_inflows(c, st, &active, &mut feed);
+    let ih = ker.h_index();
+    acid_inflows(c, st, ih, &mut feed);
+    let cx = m.extractant;
+    let s = m.saponification;
+    // fresh (saponified) organic into stage 1
+    feed[[0, ih]] += org[0] * (1.0 - s) * cx;
+    if let Some(i_n) = ker.ion_index() {
+        feed[[0, i_n]] += org[0] * s * cx;
+        // Reagent-grade acids carry a trace of the counter-ion; this keeps
+        // its balance above the range limit of a double deep in the scrub
+        // and strip sections (it is counted in every balance).
+        let sp = c.spec();
+        if let Some(ss) = layout.scrub_stage() {
+            feed[[ss, i_n]] += sp.flows.scrub.unwrap_or(0.0) * TRACE_ION;
+        }
+        if let Some(st) = layout.strip_stage() {
+            feed[[st, i_n]] += sp.flows.strip.unwrap_or(0.0) * TRACE_ION;
+        }
+    }
+    if layout.feed_phase == Phase::Organic {
+        let f = c.spec().feed.flow.unwrap_or(0.0);
+        let conc = c.spec().feed.concentration.clone().unwrap_or_default();
+        let bound: f64 = conc.iter().zip(&m.charge).map(|(x, z)| z * x).sum();
+        feed[[layout.feed_stage(), ih]] += f * (cx - bound);
+    }
+    let mut extras = Array2::zeros((n, nv - ka));
+    for j in 0..n {
+        extras[[j, 0]] = section_acid(c, st, j).ln();
+        let mut col = 1;
+        if ion {
+            let nn = if layout.section(j) == Section::Extraction {
+                s * cx * org[0] / aq[j]
+            } else {
+                1e-12 * s * cx
+            };
+            extras[[j, col]] = nn;
+            col += 1;
+        }
+        extras[[j, col]] = (0.25 * (1.0 - s) * cx).max(1e-6 * cx).ln();
+    }
+    let p = Problem {
+        n,
+        links: (0..n).map(|j| layout.aqueous_link(j)).collect(),
+        aq,
+        org,
+        active,
+        feed,
+        extras,
+    };
+    let opts = *c.solver_options();
+    if let Some(mut u) = sf_start(c, m, &ker, &p) {
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        let ws = solver.workspace(n, nv, nq);
+        let nopts = NewtonOptions {
+            tolerance: opts.tolerance,
+            max_iterations: opts.max_iterations.min(100),
+            ..NewtonOptions::default()
+        };
+        let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        if rep.status == Status::Converged {
+            return finish(
+                c,
+                &ker,
+                &p,
+                &u,
+                rep,
+                rep.iterations,
+                0,
+                |row| row[ih].exp(),
+                |_, row| ma_species(&ker, row),
+            );
+        }
+    }
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    finish(
+        c,
+        &ker,
+        &p,
+        &u,
+        rep,
+        it,
+        steps,
+        |row| row[ih].exp(),
+        |_, row| ma_species(&ker, row),
+    )
+}
+
+/// Total sulfate (mol/L) in each stage's aqueous, from the flows.
+fn stage_sulfate(c: &Cascade, st: &AqueousStreams, aq: &[f64]) -> Vec<f64> {
+    let layout = c.layout();
+    let sp = c.spec();
+    let f = sp.feed.flow.unwrap_or(0.0);
+    let w = sp.flows.scrub.unwrap_or(0.0);
+    let sflow = sp.flows.strip.unwrap_or(0.0);
+    (0..c.n_stages())
+        .map(|j| match layout.section(j) {
+            Section::Extraction => (f * st.feed_sulfate + w * st.scrub_sulfate) / aq[j],
+            Section::Scrub => st.scrub_sulfate,
+            Section::Strip => {
+                let _ = sflow;
+                st.strip_sulfate
+            }
+        })
+        .collect()
+}
+
+/// Total sulfate (mol/L) in each stage's aqueous for a log-linear cascade
+/// with the bisulfate equilibrium (zeros otherwise).
+pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
+    match &c.spec().chemistry {
+        crate::model::ChemistrySpec::LogLinear(m) if m.bisulfate => {
+            stage_sulfate(c, &m.streams, &flows(c).0)
+        }
+        _ => vec![0.0; c.n_stages()],
+    }
+}
+
+/// Steady state of a `log-linear` cascade.
+pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
+    let st = &m.streams;
+    let (aq, org) = flows(c);
+    let n = c.n_stages();
+    let layout = *c.layout();
+    let active = active_components(c, st);
+    let ka = active.len();
+    let law: Vec<DistributionLaw> = active
+        .iter()
+        .map(|&i| match m.fit[i] {
+            Some(f) => DistributionLaw::Fit {
+                m0: f.m0,
+                m1: f.m1,
+                b0: f.b0,
+                b1: f.b1,
+            },
+            None => DistributionLaw::Constant(m.d[i]),
+        })
+        .collect();
+    let e: Vec<f64> = active.iter().map(|&i| m.extractant_per_metal[i]).collect();
+    let pp: Vec<f64> = active.iter().map(|&i| m.protons_per_metal[i]).collect();
+    let sulfate = sulfate_profile(c);
+    let mut ker = LogLinearKernel::new(
+        &law,
+        &e,
+        &pp,
+        m.dose,
+        m.molarity_per_percent,
+        m.log10_ka2,
+        sulfate,
+        aq.clone(),
+        org.clone(),
+    );
+    let (nv, nq) = (ker.unknowns(), ker.conserved());
+    let mut feed = Array2::zeros((n, nq));
+    metal_inflows(c, st, &active, &mut feed);
+    let ih = ker.h_index();
+    acid_inflows(c, st, ih, &mut feed);
+    let cx = ker.extractant();
+    feed[[0, ih]] += org[0] * cx;
+    let mut extras = Array2::zeros((n, nv - ka));
+    for j in 0..n {
+        extras[[j, 0]] = section_acid(c, st, j).ln();
+        extras[[j, 1]] = (0.75 * cx).ln();
+    }
+    let p = Problem {
+        n,
+        links: (0..n).map(|j| layout.aqueous_link(j)).collect(),
+        aq,
+        org,
+        active,
+        feed,
+        extras,
+    };
+    let opts = *c.solver_options();
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    let ifr = ker.free_index();
+    finish(
+        c,
+        &ker,
+        &p,
+        &u,
+        rep,
+        it,
+        steps,
+        |row| row[ih].exp(),
+        |j, row| [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]],
+    )
+}
