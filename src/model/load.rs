@@ -103,22 +103,28 @@ fn find_span(doc: &Spanned<DeTable<'_>>, path: &str) -> usize {
     best
 }
 
-/// Dotted key path of the deepest key whose key or value covers `offset`.
+/// Dotted key path of the deepest key whose key or (non-table) value covers
+/// `offset`.
 fn path_at(doc: &Spanned<DeTable<'_>>, offset: usize) -> String {
-    let mut path: Vec<String> = Vec::new();
-    let mut table: &DeTable<'_> = doc.get_ref();
-    loop {
-        let hit = table.iter().find(|(k, v)| {
-            let (ks, vs) = (k.span(), v.span());
-            (ks.start <= offset && offset < ks.end) || (vs.start <= offset && offset < vs.end)
-        });
-        let Some((k, v)) = hit else { break };
-        path.push(k.get_ref().to_string());
-        match v.get_ref() {
-            DeValue::Table(t) => table = t,
-            _ => break,
-        }
+    fn covers(span: std::ops::Range<usize>, offset: usize) -> bool {
+        span.start <= offset && offset < span.end
     }
+    fn walk(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        for (k, v) in table.iter() {
+            path.push(k.get_ref().to_string());
+            let hit = match v.get_ref() {
+                DeValue::Table(t) => walk(t, offset, path) || covers(k.span(), offset),
+                _ => covers(k.span(), offset) || covers(v.span(), offset),
+            };
+            if hit {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = Vec::new();
+    walk(doc.get_ref(), offset, &mut path);
     path.join(".")
 }
 
@@ -513,6 +519,16 @@ pub const DEFAULT_LOG10_K_ION: f64 = -4.0;
 /// checks yet).
 pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
     let comps = raw.components.clone();
+    if comps.len() > crate::cascade::MAX_COMPONENTS {
+        return Err(InputError::new(
+            "components",
+            Some(comps.len().to_string()),
+            format!(
+                "at most {} components are supported",
+                crate::cascade::MAX_COMPONENTS
+            ),
+        ));
+    }
     let (chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
         Some(r) => r,
         None => (

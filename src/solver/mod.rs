@@ -381,6 +381,7 @@ impl Solver {
             let mut u = flat.clone();
             let mut prev: Option<(f64, Array2<f64>)> = None;
             let mut ds: f64 = 0.25;
+            let cont_budget = total_it + opts.max_iterations.saturating_sub(total_it) / 2;
             let mut trial = Array2::zeros((n, ka));
             loop {
                 let s_try = (s + ds).min(1.0);
@@ -395,10 +396,10 @@ impl Solver {
                         .and(up)
                         .for_each(|t, &a, &p| *t = a + f * (a - p));
                 }
-                let budget =
-                    opts.max_iterations
-                        .saturating_sub(total_it)
-                        .min(if last { 40 } else { 12 });
+                // keep half of what is left for the pseudo-transient fallback
+                let budget = cont_budget
+                    .saturating_sub(total_it)
+                    .min(if last { 40 } else { 12 });
                 let tol = if last {
                     opts.tolerance
                 } else {
@@ -426,7 +427,7 @@ impl Solver {
                     }
                 } else {
                     ds *= 0.5;
-                    if ds < 1e-5 || total_it >= opts.max_iterations {
+                    if ds < 1e-5 || total_it >= cont_budget {
                         result = Some((trial.clone(), rep));
                         break;
                     }
@@ -443,7 +444,7 @@ impl Solver {
             beta_at(1.0, &mut b);
             kernel.set_beta(&b);
             let mut u = tear;
-            let budget = opts.max_iterations.max(400);
+            let budget = opts.max_iterations.saturating_sub(total_it);
             let rep = newton::solve_ptc(
                 &kernel,
                 &links,

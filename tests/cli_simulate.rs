@@ -1,0 +1,373 @@
+//! `sxforge simulate` end to end: output contract, exit codes, and a clear
+//! error (file, line, key) for every kind of bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn sxforge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+const GOOD: &str = r#"name = "Pr/Nd"
+components = ["Pr", "Nd"]
+
+[chemistry]
+model = "separation-factor"
+beta = { Pr = 1.0, Nd = 1.5 }
+
+[cascade]
+extraction = 17
+scrub = 20
+
+[feed]
+phase = "aqueous"
+amount = { Pr = 0.25, Nd = 0.75 }
+
+[flows]
+extraction_amount = 4.094
+scrub_amount = 3.3428
+"#;
+
+/// Writes `text` to a temporary model file and runs `simulate` on it.
+fn run_model(text: &str) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    std::fs::write(&path, text).unwrap();
+    (sxforge(&["simulate", path.to_str().unwrap()]), dir)
+}
+
+/// Runs a broken variant of GOOD and checks the one-line error.
+fn bad(text: &str, line: usize, key: &str, words: &str) {
+    let (out, _dir) = run_model(text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no partial output: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains(&format!("model.toml:{line}:")),
+        "line {line} in: {err}"
+    );
+    assert!(err.contains(key), "key {key} in: {err}");
+    assert!(err.contains(words), "`{words}` in: {err}");
+}
+
+#[test]
+fn default_model_runs_and_reports() {
+    let out = sxforge(&["simulate", common::model("prnd.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("converged after"));
+    assert!(text.contains("raffinate"));
+    assert!(text.contains("loaded_organic"));
+    assert!(text.contains("99.484503 %"), "{text}");
+}
+
+#[test]
+fn json_follows_the_result_contract() {
+    let out = sxforge(&[
+        "simulate",
+        common::model("prnd.toml").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["name"], "Pr/Nd split, P507-HCl");
+    assert_eq!(v["components"], serde_json::json!(["Pr", "Nd"]));
+    assert_eq!(v["converged"], true);
+    assert!(v["iterations"].as_u64().unwrap() >= 1);
+    assert!(v["residual"].as_f64().unwrap() < 1e-12);
+    let raff = &v["streams"]["raffinate"];
+    assert_eq!(raff["phase"], "aqueous");
+    assert_eq!(raff["stage"], 1);
+    let pr = raff["amount"]["Pr"].as_f64().unwrap();
+    let nd = raff["amount"]["Nd"].as_f64().unwrap();
+    assert!((raff["purity"]["Pr"].as_f64().unwrap() - pr / (pr + nd)).abs() < 1e-15);
+    assert!((raff["recovery"]["Pr"].as_f64().unwrap() - pr / 0.25).abs() < 1e-15);
+    let org = &v["streams"]["loaded_organic"];
+    assert_eq!(org["phase"], "organic");
+    assert_eq!(org["stage"], 37);
+    // the recoveries of each component over both products add up to one
+    let total = org["recovery"]["Nd"].as_f64().unwrap() + raff["recovery"]["Nd"].as_f64().unwrap();
+    assert!((total - 1.0).abs() < 1e-12);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 37);
+    assert_eq!(stages[0]["section"], "extraction");
+    assert_eq!(stages[36]["section"], "scrub");
+    assert_eq!(stages[0]["aqueous"]["Pr"], raff["amount"]["Pr"]);
+}
+
+#[test]
+fn volumetric_json_has_concentrations_and_strip_streams() {
+    let out = sxforge(&[
+        "simulate",
+        common::model("constant-d-strip.toml").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["streams"];
+    for name in ["raffinate", "strip_liquor", "stripped_organic"] {
+        assert!(s[name].is_object(), "{name}");
+    }
+    assert!(s["loaded_organic"].is_null());
+    let liquor = &s["strip_liquor"];
+    assert_eq!(liquor["stage"], 21);
+    let amount = liquor["amount"]["A"].as_f64().unwrap();
+    let conc = liquor["concentration"]["A"].as_f64().unwrap();
+    assert!((amount / conc - 10.0).abs() < 1e-12, "strip flow 10 L/h");
+}
+
+#[test]
+fn profile_csv_and_rows_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("p.csv");
+    let out = sxforge(&[
+        "simulate",
+        common::model("lace.toml").to_str().unwrap(),
+        "--method",
+        "rows",
+        "--profile",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("rows of start-up"), "{text}");
+    let profile = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = profile.lines().collect();
+    assert_eq!(
+        lines[0],
+        "stage,section,aqueous_La,aqueous_Ce,organic_La,organic_Ce"
+    );
+    assert_eq!(lines.len(), 1 + 17);
+    assert!(lines[17].starts_with("17,scrub,"));
+}
+
+#[test]
+fn rows_is_refused_for_volumetric_models() {
+    let out = sxforge(&[
+        "simulate",
+        common::model("constant-d-strip.toml").to_str().unwrap(),
+        "--method",
+        "rows",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("separation-factor"));
+}
+
+#[test]
+fn non_convergence_exits_2_with_json() {
+    let text = format!("{GOOD}\n[solver]\nmax_iterations = 1\ntolerance = 1e-14\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["converged"], false);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did not converge") && err.contains("residual"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_toml() {
+    bad(
+        &GOOD.replace("extraction = 17", "extraction = = 17"),
+        9,
+        "",
+        "extra `=`",
+    );
+}
+
+#[test]
+fn unknown_key() {
+    bad(
+        &GOOD.replace("scrub = 20", "scrub = 20\nstirp = 4"),
+        11,
+        "stirp",
+        "unknown field",
+    );
+}
+
+#[test]
+fn missing_section() {
+    let text = GOOD.replace(
+        "[flows]\nextraction_amount = 4.094\nscrub_amount = 3.3428\n",
+        "",
+    );
+    let (out, _d) = run_model(&text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("model.toml") && err.contains("missing field `flows`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn beta_names_an_unknown_component() {
+    bad(
+        &GOOD.replace(
+            "beta = { Pr = 1.0, Nd = 1.5 }",
+            "beta = { Pr = 1.0, Nd = 1.5, Sm = 2.0 }",
+        ),
+        6,
+        "chemistry.beta.Sm",
+        "not a component",
+    );
+}
+
+#[test]
+fn beta_missing_a_component() {
+    bad(
+        &GOOD.replace("beta = { Pr = 1.0, Nd = 1.5 }", "beta = { Pr = 1.0 }"),
+        6,
+        "chemistry.beta",
+        "missing a value for component `Nd`",
+    );
+}
+
+#[test]
+fn beta_not_positive() {
+    bad(
+        &GOOD.replace("Nd = 1.5 }", "Nd = 0.0 }"),
+        6,
+        "chemistry.beta.Nd = 0",
+        "positive",
+    );
+    bad(
+        &GOOD.replace("Nd = 1.5 }", "Nd = -2 }"),
+        6,
+        "chemistry.beta.Nd = -2",
+        "positive",
+    );
+}
+
+#[test]
+fn negative_or_zero_flows() {
+    bad(
+        &GOOD.replace("extraction_amount = 4.094", "extraction_amount = -4.0"),
+        17,
+        "flows.extraction_amount = -4",
+        "positive",
+    );
+    bad(
+        &GOOD.replace("scrub_amount = 3.3428", "scrub_amount = 0.0"),
+        18,
+        "flows.scrub_amount = 0",
+        "positive",
+    );
+    bad(
+        &GOOD.replace("Nd = 0.75 }", "Nd = -0.75 }"),
+        14,
+        "feed.amount.Nd = -0.75",
+        "non-negative",
+    );
+}
+
+#[test]
+fn flows_that_leave_no_product() {
+    // S <= W: the loaded organic would carry nothing
+    bad(
+        &GOOD.replace("scrub_amount = 3.3428", "scrub_amount = 4.094"),
+        18,
+        "flows.scrub_amount",
+        "0 < S - W < F",
+    );
+    // S - W >= F: the raffinate would carry nothing
+    bad(
+        &GOOD.replace("scrub_amount = 3.3428", "scrub_amount = 3.0"),
+        18,
+        "flows.scrub_amount",
+        "raffinate would carry no RE",
+    );
+}
+
+#[test]
+fn organic_feed_needs_w_above_s() {
+    let text = GOOD.replace("phase = \"aqueous\"", "phase = \"organic\"");
+    bad(&text, 18, "flows.scrub_amount", "0 < W - S < F");
+}
+
+#[test]
+fn too_many_components() {
+    let names: Vec<String> = (0..31).map(|i| format!("\"E{i}\"")).collect();
+    let text = GOOD.replace(
+        "components = [\"Pr\", \"Nd\"]",
+        &format!("components = [{}]", names.join(", ")),
+    );
+    bad(&text, 2, "components = 31", "at most 30");
+}
+
+#[test]
+fn empty_cascade() {
+    bad(
+        &GOOD.replace("extraction = 17\nscrub = 20", "extraction = 0\nscrub = 0"),
+        9,
+        "cascade.extraction = 0",
+        "at least one extraction stage",
+    );
+}
+
+#[test]
+fn wrong_type_and_unknown_model() {
+    bad(
+        &GOOD.replace("extraction = 17", "extraction = \"seventeen\""),
+        9,
+        "cascade.extraction",
+        "invalid type",
+    );
+    bad(
+        &GOOD.replace("\"separation-factor\"", "\"magic\""),
+        5,
+        "chemistry.model",
+        "unknown model",
+    );
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_panic() {
+    let out = sxforge(&["simulate", "no/such/model.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no/such/model.toml"), "{err}");
+}
+
+#[test]
+fn every_shipped_model_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("[[region]]") || text.contains("[[refinery]]") {
+            continue; // capacity plans run under `sxforge plan`
+        }
+        let out = sxforge(&["simulate", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        n += 1;
+    }
+    assert!(n >= 6);
+}
