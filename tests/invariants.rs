@@ -26,8 +26,8 @@ fn designed_cascade(
     let f: f64 = feed.iter().sum();
     let names = common::names(k);
     let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    let spec = CascadeSpec::separation_factor("random", &refs, &beta).with_feed_amounts(feed);
     if k == 1 {
+        let spec = CascadeSpec::separation_factor("random", &refs, &beta).with_feed_amounts(feed);
         return spec
             .with_stages(5, 5, 0)
             .with_amounts(1.5 * f, 0.8 * f)
@@ -36,7 +36,14 @@ fn designed_cascade(
     }
     let sp = 1 + split % (k - 1);
     let fa = feed[sp..].iter().sum::<f64>() / f;
-    let b = (beta[sp] / beta[sp - 1]).max(1.01);
+    // the key pair splits by at least 1.2 (plant practice: 1.4 and up)
+    if beta[sp] / beta[sp - 1] < 1.2 {
+        beta[sp] = beta[sp - 1] * 1.2;
+        for i in sp + 1..k {
+            beta[i] = beta[i].max(beta[i - 1]);
+        }
+    }
+    let b = beta[sp] / beta[sp - 1];
     let sb = b.sqrt();
     // Xu's optimum (chemistry.md) for the split, per unit feed
     let (em, epm) = if fa <= 1.0 / (1.0 + sb) {
@@ -53,7 +60,9 @@ fn designed_cascade(
     let bb = (purity / (1.0 - purity)) / ((1.0 - fa) / fa);
     let n = (bb.ln() / (b * em).ln()).ceil().clamp(1.0, 100.0) as usize;
     let m = (aa.ln() / (b / epm).ln() - 1.0).ceil().clamp(1.0, 100.0) as usize;
-    spec.with_stages(n, m, 0)
+    CascadeSpec::separation_factor("random", &refs, &beta)
+        .with_feed_amounts(feed)
+        .with_stages(n, m, 0)
         .with_amounts(s * f, w * f)
         .build()
         .unwrap()

@@ -40,7 +40,7 @@ impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {
             tolerance: 1e-12,
-            max_iterations: 200,
+            max_iterations: 1000,
             max_rows: 10_000_000,
         }
     }
