@@ -358,9 +358,9 @@ impl Solver {
         }
         // 2. Tearing fixed point for a start close to the steady state, then Newton.
         let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
-        let (tear, _) = tearing::fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3);
+        let tear = || tearing::fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3).0;
         if result.is_none() {
-            let mut u = tear.clone();
+            let mut u = tear();
             let budget = opts.max_iterations.saturating_sub(total_it).min(40);
             let rep = newton::solve(
                 &kernel,
@@ -443,7 +443,7 @@ impl Solver {
         {
             beta_at(1.0, &mut b);
             kernel.set_beta(&b);
-            let mut u = tear;
+            let mut u = tear();
             let budget = opts.max_iterations.saturating_sub(total_it);
             let rep = newton::solve_ptc(
                 &kernel,

@@ -1,0 +1,111 @@
+//! The stage solver on the standard benchmark cascades
+//! (shared/design/benchmarks.md) and on generated cascades over stages
+//! (10..1000) x components (2, 6, 15). Separation-factor model, aqueous
+//! feed, feed RE flow 1.
+//!
+//! Run: `cargo bench --bench stage_solver` (or with a filter, e.g.
+//! `cargo bench --bench stage_solver -- xu-A`).
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use sxforge::model::CascadeSpec;
+use sxforge::solver::rows::solve_rows;
+use sxforge::{Cascade, Solver};
+
+fn cascade(beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64) -> Cascade {
+    let names: Vec<String> = (0..beta.len()).map(|i| format!("C{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    CascadeSpec::separation_factor("bench", &refs, beta)
+        .with_stages(n, m, 0)
+        .with_feed_amounts(feed)
+        .with_amounts(s, w)
+        .build()
+        .unwrap()
+}
+
+/// The named benchmark cascades.
+fn standard() -> Vec<(&'static str, Cascade)> {
+    vec![
+        ("xu-A", cascade(&[1.0, 1.5], &[0.25, 0.75], 17, 20, 4.0940, 3.3428)),
+        ("xu-D", cascade(&[1.0, 1.55], &[0.6287, 0.3713], 33, 28, 2.5668, 2.1956)),
+        (
+            "six-120",
+            cascade(&[1.0, 1.5, 2.2, 3.3, 5.0, 7.5], &[1.0 / 6.0; 6], 60, 60, 2.7247, 2.2247),
+        ),
+    ]
+}
+
+/// A generated cascade: `k` components with beta 1.5 apart, equal feed, the
+/// split in the middle at Xu's optimum flows (reflux 1.2), `n` stages shared
+/// evenly between extraction and scrub.
+fn generated(n: usize, k: usize) -> Cascade {
+    let beta: Vec<f64> = (0..k).map(|i| 1.5f64.powi(i as i32)).collect();
+    let feed = vec![1.0 / k as f64; k];
+    let fa = (k - k / 2) as f64 / k as f64; // share of the more extractable group
+    let sb = 1.5f64.sqrt();
+    let (em, _) = if fa <= 1.0 / (1.0 + sb) {
+        (1.0 / sb, 0.0)
+    } else {
+        (fa * sb / (sb - (1.0 - fa)), sb)
+    };
+    let s_opt = em * (1.0 - fa) / (1.0 - em);
+    let w = (s_opt - fa) * 1.2;
+    cascade(&beta, &feed, n / 2, n - n / 2, w + fa, w)
+}
+
+fn bench_standard(c: &mut Criterion) {
+    let mut g = c.benchmark_group("standard");
+    g.sample_size(20);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for (name, cas) in standard() {
+        let mut solver = Solver::new();
+        assert!(solver.solve(&cas).converged());
+        g.bench_function(BenchmarkId::new("cold", name), |b| {
+            b.iter(|| solver.solve(&cas))
+        });
+        let prev = solver.solve(&cas);
+        let mut spec = cas.to_spec();
+        spec.flows.scrub_amount = spec.flows.scrub_amount.map(|w| w * 1.01);
+        spec.flows.extraction_amount = spec.flows.extraction_amount.map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
+        let near = spec.build().unwrap();
+        g.bench_function(BenchmarkId::new("warm-neighbour", name), |b| {
+            b.iter(|| solver.solve_from(&near, &prev))
+        });
+    }
+    g.finish();
+}
+
+fn bench_rows(c: &mut Criterion) {
+    // the start-up dynamics to 1e-12 on xu-A (tens of thousands of rows)
+    let mut g = c.benchmark_group("rows");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(100));
+    g.measurement_time(Duration::from_secs(5));
+    let (_, cas) = standard().remove(0);
+    g.bench_function("xu-A to 1e-12", |b| b.iter(|| solve_rows(&cas, 1e-12, 10_000_000)));
+    g.finish();
+}
+
+fn bench_sizes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sizes");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_secs(1));
+    for k in [2usize, 6, 15] {
+        for n in [10usize, 40, 100, 300, 1000] {
+            let cas = generated(n, k);
+            let mut solver = Solver::new();
+            let sol = solver.solve(&cas);
+            if !sol.converged() { eprintln!("n={n} k={k}: {:?} res {:.1e}", sol.status, sol.residual); continue; }
+            g.bench_with_input(BenchmarkId::new(format!("k{k}"), n), &cas, |b, cas| {
+                b.iter(|| solver.solve(cas))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_standard, bench_rows, bench_sizes);
+criterion_main!(benches);
