@@ -108,6 +108,10 @@ pub struct Row {
     pub sense: Sense,
     /// Right-hand side.
     pub rhs: f64,
+    /// The row as stored is the plan's row divided by this (the budget row is
+    /// kept in tonnes of capacity rather than currency, so that all rows have
+    /// comparable magnitudes for the solver's tolerances).
+    pub scale: f64,
 }
 
 /// One variable: bounds, integrality and objective coefficient.
@@ -208,6 +212,7 @@ impl Lp {
             terms,
             sense,
             rhs,
+            scale: 1.0,
         });
         self.rows.len() - 1
     }
@@ -444,7 +449,11 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
             .filter(|&(_, a)| a > 0.0)
             .collect();
         if !terms.is_empty() {
-            budget_row = Some(lp.row(RowKind::Budget, terms, Sense::Le, b));
+            let scale = terms.iter().map(|t| t.1).sum::<f64>() / terms.len() as f64;
+            let scaled = terms.iter().map(|&(j, a)| (j, a / scale)).collect();
+            let j = lp.row(RowKind::Budget, scaled, Sense::Le, b / scale);
+            lp.rows[j].scale = scale;
+            budget_row = Some(j);
         }
     }
     let mut market_row = vec![None; ne];
@@ -471,30 +480,13 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
         }
     }
 
-    // Elastic slacks on limits. Weights make the violations commensurate:
-    // tonnes for physical limits, tonnes of capacity for the budget.
+    // Elastic slacks on limits, each violation weighted 1 per tonne (the
+    // budget row is stored in tonnes of capacity at the mean capex).
     let mut slack = vec![None; lp.rows.len()];
     if opts.elastic {
-        let capex: Vec<f64> = plan
-            .refineries
-            .iter()
-            .filter(|r| r.max_new > 0.0 && r.capex > 0.0)
-            .map(|r| r.capex)
-            .collect();
-        let mean_capex = if capex.is_empty() {
-            1.0
-        } else {
-            capex.iter().sum::<f64>() / capex.len() as f64
-        };
         for j in 0..lp.rows.len() {
-            let kind = lp.rows[j].kind;
-            if kind.is_limit() {
-                let w = if kind == RowKind::Budget {
-                    1.0 / mean_capex
-                } else {
-                    1.0
-                };
-                let id = lp.var(w);
+            if lp.rows[j].kind.is_limit() {
+                let id = lp.var(1.0);
                 lp.rows[j].terms.push((id, -1.0));
                 slack[j] = Some(id);
             }

@@ -119,9 +119,11 @@ pub fn scenario_overrides(scenario: &str, set: &toml::Value) -> Result<Vec<Overr
                 out.push(o);
             }
         }
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "scenario \"{scenario}\": `set` must be a table or an array of strings, found {other}"
-        )),
+        ))
+        }
     }
     Ok(out)
 }

@@ -157,8 +157,8 @@ pub fn text(plan: &Plan, scenario: &str, outcome: &Outcome) -> String {
     let mut o = String::new();
     let cur = &plan.currency;
     let _ = writeln!(o, "Plan: {} (scenario: {scenario})", plan.name);
-    let sol = match outcome {
-        Outcome::Solved(sol) => sol,
+    let sol = &match outcome {
+        Outcome::Solved(sol) => sol.cleaned(plan),
         Outcome::Failed { backend, message } => {
             let _ = writeln!(o, "Status: solver failure ({}): {message}", backend.name());
             return o;
@@ -424,7 +424,7 @@ pub fn text(plan: &Plan, scenario: &str, outcome: &Outcome) -> String {
             &rows,
         ));
     }
-    if let Some(v) = sol.budget_value() {
+    if let Some(v) = sol.budget_value().filter(|&v| v > 0.0) {
         let _ = writeln!(
             o,
             "\nBudget: one more {cur} of capex budget saves {} {cur}/yr",
@@ -471,8 +471,8 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
         "elements": plan.elements,
     });
     let obj = v.as_object_mut().expect("object");
-    let sol = match outcome {
-        Outcome::Solved(sol) => sol,
+    let sol = &match outcome {
+        Outcome::Solved(sol) => sol.cleaned(plan),
         other => {
             obj.insert(
                 "status".into(),
@@ -709,6 +709,7 @@ pub fn csv_records(plan: &Plan, outcome: &Outcome) -> Vec<CsvRecord> {
         out.push(("status", "infeasible_or_failed".into(), e(), e(), f64::NAN));
         return out;
     };
+    let sol = &sol.cleaned(plan);
     out.push(("objective", e(), e(), e(), sol.objective));
     let c = &sol.costs;
     for (name, v) in [
@@ -876,7 +877,7 @@ pub fn compare_text(runs: &[(String, Option<String>, Plan, Outcome)]) -> String 
         let mut row = vec![label];
         for (_, _, plan, out) in runs {
             row.push(match out {
-                Outcome::Solved(sol) => f(plan, sol),
+                Outcome::Solved(sol) => f(plan, &sol.cleaned(plan)),
                 Outcome::Infeasible(_) => "infeasible".into(),
                 Outcome::Failed { .. } => "failed".into(),
             });

@@ -5,6 +5,7 @@
 use super::lp::{self, BuildOptions, Layout, Lp, RawSolution, RowKind, Sense, SolveFailure};
 use super::plan::{Backend, Plan};
 use super::report::num;
+use rayon::prelude::*;
 use std::time::Instant;
 
 /// Where the dual values of a solution come from.
@@ -215,12 +216,14 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
     };
     raw.build_s += own_build;
     let mut dual_source = DualSource::Native;
-    // Limits set to zero (an import ban, a zero share cap) and zero demand
-    // rows are degenerate: their variables sit on both the row and their
-    // own bound, so any dual beyond the one-sided derivative is optimal too
-    // and an interior-point solver returns an arbitrary one. Their prices come
-    // from a second solve in which those right-hand sides are nudged to a
-    // tiny positive value: the value of the first tonne of relaxation.
+    // Limits set to zero (an import ban, a zero share cap, a plant with no
+    // capacity) and zero demand rows are degenerate: their variables sit on
+    // both the row and their own bound, so every dual beyond the one-sided
+    // derivative is optimal too, and an interior-point solver returns an
+    // arbitrary one. The price of each such row comes from its own re-solve
+    // with that right-hand side nudged to a tiny positive value: the value of
+    // the first tonne of relaxation. (One row at a time: nudging several
+    // together would let them trade with each other.)
     let zero_rows: Vec<usize> = model
         .rows
         .iter()
@@ -232,7 +235,7 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
         .collect();
     if raw.duals.is_none() || !zero_rows.is_empty() {
         let t = Instant::now();
-        let mut dual_lp = if model.integer_count() > 0 {
+        let dual_lp = if model.integer_count() > 0 {
             // Prices of the LP with every integer decision fixed.
             let fixed: Vec<Option<f64>> = model
                 .layout
@@ -250,27 +253,31 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
         } else {
             model.clone()
         };
-        for &j in &zero_rows {
-            dual_lp.rows[j].rhs = nudge(plan, dual_lp.rows[j].kind);
-        }
-        match lp::solve_clarabel(&dual_lp) {
-            Ok(r) => {
-                let d2 = r.duals.unwrap_or_default();
-                match &mut raw.duals {
-                    Some(d) => {
-                        for &j in &zero_rows {
-                            d[j] = d2[j];
-                        }
-                    }
-                    None => {
-                        raw.duals = Some(d2);
-                        dual_source = DualSource::FixedIntegers;
-                    }
+        if raw.duals.is_none() {
+            match lp::solve_clarabel(&dual_lp) {
+                Ok(r) => {
+                    raw.duals = r.duals;
+                    dual_source = DualSource::FixedIntegers;
                 }
+                Err(_) => dual_source = DualSource::Unavailable,
             }
-            Err(_) => {
-                if raw.duals.is_none() {
-                    dual_source = DualSource::Unavailable;
+        }
+        if let Some(duals) = raw.duals.as_mut() {
+            let step = nudge(&dual_lp);
+            let nudged: Vec<Option<f64>> = zero_rows
+                .par_iter()
+                .map(|&j| {
+                    let mut one = dual_lp.clone();
+                    one.rows[j].rhs = step;
+                    lp::solve_clarabel(&one)
+                        .ok()
+                        .and_then(|r| r.duals)
+                        .map(|d| d[j])
+                })
+                .collect();
+            for (&j, d) in zero_rows.iter().zip(nudged) {
+                if let Some(d) = d {
+                    duals[j] = d;
                 }
             }
         }
@@ -286,21 +293,13 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
     )))
 }
 
-/// The right-hand side given to a zero row in the dual re-solve: small
-/// against solver tolerances' effect, large against their noise.
-fn nudge(plan: &Plan, kind: RowKind) -> f64 {
-    match kind {
-        RowKind::Budget => {
-            let capex: Vec<f64> = plan
-                .refineries
-                .iter()
-                .filter(|r| r.capex > 0.0)
-                .map(|r| r.capex)
-                .collect();
-            1e-3 * capex.iter().sum::<f64>() / capex.len().max(1) as f64
-        }
-        _ => 1e-3,
-    }
+/// The right-hand side given to a zero row in its dual re-solve. Rows are in
+/// tonnes (the budget row in tonnes of capacity). The nudge must stand clear
+/// of the interior-point solver's accuracy (about 1e-10 of the objective) yet
+/// stay below the next breakpoint of the LP.
+fn nudge(lp: &Lp) -> f64 {
+    let scale = lp.rows.iter().fold(1.0_f64, |m, r| m.max(r.rhs.abs()));
+    (1e-5 * scale).max(1e-3)
 }
 
 fn extract(
@@ -388,9 +387,9 @@ fn extract(
         .map(|(j, r)| RowResult {
             kind: r.kind,
             sense: r.sense,
-            rhs: r.rhs,
-            activity: act[j],
-            dual: raw.duals.as_ref().map(|d| d[j]),
+            rhs: r.rhs * r.scale,
+            activity: act[j] * r.scale,
+            dual: raw.duals.as_ref().map(|d| d[j] / r.scale),
         })
         .collect();
     Solution {
@@ -420,6 +419,51 @@ fn extract(
 }
 
 impl Solution {
+    /// A copy for reporting, with interior-point noise set to zero: tonnages
+    /// below 1e-7 of the plan's largest right-hand side (capacities, demand)
+    /// and shadow prices below 1e-9 of the largest one.
+    pub fn cleaned(&self, plan: &Plan) -> Solution {
+        let scale = self
+            .rows
+            .iter()
+            .filter(|r| r.kind != RowKind::Budget)
+            .fold(1.0_f64, |m, r| m.max(r.rhs.abs()));
+        let tol = 1e-7 * scale;
+        let z = |x: f64| if x.abs() < tol { 0.0 } else { x };
+        let zz = |v: &Vec<Vec<f64>>| {
+            v.iter()
+                .map(|r| r.iter().map(|&x| z(x)).collect())
+                .collect()
+        };
+        let pscale = self
+            .rows
+            .iter()
+            .filter_map(|r| r.dual)
+            .fold(1.0_f64, |m, d| m.max(d.abs()));
+        let mut out = self.clone();
+        out.feed = zz(&self.feed);
+        out.new = self.new.iter().map(|&x| z(x)).collect();
+        out.modules = self.modules.iter().map(|m| m.map(z)).collect();
+        out.output = zz(&self.output);
+        out.ship = zz(&self.ship);
+        out.imports = zz(&self.imports);
+        out.sold = zz(&self.sold);
+        out.disposed = zz(&self.disposed);
+        out.unmet = self.unmet.iter().map(|&x| z(x)).collect();
+        out.capex_total = plan
+            .refineries
+            .iter()
+            .zip(&out.new)
+            .map(|(r, n)| r.capex * n)
+            .sum();
+        for row in &mut out.rows {
+            row.dual = row
+                .dual
+                .map(|d| if d.abs() < 1e-9 * pscale { 0.0 } else { d });
+        }
+        out
+    }
+
     fn dual(&self, row: Option<usize>) -> Option<f64> {
         row.and_then(|j| self.rows[j].dual)
     }
@@ -493,11 +537,22 @@ impl Solution {
                 continue;
             }
             let v = -dual;
+            let zero = row.rhs == 0.0;
             let text = match row.kind {
+                RowKind::SourceCapacity(s) if zero => format!(
+                    "source \"{}\" is closed (capacity 0); a first tonne of ore would save {} {cur}",
+                    plan.sources[s].name,
+                    num(v)
+                ),
                 RowKind::SourceCapacity(s) => format!(
                     "source \"{}\" is mined at its capacity of {} t REO/yr; one more tonne of ore would save {} {cur}",
                     plan.sources[s].name,
                     num(row.rhs),
+                    num(v)
+                ),
+                RowKind::RefineryCapacity(r) if row.rhs + self.new[r] <= 0.0 => format!(
+                    "refinery \"{}\" has no capacity and builds none; a first t/yr would be worth {} {cur}/yr",
+                    plan.refineries[r].name,
                     num(v)
                 ),
                 RowKind::RefineryCapacity(r) => format!(
@@ -510,6 +565,12 @@ impl Solution {
                     "refinery \"{}\" builds all the new capacity allowed (max_new = {} t/yr); leave to build one more t/yr is worth {} {cur}/yr",
                     plan.refineries[r].name,
                     num(row.rhs),
+                    num(v)
+                ),
+                RowKind::ImportCapacity(i, e) if zero => format!(
+                    "imports of {} from \"{}\" are barred (capacity 0); a first tonne would save {} {cur}",
+                    plan.elements[e],
+                    plan.imports[i].name,
                     num(v)
                 ),
                 RowKind::ImportCapacity(i, e) => format!(
@@ -667,8 +728,8 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
             let Some(sj) = model.layout.slack[j] else {
                 continue;
             };
-            let excess = raw.x[sj];
-            if excess <= 1e-6 * row.rhs.abs().max(1.0) {
+            let excess = raw.x[sj] * row.scale;
+            if excess <= 1e-6 * (row.rhs * row.scale).abs().max(row.scale) {
                 continue;
             }
             let cur = &plan.currency;
@@ -684,7 +745,7 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
                     num(row.rhs),
                     num(excess)
                 ),
-                RowKind::Budget => format!("capex would have to exceed the budget of {} {cur} by {} {cur}", num(row.rhs), num(excess)),
+                RowKind::Budget => format!("capex would have to exceed the budget of {} {cur} by {} {cur}", num(row.rhs * row.scale), num(excess)),
                 _ => continue,
             };
             conflicts.push(Conflict {
