@@ -170,6 +170,8 @@ pub struct Layout {
     pub market_row: Vec<Option<usize>>,
     /// Row index of the coupling row `[r][e]`.
     pub coupling_row: Vec<Vec<Option<usize>>>,
+    /// Row index of the fair-share row of demand row `k`.
+    pub fair_row: Vec<Option<usize>>,
 }
 
 /// A plan's linear program in our own sparse form.
@@ -467,15 +469,16 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
             }
         }
     }
+    let mut fair_row = vec![None; nk];
     for (k, d) in plan.demand.iter().enumerate() {
         if let (Some(u), Some(phi)) = (unmet[k], fair[d.element]) {
             if plan.regions[d.region].allied {
-                lp.row(
+                fair_row[k] = Some(lp.row(
                     RowKind::FairShare(k),
                     vec![(u, 1.0), (phi, -d.amount)],
                     Sense::Eq,
                     0.0,
-                );
+                ));
             }
         }
     }
@@ -514,8 +517,39 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
         budget_row,
         market_row,
         coupling_row,
+        fair_row,
     };
     lp
+}
+
+/// Makes the by-product coupling exact in a solution: each output is
+/// recomputed as recovery x assay x feed, and the difference (at solver
+/// tolerance, ~1e-10 of the plan's scale) is booked to disposal (or sale) so
+/// that every balance row stays exact too.
+pub fn polish(plan: &Plan, lp: &Lp, x: &mut [f64]) {
+    let l = &lp.layout;
+    for (r, rf) in plan.refineries.iter().enumerate() {
+        for e in 0..plan.elements.len() {
+            let Some(y) = l.output[r][e] else { continue };
+            let exact: f64 = rf.recovery
+                * plan
+                    .sources
+                    .iter()
+                    .enumerate()
+                    .map(|(s, src)| src.assay[e] * x[l.feed[s][r]])
+                    .sum::<f64>();
+            let mut delta = exact - x[y];
+            x[y] = exact;
+            for slot in [l.disposed[r][e], l.sold[r][e]].into_iter().flatten() {
+                let v = (x[slot] + delta).max(0.0);
+                delta -= v - x[slot];
+                x[slot] = v;
+                if delta == 0.0 {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Primal (and, where available, dual) values of one LP solve.

@@ -115,6 +115,13 @@ pub struct Solution {
     pub disposed: Vec<Vec<f64>>,
     /// `unmet[k]`.
     pub unmet: Vec<f64>,
+    /// Unmet fraction shared by allied regions, per element (fair share).
+    pub fair: Vec<Option<f64>>,
+    /// For each demand row, how much its tonne widens the import-share
+    /// allowance (the element's share for allied rows with a cap, else 0).
+    pub demand_share: Vec<f64>,
+    /// Element of each demand row.
+    pub demand_element: Vec<usize>,
     /// Every row with activity and dual.
     pub rows: Vec<RowResult>,
     /// Row indices by meaning.
@@ -283,6 +290,7 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
         }
         raw.solve_s += t.elapsed().as_secs_f64();
     }
+    lp::polish(plan, &model, &mut raw.x);
     Outcome::Solved(Box::new(extract(
         plan,
         &model,
@@ -379,6 +387,18 @@ fn extract(
         c.unmet_penalty += plan.policy.unmet_penalty[d.element].unwrap_or(0.0) * unmet[k];
     }
 
+    let fair = l.fair.iter().map(|v| v.map(|j| x[j])).collect();
+    let demand_share = plan
+        .demand
+        .iter()
+        .map(|d| {
+            if plan.regions[d.region].allied && l.share_row[d.element].is_some() {
+                plan.policy.max_import_share[d.element].unwrap_or(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let act = model.activities(x);
     let rows = model
         .rows
@@ -408,6 +428,9 @@ fn extract(
         sold,
         disposed,
         unmet,
+        fair,
+        demand_share,
+        demand_element: plan.demand.iter().map(|d| d.element).collect(),
         rows,
         layout: model.layout.clone(),
         build_s: raw.build_s,
@@ -483,9 +506,31 @@ impl Solution {
         }
     }
 
-    /// Marginal cost of one more tonne of demand row `k` (shadow price of the
-    /// demand row).
+    /// Marginal cost of one more tonne of demand row `k`: d cost / d demand.
+    ///
+    /// This is the shadow price of the demand row plus the effect of the
+    /// same tonne elsewhere in the plan: it widens the import-share allowance
+    /// by `share` tonnes (allied rows of a capped element) and, with fair
+    /// share, scales the region's unmet tonnage (`unmet = D * phi`). By the
+    /// envelope theorem the total is
+    /// `dual(demand) + share * dual(share row) + phi * dual(fair row)`.
     pub fn demand_price(&self, k: usize) -> Option<f64> {
+        let mut p = self.dual(Some(self.layout.demand_row[k]))?;
+        let e = self.demand_element[k];
+        if self.demand_share[k] > 0.0 {
+            if let Some(j) = self.layout.share_row[e] {
+                p += self.demand_share[k] * self.rows[j].dual.unwrap_or(0.0);
+            }
+        }
+        if let (Some(j), Some(phi)) = (self.layout.fair_row[k], self.fair[e]) {
+            p += phi * self.rows[j].dual.unwrap_or(0.0);
+        }
+        Some(p)
+    }
+
+    /// Shadow price of demand row `k` alone (d cost / d demand with every
+    /// other right-hand side held fixed).
+    pub fn demand_row_dual(&self, k: usize) -> Option<f64> {
         self.dual(Some(self.layout.demand_row[k]))
     }
 
@@ -493,6 +538,12 @@ impl Solution {
     /// price of its capacity row; >= 0).
     pub fn capacity_value(&self, r: usize) -> Option<f64> {
         self.dual(Some(self.layout.capacity_row[r])).map(|d| -d)
+    }
+
+    /// Value of leave to build one more t/yr at refinery `r` beyond its
+    /// `max_new` (>= 0; it pays the capex); `None` when nothing can be built.
+    pub fn max_new_value(&self, r: usize) -> Option<f64> {
+        self.dual(self.layout.max_new_row[r]).map(|d| -d)
     }
 
     /// Value of one more t/yr of ore from source `s` (>= 0).
