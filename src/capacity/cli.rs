@@ -150,11 +150,7 @@ fn write_csv(
                 report::csv_field(&from),
                 report::csv_field(&to),
                 report::csv_field(&element),
-                if value.is_finite() {
-                    format!("{value}")
-                } else {
-                    String::new()
-                }
+                report::csv_num(value)
             );
             long.push_str(&format!(
                 "{},{},{}\n",

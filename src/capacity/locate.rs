@@ -91,9 +91,7 @@ pub fn line_of_path(text: &str, path: &KeyPath) -> Option<usize> {
 }
 
 fn span_of_path(table: &DeTable<'_>, path: &[Seg]) -> Option<Range<usize>> {
-    let Some((first, rest)) = path.split_first() else {
-        return None;
-    };
+    let (first, rest) = path.split_first()?;
     let Seg::Key(k) = first else { return None };
     let (key, value) = table
         .iter()
@@ -102,9 +100,7 @@ fn span_of_path(table: &DeTable<'_>, path: &[Seg]) -> Option<Range<usize>> {
 }
 
 fn span_in_value(value: &Spanned<DeValue<'_>>, path: &[Seg]) -> Option<Range<usize>> {
-    let Some((first, rest)) = path.split_first() else {
-        return None;
-    };
+    let (first, rest) = path.split_first()?;
     match (value.get_ref(), first) {
         (DeValue::Table(t), Seg::Key(_)) => span_of_path(t, path),
         (DeValue::Array(a), Seg::Index(i)) => {
@@ -140,27 +136,37 @@ pub fn path_at(text: &str, offset: usize) -> Option<KeyPath> {
 
 fn descend_table(table: &DeTable<'_>, offset: usize, path: &mut KeyPath) -> bool {
     for (key, value) in table.iter() {
-        let ks = key.span();
-        let vs = value.span();
-        if ks.contains(&offset) || vs.contains(&offset) {
-            path.0.push(Seg::Key(key.get_ref().to_string()));
-            descend_value(value, offset, path);
-            return true;
-        }
-        if let DeValue::Array(a) = value.get_ref() {
-            // Arrays of tables are spread over the file; their own span may not
-            // cover every item.
-            for (i, item) in a.iter().enumerate() {
-                if let DeValue::Table(t) = item.get_ref() {
-                    let mut sub = path.clone();
-                    sub.0.push(Seg::Key(key.get_ref().to_string()));
-                    sub.0.push(Seg::Index(i));
-                    if descend_table(t, offset, &mut sub) || item.span().contains(&offset) {
-                        *path = sub;
-                        return true;
+        let name = Seg::Key(key.get_ref().to_string());
+        match value.get_ref() {
+            // A `[table]` or `[[array]]` is spread over the file: its own span
+            // need not cover its keys, so look inside first.
+            DeValue::Table(t) => {
+                let mut sub = path.clone();
+                sub.0.push(name.clone());
+                if descend_table(t, offset, &mut sub) {
+                    *path = sub;
+                    return true;
+                }
+            }
+            DeValue::Array(a) => {
+                for (i, item) in a.iter().enumerate() {
+                    if let DeValue::Table(t) = item.get_ref() {
+                        let mut sub = path.clone();
+                        sub.0.push(name.clone());
+                        sub.0.push(Seg::Index(i));
+                        if descend_table(t, offset, &mut sub) || item.span().contains(&offset) {
+                            *path = sub;
+                            return true;
+                        }
                     }
                 }
             }
+            _ => {}
+        }
+        if key.span().contains(&offset) || value.span().contains(&offset) {
+            path.0.push(name);
+            descend_value(value, offset, path);
+            return true;
         }
     }
     false

@@ -401,8 +401,8 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
     }
     let mut import_cap_row = vec![vec![None; ne]; ni];
     for (i, im) in plan.imports.iter().enumerate() {
-        for e in 0..ne {
-            if let Some(cap) = im.capacity[e] {
+        for (e, cap) in im.capacity.iter().enumerate() {
+            if let Some(cap) = *cap {
                 let terms: Vec<(usize, f64)> = plan
                     .demand
                     .iter()
@@ -487,11 +487,11 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
     // budget row is stored in tonnes of capacity at the mean capex).
     let mut slack = vec![None; lp.rows.len()];
     if opts.elastic {
-        for j in 0..lp.rows.len() {
+        for (j, slot) in slack.iter_mut().enumerate() {
             if lp.rows[j].kind.is_limit() {
                 let id = lp.var(1.0);
                 lp.rows[j].terms.push((id, -1.0));
-                slack[j] = Some(id);
+                *slot = Some(id);
             }
         }
     }

