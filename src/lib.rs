@@ -11,6 +11,8 @@
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
 #![warn(missing_docs)]
 
+#![warn(missing_docs)]
+
 pub mod capacity;
 pub mod cascade;
 pub mod chemistry;

@@ -1,6 +1,18 @@
 //! `sxforge plan`: command-line front end of the capacity planner.
+//!
+//! Exit status: 0 every requested scenario solved; 1 bad input (the message
+//! names file, line, key, value and what was expected); 2 a scenario is
+//! infeasible or the solver failed (the report still comes, saying why).
 
-use std::path::PathBuf;
+use super::error::PlanError;
+use super::load::PlanFile;
+use super::overrides::{self, Override};
+use super::plan::{Backend, Plan};
+use super::report;
+use super::solve::{self, Outcome};
+use rayon::prelude::*;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `sxforge plan`.
 #[derive(Debug, clap::Args)]
@@ -10,13 +22,156 @@ pub struct PlanArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the result as long-format CSV to this file, or one CSV per
+    /// table into this directory (if it exists or ends with `/`).
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Override a value before validation, e.g.
+    /// `--set policy.max_import_share.Dy=0` or
+    /// `--set refinery."Iluka Eneabba".max_new=0` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Solve this scenario of the file instead of the base plan.
+    #[arg(long, value_name = "NAME", conflicts_with = "compare")]
+    pub scenario: Option<String>,
+    /// Solve the base plan and every scenario, and compare them side by side.
+    #[arg(long)]
+    pub compare: bool,
+    /// LP backend: auto (clarabel, or microlp for whole plant modules),
+    /// clarabel, microlp, highs (needs the `highs` cargo feature).
+    #[arg(long, value_name = "BACKEND", value_parser = ["auto", "clarabel", "microlp", "highs"])]
+    pub solver: Option<String>,
 }
 
 /// Runs `sxforge plan` and returns the process exit code.
 pub fn run(args: &PlanArgs) -> i32 {
-    eprintln!(
-        "sxforge plan: not implemented yet ({})",
-        args.file.display()
-    );
-    1
+    match execute(args) {
+        Ok((code, out)) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.flush();
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Everything `run` does except printing: returns the exit code and stdout.
+pub fn execute(args: &PlanArgs) -> Result<(i32, String), PlanError> {
+    let sets: Vec<Override> = args
+        .set
+        .iter()
+        .map(|s| {
+            overrides::parse_set(s).map_err(|message| PlanError::Override {
+                file: args.file.clone(),
+                origin: format!("--set {s}"),
+                message,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let file = PlanFile::read(&args.file)?;
+    let names: Vec<String> = if args.compare {
+        file.scenario_names()
+    } else {
+        vec![args.scenario.clone().unwrap_or_else(|| "base".to_string())]
+    };
+    let plans: Vec<(String, Plan)> = names
+        .iter()
+        .map(|n| file.plan(Some(n), &sets).map(|p| (n.clone(), p)))
+        .collect::<Result<_, _>>()?;
+    let requested = args.solver.as_deref().and_then(Backend::parse);
+    let runs: Vec<(String, Option<String>, Plan, Outcome)> = plans
+        .into_par_iter()
+        .map(|(name, plan)| {
+            let outcome = solve::solve(&plan, requested.unwrap_or(plan.backend));
+            let desc = file.description(&name);
+            (name, desc, plan, outcome)
+        })
+        .collect();
+    let code = runs.iter().map(|r| r.3.exit_code()).max().unwrap_or(0);
+
+    if let Some(path) = &args.csv {
+        write_csv(path, &runs)?;
+    }
+    let out = if args.json {
+        let v = if args.compare {
+            serde_json::json!({
+                "name": runs.first().map(|r| r.2.name.clone()),
+                "scenarios": runs.iter().map(|(n, d, p, o)| {
+                    let mut v = report::json(p, n, o);
+                    v["description"] = serde_json::json!(d);
+                    v
+                }).collect::<Vec<_>>(),
+            })
+        } else {
+            let (n, _, p, o) = &runs[0];
+            report::json(p, n, o)
+        };
+        let mut s =
+            serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    } else if args.compare {
+        let mut s = report::compare_text(&runs);
+        for (name, _, plan, outcome) in &runs {
+            if !matches!(outcome, Outcome::Solved(_)) {
+                s.push('\n');
+                s.push_str(&report::text(plan, name, outcome));
+            }
+        }
+        s
+    } else {
+        let (n, _, p, o) = &runs[0];
+        report::text(p, n, o)
+    };
+    Ok((code, out))
+}
+
+fn write_csv(
+    path: &Path,
+    runs: &[(String, Option<String>, Plan, Outcome)],
+) -> Result<(), PlanError> {
+    let err = |p: &Path, source| PlanError::Output {
+        path: p.to_path_buf(),
+        source,
+    };
+    let as_dir = path.is_dir() || path.to_string_lossy().ends_with('/');
+    let mut tables: std::collections::BTreeMap<&'static str, String> = Default::default();
+    let mut long = String::from("scenario,table,from,to,element,value\n");
+    for (name, _, plan, outcome) in runs {
+        for (table, from, to, element, value) in report::csv_records(plan, outcome) {
+            let fields = format!(
+                "{},{},{},{},{}",
+                report::csv_field(name),
+                report::csv_field(&from),
+                report::csv_field(&to),
+                report::csv_field(&element),
+                report::csv_num(value)
+            );
+            long.push_str(&format!(
+                "{},{},{}\n",
+                report::csv_field(name),
+                table,
+                fields.split_once(',').map_or("", |x| x.1)
+            ));
+            tables
+                .entry(table)
+                .or_insert_with(|| String::from("scenario,from,to,element,value\n"))
+                .push_str(&(fields + "\n"));
+        }
+    }
+    if as_dir {
+        std::fs::create_dir_all(path).map_err(|e| err(path, e))?;
+        for (table, body) in tables {
+            let p = path.join(format!("{table}.csv"));
+            std::fs::write(&p, body).map_err(|e| err(&p, e))?;
+        }
+    } else {
+        std::fs::write(path, long).map_err(|e| err(path, e))?;
+    }
+    Ok(())
 }

@@ -1,0 +1,219 @@
+//! Reading a plan file: TOML text -> value tree -> scenarios and overrides
+//! -> raw schema -> validated [`Plan`], with every error located by line (or
+//! by the override that caused it).
+
+use super::error::{InputIssue, PlanError};
+use super::locate::{self, KeyPath};
+use super::overrides::{self, Override};
+use super::plan::Plan;
+use super::schema::RawPlan;
+use super::validate::{self, Problem};
+use std::path::{Path, PathBuf};
+
+/// A named scenario: overrides applied on top of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Name (`base` is the file as written).
+    pub name: String,
+    /// One-line description.
+    pub description: Option<String>,
+    /// Overrides in file order.
+    pub overrides: Vec<Override>,
+}
+
+/// A parsed plan file with its scenarios, ready to produce [`Plan`]s.
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    /// Path, for messages.
+    pub path: PathBuf,
+    text: String,
+    tree: toml::Table,
+    base: RawPlan,
+    /// Scenarios defined in the file (not counting `base`).
+    pub scenarios: Vec<Scenario>,
+}
+
+impl PlanFile {
+    /// Reads and parses a plan file.
+    pub fn read(path: &Path) -> Result<PlanFile, PlanError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        PlanFile::parse(path, text)
+    }
+
+    /// Parses plan text; `path` only names it in messages.
+    pub fn parse(path: &Path, text: String) -> Result<PlanFile, PlanError> {
+        let file = path.to_path_buf();
+        let syntax = |e: toml::de::Error, text: &str| {
+            let line = e.span().map(|s| locate::line_of(text, s.start));
+            let key = e
+                .span()
+                .and_then(|s| locate::path_at(text, s.start))
+                .filter(|p| !p.0.is_empty());
+            let msg = e.message().trim().to_string();
+            PlanError::Syntax {
+                file: file.clone(),
+                line,
+                message: match key {
+                    Some(k) => format!("key `{k}`: {msg}"),
+                    None => msg,
+                },
+            }
+        };
+        let mut tree: toml::Table = toml::from_str(&text).map_err(|e| syntax(e, &text))?;
+        let base: RawPlan = toml::from_str(&text).map_err(|e| syntax(e, &text))?;
+        tree.remove("scenario");
+        tree.remove("scenarios");
+        let mut scenarios = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        let defs = base
+            .scenario
+            .iter()
+            .map(|s| (s.name.clone(), s.description.clone(), s.set.clone()))
+            .chain(
+                base.scenarios
+                    .iter()
+                    .map(|(n, b)| (n.clone(), b.description.clone(), b.set.clone())),
+            );
+        for (name, description, set) in defs {
+            let origin = format!("scenario \"{name}\"");
+            if name == "base" || !names.insert(name.clone()) {
+                return Err(PlanError::Override {
+                    file,
+                    origin,
+                    message: "scenario names must be unique and not `base` (the file as written)"
+                        .into(),
+                });
+            }
+            let overrides = match set {
+                Some(set) => overrides::scenario_overrides(&name, &set).map_err(|message| {
+                    PlanError::Override {
+                        file: file.clone(),
+                        origin: origin.clone(),
+                        message,
+                    }
+                })?,
+                None => Vec::new(),
+            };
+            scenarios.push(Scenario {
+                name,
+                description,
+                overrides,
+            });
+        }
+        Ok(PlanFile {
+            path: file,
+            text,
+            tree,
+            base,
+            scenarios,
+        })
+    }
+
+    /// Names of all scenarios, `base` first.
+    pub fn scenario_names(&self) -> Vec<String> {
+        std::iter::once("base".to_string())
+            .chain(self.scenarios.iter().map(|s| s.name.clone()))
+            .collect()
+    }
+
+    /// Description of a scenario.
+    pub fn description(&self, name: &str) -> Option<String> {
+        self.scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.description.clone())
+    }
+
+    /// The validated plan of scenario `name` (`base` or `None`: the file as
+    /// written), with `extra` overrides (from `--set`) applied last.
+    pub fn plan(&self, name: Option<&str>, extra: &[Override]) -> Result<Plan, PlanError> {
+        let mut list: Vec<Override> = Vec::new();
+        match name {
+            None | Some("base") => {}
+            Some(n) => match self.scenarios.iter().find(|s| s.name == n) {
+                Some(s) => list.extend(s.overrides.iter().cloned()),
+                None => {
+                    return Err(PlanError::Override {
+                        file: self.path.clone(),
+                        origin: format!("--scenario {n}"),
+                        message: format!(
+                            "no such scenario; the file defines: {}",
+                            self.scenario_names().join(", ")
+                        ),
+                    })
+                }
+            },
+        }
+        list.extend(extra.iter().cloned());
+        let fallback = self
+            .path
+            .file_stem()
+            .map_or_else(|| "plan".to_string(), |s| s.to_string_lossy().into_owned());
+        if list.is_empty() {
+            return validate::validate(&self.base, &fallback).map_err(|p| self.issues(p, &[]));
+        }
+        let mut tree = self.tree.clone();
+        let mut touched: Vec<(KeyPath, String)> = Vec::new();
+        for o in &list {
+            let path = overrides::apply(&mut tree, o).map_err(|message| PlanError::Override {
+                file: self.path.clone(),
+                origin: o.origin.clone(),
+                message,
+            })?;
+            touched.push((path, o.origin.clone()));
+        }
+        let raw: RawPlan = toml::Value::Table(tree)
+            .try_into()
+            .map_err(|e: toml::de::Error| PlanError::Override {
+                file: self.path.clone(),
+                origin: list
+                    .iter()
+                    .map(|o| o.origin.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                message: format!(
+                    "the plan with these overrides does not fit the schema: {}",
+                    e.message().trim()
+                ),
+            })?;
+        validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))
+    }
+
+    fn issues(&self, problems: Vec<Problem>, touched: &[(KeyPath, String)]) -> PlanError {
+        let mut issues: Vec<InputIssue> = problems
+            .into_iter()
+            .map(|p| {
+                let origin = touched
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| p.path.starts_with(t) || t.starts_with(&p.path))
+                    .map(|(_, o)| o.clone());
+                InputIssue {
+                    line: if origin.is_some() {
+                        None
+                    } else {
+                        locate::line_of_path(&self.text, &p.path)
+                    },
+                    key: p.path.to_string(),
+                    value: p.value,
+                    expected: p.expected,
+                    origin,
+                }
+            })
+            .collect();
+        issues.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+        PlanError::Input {
+            file: self.path.clone(),
+            issues,
+        }
+    }
+}
+
+/// Parses plan text and validates its base scenario (for tests, benches and
+/// library users that build plans in memory).
+pub fn plan_from_str(text: &str) -> Result<Plan, PlanError> {
+    PlanFile::parse(Path::new("<plan>"), text.to_string())?.plan(None, &[])
+}

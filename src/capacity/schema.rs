@@ -1,0 +1,236 @@
+//! Raw plan schema: the TOML file as the user wrote it (serde, unknown keys
+//! rejected).
+//!
+//! These structs hold only what the file says, with names as strings and
+//! numbers unchecked; [`crate::capacity::validate`] turns them into a
+//! [`crate::capacity::Plan`]. Keys follow docs/model-format.md section 3 (a
+//! contract: extend, never rename). Keys that accept either a number or a
+//! per-element table (`max_import_share`, `unmet_penalty`,
+//! `surplus.disposal`, ...) are kept as [`toml::Value`] here and interpreted
+//! by the validator, so that its messages can name the element.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A whole plan file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    /// Title of the plan, shown in reports.
+    pub name: Option<String>,
+    /// Elements the plan tracks (oxide names such as `Nd`); order is kept in
+    /// every output.
+    pub elements: Vec<String>,
+    /// Currency of every cost and price (a label only).
+    pub currency: Option<String>,
+    /// Regions: alliance members and outside suppliers.
+    #[serde(default)]
+    pub region: Vec<RawRegion>,
+    /// Mines or concentrate streams.
+    #[serde(default)]
+    pub source: Vec<RawSource>,
+    /// Existing or candidate separation plants.
+    #[serde(default)]
+    pub refinery: Vec<RawRefinery>,
+    /// Demand rows, one per region and element.
+    #[serde(default)]
+    pub demand: Vec<RawDemand>,
+    /// Supply of separated oxides from outside the alliance.
+    #[serde(default)]
+    pub import: Vec<RawImport>,
+    /// Transport costs per tonne.
+    pub transport: Option<RawTransport>,
+    /// What happens to produced oxide nobody demands (La, Ce, ...).
+    pub surplus: Option<RawSurplus>,
+    /// Policy constraints and economic parameters.
+    pub policy: Option<RawPolicy>,
+    /// Solver choice.
+    pub solver: Option<RawSolver>,
+    /// Named scenarios, array form: `[[scenario]] name = ".." set = {..}`.
+    #[serde(default)]
+    pub scenario: Vec<RawScenario>,
+    /// Named scenarios, table form: `[scenarios.NAME] set = {..}`.
+    #[serde(default)]
+    pub scenarios: BTreeMap<String, RawScenarioBody>,
+}
+
+/// `[[region]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    /// Unique name.
+    pub name: String,
+    /// Member of the alliance (default true).
+    pub allied: Option<bool>,
+}
+
+/// `[[source]]`: a mine or concentrate stream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Unique name.
+    pub name: String,
+    /// Region it lies in.
+    pub region: String,
+    /// t REO per year.
+    pub capacity: f64,
+    /// Cost per t REO delivered to a refinery (before transport).
+    #[serde(default)]
+    pub cost: f64,
+    /// Fraction of the REO that is each element; the sum is at most 1 (the
+    /// rest is elements the plan does not track).
+    pub assay: BTreeMap<String, f64>,
+}
+
+/// `[[refinery]]`: an existing or candidate separation plant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefinery {
+    /// Unique name.
+    pub name: String,
+    /// Region it lies in.
+    pub region: String,
+    /// Existing capacity, t REO feed per year.
+    #[serde(default)]
+    pub existing: f64,
+    /// Largest new capacity that may be built, t REO feed per year.
+    #[serde(default)]
+    pub max_new: f64,
+    /// Capital cost per t/yr of new capacity.
+    #[serde(default)]
+    pub capex: f64,
+    /// Economic lifetime of new capacity, years.
+    pub lifetime: Option<f64>,
+    /// Operating cost per t REO processed.
+    #[serde(default)]
+    pub opex: f64,
+    /// Fraction of each element in the feed that leaves as separated oxide.
+    pub recovery: f64,
+    /// Size of one plant module, t/yr: new capacity is then a whole number of
+    /// modules (an integer program).
+    pub module: Option<f64>,
+}
+
+/// `[[demand]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    /// Region that consumes.
+    pub region: String,
+    /// Element demanded.
+    pub element: String,
+    /// t oxide per year.
+    pub amount: f64,
+}
+
+/// `[[import]]`: supply from outside the alliance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImport {
+    /// Unique name (default: the region's name).
+    pub name: Option<String>,
+    /// Region the supply comes from (not allied).
+    pub region: String,
+    /// Price per t oxide, per element; elements absent cannot be imported.
+    pub price: BTreeMap<String, f64>,
+    /// Most that can be bought per year, t oxide per element; absent means
+    /// no limit.
+    #[serde(default)]
+    pub capacity: BTreeMap<String, f64>,
+}
+
+/// `[transport]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransport {
+    /// Cost per tonne between two different regions.
+    #[serde(default)]
+    pub default: f64,
+    /// Cost per tonne within one region (default 0).
+    #[serde(default)]
+    pub within: f64,
+    /// Region-to-region overrides; each also applies in reverse unless the
+    /// reverse route is given too.
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
+}
+
+/// `[[transport.route]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Origin region.
+    pub from: String,
+    /// Destination region.
+    pub to: String,
+    /// Cost per tonne.
+    pub cost: f64,
+}
+
+/// `[surplus]`: what happens to oxide that no demand takes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurplus {
+    /// Disposal or storage cost per tonne: a number, or a table with an
+    /// optional `default` and per-element entries.
+    pub disposal: Option<toml::Value>,
+    /// Sale price per tonne, per element (elements absent cannot be sold).
+    #[serde(default)]
+    pub price: BTreeMap<String, f64>,
+    /// Most that can be sold per year, t per element (absent: no limit).
+    #[serde(default)]
+    pub market: BTreeMap<String, f64>,
+}
+
+/// `[policy]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Rate at which capex is annualised, in (-1, 1).
+    pub discount_rate: Option<f64>,
+    /// Largest share of alliance demand per element that may come from
+    /// outside: a number or `{ default = .., El = .. }`.
+    pub max_import_share: Option<toml::Value>,
+    /// Every allied region is served the same fraction of its demand.
+    #[serde(default)]
+    pub fair_share: bool,
+    /// Cap on total (not annualised) capex.
+    pub budget: Option<f64>,
+    /// Penalty per tonne of unmet demand: a number or per-element table.
+    /// Absent: unmet demand is not allowed.
+    pub unmet_penalty: Option<toml::Value>,
+    /// Multiplier on every refinery's capex (1 = as written), for overrun
+    /// scenarios.
+    pub capex_factor: Option<f64>,
+}
+
+/// `[solver]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSolver {
+    /// `auto`, `clarabel`, `microlp` or `highs`.
+    pub backend: Option<String>,
+}
+
+/// `[[scenario]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Unique name (not `base`).
+    pub name: String,
+    /// One line shown in comparisons.
+    pub description: Option<String>,
+    /// Overrides: a table of `path = value` (dotted paths, as `--set`), or an
+    /// array of `"path=value"` strings.
+    pub set: Option<toml::Value>,
+}
+
+/// `[scenarios.NAME]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenarioBody {
+    /// One line shown in comparisons.
+    pub description: Option<String>,
+    /// Overrides, as in [`RawScenario::set`].
+    pub set: Option<toml::Value>,
+}
