@@ -27,11 +27,24 @@ fn cascade(beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64) -> Ca
 /// The named benchmark cascades.
 fn standard() -> Vec<(&'static str, Cascade)> {
     vec![
-        ("xu-A", cascade(&[1.0, 1.5], &[0.25, 0.75], 17, 20, 4.0940, 3.3428)),
-        ("xu-D", cascade(&[1.0, 1.55], &[0.6287, 0.3713], 33, 28, 2.5668, 2.1956)),
+        (
+            "xu-A",
+            cascade(&[1.0, 1.5], &[0.25, 0.75], 17, 20, 4.0940, 3.3428),
+        ),
+        (
+            "xu-D",
+            cascade(&[1.0, 1.55], &[0.6287, 0.3713], 33, 28, 2.5668, 2.1956),
+        ),
         (
             "six-120",
-            cascade(&[1.0, 1.5, 2.2, 3.3, 5.0, 7.5], &[1.0 / 6.0; 6], 60, 60, 2.7247, 2.2247),
+            cascade(
+                &[1.0, 1.5, 2.2, 3.3, 5.0, 7.5],
+                &[1.0 / 6.0; 6],
+                60,
+                60,
+                2.7247,
+                2.2247,
+            ),
         ),
     ]
 }
@@ -68,7 +81,10 @@ fn bench_standard(c: &mut Criterion) {
         let prev = solver.solve(&cas);
         let mut spec = cas.to_spec();
         spec.flows.scrub_amount = spec.flows.scrub_amount.map(|w| w * 1.01);
-        spec.flows.extraction_amount = spec.flows.extraction_amount.map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
+        spec.flows.extraction_amount = spec
+            .flows
+            .extraction_amount
+            .map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
         let near = spec.build().unwrap();
         g.bench_function(BenchmarkId::new("warm-neighbour", name), |b| {
             b.iter(|| solver.solve_from(&near, &prev))
@@ -84,7 +100,9 @@ fn bench_rows(c: &mut Criterion) {
     g.warm_up_time(Duration::from_millis(100));
     g.measurement_time(Duration::from_secs(5));
     let (_, cas) = standard().remove(0);
-    g.bench_function("xu-A to 1e-12", |b| b.iter(|| solve_rows(&cas, 1e-12, 10_000_000)));
+    g.bench_function("xu-A to 1e-12", |b| {
+        b.iter(|| solve_rows(&cas, 1e-12, 10_000_000))
+    });
     g.finish();
 }
 
@@ -98,7 +116,10 @@ fn bench_sizes(c: &mut Criterion) {
             let cas = generated(n, k);
             let mut solver = Solver::new();
             let sol = solver.solve(&cas);
-            if !sol.converged() { eprintln!("n={n} k={k}: {:?} res {:.1e}", sol.status, sol.residual); continue; }
+            if !sol.converged() {
+                eprintln!("n={n} k={k}: {:?} res {:.1e}", sol.status, sol.residual);
+                continue;
+            }
             g.bench_with_input(BenchmarkId::new(format!("k{k}"), n), &cas, |b, cas| {
                 b.iter(|| solver.solve(cas))
             });

@@ -11,8 +11,6 @@
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
 #![warn(missing_docs)]
 
-#![warn(missing_docs)]
-
 pub mod capacity;
 pub mod cascade;
 pub mod chemistry;

@@ -23,7 +23,7 @@ use crate::model::Cascade;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DesignArgs {
     /// Optional design file (TOML: name, components, beta, feed, feed_phase,
-    /// split, max_stages, [targets]); flags override it.
+    /// split, max_stages, `[targets]`); flags override it.
     pub file: Option<PathBuf>,
     /// Component names, comma-separated (e.g. `Pr,Nd`).
     #[arg(long, value_delimiter = ',')]

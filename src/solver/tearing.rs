@@ -11,9 +11,8 @@
 //! relative accuracy for trace amounts) by the Thomas algorithm. What is left
 //! is one equation per stage: the organic carries its prescribed RE flow,
 //! `sum_k lambda_j beta_k a_jk = O_j`. [`fixed_point`] rescales each
-//! `lambda_j` in turn (cheap, a good start for Newton); [`lambda_newton`]
-//! solves the `N` stage equations by Newton with a dense Jacobian (a robust
-//! fallback: every iterate satisfies the component balances exactly).
+//! `lambda_j` in turn: cheap (`O(N K)` a sweep), and a start close enough
+//! that Newton on the full cascade usually converges in a few iterations.
 
 use ndarray::Array2;
 
