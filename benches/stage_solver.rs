@@ -49,18 +49,21 @@ fn standard() -> Vec<(&'static str, Cascade)> {
     ]
 }
 
-/// A generated cascade: `k` components with beta 1.5 apart, equal feed, the
-/// split in the middle at Xu's optimum flows (reflux 1.2), `n` stages shared
-/// evenly between extraction and scrub.
+/// A generated cascade of `n` stages and `k` components, scaled as plants
+/// are: adjacent components are `r` apart with `r^(n/2) = 1e6` (so longer
+/// cascades separate closer neighbours to about 99.9999 %), equal feed, the
+/// split in the middle at Xu's optimum flows with 20 % more reflux, stages
+/// shared evenly between extraction and scrub.
 fn generated(n: usize, k: usize) -> Cascade {
-    let beta: Vec<f64> = (0..k).map(|i| 1.5f64.powi(i as i32)).collect();
+    let r = 1e6f64.powf(2.0 / n as f64).min(4.0);
+    let beta: Vec<f64> = (0..k).map(|i| r.powi(i as i32)).collect();
     let feed = vec![1.0 / k as f64; k];
     let fa = (k - k / 2) as f64 / k as f64; // share of the more extractable group
-    let sb = 1.5f64.sqrt();
-    let (em, _) = if fa <= 1.0 / (1.0 + sb) {
-        (1.0 / sb, 0.0)
+    let sb = r.sqrt();
+    let em = if fa <= 1.0 / (1.0 + sb) {
+        1.0 / sb
     } else {
-        (fa * sb / (sb - (1.0 - fa)), sb)
+        fa * sb / (sb - (1.0 - fa))
     };
     let s_opt = em * (1.0 - fa) / (1.0 - em);
     let w = (s_opt - fa) * 1.2;

@@ -157,20 +157,27 @@ impl Workspace {
         let mut worst = 0.0f64;
         let mut at = (0, 0);
         let mut finite = true;
+        let aq = self.aq.as_slice().expect("standard layout");
+        let org = self.org.as_slice().expect("standard layout");
+        let local = self.local.as_slice().expect("standard layout");
+        let lscale = self.local_scale.as_slice().expect("standard layout");
+        let feed = feed.as_slice().expect("standard layout");
+        let r_all = self.r.as_slice_mut().expect("standard layout");
+        let s_all = self.scale.as_slice_mut().expect("standard layout");
         for j in 0..n {
             for q in 0..nq {
-                let from_above = if links[j] { self.aq[[j + 1, q]] } else { 0.0 };
-                let from_below = if j > 0 { self.org[[j - 1, q]] } else { 0.0 };
-                let f = feed[[j, q]];
-                let out_a = self.aq[[j, q]];
-                let out_o = self.org[[j, q]];
+                let from_above = if links[j] { aq[(j + 1) * nq + q] } else { 0.0 };
+                let from_below = if j > 0 { org[(j - 1) * nq + q] } else { 0.0 };
+                let f = feed[j * nq + q];
+                let out_a = aq[j * nq + q];
+                let out_o = org[j * nq + q];
                 let r = from_above + from_below + f - out_a - out_o;
                 let inflow = from_above.abs() + from_below.abs() + f.abs();
                 let outflow = out_a.abs() + out_o.abs();
                 let s = inflow.max(outflow);
                 let s = if s > 0.0 { s } else { 1.0 };
-                self.r[[j, q]] = r;
-                self.scale[[j, q]] = s;
+                r_all[j * nv + q] = r;
+                s_all[j * nv + q] = s;
                 let rel = (r / s).abs();
                 finite &= rel.is_finite();
                 if rel > worst {
@@ -179,11 +186,11 @@ impl Workspace {
                 }
             }
             for l in 0..nl {
-                let r = self.local[[j, l]];
-                let s = self.local_scale[[j, l]];
+                let r = local[j * nl + l];
+                let s = lscale[j * nl + l];
                 let s = if s > 0.0 { s } else { 1.0 };
-                self.r[[j, nq + l]] = r;
-                self.scale[[j, nq + l]] = s;
+                r_all[j * nv + nq + l] = r;
+                s_all[j * nv + nq + l] = s;
                 let rel = (r / s).abs();
                 finite &= rel.is_finite();
                 if rel > worst {
@@ -211,28 +218,42 @@ impl Workspace {
     fn assemble(&mut self, links: &[bool]) {
         let (n, nv, nq) = (self.n, self.nv, self.nq);
         let nl = nv - nq;
-        self.sys.lower.fill(0.0);
-        self.sys.upper.fill(0.0);
+        let bq = nq * nv; // one stage's derivative rows
+        let bb = nv * nv; // one Jacobian block
+        let d_aq = self.d_aq.as_slice().expect("standard layout");
+        let d_org = self.d_org.as_slice().expect("standard layout");
+        let d_local = self.d_local.as_slice().expect("standard layout");
+        let r = self.r.as_slice().expect("standard layout");
+        let scale = self.scale.as_slice().expect("standard layout");
+        let du = self.du.as_slice_mut().expect("standard layout");
+        let lower = self.sys.lower.as_slice_mut().expect("standard layout");
+        let diag = self.sys.diag.as_slice_mut().expect("standard layout");
+        let upper = self.sys.upper.as_slice_mut().expect("standard layout");
         for (j, &link) in links.iter().enumerate().take(n) {
             for q in 0..nq {
-                let inv = 1.0 / self.scale[[j, q]];
-                self.du[[j, q]] = -self.r[[j, q]] * inv;
+                let inv = 1.0 / scale[j * nv + q];
+                du[j * nv + q] = -r[j * nv + q] * inv;
+                let row = j * bb + q * nv;
+                let src = j * bq + q * nv;
                 for v in 0..nv {
-                    self.sys.diag[[j, q, v]] =
-                        -(self.d_aq[[j, q, v]] + self.d_org[[j, q, v]]) * inv;
-                    if j > 0 {
-                        self.sys.lower[[j, q, v]] = self.d_org[[j - 1, q, v]] * inv;
-                    }
-                    if link {
-                        self.sys.upper[[j, q, v]] = self.d_aq[[j + 1, q, v]] * inv;
-                    }
+                    diag[row + v] = -(d_aq[src + v] + d_org[src + v]) * inv;
+                    lower[row + v] = if j > 0 {
+                        d_org[src - bq + v] * inv
+                    } else {
+                        0.0
+                    };
+                    upper[row + v] = if link { d_aq[src + bq + v] * inv } else { 0.0 };
                 }
             }
             for l in 0..nl {
-                let inv = 1.0 / self.scale[[j, nq + l]];
-                self.du[[j, nq + l]] = -self.r[[j, nq + l]] * inv;
+                let inv = 1.0 / scale[j * nv + nq + l];
+                du[j * nv + nq + l] = -r[j * nv + nq + l] * inv;
+                let row = j * bb + (nq + l) * nv;
+                let src = (j * nl + l) * nv;
                 for v in 0..nv {
-                    self.sys.diag[[j, nq + l, v]] = self.d_local[[j, l, v]] * inv;
+                    diag[row + v] = d_local[src + v] * inv;
+                    lower[row + v] = 0.0;
+                    upper[row + v] = 0.0;
                 }
             }
         }

@@ -19,35 +19,34 @@ use ndarray::Array2;
 use crate::cascade::Layout;
 
 /// Solves every component's tridiagonal balance for the given `lam`,
-/// writing aqueous amounts into `a` (`N x K`) and the elimination pivots
-/// into `dp` (`N x K`).
+/// writing aqueous amounts into `a` and the elimination pivots into `dp`
+/// (both component-major: `a[c * N + j]`).
 fn profiles(
     links: &[bool],
     fs: usize,
     beta: &[f64],
     feed: &[f64],
     lam: &[f64],
-    a: &mut Array2<f64>,
-    dp: &mut Array2<f64>,
+    a: &mut [f64],
+    dp: &mut [f64],
 ) {
     let n = lam.len();
     for (c, &b) in beta.iter().enumerate() {
-        for j in 0..n {
+        let a = &mut a[c * n..(c + 1) * n];
+        let dp = &mut dp[c * n..(c + 1) * n];
+        dp[0] = 1.0 + lam[0] * b;
+        a[0] = if fs == 0 { feed[c] } else { 0.0 };
+        for j in 1..n {
             let d = 1.0 + lam[j] * b;
             let rhs = if j == fs { feed[c] } else { 0.0 };
-            if j == 0 {
-                dp[[j, c]] = d;
-                a[[j, c]] = rhs;
-            } else {
-                let f = lam[j - 1] * b / dp[[j - 1, c]];
-                let up = if links[j - 1] { 1.0 } else { 0.0 };
-                dp[[j, c]] = d - f * up;
-                a[[j, c]] = rhs + f * a[[j - 1, c]];
-            }
+            let f = lam[j - 1] * b / dp[j - 1];
+            dp[j] = if links[j - 1] { d - f } else { d };
+            a[j] = rhs + f * a[j - 1];
         }
-        for j in (0..n).rev() {
-            let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
-            a[[j, c]] = (a[[j, c]] + above) / dp[[j, c]];
+        a[n - 1] /= dp[n - 1];
+        for j in (0..n - 1).rev() {
+            let above = if links[j] { a[j + 1] } else { 0.0 };
+            a[j] = (a[j] + above) / dp[j];
         }
     }
 }
@@ -62,9 +61,10 @@ fn start_lambda(beta: &[f64], feed: &[f64], org_flow: &[f64], aq_tot: &[f64]) ->
         .collect()
 }
 
-fn to_log(a: &Array2<f64>, aq_tot: &[f64]) -> Array2<f64> {
-    let (n, k) = a.dim();
-    Array2::from_shape_fn((n, k), |(j, c)| a[[j, c]].max(1e-300 * aq_tot[j]).ln())
+fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
+    let n = aq_tot.len();
+    let k = a.len() / n;
+    Array2::from_shape_fn((n, k), |(j, c)| a[c * n + j].max(1e-300 * aq_tot[j]).ln())
 }
 
 /// Tearing fixed point: rescales each `lambda_j` so that the ratio of the
@@ -85,22 +85,32 @@ pub fn fixed_point(
     let fs = layout.feed_stage();
     let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
     let mut lam = start_lambda(beta, feed, org_flow, aq_tot);
-    let mut a = Array2::<f64>::zeros((n, k));
-    let mut dp = Array2::<f64>::zeros((n, k));
+    let mut a = vec![0.0; n * k];
+    let mut dp = vec![0.0; n * k];
+    let mut org = vec![0.0; n];
+    let mut aq = vec![0.0; n];
     let mut omega: f64 = 1.0;
     let mut last_worst = f64::INFINITY;
     for _ in 0..max_sweeps {
         profiles(&links, fs, beta, feed, &lam, &mut a, &mut dp);
+        org.iter_mut().for_each(|v| *v = 0.0);
+        aq.iter_mut().for_each(|v| *v = 0.0);
+        for (c, &b) in beta.iter().enumerate() {
+            for j in 0..n {
+                let v = a[c * n + j];
+                aq[j] += v;
+                org[j] += b * v;
+            }
+        }
         let mut worst = 0.0f64;
         for j in 0..n {
-            let (mut org, mut aq) = (0.0, 0.0);
-            for c in 0..k {
-                aq += a[[j, c]];
-                org += lam[j] * beta[c] * a[[j, c]];
-            }
-            let ratio = (org_flow[j] / aq_tot[j]) / (org / aq);
+            let ratio = (org_flow[j] / aq_tot[j]) / (lam[j] * org[j] / aq[j]);
             worst = worst.max((ratio - 1.0).abs());
-            lam[j] *= ratio.powf(omega);
+            lam[j] *= if omega == 1.0 {
+                ratio
+            } else {
+                (omega * ratio.ln()).exp()
+            };
         }
         if worst < tol {
             break;
@@ -135,8 +145,8 @@ mod tests {
         let feed = [0.3, 0.3, 0.4];
         let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
         let lam: Vec<f64> = (0..n).map(|j| 0.5 + 0.1 * j as f64).collect();
-        let mut a = Array2::zeros((n, 3));
-        let mut dp = Array2::zeros((n, 3));
+        let mut a = vec![0.0; n * 3];
+        let mut dp = vec![0.0; n * 3];
         profiles(
             &links,
             layout.feed_stage(),
@@ -146,6 +156,7 @@ mod tests {
             &mut a,
             &mut dp,
         );
+        let a = Array2::from_shape_fn((n, 3), |(j, c)| a[c * n + j]);
         for c in 0..3 {
             for j in 0..n {
                 let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
