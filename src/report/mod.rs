@@ -36,18 +36,22 @@ pub fn to_json(cascade: &Cascade, sol: &Solution) -> Value {
     }
     let conc = sol.concentrations(cascade);
     let layout = cascade.layout();
+    let ph = crate::chemistry::reagents::stage_ph(sol);
     let stages: Vec<Value> = (0..cascade.n_stages())
         .map(|j| {
             let (aq, org) = match &conc {
                 Some((x, y)) => (x.row(j).to_vec(), y.row(j).to_vec()),
                 None => (sol.aqueous.row(j).to_vec(), sol.organic.row(j).to_vec()),
             };
-            json!({
-                "stage": j + 1,
-                "section": layout.section(j).name(),
-                "aqueous": per_component(names, &aq),
-                "organic": per_component(names, &org),
-            })
+            let mut o = Map::new();
+            o.insert("stage".into(), json!(j + 1));
+            o.insert("section".into(), json!(layout.section(j).name()));
+            o.insert("aqueous".into(), per_component(names, &aq));
+            o.insert("organic".into(), per_component(names, &org));
+            if let Some(ph) = &ph {
+                o.insert("ph".into(), json!(ph[j]));
+            }
+            Value::Object(o)
         })
         .collect();
     let mut top = Map::new();
@@ -64,6 +68,37 @@ pub fn to_json(cascade: &Cascade, sol: &Solution) -> Value {
         per_component(names, &sol.balance_error(cascade)),
     );
     top.insert("streams".into(), Value::Object(streams));
+    if let Some(r) = crate::chemistry::reagents::reagents(cascade, sol) {
+        let mut per_kg = Map::new();
+        for (name, p) in names.iter().zip(&r.per_kg) {
+            if let Some(p) = p {
+                per_kg.insert(
+                    name.clone(),
+                    json!({
+                        "stream": p.stream.name(),
+                        "kg_per_h": p.kg_per_h,
+                        "acid_mol_per_kg": p.acid_mol_per_kg,
+                        "base_mol_per_kg": p.base_mol_per_kg,
+                        "extractant_mol_per_kg": p.extractant_mol_per_kg,
+                        "organic_l_per_kg": p.organic_l_per_kg,
+                    }),
+                );
+            }
+        }
+        top.insert(
+            "reagents".into(),
+            json!({
+                "acid_in": r.acid_in,
+                "acid_out": r.acid_out,
+                "acid_consumed": r.acid_consumed,
+                "base": r.base,
+                "base_name": r.base_name,
+                "extractant_flow": r.extractant_flow,
+                "organic_flow": r.organic_flow,
+                "per_kg": Value::Object(per_kg),
+            }),
+        );
+    }
     top.insert("stages".into(), Value::Array(stages));
     Value::Object(top)
 }
@@ -165,6 +200,43 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
             ));
         }
     }
+    if let Some(r) = crate::chemistry::reagents::reagents(cascade, sol) {
+        out.push_str("\nReagents (mol/h)\n");
+        out.push_str(&format!(
+            "  acid in {:.6e}, out {:.6e}, consumed {:.6e}\n",
+            r.acid_in, r.acid_out, r.acid_consumed
+        ));
+        if !r.base_name.is_empty() {
+            out.push_str(&format!(
+                "  saponification base ({}) {:.6e}\n",
+                r.base_name, r.base
+            ));
+        }
+        out.push_str(&format!(
+            "  extractant circulated {:.6e} mol HA/h in {:.6e} L/h of organic\n",
+            r.extractant_flow, r.organic_flow
+        ));
+        for (name, p) in names.iter().zip(&r.per_kg) {
+            if let Some(p) = p {
+                out.push_str(&format!(
+                    "  per kg {name} in the {}: acid {:.4} mol, base {:.4} mol, extractant {:.4} mol, organic {:.2} L\n",
+                    p.stream.name(),
+                    p.acid_mol_per_kg,
+                    p.base_mol_per_kg,
+                    p.extractant_mol_per_kg,
+                    p.organic_l_per_kg
+                ));
+            }
+        }
+        let (lo, hi) =
+            r.ph.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
+        out.push_str(&format!(
+            "  stage pH from {lo:.2} to {hi:.2} (per stage in --json and --profile)\n"
+        ));
+    }
     let bal = sol.balance_error(cascade);
     let worst = bal.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     out.push_str(&format!(
@@ -187,6 +259,10 @@ pub fn write_profile_csv(cascade: &Cascade, sol: &Solution, path: &Path) -> Resu
     let mut header = vec!["stage".to_string(), "section".to_string()];
     header.extend(names.iter().map(|n| format!("aqueous_{n}")));
     header.extend(names.iter().map(|n| format!("organic_{n}")));
+    let ph = crate::chemistry::reagents::stage_ph(sol);
+    if ph.is_some() {
+        header.push("ph".to_string());
+    }
     let csv_err = |e: csv::Error| io(std::io::Error::other(e));
     w.write_record(&header).map_err(csv_err)?;
     let conc = sol.concentrations(cascade);
@@ -200,6 +276,9 @@ pub fn write_profile_csv(cascade: &Cascade, sol: &Solution, path: &Path) -> Resu
             None => (sol.aqueous.row(j).to_vec(), sol.organic.row(j).to_vec()),
         };
         rec.extend(aq.iter().chain(&org).map(|v| format!("{v:e}")));
+        if let Some(ph) = &ph {
+            rec.push(format!("{}", ph[j]));
+        }
         w.write_record(&rec).map_err(csv_err)?;
     }
     let mut inner = w
