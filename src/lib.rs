@@ -21,5 +21,10 @@ pub mod report;
 pub mod solver;
 
 pub use error::{Error, InputError, Result};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use model::{Cascade, CascadeSpec};
 pub use solver::{Solution, Solver, Status};
