@@ -60,3 +60,15 @@ impl Equilibrium for ConstantDKernel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jacobian_matches_finite_differences() {
+        let ker =
+            ConstantDKernel::new(2, vec![3.0, 5.0], vec![2.0, 2.0], vec![0.5, 4.0, 0.1, 0.02]);
+        super::super::check_jacobian(&ker, 1, &[0.3, 1e-3], 1e-7);
+    }
+}

@@ -279,65 +279,13 @@ mod tests {
                 vec![3.0],
                 vec![2.0],
             );
-            let (nv, nq) = (ker.unknowns(), ker.conserved());
-            let nl = nv - nq;
-            let mut u0: Vec<f64> = (0..nv).map(|i| -1.0 - 0.37 * i as f64).collect();
+            let mut u0: Vec<f64> = (0..ker.unknowns())
+                .map(|i| -1.0 - 0.37 * i as f64)
+                .collect();
             if let Some(i) = ker.ion_index() {
                 u0[i] = 0.3;
             }
-            let eval = |u: &[f64]| {
-                let mut aq = vec![0.0; nq];
-                let mut org = vec![0.0; nq];
-                let mut da = vec![0.0; nq * nv];
-                let mut dor = vec![0.0; nq * nv];
-                let mut loc = vec![0.0; nl];
-                let mut dl = vec![0.0; nl * nv];
-                let mut ls = vec![0.0; nl];
-                ker.eval(
-                    0,
-                    u,
-                    StageEval {
-                        aq: &mut aq,
-                        org: &mut org,
-                        d_aq: &mut da,
-                        d_org: &mut dor,
-                        local: &mut loc,
-                        d_local: &mut dl,
-                        local_scale: &mut ls,
-                    },
-                );
-                (aq, org, loc, da, dor, dl)
-            };
-            let (_, _, _, da, dor, dl) = eval(&u0);
-            let eps = 1e-6;
-            for v in 0..nv {
-                let mut up = u0.clone();
-                let mut um = u0.clone();
-                up[v] += eps;
-                um[v] -= eps;
-                let (ap, op, lp, ..) = eval(&up);
-                let (am, om, lm, ..) = eval(&um);
-                for q in 0..nq {
-                    let fa = (ap[q] - am[q]) / (2.0 * eps);
-                    let fo = (op[q] - om[q]) / (2.0 * eps);
-                    assert!(
-                        (fa - da[q * nv + v]).abs() <= 1e-7 * (1.0 + fa.abs()),
-                        "aq {q} {v}"
-                    );
-                    assert!(
-                        (fo - dor[q * nv + v]).abs() <= 1e-7 * (1.0 + fo.abs()),
-                        "org {q} {v}: {fo} vs {}",
-                        dor[q * nv + v]
-                    );
-                }
-                for l in 0..nl {
-                    let fl = (lp[l] - lm[l]) / (2.0 * eps);
-                    assert!(
-                        (fl - dl[l * nv + v]).abs() <= 1e-7 * (1.0 + fl.abs()),
-                        "local {l} {v}"
-                    );
-                }
-            }
+            super::super::check_jacobian(&ker, 0, &u0, 1e-7);
         }
     }
 }

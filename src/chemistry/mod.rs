@@ -63,3 +63,68 @@ pub trait Equilibrium {
     /// Evaluates the outflows of 0-based stage `j` at unknowns `u` (`nv`).
     fn eval(&self, j: usize, u: &[f64], out: StageEval<'_>);
 }
+
+/// Test support: checks a model's analytic stage derivatives against central
+/// differences at `u0` in stage `j`.
+#[cfg(test)]
+pub(crate) fn check_jacobian<E: Equilibrium>(model: &E, j: usize, u0: &[f64], tol: f64) {
+    let (nv, nq) = (model.unknowns(), model.conserved());
+    let nl = nv - nq;
+    type Eval = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+    let eval = |u: &[f64]| -> Eval {
+        let mut aq = vec![0.0; nq];
+        let mut org = vec![0.0; nq];
+        let mut da = vec![0.0; nq * nv];
+        let mut dor = vec![0.0; nq * nv];
+        let mut loc = vec![0.0; nl];
+        let mut dl = vec![0.0; nl * nv];
+        let mut ls = vec![0.0; nl];
+        model.eval(
+            j,
+            u,
+            StageEval {
+                aq: &mut aq,
+                org: &mut org,
+                d_aq: &mut da,
+                d_org: &mut dor,
+                local: &mut loc,
+                d_local: &mut dl,
+                local_scale: &mut ls,
+            },
+        );
+        (aq, org, loc, da, dor, dl)
+    };
+    let (_, _, _, da, dor, dl) = eval(u0);
+    let eps = 1e-6;
+    for v in 0..nv {
+        let mut up = u0.to_vec();
+        let mut um = u0.to_vec();
+        up[v] += eps;
+        um[v] -= eps;
+        let (ap, op, lp, ..) = eval(&up);
+        let (am, om, lm, ..) = eval(&um);
+        let close = |fd: f64, an: f64| (fd - an).abs() <= tol * (1.0 + fd.abs());
+        for q in 0..nq {
+            let fa = (ap[q] - am[q]) / (2.0 * eps);
+            let fo = (op[q] - om[q]) / (2.0 * eps);
+            assert!(
+                close(fa, da[q * nv + v]),
+                "d aq[{q}]/d u[{v}]: fd {fa} vs {}",
+                da[q * nv + v]
+            );
+            assert!(
+                close(fo, dor[q * nv + v]),
+                "d org[{q}]/d u[{v}]: fd {fo} vs {}",
+                dor[q * nv + v]
+            );
+        }
+        for l in 0..nl {
+            let fl = (lp[l] - lm[l]) / (2.0 * eps);
+            assert!(
+                close(fl, dl[l * nv + v]),
+                "d local[{l}]/d u[{v}]: fd {fl} vs {}",
+                dl[l * nv + v]
+            );
+        }
+    }
+}

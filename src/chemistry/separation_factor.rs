@@ -88,3 +88,42 @@ impl Equilibrium for SeparationFactorKernel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jacobian_matches_finite_differences() {
+        let ker = SeparationFactorKernel::new(vec![1.0, 1.5, 4.0, 0.7], vec![2.5, 1.3]);
+        // amounts from majors to traces (ln a from 0.2 down to -60)
+        super::super::check_jacobian(&ker, 0, &[0.2, -1.0, -25.0, -60.0], 1e-7);
+        super::super::check_jacobian(&ker, 1, &[-3.0, 0.5, -0.1, -2.0], 1e-7);
+    }
+
+    #[test]
+    fn split_follows_beta() {
+        // o_k / a_k = lambda beta_k and sum o = O
+        let ker = SeparationFactorKernel::new(vec![1.0, 3.0], vec![0.5]);
+        let (mut aq, mut org) = ([0.0; 2], [0.0; 2]);
+        let (mut da, mut dor) = ([0.0; 4], [0.0; 4]);
+        ker.eval(
+            0,
+            &[0.4f64.ln(), 0.2f64.ln()],
+            StageEval {
+                aq: &mut aq,
+                org: &mut org,
+                d_aq: &mut da,
+                d_org: &mut dor,
+                local: &mut [],
+                d_local: &mut [],
+                local_scale: &mut [],
+            },
+        );
+        assert!((org[0] + org[1] - 0.5).abs() < 1e-15);
+        let r = (org[1] / aq[1]) / (org[0] / aq[0]);
+        assert!((r - 3.0).abs() < 1e-14);
+        // 0.5 * [0.4, 0.6] / 1.0 = [0.2, 0.3]
+        assert!((org[0] - 0.2).abs() < 1e-15 && (org[1] - 0.3).abs() < 1e-15);
+    }
+}
