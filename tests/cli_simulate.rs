@@ -4,34 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn sxforge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sxforge"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-const GOOD: &str = r#"name = "Pr/Nd"
-components = ["Pr", "Nd"]
-
-[chemistry]
-model = "separation-factor"
-beta = { Pr = 1.0, Nd = 1.5 }
-
-[cascade]
-extraction = 17
-scrub = 20
-
-[feed]
-phase = "aqueous"
-amount = { Pr = 0.25, Nd = 0.75 }
-
-[flows]
-extraction_amount = 4.094
-scrub_amount = 3.3428
-"#;
+use common::{sxforge, PRND as GOOD};
 
 /// Writes `text` to a temporary model file and runs `simulate` on it.
 fn run_model(text: &str) -> (Output, tempfile::TempDir) {

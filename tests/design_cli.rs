@@ -1,29 +1,16 @@
 //! `sxforge design | optimize | sweep` through the binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn sxforge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sxforge"))
-        .args(args)
-        .output()
-        .unwrap()
+mod common;
+
+use common::sxforge;
+
+fn sweep_model() -> String {
+    format!("{}{}", common::PRND, SWEEP_TABLE)
 }
 
-const SWEEP: &str = r#"
-name = "sweep test"
-components = ["Pr", "Nd"]
-[chemistry]
-model = "separation-factor"
-beta = { Pr = 1.0, Nd = 1.5 }
-[cascade]
-extraction = 17
-scrub = 20
-[feed]
-amount = { Pr = 0.25, Nd = 0.75 }
-[flows]
-extraction_amount = 4.094
-scrub_amount = 3.343
+const SWEEP_TABLE: &str = r#"
 [sweep]
 method = "lhs"
 cases = 150
@@ -51,7 +38,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn shards_concatenate_and_threads_do_not_matter() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "s.toml", SWEEP);
+    let f = write(dir.path(), "s.toml", &sweep_model());
     let whole = sxforge(&["sweep", &f, "--threads", "2"]);
     assert!(
         whole.status.success(),
@@ -120,16 +107,16 @@ fn design_writes_a_runnable_model() {
 #[test]
 fn bad_input_exits_1_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = SWEEP.replace("chemistry.beta.Nd", "chemistry.beta.Sm");
+    let bad = sweep_model().replace("chemistry.beta.Nd", "chemistry.beta.Sm");
     let f = write(dir.path(), "bad.toml", &bad);
     let o = sxforge(&["sweep", &f]);
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        e.contains("bad.toml:24") && e.contains("sweep.parameter[2].name") && e.contains("Sm"),
+        e.contains("bad.toml:29") && e.contains("sweep.parameter[2].name") && e.contains("Sm"),
         "{e}"
     );
-    let bounds = SWEEP.replace("min = 1.4\nmax = 1.6", "min = 1.6\nmax = 1.4");
+    let bounds = sweep_model().replace("min = 1.4\nmax = 1.6", "min = 1.6\nmax = 1.4");
     let f = write(dir.path(), "bounds.toml", &bounds);
     let o = sxforge(&["sweep", &f]);
     assert_eq!(o.status.code(), Some(1));
@@ -147,7 +134,7 @@ fn bad_input_exits_1_with_a_message() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--beta"));
-    let o = sxforge(&["optimize", &write(dir.path(), "noopt.toml", SWEEP)]);
+    let o = sxforge(&["optimize", &write(dir.path(), "noopt.toml", &sweep_model())]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("[optimize]"));
 }

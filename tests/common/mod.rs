@@ -42,3 +42,34 @@ pub fn model(name: &str) -> std::path::PathBuf {
         .join("models")
         .join(name)
 }
+
+/// The Pr/Nd benchmark cascade (`xu-A`) as model-file text; tests append
+/// tables or replace lines (line numbers: `extraction` is on line 9,
+/// `extraction_amount` on 17, `scrub_amount` on 18).
+pub const PRND: &str = r#"name = "Pr/Nd"
+components = ["Pr", "Nd"]
+
+[chemistry]
+model = "separation-factor"
+beta = { Pr = 1.0, Nd = 1.5 }
+
+[cascade]
+extraction = 17
+scrub = 20
+
+[feed]
+phase = "aqueous"
+amount = { Pr = 0.25, Nd = 0.75 }
+
+[flows]
+extraction_amount = 4.094
+scrub_amount = 3.3428
+"#;
+
+/// Runs the `sxforge` binary with `args`.
+pub fn sxforge(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
