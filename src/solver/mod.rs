@@ -231,9 +231,11 @@ impl Solver {
     }
 
     /// Steady state by Newton, starting from a previous solution (of this or
-    /// a similar cascade; stage profiles are resampled section by section if
-    /// the stage counts differ). Falls back to a cold start if the warm start
-    /// does not converge.
+    /// a similar cascade; if the stage counts differ, the previous profile is
+    /// resampled by relative position along the cascade and rescaled to the
+    /// new stage flows). Falls back to a cold start if the warm start does not
+    /// converge. Separation-factor models use the warm start; the other
+    /// models start cold (constant D needs no start).
     pub fn solve_from(&mut self, cascade: &Cascade, start: &Solution) -> Solution {
         self.solve_impl(cascade, Some(start))
     }
@@ -491,8 +493,8 @@ impl Solver {
     }
 }
 
-/// Log aqueous amounts for a warm start from `prev`, resampled section by
-/// section onto `layout` and rescaled to the stage RE totals `aq_tot`.
+/// Log aqueous amounts for a warm start from `prev`, resampled by relative
+/// position onto `layout` and rescaled to the stage RE totals `aq_tot`.
 fn warm_start(prev: &Solution, layout: &Layout, active: &[usize], aq_tot: &[f64]) -> Array2<f64> {
     let n = layout.stages();
     let ka = active.len();
