@@ -136,6 +136,9 @@ fn simulate(args: &SimulateArgs) -> u8 {
             sol.residual,
             sol.worst.0 + 1
         );
+        if let Some(hint) = sxforge::model::rigorous::flow_split_hint(&cascade) {
+            eprintln!("hint: {hint}");
+        }
         2
     }
 }

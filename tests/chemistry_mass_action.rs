@@ -293,6 +293,49 @@ fn shipped_p507_model_converges_and_balances() {
     );
 }
 
+#[test]
+fn p507_converges_across_the_feasible_scrub_range() {
+    // Saponified capacity S = 0.36 * 1.5 * 22700 / 3 = 4086 mol/h and scrub
+    // reflux W = 4.2 * flow / 3 leave both products RE (0 < S - W < F =
+    // 1000 mol/h) for scrub flows between 2204 and 2919 L/h. Without the
+    // loading step limit, 2400 L/h stalled after the first Newton step.
+    let text = std::fs::read_to_string("models/p507-prnd-industrial.toml").unwrap();
+    for scrub in [2225.0, 2300.0, 2400.0, 2500.0, 2650.0, 2800.0, 2900.0] {
+        let src = text.replace("scrub = 2480.0", &format!("scrub = {scrub:.1}"));
+        assert_ne!(src, text);
+        let c = parse_str(&src, None).unwrap();
+        let s = Solver::new().solve(&c);
+        assert!(
+            s.converged(),
+            "scrub {scrub}: {:?} at {:?}",
+            s.status,
+            s.worst
+        );
+        assert!(worst_imbalance(&c, &s) < 1e-10, "scrub {scrub}");
+    }
+}
+
+#[test]
+fn flow_split_hint_names_the_xu_range() {
+    let text = std::fs::read_to_string("models/p507-prnd-industrial.toml").unwrap();
+    let at = |scrub: f64| {
+        let src = text.replace("scrub = 2480.0", &format!("scrub = {scrub:.1}"));
+        sxforge::model::rigorous::flow_split_hint(&parse_str(&src, None).unwrap())
+    };
+    // S = 0.36 * 1.5 * 22700 / 3 = 4086; W = 4.2 * flow / 3
+    assert_eq!(at(2480.0), None);
+    let high = at(2200.0).unwrap(); // W = 3080, S - W = 1006 > F = 1000
+    assert!(
+        high.contains("S - W = 1.0060e3") && high.contains("more than the feed"),
+        "{high}"
+    );
+    let low = at(3100.0).unwrap(); // W = 4340, S - W = -254
+    assert!(
+        low.contains("S - W = -2.5400e2") && low.contains("strips all"),
+        "{low}"
+    );
+}
+
 fn random_model(
     n_ext: usize,
     n_scrub: usize,

@@ -259,6 +259,43 @@ impl Equilibrium for MassActionKernel {
         out.d_local[ih] = -so - 2.0 * b * zy;
         out.d_local[id] = 2.0 * d + 0.5 * so + 2.0 * a * zy;
     }
+
+    /// Keeps the extractant bound by metals, `2 sum z_k y_k`, below 99 % of
+    /// the total along the step: beyond capacity the extractant balance can
+    /// only close with the free extractant at zero, where Newton stalls.
+    fn step_limit(&self, _j: usize, u: &[f64], du: &[f64]) -> f64 {
+        let (ih, id) = (self.h_index(), self.free_index());
+        let cap = 0.99 * self.c_total;
+        // bound(t) = sum_c 2 z_c y_c exp(t s_c), convex in t
+        let bound = |t: f64| -> (f64, f64) {
+            let mut f = 0.0;
+            let mut df = 0.0;
+            for c in 0..self.k {
+                let s = du[c] + self.a * du[id] - self.b * du[ih];
+                let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
+                let v = 2.0 * self.z[c] * (ly + t * s).exp();
+                f += v;
+                df += v * s;
+            }
+            (f, df)
+        };
+        let (f0, _) = bound(0.0);
+        let (f1, _) = bound(1.0);
+        if f1 <= cap || f0 >= cap {
+            return 1.0;
+        }
+        // bisection on the convex bound: the first t where it reaches `cap`
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..40 {
+            let mid = 0.5 * (lo + hi);
+            if bound(mid).0 <= cap {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo.max(1e-3)
+    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,13 @@ pub trait Equilibrium {
     fn log_unknowns(&self) -> bool;
     /// Evaluates the outflows of 0-based stage `j` at unknowns `u` (`nv`).
     fn eval(&self, j: usize, u: &[f64], out: StageEval<'_>);
+
+    /// The largest fraction (in `(0, 1]`) of the Newton step `du` that keeps
+    /// stage `j`'s state admissible (for example, a loading within the
+    /// extractant's capacity). Models without such limits keep the default.
+    fn step_limit(&self, _j: usize, _u: &[f64], _du: &[f64]) -> f64 {
+        1.0
+    }
 }
 
 /// Test support: checks a model's analytic stage derivatives against central

@@ -440,3 +440,41 @@ impl LogLinearSpec {
         self.streams.check(comps, layout)
     }
 }
+
+/// Xu's flow-split check in mass-action terms, for a saponified extractant:
+/// the saponified capacity `S = s C O / z` (RE the fresh organic can load by
+/// exchanging its counter-ion) and the scrub reflux `W = acid x flow / z`
+/// (RE the scrub acid can strip) should leave both products RE,
+/// `0 < S - W < F` (`z` the feed's mean charge). Returns a sentence when they
+/// do not; `None` for other models or when the split is inside the range.
+/// This is a design estimate, not a law: the solver decides the actual
+/// split, which is why it is a hint for failed solves and not an input error.
+pub fn flow_split_hint(c: &super::Cascade) -> Option<String> {
+    let super::ChemistrySpec::MassAction(m) = &c.spec().chemistry else {
+        return None;
+    };
+    if c.layout().feed_phase != crate::cascade::Phase::Aqueous || m.saponification <= 0.0 {
+        return None;
+    }
+    let feed = c.feed_amount();
+    let f: f64 = feed.iter().sum();
+    let z: f64 = feed.iter().zip(&m.charge).map(|(a, z)| a * z).sum::<f64>() / f;
+    let o = c.spec().flows.organic?;
+    let s = m.saponification * m.extractant * o / z;
+    let w = match (m.streams.scrub_acid, c.spec().flows.scrub) {
+        (Some(acid), Some(flow)) if c.layout().scrub > 0 => acid * flow / z,
+        _ => 0.0,
+    };
+    let p = s - w;
+    if p > 0.0 && p < f {
+        return None;
+    }
+    Some(format!(
+        "the saponified organic can load S = {s:.4e} mol/h and the scrub acid strip W = {w:.4e} mol/h, so S - W = {p:.4e} mol/h lies outside (0, F = {f:.4e}): {}",
+        if p <= 0.0 {
+            "the scrub strips all the organic carries (raise the organic flow or saponification, or lower the scrub acid)"
+        } else {
+            "the organic could carry more than the feed holds (lower the organic flow or saponification, or raise the scrub acid)"
+        }
+    ))
+}

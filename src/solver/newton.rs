@@ -327,6 +327,15 @@ pub fn solve<E: Equilibrium>(
                 alpha_cap = opts.max_log_step / big;
             }
         }
+        {
+            let nv = ws.nv;
+            let us = u.as_slice().expect("standard layout");
+            let ds = ws.du.as_slice().expect("standard layout");
+            for j in 0..ws.n {
+                let l = model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]);
+                alpha_cap = alpha_cap.min(l);
+            }
+        }
         let nd = if log {
             rms(&ws.du)
         } else {
