@@ -136,6 +136,8 @@ const SIZES: [(usize, usize, usize); 3] = [(4, 3, 4), (10, 6, 10), (20, 8, 30)];
 /// (6 s at 33k, 53 s at 99k on the 2-core reference machine), so the
 /// ~500k-variable plans of the issue are for the `highs` feature.
 const LARGE: [(usize, usize, usize); 2] = [(40, 12, 60), (60, 15, 100)];
+/// About 500k variables: timed with HiGHS only (`--features highs`).
+const HUGE: (usize, usize, usize) = (100, 15, 300);
 
 fn timed(plan: &Plan, backend: Backend) -> (usize, f64, f64) {
     let t = Instant::now();
@@ -143,6 +145,7 @@ fn timed(plan: &Plan, backend: Backend) -> (usize, f64, f64) {
     let own = t.elapsed().as_secs_f64();
     let raw = match backend {
         Backend::Microlp => lp::solve_microlp(&model),
+        Backend::Highs => lp::solve_highs(&model),
         _ => lp::solve_clarabel(&model),
     }
     .expect("generated plans are feasible");
@@ -197,11 +200,19 @@ fn large_once() {
         "size", "backend", "vars", "build s", "solve s"
     );
     use std::io::Write as _;
-    for &(g, e, r) in SIZES.iter().chain(LARGE.iter()) {
+    let mut backends = vec![Backend::Clarabel, Backend::Microlp];
+    if cfg!(feature = "highs") {
+        backends.push(Backend::Highs);
+    }
+    for &(g, e, r) in SIZES.iter().chain(LARGE.iter()).chain([HUGE].iter()) {
         let plan = generated(g, e, r, 7);
-        for backend in [Backend::Clarabel, Backend::Microlp] {
-            // microlp's dense-ish simplex is left out beyond ~33k variables.
+        for &backend in &backends {
+            // microlp's dense-ish simplex is left out beyond ~33k variables,
+            // Clarabel beyond ~100k (minutes); the largest size is HiGHS's.
             if backend == Backend::Microlp && g * e * r > 30_000 {
+                continue;
+            }
+            if backend != Backend::Highs && (g, e, r) == HUGE {
                 continue;
             }
             let (vars, build, solve) = timed(&plan, backend);
