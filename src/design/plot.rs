@@ -51,6 +51,8 @@ pub fn profile_svg(cascade: &Cascade, sol: &Solution, path: &Path) -> Result<(),
         .configure_mesh()
         .x_desc("stage (organic-flow order)")
         .y_desc(what)
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(|e| plot_err(path, e))?;
     let l = cascade.layout();
