@@ -49,6 +49,17 @@ pub struct NewtonReport {
     pub worst: (usize, usize),
 }
 
+impl NewtonReport {
+    fn new(status: Status, iterations: usize, residual: f64, worst: (usize, usize)) -> Self {
+        NewtonReport {
+            status,
+            iterations,
+            residual,
+            worst,
+        }
+    }
+}
+
 /// Preallocated buffers for the Newton kernel on a cascade of `n` stages and
 /// `nv` unknowns (`nq` conserved quantities) per stage.
 #[derive(Debug, Clone)]
@@ -292,12 +303,7 @@ pub fn solve<E: Equilibrium>(
     const ALPHA_MIN: f64 = 1e-6;
     let log = model.log_unknowns();
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
-    let report = |status, iterations, residual, worst| NewtonReport {
-        status,
-        iterations,
-        residual,
-        worst,
-    };
+    let report = NewtonReport::new;
     if !res.is_finite() {
         return report(Status::Diverged, 0, res, at);
     }
@@ -459,22 +465,11 @@ pub fn solve_ptc<E: Equilibrium>(
 ) -> NewtonReport {
     let log = model.log_unknowns();
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
-    let report = |status, iterations, residual, worst| NewtonReport {
-        status,
-        iterations,
-        residual,
-        worst,
-    };
+    let report = NewtonReport::new;
     if !res.is_finite() {
         return report(Status::Diverged, 0, res, at);
     }
-    let norm = |ws: &Workspace| -> f64 {
-        let mut s = 0.0;
-        for (r, sc) in ws.r.iter().zip(ws.scale.iter()) {
-            s += (r / sc) * (r / sc);
-        }
-        (s / ws.r.len().max(1) as f64).sqrt()
-    };
+    let norm = |ws: &Workspace| ws.scaled_rms(&ws.scale);
     let mut fnorm = norm(ws);
     let mut dt = dt0;
     let mut it = 0;
