@@ -91,12 +91,11 @@ impl BlockTridiag {
                 let g = &upper[(j - 1) * bb..j * bb];
                 let l = &lower[j * bb..(j + 1) * bb];
                 let d = &mut diag[j * bb..(j + 1) * bb];
-                for r in 0..b {
-                    for t in 0..b {
-                        let lrt = l[r * b + t];
+                for (drow, lrow) in d.chunks_exact_mut(b).zip(l.chunks_exact(b)) {
+                    for (&lrt, grow) in lrow.iter().zip(g.chunks_exact(b)) {
                         if lrt != 0.0 {
-                            for c in 0..b {
-                                d[r * b + c] -= lrt * g[t * b + c];
+                            for (dv, gv) in drow.iter_mut().zip(grow) {
+                                *dv -= lrt * gv;
                             }
                         }
                     }
@@ -128,12 +127,8 @@ impl BlockTridiag {
                 let l = &lower[j * bb..(j + 1) * bb];
                 let (prev_rhs, cur_rhs) = rhs.split_at_mut(j * b);
                 let y = &prev_rhs[(j - 1) * b..];
-                for r in 0..b {
-                    let mut s = 0.0;
-                    for t in 0..b {
-                        s += l[r * b + t] * y[t];
-                    }
-                    cur_rhs[r] -= s;
+                for (cr, lrow) in cur_rhs.iter_mut().zip(l.chunks_exact(b)) {
+                    *cr -= dot(lrow, y);
                 }
             }
             lu_solve(
@@ -148,12 +143,8 @@ impl BlockTridiag {
             let (cur, next) = rhs.split_at_mut((j + 1) * b);
             let x_next = &next[..b];
             let y = &mut cur[j * b..];
-            for r in 0..b {
-                let mut s = 0.0;
-                for c in 0..b {
-                    s += g[r * b + c] * x_next[c];
-                }
-                y[r] -= s;
+            for (yr, grow) in y.iter_mut().zip(g.chunks_exact(b)) {
+                *yr -= dot(grow, x_next);
             }
         }
     }
@@ -163,6 +154,22 @@ impl BlockTridiag {
         self.factor()?;
         self.solve(rhs);
         Ok(())
+    }
+}
+
+/// `m[dst row] -= f * m[src row]` over columns `from..b` of a row-major
+/// `b x b` matrix (`dst != src`), on slices so that the loop vectorises.
+#[inline]
+fn row_axpy(m: &mut [f64], b: usize, dst: usize, src: usize, f: f64, from: usize) {
+    let (d, s) = if dst > src {
+        let (head, tail) = m.split_at_mut(dst * b);
+        (&mut tail[from..b], &head[src * b + from..src * b + b])
+    } else {
+        let (head, tail) = m.split_at_mut(src * b);
+        (&mut head[dst * b + from..dst * b + b], &tail[from..b])
+    };
+    for (dv, sv) in d.iter_mut().zip(s) {
+        *dv -= f * sv;
     }
 }
 
@@ -194,9 +201,7 @@ fn lu_factor(a: &mut [f64], piv: &mut [usize], b: usize) -> Result<(), usize> {
             let f = a[r * b + k] * inv;
             a[r * b + k] = f;
             if f != 0.0 {
-                for c in k + 1..b {
-                    a[r * b + c] -= f * a[k * b + c];
-                }
+                row_axpy(a, b, r, k, f, k + 1);
             }
         }
     }
@@ -212,19 +217,20 @@ fn lu_solve(lu: &[f64], piv: &[usize], b: usize, v: &mut [f64]) {
         }
     }
     for r in 1..b {
-        let mut s = v[r];
-        for c in 0..r {
-            s -= lu[r * b + c] * v[c];
-        }
-        v[r] = s;
+        let (done, rest) = v.split_at_mut(r);
+        rest[0] -= dot(&lu[r * b..r * b + r], done);
     }
     for r in (0..b).rev() {
-        let mut s = v[r];
-        for c in r + 1..b {
-            s -= lu[r * b + c] * v[c];
-        }
-        v[r] = s / lu[r * b + r];
+        let (head, done) = v.split_at_mut(r + 1);
+        let s = head[r] - dot(&lu[r * b + r + 1..(r + 1) * b], done);
+        head[r] = s / lu[r * b + r];
     }
+}
+
+/// Dot product of two equally long slices.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Solves `LU X = P M` in place for a row-major `b x b` matrix `m`.
@@ -241,9 +247,7 @@ fn lu_solve_matrix(lu: &[f64], piv: &[usize], b: usize, m: &mut [f64]) {
         for t in 0..r {
             let f = lu[r * b + t];
             if f != 0.0 {
-                for c in 0..b {
-                    m[r * b + c] -= f * m[t * b + c];
-                }
+                row_axpy(m, b, r, t, f, 0);
             }
         }
     }
@@ -251,14 +255,12 @@ fn lu_solve_matrix(lu: &[f64], piv: &[usize], b: usize, m: &mut [f64]) {
         for t in r + 1..b {
             let f = lu[r * b + t];
             if f != 0.0 {
-                for c in 0..b {
-                    m[r * b + c] -= f * m[t * b + c];
-                }
+                row_axpy(m, b, r, t, f, 0);
             }
         }
         let inv = 1.0 / lu[r * b + r];
-        for c in 0..b {
-            m[r * b + c] *= inv;
+        for v in &mut m[r * b..(r + 1) * b] {
+            *v *= inv;
         }
     }
 }
