@@ -736,32 +736,14 @@ pub fn csv_records(plan: &Plan, outcome: &Outcome) -> Vec<CsvRecord> {
             out.push(("capacity_value", rf.name.clone(), e(), e(), clean(v)));
         }
         for (ei, el) in plan.elements.iter().enumerate() {
-            if clean(sol.output[r][ei]) > 0.0 {
-                out.push((
-                    "output",
-                    rf.name.clone(),
-                    e(),
-                    el.clone(),
-                    sol.output[r][ei],
-                ));
-            }
-            if clean(sol.sold[r][ei]) > 0.0 {
-                out.push((
-                    "surplus_sold",
-                    rf.name.clone(),
-                    e(),
-                    el.clone(),
-                    sol.sold[r][ei],
-                ));
-            }
-            if clean(sol.disposed[r][ei]) > 0.0 {
-                out.push((
-                    "surplus_disposed",
-                    rf.name.clone(),
-                    e(),
-                    el.clone(),
-                    sol.disposed[r][ei],
-                ));
+            for (what, table) in [
+                ("output", &sol.output),
+                ("surplus_sold", &sol.sold),
+                ("surplus_disposed", &sol.disposed),
+            ] {
+                if clean(table[r][ei]) > 0.0 {
+                    out.push((what, rf.name.clone(), e(), el.clone(), table[r][ei]));
+                }
             }
         }
     }
