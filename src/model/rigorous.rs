@@ -167,6 +167,47 @@ pub fn element_molar_mass(symbol: &str) -> Option<f64> {
     })
 }
 
+/// Checks the acid of the `[scrub]` or `[strip]` solution: required and
+/// positive when the section has stages, absent otherwise.
+fn section_acid(
+    section: &str,
+    stages: usize,
+    acid: Option<f64>,
+    other_keys: bool,
+    why: &str,
+) -> Result<(), InputError> {
+    let key = format!("{section}.acid");
+    match acid {
+        _ if stages == 0 => {
+            if acid.is_some() || other_keys {
+                return Err(InputError::new(
+                    section,
+                    None,
+                    format!("the cascade has no {section} stages: omit [{section}]"),
+                ));
+            }
+        }
+        None => {
+            return Err(InputError::new(
+                key,
+                None,
+                format!(
+                    "missing: the {section} solution's acid concentration (mol/L); the cascade has {section} stages"
+                ),
+            ))
+        }
+        Some(v) if !(v.is_finite() && v > 0.0) => {
+            return Err(err(
+                &key,
+                v,
+                &format!("expected a positive acid concentration (mol/L): {why}"),
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
 fn err(key: &str, v: f64, msg: &str) -> InputError {
     InputError::new(key, Some(super::fmt_num(v)), msg.to_string())
 }
@@ -215,31 +256,13 @@ impl AqueousStreams {
                 ));
             }
         }
-        if layout.scrub > 0 {
-            match self.scrub_acid {
-                None => {
-                    return Err(InputError::new(
-                        "scrub.acid",
-                        None,
-                        "missing: the scrub solution's acid concentration (mol/L); the cascade has scrub stages",
-                    ))
-                }
-                Some(v) if !(v.is_finite() && v > 0.0) => {
-                    return Err(err(
-                        "scrub.acid",
-                        v,
-                        "expected a positive acid concentration (mol/L): scrubbing works by acid",
-                    ))
-                }
-                _ => {}
-            }
-        } else if self.scrub_acid.is_some() || self.scrub_concentration.is_some() {
-            return Err(InputError::new(
-                "scrub",
-                None,
-                "the cascade has no scrub stages: omit [scrub]",
-            ));
-        }
+        section_acid(
+            "scrub",
+            layout.scrub,
+            self.scrub_acid,
+            self.scrub_concentration.is_some(),
+            "scrubbing works by acid",
+        )?;
         if let Some(c) = &self.scrub_concentration {
             check_each(
                 "scrub.concentration",
@@ -249,31 +272,13 @@ impl AqueousStreams {
                 "expected a non-negative concentration",
             )?;
         }
-        if layout.strip > 0 {
-            match self.strip_acid {
-                None => {
-                    return Err(InputError::new(
-                        "strip.acid",
-                        None,
-                        "missing: the strip solution's acid concentration (mol/L); the cascade has strip stages",
-                    ))
-                }
-                Some(v) if !(v.is_finite() && v > 0.0) => {
-                    return Err(err(
-                        "strip.acid",
-                        v,
-                        "expected a positive acid concentration (mol/L): a strip section with no acid cannot unload the organic",
-                    ))
-                }
-                _ => {}
-            }
-        } else if self.strip_acid.is_some() {
-            return Err(InputError::new(
-                "strip",
-                None,
-                "the cascade has no strip stages: omit [strip]",
-            ));
-        }
+        section_acid(
+            "strip",
+            layout.strip,
+            self.strip_acid,
+            false,
+            "a strip section with no acid cannot unload the organic",
+        )?;
         Ok(())
     }
 }
