@@ -48,7 +48,6 @@
 //! assert!((sol.demand_price(0).unwrap() - 400.0).abs() < 1e-4);
 //! ```
 
-pub mod cli;
 pub mod error;
 pub mod load;
 pub mod locate;

@@ -20,7 +20,6 @@
 // decision, left to the lead.
 #![allow(clippy::result_large_err)]
 
-pub mod cli;
 #[allow(clippy::module_inception)]
 pub mod design;
 pub mod optimize;

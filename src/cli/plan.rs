@@ -4,15 +4,15 @@
 //! names file, line, key, value and what was expected); 2 a scenario is
 //! infeasible or the solver failed (the report still comes, saying why).
 
-use super::error::PlanError;
-use super::load::PlanFile;
-use super::overrides::{self, Override};
-use super::plan::{Backend, Plan};
-use super::report;
-use super::solve::{self, Outcome};
+use super::{check_writable, fail, out, Exit};
 use rayon::prelude::*;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use sxforge::capacity::error::PlanError;
+use sxforge::capacity::load::PlanFile;
+use sxforge::capacity::overrides::{self, Override};
+use sxforge::capacity::plan::{Backend, Plan};
+use sxforge::capacity::report;
+use sxforge::capacity::solve::{self, Outcome};
 
 /// Arguments of `sxforge plan`.
 #[derive(Debug, clap::Args)]
@@ -43,25 +43,28 @@ pub struct PlanArgs {
     pub solver: Option<String>,
 }
 
-/// Runs `sxforge plan` and returns the process exit code.
-pub fn run(args: &PlanArgs) -> i32 {
+/// Runs `sxforge plan`.
+pub fn run(args: &PlanArgs) -> Exit {
     match execute(args) {
-        Ok((code, out)) => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = stdout.write_all(out.as_bytes());
-            let _ = stdout.flush();
+        Ok((code, text)) => {
+            out(&text);
             code
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit_code()
-        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// Exit status of a planner outcome: 2 when a scenario is infeasible or
+/// the solver failed.
+fn outcome_exit(o: &Outcome) -> Exit {
+    match o {
+        Outcome::Solved(_) => Exit::Ok,
+        _ => Exit::NotSolved,
     }
 }
 
 /// Everything `run` does except printing: returns the exit code and stdout.
-pub fn execute(args: &PlanArgs) -> Result<(i32, String), PlanError> {
+fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
     let sets: Vec<Override> = args
         .set
         .iter()
@@ -73,6 +76,15 @@ pub fn execute(args: &PlanArgs) -> Result<(i32, String), PlanError> {
             })
         })
         .collect::<Result<_, _>>()?;
+    if let Some(path) = &args.csv {
+        let as_dir = path.is_dir() || path.to_string_lossy().ends_with('/');
+        if !as_dir {
+            check_writable(path).map_err(|e| PlanError::Output {
+                path: path.clone(),
+                source: std::io::Error::other(e),
+            })?;
+        }
+    }
     let file = PlanFile::read(&args.file)?;
     let names: Vec<String> = if args.compare {
         file.scenario_names()
@@ -92,7 +104,11 @@ pub fn execute(args: &PlanArgs) -> Result<(i32, String), PlanError> {
             (name, desc, plan, outcome)
         })
         .collect();
-    let code = runs.iter().map(|r| r.3.exit_code()).max().unwrap_or(0);
+    let code = runs
+        .iter()
+        .map(|r| outcome_exit(&r.3))
+        .max()
+        .unwrap_or(Exit::Ok);
 
     if let Some(path) = &args.csv {
         write_csv(path, &runs)?;

@@ -4,20 +4,22 @@
 //! targets or a solve that did not converge.
 
 use std::io::{IsTerminal, Write};
+
+use super::{check_writable, fail, out, report, Exit};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
 use serde_json::{json, Map, Value};
 
-use super::design::{
+use sxforge::design::design::{
     design, parse_phase, parse_split, Design, DesignError, DesignInput, RawDesign,
 };
-use super::optimize::{optimize, Optimum, Problem};
-use super::sweep::{shard_range, write_csv, Sweep};
-use crate::error::{Error, InputError, Location};
-use crate::model::load::{locate, parse_str_with_extras, toml_error};
-use crate::model::schema::{ComponentMap, RawCascade};
-use crate::model::Cascade;
+use sxforge::design::optimize::{optimize, Optimum, Problem};
+use sxforge::design::sweep::{shard_range, write_csv, Sweep};
+use sxforge::error::{Error, InputError, Location};
+use sxforge::model::load::{locate, parse_str_with_extras, toml_error};
+use sxforge::model::schema::{ComponentMap, RawCascade};
+use sxforge::model::Cascade;
 
 /// Arguments of `sxforge design`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -108,22 +110,16 @@ pub struct SweepArgs {
     pub y: Option<String>,
 }
 
-fn fail(cmd: &str, e: &dyn std::fmt::Display) -> i32 {
-    eprintln!("sxforge {cmd}: error: {e}");
-    1
-}
-
-fn input_fail(cmd: &str, e: &InputError) -> i32 {
+fn input_fail(e: &InputError) -> Exit {
     if e.location == Location::default() {
         let v = e
             .value
             .as_ref()
             .map(|v| format!(" = {v}"))
             .unwrap_or_default();
-        eprintln!("sxforge {cmd}: error: {}{v}: {}", e.key, e.message);
-        1
+        fail(&format!("{}{v}: {}", e.key, e.message))
     } else {
-        fail(cmd, e)
+        fail(e)
     }
 }
 
@@ -175,11 +171,11 @@ fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError
     e
 }
 
-fn load_model(cmd: &str, path: &Path) -> Result<(Cascade, RawCascade, String), i32> {
-    let src = read(path).map_err(|e| fail(cmd, &e))?;
+fn load_model(path: &Path) -> Result<(Cascade, RawCascade, String), Exit> {
+    let src = read(path).map_err(|e| fail(&e))?;
     parse_str_with_extras(&src, Some(path.to_path_buf()))
         .map(|(c, r)| (c, r, src))
-        .map_err(|e| fail(cmd, &e))
+        .map_err(|e| fail(&e))
 }
 
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
@@ -350,7 +346,7 @@ pub fn design_json(d: &Design) -> Value {
             "min_extraction_amount": sc.min_reflux.map(|r| r.0 * f),
             "min_scrub_amount": sc.min_reflux.map(|r| r.1 * f),
             "min_total_stages": sc.min_total_stages,
-            "converged": d.shortcut_probe.status == Some(crate::solver::Status::Converged),
+            "converged": d.shortcut_probe.status == Some(sxforge::solver::Status::Converged),
             "values": values_json(d, &d.shortcut_probe.values),
         },
         "verified": verified,
@@ -467,11 +463,16 @@ pub fn design_text(d: &Design) -> String {
 }
 
 /// Runs `sxforge design`.
-pub fn run_design(args: &DesignArgs) -> i32 {
+pub fn run_design(args: &DesignArgs) -> Exit {
     let input = match design_input(args) {
         Ok(i) => i,
-        Err(e) => return input_fail("design", &e),
+        Err(e) => return input_fail(&e),
     };
+    if let Some(p) = &args.write {
+        if let Err(e) = check_writable(p) {
+            return fail(&e);
+        }
+    }
     let d = match design(&input) {
         Ok(d) => d,
         Err(DesignError::Input(e)) => {
@@ -482,20 +483,16 @@ pub fn run_design(args: &DesignArgs) -> i32 {
                 },
                 None => e,
             };
-            return input_fail("design", &e);
+            return input_fail(&e);
         }
         Err(DesignError::Infeasible(m)) => {
-            eprintln!("sxforge design: infeasible: {m}");
-            return 2;
+            return report(Exit::NotSolved, &format!("infeasible: {m}"));
         }
     };
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&design_json(&d)).expect("json")
-        );
+        out(&(serde_json::to_string_pretty(&design_json(&d)).expect("json") + "\n"));
     } else {
-        print!("{}", design_text(&d));
+        out(&design_text(&d));
     }
     if d.verified.is_none() {
         let nearest: Vec<String> = d
@@ -504,21 +501,23 @@ pub fn run_design(args: &DesignArgs) -> i32 {
             .zip(&d.most.values)
             .map(|(t, v)| format!("{} = {v:.8} (target {})", t.describe(), t.min))
             .collect();
-        eprintln!(
-            "sxforge design: infeasible: the targets are not met within {} + {} stages at Xu's flows; nearest achievable: {}",
-            d.most.stages[0],
-            d.most.stages[1],
-            nearest.join(", ")
+        return report(
+            Exit::NotSolved,
+            &format!(
+                "infeasible: the targets are not met within {} + {} stages at Xu's flows; nearest achievable: {}",
+                d.most.stages[0],
+                d.most.stages[1],
+                nearest.join(", ")
+            ),
         );
-        return 2;
     }
     if let Some(path) = &args.write {
         let text = d.to_toml().expect("verified");
         if let Err(e) = std::fs::write(path, text) {
-            return fail("design", &format!("{}: {e}", path.display()));
+            return fail(&format!("{}: {e}", path.display()));
         }
     }
-    0
+    Exit::Ok
 }
 
 // ---------------------------------------------------------------- optimize
@@ -606,8 +605,8 @@ pub fn optimum_text(p: &Problem, o: &Optimum) -> String {
 }
 
 /// Runs `sxforge optimize`.
-pub fn run_optimize(args: &OptimizeArgs) -> i32 {
-    let (cascade, raw, src) = match load_model("optimize", &args.file) {
+pub fn run_optimize(args: &OptimizeArgs) -> Exit {
+    let (cascade, raw, src) = match load_model(&args.file) {
         Ok(x) => x,
         Err(c) => return c,
     };
@@ -623,30 +622,26 @@ pub fn run_optimize(args: &OptimizeArgs) -> i32 {
             value: None,
             message: "missing: an [optimize] table (variables, constraints, objective)".into(),
         };
-        return fail("optimize", &e);
+        return fail(&e);
     };
     let p = match Problem::new(&cascade, ro) {
         Ok(p) => p,
-        Err(e) => return fail("optimize", &locate_indexed(e, &src, file)),
+        Err(e) => return fail(&locate_indexed(e, &src, file)),
     };
     let pool = match pool(args.threads) {
         Ok(p) => p,
-        Err(e) => return fail("optimize", &e),
+        Err(e) => return fail(&e),
     };
     let o = pool.install(|| optimize(&p));
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&optimum_json(&p, &o)).expect("json")
-        );
+        out(&(serde_json::to_string_pretty(&optimum_json(&p, &o)).expect("json") + "\n"));
     } else {
-        print!("{}", optimum_text(&p, &o));
+        out(&optimum_text(&p, &o));
     }
     if !o.feasible {
-        eprintln!("sxforge optimize: infeasible: no stage counts and flows within the bounds meet every constraint; the nearest achievable values are listed");
-        return 2;
+        return report(Exit::NotSolved, &"infeasible: no stage counts and flows within the bounds meet every constraint; the nearest achievable values are listed");
     }
-    0
+    Exit::Ok
 }
 
 // ---------------------------------------------------------------- sweep
@@ -672,8 +667,8 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
 }
 
 /// Runs `sxforge sweep`.
-pub fn run_sweep(args: &SweepArgs) -> i32 {
-    let (cascade, raw, src) = match load_model("sweep", &args.file) {
+pub fn run_sweep(args: &SweepArgs) -> Exit {
+    let (cascade, raw, src) = match load_model(&args.file) {
         Ok(x) => x,
         Err(c) => return c,
     };
@@ -689,15 +684,15 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
             value: None,
             message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
         };
-        return fail("sweep", &e);
+        return fail(&e);
     };
     let sweep = match Sweep::new(&cascade, rs) {
         Ok(s) => s,
-        Err(e) => return fail("sweep", &locate_indexed(e, &src, file)),
+        Err(e) => return fail(&locate_indexed(e, &src, file)),
     };
     let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s.unwrap_or((1, 1)),
-        Err(e) => return input_fail("sweep", &e),
+        Err(e) => return input_fail(&e),
     };
     let mut columns: Vec<String> = sweep.names.clone();
     let outputs = sweep.output_names();
@@ -717,14 +712,19 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
                         columns.join(", ")
                     ),
                 );
-                return input_fail("sweep", &e);
+                return input_fail(&e);
             }
         }
     }
     let pool = match pool(args.threads) {
         Ok(p) => p,
-        Err(e) => return fail("sweep", &e),
+        Err(e) => return fail(&e),
     };
+    for p in [&args.output, &args.plot].into_iter().flatten() {
+        if let Err(e) = check_writable(p) {
+            return fail(&e);
+        }
+    }
     let range = shard_range(sweep.cases.len(), i, n);
     let header = i == 1 && !args.no_header;
     let bar = if std::io::stderr().is_terminal() {
@@ -748,17 +748,21 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
     let mut buf: Vec<u8> = Vec::new();
     let results = match pool.install(|| write_csv(&sweep, range, header, &mut buf, &done, &tick)) {
         Ok(r) => r,
-        Err(e) => return fail("sweep", &e),
+        Err(e) => return fail(&e),
     };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let written = match &args.output {
         Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display())),
-        None => std::io::stdout().write_all(&buf).map_err(|e| e.to_string()),
+        None => match std::io::stdout().write_all(&buf) {
+            // a closed pipe (`| head`) ends the output quietly
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+            _ => Ok(()),
+        },
     };
     if let Err(e) = written {
-        return fail("sweep", &e);
+        return fail(&e);
     }
     if let Some(path) = &args.plot {
         let col = |name: &str, case: usize, outs: &[f64]| -> f64 {
@@ -779,16 +783,24 @@ pub fn run_sweep(args: &SweepArgs) -> i32 {
                 )
             })
             .collect();
-        if let Err(e) = super::plot::scatter_svg(&pts, &xcol, &ycol, &cascade.spec().name, path) {
-            return fail("sweep", &e);
+        if let Err(e) =
+            sxforge::design::plot::scatter_svg(&pts, &xcol, &ycol, &cascade.spec().name, path)
+        {
+            return fail(&e);
         }
     }
     let failed = results.iter().filter(|r| r.status != "converged").count();
     if failed > 0 {
         eprintln!(
-            "sxforge sweep: {failed} of {} cases did not converge or were invalid (see the status column)",
+            "warning: {failed} of {} cases did not converge or were invalid (see the status column)",
             results.len()
         );
+        if failed == results.len() {
+            return report(
+                Exit::NotSolved,
+                &format!("none of the {failed} cases converged"),
+            );
+        }
     }
-    0
+    Exit::Ok
 }

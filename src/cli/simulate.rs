@@ -1,0 +1,121 @@
+//! `sxforge simulate FILE`: solve a cascade model and report it.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{check_writable, fail, hint, out, report, Exit};
+
+/// Steady-state algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Damped Newton on the stage balances (fast).
+    Newton,
+    /// Start-up dynamics from empty stages, row by row (separation-factor
+    /// model); reports the rows a cascade takes to line out.
+    Rows,
+}
+
+/// Arguments of `sxforge simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Cascade model file (TOML; see README).
+    file: PathBuf,
+    /// Print the result as JSON (the result contract) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the stage profile to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    profile: Option<PathBuf>,
+    /// Draw the stage profile (each component, log scale) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Algorithm.
+    #[arg(long, value_enum, default_value_t = MethodArg::Newton)]
+    method: MethodArg,
+    /// Relative residual at which to stop (overrides `[solver] tolerance`).
+    #[arg(long, allow_negative_numbers = true)]
+    tolerance: Option<f64>,
+    /// Row limit for `--method rows` (overrides `[solver] max_rows`).
+    #[arg(long)]
+    max_rows: Option<usize>,
+}
+
+/// Runs `sxforge simulate`.
+pub fn run(args: &SimulateArgs) -> Exit {
+    let cascade = match sxforge::model::load::load_file(&args.file) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let opts = cascade.solver_options();
+    let tol = match args.tolerance {
+        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
+            return fail(&format!(
+                "--tolerance = {t}: expected a relative tolerance in (0, 1)"
+            ));
+        }
+        Some(t) => t,
+        None => opts.tolerance,
+    };
+    for p in [&args.profile, &args.plot].into_iter().flatten() {
+        if let Err(e) = check_writable(p) {
+            return fail(&e);
+        }
+    }
+    let mut spec = cascade.to_spec();
+    spec.solver.tolerance = tol;
+    let cascade = match spec.build() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let sol = match args.method {
+        MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
+        MethodArg::Rows => {
+            let max_rows = args.max_rows.unwrap_or(opts.max_rows);
+            match sxforge::solver::rows::solve_rows(&cascade, tol, max_rows) {
+                Some(s) => s,
+                None => {
+                    return fail(&format!(
+                        "{}: --method rows needs the separation-factor model (this model is {})",
+                        args.file.display(),
+                        cascade.spec().chemistry.name()
+                    ));
+                }
+            }
+        }
+    };
+    if args.json {
+        let v = sxforge::report::to_json(&cascade, &sol);
+        out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
+    } else {
+        out(&sxforge::report::to_text(&cascade, &sol));
+    }
+    if let Some(p) = &args.profile {
+        if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {
+            return fail(&e);
+        }
+    }
+    if let Some(p) = &args.plot {
+        if let Err(e) = sxforge::design::plot::profile_svg(&cascade, &sol, p) {
+            return fail(&e);
+        }
+    }
+    if sol.converged() {
+        Exit::Ok
+    } else {
+        let code = report(
+            Exit::NotSolved,
+            &format!(
+                "{}: the solve {} (relative residual {:.3e} at stage {})",
+                args.file.display(),
+                sol.status.describe(),
+                sol.residual,
+                sol.worst.0 + 1
+            ),
+        );
+        if let Some(h) = sxforge::model::rigorous::flow_split_hint(&cascade) {
+            hint(&h);
+        }
+        code
+    }
+}
