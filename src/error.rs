@@ -53,7 +53,7 @@ impl fmt::Display for Location {
 /// A problem with the input: a model file, a model built in code, or a
 /// command-line option.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{location}: {key}{}: {message}", value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default())]
+#[error("{location}: {}{message}", key_value(key, value))]
 pub struct InputError {
     /// Where the problem is.
     pub location: Location,
@@ -63,6 +63,17 @@ pub struct InputError {
     pub value: Option<String>,
     /// What is wrong and what was expected.
     pub message: String,
+}
+
+/// `key = value: ` (or `key: `, or nothing when there is no key: a message
+/// never starts with an empty key).
+fn key_value(key: &str, value: &Option<String>) -> String {
+    match (key.is_empty(), value) {
+        (true, None) => String::new(),
+        (true, Some(v)) => format!("{v}: "),
+        (false, None) => format!("{key}: "),
+        (false, Some(v)) => format!("{key} = {v}: "),
+    }
 }
 
 impl InputError {
@@ -92,13 +103,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl Error {
-    /// Process exit status for this error (1: bad input or unusable file).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
 }
 
 /// Result alias for sxforge.

@@ -1,6 +1,7 @@
 //! sxforge: countercurrent solvent-extraction cascades for rare-earth
 //! separation.
 //!
+//! - [`input`]: reading input files, located errors, the TOML key locator.
 //! - [`model`]: cascade models from TOML or code, checked into a [`model::Cascade`].
 //! - [`chemistry`]: equilibrium models behind the [`chemistry::Equilibrium`] trait.
 //! - [`solver`]: steady state by damped Newton on the block-tridiagonal stage
@@ -16,6 +17,7 @@ pub mod cascade;
 pub mod chemistry;
 pub mod design;
 pub mod error;
+pub mod input;
 pub mod model;
 pub mod report;
 pub mod solver;

@@ -36,9 +36,15 @@ pub struct PlanFile {
 impl PlanFile {
     /// Reads and parses a plan file.
     pub fn read(path: &Path) -> Result<PlanFile, PlanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+        // size limit and UTF-8 check of the shared input layer
+        let text = crate::input::read_source(path).map_err(|e| PlanError::Io {
             file: path.to_path_buf(),
-            source,
+            source: match e {
+                crate::Error::Io { source, .. } => source,
+                crate::Error::Input(i) => {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, i.message)
+                }
+            },
         })?;
         PlanFile::parse(path, text)
     }

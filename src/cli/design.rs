@@ -17,7 +17,9 @@ use sxforge::design::design::{
 use sxforge::design::optimize::{optimize, Optimum, Problem};
 use sxforge::design::sweep::{shard_range, write_csv, Sweep};
 use sxforge::error::{Error, InputError, Location};
-use sxforge::model::load::{locate, parse_str_with_extras, toml_error};
+use sxforge::input::locate::{line_col, KeyPath, Seg};
+use sxforge::input::{locate_error as locate, toml_error};
+use sxforge::model::load::parse_str_with_extras;
 use sxforge::model::schema::{ComponentMap, RawCascade};
 use sxforge::model::Cascade;
 
@@ -112,62 +114,44 @@ pub struct SweepArgs {
 
 fn input_fail(e: &InputError) -> Exit {
     if e.location == Location::default() {
+        // no file: the key (a command-line flag) leads
         let v = e
             .value
             .as_ref()
             .map(|v| format!(" = {v}"))
             .unwrap_or_default();
-        fail(&format!("{}{v}: {}", e.key, e.message))
+        match e.key.is_empty() {
+            true => fail(&e.message),
+            false => fail(&format!("{}{v}: {}", e.key, e.message)),
+        }
     } else {
         fail(e)
     }
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    sxforge::input::read_source(path)
 }
 
-/// Points an error whose key is `a.b[i].c` at the `i`-th `[[a.b]]` table
-/// and its key `c`; other keys go to [`locate`].
+/// Points an error at its key; `[[optimize.constraint]]` and
+/// `[[sweep.parameter]]` errors count their tables from 1 (`[1]` is the
+/// first), the locator from 0.
 fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
-    let Some((head, rest)) = e.key.split_once('[') else {
-        return locate(e, src, file);
-    };
-    let Some((idx, tail)) = rest.split_once(']') else {
-        return locate(e, src, file);
-    };
-    let Ok(idx) = idx.parse::<usize>() else {
-        return locate(e, src, file);
-    };
-    let header = format!("[[{head}]]");
-    let mut offset = None;
-    let mut seen = 0;
-    let mut pos = 0;
-    for line in src.split_inclusive('\n') {
-        if line.trim() == header {
-            seen += 1;
-            if seen == idx {
-                offset = Some(pos);
-            }
-        } else if let (Some(_), true) = (offset, seen == idx) {
-            let sub = tail.trim_start_matches('.');
-            let t = line.trim_start();
-            if !sub.is_empty() && t.starts_with(sub) && t[sub.len()..].trim_start().starts_with('=')
-            {
-                offset = Some(pos + (line.len() - t.len()));
-                break;
-            }
-            if t.starts_with('[') {
-                break;
-            }
+    let mut path = KeyPath::parse(&e.key);
+    for seg in &mut path.0 {
+        if let Seg::Index(i) = seg {
+            *i = i.saturating_sub(1);
         }
-        pos += line.len();
     }
+    let (line, column) = sxforge::input::locate::offset_of_path(src, &path)
+        .map(|off| line_col(src, off))
+        .unwrap_or((1, 1));
     let mut e = e;
-    e.location = Location::at(file, src, offset.unwrap_or(0));
+    e.location = Location {
+        file,
+        line: Some(line as u32),
+        column: Some(column as u32),
+    };
     e
 }
 

@@ -2,9 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
-
 use super::rigorous::{
     element_molar_mass, AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec,
     MassActionSpec,
@@ -12,14 +9,11 @@ use super::rigorous::{
 use super::schema::{ComponentMap, RawCascade, RawChemistry};
 use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, FeedSpec, FlowSpec, SolverOptions};
 use crate::cascade::{Phase, Section};
-use crate::error::{Error, InputError, Location};
+use crate::error::{Error, InputError};
 
 /// Reads and checks a cascade model file.
 pub fn load_file(path: &Path) -> Result<Cascade, Error> {
-    let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let src = crate::input::read_source(path)?;
     Ok(parse_str(&src, Some(path.to_path_buf()))?)
 }
 
@@ -47,86 +41,7 @@ pub fn parse_str_with_extras(
     Ok((cascade, raw))
 }
 
-/// Turns a TOML/serde error into an [`InputError`] pointing at its span.
-pub fn toml_error(e: &toml::de::Error, src: &str, file: Option<PathBuf>) -> InputError {
-    let location = match e.span() {
-        Some(span) => Location::at(file, src, span.start),
-        None => Location {
-            file,
-            ..Location::default()
-        },
-    };
-    let key = e
-        .span()
-        .and_then(|span| {
-            DeTable::parse(src)
-                .ok()
-                .map(|doc| path_at(&doc, span.start))
-        })
-        .unwrap_or_default();
-    InputError {
-        location,
-        key,
-        value: None,
-        message: e.message().trim().to_string(),
-    }
-}
-
-/// Fills in the file location of an error raised on key path `e.key`.
-pub fn locate(mut e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
-    let offset = DeTable::parse(src)
-        .ok()
-        .map(|doc| find_span(&doc, &e.key))
-        .unwrap_or(0);
-    e.location = Location::at(file, src, offset);
-    e
-}
-
-/// Byte offset of the deepest part of dotted `path` present in `doc`.
-fn find_span(doc: &Spanned<DeTable<'_>>, path: &str) -> usize {
-    let mut best = 0;
-    let mut table: Option<&DeTable<'_>> = Some(doc.get_ref());
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let Some(t) = table else { break };
-        let Some((k, v)) = t.iter().find(|(k, _)| k.get_ref() == part) else {
-            break;
-        };
-        best = match v.get_ref() {
-            DeValue::Table(_) => k.span().start,
-            _ => v.span().start,
-        };
-        table = match v.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => None,
-        };
-    }
-    best
-}
-
-/// Dotted key path of the deepest key whose key or (non-table) value covers
-/// `offset`.
-fn path_at(doc: &Spanned<DeTable<'_>>, offset: usize) -> String {
-    fn covers(span: std::ops::Range<usize>, offset: usize) -> bool {
-        span.start <= offset && offset < span.end
-    }
-    fn walk(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
-        for (k, v) in table.iter() {
-            path.push(k.get_ref().to_string());
-            let hit = match v.get_ref() {
-                DeValue::Table(t) => walk(t, offset, path) || covers(k.span(), offset),
-                _ => covers(k.span(), offset) || covers(v.span(), offset),
-            };
-            if hit {
-                return true;
-            }
-            path.pop();
-        }
-        false
-    }
-    let mut path = Vec::new();
-    walk(doc.get_ref(), offset, &mut path);
-    path.join(".")
-}
+pub use crate::input::{locate_error as locate, toml_error};
 
 /// Converts a per-component table into a vector in component order.
 /// `required`: every component must be present; otherwise missing ones are 0.

@@ -1,0 +1,93 @@
+//! The one input layer: reading a source file within limits, the one
+//! located-error type ([`InputError`]: file, line, column, dotted key,
+//! value, expectation) and the one TOML key locator ([`locate`]), used by
+//! cascade, optimise, sweep and plan files.
+
+pub mod locate;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use crate::error::{InputError, Location};
+pub use locate::{locate, KeyPath};
+
+/// Largest input file read (bytes): model and plan files are a few
+/// kilobytes; this stops `simulate /dev/zero` from reading forever.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`].
+pub fn read_source(path: &Path) -> Result<String, crate::Error> {
+    let io = |source| crate::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(crate::Error::Input(InputError {
+            location: Location {
+                file: Some(path.to_path_buf()),
+                ..Location::default()
+            },
+            key: String::new(),
+            value: None,
+            message: format!(
+                "file larger than {} MiB: expected a TOML model",
+                MAX_FILE_BYTES >> 20
+            ),
+        }));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        crate::Error::Input(InputError {
+            location: Location {
+                file: Some(path.to_path_buf()),
+                ..Location::default()
+            },
+            key: String::new(),
+            value: None,
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {offset}): expected a TOML model"
+            ),
+        })
+    })
+}
+
+/// Points `e` at the place in `src` where its dotted key is written (the
+/// file start when the key is not written or the text does not parse).
+pub fn locate_error(mut e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
+    let (line, column) = locate(src, &e.key).unwrap_or((1, 1));
+    e.location = Location {
+        file,
+        line: Some(line as u32),
+        column: Some(column as u32),
+    };
+    e
+}
+
+/// Turns a TOML/serde error into an [`InputError`] pointing at its span,
+/// with the key path written there (array items included:
+/// `optimize.constraint[0].foo`).
+pub fn toml_error(e: &toml::de::Error, src: &str, file: Option<PathBuf>) -> InputError {
+    let location = match e.span() {
+        Some(span) => Location::at(file, src, span.start),
+        None => Location {
+            file,
+            ..Location::default()
+        },
+    };
+    let key = e
+        .span()
+        .and_then(|span| locate::path_at(src, span.start))
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    InputError {
+        location,
+        key,
+        value: None,
+        message: e.message().trim().to_string(),
+    }
+}
