@@ -165,8 +165,11 @@ fn load_model(path: &Path) -> Result<(Cascade, RawCascade, String), Exit> {
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
-        if t == 0 {
-            return Err("--threads = 0: expected at least 1 thread".into());
+        if t == 0 || t > sxforge::input::MAX_THREADS {
+            return Err(format!(
+                "--threads = {t}: expected 1 to {} threads",
+                sxforge::input::MAX_THREADS
+            ));
         }
         b = b.num_threads(t);
     }

@@ -84,8 +84,19 @@ pub fn run(args: &SimulateArgs) -> Exit {
             }
         }
     };
+    let v = sxforge::report::to_json(&cascade, &sol);
+    if sol.converged() && has_null(&v) {
+        // NaN and inf serialise as null: never a wrong number on exit 0
+        return report(
+            Exit::NotSolved,
+            &format!(
+                "{}: the solve produced non-finite values (magnitudes beyond floating point); \
+                 rescale the model's amounts and flows",
+                args.file.display()
+            ),
+        );
+    }
     if args.json {
-        let v = sxforge::report::to_json(&cascade, &sol);
         out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
     } else {
         out(&sxforge::report::to_text(&cascade, &sol));
@@ -117,5 +128,15 @@ pub fn run(args: &SimulateArgs) -> Exit {
             hint(&h);
         }
         code
+    }
+}
+
+/// Whether a JSON report carries a null (a NaN or infinite number).
+fn has_null(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(a) => a.iter().any(has_null),
+        serde_json::Value::Object(o) => o.values().any(has_null),
+        _ => false,
     }
 }

@@ -397,6 +397,14 @@ pub fn design(input: &DesignInput) -> Result<Design, DesignError> {
     );
     let comps: Vec<&str> = input.components.iter().map(|s| s.as_str()).collect();
     let (n0, m0) = (shortcut.extraction_stages(), shortcut.scrub_stages());
+    let most = crate::input::MAX_STAGES_PER_SECTION;
+    if n0 > most || m0 > most {
+        return Err(DesignError::Infeasible(format!(
+            "beta ratio {} is too close to 1: Xu's shortcut needs {n0} + {m0} stages, \
+             more than the {most} per section supported",
+            bh / bl
+        )));
+    }
     let base = CascadeSpec::separation_factor(&input.name, &comps, &input.beta)
         .with_stages(n0, m0, 0)
         .with_feed_amounts(&input.feed)
@@ -411,8 +419,16 @@ pub fn design(input: &DesignInput) -> Result<Design, DesignError> {
                 InputError::new("max_stages", Some("0".into()), "expected at least 1").into(),
             )
         }
+        Some(x) if x > most => {
+            return Err(InputError::new(
+                "max_stages",
+                Some(x.to_string()),
+                format!("at most {most} stages per section are supported"),
+            )
+            .into())
+        }
         Some(x) => (x, x),
-        None => (2 * n0 + 10, 2 * m0 + 10),
+        None => ((2 * n0 + 10).min(most), (2 * m0 + 10).min(most)),
     };
     let vars = [
         StageVar {

@@ -379,12 +379,38 @@ impl Sweep {
                         ))
                     }
                 };
+                if axis.len() > crate::input::MAX_SWEEP_CASES {
+                    return Err(InputError::new(
+                        format!("{key}.steps"),
+                        Some(axis.len().to_string()),
+                        format!(
+                            "at most {} grid points are supported",
+                            crate::input::MAX_SWEEP_CASES
+                        ),
+                    ));
+                }
                 let axis = if param.is_integer() {
                     axis.iter().map(|v| v.round()).collect()
                 } else {
                     axis
                 };
                 axes.push(axis);
+            }
+            let largest = axes
+                .last()
+                .filter(|_| !lhs)
+                .into_iter()
+                .flatten()
+                .copied()
+                .chain(bounds.map(|b| b.1))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let limit = crate::input::MAX_STAGES_PER_SECTION as f64;
+            if param.is_integer() && largest > limit {
+                return Err(InputError::new(
+                    key.clone(),
+                    Some(fmt_exact(largest)),
+                    format!("a stage count above {limit} (the most per section)"),
+                ));
             }
             names.push(p.name.clone());
             params.push(param);
@@ -397,11 +423,11 @@ impl Sweep {
                     "missing: the number of cases of the Latin hypercube",
                 )
             })?;
-            if n == 0 {
+            if n == 0 || n > crate::input::MAX_SWEEP_CASES {
                 return Err(InputError::new(
                     "sweep.cases",
-                    Some("0".into()),
-                    "expected at least 1 case",
+                    Some(n.to_string()),
+                    format!("expected 1 to {} cases", crate::input::MAX_SWEEP_CASES),
                 ));
             }
             let mut rng = SplitMix64::new(raw.seed.unwrap_or(0));
@@ -441,7 +467,20 @@ impl Sweep {
                     "cases and seed belong to method = \"lhs\"; a grid has every combination",
                 ));
             }
-            let total: usize = axes.iter().map(|a| a.len()).product();
+            let total = axes
+                .iter()
+                .try_fold(1usize, |t, a| t.checked_mul(a.len()))
+                .filter(|&t| t <= crate::input::MAX_SWEEP_CASES)
+                .ok_or_else(|| {
+                    InputError::new(
+                        "sweep.parameter",
+                        None,
+                        format!(
+                            "the grid has more than {} cases: fewer steps, or method = \"lhs\"",
+                            crate::input::MAX_SWEEP_CASES
+                        ),
+                    )
+                })?;
             (0..total)
                 .map(|mut i| {
                     let mut row = vec![0.0; axes.len()];

@@ -11,6 +11,17 @@ use std::path::{Path, PathBuf};
 pub use crate::error::{InputError, Location};
 pub use locate::{locate, KeyPath};
 
+/// Most stages per section (extraction, scrub, strip) a cascade may have.
+/// Real cascades have tens, at most a few hundred; beyond this a solve takes
+/// minutes and the storage grows without bound.
+pub const MAX_STAGES_PER_SECTION: usize = 2_000;
+
+/// Most cases of one sweep (grid points or Latin-hypercube samples).
+pub const MAX_SWEEP_CASES: usize = 1_000_000;
+
+/// Most worker threads (`--threads`).
+pub const MAX_THREADS: usize = 256;
+
 /// Largest input file read (bytes): model and plan files are a few
 /// kilobytes; this stops `simulate /dev/zero` from reading forever.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
@@ -79,11 +90,18 @@ pub fn toml_error(e: &toml::de::Error, src: &str, file: Option<PathBuf>) -> Inpu
             ..Location::default()
         },
     };
-    let key = e
+    let mut path = e
         .span()
         .and_then(|span| locate::path_at(src, span.start))
-        .map(|p| p.to_string())
         .unwrap_or_default();
+    if e.message().starts_with("missing field") {
+        // the span is the table's that lacks the field, which starts at its
+        // first key: the key path is the table's
+        if let Some(locate::Seg::Key(_)) = path.0.last() {
+            path.0.pop();
+        }
+    }
+    let key = path.to_string();
     InputError {
         location,
         key,

@@ -285,9 +285,14 @@ fn non_negative(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
     }
 }
 
-/// Formats a number as a user would write it.
+/// Formats a number as a user would write it (`1e308`, not 309 digits).
 pub(crate) fn fmt_num(v: f64) -> String {
-    format!("{v}")
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn per_component(
@@ -364,6 +369,22 @@ impl Cascade {
                 Some("0".into()),
                 "expected at least one extraction stage (the feed enters the last one)",
             ));
+        }
+        for (key, n) in [
+            ("cascade.extraction", spec.extraction),
+            ("cascade.scrub", spec.scrub),
+            ("cascade.strip", spec.strip),
+        ] {
+            if n > crate::input::MAX_STAGES_PER_SECTION {
+                return Err(InputError::new(
+                    key,
+                    Some(n.to_string()),
+                    format!(
+                        "at most {} stages per section are supported",
+                        crate::input::MAX_STAGES_PER_SECTION
+                    ),
+                ));
+            }
         }
         let layout = Layout {
             extraction: spec.extraction,

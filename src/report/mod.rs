@@ -121,6 +121,18 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
     let mut out = String::new();
     let l = cascade.layout();
     let names = cascade.components();
+    let converged = sol.converged();
+    if !converged {
+        // a failed solve says so first, plainly, and where it stalled
+        out.push_str(&format!(
+            "NOT CONVERGED: the solve {} (relative residual {:.2e} at stage {}, component {}); \
+             the numbers below are the last iterate, not a result\n",
+            sol.status.describe(),
+            sol.residual,
+            sol.worst.0 + 1,
+            names.get(sol.worst.1).map_or("(all)", |s| s.as_str())
+        ));
+    }
     out.push_str(&format!("{}\n", cascade.name()));
     out.push_str(&format!(
         "model {}, {} stages: {} extraction + {} scrub + {} strip; {} feed enters stage {}\n",
@@ -155,7 +167,14 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
     } else {
         "mol per unit time"
     };
-    out.push_str(&format!("\nProducts (amount in {unit})\n"));
+    if converged {
+        out.push_str(&format!("\nProducts (amount in {unit})\n"));
+    } else {
+        out.push_str(&format!(
+            "\nLast iterate, NOT a result (amount in {unit}, negative amounts shown as 0; \
+             purity and recovery withheld)\n"
+        ));
+    }
     let w = names.iter().map(|n| n.len()).max().unwrap_or(4).max(9);
     out.push_str(&format!(
         "{:<18} {:>5} {:<8}  {:<w$} {:>13} {}{:>14} {:>14}\n",
@@ -193,14 +212,29 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
                 st,
                 ph,
                 name,
-                s.amount[k],
+                if converged {
+                    s.amount[k]
+                } else {
+                    s.amount[k].max(0.0)
+                },
                 conc,
-                pct(s.purity[k]),
-                pct(s.recovery[k]),
+                if converged {
+                    pct(s.purity[k])
+                } else {
+                    "-".into()
+                },
+                if converged {
+                    pct(s.recovery[k])
+                } else {
+                    "-".into()
+                },
             ));
         }
     }
-    if let Some(r) = crate::chemistry::reagents::reagents(cascade, sol) {
+    if let Some(r) = converged
+        .then(|| crate::chemistry::reagents::reagents(cascade, sol))
+        .flatten()
+    {
         out.push_str("\nReagents (mol/h)\n");
         out.push_str(&format!(
             "  acid in {:.6e}, out {:.6e}, consumed {:.6e}\n",
