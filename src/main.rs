@@ -59,12 +59,31 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::BadInput as u8);
         }
     };
-    let code = match &cli.command {
+    // A panic is a bug; it still ends as one `error:` line and status 2
+    // (the run did not produce a result), never as a backtrace and 101.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        cli::report(
+            Exit::NotSolved,
+            &format!("internal error (a bug; please report it): {msg}{at}"),
+        );
+    }));
+    let code = std::panic::catch_unwind(|| match &cli.command {
         Command::Simulate(args) => cli::simulate::run(args),
         Command::Plan(args) => cli::plan::run(args),
         Command::Design(args) => cli::design::run_design(args),
         Command::Optimize(args) => cli::design::run_optimize(args),
         Command::Sweep(args) => cli::design::run_sweep(args),
-    };
+    })
+    .unwrap_or(Exit::NotSolved);
     ExitCode::from(code as u8)
 }
