@@ -302,6 +302,7 @@ pub fn design_json(d: &Design) -> Value {
             "nearest": {
                 "extraction": d.most.stages[0],
                 "scrub": d.most.stages[1],
+                "converged": most_converged(d),
                 "values": values_json(d, &d.most.values),
             }
         }),
@@ -425,28 +426,50 @@ pub fn design_text(d: &Design) -> String {
     for (a, b, c) in rows {
         let _ = writeln!(s, "{a:<w$}  {b:>16}  {c:>16}");
     }
+    let cell = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.8}")
+        } else {
+            "-".to_string()
+        }
+    };
     for (i, t) in d.targets.iter().enumerate() {
         let _ = writeln!(
             s,
-            "{:<w$}  {:>16.8}  {:>16.8}   (target {})",
+            "{:<w$}  {:>16}  {:>16}   (target {})",
             t.describe(),
-            d.shortcut_probe.values[i],
-            vv[i],
+            cell(d.shortcut_probe.values[i]),
+            cell(vv[i]),
             t.min
         );
     }
     if d.verified.is_none() {
-        let _ = writeln!(
-            s,
-            "\nInfeasible within {} + {} stages; nearest achievable there:",
-            d.most.stages[0], d.most.stages[1]
-        );
-        for (t, v) in d.targets.iter().zip(&d.most.values) {
-            let _ = writeln!(s, "  {} = {:.8} (target {})", t.describe(), v, t.min);
+        if most_converged(d) {
+            let _ = writeln!(
+                s,
+                "\nInfeasible within {} + {} stages; nearest achievable there:",
+                d.most.stages[0], d.most.stages[1]
+            );
+            for (t, v) in d.targets.iter().zip(&d.most.values) {
+                let _ = writeln!(s, "  {} = {:.8} (target {})", t.describe(), v, t.min);
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "\nNot verified: the solve at {} + {} stages did not converge, so nothing \
+                 achievable can be reported there (try a smaller --max-stages)",
+                d.most.stages[0], d.most.stages[1]
+            );
         }
     }
     let _ = writeln!(s, "\n{} solves", d.solves);
     s
+}
+
+/// Whether the design's largest-stage probe converged (its values are a
+/// result, not an unconverged iterate).
+fn most_converged(d: &Design) -> bool {
+    d.most.status == Some(sxforge::solver::Status::Converged)
 }
 
 /// Runs `sxforge design`.
@@ -480,6 +503,15 @@ pub fn run_design(args: &DesignArgs) -> Exit {
         out(&(serde_json::to_string_pretty(&design_json(&d)).expect("json") + "\n"));
     } else {
         out(&design_text(&d));
+    }
+    if d.verified.is_none() && !most_converged(&d) {
+        return report(
+            Exit::NotSolved,
+            &format!(
+                "not verified: the solve at {} + {} stages did not converge; try a smaller --max-stages",
+                d.most.stages[0], d.most.stages[1]
+            ),
+        );
     }
     if d.verified.is_none() {
         let nearest: Vec<String> = d
