@@ -409,3 +409,55 @@ fn mutation_helpers_find_numbers_tables_and_components() {
     // a temp path check that Path is in use for the platform
     assert!(Path::new("/").is_dir());
 }
+
+#[test]
+fn exit_statuses_follow_the_one_map() {
+    let prnd = common::model("prnd.toml");
+    let prnd = prnd.to_str().unwrap();
+    // usage errors are bad input (1), not "did not converge" (2)
+    for args in [
+        vec!["simulate"],
+        vec!["simulate", prnd, "--tolerance", "abc"],
+        vec!["simulate", prnd, "--tolerance", "-1"],
+        vec!["simulate", prnd, "--no-such-flag"],
+        vec!["simulate", "/dev/zero"],
+        vec!["simulate", prnd, "--profile", "/no/such/dir/p.csv"],
+        vec!["design", "--beta", "1,abc"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: nothing on stdout: {out}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error: ")).count(),
+            1,
+            "{args:?}: {err}"
+        );
+    }
+    let (code, _, err) = run(&["simulate", prnd, "--tolerance", "-1"]);
+    assert!(err.contains("--tolerance = -1"), "{code:?} {err}");
+}
+
+#[test]
+fn unconverged_report_is_honest() {
+    let text = std::fs::read_to_string(common::model("lace.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, format!("{text}\n[solver]\nmax_iterations = 2\n")).unwrap();
+    let (code, out, err) = run(&["simulate", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    let first = out.lines().next().unwrap_or("");
+    assert!(first.starts_with("NOT CONVERGED"), "{first}");
+    assert!(
+        first.contains("component La") || first.contains("component Ce"),
+        "{first}"
+    );
+    // no purity or recovery from the unconverged iterate
+    assert!(!out.contains(" %"), "{out}");
+    assert!(
+        err.starts_with("error: ") && err.contains("did not converge"),
+        "{err}"
+    );
+    let (code, out, _) = run(&["simulate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(2));
+    assert!(out.contains("\"converged\": false"), "{out}");
+}

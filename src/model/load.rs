@@ -125,7 +125,7 @@ fn chemistry(raw: &RawChemistry, comps: &[String]) -> Result<ChemistrySpec, Inpu
         other => Err(InputError::new(
             "chemistry.model",
             Some(format!("\"{other}\"")),
-            "unknown model: expected \"constant-d\" or \"separation-factor\"",
+            "unknown model: expected \"separation-factor\", \"constant-d\", \"mass-action\" or \"log-linear\"",
         )),
     }
 }
