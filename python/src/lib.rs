@@ -375,7 +375,7 @@ fn simulate(
     tolerance: Option<f64>,
     max_rows: Option<usize>,
 ) -> PyResult<Solved> {
-    let opts = model.cascade.solver_options().clone();
+    let opts = *model.cascade.solver_options();
     let cascade = match tolerance {
         Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
             return Err(input_error(
@@ -639,15 +639,14 @@ fn check_shard(py: Python<'_>, i: usize, n: usize) -> PyResult<()> {
     Ok(())
 }
 
+/// `(cases, parameter names, integer flags, output names)`.
+type SweepShape = (usize, Vec<String>, Vec<bool>, Vec<String>);
+
 /// The sweep's shape: `(cases, parameter names, integer flags, output
 /// names)`; raises `InputError` as `sxforge sweep` would.
 #[pyfunction]
 #[pyo3(signature = (text, file=None))]
-fn sweep_info(
-    py: Python<'_>,
-    text: &str,
-    file: Option<String>,
-) -> PyResult<(usize, Vec<String>, Vec<bool>, Vec<String>)> {
+fn sweep_info(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<SweepShape> {
     let s = sweep_parse(py, text, file)?;
     Ok((
         s.cases.len(),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -88,9 +89,10 @@ def load(model: ModelLike) -> Model:
             return Model.from_toml(text, None)
         except InputError as e:
             # Lines of the generated TOML mean nothing to the caller.
-            e.line = None
-            e.column = None
-            raise
+            err = InputError(re.sub(r"^<model>:\d+(:\d+)?:", "<model>:", str(e)))
+            err.file, err.line, err.column = None, None, None
+            err.key, err.value = e.key, e.value
+            raise err from None
     return Model.from_toml(text, file)
 
 

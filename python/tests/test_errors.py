@@ -104,3 +104,11 @@ def test_sweep_errors():
         sxforge.sweep(bad)
     assert e.value.key.startswith("sweep.parameter[2]")
     assert e.value.line == line_of(bad, 'name = "flows.organic"')
+
+
+def test_dict_error_message_has_no_generated_line():
+    d = {"name": "x", "components": ["A", "B"], "bogus": 1}
+    with pytest.raises(sxforge.InputError) as e:
+        sxforge.load(d)
+    assert str(e.value).startswith("<model>: ")
+    assert e.value.key == "bogus" and e.value.line is None and e.value.file is None
