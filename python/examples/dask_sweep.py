@@ -49,13 +49,16 @@ def main() -> None:
         t = time.perf_counter()
         df = sxforge.sweep(model, client=client)
         dt = time.perf_counter() - t
-    print(f"{len(df)} cases in {dt:.2f} s on {client}")
+        where = f"{len(client.nthreads())} workers, {sum(client.nthreads().values())} threads"
+    print(f"{len(df)} cases in {dt:.2f} s on {where}")
     ok = df[df["status"] == "converged"]
     print(f"{len(ok)} converged; Nd purity in the loaded organic from "
           f"{ok['loaded_organic.purity.Nd'].min():.6f} to {ok['loaded_organic.purity.Nd'].max():.6f}")
     # the cases that meet both targets, cheapest scrub flow first
     good = ok[(ok["loaded_organic.purity.Nd"] >= 0.995) & (ok["raffinate.purity.Pr"] >= 0.99)]
-    print(good.sort_values("flows.scrub_amount").head().to_string())
+    cols = ["flows.extraction_amount", "flows.scrub_amount", "chemistry.beta.Nd",
+            "cascade.scrub", "loaded_organic.purity.Nd", "raffinate.purity.Pr"]
+    print(good.sort_values("flows.scrub_amount")[cols].head().to_string())
     df.to_csv(out)  # the same bytes as `sxforge sweep MODEL -o OUT`
     print(f"wrote {out}")
 

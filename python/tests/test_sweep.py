@@ -72,3 +72,19 @@ def test_invalid_cases_are_empty_like_the_cli(cli, tmp_path):
     assert df.to_csv().encode() == expected
     assert (df["status"] == "invalid").any()
     assert df.loc[df["status"] == "invalid", "raffinate.purity.Pr"].isna().all()
+
+
+def test_frame_holds_the_csv_values(cli_csv, sweep_model):
+    import io
+
+    import pandas as pd
+
+    df = sxforge.sweep(sweep_model)
+    ref = pd.read_csv(io.BytesIO(cli_csv), index_col="case")
+    assert list(ref.columns) == list(df.columns)
+    assert (ref.index == df.index).all()
+    assert (ref["status"].astype(str) == df["status"].astype(str)).all()
+    for c in df.columns:
+        if c != "status":
+            # the CSV rounds outputs to 13 significant digits; the frame keeps all
+            np.testing.assert_allclose(df[c].to_numpy(float), ref[c].to_numpy(float), rtol=1e-12)
