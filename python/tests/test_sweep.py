@@ -86,5 +86,7 @@ def test_frame_holds_the_csv_values(cli_csv, sweep_model):
     assert (ref["status"].astype(str) == df["status"].astype(str)).all()
     for c in df.columns:
         if c != "status":
-            # the CSV rounds outputs to 13 significant digits; the frame keeps all
-            np.testing.assert_allclose(df[c].to_numpy(float), ref[c].to_numpy(float), rtol=1e-12)
+            # the CSV rounds outputs to 13 significant digits and residuals to
+            # 4; the frame keeps all
+            rtol = 5.1e-4 if c == "residual" else 1e-12
+            np.testing.assert_allclose(df[c].to_numpy(float), ref[c].to_numpy(float), rtol=rtol)
