@@ -244,7 +244,10 @@ def simulate(
 
 class Solver:
     """A reusable solver for loops: keeps its workspace and warm-starts each
-    solve from the previous converged solution (``warm=True``).
+    solve from the previous converged solution (``warm=True``; models with
+    the same components). Solves release the GIL; use one ``Solver`` per
+    thread (a second thread calling the same one while it solves gets a
+    ``RuntimeError``).
 
     >>> s = sxforge.Solver()
     >>> base = sxforge.load("models/prnd.toml")
