@@ -56,6 +56,9 @@ class SweepFrame(pd.DataFrame):
     """
 
     _metadata = ["_sx_params", "_sx_ints", "_sx_outputs"]
+    _sx_params: List[str]
+    _sx_ints: List[str]
+    _sx_outputs: List[str]
 
     @property
     def _constructor(self):  # type: ignore[override]
@@ -120,7 +123,8 @@ def _frame(
     outputs: List[str],
 ) -> SweepFrame:
     def cat(idx: int, dtype: Any) -> np.ndarray:
-        return np.concatenate([np.frombuffer(p[idx], dtype=dtype) for p in parts]) if parts else np.empty(0, dtype)
+        bufs: List[bytes] = [p[idx] for p in parts]  # type: ignore[misc]
+        return np.concatenate([np.frombuffer(b, dtype=dtype) for b in bufs]) if bufs else np.empty(0, dtype)
 
     case = cat(0, np.int64)
     rows = len(case)
