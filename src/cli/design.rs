@@ -178,7 +178,9 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
 
 // ---------------------------------------------------------------- design
 
-fn design_input(args: &DesignArgs) -> Result<DesignInput, InputError> {
+/// The design input of `sxforge design`: the design file (if any) with the
+/// flags applied over it. Errors are located in the file.
+pub fn design_input(args: &DesignArgs) -> Result<DesignInput, InputError> {
     let (mut raw, src) = match &args.file {
         Some(p) => {
             let src = read(p).map_err(|e| InputError::new("", None, e.to_string()))?;
@@ -683,6 +685,26 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
         return Err(bad());
     }
     Ok((i, n))
+}
+
+/// Parses a model with a `[sweep]` table from TOML text into the checked
+/// sweep that `sxforge sweep` runs, with the same errors (`file` names the
+/// source in messages only).
+pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
+    let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
+    let Some(rs) = raw.sweep.as_ref() else {
+        return Err(InputError {
+            location: Location {
+                file,
+                line: None,
+                column: None,
+            },
+            key: "sweep".into(),
+            value: None,
+            message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
+        });
+    };
+    Sweep::new(&cascade, rs).map_err(|e| locate_indexed(e, src, file))
 }
 
 /// Runs `sxforge sweep`.

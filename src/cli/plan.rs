@@ -86,6 +86,18 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
         }
     }
     let file = PlanFile::read(&args.file)?;
+    execute_file(args, &file, &sets)
+}
+
+/// [`execute`] on a plan already read (from a file or from text, see
+/// [`PlanFile::parse`]); `sets` are the parsed `--set` overrides. The
+/// Python package calls this, so its results equal the CLI's by
+/// construction.
+pub fn execute_file(
+    args: &PlanArgs,
+    file: &PlanFile,
+    sets: &[Override],
+) -> Result<(i32, String), PlanError> {
     let names: Vec<String> = if args.compare {
         file.scenario_names()
     } else {
@@ -93,7 +105,7 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
     };
     let plans: Vec<(String, Plan)> = names
         .iter()
-        .map(|n| file.plan(Some(n), &sets).map(|p| (n.clone(), p)))
+        .map(|n| file.plan(Some(n), sets).map(|p| (n.clone(), p)))
         .collect::<Result<_, _>>()?;
     let requested = args.solver.as_deref().and_then(Backend::parse);
     let runs: Vec<(String, Option<String>, Plan, Outcome)> = plans
