@@ -26,6 +26,8 @@ enum Command {
     Optimize(sxforge::design::cli::OptimizeArgs),
     /// Parallel parameter sweep (grid or Latin hypercube) to CSV.
     Sweep(sxforge::design::cli::SweepArgs),
+    /// Cost per kg of each product oxide from a model's `[cost]` table.
+    Cost(sxforge::cost::cli::CostArgs),
 }
 
 /// Steady-state algorithm.
@@ -105,14 +107,27 @@ fn simulate(args: &SimulateArgs) -> u8 {
             }
         }
     };
+    let cost = match sxforge::cost::cli::for_simulate(&args.file, &cascade, &sol) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     if args.json {
+        let mut v = sxforge::report::to_json(&cascade, &sol);
+        if let Some(c) = &cost {
+            v["cost"] = sxforge::cost::report::to_json(c);
+        }
         println!(
             "{}",
-            serde_json::to_string_pretty(&sxforge::report::to_json(&cascade, &sol))
-                .expect("JSON values serialise")
+            serde_json::to_string_pretty(&v).expect("JSON values serialise")
         );
     } else {
         print!("{}", sxforge::report::to_text(&cascade, &sol));
+        if let Some(c) = &cost {
+            print!("\n{}", sxforge::cost::report::to_text(c));
+        }
     }
     if let Some(p) = &args.profile {
         if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {
@@ -151,6 +166,7 @@ fn main() -> ExitCode {
         Command::Design(args) => sxforge::design::cli::run_design(args) as u8,
         Command::Optimize(args) => sxforge::design::cli::run_optimize(args) as u8,
         Command::Sweep(args) => sxforge::design::cli::run_sweep(args) as u8,
+        Command::Cost(args) => sxforge::cost::cli::run_cost(args) as u8,
     };
     ExitCode::from(code)
 }
