@@ -430,3 +430,91 @@ fn plan_process_errors_name_the_refinery() {
         .to_string();
     assert!(e.contains("refinery[0].capex"), "{e}");
 }
+
+fn sxforge(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cost_cli_text_json_csv_and_simulate_block() {
+    let text = sxforge(&["cost", "models/prnd-costed.toml"]);
+    assert_eq!(text.status.code(), Some(0));
+    let t = String::from_utf8(text.stdout).unwrap();
+    for term in [
+        "mixer_settlers",
+        "organic_first_fill",
+        "acid",
+        "base",
+        "precipitant",
+        "labour",
+        "maintenance",
+        "CRF",
+    ] {
+        assert!(t.contains(term), "{term}: {t}");
+    }
+    let json = sxforge(&["cost", "models/prnd-costed.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let products = v["products"].as_array().unwrap();
+    assert_eq!(products.len(), 2);
+    let sum: f64 = products
+        .iter()
+        .map(|p| p["allocated"].as_f64().unwrap())
+        .sum();
+    assert!(close(sum, v["total"].as_f64().unwrap(), 1e-12));
+    let csv = sxforge(&["cost", "models/prnd-costed.toml", "--csv"]);
+    let c = String::from_utf8(csv.stdout).unwrap();
+    assert!(c.starts_with("section,item,value,unit,how\n"));
+    assert!(c.contains("product.Nd,cost_per_kg,"));
+    // simulate: the old report unchanged, the cost added at the end / as a key
+    let sim = sxforge(&["simulate", "models/prnd-costed.toml", "--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&sim.stdout).unwrap();
+    assert_eq!(s["cost"]["total"], v["total"]);
+    let plain = sxforge(&["simulate", "models/prnd.toml", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(p.get("cost").is_none());
+    // no [cost] table: a clear error
+    let none = sxforge(&["cost", "models/prnd.toml"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("[cost]"));
+}
+
+#[test]
+fn shipped_process_plan_reports_its_processes() {
+    let out = sxforge(&["plan", "models/alliance-2026-process.toml", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["refineries"]["Iluka Eneabba"]["process"];
+    assert_eq!(r["file"], "lace-prnd-costed.toml");
+    assert_eq!(r["throughput"], 17500.0);
+    let d = cost::derive_refinery(
+        Path::new("models/lace-prnd-costed.toml"),
+        "lace-prnd-costed.toml",
+        17500.0,
+    )
+    .unwrap();
+    assert!(close(
+        r["capex_per_tpy"].as_f64().unwrap(),
+        d.capex_per_tpy,
+        1e-12
+    ));
+    assert!(close(
+        r["opex_per_t"].as_f64().unwrap(),
+        d.opex_per_t,
+        1e-12
+    ));
+    assert!(close(
+        r["recovery"]["Nd"].as_f64().unwrap(),
+        d.recovery_of("Nd").unwrap(),
+        1e-12
+    ));
+    assert!(v["refineries"]["Lynas Kuantan"].get("process").is_none());
+}
