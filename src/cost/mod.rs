@@ -178,7 +178,6 @@ pub fn unit_from_cascade(
     let spec = cascade.spec();
     let l = cascade.layout();
     let n = cascade.n_stages();
-    let kk = cascade.n_components();
     let sum_row = |a: &ndarray::Array2<f64>, j: usize| -> f64 { a.row(j).sum() };
     let outs = sol.streams(cascade);
     let outlets: Vec<UnitOutlet> = outs
@@ -277,7 +276,6 @@ pub fn unit_from_cascade(
                 })
                 .collect();
             let strip_vol = strip_acid / p.scrub_acid_concentration;
-            let _ = kk;
             Ok(SolvedUnit {
                 name: cascade.name().to_string(),
                 components: cascade.components().to_vec(),
@@ -446,7 +444,7 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
             }
         }
     }
-    if !(feed_kg_h > 0.0) {
+    if feed_kg_h.is_nan() || feed_kg_h <= 0.0 {
         return Err(InputError::new(
             "cost",
             None,
@@ -718,7 +716,7 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
                 .map(|(q, kg)| need_price(&q.comp).map(|pr| pr * kg))
                 .collect::<Result<_, _>>()?;
             let tot: f64 = v.iter().sum();
-            if !(tot > 0.0) {
+            if tot.is_nan() || tot <= 0.0 {
                 return Err(InputError::new(
                     "cost.price",
                     None,
