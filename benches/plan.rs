@@ -66,6 +66,8 @@ fn generated(g: usize, e: usize, r: usize, seed: u64) -> Plan {
                 opex: 8000.0 + 3000.0 * rng.next(),
                 recovery: 0.9 + 0.09 * rng.next(),
                 module: None,
+                element_recovery: None,
+                process: None,
             }
         })
         .collect();

@@ -10,11 +10,13 @@
 //! - [`design`]: Xu's shortcut design verified by simulation, optimisation
 //!   of stages and flows, parallel parameter sweeps, SVG plots.
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
+//! - [`cost`]: cost per kg of product oxide from a simulated design.
 #![warn(missing_docs)]
 
 pub mod capacity;
 pub mod cascade;
 pub mod chemistry;
+pub mod cost;
 pub mod design;
 pub mod error;
 pub mod input;

@@ -31,6 +31,8 @@ enum Command {
     Optimize(cli::design::OptimizeArgs),
     /// Parallel parameter sweep (grid or Latin hypercube) to CSV.
     Sweep(cli::design::SweepArgs),
+    /// Cost per kg of each product oxide from a model's `[cost]` table.
+    Cost(cli::cost::CostArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Design(args) => cli::design::run_design(args),
         Command::Optimize(args) => cli::design::run_optimize(args),
         Command::Sweep(args) => cli::design::run_sweep(args),
+        Command::Cost(args) => cli::cost::run(args),
     })
     .unwrap_or(Exit::NotSolved);
     ExitCode::from(code as u8)

@@ -158,8 +158,13 @@ impl PlanFile {
             .path
             .file_stem()
             .map_or_else(|| "plan".to_string(), |s| s.to_string_lossy().into_owned());
+        let dir = self.path.parent().unwrap_or(Path::new("")).to_path_buf();
         if list.is_empty() {
-            return validate::validate(&self.base, &fallback).map_err(|p| self.issues(p, &[]));
+            let mut plan =
+                validate::validate(&self.base, &fallback).map_err(|p| self.issues(p, &[]))?;
+            crate::cost::derive::apply_processes(&self.base, &mut plan, &dir)
+                .map_err(|p| self.issues(p, &[]))?;
+            return Ok(plan);
         }
         let mut tree = self.tree.clone();
         let mut touched: Vec<(KeyPath, String)> = Vec::new();
@@ -185,7 +190,10 @@ impl PlanFile {
                     e.message().trim()
                 ),
             })?;
-        validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))
+        let mut plan = validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))?;
+        crate::cost::derive::apply_processes(&raw, &mut plan, &dir)
+            .map_err(|p| self.issues(p, &touched))?;
+        Ok(plan)
     }
 
     fn issues(&self, problems: Vec<Problem>, touched: &[(KeyPath, String)]) -> PlanError {

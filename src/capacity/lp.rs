@@ -334,8 +334,8 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
     // Rows.
     let mut coupling_row = vec![vec![None; ne]; nr];
     for r in 0..nr {
-        let rec = plan.refineries[r].recovery;
         for e in 0..ne {
+            let rec = plan.refineries[r].recovery_of(e);
             if let Some(y) = output[r][e] {
                 let mut terms = vec![(y, 1.0)];
                 for (s, src) in plan.sources.iter().enumerate() {
@@ -531,7 +531,7 @@ pub fn polish(plan: &Plan, lp: &Lp, x: &mut [f64]) {
     for (r, rf) in plan.refineries.iter().enumerate() {
         for e in 0..plan.elements.len() {
             let Some(y) = l.output[r][e] else { continue };
-            let exact: f64 = rf.recovery
+            let exact: f64 = rf.recovery_of(e)
                 * plan
                     .sources
                     .iter()

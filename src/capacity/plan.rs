@@ -92,6 +92,20 @@ pub struct Refinery {
     pub recovery: f64,
     /// Module size, t/yr, when new capacity comes in whole modules.
     pub module: Option<f64>,
+    /// Recovery per element (indexed like [`Plan::elements`]) when a
+    /// `process` gives it; `None`: `recovery` for every element.
+    pub element_recovery: Option<Vec<f64>>,
+    /// The process the refinery's numbers were derived from, if any.
+    pub process: Option<crate::cost::DerivedRefinery>,
+}
+
+impl Refinery {
+    /// Recovery of element `e` into separated oxide.
+    pub fn recovery_of(&self, e: usize) -> f64 {
+        self.element_recovery
+            .as_ref()
+            .map_or(self.recovery, |r| r[e])
+    }
 }
 
 /// Demand of one region for one element.

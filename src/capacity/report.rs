@@ -544,9 +544,7 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
     let mut refs = Map::new();
     for (r, rf) in plan.refineries.iter().enumerate() {
         let feed: f64 = sol.feed.iter().map(|f| f[r]).sum();
-        refs.insert(
-            rf.name.clone(),
-            json!({
+        let mut entry = json!({
                 "region": plan.regions[rf.region].name,
                 "existing": rf.existing,
                 "new": clean(sol.new[r]),
@@ -555,8 +553,11 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
                 "feed": clean(feed),
                 "output": map_by(plan.elements.iter().enumerate().map(|(e, el)| (el.clone(), json!(clean(sol.output[r][e]))))),
                 "capacity_value": opt(sol.capacity_value(r)),
-            }),
-        );
+        });
+        if let Some(d) = &rf.process {
+            entry["process"] = crate::cost::derive::process_json(d, rf, &plan.elements);
+        }
+        refs.insert(rf.name.clone(), entry);
     }
     obj.insert("refineries".into(), Value::Object(refs));
     let mut feed = Vec::new();

@@ -104,8 +104,15 @@ pub struct RawRefinery {
     /// Operating cost per t REO processed.
     #[serde(default)]
     pub opex: f64,
-    /// Fraction of each element in the feed that leaves as separated oxide.
-    pub recovery: f64,
+    /// Fraction of each element in the feed that leaves as separated oxide
+    /// (with `process`: used only for elements the process does not
+    /// separate).
+    pub recovery: Option<f64>,
+    /// A costed cascade model (path relative to the plan file) from which
+    /// capex, opex and per-element recovery are derived
+    /// ([`crate::cost::derive_refinery`]) instead of `capex`, `opex` and
+    /// `recovery`.
+    pub process: Option<String>,
     /// Size of one plant module, t/yr: new capacity is then a whole number of
     /// modules (an integer program).
     pub module: Option<f64>,

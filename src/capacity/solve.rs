@@ -712,7 +712,7 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
         let best_recovery = plan
             .refineries
             .iter()
-            .map(|r| r.recovery)
+            .map(|r| r.recovery_of(e))
             .fold(0.0, f64::max);
         let from_sources: f64 = plan
             .sources

@@ -306,7 +306,7 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
     let needs_rate = raw
         .refinery
         .iter()
-        .any(|r| r.max_new > 0.0 && r.capex > 0.0);
+        .any(|r| r.max_new > 0.0 && (r.capex > 0.0 || r.process.is_some()));
     let discount_rate = match pol.and_then(|p| p.discount_rate) {
         Some(r) => {
             if v.check(
@@ -345,16 +345,37 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
         let max_new = v.nonneg(p.key("max_new"), r.max_new, "t REO feed per year");
         let capex = v.nonneg(p.key("capex"), r.capex, "cost per t/yr of new capacity");
         let opex = v.nonneg(p.key("opex"), r.opex, "cost per t REO processed");
-        let recovery = if v.check(
-            r.recovery > 0.0 && r.recovery <= 1.0,
-            p.key("recovery"),
-            r.recovery,
-            "a recovery fraction in (0, 1]",
-        ) {
-            r.recovery
-        } else {
-            1.0
+        let recovery = match r.recovery {
+            Some(x) => {
+                if v.check(
+                    x > 0.0 && x <= 1.0,
+                    p.key("recovery"),
+                    x,
+                    "a recovery fraction in (0, 1]",
+                ) {
+                    x
+                } else {
+                    1.0
+                }
+            }
+            // derived from the process (crate::cost::derive::apply_processes)
+            None if r.process.is_some() => 1.0,
+            None => {
+                v.bad(
+                    p.key("recovery"),
+                    "(missing)",
+                    "a recovery fraction in (0, 1], or a costed `process` model",
+                );
+                1.0
+            }
         };
+        if r.process.is_some() && (r.capex != 0.0 || r.opex != 0.0) {
+            v.bad(
+                p.key(if r.capex != 0.0 { "capex" } else { "opex" }),
+                fmt_num(if r.capex != 0.0 { r.capex } else { r.opex }),
+                "no capex or opex beside `process` (the process derives both)",
+            );
+        }
         let lifetime = match r.lifetime {
             Some(n) => {
                 if v.check(n > 0.0, p.key("lifetime"), n, "a lifetime in years > 0") {
@@ -364,7 +385,7 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
                 }
             }
             None => {
-                if max_new > 0.0 && capex > 0.0 {
+                if max_new > 0.0 && (capex > 0.0 || r.process.is_some()) {
                     v.bad(
                         p.key("lifetime"),
                         "(missing)",
@@ -402,6 +423,8 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>
             opex,
             recovery,
             module,
+            element_recovery: None,
+            process: None,
         });
     }
 

@@ -645,10 +645,16 @@ pub fn run_optimize(args: &OptimizeArgs) -> Exit {
         };
         return fail(&e);
     };
-    let p = match Problem::new(&cascade, ro) {
+    let mut p = match Problem::new(&cascade, ro) {
         Ok(p) => p,
         Err(e) => return fail(&locate_indexed(e, &src, file)),
     };
+    if let (Some(_), Some(rc)) = (p.cost.as_ref(), raw.cost.as_ref()) {
+        match sxforge::cost::CostParams::from_raw(rc) {
+            Ok(c) => p.cost = Some(c),
+            Err(e) => return fail(&locate(e, &src, file)),
+        }
+    }
     let pool = match pool(args.threads) {
         Ok(p) => p,
         Err(e) => return fail(&e),
@@ -727,10 +733,16 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
         };
         return fail(&e);
     };
-    let sweep = match Sweep::new(&cascade, rs) {
+    let mut sweep = match Sweep::new(&cascade, rs) {
         Ok(s) => s,
         Err(e) => return fail(&locate_indexed(e, &src, file)),
     };
+    if let Some(rc) = raw.cost.as_ref() {
+        match sxforge::cost::CostParams::from_raw(rc) {
+            Ok(p) => sweep.cost = Some(p),
+            Err(e) => return fail(&locate(e, &src, file)),
+        }
+    }
     let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s.unwrap_or((1, 1)),
         Err(e) => return input_fail(&e),

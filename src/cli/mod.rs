@@ -6,6 +6,7 @@
 //! file that cannot be written); 2 a solve that did not converge, or
 //! infeasible targets or plans (the report still comes, saying so).
 
+pub mod cost;
 pub mod design;
 pub mod plan;
 pub mod simulate;

@@ -97,7 +97,7 @@ pub fn execute_file(
     args: &PlanArgs,
     file: &PlanFile,
     sets: &[Override],
-) -> Result<(i32, String), PlanError> {
+) -> Result<(Exit, String), PlanError> {
     let names: Vec<String> = if args.compare {
         file.scenario_names()
     } else {

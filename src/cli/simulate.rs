@@ -84,7 +84,14 @@ pub fn run(args: &SimulateArgs) -> Exit {
             }
         }
     };
-    let v = sxforge::report::to_json(&cascade, &sol);
+    let cost = match sxforge::cost::file::for_simulate(&args.file, &cascade, &sol) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let mut v = sxforge::report::to_json(&cascade, &sol);
+    if let Some(c) = &cost {
+        v["cost"] = sxforge::cost::report::to_json(c);
+    }
     if sol.converged() && has_null(&v) {
         // NaN and inf serialise as null: never a wrong number on exit 0
         return report(
@@ -100,6 +107,9 @@ pub fn run(args: &SimulateArgs) -> Exit {
         out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
     } else {
         out(&sxforge::report::to_text(&cascade, &sol));
+        if let Some(c) = &cost {
+            out(&format!("\n{}", sxforge::cost::report::to_text(c)));
+        }
     }
     if let Some(p) = &args.profile {
         if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {

@@ -139,6 +139,9 @@ pub struct Problem {
     pub objective: String,
     /// Evaluation limit of the flow search.
     pub max_evaluations: usize,
+    /// Cost parameters for `objective = "cost_per_kg:<component or
+    /// A+B>"` (the model's `[cost]` table, else the defaults).
+    pub cost: Option<crate::cost::CostParams>,
 }
 
 fn nonneg(key: &str, v: Option<f64>, default: f64) -> Result<f64, InputError> {
@@ -159,11 +162,27 @@ impl Problem {
     pub fn new(model: &Cascade, raw: &RawOptimize) -> Result<Self, InputError> {
         let base = model.to_spec();
         let objective = raw.objective.clone().unwrap_or_else(|| "cost".into());
-        if objective != "cost" && objective != "stages" {
+        let per_kg = objective.strip_prefix("cost_per_kg:");
+        if let Some(group) = per_kg {
+            for c in group.split('+') {
+                if !base.components.iter().any(|x| x == c.trim())
+                    || crate::cost::oxide_molar_mass(c.trim()).is_none()
+                {
+                    return Err(InputError::new(
+                        "optimize.objective",
+                        Some(format!("\"{objective}\"")),
+                        format!(
+                            "`{c}` is not a rare-earth component of this model (components: {})",
+                            base.components.join(", ")
+                        ),
+                    ));
+                }
+            }
+        } else if objective != "cost" && objective != "stages" {
             return Err(InputError::new(
                 "optimize.objective",
                 Some(format!("\"{objective}\"")),
-                "expected \"cost\" or \"stages\"",
+                "expected \"cost\", \"stages\" or \"cost_per_kg:<component>\" (e.g. \"cost_per_kg:Nd\", \"cost_per_kg:Pr+Nd\")",
             ));
         }
         let pr = raw.price.clone().unwrap_or_default();
@@ -351,6 +370,7 @@ impl Problem {
             flows,
             stage_price,
             flow_price,
+            cost: per_kg.map(|_| crate::cost::CostParams::default()),
             objective,
             max_evaluations: raw.max_evaluations.unwrap_or(400),
         })
@@ -362,6 +382,19 @@ impl Problem {
             v.key.set(&mut s, xi);
         }
         s
+    }
+
+    /// Cost per kg of the objective's product(s) from a solution of `spec`
+    /// (`objective = "cost_per_kg:..."`); infinite when it cannot be costed.
+    pub fn cost_per_kg(&self, spec: &CascadeSpec, sol: Option<&Solution>) -> Option<f64> {
+        let group = self.objective.strip_prefix("cost_per_kg:")?;
+        let p = self.cost.clone().unwrap_or_default();
+        let v = (|| {
+            let c = spec.clone().build().ok()?;
+            let r = crate::cost::cost_cascade(&c, sol?, &p).ok()?;
+            r.cost_per_kg(group)
+        })();
+        Some(v.unwrap_or(f64::INFINITY))
     }
 
     /// Cost of a configuration: per-section stage costs and per-flow costs.
@@ -414,10 +447,13 @@ impl Problem {
                 let s = spec
                     .clone()
                     .with_stages(p.stages[0], p.stages[1], p.stages[2]);
+                let cost = self
+                    .cost_per_kg(&s, search.best_solution.as_ref())
+                    .unwrap_or_else(|| self.breakdown(&s).total());
                 Eval {
                     x: x.to_vec(),
                     violation: 0.0,
-                    cost: self.breakdown(&s).total(),
+                    cost,
                     slack: p.slack(&self.targets),
                     search: Some(search),
                 }
@@ -586,6 +622,7 @@ pub fn optimize(p: &Problem) -> Optimum {
 fn finish(p: &Problem, cur: Eval, evaluations: usize, mut solves: usize) -> Optimum {
     let spec0 = p.spec_at(&cur.x);
     let search = cur.search.clone();
+    let warm_best = search.as_ref().and_then(|s| s.best_solution.clone());
     let (feasible, probe, warm) = match &search {
         Some(s) => match &s.best {
             Some(b) => (true, b.clone(), s.best_solution.clone()),
@@ -635,9 +672,16 @@ fn finish(p: &Problem, cur: Eval, evaluations: usize, mut solves: usize) -> Opti
             binding: b,
         })
         .collect();
+    let breakdown = match p.cost_per_kg(&spec, warm_best.as_ref()) {
+        Some(v) => CostBreakdown {
+            stages: Vec::new(),
+            flows: vec![(p.objective.clone(), v)],
+        },
+        None => p.breakdown(&spec),
+    };
     Optimum {
         feasible,
-        breakdown: p.breakdown(&spec),
+        breakdown,
         spec,
         constraints,
         evaluations,

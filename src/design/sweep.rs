@@ -236,6 +236,9 @@ pub struct Sweep {
     pub params: Vec<Param>,
     /// Input values of every case (`cases x params`), in case order.
     pub cases: Vec<Vec<f64>>,
+    /// Cost parameters (the model's `[cost]` table): adds the columns
+    /// `cost.capex`, `cost.opex`, `cost.total` and `cost_per_kg.<c>`.
+    pub cost: Option<crate::cost::CostParams>,
 }
 
 /// SplitMix64: a small, fully specified generator, so that a seed gives the
@@ -497,6 +500,7 @@ impl Sweep {
             names,
             params,
             cases,
+            cost: None,
         })
     }
 
@@ -520,6 +524,14 @@ impl Sweep {
             for m in ["purity", "recovery"] {
                 for c in &self.base.components {
                     out.push(format!("{}.{m}.{c}", s.name()));
+                }
+            }
+        }
+        if self.cost.is_some() {
+            out.extend(["cost.capex", "cost.opex", "cost.total"].map(String::from));
+            for c in &self.base.components {
+                if crate::cost::oxide_molar_mass(c).is_some() {
+                    out.push(format!("cost_per_kg.{c}"));
                 }
             }
         }
@@ -587,6 +599,25 @@ fn solve_case(
             for s in sol.streams(&c) {
                 outputs.extend_from_slice(&s.purity);
                 outputs.extend_from_slice(&s.recovery);
+            }
+            if let Some(p) = &sweep.cost {
+                let r = sol
+                    .converged()
+                    .then(|| crate::cost::cost_cascade(&c, &sol, p).ok())
+                    .flatten();
+                outputs.extend(match &r {
+                    Some(r) => [r.capex, r.opex, r.total],
+                    None => [f64::NAN; 3],
+                });
+                for name in &sweep.base.components {
+                    if crate::cost::oxide_molar_mass(name).is_some() {
+                        outputs.push(
+                            r.as_ref()
+                                .and_then(|r| r.cost_per_kg(name))
+                                .unwrap_or(f64::NAN),
+                        );
+                    }
+                }
             }
             let r = CaseResult {
                 case: i,

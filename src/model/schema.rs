@@ -33,6 +33,9 @@ pub struct RawCascade {
     pub optimize: Option<crate::design::optimize::RawOptimize>,
     /// `[sweep]`: read by `sxforge sweep`, ignored by `simulate`.
     pub sweep: Option<crate::design::sweep::RawSweep>,
+    /// `[cost]`: read by `sxforge cost` (and `simulate`, `optimize`,
+    /// `sweep`, the planner's `process`); see docs/cost.md.
+    pub cost: Option<crate::cost::RawCost>,
     /// `[scrub]`: scrub solution chemistry (rigorous models).
     pub scrub: Option<RawAqueous>,
     /// `[strip]`: strip solution chemistry (rigorous models).

@@ -1,0 +1,198 @@
+//! Refinery parameters for the capacity planner, derived from a simulated,
+//! costed process (`[[refinery]] process = "models/....toml"`).
+//!
+//! The process model is solved and costed at the refinery's throughput
+//! (its `[cost]` table, with `throughput` replaced by the refinery's size),
+//! and gives:
+//!
+//! - `capex_per_tpy` = capex / throughput (USD per t/yr of feed capacity).
+//!   Economies of scale enter here: equipment follows the size-exponent
+//!   law, so a larger refinery has a lower capex per t/yr (down to the
+//!   largest mixer-settler, beyond which units run in parallel and the cost
+//!   grows linearly). The planner then treats capex as linear in capacity
+//!   at that rate (an LP), so the size at which it is derived matters.
+//! - `opex_per_t` = opex / throughput (USD per t REO of feed): reagents,
+//!   organic losses, power, labour, maintenance.
+//! - `recovery[e]`: the share of element `e`'s feed that leaves in its own
+//!   product stream (the outlet carrying most of it); what leaves in the
+//!   other products is lost as their impurity.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::file;
+use crate::error::{Error, InputError};
+use crate::solver::Solver;
+
+/// What a process gives a refinery of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DerivedRefinery {
+    /// The process file, as written in the plan.
+    pub process: String,
+    /// Throughput it was costed at, t REO/yr.
+    pub throughput: f64,
+    /// Capex per t/yr of feed capacity, USD.
+    pub capex_per_tpy: f64,
+    /// Opex per t REO of feed, USD.
+    pub opex_per_t: f64,
+    /// Recovery of each of the process's components into its product.
+    pub recovery: Vec<(String, f64)>,
+    /// Cost per kg of each product oxide at this throughput, USD/kg.
+    pub cost_per_kg: Vec<(String, f64)>,
+}
+
+impl DerivedRefinery {
+    /// Recovery of `element`, if the process separates it.
+    pub fn recovery_of(&self, element: &str) -> Option<f64> {
+        self.recovery
+            .iter()
+            .find(|(e, _)| e == element)
+            .map(|(_, r)| *r)
+    }
+}
+
+/// Solves and costs the process model at `process_path` for a refinery of
+/// `throughput` t REO/yr. `name` is the path as written (for reports).
+pub fn derive_refinery(
+    process_path: &Path,
+    name: &str,
+    throughput: f64,
+) -> Result<DerivedRefinery, Error> {
+    let m = file::load(process_path)?;
+    let mut p = m.params.clone().unwrap_or_default();
+    if throughput > 0.0 {
+        p.throughput = throughput;
+        p.throughput_given = true;
+    }
+    let sol = Solver::new().solve(&m.cascade);
+    if !sol.converged() {
+        return Err(Error::Input(InputError {
+            location: crate::error::Location {
+                file: Some(process_path.to_path_buf()),
+                ..Default::default()
+            },
+            key: String::new(),
+            value: None,
+            message: format!(
+                "the process did not solve ({}, residual {:.3e}); no refinery can be derived from it",
+                sol.status.describe(),
+                sol.residual
+            ),
+        }));
+    }
+    let r = super::cost_cascade(&m.cascade, &sol, &p).map_err(|e| Error::Input(m.locate(e)))?;
+    Ok(DerivedRefinery {
+        process: name.to_string(),
+        throughput: p.throughput,
+        capex_per_tpy: r.capex / p.throughput,
+        opex_per_t: r.opex / p.throughput,
+        recovery: r
+            .products
+            .iter()
+            .map(|q| (q.component.clone(), q.recovery))
+            .collect(),
+        cost_per_kg: r
+            .products
+            .iter()
+            .map(|q| (q.component.clone(), q.cost_per_kg))
+            .collect(),
+    })
+}
+
+/// Derives every `[[refinery]]` that names a `process` (path relative to
+/// `dir`, the plan file's folder) and writes its capex (times the plan's
+/// `capex_factor`, annualised at the plan's rate and the refinery's
+/// lifetime), opex and per-element recovery into `plan`. The process is
+/// costed at the refinery's `max_new` when it may build, else at its
+/// `existing` size (else at the process's own `[cost] throughput`).
+/// Elements the process does not separate take the refinery's `recovery`.
+pub fn apply_processes(
+    raw: &crate::capacity::schema::RawPlan,
+    plan: &mut crate::capacity::Plan,
+    dir: &Path,
+) -> Result<(), Vec<crate::capacity::validate::Problem>> {
+    use crate::capacity::locate::KeyPath;
+    use crate::capacity::validate::Problem;
+    let mut problems = Vec::new();
+    for (i, r) in raw.refinery.iter().enumerate() {
+        let Some(proc_name) = &r.process else {
+            continue;
+        };
+        let key = KeyPath::root().key("refinery").index(i);
+        let rf = &mut plan.refineries[i];
+        let size = if rf.max_new > 0.0 {
+            rf.max_new
+        } else {
+            rf.existing
+        };
+        let d = match derive_refinery(&dir.join(proc_name), proc_name, size) {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push(Problem {
+                    path: key.key("process"),
+                    value: format!("\"{proc_name}\""),
+                    expected: format!("a costed process model that solves ({e})"),
+                });
+                continue;
+            }
+        };
+        let mut rec = Vec::new();
+        for el in &plan.elements {
+            match (d.recovery_of(el), r.recovery) {
+                (Some(x), _) => rec.push(x),
+                (None, Some(x)) => rec.push(x),
+                (None, None) => {
+                    problems.push(Problem {
+                        path: key.key("recovery"),
+                        value: "(missing)".into(),
+                        expected: format!(
+                            "a recovery for the elements that process \"{proc_name}\" does not separate ({el} is not among its products)"
+                        ),
+                    });
+                    rec.push(0.0);
+                }
+            }
+        }
+        rf.capex = d.capex_per_tpy * plan.policy.capex_factor;
+        rf.annualised_capex =
+            rf.capex * crate::capacity::crf(plan.policy.discount_rate, rf.lifetime);
+        rf.opex = d.opex_per_t;
+        rf.recovery = rec.iter().copied().fold(0.0, f64::max);
+        rf.element_recovery = Some(rec);
+        rf.process = Some(d);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The `process` entry of a refinery in the plan's JSON: the process file,
+/// the throughput it was costed at, and the numbers the plan used.
+pub fn process_json(
+    d: &DerivedRefinery,
+    rf: &crate::capacity::Refinery,
+    elements: &[String],
+) -> serde_json::Value {
+    let rec: serde_json::Map<String, serde_json::Value> = elements
+        .iter()
+        .enumerate()
+        .map(|(e, el)| (el.clone(), serde_json::json!(rf.recovery_of(e))))
+        .collect();
+    let cpk: serde_json::Map<String, serde_json::Value> = d
+        .cost_per_kg
+        .iter()
+        .map(|(c, v)| (c.clone(), serde_json::json!(v)))
+        .collect();
+    serde_json::json!({
+        "file": d.process,
+        "throughput": d.throughput,
+        "capex_per_tpy": d.capex_per_tpy,
+        "capex_used": rf.capex,
+        "opex_per_t": d.opex_per_t,
+        "recovery": rec,
+        "cost_per_kg": cpk,
+    })
+}
