@@ -25,6 +25,25 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(|s| s.as_str()) == Some("saponified") {
+        // difflow's saponified benchmark, 2 and 6 components
+        for k in [2, 6] {
+            for n in [37, 80, 100, 120, 300] {
+                let c = sxforge::solver::robust_gen::saponified(k, n);
+                let t = Instant::now();
+                let s = Solver::new().solve(&c);
+                println!(
+                    "sap-{k}x{n}: {} in {} iterations, residual {:.2e}, check {:.2e}, {:.2} ms",
+                    s.status.describe(),
+                    s.iterations,
+                    s.residual,
+                    verify(&c, &s),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+        return;
+    }
     if args.get(1).map(|s| s.as_str()) == Some("case") {
         // `robustness case MODEL SEED`: one case in detail
         let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
