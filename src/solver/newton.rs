@@ -532,7 +532,7 @@ pub fn solve_ptc<E: Equilibrium>(
                 alpha = alpha.min(l);
             }
         }
-        if !(alpha > 0.0) {
+        if alpha.is_nan() || alpha <= 0.0 {
             return report(Status::Diverged, it, res, at);
         }
         ws.u_base.assign(u);

@@ -506,8 +506,8 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
                 let ba: f64 = (0..k).map(|i| beta[i] * s.aqueous[[j, i]]).sum();
                 rel(y_sum, oflow[j], 0.0);
                 rel(a_sum, aflow[j], 0.0);
-                for i in 0..k {
-                    let want = oflow[j] * beta[i] * s.aqueous[[j, i]] / ba;
+                for (i, b) in beta.iter().enumerate() {
+                    let want = oflow[j] * b * s.aqueous[[j, i]] / ba;
                     rel(s.organic[[j, i]], want, floor);
                 }
             }
