@@ -11,8 +11,10 @@
 //! [`Solution`] whose [`Status`] says so, with iterations and residual.
 
 pub mod block_tridiag;
+pub mod logthomas;
 pub mod newton;
 pub mod rigorous;
+pub mod robust_gen;
 pub mod rows;
 pub mod tearing;
 
@@ -20,7 +22,7 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use crate::cascade::{Layout, Outlet, Phase, StreamKind};
-use crate::chemistry::{ConstantDKernel, SeparationFactorKernel};
+use crate::chemistry::SeparationFactorKernel;
 use crate::model::{Cascade, StageFlows};
 pub use newton::{NewtonOptions, NewtonReport, Workspace};
 
@@ -260,39 +262,56 @@ impl Solver {
         }
     }
 
+    /// Constant D: the components decouple into linear tridiagonal
+    /// systems, solved exactly in logarithms ([`logthomas`]), so amounts
+    /// below the range of a double neither underflow inside the solve nor
+    /// spoil the convergence test.
     fn solve_constant_d(&mut self, c: &Cascade, aq: Vec<f64>, org: Vec<f64>) -> Solution {
         let (n, k) = (c.n_stages(), c.n_components());
         let d = c.stage_d().expect("volumetric constant-d model");
-        let kernel = ConstantDKernel::new(k, aq.clone(), org.clone(), d.clone());
         let layout = c.layout();
         let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
-        let mut feed = Array2::zeros((n, k));
-        feed.row_mut(layout.feed_stage())
-            .assign(&ndarray::ArrayView1::from(c.feed_amount()));
-        let opts = c.solver_options();
-        let nopts = NewtonOptions {
-            tolerance: opts.tolerance,
-            max_iterations: opts.max_iterations,
-            ..NewtonOptions::default()
-        };
-        let ws = self.workspace(n, k, k);
-        let mut u = Array2::zeros((n, k));
-        let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+        let lq: Vec<f64> = aq.iter().map(|a| a.ln()).collect();
+        let mut lo = vec![0.0; n];
+        let mut lf = vec![f64::NEG_INFINITY; n];
+        let (mut lx, mut lm) = (vec![0.0; n], vec![0.0; n]);
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));
-        for j in 0..n {
-            for q in 0..k {
-                aqueous[[j, q]] = aq[j] * u[[j, q]];
-                organic[[j, q]] = org[j] * d[j * k + q] * u[[j, q]];
+        let (mut residual, mut worst) = (0.0f64, (0, 0));
+        for q in 0..k {
+            for j in 0..n {
+                lo[j] = (org[j] * d[j * k + q]).ln();
+            }
+            lf[layout.feed_stage()] = c.feed_amount()[q].ln();
+            let sys = logthomas::LogSystem {
+                lo: &lo,
+                lq: &lq,
+                lf: &lf,
+                links: &links,
+            };
+            logthomas::solve(sys, &mut lx, &mut lm);
+            let (r, at) = logthomas::residual(sys, &lx);
+            if r > residual || r.is_nan() {
+                residual = if r.is_nan() { f64::INFINITY } else { r };
+                worst = (at, q);
+            }
+            for j in 0..n {
+                aqueous[[j, q]] = (lq[j] + lx[j]).exp();
+                organic[[j, q]] = (lo[j] + lx[j]).exp();
             }
         }
+        let tol = c.solver_options().tolerance;
         Solution {
-            status: rep.status,
+            status: if residual <= tol.max(1e-13) {
+                Status::Converged
+            } else {
+                Status::Diverged
+            },
             method: Method::Newton,
-            iterations: rep.iterations,
+            iterations: 1.min(c.solver_options().max_iterations),
             continuation_steps: 0,
-            residual: rep.residual,
-            worst: rep.worst,
+            residual,
+            worst,
             aqueous,
             organic,
             acidity: None,

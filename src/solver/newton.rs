@@ -447,9 +447,12 @@ pub fn solve<E: Equilibrium>(
 /// the start-up dynamics, `(M / dt - J) du = r`, with the time step `dt`
 /// growing as the residual falls (switched evolution relaxation), so that the
 /// iteration follows the physical transient (fronts travel stage by stage)
-/// while far from the steady state and becomes Newton near it. `M` is the
-/// diagonal of the outflow derivatives (each stage's holdup in the scaled
-/// unknowns).
+/// while far from the steady state and becomes Newton near it. `M` is each
+/// stage's holdup of every conserved quantity (the derivative of its
+/// outflows, i.e. holdups proportional to the flows, `dt` in residence
+/// times); local equations carry no holdup. Steps keep the models'
+/// admissible region ([`Equilibrium::step_limit`]) and the cap on
+/// logarithmic steps.
 ///
 /// # References
 /// C. T. Kelley, D. E. Keyes, "Convergence analysis of pseudo-transient
@@ -473,7 +476,7 @@ pub fn solve_ptc<E: Equilibrium>(
     let mut fnorm = norm(ws);
     let mut dt = dt0;
     let mut it = 0;
-    let nv = ws.nv;
+    let (nv, nq) = (ws.nv, ws.nq);
     loop {
         if res <= opts.tolerance {
             return report(Status::Converged, it, res, at);
@@ -485,48 +488,85 @@ pub fn solve_ptc<E: Equilibrium>(
         ws.assemble(links);
         if dt.is_finite() {
             let inv = 1.0 / dt;
+            let diag = ws.sys.diag.as_slice_mut().expect("standard layout");
             for j in 0..ws.n {
                 for q in 0..nv {
-                    let d = ws.sys.diag[[j, q, q]];
-                    ws.sys.diag[[j, q, q]] = d - d.abs() * inv;
+                    // conserved rows read -(outflow derivative), local rows
+                    // +(their derivative): the shift keeps each sign
+                    let d = &mut diag[j * nv * nv + q * nv + q];
+                    let m = d.abs().max(1.0) * inv;
+                    if q < nq {
+                        *d -= m;
+                    } else {
+                        *d += m;
+                    }
                 }
             }
         }
         if ws.sys.factor().is_err() {
-            return report(Status::Diverged, it, res, at);
+            // singular here: back to the previous point with a shorter step
+            if it == 1 || dt < 1e-8 {
+                return report(Status::Diverged, it, res, at);
+            }
+            u.assign(&ws.u_base);
+            let (r0, a0) = ws.evaluate(model, links, feed, u);
+            res = r0;
+            at = a0;
+            fnorm = norm(ws);
+            dt = if dt.is_finite() { dt * 0.25 } else { 1e3 };
+            continue;
         }
         ws.sys.solve(&mut ws.du);
+        let mut alpha: f64 = 1.0;
         if log {
             let big = ws.du.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if big > opts.max_log_step {
-                let f = opts.max_log_step / big;
-                ws.du.mapv_inplace(|v| v * f);
+                alpha = opts.max_log_step / big;
             }
+        }
+        {
+            let us = u.as_slice().expect("standard layout");
+            let ds = ws.du.as_slice().expect("standard layout");
+            for j in 0..ws.n {
+                let l = model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]);
+                alpha = alpha.min(l);
+            }
+        }
+        if alpha.is_nan() || alpha <= 0.0 {
+            return report(Status::Diverged, it, res, at);
         }
         ws.u_base.assign(u);
         ndarray::Zip::from(&mut *u)
             .and(&ws.du)
-            .for_each(|x, &d| *x += d);
+            .for_each(|x, &d| *x += alpha * d);
         let (r, a) = ws.evaluate(model, links, feed, u);
         let fnew = if r.is_finite() {
             norm(ws)
         } else {
             f64::INFINITY
         };
-        if !fnew.is_finite() || fnew > 4.0 * fnorm {
+        if !fnew.is_finite() || fnew > 2.0 * fnorm {
             // reject: back to the last point with a shorter time step
             u.assign(&ws.u_base);
             let (r0, a0) = ws.evaluate(model, links, feed, u);
             res = r0;
             at = a0;
-            dt *= 0.25;
-            if dt < 1e-6 * dt0 {
+            dt = if dt.is_finite() { dt * 0.25 } else { 1e3 };
+            if dt < 1e-8 {
                 return report(Status::Diverged, it, res, at);
             }
             continue;
         }
-        dt *= (fnorm / fnew).clamp(0.2, 10.0);
-        if dt > 1e14 {
+        dt *= (fnorm / fnew).clamp(1.2, 4.0);
+        if alpha < 0.5 {
+            // the step left the admissible region or was capped: the time
+            // step is too long for the transient here
+            dt = dt.min(1e6) * alpha.max(0.1);
+            if dt < 1e-10 {
+                return report(Status::Diverged, it, r, a);
+            }
+        }
+        if dt > 1e12 {
             dt = f64::INFINITY;
         }
         fnorm = fnew;

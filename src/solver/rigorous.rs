@@ -287,6 +287,27 @@ fn run<E: Rigorous>(
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
     }
+    // Pseudo-transient continuation from the cold start: implicit time
+    // steps that follow the start-up, growing into Newton near the end.
+    let mut u = start(ker, p);
+    let budget = max_it.saturating_sub(total).min(400);
+    let rep = newton::solve_ptc(
+        ker,
+        &p.links,
+        &p.feed,
+        &mut u,
+        ws,
+        &NewtonOptions {
+            tolerance: tol,
+            max_iterations: budget,
+            ..NewtonOptions::default()
+        },
+        1.0,
+    );
+    total += rep.iterations;
+    if rep.status == Status::Converged {
+        return (u, rep, total, 0);
+    }
     // Continuation: shift every ln D_k to a common weak value at t = 0.
     let fs = (0..n)
         .max_by(|&a, &b| p.feed.row(a).sum().total_cmp(&p.feed.row(b).sum()))
@@ -309,7 +330,7 @@ fn run<E: Rigorous>(
     let mut u = start(ker, p);
     let o0 = NewtonOptions {
         tolerance: tol.max(1e-9),
-        max_iterations: 60,
+        max_iterations: max_it.saturating_sub(total).min(60),
         ..NewtonOptions::default()
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
@@ -317,7 +338,12 @@ fn run<E: Rigorous>(
     let mut steps = 1;
     if rep.status != Status::Converged {
         ker.shift(&zero);
-        return (u, rep, total, steps);
+        let status = if total >= max_it {
+            Status::MaxIterations
+        } else {
+            Status::Diverged
+        };
+        return (u, NewtonReport { status, ..rep }, total, steps);
     }
     let mut t = 0.0;
     let mut dt: f64 = 0.25;
@@ -653,6 +679,7 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
         extras,
     };
     let opts = *c.solver_options();
+    let mut used = 0;
     if let Some(mut u) = sf_start(c, m, &ker, &p) {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
@@ -662,6 +689,7 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             ..NewtonOptions::default()
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        used = rep.iterations;
         if rep.status == Status::Converged {
             return finish(
                 c,
@@ -676,14 +704,15 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             );
         }
     }
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    let budget = opts.max_iterations.saturating_sub(used);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget);
     finish(
         c,
         &ker,
         &p,
         &u,
         rep,
-        it,
+        it + used,
         steps,
         |row| row[ih].exp(),
         |_, row| ma_species(&ker, row),

@@ -1,0 +1,635 @@
+//! Seeded generators of random valid cascades for every chemistry model, and
+//! an independent check of a returned steady state against the stage
+//! equations.
+//!
+//! Used by the robustness suite (`tests/robustness.rs`, a fast sample) and
+//! by `cargo run --release --example robustness -- N [model]` (thousands of
+//! cases, with convergence rate and iteration/time distributions).
+//!
+//! [`verify`] recomputes, from the profiles a [`Solution`] returns (not from
+//! the solver's own residual), every stage balance of every conserved
+//! quantity and every equilibrium relation, and returns the largest relative
+//! error. A balance error is relative to the larger of the quantity's inflow
+//! and outflow in that stage, so trace components count as much as majors;
+//! flows below `1e-250` of the feed (where the returned doubles have lost
+//! their relative precision or underflowed to zero) are compared in absolute
+//! terms against that floor.
+//!
+//! ```
+//! use sxforge::solver::robust_gen::{generate, verify, ModelKind};
+//! use sxforge::solver::Solver;
+//! let c = generate(ModelKind::SeparationFactor, 7);
+//! let s = Solver::new().solve(&c);
+//! assert!(s.converged());
+//! assert!(verify(&c, &s) < 1e-8);
+//! ```
+
+use crate::cascade::Phase;
+use crate::model::rigorous::{
+    AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec, MassActionSpec,
+};
+use crate::model::{Cascade, CascadeSpec, ChemistrySpec, StageFlows};
+use crate::solver::rigorous::TRACE_ION;
+use crate::solver::Solution;
+
+/// Small deterministic generator (SplitMix64), so that a case is named by its
+/// seed alone.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
+    }
+    /// Next raw 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    /// Log-uniform in `[lo, hi)` (both positive).
+    pub fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        self.uniform(lo.ln(), hi.ln()).exp()
+    }
+    /// Integer uniform in `lo..=hi`.
+    pub fn int(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
+    }
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    /// Stage count in `lo..=hi`, log-uniform so that short and long sections
+    /// are both common.
+    pub fn stages(&mut self, lo: usize, hi: usize) -> usize {
+        (self.log_uniform(lo as f64, hi as f64 + 1.0).floor() as usize).clamp(lo, hi)
+    }
+}
+
+/// The chemistry models the generators cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Xu's constant-flow separation-factor model.
+    SeparationFactor,
+    /// Constant distribution ratios (linear).
+    ConstantD,
+    /// Mass action of an acidic extractant.
+    MassAction,
+    /// Empirical log-linear D(pH, dose).
+    LogLinear,
+}
+
+impl ModelKind {
+    /// All models.
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::SeparationFactor,
+        ModelKind::ConstantD,
+        ModelKind::MassAction,
+        ModelKind::LogLinear,
+    ];
+    /// Name as in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::SeparationFactor => "separation-factor",
+            ModelKind::ConstantD => "constant-d",
+            ModelKind::MassAction => "mass-action",
+            ModelKind::LogLinear => "log-linear",
+        }
+    }
+    /// Parses a model name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == s)
+    }
+}
+
+fn names(k: usize) -> Vec<String> {
+    (0..k).map(|i| format!("C{i}")).collect()
+}
+
+/// A random valid cascade of model `kind`, determined by `seed`.
+///
+/// - separation-factor: 2-8 components, beta up to 200 apart (log-uniform),
+///   feed shares from 1e-3 to 1, 1-200 extraction and 1-200 scrub stages,
+///   S and W anywhere inside the feasible split, aqueous or organic feed;
+/// - constant-D: 2-8 components, D from 1e-3 to 1e3 per section, 1-200
+///   stages per section, with or without a strip section;
+/// - mass-action: 2-6 metals, 5-300 extraction stages with or without scrub
+///   (1-100) and strip (1-30) sections, O/A 0.5-4, saponified (5-60 %) or
+///   not, feed loading 5-99 % of the extractant's capacity, acids from pH 3
+///   to 6 mol/L;
+/// - log-linear: 2-6 metals (fits or constant D), the same ranges of stages,
+///   O/A, loading and acid, with or without bisulfate.
+pub fn generate(kind: ModelKind, seed: u64) -> Cascade {
+    let mut rng = Rng::new(seed.wrapping_mul(4).wrapping_add(kind as u64));
+    loop {
+        let spec = match kind {
+            ModelKind::SeparationFactor => gen_sf(&mut rng),
+            ModelKind::ConstantD => gen_cd(&mut rng),
+            ModelKind::MassAction => gen_ma(&mut rng),
+            ModelKind::LogLinear => gen_ll(&mut rng),
+        };
+        if let Ok(c) = spec.build() {
+            return c;
+        }
+    }
+}
+
+fn shares(rng: &mut Rng, k: usize) -> Vec<f64> {
+    let v: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-3, 1.0)).collect();
+    let t: f64 = v.iter().sum();
+    v.iter().map(|x| x / t).collect()
+}
+
+fn gen_sf(rng: &mut Rng) -> CascadeSpec {
+    let k = rng.int(2, 8);
+    let span = rng.log_uniform(1.05, 200.0);
+    let mut beta: Vec<f64> = (0..k).map(|_| span.powf(rng.unit())).collect();
+    beta[0] = 1.0;
+    beta[k - 1] = span;
+    let f = shares(rng, k);
+    let n = rng.stages(1, 200);
+    let m = rng.stages(1, 200);
+    let organic = rng.chance(0.2);
+    let nm = names(k);
+    let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+    let u = rng.uniform(0.005, 0.995);
+    let (s, w) = if organic {
+        let s = rng.log_uniform(0.05, 10.0);
+        (s, s + u)
+    } else {
+        let w = rng.log_uniform(0.05, 10.0);
+        (w + u, w)
+    };
+    CascadeSpec::separation_factor("random", &refs, &beta)
+        .with_stages(n, m, 0)
+        .with_feed_amounts(&f)
+        .with_feed_phase(if organic {
+            Phase::Organic
+        } else {
+            Phase::Aqueous
+        })
+        .with_amounts(s, w)
+}
+
+fn gen_cd(rng: &mut Rng) -> CascadeSpec {
+    let k = rng.int(2, 8);
+    let nm = names(k);
+    let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+    let d: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-3, 1e3)).collect();
+    let n = rng.stages(1, 200);
+    let m = rng.stages(0, 200);
+    let st = if rng.chance(0.5) {
+        rng.stages(1, 50)
+    } else {
+        0
+    };
+    let mut spec = CascadeSpec::constant_d("random", &refs, &d)
+        .with_stages(n, m, st)
+        .with_feed_solution(rng.log_uniform(0.1, 10.0), &shares(rng, k))
+        .with_flows(
+            rng.log_uniform(0.1, 10.0),
+            if m > 0 {
+                rng.log_uniform(0.05, 5.0)
+            } else {
+                0.0
+            },
+            if st > 0 {
+                rng.log_uniform(0.1, 5.0)
+            } else {
+                0.0
+            },
+        );
+    if m > 0 {
+        let ds: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-3, 1e3)).collect();
+        spec = spec.with_section_d(crate::cascade::Section::Scrub, &ds);
+    }
+    if st > 0 {
+        let ds: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-4, 1.0)).collect();
+        spec = spec.with_section_d(crate::cascade::Section::Strip, &ds);
+    }
+    spec
+}
+
+/// Stage counts, flows and acids shared by the rigorous generators:
+/// `(n, m, strip, feed_flow, organic, scrub_flow, strip_flow, feed_acid,
+/// scrub_acid, strip_acid)`.
+struct RigorousFrame {
+    n: usize,
+    m: usize,
+    st: usize,
+    feed_flow: f64,
+    organic: f64,
+    scrub: f64,
+    strip: f64,
+    feed_acid: f64,
+    scrub_acid: f64,
+    strip_acid: f64,
+}
+
+fn frame(rng: &mut Rng) -> RigorousFrame {
+    let n = rng.stages(5, 300);
+    let m = if rng.chance(0.5) {
+        rng.stages(1, 100)
+    } else {
+        0
+    };
+    let st = if rng.chance(0.5) {
+        rng.stages(1, 30)
+    } else {
+        0
+    };
+    let feed_flow = rng.log_uniform(0.5, 5.0);
+    let scrub = if m > 0 {
+        feed_flow * rng.log_uniform(0.02, 1.0)
+    } else {
+        0.0
+    };
+    let oa = rng.log_uniform(0.5, 4.0);
+    let organic = oa * (feed_flow + scrub);
+    let strip = if st > 0 {
+        organic * rng.log_uniform(0.05, 1.0)
+    } else {
+        0.0
+    };
+    RigorousFrame {
+        n,
+        m,
+        st,
+        feed_flow,
+        organic,
+        scrub,
+        strip,
+        feed_acid: rng.log_uniform(1e-3, 6.0),
+        scrub_acid: rng.log_uniform(1e-3, 6.0),
+        strip_acid: rng.log_uniform(1e-3, 6.0),
+    }
+}
+
+fn streams(f: &RigorousFrame, k: usize) -> AqueousStreams {
+    AqueousStreams {
+        feed_acid: f.feed_acid,
+        scrub_acid: (f.m > 0).then_some(f.scrub_acid),
+        strip_acid: (f.st > 0).then_some(f.strip_acid),
+        molar_mass: vec![None; k],
+        units: ConcentrationUnit::MolPerL,
+        ..AqueousStreams::default()
+    }
+}
+
+fn rigorous_spec(
+    k: usize,
+    f: &RigorousFrame,
+    conc: Vec<f64>,
+    chemistry: ChemistrySpec,
+) -> CascadeSpec {
+    let nm = names(k);
+    let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+    let mut spec = CascadeSpec::constant_d("random", &refs, &vec![1.0; k])
+        .with_stages(f.n, f.m, f.st)
+        .with_feed_solution(f.feed_flow, &conc)
+        .with_flows(f.organic, f.scrub, f.strip);
+    spec.chemistry = chemistry;
+    spec
+}
+
+fn gen_ma(rng: &mut Rng) -> CascadeSpec {
+    let k = rng.int(2, 6);
+    let f = frame(rng);
+    let z = if rng.chance(0.85) { 3.0 } else { 2.0 };
+    let l0 = rng.uniform(-3.0, 1.0);
+    let mut lk = vec![l0];
+    for _ in 1..k {
+        let last = *lk.last().expect("non-empty");
+        lk.push(last + rng.uniform(0.02, 1.0));
+    }
+    let cx = rng.uniform(0.3, 1.5);
+    let sap = if rng.chance(0.5) {
+        rng.uniform(0.05, 0.6)
+    } else {
+        0.0
+    };
+    // loading: metal bound at full extraction over the extractant's capacity
+    let load = rng.uniform(0.05, 0.99);
+    let total = load * f.organic * cx / (2.0 * z) / f.feed_flow;
+    let conc: Vec<f64> = shares(rng, k).iter().map(|s| s * total).collect();
+    let m = MassActionSpec {
+        log10_k: lk,
+        a: rng.uniform(1.5, 3.5),
+        b: rng.uniform(1.5, 3.5),
+        charge: vec![z; k],
+        extractant: cx,
+        saponification: sap,
+        counter_ion: if rng.chance(0.5) {
+            CounterIon::Ammonium
+        } else {
+            CounterIon::Sodium
+        },
+        log10_k_ion: rng.uniform(-6.0, -2.0),
+        streams: streams(&f, k),
+    };
+    rigorous_spec(k, &f, conc, ChemistrySpec::MassAction(Box::new(m)))
+}
+
+fn gen_ll(rng: &mut Rng) -> CascadeSpec {
+    let k = rng.int(2, 6);
+    let f = frame(rng);
+    let fit: Vec<Option<LogLinearFit>> = (0..k)
+        .map(|_| {
+            rng.chance(0.85).then(|| LogLinearFit {
+                m0: rng.uniform(0.8, 3.0),
+                m1: rng.uniform(-0.01, 0.02),
+                b0: rng.uniform(-6.0, -1.0),
+                b1: rng.uniform(0.5, 1.5),
+            })
+        })
+        .collect();
+    let d: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-3, 1.0)).collect();
+    let charge: Vec<f64> = (0..k)
+        .map(|_| if rng.chance(0.8) { 3.0 } else { 2.0 })
+        .collect();
+    let dose = rng.uniform(5.0, 40.0);
+    let mpp = 0.0302;
+    let cx = dose * mpp;
+    let load = rng.uniform(0.05, 0.99);
+    let sh = shares(rng, k);
+    let per: f64 = sh.iter().zip(&charge).map(|(s, z)| s * z).sum();
+    let total = load * f.organic * cx / per / f.feed_flow;
+    let conc: Vec<f64> = sh.iter().map(|s| s * total).collect();
+    let bis = rng.chance(0.5);
+    let mut st = streams(&f, k);
+    if bis {
+        st.feed_sulfate = rng.uniform(0.0, 1.5);
+        st.scrub_sulfate = rng.uniform(0.0, 1.0);
+        st.strip_sulfate = rng.uniform(0.0, 3.0);
+    }
+    let m = LogLinearSpec {
+        fit,
+        d,
+        extractant_per_metal: charge.clone(),
+        protons_per_metal: charge.clone(),
+        charge,
+        dose,
+        molarity_per_percent: mpp,
+        bisulfate: bis,
+        log10_ka2: -1.99,
+        streams: st,
+    };
+    rigorous_spec(k, &f, conc, ChemistrySpec::LogLinear(Box::new(m)))
+}
+
+/// Fuzz item 10 of issue 9: a six-component separation-factor cascade with
+/// a deep separation (beta from 1 to 186.2, 56 + 38 stages) that the
+/// continuation in beta failed on.
+pub fn deep_separation() -> Cascade {
+    let beta = [1.0, 7.21, 11.9, 60.58, 166.6, 186.2];
+    let feed = [0.5852, 0.1172, 0.09236, 0.01662, 0.00379, 0.001635];
+    let nm = names(6);
+    let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+    CascadeSpec::separation_factor("deep", &refs, &beta)
+        .with_stages(56, 38, 0)
+        .with_feed_amounts(&feed)
+        .with_amounts(0.4327, 0.2067)
+        .build()
+        .expect("valid cascade")
+}
+
+/// difflow's saponified benchmark (issue 9): extraction section only, feed
+/// 1 L/h at 0.2 mol/L RE, organic 1.25 L/h with 1.0 mol/L extractant, 36 %
+/// Na saponification, feed acid 0.01 mol/L, a = b = 3, no scrub.
+/// `components = 6`: La, Ce, Pr, Nd, Sm, Gd split equally, K = 1, 1.5, 2.2,
+/// 3.3, 5, 7.5; `components = 2`: Pr/Nd 0.05/0.15 mol/L, K ratio 1.5.
+pub fn saponified(components: usize, stages: usize) -> Cascade {
+    let (names, lk, conc): (Vec<&str>, Vec<f64>, Vec<f64>) = if components == 2 {
+        (
+            vec!["Pr", "Nd"],
+            vec![0.0, 1.5f64.log10()],
+            vec![0.05, 0.15],
+        )
+    } else {
+        (
+            vec!["La", "Ce", "Pr", "Nd", "Sm", "Gd"],
+            [1.0f64, 1.5, 2.2, 3.3, 5.0, 7.5]
+                .iter()
+                .map(|v| v.log10())
+                .collect(),
+            vec![0.2 / 6.0; 6],
+        )
+    };
+    let k = names.len();
+    let m = MassActionSpec {
+        log10_k: lk,
+        a: 3.0,
+        b: 3.0,
+        charge: vec![3.0; k],
+        extractant: 1.0,
+        saponification: 0.36,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: crate::model::load::DEFAULT_LOG10_K_ION,
+        streams: AqueousStreams {
+            feed_acid: 0.01,
+            molar_mass: vec![None; k],
+            ..AqueousStreams::default()
+        },
+    };
+    let mut spec = CascadeSpec::constant_d("saponified", &names, &vec![1.0; k])
+        .with_stages(stages, 0, 0)
+        .with_feed_solution(1.0, &conc)
+        .with_flows(1.25, 0.0, 0.0);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    spec.build().expect("valid cascade")
+}
+
+/// Largest relative error of `s` against the stage equations of `c`,
+/// recomputed from the returned profiles (see the module documentation).
+/// Infinite if a profile holds a negative or non-finite value.
+pub fn verify(c: &Cascade, s: &Solution) -> f64 {
+    let n = c.n_stages();
+    let k = c.n_components();
+    if s.aqueous.dim() != (n, k) || s.organic.dim() != (n, k) {
+        return f64::INFINITY;
+    }
+    if s.aqueous
+        .iter()
+        .chain(s.organic.iter())
+        .any(|v| !v.is_finite() || *v < 0.0)
+    {
+        return f64::INFINITY;
+    }
+    let layout = *c.layout();
+    let ftot: f64 = c.feed_amount().iter().sum();
+    let floor = 1e-250 * ftot;
+    // conserved quantities per stage: aqueous and organic outflows, inflows
+    let nq = k + 2;
+    let mut qa = vec![0.0; n * nq];
+    let mut qo = vec![0.0; n * nq];
+    let mut fin = vec![0.0; n * nq];
+    for j in 0..n {
+        for i in 0..k {
+            qa[j * nq + i] = s.aqueous[[j, i]];
+            qo[j * nq + i] = s.organic[[j, i]];
+        }
+    }
+    let fs = layout.feed_stage();
+    for i in 0..k {
+        fin[fs * nq + i] += c.feed_amount()[i];
+    }
+    let mut worst = 0.0f64;
+    let mut rel = |a: f64, b: f64, scale: f64| {
+        let r = (a - b).abs() / a.abs().max(b.abs()).max(scale);
+        worst = worst.max(if r.is_nan() { f64::INFINITY } else { r });
+    };
+    match (&c.spec().chemistry, c.flows()) {
+        (
+            ChemistrySpec::SeparationFactor { beta },
+            StageFlows::Amounts {
+                organic: oflow,
+                aqueous: aflow,
+                ..
+            },
+        ) => {
+            // equilibrium: y_jk / O_j = beta_k a_jk / sum beta a, and the
+            // organic carries its prescribed RE flow
+            for j in 0..n {
+                let a_sum: f64 = (0..k).map(|i| s.aqueous[[j, i]]).sum();
+                let y_sum: f64 = (0..k).map(|i| s.organic[[j, i]]).sum();
+                let ba: f64 = (0..k).map(|i| beta[i] * s.aqueous[[j, i]]).sum();
+                rel(y_sum, oflow[j], 0.0);
+                rel(a_sum, aflow[j], 0.0);
+                for (i, b) in beta.iter().enumerate() {
+                    let want = oflow[j] * b * s.aqueous[[j, i]] / ba;
+                    rel(s.organic[[j, i]], want, floor);
+                }
+            }
+        }
+        (ChemistrySpec::ConstantD { .. }, StageFlows::Volumes { aqueous, organic }) => {
+            let d = c.stage_d().expect("constant-d");
+            for j in 0..n {
+                for i in 0..k {
+                    let want = organic[j] * d[j * k + i] * s.aqueous[[j, i]] / aqueous[j];
+                    rel(s.organic[[j, i]], want, floor);
+                }
+            }
+        }
+        (ChemistrySpec::MassAction(m), StageFlows::Volumes { aqueous, organic }) => {
+            let (Some(h), Some(sp)) = (&s.acidity, &s.species) else {
+                return f64::INFINITY;
+            };
+            let ion = m.saponification > 0.0;
+            let cx = m.extractant;
+            let kn = 10f64.powf(m.log10_k_ion);
+            for j in 0..n {
+                let free = sp.free_extractant[j];
+                let x: Vec<f64> = (0..k).map(|i| s.aqueous[[j, i]] / aqueous[j]).collect();
+                let y: Vec<f64> = (0..k).map(|i| s.organic[[j, i]] / organic[j]).collect();
+                let zy: f64 = (0..k).map(|i| m.charge[i] * y[i]).sum();
+                let na = sp.organic_counter_ion[j];
+                rel(free + na + 2.0 * zy, cx, cx);
+                let dimer = free / 2.0;
+                for i in 0..k {
+                    let d = 10f64.powf(m.log10_k[i]) * dimer.powf(m.a) / h[j].powf(m.b);
+                    rel(y[i], d * x[i], 1e-250 * cx);
+                }
+                if ion {
+                    let want = kn * sp.counter_ion[j] * dimer.sqrt() / h[j];
+                    rel(na, want, 1e-250 * cx);
+                }
+                qa[j * nq + k] = aqueous[j] * h[j];
+                qo[j * nq + k] = organic[j] * (free + zy);
+                qa[j * nq + k + 1] = aqueous[j] * sp.counter_ion[j];
+                qo[j * nq + k + 1] = organic[j] * na;
+            }
+            let st = &m.streams;
+            let sp = c.spec();
+            let tr = if ion { TRACE_ION } else { 0.0 };
+            fin[fs * nq + k] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+            if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
+                let w = sp.flows.scrub.unwrap_or(0.0);
+                fin[ss * nq + k] += w * a;
+                fin[ss * nq + k + 1] += w * tr;
+                if let Some(sc) = &st.scrub_concentration {
+                    for i in 0..k {
+                        fin[ss * nq + i] += w * sc[i];
+                    }
+                }
+            }
+            if let (Some(sx), Some(a)) = (layout.strip_stage(), st.strip_acid) {
+                let v = sp.flows.strip.unwrap_or(0.0);
+                fin[sx * nq + k] += v * a;
+                fin[sx * nq + k + 1] += v * tr;
+            }
+            fin[k] += organic[0] * (1.0 - m.saponification) * cx;
+            fin[k + 1] += organic[0] * m.saponification * cx;
+        }
+        (ChemistrySpec::LogLinear(m), StageFlows::Volumes { aqueous, organic }) => {
+            let (Some(h), Some(sp)) = (&s.acidity, &s.species) else {
+                return f64::INFINITY;
+            };
+            let cx = m.dose * m.molarity_per_percent;
+            let ka2 = 10f64.powf(m.log10_ka2);
+            for j in 0..n {
+                let free = sp.free_extractant[j];
+                let x: Vec<f64> = (0..k).map(|i| s.aqueous[[j, i]] / aqueous[j]).collect();
+                let y: Vec<f64> = (0..k).map(|i| s.organic[[j, i]] / organic[j]).collect();
+                let ey: f64 = (0..k).map(|i| m.extractant_per_metal[i] * y[i]).sum();
+                let py: f64 = (0..k).map(|i| m.protons_per_metal[i] * y[i]).sum();
+                rel(free + ey, cx, cx);
+                let ph = -h[j].log10();
+                let dose = free / m.molarity_per_percent;
+                for i in 0..k {
+                    let d = match m.fit[i] {
+                        Some(f) => {
+                            10f64.powf((f.m0 + f.m1 * dose) * ph + f.b0 + f.b1 * dose.log10())
+                        }
+                        None => m.d[i],
+                    };
+                    rel(y[i], d * x[i], 1e-250 * cx);
+                }
+                let sulf = if m.bisulfate { sp.anion[j] } else { 0.0 };
+                qa[j * nq + k] = aqueous[j] * (h[j] + sulf * h[j] / (h[j] + ka2));
+                qo[j * nq + k] = organic[j] * (cx - py);
+            }
+            let st = &m.streams;
+            let sp = c.spec();
+            fin[fs * nq + k] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+            if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
+                let w = sp.flows.scrub.unwrap_or(0.0);
+                fin[ss * nq + k] += w * a;
+                if let Some(sc) = &st.scrub_concentration {
+                    for i in 0..k {
+                        fin[ss * nq + i] += w * sc[i];
+                    }
+                }
+            }
+            if let (Some(sx), Some(a)) = (layout.strip_stage(), st.strip_acid) {
+                fin[sx * nq + k] += sp.flows.strip.unwrap_or(0.0) * a;
+            }
+            fin[k] += organic[0] * cx;
+        }
+        _ => return f64::INFINITY,
+    }
+    for j in 0..n {
+        for q in 0..nq {
+            let above = if layout.aqueous_link(j) {
+                qa[(j + 1) * nq + q]
+            } else {
+                0.0
+            };
+            let below = if j > 0 { qo[(j - 1) * nq + q] } else { 0.0 };
+            let inflow = above + below + fin[j * nq + q];
+            let out = qa[j * nq + q] + qo[j * nq + q];
+            rel(inflow, out, floor);
+        }
+    }
+    worst
+}

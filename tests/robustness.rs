@@ -1,0 +1,121 @@
+//! Robustness suite, fast sample: random valid cascades of every model
+//! (`sxforge::solver::robust_gen`), each converged solution checked
+//! independently against the stage balances and equilibria recomputed from
+//! the returned profiles. The full run is
+//! `cargo run --release --example robustness -- N`.
+
+use sxforge::model::ChemistrySpec;
+use sxforge::solver::robust_gen::{deep_separation, generate, saponified, verify, ModelKind};
+use sxforge::solver::{Solver, Status};
+
+/// Solves seeds `0..n` of `kind`; returns the converged count after
+/// checking every converged solution (and the iteration accounting of all).
+fn sample(kind: ModelKind, n: u64) -> usize {
+    let mut solver = Solver::new();
+    let mut ok = 0;
+    for seed in 0..n {
+        let c = generate(kind, seed);
+        let s = solver.solve(&c);
+        assert!(
+            s.iterations <= c.solver_options().max_iterations,
+            "{} seed {seed}: {} iterations over the limit",
+            kind.name(),
+            s.iterations
+        );
+        if s.converged() {
+            let check = verify(&c, &s);
+            assert!(
+                check < 1e-8,
+                "{} seed {seed}: converged but the stage equations are off by {check:e}",
+                kind.name()
+            );
+            assert!(s.residual <= c.solver_options().tolerance);
+            ok += 1;
+        } else {
+            // an unconverged iterate is reported as such, with a residual
+            assert!(s.residual > c.solver_options().tolerance || !s.residual.is_finite());
+        }
+    }
+    ok
+}
+
+#[test]
+fn constant_d_always_converges_even_below_the_double_range() {
+    assert_eq!(sample(ModelKind::ConstantD, 200), 200);
+}
+
+#[test]
+fn separation_factor_random_cascades_converge() {
+    assert_eq!(sample(ModelKind::SeparationFactor, 100), 100);
+}
+
+#[test]
+fn mass_action_random_cascades_mostly_converge() {
+    // Known gap (issue 9): about a third of random mass-action cascades do
+    // not converge yet. This pins the current rate so it cannot regress.
+    let ok = sample(ModelKind::MassAction, 40);
+    assert!(ok >= 24, "{ok}/40");
+}
+
+#[test]
+fn log_linear_random_cascades_mostly_converge() {
+    // Known gap (issue 9), as above.
+    let ok = sample(ModelKind::LogLinear, 40);
+    assert!(ok >= 30, "{ok}/40");
+}
+
+#[test]
+fn deep_separation_of_fuzz_item_10_converges() {
+    let c = deep_separation();
+    let s = Solver::new().solve(&c);
+    assert!(s.converged(), "{:?} residual {:e}", s.status, s.residual);
+    assert!(verify(&c, &s) < 1e-8);
+}
+
+#[test]
+fn saponified_benchmark_converges_at_37_stages() {
+    for k in [2, 6] {
+        let c = saponified(k, 37);
+        let s = Solver::new().solve(&c);
+        assert!(s.converged(), "{k} x 37: {:?}", s.status);
+        assert!(verify(&c, &s) < 1e-8);
+        // the saponified organic loads 0.36 * 1.0 * 1.25 / 3 = 0.15 of the
+        // 0.2 mol/h RE fed, plus what acid exchange adds
+        let loaded: f64 = s.organic.row(36).sum();
+        assert!(loaded > 0.15 && loaded < 0.2, "{loaded}");
+    }
+}
+
+#[test]
+fn iteration_limits_are_kept_and_named() {
+    for kind in [ModelKind::MassAction, ModelKind::LogLinear] {
+        for seed in 0..6 {
+            let c = generate(kind, seed);
+            for limit in [1usize, 2, 4] {
+                let mut spec = c.to_spec();
+                spec.solver.max_iterations = limit;
+                let c = spec.build().unwrap();
+                let s = Solver::new().solve(&c);
+                assert!(
+                    s.iterations <= limit,
+                    "{} seed {seed}: {} > {limit}",
+                    kind.name(),
+                    s.iterations
+                );
+                if !s.converged() && s.iterations == limit {
+                    assert_eq!(
+                        s.status,
+                        Status::MaxIterations,
+                        "{} seed {seed}",
+                        kind.name()
+                    );
+                }
+            }
+        }
+    }
+    // the generators give the model they are asked for
+    assert!(matches!(
+        generate(ModelKind::LogLinear, 3).spec().chemistry,
+        ChemistrySpec::LogLinear(_)
+    ));
+}
