@@ -244,7 +244,7 @@ fn more_stages_more_capex_and_purer_nd_costs_more() {
 
 #[test]
 fn rigorous_model_uses_its_solved_reagents() {
-    let m = cost::cli::load(Path::new("models/p507-prnd-industrial.toml")).unwrap();
+    let m = cost::file::load(Path::new("models/p507-prnd-industrial.toml")).unwrap();
     let s = Solver::new().solve(&m.cascade);
     assert!(s.converged());
     let p = CostParams::default();
@@ -295,7 +295,7 @@ fn bad_cost_input_names_file_line_and_key() {
         ("[cost]\nmain = [\"Nd\"]\n", "cost.main", 15),
     ] {
         let p = write("bad.toml", &format!("{PRND}{extra}"));
-        let e = match cost::cli::load(&p) {
+        let e = match cost::file::load(&p) {
             Err(e) => e.to_string(),
             Ok(_) => panic!("{extra} accepted"),
         };
@@ -303,7 +303,7 @@ fn bad_cost_input_names_file_line_and_key() {
         assert!(e.contains(key), "{e}");
     }
     let p = write("unknown.toml", &format!("{PRND}[cost]\nsettle = 2\n"));
-    let e = cost::cli::load(&p).err().unwrap().to_string();
+    let e = cost::file::load(&p).err().unwrap().to_string();
     assert!(
         e.contains("bad.toml") || e.contains("unknown.toml:15"),
         "{e}"
@@ -314,7 +314,7 @@ fn bad_cost_input_names_file_line_and_key() {
         "price.toml",
         &format!("{PRND}[cost]\nprice = {{ La = 1.0 }}\n"),
     );
-    let m = cost::cli::load(&p).unwrap();
+    let m = cost::file::load(&p).unwrap();
     let s = Solver::new().solve(&m.cascade);
     let e = m.cost(&s).unwrap_err().to_string();
     assert!(
@@ -366,7 +366,7 @@ fn plan_uses_the_derived_refinery() {
         1e-12
     ));
     // the derived numbers are the cost model's at that throughput
-    let m = cost::cli::load(Path::new(model)).unwrap();
+    let m = cost::file::load(Path::new(model)).unwrap();
     let s = Solver::new().solve(&m.cascade);
     let mut p = m.params.clone().unwrap();
     p.throughput = 2000.0;
