@@ -12,24 +12,23 @@
 //!    is answered without a solver.
 //! 2. [`one_sided`]: the marginal value of a row is the one-sided derivative
 //!    `v'(b; d) = lim_{t -> 0+} (v(b + t d) - v(b)) / t` of the optimal cost
-//!    `v` along a right-hand-side direction `d`. For an LP it equals the
-//!    optimum of the *directional LP*: minimise `c . dx` over the tangent
-//!    cone at the optimum `x*` (`A_i dx = d_i` on equality rows, `A_i dx <=
-//!    d_i` on active `<=` rows, `>= d_i` on active `>=` rows, inactive rows
-//!    dropped; `dx_j >= 0` at a lower bound, `<= 0` at an upper bound, `= 0`
-//!    when fixed, free otherwise). By LP duality this is `max d . y` over the
-//!    optimal dual face, so it is exact, independent of any step size and of
-//!    unrelated rows, and it is the right answer where the dual is not
-//!    unique (a limit set to zero, a cap exactly met).
+//!    `v` along a right-hand-side direction `d` (that row, plus, for a
+//!    demand, its effect on the import-share and fair-share rows). It is the
+//!    value of the first unit of relaxation, which is the right answer where
+//!    the dual is not unique (a limit set to zero, a cap exactly met). It is
+//!    computed by parametric re-solves on that direction alone: `v` is convex
+//!    and piecewise linear along `d`, so once the secant slopes over `[0, h]`
+//!    and `[0, h/2]` agree, `v` is affine on `[0, h]` and the slope is exact;
+//!    the step starts from the row's own size and halves until they agree,
+//!    so no unrelated row can push it past a breakpoint. (The equivalent
+//!    directional LP over the tangent cone is totally degenerate, and
+//!    microlp's simplex cycles on it.)
 
 use super::lp::{self, Lp, RawSolution, Sense, SolveFailure, VarDef};
 use std::time::Instant;
 
 /// Relative tolerance of [`verify`] on rows and bounds.
 pub const FEAS_TOL: f64 = 1e-7;
-
-/// Relative tolerance to call a row or bound active in [`one_sided`].
-const ACTIVE_TOL: f64 = 1e-9;
 
 /// The scale of one row at `x`: the largest of 1, `|rhs|` and the
 /// magnitudes summed on its left-hand side.
@@ -143,7 +142,9 @@ fn scaling(lp: &Lp) -> Scaling {
         .zip(&row)
         .map(|(r, s)| (r.rhs * s).abs())
         .filter(|&b| b > 0.0 && b.is_finite())
-        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), b| (lo.min(b), hi.max(b)));
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), b| {
+            (lo.min(b), hi.max(b))
+        });
     let sigma = if hi > 0.0 { (lo * hi).sqrt() } else { 1.0 };
     let col: Vec<f64> = (0..n)
         .map(|j| {
@@ -241,58 +242,48 @@ where
     }
 }
 
-/// The one-sided derivative of the optimal objective of `lp` along the
-/// right-hand-side direction `dir` (`(row, coefficient)` pairs), at the
-/// optimum `x` (see the module documentation). `Some(f64::INFINITY)` when
-/// any step along `dir` makes the LP infeasible; `None` when the
-/// directional LP could not be solved.
-pub fn one_sided(lp: &Lp, x: &[f64], dir: &[(usize, f64)]) -> Option<f64> {
-    let mut d = vec![0.0; lp.rows.len()];
-    for &(i, c) in dir {
-        d[i] += c;
-    }
-    let act = lp.activities(x);
-    let mut out = Lp {
-        vars: Vec::with_capacity(lp.vars.len()),
-        rows: Vec::new(),
-        layout: Default::default(),
-    };
-    for (v, &xj) in lp.vars.iter().zip(x) {
-        let tol = ACTIVE_TOL * xj.abs().max(1.0);
-        let lo = xj - v.min <= tol;
-        let hi = v.max - xj <= tol;
-        let (min, max) = match (lo, hi) {
-            (true, true) => (0.0, 0.0),
-            (true, false) => (0.0, f64::INFINITY),
-            (false, true) => (f64::NEG_INFINITY, 0.0),
-            (false, false) => (f64::NEG_INFINITY, f64::INFINITY),
-        };
-        out.vars.push(VarDef {
-            min,
-            max,
-            integer: false,
-            cost: v.cost,
-        });
-    }
-    for (i, r) in lp.rows.iter().enumerate() {
-        let tol = ACTIVE_TOL * row_mag(lp, i, x);
-        let active = match r.sense {
-            Sense::Eq => true,
-            Sense::Le | Sense::Ge => (act[i] - r.rhs).abs() <= tol,
-        };
-        // An inactive limit is dropped: moving it does not change the
-        // optimum.
-        if active {
-            let mut row = r.clone();
-            row.rhs = d[i];
-            out.rows.push(row);
+/// The one-sided derivative `v'(b; d)` of the optimal objective of `lp`
+/// along the right-hand-side direction `dir` (`(row, coefficient)` pairs),
+/// whose optimum `v(b)` is `v0` (see the module documentation).
+/// `Some(f64::INFINITY)` when every step along `dir` makes the LP
+/// infeasible; `None` when the re-solves fail.
+pub fn one_sided(lp: &Lp, v0: f64, dir: &[(usize, f64)]) -> Option<f64> {
+    // The step starts at 1e-3 of the rows' own size (never of unrelated
+    // rows) and halves until the secant slopes over [0, h] and [0, h/2]
+    // agree: v is convex along d, so equal secants mean v is affine on
+    // [0, h] and the slope is the derivative, whatever the step.
+    let size = dir
+        .iter()
+        .map(|&(i, c)| (lp.rows[i].rhs / c).abs())
+        .fold(1.0_f64, f64::max);
+    let mut h = 1e-3 * size;
+    let value = |t: f64| -> Option<f64> {
+        let mut m = lp.clone();
+        for &(i, c) in dir {
+            m.rows[i].rhs += t * c;
         }
+        match guarded(|| solve_vertex(&m)) {
+            Ok(r) => Some(m.objective(&r.x)),
+            Err(SolveFailure::Infeasible) => Some(f64::INFINITY),
+            Err(SolveFailure::Other(_)) => None,
+        }
+    };
+    let noise = 1e-11 * v0.abs().max(1.0);
+    let mut s_far = (value(h)? - v0) / h;
+    for _ in 0..24 {
+        let half = h / 2.0;
+        let s_near = (value(half)? - v0) / half;
+        if s_far.is_infinite() && s_near.is_infinite() && half < 1e-8 * size {
+            return Some(f64::INFINITY);
+        }
+        let tol = 1e-7 * s_near.abs().max(1.0) + 4.0 * noise / half;
+        if (s_far - s_near).abs() <= tol {
+            return Some(s_near);
+        }
+        h = half;
+        s_far = s_near;
     }
-    match guarded(|| solve_vertex(&out)) {
-        Ok(sol) => Some(out.objective(&sol.x)),
-        Err(SolveFailure::Infeasible) => Some(f64::INFINITY),
-        Err(SolveFailure::Other(_)) => None,
-    }
+    None
 }
 
 #[cfg(test)]
@@ -342,16 +333,17 @@ mod tests {
             ],
         );
         let sol = solve_vertex(&m).unwrap();
-        assert_eq!(m.objective(&sol.x), 4.0 + 6.0 * 50_000.0);
+        let v0 = m.objective(&sol.x);
+        assert_eq!(v0, 4.0 + 6.0 * 50_000.0);
         // d cost / d rhs of the ban: -(50000 - 3); of capacity: -(50000 - 1).
-        assert_eq!(one_sided(&m, &sol.x, &[(2, 1.0)]), Some(-49_997.0));
-        assert_eq!(one_sided(&m, &sol.x, &[(1, 1.0)]), Some(-49_999.0));
+        assert_eq!(one_sided(&m, v0, &[(2, 1.0)]), Some(-49_997.0));
+        assert_eq!(one_sided(&m, v0, &[(1, 1.0)]), Some(-49_999.0));
         // Demand: the next tonne is unmet.
-        assert_eq!(one_sided(&m, &sol.x, &[(0, 1.0)]), Some(50_000.0));
+        assert_eq!(one_sided(&m, v0, &[(0, 1.0)]), Some(50_000.0));
         // Tightening the ban further is impossible.
-        assert_eq!(one_sided(&m, &sol.x, &[(2, -1.0)]), Some(f64::INFINITY));
+        assert_eq!(one_sided(&m, v0, &[(2, -1.0)]), Some(f64::INFINITY));
         // The unrelated row is worth nothing.
-        assert_eq!(one_sided(&m, &sol.x, &[(3, 1.0)]), Some(0.0));
+        assert_eq!(one_sided(&m, v0, &[(3, 1.0)]), Some(0.0));
     }
 
     #[test]
@@ -370,10 +362,11 @@ mod tests {
         );
         let sol = solve_vertex(&m).unwrap();
         assert_eq!(sol.x, vec![5.0, 0.0]);
-        assert_eq!(one_sided(&m, &sol.x, &[(1, 1.0)]), Some(0.0));
-        assert_eq!(one_sided(&m, &sol.x, &[(1, -1.0)]), Some(5.0));
-        assert_eq!(one_sided(&m, &sol.x, &[(0, 1.0)]), Some(7.0));
-        assert_eq!(one_sided(&m, &sol.x, &[(0, -1.0)]), Some(-2.0));
+        let v0 = m.objective(&sol.x);
+        assert_eq!(one_sided(&m, v0, &[(1, 1.0)]), Some(0.0));
+        assert_eq!(one_sided(&m, v0, &[(1, -1.0)]), Some(5.0));
+        assert_eq!(one_sided(&m, v0, &[(0, 1.0)]), Some(7.0));
+        assert_eq!(one_sided(&m, v0, &[(0, -1.0)]), Some(-2.0));
     }
 
     #[test]
