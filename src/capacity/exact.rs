@@ -254,7 +254,9 @@ pub fn one_sided(lp: &Lp, v0: f64, dir: &[(usize, f64)]) -> Option<f64> {
     // [0, h] and the slope is the derivative, whatever the step.
     let size = dir
         .iter()
+        .filter(|&&(_, c)| c != 0.0)
         .map(|&(i, c)| (lp.rows[i].rhs / c).abs())
+        .filter(|v| v.is_finite())
         .fold(1.0_f64, f64::max);
     let mut h = 1e-3 * size;
     let value = |t: f64| -> Option<f64> {
@@ -291,7 +293,10 @@ mod tests {
     use super::*;
     use crate::capacity::lp::{Row, RowKind};
 
-    fn lp(vars: &[(f64, f64)], rows: &[(&[(usize, f64)], Sense, f64)]) -> Lp {
+    /// A row for the tests: terms, sense, right-hand side.
+    type TestRow<'a> = (&'a [(usize, f64)], Sense, f64);
+
+    fn lp(vars: &[(f64, f64)], rows: &[TestRow]) -> Lp {
         Lp {
             vars: vars
                 .iter()

@@ -437,11 +437,15 @@ fn marginal_values(plan: &Plan, model: &Lp, x: &[f64]) -> (Vec<f64>, Vec<Option<
                     l.share_row[d.element],
                     plan.policy.max_import_share[d.element],
                 ) {
-                    dir.push((j, share));
+                    if share > 0.0 {
+                        dir.push((j, share));
+                    }
                 }
             }
             if let (Some(j), Some(phi)) = (l.fair_row[k], l.fair[d.element]) {
-                dir.push((j, x[phi]));
+                if x[phi] > 0.0 {
+                    dir.push((j, x[phi]));
+                }
             }
             // The row alone only where it differs from the full price.
             let fin = |v: Option<f64>| v.filter(|v| v.is_finite());
