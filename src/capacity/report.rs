@@ -146,7 +146,7 @@ pub fn warnings(plan: &Plan, sol: Option<&Solution>) -> Vec<String> {
         match sol.dual_source {
             DualSource::FixedIntegers => w.push("shadow prices come from a Clarabel re-solve of the LP, with any module counts fixed at the integer optimum".to_string()),
             DualSource::Unavailable => w.push("no shadow prices: the dual re-solve failed".to_string()),
-            DualSource::Native => {}
+            DualSource::Native | DualSource::OneSided => {}
         }
     }
     w
@@ -516,6 +516,7 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
         "duals".into(),
         json!(match sol.dual_source {
             DualSource::Native => "native",
+            DualSource::OneSided => "one-sided",
             DualSource::FixedIntegers => "fixed-integers",
             DualSource::Unavailable => "unavailable",
         }),

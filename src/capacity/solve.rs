@@ -19,6 +19,9 @@ pub enum DualSource {
     FixedIntegers,
     /// No dual values (the re-solve failed).
     Unavailable,
+    /// Exact one-sided values from parametric re-solves at a vertex
+    /// optimum (the default path; see [`crate::capacity::exact`]).
+    OneSided,
 }
 
 /// Annual cost, by component. `total()` equals the objective.
@@ -351,7 +354,7 @@ fn solve_exact(plan: &Plan) -> Outcome {
     };
     raw.build_s += own_build;
     let t = Instant::now();
-    let mut dual_source = DualSource::Native;
+    let mut dual_source = DualSource::OneSided;
     // With whole modules, prices are those of the LP with the counts fixed
     // at the integer optimum (the vertex of that LP may differ in ties).
     let (dual_lp, xv) = if model.integer_count() > 0 {
