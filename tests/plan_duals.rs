@@ -110,8 +110,14 @@ fn duals_match_finite_differences_with_fair_share() {
 }
 
 fn check_finite_differences(p: &Plan) {
+    // The interior-point duals and the default path's one-sided values.
+    check_finite_differences_with(p, Backend::Clarabel);
+    check_finite_differences_with(p, Backend::Auto);
+}
+
+fn check_finite_differences_with(p: &Plan, backend: Backend) {
     let p = p.clone();
-    let base = solved(&p, Backend::Clarabel);
+    let base = solved(&p, backend);
     let nd = p.element_index("Nd").unwrap();
     let dy = p.element_index("Dy").unwrap();
     let mut knobs: Vec<(Knob, f64)> = (0..p.demand.len())
@@ -125,8 +131,8 @@ fn check_finite_differences(p: &Plan) {
     let mut smooth = 0;
     let mut nonzero = 0;
     for &(knob, h) in &knobs {
-        let up = solved(&turn(&p, knob, h), Backend::Clarabel).objective;
-        let down = solved(&turn(&p, knob, -h), Backend::Clarabel).objective;
+        let up = solved(&turn(&p, knob, h), backend).objective;
+        let down = solved(&turn(&p, knob, -h), backend).objective;
         let right = (up - base.objective) / h;
         let left = (base.objective - down) / h;
         let dual = reported(&base, knob);

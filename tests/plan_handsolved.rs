@@ -9,9 +9,18 @@ use sxforge::capacity::{solve, Backend, Outcome, Solution};
 const TOL: f64 = 1e-6;
 
 fn solved(text: &str) -> (sxforge::capacity::Plan, Solution) {
+    // The default path (vertex, one-sided values), checked against the
+    // interior-point backend's objective.
     let p = plan(text);
-    match solve(&p, Backend::Clarabel) {
-        Outcome::Solved(s) => (p, *s),
+    let ipm = match solve(&p, Backend::Clarabel) {
+        Outcome::Solved(s) => s.objective,
+        other => panic!("not solved: {other:?}"),
+    };
+    match solve(&p, Backend::Auto) {
+        Outcome::Solved(s) => {
+            close(s.objective, ipm, "vertex vs interior point");
+            (p, *s)
+        }
         other => panic!("not solved: {other:?}"),
     }
 }

@@ -423,7 +423,9 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
             continue;
         };
         let total = plan.alliance_demand(e);
-        if total <= 0.0 {
+        // A share of 1 or more cannot bind (outside supply to allied rows
+        // never exceeds their demand): no row, and no price reported.
+        if total <= 0.0 || share >= 1.0 {
             continue;
         }
         let mut terms = Vec::new();
@@ -715,15 +717,9 @@ pub fn solve_highs(_lp: &Lp) -> Result<RawSolution, SolveFailure> {
 }
 
 /// The backend `Auto` resolves to for this plan.
-pub fn resolve_backend(plan: &Plan, requested: Backend) -> Backend {
+pub fn resolve_backend(_plan: &Plan, requested: Backend) -> Backend {
     match requested {
-        Backend::Auto => {
-            if plan.has_modules() {
-                Backend::Microlp
-            } else {
-                Backend::Clarabel
-            }
-        }
+        Backend::Auto => Backend::Microlp,
         b => b,
     }
 }

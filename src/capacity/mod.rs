@@ -49,6 +49,7 @@
 //! ```
 
 pub mod error;
+pub mod exact;
 pub mod load;
 pub mod locate;
 pub mod lp;

@@ -234,9 +234,10 @@ pub fn crf(rate: f64, lifetime: f64) -> f64 {
     if rate == 0.0 {
         return 1.0 / lifetime;
     }
-    // (1+r)^n - 1 without cancellation for small r.
-    let gm1 = (lifetime * rate.ln_1p()).exp_m1();
-    rate * (1.0 + gm1) / gm1
+    // r / (1 - (1+r)^-n): no overflow for long lifetimes (it tends to r for
+    // r > 0 and to 0 for r < 0) and, with expm1 and ln_1p, no cancellation
+    // for small r.
+    rate / -(-lifetime * rate.ln_1p()).exp_m1()
 }
 
 #[cfg(test)]
@@ -254,5 +255,11 @@ mod tests {
         assert!((crf(0.1, 1.0) - 1.1).abs() < 1e-12);
         // Negative rates give less than straight-line.
         assert!(crf(-0.02, 10.0) < 0.1);
+        // Long lifetimes: the annuity tends to the interest alone (issue 9,
+        // fuzz item 8: 1.08^10000 overflows).
+        assert_eq!(crf(0.08, 10000.0), 0.08);
+        assert!((crf(0.08, 200.0) - 0.08 / (1.0 - 1.08f64.powf(-200.0))).abs() < 1e-15);
+        assert!(crf(-0.02, 1e6) >= 0.0 && crf(-0.02, 1e6) < 1e-300);
+        assert!(crf(0.5, 1e300).is_finite());
     }
 }

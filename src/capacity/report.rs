@@ -146,7 +146,7 @@ pub fn warnings(plan: &Plan, sol: Option<&Solution>) -> Vec<String> {
         match sol.dual_source {
             DualSource::FixedIntegers => w.push("shadow prices come from a Clarabel re-solve of the LP, with any module counts fixed at the integer optimum".to_string()),
             DualSource::Unavailable => w.push("no shadow prices: the dual re-solve failed".to_string()),
-            DualSource::Native => {}
+            DualSource::Native | DualSource::OneSided => {}
         }
     }
     w
@@ -164,7 +164,11 @@ pub fn text(plan: &Plan, scenario: &str, outcome: &Outcome) -> String {
             return o;
         }
         Outcome::Infeasible(d) => {
-            let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint (unmet demand is not allowed; set policy.unmet_penalty to see what is short).");
+            if plan.policy.unmet_penalty.iter().any(|p| p.is_none()) {
+                let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint (unmet demand of some elements is not allowed; set policy.unmet_penalty to see what is short).");
+            } else {
+                let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint.");
+            }
             if !d.shortfalls.is_empty() {
                 let _ = writeln!(o, "\nSupply bounds that fall short of demand:");
                 for l in &d.shortfalls {
@@ -174,19 +178,13 @@ pub fn text(plan: &Plan, scenario: &str, outcome: &Outcome) -> String {
             if !d.conflicts.is_empty() {
                 let _ = writeln!(
                     o,
-                    "\nConflicting limits (the smallest relaxation that would meet all demand):"
+                    "\nEach of these changes alone would make the plan feasible (the least change of that one limit or demand):"
                 );
                 for c in &d.conflicts {
                     let _ = writeln!(o, "  - {}", c.text);
                 }
             }
-            if !d.demands.is_empty() {
-                let _ = writeln!(o, "\n... against this demand:");
-                for l in &d.demands {
-                    let _ = writeln!(o, "  - {l}");
-                }
-            }
-            if d.integrality_only {
+            if d.integrality_only && plan.has_modules() {
                 let _ = writeln!(o, "\nThe plan is feasible with fractional plant modules: whole modules (refinery.module) make it infeasible.");
             }
             return o;
@@ -518,6 +516,7 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
         "duals".into(),
         json!(match sol.dual_source {
             DualSource::Native => "native",
+            DualSource::OneSided => "one-sided",
             DualSource::FixedIntegers => "fixed-integers",
             DualSource::Unavailable => "unavailable",
         }),
@@ -646,6 +645,7 @@ pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
             "import_capacity": import_caps,
             "import_share": map_by(plan.elements.iter().enumerate().filter(|(e, _)| sol.layout.share_row[*e].is_some()).map(|(e, el)| (el.clone(), opt(sol.import_share_value(e))))),
             "budget": opt(sol.budget_value()),
+            "market": map_by(plan.elements.iter().enumerate().filter(|(e, _)| sol.layout.market_row[*e].is_some()).map(|(e, el)| (el.clone(), opt(sol.market_value(e))))),
         }),
     );
     obj.insert(

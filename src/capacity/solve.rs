@@ -2,6 +2,7 @@
 //! economic reading (served fractions, shadow prices, binding constraints in
 //! words), and the diagnosis of infeasible plans.
 
+use super::exact;
 use super::lp::{self, BuildOptions, Layout, Lp, RawSolution, RowKind, Sense, SolveFailure};
 use super::plan::{Backend, Plan};
 use super::report::num;
@@ -18,6 +19,9 @@ pub enum DualSource {
     FixedIntegers,
     /// No dual values (the re-solve failed).
     Unavailable,
+    /// Exact one-sided values from parametric re-solves at a vertex
+    /// optimum (the default path; see [`crate::capacity::exact`]).
+    OneSided,
 }
 
 /// Annual cost, by component. `total()` equals the objective.
@@ -136,6 +140,33 @@ pub struct Solution {
     pub n_rows: usize,
     /// Number of integer variables.
     pub n_integer: usize,
+    /// One-sided `d cost / d demand` per demand row, computed directly (the
+    /// default path); `None`: from the duals (see [`Solution::demand_price`]).
+    pub demand_prices: Option<Vec<Option<f64>>>,
+}
+
+/// Least relaxation of row `j` alone (in stored row units) that makes `model`
+/// feasible; `None` when relaxing it alone cannot.
+fn single_relaxation(model: &Lp, j: usize) -> Option<f64> {
+    let mut m = model.clone();
+    for v in &mut m.vars {
+        v.cost = 0.0;
+    }
+    let id = m.vars.len();
+    m.vars.push(lp::VarDef {
+        min: 0.0,
+        max: f64::INFINITY,
+        integer: false,
+        cost: 1.0,
+    });
+    // A limit `a x <= b + s`; a demand `a x = D - s`.
+    let sign = if matches!(m.rows[j].kind, RowKind::Demand(_)) {
+        1.0
+    } else {
+        -1.0
+    };
+    m.rows[j].terms.push((id, sign));
+    exact::solve_vertex(&m).ok().map(|r| r.x[id])
 }
 
 /// A constraint that conflicts in an infeasible plan.
@@ -143,7 +174,8 @@ pub struct Solution {
 pub struct Conflict {
     /// The row.
     pub kind: RowKind,
-    /// By how much it would have to give (t/yr, or currency for the budget).
+    /// By how much it would have to give (t/yr, currency for the budget,
+    /// tonnes of outside supply for the import share).
     pub excess: f64,
     /// A sentence.
     pub text: String,
@@ -154,9 +186,10 @@ pub struct Conflict {
 pub struct Diagnosis {
     /// Per-element supply bounds that fall short of demand.
     pub shortfalls: Vec<String>,
-    /// Limits that the least-violation (phase-1) plan has to exceed.
+    /// Every single relaxation (one limit raised, or one demand lowered)
+    /// that alone makes the plan feasible, by the least amount.
     pub conflicts: Vec<Conflict>,
-    /// Demand rows involved (those whose phase-1 price is nonzero).
+    /// Demand rows whose reduction alone makes the plan feasible.
     pub demands: Vec<String>,
     /// The continuous relaxation is feasible: only whole modules fail.
     pub integrality_only: bool,
@@ -196,10 +229,16 @@ impl Outcome {
     }
 }
 
-/// Solves a plan with the requested backend (`Auto` picks Clarabel, or
-/// microlp when a refinery builds in whole modules).
+/// Solves a plan with the requested backend (`Auto` and `Microlp`: the
+/// exact vertex path of [`crate::capacity::exact`]; `Clarabel` and `Highs`:
+/// the backend's own duals).
 pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
     let backend = lp::resolve_backend(plan, requested);
+    // A plan with nothing to decide never reaches a backend (Clarabel
+    // panics on an empty problem): the exact path answers it directly.
+    if backend == Backend::Microlp || lp::build(plan, &BuildOptions::default()).vars.is_empty() {
+        return solve_exact(plan);
+    }
     let integer = plan.has_modules();
     let relax = integer && backend == Backend::Clarabel;
     let t0 = Instant::now();
@@ -211,26 +250,31 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
         },
     );
     let own_build = t0.elapsed().as_secs_f64();
-    let first = match backend {
-        Backend::Clarabel | Backend::Auto => lp::solve_clarabel(&model),
-        Backend::Microlp => lp::solve_microlp(&model),
+    let first = exact::guarded(|| match backend {
         Backend::Highs => lp::solve_highs(&model),
-    };
+        _ => lp::solve_clarabel(&model),
+    });
     let mut raw = match first {
         Ok(r) => r,
-        Err(SolveFailure::Infeasible) => return Outcome::Infeasible(Box::new(diagnose(plan))),
+        Err(SolveFailure::Infeasible) => return infeasible(plan, backend),
         Err(SolveFailure::Other(message)) => return Outcome::Failed { backend, message },
     };
+    if let Err(why) = exact::verify(&model, &raw.x) {
+        return Outcome::Failed {
+            backend,
+            message: format!(
+                "the solver's optimum fails its own check ({why}); try the default backend"
+            ),
+        };
+    }
     raw.build_s += own_build;
     let mut dual_source = DualSource::Native;
     // Limits set to zero (an import ban, a zero share cap, a plant with no
     // capacity) and zero demand rows are degenerate: their variables sit on
     // both the row and their own bound, so every dual beyond the one-sided
     // derivative is optimal too, and an interior-point solver returns an
-    // arbitrary one. The price of each such row comes from its own re-solve
-    // with that right-hand side nudged to a tiny positive value: the value of
-    // the first tonne of relaxation. (One row at a time: nudging several
-    // together would let them trade with each other.)
+    // arbitrary one. The value of each such row is its exact one-sided
+    // derivative (the directional LP at a vertex optimum).
     let zero_rows: Vec<usize> = model
         .rows
         .iter()
@@ -269,21 +313,14 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
                 Err(_) => dual_source = DualSource::Unavailable,
             }
         }
-        if let Some(duals) = raw.duals.as_mut() {
-            let step = nudge(&dual_lp);
+        if let (Some(duals), Ok(vertex)) = (raw.duals.as_mut(), exact::solve_vertex(&dual_lp)) {
+            let v0 = dual_lp.objective(&vertex.x);
             let nudged: Vec<Option<f64>> = zero_rows
                 .par_iter()
-                .map(|&j| {
-                    let mut one = dual_lp.clone();
-                    one.rows[j].rhs = step;
-                    lp::solve_clarabel(&one)
-                        .ok()
-                        .and_then(|r| r.duals)
-                        .map(|d| d[j])
-                })
+                .map(|&j| exact::one_sided(&dual_lp, v0, &[(j, 1.0)]))
                 .collect();
             for (&j, d) in zero_rows.iter().zip(nudged) {
-                if let Some(d) = d {
+                if let Some(d) = d.filter(|d| d.is_finite()) {
                     duals[j] = d;
                 }
             }
@@ -301,13 +338,143 @@ pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
     )))
 }
 
-/// The right-hand side given to a zero row in its dual re-solve. Rows are in
-/// tonnes (the budget row in tonnes of capacity). The nudge must stand clear
-/// of the interior-point solver's accuracy (about 1e-10 of the objective) yet
-/// stay below the next breakpoint of the LP.
-fn nudge(lp: &Lp) -> f64 {
-    let scale = lp.rows.iter().fold(1.0_f64, |m, r| m.max(r.rhs.abs()));
-    (1e-5 * scale).max(1e-3)
+/// The default path: a verified vertex optimum from microlp (exact whole
+/// modules), then every limit's, market's and demand row's one-sided
+/// marginal value from its directional LP (at the LP with the module counts
+/// fixed, for integer plans).
+fn solve_exact(plan: &Plan) -> Outcome {
+    let backend = Backend::Microlp;
+    let t0 = Instant::now();
+    let model = lp::build(plan, &BuildOptions::default());
+    let own_build = t0.elapsed().as_secs_f64();
+    let mut raw = match exact::solve_vertex(&model) {
+        Ok(r) => r,
+        Err(SolveFailure::Infeasible) => return infeasible(plan, backend),
+        Err(SolveFailure::Other(message)) => return Outcome::Failed { backend, message },
+    };
+    raw.build_s += own_build;
+    let t = Instant::now();
+    let mut dual_source = DualSource::OneSided;
+    // With whole modules, prices are those of the LP with the counts fixed
+    // at the integer optimum (the vertex of that LP may differ in ties).
+    let (dual_lp, xv) = if model.integer_count() > 0 {
+        dual_source = DualSource::FixedIntegers;
+        let fixed: Vec<Option<f64>> = model
+            .layout
+            .modules
+            .iter()
+            .map(|m| m.map(|j| raw.x[j].round()))
+            .collect();
+        let fixed_lp = lp::build(
+            plan,
+            &BuildOptions {
+                fixed_modules: Some(fixed),
+                ..Default::default()
+            },
+        );
+        match exact::solve_vertex(&fixed_lp) {
+            Ok(v) => (fixed_lp, v.x),
+            Err(_) => {
+                dual_source = DualSource::Unavailable;
+                (model.clone(), raw.x.clone())
+            }
+        }
+    } else {
+        (model.clone(), raw.x.clone())
+    };
+    let (duals, demand_prices) = if dual_source == DualSource::Unavailable {
+        (None, None)
+    } else {
+        let (d, p) = marginal_values(plan, &dual_lp, &xv);
+        (Some(d), Some(p))
+    };
+    raw.duals = duals;
+    raw.solve_s += t.elapsed().as_secs_f64();
+    lp::polish(plan, &model, &mut raw.x);
+    let mut sol = extract(plan, &model, raw, backend, false, dual_source);
+    sol.demand_prices = demand_prices;
+    Outcome::Solved(Box::new(sol))
+}
+
+/// One-sided marginal values at the vertex `x` of `model`: for every limit
+/// and market row, `d cost / d rhs` as the limit is relaxed (NaN for rows
+/// that are not reported); for every demand row, `d cost / d demand` of one
+/// more tonne (with its effect on the import-share allowance and the fair
+/// share; `None` when no more can be supplied).
+fn marginal_values(plan: &Plan, model: &Lp, x: &[f64]) -> (Vec<f64>, Vec<Option<f64>>) {
+    let act = model.activities(x);
+    let v0 = model.objective(x);
+    let l = &model.layout;
+    let rows: Vec<usize> = (0..model.rows.len())
+        .filter(|&j| {
+            let k = model.rows[j].kind;
+            k.is_limit() || matches!(k, RowKind::Market(_))
+        })
+        .collect();
+    let values: Vec<(usize, f64)> = rows
+        .par_iter()
+        .map(|&j| {
+            let r = &model.rows[j];
+            let slack = (r.rhs - act[j]).abs();
+            if slack > 1e-9 * r.rhs.abs().max(act[j].abs()).max(1.0) {
+                // An inactive limit: worth nothing either way.
+                return (j, 0.0);
+            }
+            let v = exact::one_sided(model, v0, &[(j, 1.0)]).unwrap_or(f64::NAN);
+            (j, v)
+        })
+        .collect();
+    let mut duals = vec![f64::NAN; model.rows.len()];
+    for (j, v) in values {
+        duals[j] = v;
+    }
+    let prices: Vec<(f64, Option<f64>)> = plan
+        .demand
+        .par_iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let row = l.demand_row[k];
+            let mut dir = vec![(row, 1.0)];
+            if plan.regions[d.region].allied {
+                if let (Some(j), Some(share)) = (
+                    l.share_row[d.element],
+                    plan.policy.max_import_share[d.element],
+                ) {
+                    if share > 0.0 {
+                        dir.push((j, share));
+                    }
+                }
+            }
+            if let (Some(j), Some(phi)) = (l.fair_row[k], l.fair[d.element]) {
+                if x[phi] > 0.0 {
+                    dir.push((j, x[phi]));
+                }
+            }
+            // The row alone only where it differs from the full price.
+            let fin = |v: Option<f64>| v.filter(|v| v.is_finite());
+            let full = fin(exact::one_sided(model, v0, &dir));
+            let alone = if dir.len() == 1 { full } else { None };
+            (alone.unwrap_or(f64::NAN), full)
+        })
+        .collect();
+    for (k, (alone, _)) in prices.iter().enumerate() {
+        duals[l.demand_row[k]] = *alone;
+    }
+    (duals, prices.into_iter().map(|p| p.1).collect())
+}
+
+/// The outcome of a plan the backend called infeasible: the diagnosis, or a
+/// failure when the plan without whole modules is feasible after all and
+/// has none (the backend was wrong).
+fn infeasible(plan: &Plan, backend: Backend) -> Outcome {
+    let d = diagnose(plan);
+    if d.integrality_only && !plan.has_modules() {
+        return Outcome::Failed {
+            backend,
+            message: "the solver reported the plan infeasible, but a verified solve finds a feasible plan (numerical trouble); try another --solver".to_string(),
+        };
+    }
+    Outcome::Infeasible(Box::new(d))
 }
 
 fn extract(
@@ -409,7 +576,11 @@ fn extract(
             sense: r.sense,
             rhs: r.rhs * r.scale,
             activity: act[j] * r.scale,
-            dual: raw.duals.as_ref().map(|d| d[j] / r.scale),
+            dual: raw
+                .duals
+                .as_ref()
+                .map(|d| d[j] / r.scale)
+                .filter(|d| !d.is_nan()),
         })
         .collect();
     Solution {
@@ -438,19 +609,22 @@ fn extract(
         n_vars: model.vars.len(),
         n_rows: model.rows.len(),
         n_integer: model.integer_count(),
+        demand_prices: None,
     }
 }
 
 impl Solution {
     /// A copy for reporting, with interior-point noise set to zero: tonnages
-    /// below 1e-7 of the plan's largest right-hand side (capacities, demand)
+    /// below 1e-7 of the plan's largest row activity
     /// and shadow prices below 1e-9 of the largest one.
     pub fn cleaned(&self, plan: &Plan) -> Solution {
         let scale = self
             .rows
             .iter()
             .filter(|r| r.kind != RowKind::Budget)
-            .fold(1.0_f64, |m, r| m.max(r.rhs.abs()));
+            .fold(1.0_f64, |m, r| m.max(r.activity.abs()));
+        // Relative to the flows the plan actually has (not to a limit far
+        // out of reach, such as an existing capacity of 4e9 t/yr).
         let tol = 1e-7 * scale;
         let z = |x: f64| if x.abs() < tol { 0.0 } else { x };
         let zz = |v: &Vec<Vec<f64>>| {
@@ -515,6 +689,9 @@ impl Solution {
     /// envelope theorem the total is
     /// `dual(demand) + share * dual(share row) + phi * dual(fair row)`.
     pub fn demand_price(&self, k: usize) -> Option<f64> {
+        if let Some(p) = &self.demand_prices {
+            return p[k];
+        }
         let mut p = self.dual(Some(self.layout.demand_row[k]))?;
         let e = self.demand_element[k];
         if self.demand_share[k] > 0.0 {
@@ -529,7 +706,9 @@ impl Solution {
     }
 
     /// Shadow price of demand row `k` alone (d cost / d demand with every
-    /// other right-hand side held fixed).
+    /// other right-hand side held fixed). On the default path it is only
+    /// computed where it equals [`Solution::demand_price`] (no import-share
+    /// or fair-share row moves with the demand), else `None`.
     pub fn demand_row_dual(&self, k: usize) -> Option<f64> {
         self.dual(Some(self.layout.demand_row[k]))
     }
@@ -566,6 +745,12 @@ impl Solution {
     /// Annual saving per unit of extra capex budget (>= 0).
     pub fn budget_value(&self) -> Option<f64> {
         self.dual(self.layout.budget_row).map(|d| -d)
+    }
+
+    /// Value of one more tonne of surplus market for element `e` (>= 0);
+    /// `None` without a market limit.
+    pub fn market_value(&self, e: usize) -> Option<f64> {
+        self.dual(self.layout.market_row[e]).map(|d| -d)
     }
 
     /// Binding constraints (tight, with a nonzero shadow price), in words.
@@ -692,11 +877,13 @@ impl Solution {
     }
 }
 
-/// Explains an infeasible plan: per-element supply bounds, then a phase-1
-/// solve in which every limit (source, refinery, max_new, import capacity,
-/// import share, budget) may be exceeded at a cost; the limits it has to
-/// exceed are the conflict, and demand rows with a nonzero phase-1 price are
-/// the demand they conflict with.
+/// Explains an infeasible plan: per-element supply bounds, then every
+/// minimal single relaxation that restores feasibility: for each limit
+/// (source, refinery, max_new, import capacity, import share, budget) and
+/// each demand row alone, the least change of that row, in its own units
+/// (t/yr, percentage points of share, currency of budget), with every other
+/// row as written. Rows that cannot restore feasibility alone are not
+/// listed.
 pub fn diagnose(plan: &Plan) -> Diagnosis {
     let mut shortfalls = Vec::new();
     for (e, el) in plan.elements.iter().enumerate() {
@@ -755,69 +942,101 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
         }
     }
 
+    // Each limit alone, and each demand row alone: the least change of that
+    // one row (in its own units) that makes the plan feasible, with every
+    // other row as written.
     let model = lp::build(
         plan,
         &BuildOptions {
             relax_integers: true,
-            elastic: true,
             ..Default::default()
         },
     );
+    let integrality_only = exact::solve_vertex(&model).is_ok();
+    let candidates: Vec<usize> = (0..model.rows.len())
+        .filter(|&j| {
+            let r = &model.rows[j];
+            r.kind.is_limit() || (matches!(r.kind, RowKind::Demand(_)) && r.rhs > 0.0)
+        })
+        .collect();
+    let found: Vec<(usize, f64)> = if integrality_only {
+        Vec::new()
+    } else {
+        candidates
+            .par_iter()
+            .filter_map(|&j| single_relaxation(&model, j).map(|x| (j, x)))
+            .collect()
+    };
+    let cur = &plan.currency;
     let mut conflicts = Vec::new();
     let mut demands = Vec::new();
-    let mut integrality_only = false;
-    if let Ok(raw) = lp::solve_clarabel(&model) {
-        let total: f64 = model
-            .layout
-            .slack
-            .iter()
-            .flatten()
-            .map(|&j| raw.x[j] * model.vars[j].cost)
-            .sum();
-        integrality_only = total < 1e-6;
-        for (j, row) in model.rows.iter().enumerate() {
-            let Some(sj) = model.layout.slack[j] else {
-                continue;
-            };
-            let excess = raw.x[sj] * row.scale;
-            if excess <= 1e-6 * (row.rhs * row.scale).abs().max(row.scale) {
-                continue;
-            }
-            let cur = &plan.currency;
-            let text = match row.kind {
-                RowKind::SourceCapacity(s) => format!("source \"{}\" would have to supply {} t REO/yr more than its capacity of {} t", plan.sources[s].name, num(excess), num(row.rhs)),
-                RowKind::RefineryCapacity(r) => format!("refinery \"{}\" would need {} t/yr more capacity than it has or may build", plan.refineries[r].name, num(excess)),
-                RowKind::MaxNew(r) => format!("refinery \"{}\" would have to build {} t/yr beyond max_new = {} t/yr", plan.refineries[r].name, num(excess), num(row.rhs)),
-                RowKind::ImportCapacity(i, e) => format!("imports of {} from \"{}\" would have to exceed their capacity of {} t/yr by {} t", plan.elements[e], plan.imports[i].name, num(row.rhs), num(excess)),
-                RowKind::ImportShare(e) => format!(
-                    "{} from outside the alliance would have to exceed the policy cap (max_import_share = {}, {} t/yr) by {} t",
+    for (j, x) in found {
+        let row = &model.rows[j];
+        let excess = x * row.scale;
+        let text = match row.kind {
+            RowKind::SourceCapacity(s) => format!(
+                "raise the capacity of source \"{}\" by {} t REO/yr (from {} t)",
+                plan.sources[s].name,
+                num(excess),
+                num(row.rhs)
+            ),
+            RowKind::RefineryCapacity(r) => format!(
+                "give refinery \"{}\" {} t/yr more existing capacity (refinery.existing)",
+                plan.refineries[r].name,
+                num(excess)
+            ),
+            RowKind::MaxNew(r) => format!(
+                "let refinery \"{}\" build {} t/yr beyond max_new = {} t/yr",
+                plan.refineries[r].name,
+                num(excess),
+                num(row.rhs)
+            ),
+            RowKind::ImportCapacity(i, e) => format!(
+                "raise the capacity of imports of {} from \"{}\" by {} t/yr (from {} t)",
+                plan.elements[e],
+                plan.imports[i].name,
+                num(excess),
+                num(row.rhs)
+            ),
+            RowKind::ImportShare(e) => {
+                let total = plan.alliance_demand(e);
+                format!(
+                    "raise policy.max_import_share for {} by {} percentage points (from {}; {} t/yr more from outside)",
                     plan.elements[e],
+                    num(100.0 * excess / total),
                     plan.policy.max_import_share[e].unwrap_or(1.0),
-                    num(row.rhs),
                     num(excess)
-                ),
-                RowKind::Budget => format!("capex would have to exceed the budget of {} {cur} by {} {cur}", num(row.rhs * row.scale), num(excess)),
-                _ => continue,
-            };
-            conflicts.push(Conflict {
-                kind: row.kind,
-                excess,
-                text,
-            });
-        }
-        if let Some(duals) = &raw.duals {
-            for (k, d) in plan.demand.iter().enumerate() {
-                let p = duals[model.layout.demand_row[k]];
-                if p.abs() > 1e-6 {
-                    demands.push(format!(
-                        "demand of {} for {} t/yr of {}",
-                        plan.regions[d.region].name,
-                        num(d.amount),
-                        plan.elements[d.element]
-                    ));
-                }
+                )
             }
-        }
+            RowKind::Budget => format!(
+                "raise the capex budget by {} {cur} (from {} {cur})",
+                num(excess),
+                num(row.rhs * row.scale)
+            ),
+            RowKind::Demand(k) => {
+                let d = &plan.demand[k];
+                let line = format!(
+                    "demand of {} for {} t/yr of {}",
+                    plan.regions[d.region].name,
+                    num(d.amount),
+                    plan.elements[d.element]
+                );
+                demands.push(line);
+                format!(
+                    "lower the demand of {} for {} by {} t/yr (from {} t)",
+                    plan.regions[d.region].name,
+                    plan.elements[d.element],
+                    num(excess),
+                    num(d.amount)
+                )
+            }
+            _ => continue,
+        };
+        conflicts.push(Conflict {
+            kind: row.kind,
+            excess,
+            text,
+        });
     }
     Diagnosis {
         shortfalls,
