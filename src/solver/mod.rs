@@ -145,7 +145,7 @@ impl Solution {
             .collect();
         let recovery = amount
             .iter()
-            .zip(cascade.feed_amount())
+            .zip(cascade.inflow_amount())
             .map(|(a, f)| if *f > 0.0 { a / f } else { 0.0 })
             .collect();
         let concentration = match cascade.flows() {
@@ -184,12 +184,13 @@ impl Solution {
         Some((x, y))
     }
 
-    /// For each component, total outflow minus feed, relative to the feed
-    /// (zero when the steady state closes the mass balance).
+    /// For each component, total outflow minus total inflow (the feed and
+    /// every other inlet), relative to the inflow (zero when the steady
+    /// state closes the mass balance).
     pub fn balance_error(&self, cascade: &Cascade) -> Vec<f64> {
         let outs = self.streams(cascade);
         cascade
-            .feed_amount()
+            .inflow_amount()
             .iter()
             .enumerate()
             .map(|(k, f)| {
@@ -269,6 +270,7 @@ impl Solver {
         let mut feed = Array2::zeros((n, k));
         feed.row_mut(layout.feed_stage())
             .assign(&ndarray::ArrayView1::from(c.feed_amount()));
+        add_inlets(c, &mut feed, None);
         let opts = c.solver_options();
         let nopts = NewtonOptions {
             tolerance: opts.tolerance,
@@ -489,6 +491,27 @@ impl Solver {
             organic,
             acidity: None,
             species: None,
+        }
+    }
+}
+
+/// Adds the metals of the inlets other than the feed (organic into stage
+/// 1, scrub into the last scrub stage, strip into stage N) to the stage
+/// inflows `feed` (`(N, nq)`), for components `active` (all if `None`),
+/// which give the columns.
+pub(crate) fn add_inlets(c: &Cascade, feed: &mut Array2<f64>, active: Option<&[usize]>) {
+    let layout = c.layout();
+    let all: Vec<usize> = (0..c.n_components()).collect();
+    let active = active.unwrap_or(&all);
+    for (inlet, stage) in [
+        (crate::model::Inlet::Organic, Some(0)),
+        (crate::model::Inlet::Scrub, layout.scrub_stage()),
+        (crate::model::Inlet::Strip, layout.strip_stage()),
+    ] {
+        let Some(stage) = stage else { continue };
+        let amt = c.inlet_amount(inlet);
+        for (q, &i) in active.iter().enumerate() {
+            feed[[stage, q]] += amt[i];
         }
     }
 }
