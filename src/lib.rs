@@ -8,6 +8,7 @@
 //! - [`report`]: text, JSON and CSV results.
 //! - [`design`]: Xu's shortcut design verified by simulation, optimisation
 //!   of stages and flows, parallel parameter sweeps, SVG plots.
+//! - [`flowsheet`]: linked cascades, splits and recycles solved as one plant.
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod cascade;
 pub mod chemistry;
 pub mod design;
 pub mod error;
+pub mod flowsheet;
 pub mod model;
 pub mod report;
 pub mod solver;

@@ -63,6 +63,15 @@ struct SimulateArgs {
 }
 
 fn simulate(args: &SimulateArgs) -> u8 {
+    if let Some(code) = sxforge::flowsheet::report::simulate_file(
+        &args.file,
+        args.json,
+        args.profile.as_deref(),
+        args.plot.as_deref(),
+        args.tolerance,
+    ) {
+        return code;
+    }
     let cascade = match sxforge::model::load::load_file(&args.file) {
         Ok(c) => c,
         Err(e) => {
