@@ -33,7 +33,10 @@ fn mm(c: &str) -> f64 {
 
 fn close(what: &str, got: f64, want: f64) {
     let rel = (got - want).abs() / want;
-    assert!(rel <= 1e-4, "{what}: {got} vs published {want} (rel {rel:.2e})");
+    assert!(
+        rel <= 1e-4,
+        "{what}: {got} vs published {want} (rel {rel:.2e})"
+    );
 }
 
 #[test]

@@ -26,7 +26,12 @@ struct Located {
     err: InputError,
 }
 
-fn at(path: Vec<Seg>, key: impl Into<String>, value: Option<String>, msg: impl Into<String>) -> Located {
+fn at(
+    path: Vec<Seg>,
+    key: impl Into<String>,
+    value: Option<String>,
+    msg: impl Into<String>,
+) -> Located {
     Located {
         path,
         err: InputError::new(key, value, msg),
@@ -48,9 +53,7 @@ fn span_of(doc: &DeTable<'_>, path: &[Seg]) -> usize {
                 .iter()
                 .find(|(kk, _)| kk.get_ref() == key)
                 .map(|(kk, v)| (kk.span().start, v)),
-            (Seg::Index(i), _, Some(DeValue::Array(a))) => {
-                a.get(*i).map(|v| (v.span().start, v))
-            }
+            (Seg::Index(i), _, Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span().start, v)),
             _ => None,
         };
         let Some((start, v)) = next else { break };
@@ -71,6 +74,29 @@ pub fn load_file(path: &Path) -> Result<Flowsheet, Error> {
         source,
     })?;
     Ok(parse_str(&src, Some(path.to_path_buf()))?)
+}
+
+/// Points an error raised while solving (key `unit.<name>.<key path>`) at
+/// its line in `src`.
+pub fn locate(fs: &Flowsheet, mut e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
+    let mut path = Vec::new();
+    if let Some(rest) = e.key.strip_prefix("unit.") {
+        if let Some((i, u)) = fs
+            .units
+            .iter()
+            .enumerate()
+            .find(|(_, u)| rest.starts_with(&format!("{}.", u.name)))
+        {
+            path = vec![k("unit"), Seg::Index(i)];
+            path.extend(rest[u.name.len() + 1..].split('.').map(k));
+        }
+    }
+    let offset = DeTable::parse(src)
+        .ok()
+        .map(|doc| span_of(doc.get_ref(), &path))
+        .unwrap_or(0);
+    e.location = Location::at(file, src, offset);
+    e
 }
 
 /// Parses and checks a flowsheet from TOML text (`file` for messages).
@@ -170,14 +196,14 @@ fn tables<'a>(top: &'a Table, key: &str) -> Result<Vec<&'a Table>, Located> {
 }
 
 /// Per-component values from an inline table, in component order.
-fn comp_map(
-    v: &Value,
-    comps: &[String],
-    path: Vec<Seg>,
-    key: &str,
-) -> Result<Vec<f64>, Located> {
+fn comp_map(v: &Value, comps: &[String], path: Vec<Seg>, key: &str) -> Result<Vec<f64>, Located> {
     let Value::Table(t) = v else {
-        return Err(at(path, key, None, "expected a table of per-component values"));
+        return Err(at(
+            path,
+            key,
+            None,
+            "expected a table of per-component values",
+        ));
     };
     let mut out = vec![0.0; comps.len()];
     for (name, x) in t {
@@ -282,7 +308,13 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
     let molar_mass: Vec<Option<f64>> = comps
         .iter()
         .zip(&given_mm)
-        .map(|(c, &g)| if g > 0.0 { Some(g) } else { element_molar_mass(c) })
+        .map(|(c, &g)| {
+            if g > 0.0 {
+                Some(g)
+            } else {
+                element_molar_mass(c)
+            }
+        })
         .collect();
     let to_molar = |v: Vec<f64>, path: &[Seg], key: &str| -> Result<Vec<f64>, Located> {
         if !mg {
@@ -361,7 +393,15 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
         let p = vec![k("stream"), Seg::Index(i)];
         check_keys(
             t,
-            &["name", "phase", "amount", "flow", "concentration", "acid", "sulfate"],
+            &[
+                "name",
+                "phase",
+                "amount",
+                "flow",
+                "concentration",
+                "acid",
+                "sulfate",
+            ],
             &p,
             "stream.",
         )?;
@@ -418,7 +458,12 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
         claim(&units[i].name, with(&p, "name"), "unit.")?;
     }
     if units.is_empty() {
-        return Err(at(vec![], "unit", None, "a flowsheet needs at least one [[unit]]"));
+        return Err(at(
+            vec![],
+            "unit",
+            None,
+            "a flowsheet needs at least one [[unit]]",
+        ));
     }
 
     // splits
@@ -511,7 +556,10 @@ fn parse_unit(
     )?;
     let name = get_str(t, "name", p, "the unit's name")?;
     let label = format!("unit.{name}.");
-    let mut inputs = vec![(Port::Feed, get_str(t, "feed", p, "the stream the unit is fed")?)];
+    let mut inputs = vec![(
+        Port::Feed,
+        get_str(t, "feed", p, "the stream the unit is fed")?,
+    )];
     for port in [Port::Organic, Port::Scrub, Port::Strip] {
         if t.contains_key(port.key()) {
             inputs.push((port, get_str(t, port.key(), p, "a stream name")?));
@@ -708,7 +756,10 @@ pub(crate) fn producer(fs: &Flowsheet, name: &str) -> Option<Producer> {
 /// Phase and whether the flow (L/h) is known, of a resolved stream.
 fn stream_props(fs: &Flowsheet, name: &str, depth: usize) -> Option<(Phase, bool)> {
     match producer(fs, name)? {
-        Producer::External(i) => Some((fs.streams[i].value.phase, fs.streams[i].value.flow.is_some())),
+        Producer::External(i) => Some((
+            fs.streams[i].value.phase,
+            fs.streams[i].value.flow.is_some(),
+        )),
         Producer::Unit(i, kind) => {
             let phase = match kind {
                 StreamKind::Raffinate | StreamKind::StripLiquor => Phase::Aqueous,
@@ -732,7 +783,11 @@ pub(crate) fn node_of(fs: &Flowsheet, p: Producer) -> Option<usize> {
 
 fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
     let mut used: BTreeMap<String, String> = BTreeMap::new();
-    let mut consume = |name: &str, by: String, path: Vec<Seg>, key: String| -> Result<(), Located> {
+    let mut consume = |name: &str,
+                       by: String,
+                       path: Vec<Seg>,
+                       key: String|
+     -> Result<(), Located> {
         if let Some(prev) = used.get(name) {
             return Err(at(
                 path,
@@ -781,7 +836,10 @@ fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
                     path,
                     key,
                     Some(format!("\"{s}\"")),
-                    format!("`{s}` has no volumetric flow (L/h), which the volumetric unit `{}` needs", u.name),
+                    format!(
+                        "`{s}` has no volumetric flow (L/h), which the volumetric unit `{}` needs",
+                        u.name
+                    ),
                 ));
             }
             consume(s, format!("unit `{}` ({})", u.name, port.key()), path, key)?;
@@ -858,9 +916,8 @@ fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
                 match used.get(&out) {
                     None => exit = true,
                     Some(_) => {
-                        let consumer_inside = edges
-                            .iter()
-                            .any(|e| e.0 == v && e.3 == out && cycle[e.1]);
+                        let consumer_inside =
+                            edges.iter().any(|e| e.0 == v && e.3 == out && cycle[e.1]);
                         if !consumer_inside {
                             exit = true;
                         }

@@ -41,11 +41,7 @@ pub fn balance_error(res: &FlowsheetResult) -> Vec<f64> {
     let k = res.inflow.len();
     (0..k)
         .map(|i| {
-            let out: f64 = res
-                .products
-                .iter()
-                .map(|p| res.streams[p].amount[i])
-                .sum();
+            let out: f64 = res.products.iter().map(|p| res.streams[p].amount[i]).sum();
             let f = res.inflow[i];
             if f > 0.0 {
                 (out - f) / f
@@ -212,10 +208,19 @@ pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     );
     for p in &res.products {
         let s = &res.streams[p];
-        let _ = writeln!(out, "\nproduct {p} ({}), total {:.6e}", s.phase.name(), s.total());
+        let _ = writeln!(
+            out,
+            "\nproduct {p} ({}), total {:.6e}",
+            s.phase.name(),
+            s.total()
+        );
         let pu = purity(s);
         let re = recovery(s, &res.inflow);
-        let _ = writeln!(out, "  {:<10} {:>16} {:>16} {:>16}", "component", "amount", "purity", "recovery");
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>16} {:>16} {:>16}",
+            "component", "amount", "purity", "recovery"
+        );
         for (i, c) in fs.components.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -229,7 +234,10 @@ pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     }
     let be = balance_error(res);
     let worst = be.iter().fold(0.0f64, |a, b| a.max(b.abs()));
-    let _ = writeln!(out, "\nlargest relative balance error (feeds vs products) {worst:.2e}");
+    let _ = writeln!(
+        out,
+        "\nlargest relative balance error (feeds vs products) {worst:.2e}"
+    );
     if let Some(m) = &res.message {
         let _ = writeln!(out, "{m}");
     }
@@ -251,7 +259,11 @@ pub fn unit_path(path: &Path, unit: &str) -> PathBuf {
 
 /// Writes the stage profile of every unit, one CSV per unit
 /// ([`unit_path`]); returns the files written.
-pub fn write_profiles(fs: &Flowsheet, res: &FlowsheetResult, path: &Path) -> Result<Vec<PathBuf>, Error> {
+pub fn write_profiles(
+    fs: &Flowsheet,
+    res: &FlowsheetResult,
+    path: &Path,
+) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for (u, r) in fs.units.iter().zip(&res.units) {
         if let Some(r) = r {
@@ -264,7 +276,9 @@ pub fn write_profiles(fs: &Flowsheet, res: &FlowsheetResult, path: &Path) -> Res
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A label for a stream: its total flow and its two main components.
@@ -301,7 +315,8 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
         40.0 + 160.0 + pos as f64 * (bw + gap)
     };
     let width = 40.0 + 160.0 + n as f64 * (bw + gap) + 160.0;
-    let height = top + bh + 40.0 * (fs.units.len() + fs.splits.len() + fs.streams.len()) as f64 + 120.0;
+    let height =
+        top + bh + 40.0 * (fs.units.len() + fs.splits.len() + fs.streams.len()) as f64 + 120.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -311,7 +326,11 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
         s,
         r#"<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z"/></marker></defs>"#
     );
-    let _ = writeln!(s, r#"<text x="20" y="24" font-size="15">{}</text>"#, esc(&fs.name));
+    let _ = writeln!(
+        s,
+        r#"<text x="20" y="24" font-size="15">{}</text>"#,
+        esc(&fs.name)
+    );
     for &v in &plan.order {
         let x = x_of(v);
         let (title, sub) = if v < nu {
@@ -351,7 +370,12 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     }
     // arrows: one per consumed stream and per product
     let mut lane = 0.0;
-    let mut arrow = |s: &mut String, x1: f64, x2: f64, name: &str, value: Option<&StreamValue>, back: bool| {
+    let mut arrow = |s: &mut String,
+                     x1: f64,
+                     x2: f64,
+                     name: &str,
+                     value: Option<&StreamValue>,
+                     back: bool| {
         lane += 1.0;
         let text = match value {
             Some(v) => format!("{name} ({})", label(fs, v)),
@@ -365,14 +389,26 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
                 top + bh,
                 top + bh
             );
-            let _ = writeln!(s, r##"<text x="{:.0}" y="{:.0}" fill="#a33">{}</text>"##, x2.min(x1) + 4.0, y - 3.0, esc(&text));
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.0}" y="{:.0}" fill="#a33">{}</text>"##,
+                x2.min(x1) + 4.0,
+                y - 3.0,
+                esc(&text)
+            );
         } else {
             let y = top - 12.0 - 14.0 * (lane % 5.0);
             let _ = writeln!(
                 s,
                 r##"<path d="M{x1:.0},{y:.0} L{x2:.0},{y:.0} L{x2:.0},{top:.0}" fill="none" stroke="#234" marker-end="url(#a)"/>"##
             );
-            let _ = writeln!(s, r#"<text x="{:.0}" y="{:.0}">{}</text>"#, x1 + 4.0, y - 3.0, esc(&text));
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.0}" y="{:.0}">{}</text>"#,
+                x1 + 4.0,
+                y - 3.0,
+                esc(&text)
+            );
         }
     };
     for (i, u) in fs.units.iter().enumerate() {
@@ -391,8 +427,17 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     }
     for (i, sp) in fs.splits.iter().enumerate() {
         let x2 = x_of(nu + i) + bw / 2.0;
-        if let Some(p) = super::load::producer(fs, &sp.from).and_then(|p| super::load::node_of(fs, p)) {
-            arrow(&mut s, x_of(p) + bw / 2.0, x2, &sp.from, res.streams.get(&sp.from), false);
+        if let Some(p) =
+            super::load::producer(fs, &sp.from).and_then(|p| super::load::node_of(fs, p))
+        {
+            arrow(
+                &mut s,
+                x_of(p) + bw / 2.0,
+                x2,
+                &sp.from,
+                res.streams.get(&sp.from),
+                false,
+            );
         }
     }
     for (j, p) in res.products.iter().enumerate() {
@@ -401,10 +446,16 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
             .units
             .iter()
             .position(|u| u.name == node)
-            .or_else(|| fs.splits.iter().position(|s| s.name == node).map(|i| nu + i))
+            .or_else(|| {
+                fs.splits
+                    .iter()
+                    .position(|s| s.name == node)
+                    .map(|i| nu + i)
+            })
             .unwrap_or(0);
         let x = x_of(v) + bw / 2.0;
-        let y = top + bh + 40.0 + 18.0 * (fs.units.len() + fs.splits.len()) as f64 + 18.0 * j as f64;
+        let y =
+            top + bh + 40.0 + 18.0 * (fs.units.len() + fs.splits.len()) as f64 + 18.0 * j as f64;
         let _ = writeln!(
             s,
             r##"<path d="M{x:.0},{:.0} L{x:.0},{y:.0} L{:.0},{y:.0}" fill="none" stroke="#272" marker-end="url(#a)"/>"##,
@@ -457,8 +508,8 @@ pub fn simulate_file(
     }
     let res = match super::solve::solve(&fs) {
         Ok(r) => r,
-        Err(mut e) => {
-            e.location.file = Some(path.to_path_buf());
+        Err(e) => {
+            let e = super::load::locate(&fs, e, &src, Some(path.to_path_buf()));
             eprintln!("error: {e}");
             return Some(1);
         }

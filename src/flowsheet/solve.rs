@@ -159,7 +159,11 @@ pub struct FlowsheetResult {
 /// non-convergence is `converged = false`.
 pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
     let plan = plan(fs).map_err(|(i, port, msg)| {
-        InputError::new(format!("unit.{}.{}", fs.units[i].name, port.key()), None, msg)
+        InputError::new(
+            format!("unit.{}.{}", fs.units[i].name, port.key()),
+            None,
+            msg,
+        )
     })?;
     let k = fs.components.len();
     let mut streams: BTreeMap<String, StreamValue> = BTreeMap::new();
