@@ -535,6 +535,14 @@ fn parse_unit(
     comps: &[String],
     p: &[Seg],
 ) -> Result<Unit, Located> {
+    if t.contains_key("draw") {
+        return Err(at(
+            with(p, "draw"),
+            "unit.draw",
+            None,
+            "side draws ([[unit.draw]]) are not supported yet",
+        ));
+    }
     check_keys(
         t,
         &[
@@ -550,6 +558,8 @@ fn parse_unit(
             "strip",
             "organic",
             "solver",
+            "units",
+            "molar_mass",
         ],
         p,
         "unit.",
@@ -591,7 +601,7 @@ fn parse_unit(
         Value::Array(comps.iter().map(|c| Value::String(c.clone())).collect()),
     );
     for key in ["units", "molar_mass"] {
-        if let Some(v) = top.get(key) {
+        if let (false, Some(v)) = (raw.contains_key(key), top.get(key)) {
             raw.insert(key.into(), v.clone());
         }
     }
@@ -715,7 +725,7 @@ fn parse_unit(
             ));
         }
         if let Some(inlet) = port.inlet() {
-            if unit.spec.inlets.get(inlet).is_some() {
+            if unit.spec.inlet_concentration(inlet).is_some() {
                 return Err(at(
                     with(p, port.key()),
                     key,

@@ -63,14 +63,24 @@ pub fn plan(fs: &Flowsheet) -> Result<Plan, (usize, Port, String)> {
     let n = fs.units.len() + fs.splits.len();
     let e = edges(fs);
     let forward = |x: &(usize, usize, Option<Port>, String)| matches!(x.2, None | Some(Port::Feed));
+    // all edges count; when only recycle inlets are left in a cycle, the
+    // first node whose feeds are all solved goes next and its recycle
+    // inlets are torn
     let mut indeg = vec![0usize; n];
-    for x in e.iter().filter(|x| forward(x)) {
+    let mut indeg_fwd = vec![0usize; n];
+    for x in &e {
         indeg[x.1] += 1;
+        if forward(x) {
+            indeg_fwd[x.1] += 1;
+        }
     }
     let mut order = Vec::with_capacity(n);
     let mut done = vec![false; n];
     while order.len() < n {
-        let Some(v) = (0..n).find(|&v| !done[v] && indeg[v] == 0) else {
+        let next = (0..n)
+            .find(|&v| !done[v] && indeg[v] == 0)
+            .or_else(|| (0..n).find(|&v| !done[v] && indeg_fwd[v] == 0));
+        let Some(v) = next else {
             let i = (0..fs.units.len()).find(|&v| !done[v]).unwrap_or(0);
             return Err((
                 i,
@@ -80,8 +90,11 @@ pub fn plan(fs: &Flowsheet) -> Result<Plan, (usize, Port, String)> {
         };
         done[v] = true;
         order.push(v);
-        for x in e.iter().filter(|x| forward(x) && x.0 == v) {
+        for x in e.iter().filter(|x| x.0 == v) {
             indeg[x.1] -= 1;
+            if forward(x) {
+                indeg_fwd[x.1] -= 1;
+            }
         }
     }
     let pos: Vec<usize> = {

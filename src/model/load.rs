@@ -529,7 +529,7 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
             ),
         ));
     }
-    let (chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
+    let (mut chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
         Some(r) => r,
         None => (
             chemistry(&raw.chemistry, &comps)?,
@@ -584,7 +584,17 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
         if let Some(m) = map {
             let key = format!("{}.concentration", inlet.name());
             let v = component_values(&key, &comps, m, false)?;
-            inlets.set(inlet, Some(to_molar(&key, v, units, &mm, &comps)?));
+            let v = to_molar(&key, v, units, &mm, &comps)?;
+            // the rigorous models keep their scrub reflux where it was
+            match (&mut chemistry, inlet) {
+                (ChemistrySpec::MassAction(m), super::Inlet::Scrub) => {
+                    m.streams.scrub_concentration = Some(v)
+                }
+                (ChemistrySpec::LogLinear(m), super::Inlet::Scrub) => {
+                    m.streams.scrub_concentration = Some(v)
+                }
+                _ => inlets.set(inlet, Some(v)),
+            }
         }
     }
     let flows = FlowSpec {
