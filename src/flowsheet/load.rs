@@ -1,5 +1,7 @@
 //! Reading flowsheet files: the tables, the units' cascades, and the checks
 //! of the stream graph (unknown or doubly used streams, phases, cycles).
+// Errors carry their document path; they are built once per failed load.
+#![allow(clippy::result_large_err)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -354,7 +356,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             tolerance = x;
         }
         if let Some(x) = opt_num(t, "max_iterations", &p, "solver.")? {
-            if !(x >= 1.0) {
+            if x.is_nan() || x < 1.0 {
                 return Err(at(
                     with(&p, "max_iterations"),
                     "solver.max_iterations",
@@ -915,7 +917,6 @@ fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
         let fwd = reach(cons);
         let cycle: Vec<bool> = (0..n)
             .map(|v| (v == cons || fwd[v]) && (v == prod || reach(v)[prod] || v == cons))
-            .map(|b| b)
             .collect();
         let mut exit = false;
         for (v, &inside) in cycle.iter().enumerate() {

@@ -222,7 +222,9 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
         .collect();
     let mut solvers: Vec<Solver> = (0..fs.units.len()).map(|_| Solver::new()).collect();
     let mut results: Vec<Option<UnitResult>> = vec![None; fs.units.len()];
-    let mut prev: Option<(Vec<Vec<f64>>, Vec<Vec<f64>>)> = None; // (x, g) of last iteration
+    // (x, g) of the last iteration, flattened per torn stream
+    type Iterate = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+    let mut prev: Option<Iterate> = None;
     let mut residual = 0.0;
     let mut iterations = 0;
     let mut converged = false;
