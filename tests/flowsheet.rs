@@ -448,3 +448,65 @@ fn shipped_flowsheets_run_from_the_cli() {
         assert!(text.starts_with("<svg") && text.contains("stages"));
     }
 }
+
+#[test]
+fn inlet_compositions_count_in_recoveries_and_balances() {
+    let src = r#"
+name = "constant-d with metal-carrying inlets"
+components = ["A", "B"]
+[chemistry]
+model = "constant-d"
+d = { A = 0.5, B = 3.0 }
+[cascade]
+extraction = 3
+scrub = 2
+strip = 2
+[feed]
+flow = 10.0
+concentration = { A = 0.2, B = 0.1 }
+[organic]
+concentration = { A = 0.01 }
+[scrub]
+concentration = { B = 0.02 }
+[strip]
+concentration = { A = 0.005, B = 0.001 }
+[flows]
+organic = 8.0
+scrub = 2.0
+strip = 3.0
+"#;
+    let c = sxforge::model::load::parse_str(src, None).unwrap();
+    // inflow = feed + organic + scrub + strip, mol/h
+    let want = [
+        10.0 * 0.2 + 8.0 * 0.01 + 3.0 * 0.005,
+        10.0 * 0.1 + 2.0 * 0.02 + 3.0 * 0.001,
+    ];
+    for (a, b) in c.inflow_amount().iter().zip(want) {
+        assert!(rel(*a, b) < 1e-15, "{a} vs {b}");
+    }
+    let sol = Solver::new().solve(&c);
+    assert!(sol.converged());
+    for e in sol.balance_error(&c) {
+        assert!(e.abs() < 1e-12, "{e}");
+    }
+    for i in 0..2 {
+        let r: f64 = sol.streams(&c).iter().map(|s| s.recovery[i]).sum();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+    }
+    // the separation-factor model has no inlet compositions
+    let e = sxforge::model::load::parse_str(
+        &std::fs::read_to_string("models/lace.toml")
+            .unwrap()
+            .replace(
+                "[flows]",
+                "[organic]\nconcentration = { La = 0.1 }\n[flows]",
+            ),
+        Some("m.toml".into()),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("organic.concentration") && e.contains("m.toml:"),
+        "{e}"
+    );
+}
