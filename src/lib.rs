@@ -9,6 +9,7 @@
 //! - [`report`]: text, JSON and CSV results.
 //! - [`design`]: Xu's shortcut design verified by simulation, optimisation
 //!   of stages and flows, parallel parameter sweeps, SVG plots.
+//! - [`flowsheet`]: linked cascades, splits and recycles solved as one plant.
 //! - [`capacity`]: the allied refining-capacity planner (linear program).
 //! - [`cost`]: cost per kg of product oxide from a simulated design.
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@ pub mod chemistry;
 pub mod cost;
 pub mod design;
 pub mod error;
+pub mod flowsheet;
 pub mod input;
 pub mod model;
 pub mod report;

@@ -61,6 +61,7 @@ pub struct LogLinearKernel {
     sulfate: Vec<f64>,
     aq_flow: Vec<f64>,
     org_flow: Vec<f64>,
+    fixed_dose: Option<f64>,
 }
 
 impl LogLinearKernel {
@@ -105,7 +106,15 @@ impl LogLinearKernel {
             sulfate,
             aq_flow,
             org_flow,
+            fixed_dose: None,
         }
+    }
+
+    /// Evaluates the fits at a fixed `dose` (volume percent) in every stage
+    /// instead of at the stage's free extractant (`fixed_dose = true`).
+    pub fn with_fixed_dose(mut self, dose: Option<f64>) -> Self {
+        self.fixed_dose = dose;
+        self
     }
 
     /// Number of metals.
@@ -147,6 +156,12 @@ impl LogLinearKernel {
     #[inline]
     fn ln_d(&self, c: usize, lh: f64, lf: f64) -> (f64, f64, f64) {
         match self.law[c] {
+            DistributionLaw::Fit { m0, m1, b0, b1 } if self.fixed_dose.is_some() => {
+                let dose = self.fixed_dose.unwrap_or(1.0);
+                let slope = m0 + m1 * dose;
+                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + self.shift[c];
+                (v, -slope, 0.0)
+            }
             DistributionLaw::Fit { m0, m1, b0, b1 } => {
                 let dose = lf.exp() / self.molarity_per_percent;
                 let slope = m0 + m1 * dose;
@@ -268,5 +283,7 @@ mod tests {
         );
         let u0: Vec<f64> = vec![-3.0, -2.5, -4.0, -3.9, -0.7];
         super::super::check_jacobian(&ker, 0, &u0, 1e-7);
+        let fixed = ker.with_fixed_dose(Some(5.0));
+        super::super::check_jacobian(&fixed, 0, &u0, 1e-7);
     }
 }

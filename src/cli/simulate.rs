@@ -43,6 +43,24 @@ pub struct SimulateArgs {
 
 /// Runs `sxforge simulate`.
 pub fn run(args: &SimulateArgs) -> Exit {
+    for p in [&args.profile, &args.plot].into_iter().flatten() {
+        if let Err(e) = check_writable(p) {
+            return fail(&e);
+        }
+    }
+    if let Some(code) = sxforge::flowsheet::report::simulate_file(
+        &args.file,
+        args.json,
+        args.profile.as_deref(),
+        args.plot.as_deref(),
+        args.tolerance,
+    ) {
+        return match code {
+            0 => Exit::Ok,
+            1 => Exit::BadInput,
+            _ => Exit::NotSolved,
+        };
+    }
     let cascade = match sxforge::model::load::load_file(&args.file) {
         Ok(c) => c,
         Err(e) => return fail(&e),

@@ -151,8 +151,14 @@ fn reject_rigorous_keys(raw: &RawCascade) -> Result<(), InputError> {
     unused(&c.log10_ka2, "chemistry.log10_ka2", m)?;
     unused(&raw.feed.acid, "feed.acid", m)?;
     unused(&raw.feed.sulfate, "feed.sulfate", m)?;
-    unused(&raw.scrub, "scrub", m)?;
-    unused(&raw.strip, "strip", m)?;
+    unused(&c.dose_basis, "chemistry.dose_basis", m)?;
+    unused(&c.fixed_dose, "chemistry.fixed_dose", m)?;
+    for (name, sol) in [("scrub", &raw.scrub), ("strip", &raw.strip)] {
+        if let Some(sol) = sol {
+            unused(&sol.acid, &format!("{name}.acid"), m)?;
+            unused(&sol.sulfate, &format!("{name}.sulfate"), m)?;
+        }
+    }
     unused(&raw.units, "units", m)?;
     unused(&raw.molar_mass, "molar_mass", m)?;
     Ok(())
@@ -261,38 +267,17 @@ fn rigorous_chemistry(
         }
     };
     let mm = molar_masses(raw, comps)?;
-    let scrub_concentration = match raw.scrub.as_ref().and_then(|s| s.concentration.as_ref()) {
-        Some(m) => Some(to_molar(
-            "scrub.concentration",
-            component_values("scrub.concentration", comps, m, false)?,
-            units,
-            &mm,
-            comps,
-        )?),
-        None => None,
-    };
     let streams = AqueousStreams {
         feed_acid: raw.feed.acid.unwrap_or(0.0),
         feed_sulfate: raw.feed.sulfate.unwrap_or(0.0),
         scrub_acid: raw.scrub.as_ref().and_then(|s| s.acid),
-        scrub_concentration,
+        scrub_concentration: None,
         scrub_sulfate: raw.scrub.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
         strip_acid: raw.strip.as_ref().and_then(|s| s.acid),
         strip_sulfate: raw.strip.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
         molar_mass: mm.clone(),
         units,
     };
-    if raw
-        .strip
-        .as_ref()
-        .is_some_and(|s| s.concentration.is_some())
-    {
-        return Err(InputError::new(
-            "strip.concentration",
-            None,
-            "not a parameter of the strip solution (give strip.acid)",
-        ));
-    }
     if raw.feed.acid.is_none() {
         return Err(InputError::new(
             "feed.acid",
@@ -323,6 +308,8 @@ fn rigorous_chemistry(
         )?;
         unused(&c.bisulfate, "chemistry.bisulfate", model)?;
         unused(&c.log10_ka2, "chemistry.log10_ka2", model)?;
+        unused(&c.dose_basis, "chemistry.dose_basis", model)?;
+        unused(&c.fixed_dose, "chemistry.fixed_dose", model)?;
         unused(&raw.feed.sulfate, "feed.sulfate", model)?;
         let lk = c.log10_k.as_ref().ok_or_else(|| {
             InputError::new("chemistry.log10_k", None, "missing: log10 K per component")
@@ -400,7 +387,20 @@ fn rigorous_chemistry(
                 "missing: mol/L of extractant per volume percent",
             )
         })?;
+        let dose_free = match c.dose_basis.as_deref() {
+            None | Some("total") => false,
+            Some("free") => true,
+            Some(other) => {
+                return Err(InputError::new(
+                    "chemistry.dose_basis",
+                    Some(format!("\"{other}\"")),
+                    "expected \"total\" or \"free\" (the extractant of the incoming organic that `dose` gives)",
+                ))
+            }
+        };
         ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
+            dose_free,
+            fixed_dose: c.fixed_dose.unwrap_or(false),
             fit,
             d,
             extractant_per_metal: per_comp_or(
@@ -444,7 +444,7 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
             ),
         ));
     }
-    let (chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
+    let (mut chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
         Some(r) => r,
         None => (
             chemistry(&raw.chemistry, &comps)?,
@@ -480,6 +480,38 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
             .map(|v| to_molar("feed.concentration", v, units, &mm, &comps))
             .transpose()?,
     };
+    let mut inlets = super::InletSpec::default();
+    let tables = [
+        (
+            super::Inlet::Organic,
+            raw.organic.as_ref().and_then(|o| o.concentration.as_ref()),
+        ),
+        (
+            super::Inlet::Scrub,
+            raw.scrub.as_ref().and_then(|o| o.concentration.as_ref()),
+        ),
+        (
+            super::Inlet::Strip,
+            raw.strip.as_ref().and_then(|o| o.concentration.as_ref()),
+        ),
+    ];
+    for (inlet, map) in tables {
+        if let Some(m) = map {
+            let key = format!("{}.concentration", inlet.name());
+            let v = component_values(&key, &comps, m, false)?;
+            let v = to_molar(&key, v, units, &mm, &comps)?;
+            // the rigorous models keep their scrub reflux where it was
+            match (&mut chemistry, inlet) {
+                (ChemistrySpec::MassAction(m), super::Inlet::Scrub) => {
+                    m.streams.scrub_concentration = Some(v)
+                }
+                (ChemistrySpec::LogLinear(m), super::Inlet::Scrub) => {
+                    m.streams.scrub_concentration = Some(v)
+                }
+                _ => inlets.set(inlet, Some(v)),
+            }
+        }
+    }
     let flows = FlowSpec {
         extraction_amount: raw.flows.extraction_amount,
         scrub_amount: raw.flows.scrub_amount,
@@ -523,6 +555,7 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
         chemistry,
         feed,
         flows,
+        inlets,
         solver,
     })
 }

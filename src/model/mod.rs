@@ -106,6 +106,72 @@ pub struct FlowSpec {
     pub strip: Option<f64>,
 }
 
+/// Metals carried by the inlets other than the feed (model-format.md,
+/// section 4), mol/L per component; `None`: the inlet carries no metal.
+/// Volumetric models only.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InletSpec {
+    /// The organic entering stage 1.
+    pub organic: Option<Vec<f64>>,
+    /// The scrub solution.
+    pub scrub: Option<Vec<f64>>,
+    /// The strip solution.
+    pub strip: Option<Vec<f64>>,
+}
+
+/// An inlet of a cascade other than the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inlet {
+    /// The organic entering stage 1.
+    Organic,
+    /// The scrub solution entering the last scrub stage.
+    Scrub,
+    /// The strip solution entering stage N.
+    Strip,
+}
+
+impl Inlet {
+    /// All inlets, in the order of [`InletSpec`].
+    pub const ALL: [Inlet; 3] = [Inlet::Organic, Inlet::Scrub, Inlet::Strip];
+
+    /// Name as written in model files (`organic`, `scrub`, `strip`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Inlet::Organic => "organic",
+            Inlet::Scrub => "scrub",
+            Inlet::Strip => "strip",
+        }
+    }
+
+    /// Phase of the inlet.
+    pub fn phase(self) -> Phase {
+        match self {
+            Inlet::Organic => Phase::Organic,
+            _ => Phase::Aqueous,
+        }
+    }
+}
+
+impl InletSpec {
+    /// Composition of one inlet.
+    pub fn get(&self, inlet: Inlet) -> Option<&Vec<f64>> {
+        match inlet {
+            Inlet::Organic => self.organic.as_ref(),
+            Inlet::Scrub => self.scrub.as_ref(),
+            Inlet::Strip => self.strip.as_ref(),
+        }
+    }
+
+    /// Sets the composition of one inlet.
+    pub fn set(&mut self, inlet: Inlet, conc: Option<Vec<f64>>) {
+        match inlet {
+            Inlet::Organic => self.organic = conc,
+            Inlet::Scrub => self.scrub = conc,
+            Inlet::Strip => self.strip = conc,
+        }
+    }
+}
+
 /// A cascade as specified, before checking. Keys mirror the TOML format
 /// (model-format.md); [`CascadeSpec::build`] checks it.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +194,8 @@ pub struct CascadeSpec {
     pub feed: FeedSpec,
     /// Flows.
     pub flows: FlowSpec,
+    /// Metals carried by the other inlets (volumetric models).
+    pub inlets: InletSpec,
     /// Solver settings.
     pub solver: SolverOptions,
 }
@@ -144,6 +212,7 @@ impl CascadeSpec {
             chemistry,
             feed: FeedSpec::default(),
             flows: FlowSpec::default(),
+            inlets: InletSpec::default(),
             solver: SolverOptions::default(),
         }
     }
@@ -223,6 +292,43 @@ impl CascadeSpec {
         self
     }
 
+    /// Metals carried by an inlet other than the feed, mol/L (volumetric
+    /// models; see [`InletSpec`]).
+    pub fn with_inlet(mut self, inlet: Inlet, concentration: &[f64]) -> Self {
+        self.set_inlet(inlet, Some(concentration.to_vec()));
+        self
+    }
+
+    /// Sets (or with `None` clears) the composition of an inlet. For the
+    /// rigorous models this replaces a scrub reflux given in their
+    /// `[scrub] concentration`.
+    pub fn set_inlet(&mut self, inlet: Inlet, concentration: Option<Vec<f64>>) {
+        if inlet == Inlet::Scrub {
+            match &mut self.chemistry {
+                ChemistrySpec::MassAction(m) => m.streams.scrub_concentration = None,
+                ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration = None,
+                _ => {}
+            }
+        }
+        self.inlets.set(inlet, concentration);
+    }
+
+    /// Composition (mol/L) of an inlet other than the feed, `None` when it
+    /// carries no metal.
+    pub fn inlet_concentration(&self, inlet: Inlet) -> Option<&[f64]> {
+        if let Some(v) = self.inlets.get(inlet) {
+            return Some(v);
+        }
+        if inlet == Inlet::Scrub {
+            return match &self.chemistry {
+                ChemistrySpec::MassAction(m) => m.streams.scrub_concentration.as_deref(),
+                ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration.as_deref(),
+                _ => None,
+            };
+        }
+        None
+    }
+
     /// Checks the specification and builds the indexed [`Cascade`].
     pub fn build(self) -> Result<Cascade, InputError> {
         Cascade::new(self)
@@ -258,6 +364,7 @@ pub struct Cascade {
     spec: CascadeSpec,
     layout: Layout,
     feed_amount: Vec<f64>,
+    inflow: Vec<f64>,
     flows: StageFlows,
 }
 
@@ -439,6 +546,13 @@ impl Cascade {
                     "flows.strip",
                     "the separation-factor model has no strip section",
                 )?;
+                for inlet in Inlet::ALL {
+                    forbid(
+                        &spec.inlets.get(inlet),
+                        &format!("{}.concentration", inlet.name()),
+                        "the separation-factor model works in RE amounts; inlet compositions need a volumetric model",
+                    )?;
+                }
                 let amount = require(
                     spec.feed.amount.as_ref(),
                     "feed.amount",
@@ -515,6 +629,7 @@ impl Cascade {
                 Ok(Cascade {
                     spec,
                     layout,
+                    inflow: feed_amount.clone(),
                     feed_amount,
                     flows: StageFlows::Amounts {
                         extraction: s,
@@ -649,10 +764,39 @@ impl Cascade {
                 if aq[0] <= 0.0 {
                     return Err(InputError::new("flows.scrub", None, "infeasible flow split: with an organic feed the extraction section's aqueous is the scrub solution, which is missing"));
                 }
+                let mut inflow = feed_amount.clone();
+                for (inlet, stages, flow) in [
+                    (Inlet::Organic, 1, organic),
+                    (Inlet::Scrub, spec.scrub, scrub),
+                    (Inlet::Strip, spec.strip, strip),
+                ] {
+                    let Some(c) = spec.inlet_concentration(inlet) else {
+                        continue;
+                    };
+                    let key = format!("{}.concentration", inlet.name());
+                    if stages == 0 {
+                        return Err(InputError::new(
+                            key,
+                            None,
+                            format!(
+                                "the cascade has no {} stages: omit [{}]",
+                                inlet.name(),
+                                inlet.name()
+                            ),
+                        ));
+                    }
+                    let c = per_component(&key, comps, c, |key, v| {
+                        non_negative(key, v, "concentration (mol/L)")
+                    })?;
+                    for (i, x) in inflow.iter_mut().zip(&c) {
+                        *i += flow * x;
+                    }
+                }
                 Ok(Cascade {
                     spec,
                     layout,
                     feed_amount,
+                    inflow,
                     flows: StageFlows::Volumes {
                         aqueous: aq,
                         organic: org,
@@ -700,6 +844,31 @@ impl Cascade {
     /// Feed flow of each component (mol per unit time).
     pub fn feed_amount(&self) -> &[f64] {
         &self.feed_amount
+    }
+
+    /// Total inflow of each component (mol per unit time): the feed plus
+    /// the metals every other inlet carries. Recoveries and balances count
+    /// against it.
+    pub fn inflow_amount(&self) -> &[f64] {
+        &self.inflow
+    }
+
+    /// Metal inflow (mol per unit time) of each component with one inlet
+    /// other than the feed (zeros when it carries none or is absent).
+    pub fn inlet_amount(&self, inlet: Inlet) -> Vec<f64> {
+        let k = self.n_components();
+        let Some(c) = self.spec.inlet_concentration(inlet) else {
+            return vec![0.0; k];
+        };
+        let f = &self.spec.flows;
+        let flow = match inlet {
+            Inlet::Organic => f.organic,
+            Inlet::Scrub if self.layout.scrub > 0 => f.scrub,
+            Inlet::Strip if self.layout.strip > 0 => f.strip,
+            _ => None,
+        }
+        .unwrap_or(0.0);
+        c.iter().map(|x| x * flow).collect()
     }
 
     /// Flows per stage.

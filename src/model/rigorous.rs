@@ -121,8 +121,17 @@ pub struct LogLinearSpec {
     pub extractant_per_metal: Vec<f64>,
     /// Protons released per metal extracted.
     pub protons_per_metal: Vec<f64>,
-    /// Total extractant in the organic, volume percent.
+    /// Extractant dose, volume percent: the total extractant of the
+    /// organic, or with `dose_free` the free extractant of the organic
+    /// entering stage 1 (which then also holds the extractant its metals
+    /// bind).
     pub dose: f64,
+    /// Whether `dose` is the free (not the total) extractant of the
+    /// incoming organic (`dose_basis = "free"`).
+    pub dose_free: bool,
+    /// Whether the fits use `dose` as given in every stage (`fixed_dose =
+    /// true`) rather than each stage's free extractant.
+    pub fixed_dose: bool,
     /// mol/L of extractant per volume percent.
     pub molarity_per_percent: f64,
     /// Whether the bisulfate equilibrium is solved in every stage.

@@ -40,11 +40,22 @@ pub struct RawCascade {
     pub scrub: Option<RawAqueous>,
     /// `[strip]`: strip solution chemistry (rigorous models).
     pub strip: Option<RawAqueous>,
+    /// `[organic]`: metals carried by the organic entering stage 1
+    /// (volumetric models).
+    pub organic: Option<RawOrganic>,
     /// Units of metal concentrations: `mol/L` (default) or `mg/L`.
     pub units: Option<String>,
     /// Molar mass per component, g/mol (needed for mg/L; element symbols
     /// have built-in values).
     pub molar_mass: Option<ComponentMap>,
+}
+
+/// `[organic]`: the organic entering stage 1.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganic {
+    /// Metals carried, per component (mol/L or the file's `units`).
+    pub concentration: Option<ComponentMap>,
 }
 
 /// `[scrub]` / `[strip]`: an aqueous solution given by its acidity.
@@ -117,6 +128,12 @@ pub struct RawChemistry {
     pub dose: Option<f64>,
     /// mol/L per volume percent of extractant (log-linear).
     pub molarity_per_percent: Option<f64>,
+    /// Whether `dose` is the `total` (default) or the `free` extractant of
+    /// the incoming organic (log-linear).
+    pub dose_basis: Option<String>,
+    /// Evaluate the fits at `dose` in every stage rather than at the stage's
+    /// free extractant (log-linear, default false).
+    pub fixed_dose: Option<bool>,
     /// Solve the bisulfate equilibrium (log-linear, default false).
     pub bisulfate: Option<bool>,
     /// log10 Ka2 of HSO4- (log-linear, default -1.99).

@@ -147,7 +147,7 @@ impl Solution {
             .collect();
         let recovery = amount
             .iter()
-            .zip(cascade.feed_amount())
+            .zip(cascade.inflow_amount())
             .map(|(a, f)| if *f > 0.0 { a / f } else { 0.0 })
             .collect();
         let concentration = match cascade.flows() {
@@ -186,12 +186,13 @@ impl Solution {
         Some((x, y))
     }
 
-    /// For each component, total outflow minus feed, relative to the feed
-    /// (zero when the steady state closes the mass balance).
+    /// For each component, total outflow minus total inflow (the feed and
+    /// every other inlet), relative to the inflow (zero when the steady
+    /// state closes the mass balance).
     pub fn balance_error(&self, cascade: &Cascade) -> Vec<f64> {
         let outs = self.streams(cascade);
         cascade
-            .feed_amount()
+            .inflow_amount()
             .iter()
             .enumerate()
             .map(|(k, f)| {
@@ -275,6 +276,12 @@ impl Solver {
         let mut lo = vec![0.0; n];
         let mut lf = vec![f64::NEG_INFINITY; n];
         let (mut lx, mut lm) = (vec![0.0; n], vec![0.0; n]);
+        // the feed and every inlet that carries metal (organic into stage 1,
+        // scrub and strip solutions) enter as external amounts
+        let mut feed = Array2::zeros((n, k));
+        feed.row_mut(layout.feed_stage())
+            .assign(&ndarray::ArrayView1::from(c.feed_amount()));
+        add_inlets(c, &mut feed, None);
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));
         let (mut residual, mut worst) = (0.0f64, (0, 0));
@@ -282,7 +289,9 @@ impl Solver {
             for j in 0..n {
                 lo[j] = (org[j] * d[j * k + q]).ln();
             }
-            lf[layout.feed_stage()] = c.feed_amount()[q].ln();
+            for j in 0..n {
+                lf[j] = feed[[j, q]].ln();
+            }
             let sys = logthomas::LogSystem {
                 lo: &lo,
                 lq: &lq,
@@ -508,6 +517,27 @@ impl Solver {
             organic,
             acidity: None,
             species: None,
+        }
+    }
+}
+
+/// Adds the metals of the inlets other than the feed (organic into stage
+/// 1, scrub into the last scrub stage, strip into stage N) to the stage
+/// inflows `feed` (`(N, nq)`), for components `active` (all if `None`),
+/// which give the columns.
+pub(crate) fn add_inlets(c: &Cascade, feed: &mut Array2<f64>, active: Option<&[usize]>) {
+    let layout = c.layout();
+    let all: Vec<usize> = (0..c.n_components()).collect();
+    let active = active.unwrap_or(&all);
+    for (inlet, stage) in [
+        (crate::model::Inlet::Organic, Some(0)),
+        (crate::model::Inlet::Scrub, layout.scrub_stage()),
+        (crate::model::Inlet::Strip, layout.strip_stage()),
+    ] {
+        let Some(stage) = stage else { continue };
+        let amt = c.inlet_amount(inlet);
+        for (q, &i) in active.iter().enumerate() {
+            feed[[stage, q]] += amt[i];
         }
     }
 }

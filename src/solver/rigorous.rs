@@ -110,23 +110,14 @@ fn metal_inflows(c: &Cascade, st: &AqueousStreams, active: &[usize], feed: &mut 
     for (q, &i) in active.iter().enumerate() {
         feed[[fs, q]] += c.feed_amount()[i];
     }
-    if let (Some(ss), Some(conc)) = (layout.scrub_stage(), &st.scrub_concentration) {
-        let w = c.spec().flows.scrub.unwrap_or(0.0);
-        for (q, &i) in active.iter().enumerate() {
-            feed[[ss, q]] += w * conc[i];
-        }
-    }
+    let _ = st;
+    super::add_inlets(c, feed, Some(active));
 }
 
 fn active_components(c: &Cascade, st: &AqueousStreams) -> Vec<usize> {
+    let _ = st;
     (0..c.n_components())
-        .filter(|&i| {
-            c.feed_amount()[i] > 0.0
-                || st
-                    .scrub_concentration
-                    .as_ref()
-                    .is_some_and(|s| s[i] > 0.0 && c.layout().scrub > 0)
-        })
+        .filter(|&i| c.inflow_amount()[i] > 0.0)
         .collect()
 }
 
@@ -633,8 +624,13 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     acid_inflows(c, st, ih, &mut feed);
     let cx = m.extractant;
     let s = m.saponification;
-    // fresh (saponified) organic into stage 1
-    feed[[0, ih]] += org[0] * (1.0 - s) * cx;
+    // fresh (saponified) organic into stage 1; the metals it carries
+    // (`[organic] concentration`) hold z HA each in place of protons
+    let bound_in: f64 = c
+        .spec()
+        .inlet_concentration(crate::model::Inlet::Organic)
+        .map_or(0.0, |y| y.iter().zip(&m.charge).map(|(y, z)| y * z).sum());
+    feed[[0, ih]] += org[0] * ((1.0 - s) * cx - bound_in).max(0.0);
     if let Some(i_n) = ker.ion_index() {
         feed[[0, i_n]] += org[0] * s * cx;
         // Reagent-grade acids carry a trace of the counter-ion; this keeps
@@ -772,6 +768,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     let e: Vec<f64> = active.iter().map(|&i| m.extractant_per_metal[i]).collect();
     let pp: Vec<f64> = active.iter().map(|&i| m.protons_per_metal[i]).collect();
     let sulfate = sulfate_profile(c);
+    let (p_aq, p_org) = (aq.clone(), org.clone());
     let mut ker = LogLinearKernel::new(
         &law,
         &e,
@@ -788,8 +785,41 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     metal_inflows(c, st, &active, &mut feed);
     let ih = ker.h_index();
     acid_inflows(c, st, ih, &mut feed);
+    // The organic entering stage 1: its metals hold e_k extractant and
+    // displaced p_k protons each. With `dose_basis = "free"` the dose is
+    // its free extractant, so the total adds what its metals hold.
+    let y_in = c
+        .spec()
+        .inlet_concentration(crate::model::Inlet::Organic)
+        .map(|v| v.to_vec())
+        .unwrap_or_else(|| vec![0.0; c.n_components()]);
+    let held: f64 = y_in
+        .iter()
+        .zip(&m.extractant_per_metal)
+        .map(|(y, e)| y * e)
+        .sum();
+    let displaced: f64 = y_in
+        .iter()
+        .zip(&m.protons_per_metal)
+        .map(|(y, p)| y * p)
+        .sum();
+    if m.dose_free && held > 0.0 {
+        ker = LogLinearKernel::new(
+            &law,
+            &e,
+            &pp,
+            m.dose + held / m.molarity_per_percent,
+            m.molarity_per_percent,
+            m.log10_ka2,
+            sulfate_profile(c),
+            p_aq.clone(),
+            p_org.clone(),
+        );
+    }
+    let ker_fixed = m.fixed_dose.then_some(m.dose);
+    let mut ker = ker.with_fixed_dose(ker_fixed);
     let cx = ker.extractant();
-    feed[[0, ih]] += org[0] * cx;
+    feed[[0, ih]] += org[0] * (cx - displaced);
     let mut extras = Array2::zeros((n, nv - ka));
     for j in 0..n {
         extras[[j, 0]] = section_acid(c, st, j).ln();

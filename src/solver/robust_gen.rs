@@ -380,6 +380,8 @@ fn gen_ll(rng: &mut Rng) -> CascadeSpec {
         protons_per_metal: charge.clone(),
         charge,
         dose,
+        dose_free: false,
+        fixed_dose: false,
         molarity_per_percent: mpp,
         bisulfate: bis,
         log10_ka2: -1.99,

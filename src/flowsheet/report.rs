@@ -1,0 +1,547 @@
+//! Flowsheet results: the JSON contract (model-format.md, section 5), a text
+//! summary per product, per-unit profiles and an SVG diagram.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use super::solve::FlowsheetResult;
+use super::{Flowsheet, StreamValue};
+use crate::error::Error;
+
+fn per_component(names: &[String], values: &[f64]) -> Value {
+    let mut m = Map::new();
+    for (n, v) in names.iter().zip(values) {
+        m.insert(n.clone(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// Purity of each component in a stream.
+fn purity(s: &StreamValue) -> Vec<f64> {
+    let t = s.total();
+    s.amount
+        .iter()
+        .map(|a| if t > 0.0 { a / t } else { 0.0 })
+        .collect()
+}
+
+/// Share of each component's external inflow in a stream.
+fn recovery(s: &StreamValue, inflow: &[f64]) -> Vec<f64> {
+    s.amount
+        .iter()
+        .zip(inflow)
+        .map(|(a, f)| if *f > 0.0 { a / f } else { 0.0 })
+        .collect()
+}
+
+/// Per component: products minus external inflow, relative to the inflow.
+pub fn balance_error(res: &FlowsheetResult) -> Vec<f64> {
+    let k = res.inflow.len();
+    (0..k)
+        .map(|i| {
+            let out: f64 = res.products.iter().map(|p| res.streams[p].amount[i]).sum();
+            let f = res.inflow[i];
+            if f > 0.0 {
+                (out - f) / f
+            } else {
+                out
+            }
+        })
+        .collect()
+}
+
+fn stream_json(names: &[String], s: &StreamValue) -> Map<String, Value> {
+    let mut o = Map::new();
+    o.insert("phase".into(), json!(s.phase.name()));
+    o.insert("amount".into(), per_component(names, &s.amount));
+    if let Some(f) = s.flow {
+        o.insert("flow".into(), json!(f));
+    }
+    if let Some(c) = s.concentration() {
+        o.insert("concentration".into(), per_component(names, &c));
+    }
+    if let Some(a) = s.acid {
+        o.insert("acid".into(), json!(a));
+    }
+    if let Some(a) = s.sulfate {
+        o.insert("sulfate".into(), json!(a));
+    }
+    o
+}
+
+/// The result as the JSON object of the flowsheet contract.
+pub fn to_json(fs: &Flowsheet, res: &FlowsheetResult) -> Value {
+    let names = &fs.components;
+    let mut products = Map::new();
+    for p in &res.products {
+        let s = &res.streams[p];
+        let mut o = stream_json(names, s);
+        o.insert("purity".into(), per_component(names, &purity(s)));
+        o.insert(
+            "recovery".into(),
+            per_component(names, &recovery(s, &res.inflow)),
+        );
+        products.insert(p.clone(), Value::Object(o));
+    }
+    let mut units = Map::new();
+    for (u, r) in fs.units.iter().zip(&res.units) {
+        let Some(r) = r else { continue };
+        let mut obj = match crate::report::to_json(&r.cascade, &r.solution) {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let mut inlets = Map::new();
+        for (port, name, s) in &r.inlets {
+            let mut o = stream_json(names, s);
+            o.insert("stream".into(), json!(name));
+            inlets.insert(port.name().into(), Value::Object(o));
+        }
+        // fixed inlet compositions of the unit's own file tables
+        for inlet in crate::model::Inlet::ALL {
+            if inlets.contains_key(inlet.name()) {
+                continue;
+            }
+            if let Some(c) = r.cascade.spec().inlet_concentration(inlet) {
+                let amount = r.cascade.inlet_amount(inlet);
+                inlets.insert(
+                    inlet.name().into(),
+                    json!({
+                        "phase": inlet.phase().name(),
+                        "amount": per_component(names, &amount),
+                        "concentration": per_component(names, c),
+                    }),
+                );
+            }
+        }
+        obj.insert("inlets".into(), Value::Object(inlets));
+        units.insert(u.name.clone(), Value::Object(obj));
+    }
+    let mut top = Map::new();
+    top.insert("name".into(), json!(fs.name));
+    top.insert("components".into(), json!(names));
+    top.insert("converged".into(), json!(res.converged));
+    top.insert("iterations".into(), json!(res.iterations));
+    top.insert("residual".into(), json!(res.residual));
+    top.insert("tears".into(), json!(res.tears));
+    top.insert(
+        "balance_error".into(),
+        per_component(names, &balance_error(res)),
+    );
+    top.insert("products".into(), Value::Object(products));
+    if let Some(r) = reagents_json(fs, res) {
+        top.insert("reagents".into(), r);
+    }
+    top.insert("units".into(), Value::Object(units));
+    Value::Object(top)
+}
+
+/// Reagents of the rigorous units summed over the flowsheet, per kg of
+/// each product (kg of the components with a known molar mass).
+fn reagents_json(fs: &Flowsheet, res: &FlowsheetResult) -> Option<Value> {
+    let (mut acid, mut base, mut any) = (0.0, 0.0, false);
+    for r in res.units.iter().flatten() {
+        if let Some(g) = crate::chemistry::reagents::reagents(&r.cascade, &r.solution) {
+            acid += g.acid_consumed;
+            base += g.base;
+            any = true;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let mut per_kg = Map::new();
+    for p in &res.products {
+        let s = &res.streams[p];
+        let kg: f64 = s
+            .amount
+            .iter()
+            .zip(&fs.molar_mass)
+            .map(|(a, m)| a * m.unwrap_or(0.0) / 1000.0)
+            .sum();
+        if kg > 0.0 {
+            per_kg.insert(
+                p.clone(),
+                json!({
+                    "kg_per_h": kg,
+                    "acid_mol_per_kg": acid / kg,
+                    "base_mol_per_kg": base / kg,
+                }),
+            );
+        }
+    }
+    Some(json!({
+        "acid_consumed": acid,
+        "base": base,
+        "per_kg": Value::Object(per_kg),
+    }))
+}
+
+fn pct(v: f64) -> String {
+    if v == 0.0 {
+        "0 %".into()
+    } else if v >= 1e-4 {
+        format!("{:.6} %", v * 100.0)
+    } else {
+        format!("{:.3e} %", v * 100.0)
+    }
+}
+
+/// The human-readable summary: status, then one block per product.
+pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", fs.name);
+    let _ = writeln!(
+        out,
+        "{} units, {} splits; {} after {} outer iteration(s), largest relative change of a recycle {:.2e}{}",
+        fs.units.len(),
+        fs.splits.len(),
+        if res.converged { "converged" } else { "NOT converged" },
+        res.iterations,
+        res.residual,
+        if res.tears.is_empty() {
+            String::new()
+        } else {
+            format!(" (recycles: {})", res.tears.join(", "))
+        }
+    );
+    for p in &res.products {
+        let s = &res.streams[p];
+        let _ = writeln!(
+            out,
+            "\nproduct {p} ({}), total {:.6e}",
+            s.phase.name(),
+            s.total()
+        );
+        let pu = purity(s);
+        let re = recovery(s, &res.inflow);
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>16} {:>16} {:>16}",
+            "component", "amount", "purity", "recovery"
+        );
+        for (i, c) in fs.components.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {:<10} {:>16.6e} {:>16} {:>16}",
+                c,
+                s.amount[i],
+                pct(pu[i]),
+                pct(re[i])
+            );
+        }
+    }
+    let be = balance_error(res);
+    let worst = be.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    let _ = writeln!(
+        out,
+        "\nlargest relative balance error (feeds vs products) {worst:.2e}"
+    );
+    if let Some(m) = &res.message {
+        let _ = writeln!(out, "{m}");
+    }
+    out
+}
+
+/// `profile.csv` -> `profile.<unit>.csv`.
+pub fn unit_path(path: &Path, unit: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "csv".into());
+    path.with_file_name(format!("{stem}.{unit}.{ext}"))
+}
+
+/// Writes the stage profile of every unit, one CSV per unit
+/// ([`unit_path`]); returns the files written.
+pub fn write_profiles(
+    fs: &Flowsheet,
+    res: &FlowsheetResult,
+    path: &Path,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for (u, r) in fs.units.iter().zip(&res.units) {
+        if let Some(r) = r {
+            let p = unit_path(path, &u.name);
+            crate::report::write_profile_csv(&r.cascade, &r.solution, &p)?;
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A label for a stream: its total flow and its two main components.
+fn label(fs: &Flowsheet, s: &StreamValue) -> String {
+    let t = s.total();
+    let mut idx: Vec<usize> = (0..s.amount.len()).collect();
+    idx.sort_by(|&a, &b| s.amount[b].total_cmp(&s.amount[a]));
+    let main: Vec<String> = idx
+        .iter()
+        .take(2)
+        .filter(|&&i| s.amount[i] > 0.0 && t > 0.0)
+        .map(|&i| format!("{} {:.1}%", fs.components[i], 100.0 * s.amount[i] / t))
+        .collect();
+    let flow = match s.flow {
+        Some(f) => format!("{f:.4} L/h, "),
+        None => String::new(),
+    };
+    format!("{flow}{t:.4e}: {}", main.join(", "))
+}
+
+/// The flowsheet as an SVG diagram: units and splits as boxes (with their
+/// stage counts) in solving order, streams as labelled arrows (recycles
+/// drawn dashed below the boxes).
+pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
+    let plan = match super::solve::plan(fs) {
+        Ok(p) => p,
+        Err(_) => return String::new(),
+    };
+    let nu = fs.units.len();
+    let n = plan.order.len();
+    let (bw, bh, gap, top) = (150.0, 70.0, 150.0, 120.0);
+    let x_of = |v: usize| -> f64 {
+        let pos = plan.order.iter().position(|&o| o == v).unwrap_or(0);
+        40.0 + 160.0 + pos as f64 * (bw + gap)
+    };
+    let width = 40.0 + 160.0 + n as f64 * (bw + gap) + 160.0;
+    let height =
+        top + bh + 40.0 * (fs.units.len() + fs.splits.len() + fs.streams.len()) as f64 + 120.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z"/></marker></defs>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="20" y="24" font-size="15">{}</text>"#,
+        esc(&fs.name)
+    );
+    for &v in &plan.order {
+        let x = x_of(v);
+        let (title, sub) = if v < nu {
+            let u = &fs.units[v];
+            let sp = &u.spec;
+            (
+                u.name.clone(),
+                format!(
+                    "{} stages: {}+{}+{}",
+                    sp.extraction + sp.scrub + sp.strip,
+                    sp.extraction,
+                    sp.scrub,
+                    sp.strip
+                ),
+            )
+        } else {
+            (fs.splits[v - nu].name.clone(), "split".to_string())
+        };
+        let _ = writeln!(
+            s,
+            r##"<rect x="{x:.0}" y="{top:.0}" width="{bw:.0}" height="{bh:.0}" fill="#eef4fb" stroke="#234"/>"##
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.0}" y="{:.0}" text-anchor="middle" font-weight="bold">{}</text>"#,
+            x + bw / 2.0,
+            top + 30.0,
+            esc(&title)
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text>"#,
+            x + bw / 2.0,
+            top + 50.0,
+            esc(&sub)
+        );
+    }
+    // arrows: one per consumed stream and per product
+    let mut lane = 0.0;
+    let mut arrow = |s: &mut String,
+                     x1: f64,
+                     x2: f64,
+                     name: &str,
+                     value: Option<&StreamValue>,
+                     back: bool| {
+        lane += 1.0;
+        let text = match value {
+            Some(v) => format!("{name} ({})", label(fs, v)),
+            None => name.to_string(),
+        };
+        if back {
+            let y = top + bh + 20.0 * lane + 10.0;
+            let _ = writeln!(
+                s,
+                r##"<path d="M{x1:.0},{:.0} L{x1:.0},{y:.0} L{x2:.0},{y:.0} L{x2:.0},{:.0}" fill="none" stroke="#a33" stroke-dasharray="5,3" marker-end="url(#a)"/>"##,
+                top + bh,
+                top + bh
+            );
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.0}" y="{:.0}" fill="#a33">{}</text>"##,
+                x2.min(x1) + 4.0,
+                y - 3.0,
+                esc(&text)
+            );
+        } else {
+            let y = top - 12.0 - 14.0 * (lane % 5.0);
+            let _ = writeln!(
+                s,
+                r##"<path d="M{x1:.0},{y:.0} L{x2:.0},{y:.0} L{x2:.0},{top:.0}" fill="none" stroke="#234" marker-end="url(#a)"/>"##
+            );
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.0}" y="{:.0}">{}</text>"#,
+                x1 + 4.0,
+                y - 3.0,
+                esc(&text)
+            );
+        }
+    };
+    for (i, u) in fs.units.iter().enumerate() {
+        for (port, name) in &u.inputs {
+            let v = res.streams.get(name);
+            let x2 = x_of(i) + bw / 2.0;
+            let text = format!("{} -> {}", name, port.name());
+            match super::load::producer(fs, name).and_then(|p| super::load::node_of(fs, p)) {
+                None => arrow(&mut s, x2 - bw / 2.0 - 150.0, x2 - 20.0, &text, v, false),
+                Some(p) => {
+                    let back = plan.tears.contains(&(i, *port));
+                    arrow(&mut s, x_of(p) + bw / 2.0 + 20.0, x2 - 20.0, &text, v, back)
+                }
+            }
+        }
+    }
+    for (i, sp) in fs.splits.iter().enumerate() {
+        let x2 = x_of(nu + i) + bw / 2.0;
+        if let Some(p) =
+            super::load::producer(fs, &sp.from).and_then(|p| super::load::node_of(fs, p))
+        {
+            arrow(
+                &mut s,
+                x_of(p) + bw / 2.0,
+                x2,
+                &sp.from,
+                res.streams.get(&sp.from),
+                false,
+            );
+        }
+    }
+    for (j, p) in res.products.iter().enumerate() {
+        let node = p.split_once('.').map(|x| x.0).unwrap_or("");
+        let v = fs
+            .units
+            .iter()
+            .position(|u| u.name == node)
+            .or_else(|| {
+                fs.splits
+                    .iter()
+                    .position(|s| s.name == node)
+                    .map(|i| nu + i)
+            })
+            .unwrap_or(0);
+        let x = x_of(v) + bw / 2.0;
+        let y =
+            top + bh + 40.0 + 18.0 * (fs.units.len() + fs.splits.len()) as f64 + 18.0 * j as f64;
+        let _ = writeln!(
+            s,
+            r##"<path d="M{x:.0},{:.0} L{x:.0},{y:.0} L{:.0},{y:.0}" fill="none" stroke="#272" marker-end="url(#a)"/>"##,
+            top + bh,
+            x + 30.0
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.0}" y="{:.0}" fill="#272">product {} ({})</text>"##,
+            x + 34.0,
+            y + 4.0,
+            esc(p),
+            esc(&label(fs, &res.streams[p]))
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// `sxforge simulate` on a flowsheet file: `None` if `path` is not a
+/// flowsheet (no `[[unit]]`), else the exit status (0 converged, 1 bad
+/// input, 2 not converged).
+pub fn simulate_file(
+    path: &Path,
+    json_out: bool,
+    profile: Option<&Path>,
+    plot: Option<&Path>,
+    tolerance: Option<f64>,
+) -> Option<u8> {
+    let src = std::fs::read_to_string(path).ok()?;
+    if !super::is_flowsheet(&src) {
+        return None;
+    }
+    let mut fs = match super::load::parse_str(&src, Some(path.to_path_buf())) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Some(1);
+        }
+    };
+    if let Some(t) = tolerance {
+        if !(t.is_finite() && t > 0.0 && t < 1.0) {
+            eprintln!("error: --tolerance = {t}: expected a relative tolerance in (0, 1)");
+            return Some(1);
+        }
+        fs.tolerance = t;
+        for u in &mut fs.units {
+            u.spec.solver.tolerance = t;
+        }
+    }
+    let res = match super::solve::solve(&fs) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = super::load::locate(&fs, e, &src, Some(path.to_path_buf()));
+            eprintln!("error: {e}");
+            return Some(1);
+        }
+    };
+    if json_out {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&fs, &res)).expect("JSON values serialise")
+        );
+    } else {
+        print!("{}", to_text(&fs, &res));
+    }
+    if let Some(p) = profile {
+        if let Err(e) = write_profiles(&fs, &res, p) {
+            eprintln!("error: {e}");
+            return Some(1);
+        }
+    }
+    if let Some(p) = plot {
+        if let Err(source) = std::fs::write(p, svg(&fs, &res)) {
+            eprintln!("error: {}: {source}", p.display());
+            return Some(1);
+        }
+    }
+    if res.converged {
+        Some(0)
+    } else {
+        eprintln!(
+            "error: {}: {}",
+            path.display(),
+            res.message.as_deref().unwrap_or("did not converge")
+        );
+        Some(2)
+    }
+}

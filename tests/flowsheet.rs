@@ -1,0 +1,512 @@
+//! Flowsheets: equivalence with single cascades, unit-by-unit references,
+//! recycles, balances (proptest) and bad files.
+
+mod common;
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use sxforge::cascade::{Phase, StreamKind};
+use sxforge::flowsheet::load::{load_file, parse_str};
+use sxforge::flowsheet::report::{balance_error, to_json};
+use sxforge::flowsheet::solve::solve;
+use sxforge::model::{CascadeSpec, Inlet};
+use sxforge::solver::Solver;
+
+fn rel(a: f64, b: f64) -> f64 {
+    let s = a.abs().max(b.abs());
+    if s < 1e-300 {
+        0.0
+    } else {
+        (a - b).abs() / s
+    }
+}
+
+/// Largest error of `a` against `b`, relative to the larger stream total
+/// (trace components are compared against the stream, not themselves).
+fn stream_err(a: &[f64], b: &[f64]) -> f64 {
+    let t = a.iter().sum::<f64>().max(b.iter().sum::<f64>()).max(1e-300);
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / t)
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn one_unit_flowsheet_equals_the_single_cascade_file() {
+    let single = sxforge::model::load::load_file(Path::new("models/lace.toml")).unwrap();
+    let sol = Solver::new().solve(&single);
+    let fs = parse_str(
+        r#"
+name = "La/Ce as a flowsheet"
+components = ["La", "Ce"]
+[chemistry]
+model = "separation-factor"
+beta = { La = 1.0, Ce = 5.0 }
+[[stream]]
+name = "feed"
+amount = { La = 0.4034, Ce = 0.5966 }
+[[unit]]
+name = "LaCe"
+cascade = { extraction = 8, scrub = 9 }
+feed = "feed"
+flows = { extraction_amount = 1.0794, scrub_amount = 0.4827 }
+"#,
+        None,
+    )
+    .unwrap();
+    let res = solve(&fs).unwrap();
+    assert!(res.converged);
+    assert_eq!(res.iterations, 1);
+    for kind in [StreamKind::Raffinate, StreamKind::LoadedOrganic] {
+        let want = sol.stream(&single, kind).unwrap();
+        let got = &res.streams[&format!("LaCe.{}", kind.name())];
+        for (a, b) in got.amount.iter().zip(&want.amount) {
+            assert!(rel(*a, *b) < 1e-13, "{kind:?}: {a} vs {b}");
+        }
+    }
+    assert_eq!(res.products, ["LaCe.raffinate", "LaCe.loaded_organic"]);
+}
+
+#[test]
+fn acyclic_chain_equals_its_units_one_by_one() {
+    let fs = load_file(Path::new("models/bayan-obo-linked.toml")).unwrap();
+    let res = solve(&fs).unwrap();
+    assert!(res.converged);
+    let names = ["La", "Ce", "Pr", "Nd", "SEG"];
+    let beta = [1.0, 5.0, 10.0, 15.0, 150.0];
+    let run = |n: usize, m: usize, feed: &[f64], phase: Phase, rs: f64, rw: f64| {
+        let f: f64 = feed.iter().sum();
+        let c = CascadeSpec::separation_factor("u", &names, &beta)
+            .with_stages(n, m, 0)
+            .with_feed_amounts(feed)
+            .with_feed_phase(phase)
+            .with_amounts(rs * f, rw * f)
+            .build()
+            .unwrap();
+        let s = Solver::new().solve(&c);
+        assert!(s.converged());
+        (
+            s.stream(&c, StreamKind::Raffinate).unwrap().amount,
+            s.stream(&c, StreamKind::LoadedOrganic).unwrap().amount,
+        )
+    };
+    let liquor = [23.0, 50.0, 6.2, 18.5, 2.4];
+    let (r1, o1) = run(12, 14, &liquor, Phase::Aqueous, 0.10, 0.076);
+    let (r2, o2) = run(30, 34, &r1, Phase::Aqueous, 0.95, 0.697);
+    let (r3, o3) = run(16, 18, &r2, Phase::Aqueous, 1.40, 0.715);
+    let (r4, o4) = run(40, 40, &o2, Phase::Organic, 2.5, 2.751);
+    for (name, want) in [
+        ("Nd-SEG.loaded_organic", &o1),
+        ("La-Ce.raffinate", &r3),
+        ("La-Ce.loaded_organic", &o3),
+        ("Pr-Nd.raffinate", &r4),
+        ("Pr-Nd.loaded_organic", &o4),
+    ] {
+        let got = &res.streams[name].amount;
+        assert!(stream_err(got, want) < 1e-12, "{name}: {got:?} vs {want:?}");
+    }
+    assert_eq!(res.products.len(), 5);
+    for e in balance_error(&res) {
+        assert!(e.abs() < 1e-10, "{e}");
+    }
+}
+
+/// A constant-D cascade with a strip section; `strip_d` the strip D.
+fn loop_file(recycle: bool, strip_d: f64) -> String {
+    format!(
+        r#"
+name = "closed organic loop"
+components = ["A", "B"]
+[chemistry]
+model = "constant-d"
+d = {{ A = 0.5, B = 3.0 }}
+strip = {{ d = {{ A = {strip_d}, B = {strip_d} }} }}
+[[stream]]
+name = "feed"
+flow = 10.0
+concentration = {{ A = 0.2, B = 0.1 }}
+[[unit]]
+name = "U"
+cascade = {{ extraction = 4, scrub = 3, strip = 3 }}
+feed = "feed"
+{}
+flows = {{ organic = 8.0, scrub = 2.0, strip = 3.0 }}
+"#,
+        if recycle {
+            "organic_in = \"U.stripped_organic\""
+        } else {
+            ""
+        }
+    )
+}
+
+#[test]
+fn closed_loop_with_perfect_strip_equals_fresh_organic() {
+    let fresh = solve(&parse_str(&loop_file(false, 0.0), None).unwrap()).unwrap();
+    let fs = parse_str(&loop_file(true, 0.0), None).unwrap();
+    let looped = solve(&fs).unwrap();
+    assert!(looped.converged && fresh.converged);
+    assert_eq!(looped.tears, ["U.stripped_organic"]);
+    for name in ["U.raffinate", "U.strip_liquor"] {
+        let (a, b) = (&looped.streams[name].amount, &fresh.streams[name].amount);
+        for (x, y) in a.iter().zip(b) {
+            assert!(rel(*x, *y) < 1e-13, "{name}: {x} vs {y}");
+        }
+    }
+    // the recycled stream is a tear, not a product
+    assert_eq!(looped.products, ["U.raffinate", "U.strip_liquor"]);
+}
+
+#[test]
+fn imperfect_strip_loop_converges_and_closes_the_balance() {
+    let fs = parse_str(&loop_file(true, 0.2), None).unwrap();
+    let res = solve(&fs).unwrap();
+    assert!(res.converged, "{:?}", res.message);
+    assert!(res.residual <= 1e-12);
+    assert!(res.iterations > 2);
+    let org = &res.streams["U.stripped_organic"];
+    assert!(org.total() > 0.0);
+    for e in balance_error(&res) {
+        assert!(e.abs() < 1e-10, "{e}");
+    }
+}
+
+/// Every unit, re-run alone from the `inlets` of the JSON report, gives the
+/// outlets the report gives.
+fn rerun_units_from_json(fs: &sxforge::flowsheet::Flowsheet) {
+    let res = solve(fs).unwrap();
+    assert!(res.converged, "{:?}", res.message);
+    let json = to_json(fs, &res);
+    let comps = &fs.components;
+    let vec_of = |v: &serde_json::Value| -> Vec<f64> {
+        comps.iter().map(|c| v[c].as_f64().unwrap()).collect()
+    };
+    for u in &fs.units {
+        let uj = &json["units"][&u.name];
+        let inlets = &uj["inlets"];
+        let mut spec = u.spec.clone();
+        let feed = &inlets["feed"];
+        spec.feed_phase = if feed["phase"] == "organic" {
+            Phase::Organic
+        } else {
+            Phase::Aqueous
+        };
+        if u.is_volumetric() {
+            spec.feed.flow = feed["flow"].as_f64();
+            spec.feed.concentration = Some(vec_of(&feed["concentration"]));
+            if let (Some(acid), sxforge::model::ChemistrySpec::MassAction(m)) =
+                (feed["acid"].as_f64(), &mut spec.chemistry)
+            {
+                m.streams.feed_acid = acid;
+            }
+            for (port, inlet) in [
+                ("organic", Inlet::Organic),
+                ("scrub", Inlet::Scrub),
+                ("strip", Inlet::Strip),
+            ] {
+                let j = &inlets[port];
+                if j.is_object() {
+                    spec.set_inlet(inlet, Some(vec_of(&j["concentration"])));
+                    if let Some(f) = j["flow"].as_f64() {
+                        match inlet {
+                            Inlet::Organic => spec.flows.organic = Some(f),
+                            Inlet::Scrub => spec.flows.scrub = Some(f),
+                            Inlet::Strip => spec.flows.strip = Some(f),
+                        }
+                    }
+                }
+            }
+        } else {
+            let a = vec_of(&feed["amount"]);
+            let f: f64 = a.iter().sum();
+            if let Some(r) = u.extraction_ratio {
+                spec.flows.extraction_amount = Some(r * f);
+            }
+            if let Some(r) = u.scrub_ratio {
+                spec.flows.scrub_amount = Some(r * f);
+            }
+            spec.feed.amount = Some(a);
+        }
+        let c = spec.build().unwrap();
+        let sol = Solver::new().solve(&c);
+        assert!(sol.converged());
+        for s in sol.streams(&c) {
+            let want = vec_of(&uj["streams"][s.kind.name()]["amount"]);
+            let err = stream_err(&s.amount, &want);
+            assert!(err < 1e-9, "{}.{}: {err:e}", u.name, s.kind.name());
+        }
+    }
+}
+
+#[test]
+fn units_rerun_from_reported_inlets_reproduce_their_outlets() {
+    rerun_units_from_json(&load_file(Path::new("models/bayan-obo-linked.toml")).unwrap());
+    rerun_units_from_json(&parse_str(&loop_file(true, 0.2), None).unwrap());
+    rerun_units_from_json(&load_file(Path::new("models/prnd-mass-action-recycle.toml")).unwrap());
+}
+
+#[test]
+fn split_reflux_as_scrub_converges() {
+    let src = r#"
+name = "product liquor as scrub"
+components = ["A", "B"]
+[chemistry]
+model = "constant-d"
+d = { A = 0.5, B = 3.0 }
+strip = { d = { A = 0.01, B = 0.01 } }
+[[stream]]
+name = "feed"
+flow = 10.0
+concentration = { A = 0.2, B = 0.1 }
+[[unit]]
+name = "U"
+cascade = { extraction = 4, scrub = 3, strip = 2 }
+feed = "feed"
+scrub_in = "reflux.back"
+flows = { organic = 8.0, scrub = 1.0, strip = 3.0 }
+[[split]]
+name = "reflux"
+from = "U.strip_liquor"
+fractions = { back = 0.25, product = 0.75 }
+"#;
+    let fs = parse_str(src, None).unwrap();
+    let res = solve(&fs).unwrap();
+    assert!(res.converged, "{:?}", res.message);
+    assert_eq!(res.tears, ["reflux.back"]);
+    let back = &res.streams["reflux.back"];
+    let liquor = &res.streams["U.strip_liquor"];
+    assert!(rel(back.flow.unwrap(), 0.25 * liquor.flow.unwrap()) < 1e-12);
+    assert!(res.products.contains(&"reflux.product".to_string()));
+    for e in balance_error(&res) {
+        assert!(e.abs() < 1e-10, "{e}");
+    }
+}
+
+/// Random linked separation-factor flowsheets: a chain where each unit
+/// takes one outlet of an earlier unit (or the feed).
+fn linked_flowsheet(
+    beta: &[f64],
+    feed: &[f64],
+    picks: &[(usize, bool, f64, f64, usize)],
+) -> String {
+    let comps: Vec<String> = (0..beta.len()).map(|i| format!("C{i}")).collect();
+    let map = |v: &[f64]| {
+        comps
+            .iter()
+            .zip(v)
+            .map(|(c, x)| format!("{c} = {x:e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut s = format!(
+        "name = \"random\"\ncomponents = [{}]\n[chemistry]\nmodel = \"separation-factor\"\nbeta = {{ {} }}\n[[stream]]\nname = \"feed\"\namount = {{ {} }}\n",
+        comps.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", "),
+        map(beta),
+        map(feed)
+    );
+    let mut free: Vec<(String, bool)> = vec![("feed".into(), false)];
+    for (i, &(pick, _, rs, p, n)) in picks.iter().enumerate() {
+        let (src, organic) = free.remove(pick % free.len());
+        let rw = if organic { rs + p } else { rs - p };
+        s += &format!(
+            "[[unit]]\nname = \"U{i}\"\ncascade = {{ extraction = {n}, scrub = {n} }}\nfeed = \"{src}\"\nflows = {{ extraction_ratio = {rs}, scrub_ratio = {rw} }}\n"
+        );
+        free.push((format!("U{i}.raffinate"), false));
+        free.push((format!("U{i}.loaded_organic"), true));
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn random_linked_flowsheets_close_every_balance(
+        beta in prop::collection::vec(1.0f64..6.0, 2..5),
+        feed_seed in prop::collection::vec(0.05f64..1.0, 5),
+        picks in prop::collection::vec((0usize..8, any::<bool>(), 0.6f64..1.5, 0.1f64..0.5, 3usize..10), 1..5),
+    ) {
+        let k = beta.len();
+        let src = linked_flowsheet(&beta, &feed_seed[..k], &picks);
+        let fs = parse_str(&src, None).unwrap();
+        match solve(&fs) {
+            Ok(res) => {
+                prop_assert!(res.converged, "{:?}", res.message);
+                for e in balance_error(&res) {
+                    prop_assert!(e.abs() < 1e-10, "{}", e);
+                }
+            }
+            // a unit fed a stream its ratios cannot split is an input error
+            Err(e) => prop_assert!(e.message.contains("infeasible"), "{}", e),
+        }
+    }
+}
+
+fn run_bad(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fs.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = common::sxforge(&["simulate", path.to_str().unwrap()]);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const BASE: &str = r#"name = "bad"
+components = ["A", "B"]
+[chemistry]
+model = "constant-d"
+d = { A = 0.5, B = 3.0 }
+strip = { d = { A = 0.01, B = 0.01 } }
+[[stream]]
+name = "feed"
+flow = 10.0
+concentration = { A = 0.2, B = 0.1 }
+[[unit]]
+name = "U"
+cascade = { extraction = 4, scrub = 3, strip = 2 }
+feed = "feed"
+flows = { organic = 8.0, scrub = 1.0, strip = 3.0 }
+"#;
+
+#[test]
+fn bad_flowsheets_exit_1_naming_the_key_and_line() {
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        (
+            BASE.replace("feed = \"feed\"", "feed = \"fed\""),
+            ":14:",
+            "unit.U.feed",
+            "unknown stream",
+        ),
+        (
+            format!("{BASE}[[unit]]\nname = \"V\"\ncascade = {{ extraction = 2 }}\nfeed = \"feed\"\nflows = {{ organic = 1.0 }}\n"),
+            ":19:",
+            "unit.V.feed",
+            "already consumed",
+        ),
+        (
+            BASE.replace("flows = {", "scrub_in = \"U.stripped_organic\"\nflows = {"),
+            ":15:",
+            "unit.U.scrub_in",
+            "phase mismatch",
+        ),
+        (
+            BASE.replace("flows = {", "colour = \"red\"\nflows = {"),
+            ":15:",
+            "unit.colour",
+            "unknown key",
+        ),
+        (
+            BASE.replace(
+                "flows = {",
+                "organic_in = \"U.stripped_organic\"\nscrub_in = \"r.a\"\nstrip_in = \"s.a\"\nflows = {",
+            ) + "[[split]]\nname = \"r\"\nfrom = \"U.raffinate\"\nfractions = { a = 1.0 }\n[[split]]\nname = \"s\"\nfrom = \"U.strip_liquor\"\nfractions = { a = 1.0 }\n",
+            ":15:",
+            "unit.U.organic_in",
+            "no exit",
+        ),
+        (
+            BASE.replace("organic = 8.0", "organic = -8.0"),
+            ":15:",
+            "unit.U.flows.organic",
+            "positive",
+        ),
+    ];
+    for (text, line, key, words) in cases {
+        let (code, err) = run_bad(&text);
+        assert_eq!(code, 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            err.contains(&format!("fs.toml{line}")),
+            "line {line}: {err}"
+        );
+        assert!(err.contains(key), "key {key}: {err}");
+        assert!(err.contains(words), "{words}: {err}");
+    }
+}
+
+#[test]
+fn shipped_flowsheets_run_from_the_cli() {
+    for f in [
+        "models/bayan-obo-linked.toml",
+        "models/prnd-mass-action-recycle.toml",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("f.svg");
+        let out = common::sxforge(&["simulate", f, "--json", "--plot", svg.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["converged"], true);
+        assert!(v["products"].as_object().unwrap().len() >= 2);
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.starts_with("<svg") && text.contains("stages"));
+    }
+}
+
+#[test]
+fn inlet_compositions_count_in_recoveries_and_balances() {
+    let src = r#"
+name = "constant-d with metal-carrying inlets"
+components = ["A", "B"]
+[chemistry]
+model = "constant-d"
+d = { A = 0.5, B = 3.0 }
+[cascade]
+extraction = 3
+scrub = 2
+strip = 2
+[feed]
+flow = 10.0
+concentration = { A = 0.2, B = 0.1 }
+[organic]
+concentration = { A = 0.01 }
+[scrub]
+concentration = { B = 0.02 }
+[strip]
+concentration = { A = 0.005, B = 0.001 }
+[flows]
+organic = 8.0
+scrub = 2.0
+strip = 3.0
+"#;
+    let c = sxforge::model::load::parse_str(src, None).unwrap();
+    // inflow = feed + organic + scrub + strip, mol/h
+    let want = [
+        10.0 * 0.2 + 8.0 * 0.01 + 3.0 * 0.005,
+        10.0 * 0.1 + 2.0 * 0.02 + 3.0 * 0.001,
+    ];
+    for (a, b) in c.inflow_amount().iter().zip(want) {
+        assert!(rel(*a, b) < 1e-15, "{a} vs {b}");
+    }
+    let sol = Solver::new().solve(&c);
+    assert!(sol.converged());
+    for e in sol.balance_error(&c) {
+        assert!(e.abs() < 1e-12, "{e}");
+    }
+    for i in 0..2 {
+        let r: f64 = sol.streams(&c).iter().map(|s| s.recovery[i]).sum();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+    }
+    // the separation-factor model has no inlet compositions
+    let e = sxforge::model::load::parse_str(
+        &std::fs::read_to_string("models/lace.toml")
+            .unwrap()
+            .replace(
+                "[flows]",
+                "[organic]\nconcentration = { La = 0.1 }\n[flows]",
+            ),
+        Some("m.toml".into()),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("organic.concentration") && e.contains("m.toml:"),
+        "{e}"
+    );
+}
