@@ -285,7 +285,6 @@ fn mutated_plan_didactic() {
 }
 
 #[test]
-#[ignore = "planner panic (fuzz list item 1, another engineer's): a plan with nothing to decide panics inside Clarabel"]
 fn plan_with_nothing_to_decide() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.toml");

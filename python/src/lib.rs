@@ -2,7 +2,8 @@
 //!
 //! Thin bindings over the library: every result comes from the same
 //! functions the command-line tool prints (`report::to_json`,
-//! `capacity::cli::execute_file`, `design::cli::design_json`,
+//! `cli::plan::execute_file`, `cli::design::design_json` (the binary's
+//! own modules, compiled in),
 //! `design::sweep::csv_line`), so Python and the CLI agree by construction.
 //! The pure-Python package (`python/sxforge/`) turns the JSON into dicts and
 //! the raw columns into NumPy arrays and pandas frames. Solves, plans,
@@ -16,9 +17,16 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use sxforge::capacity::cli::{execute_file, PlanArgs};
+/// The command-line front end's modules (clap arguments, plan execution,
+/// design input and JSON), shared with the `sxforge` binary so that results
+/// equal the CLI's by construction.
+#[allow(dead_code)]
+#[path = "../../src/cli/mod.rs"]
+mod cli;
+
+use cli::design::{design_input, design_json, sweep_from_str, DesignArgs};
+use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
-use sxforge::design::cli::{design_input, design_json, sweep_from_str, DesignArgs};
 use sxforge::design::design::{design as run_design, DesignError};
 use sxforge::design::sweep::{run_cases, shard_range, Param};
 use sxforge::model::load::{locate, parse_str};
@@ -549,7 +557,8 @@ fn plan(
         let pf = PlanFile::parse(&path, text)?;
         execute_file(&args, &pf, &sets)
     });
-    out.map_err(|e| from_plan(py, &e))
+    out.map(|(code, text)| (code as i32, text))
+        .map_err(|e| from_plan(py, &e))
 }
 
 // ------------------------------------------------------------------ design

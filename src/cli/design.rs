@@ -695,7 +695,9 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
 
 /// Parses a model with a `[sweep]` table from TOML text into the checked
 /// sweep that `sxforge sweep` runs, with the same errors (`file` names the
-/// source in messages only).
+/// source in messages only). The binary does not call it; the Python
+/// package, which compiles these modules in, does.
+#[allow(dead_code)]
 pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
     let Some(rs) = raw.sweep.as_ref() else {

@@ -71,10 +71,7 @@ fn span_of(doc: &DeTable<'_>, path: &[Seg]) -> usize {
 
 /// Reads and checks a flowsheet file.
 pub fn load_file(path: &Path) -> Result<Flowsheet, Error> {
-    let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let src = crate::input::read_source(path)?;
     Ok(parse_str(&src, Some(path.to_path_buf()))?)
 }
 

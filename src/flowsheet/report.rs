@@ -485,7 +485,7 @@ pub fn simulate_file(
     plot: Option<&Path>,
     tolerance: Option<f64>,
 ) -> Option<u8> {
-    let src = std::fs::read_to_string(path).ok()?;
+    let src = crate::input::read_source(path).ok()?;
     if !super::is_flowsheet(&src) {
         return None;
     }
