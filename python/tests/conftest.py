@@ -10,7 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = sorted((ROOT / "models").glob("*.toml"))
 PLANS = [m for m in MODELS if "[[region]]" in m.read_text()]
-CASCADES = [m for m in MODELS if m not in PLANS]
+# Flowsheets ([[unit]]) and the cost block of costed models ([cost]) are not
+# in the Python package yet (README, "From Python"): single cascades only.
+CASCADES = [
+    m
+    for m in MODELS
+    if m not in PLANS and "[[unit]]" not in m.read_text() and "\n[cost]" not in m.read_text()
+]
 
 
 def cli_path() -> Path:
