@@ -75,6 +75,11 @@ pub struct Workspace {
     d_local: Array3<f64>,
     local_scale: Array2<f64>,
     ln_out: Array2<f64>,
+    /// `ln` of the inflow and outflow of each balance written in
+    /// logarithmic form (NaN for rows in relative form).
+    l_in: Array2<f64>,
+    l_out: Array2<f64>,
+    log_balances: bool,
     r: Array2<f64>,
     scale: Array2<f64>,
     scale_base: Array2<f64>,
@@ -101,6 +106,9 @@ impl Workspace {
             d_local: Array3::zeros((n, nl, nv)),
             local_scale: Array2::zeros((n, nl)),
             ln_out: Array2::zeros((n, nq)),
+            l_in: Array2::zeros((n, nq)),
+            l_out: Array2::zeros((n, nq)),
+            log_balances: true,
             r: Array2::zeros((n, nv)),
             scale: Array2::zeros((n, nv)),
             scale_base: Array2::zeros((n, nv)),
@@ -109,6 +117,15 @@ impl Workspace {
             dbar: Array2::zeros((n, nv)),
             u_base: Array2::zeros((n, nv)),
         }
+    }
+
+    /// Whether balances whose outflows the kernel reports log-scaled
+    /// ([`StageEval::ln_scale`]) are solved as `ln(inflow / outflow) = 0`
+    /// (the default: its Jacobian stays of order one for a trace however
+    /// far from balance) rather than as `(inflow - outflow) / S = 0`.
+    /// Convergence is judged on the relative imbalance either way.
+    pub fn set_log_balances(&mut self, on: bool) {
+        self.log_balances = on;
     }
 
     /// Whether this workspace fits a problem of the given shape.
@@ -188,6 +205,8 @@ impl Workspace {
         let feed = feed.as_slice().expect("standard layout");
         let r_all = self.r.as_slice_mut().expect("standard layout");
         let s_all = self.scale.as_slice_mut().expect("standard layout");
+        let l_in = self.l_in.as_slice_mut().expect("standard layout");
+        let l_out = self.l_out.as_slice_mut().expect("standard layout");
         for j in 0..n {
             for q in 0..nq {
                 let from_above = if links[j] { aq[(j + 1) * nq + q] } else { 0.0 };
@@ -202,22 +221,38 @@ impl Workspace {
                 };
                 let e_b = if j > 0 { ln_out[(j - 1) * nq + q] } else { 0.0 };
                 let e_o = ln_out[j * nq + q];
-                let (rel_r, ls) = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 {
+                l_in[j * nq + q] = f64::NAN;
+                l_out[j * nq + q] = f64::NAN;
+                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 {
                     let r = from_above + from_below + f - out_a - out_o;
                     let inflow = from_above.abs() + from_below.abs() + f.abs();
                     let outflow = out_a.abs() + out_o.abs();
                     let s = inflow.max(outflow);
                     let s = if s > 0.0 { s } else { 1.0 };
-                    (r / s, s.ln())
+                    r_all[j * nv + q] = r / s;
+                    s_all[j * nv + q] = s.ln();
+                    (r / s).abs()
                 } else {
-                    scaled_balance(
+                    let b = scaled_balance(
                         [(from_above, e_a), (from_below, e_b), (f, 0.0)],
                         [(out_a, e_o), (out_o, e_o)],
-                    )
+                    );
+                    match b.log_form {
+                        Some((r, li, lo)) if self.log_balances => {
+                            // ln(inflow / outflow): its Jacobian stays of
+                            // order one however far a trace is from balance
+                            r_all[j * nv + q] = r;
+                            s_all[j * nv + q] = 0.0;
+                            l_in[j * nq + q] = li;
+                            l_out[j * nq + q] = lo;
+                        }
+                        _ => {
+                            r_all[j * nv + q] = b.rel;
+                            s_all[j * nv + q] = b.ln_scale;
+                        }
+                    }
+                    b.rel.abs()
                 };
-                r_all[j * nv + q] = rel_r;
-                s_all[j * nv + q] = ls;
-                let rel = rel_r.abs();
                 finite &= rel.is_finite();
                 if rel > worst {
                     worst = rel;
@@ -267,21 +302,29 @@ impl Workspace {
         let r = self.r.as_slice().expect("standard layout");
         let scale = self.scale.as_slice().expect("standard layout");
         let ln_out = self.ln_out.as_slice().expect("standard layout");
+        let l_in = self.l_in.as_slice().expect("standard layout");
+        let l_out = self.l_out.as_slice().expect("standard layout");
         let du = self.du.as_slice_mut().expect("standard layout");
         let lower = self.sys.lower.as_slice_mut().expect("standard layout");
         let diag = self.sys.diag.as_slice_mut().expect("standard layout");
         let upper = self.sys.upper.as_slice_mut().expect("standard layout");
         for (j, &link) in links.iter().enumerate().take(n) {
             for q in 0..nq {
-                let ls = scale[j * nv + q];
-                let inv = rescale(ln_out[j * nq + q] - ls);
+                // relative form: every term over S; log form: inflows over
+                // the inflow, outflows over the outflow
+                let (li, lo) = if l_in[j * nq + q].is_nan() {
+                    (scale[j * nv + q], scale[j * nv + q])
+                } else {
+                    (l_in[j * nq + q], l_out[j * nq + q])
+                };
+                let inv = rescale(ln_out[j * nq + q] - lo);
                 let inv_lo = if j > 0 {
-                    rescale(ln_out[(j - 1) * nq + q] - ls)
+                    rescale(ln_out[(j - 1) * nq + q] - li)
                 } else {
                     0.0
                 };
                 let inv_up = if link {
-                    rescale(ln_out[(j + 1) * nq + q] - ls)
+                    rescale(ln_out[(j + 1) * nq + q] - li)
                 } else {
                     0.0
                 };
@@ -323,12 +366,21 @@ fn rescale(e: f64) -> f64 {
     e.clamp(-745.0, 700.0).exp()
 }
 
-/// Relative residual `(sum in - sum out) / S` of one balance whose terms
-/// are given as `(value, ln factor)` pairs (true term `value * exp(ln
-/// factor)`), with `S` the larger of the total inflow and outflow, all in
-/// logarithmic form so that nothing underflows. Returns the relative
-/// residual and `ln S` (`0` when every term vanishes).
-fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> (f64, f64) {
+/// One balance evaluated in logarithmic form ([`scaled_balance`]).
+struct Balance {
+    /// `(sum in - sum out) / S`, `S` the larger of the total inflow and
+    /// outflow.
+    rel: f64,
+    /// `ln S` (`0` when every term vanishes).
+    ln_scale: f64,
+    /// `(ln(in / out), ln in, ln out)` when both sides are positive.
+    log_form: Option<(f64, f64, f64)>,
+}
+
+/// A balance whose terms are given as `(value, ln factor)` pairs (true
+/// term `value * exp(ln factor)`; inflows and outflows non-negative),
+/// evaluated in logarithmic form so that nothing underflows.
+fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
     let lmag = |(v, e): (f64, f64)| {
         if v == 0.0 {
             f64::NEG_INFINITY
@@ -341,10 +393,18 @@ fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> (f64, f64) {
         m = m.max(lmag(*t));
     }
     if m == f64::NEG_INFINITY {
-        return (0.0, 0.0);
+        return Balance {
+            rel: 0.0,
+            ln_scale: 0.0,
+            log_form: None,
+        };
     }
     if !m.is_finite() {
-        return (f64::NAN, 0.0);
+        return Balance {
+            rel: f64::NAN,
+            ln_scale: 0.0,
+            log_form: None,
+        };
     }
     let rel = |t: (f64, f64), l: f64| -> f64 {
         let lm = lmag(t);
@@ -359,7 +419,16 @@ fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> (f64, f64) {
     let ls = m + si.max(so).ln();
     let r =
         inn.iter().map(|t| rel(*t, ls)).sum::<f64>() - out.iter().map(|t| rel(*t, ls)).sum::<f64>();
-    (r, ls)
+    let log_form = (si > 0.0 && so > 0.0).then(|| {
+        let d = inn.iter().map(|t| rel(*t, m)).sum::<f64>()
+            - out.iter().map(|t| rel(*t, m)).sum::<f64>();
+        ((d / so).ln_1p(), m + si.ln(), m + so.ln())
+    });
+    Balance {
+        rel: r,
+        ln_scale: ls,
+        log_form,
+    }
 }
 
 /// Root-mean-square of an array.

@@ -272,10 +272,12 @@ fn run<E: Rigorous>(
     p: &Problem,
     tol: f64,
     max_it: usize,
+    log: bool,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
     let ka = ker.n_metals();
     let ws = solver.workspace(n, nv, nq);
+    ws.set_log_balances(log);
     let zero = vec![0.0; ka];
     ker.shift(&zero);
     let mut u = start(ker, p);
@@ -607,8 +609,54 @@ fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
     ]
 }
 
+/// Solves with the trace balances in logarithmic form and, if that fails,
+/// again in relative form within the iteration budget left (each form
+/// solves some cascades the other does not).
+fn with_fallback(
+    solver: &mut Solver,
+    c: &Cascade,
+    mut once: impl FnMut(&mut Solver, usize, bool) -> Solution,
+) -> Solution {
+    let max = c.solver_options().max_iterations;
+    let first = once(solver, max, true);
+    if first.converged() || first.iterations >= max {
+        return first;
+    }
+    let second = once(solver, max - first.iterations, false);
+    let iterations = first.iterations + second.iterations;
+    if second.converged() {
+        Solution {
+            iterations,
+            ..second
+        }
+    } else {
+        let status = if iterations >= max {
+            Status::MaxIterations
+        } else {
+            first.status
+        };
+        Solution {
+            iterations,
+            status,
+            ..first
+        }
+    }
+}
+
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
+    with_fallback(solver, c, |solver, max_it, log| {
+        mass_action_once(solver, c, m, max_it, log)
+    })
+}
+
+fn mass_action_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -685,9 +733,10 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     if let Some(mut u) = sf_start(c, m, &ker, &p) {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(log);
         let nopts = NewtonOptions {
             tolerance: opts.tolerance,
-            max_iterations: opts.max_iterations.min(100),
+            max_iterations: max_it.min(100),
             ..NewtonOptions::default()
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
@@ -706,8 +755,8 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             );
         }
     }
-    let budget = opts.max_iterations.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget);
+    let budget = max_it.saturating_sub(used);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget, log);
     finish(
         c,
         &ker,
@@ -753,6 +802,18 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 
 /// Steady state of a `log-linear` cascade.
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
+    with_fallback(solver, c, |solver, max_it, log| {
+        log_linear_once(solver, c, m, max_it, log)
+    })
+}
+
+fn log_linear_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -807,7 +868,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         extras,
     };
     let opts = *c.solver_options();
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, max_it, log);
     let ifr = ker.free_index();
     finish(
         c,
