@@ -51,17 +51,18 @@ fn separation_factor_random_cascades_converge() {
 
 #[test]
 fn mass_action_random_cascades_mostly_converge() {
-    // Known gap (issue 9): about a third of random mass-action cascades do
-    // not converge yet. This pins the current rate so it cannot regress.
+    // Known gap (issue 9): about 10 % of random mass-action cascades do
+    // not converge yet (90.5 % of seeds 0..200). This pins the current
+    // rate on the sample (37 of seeds 0..40) so it cannot regress.
     let ok = sample(ModelKind::MassAction, 40);
-    assert!(ok >= 24, "{ok}/40");
+    assert!(ok >= 37, "{ok}/40");
 }
 
 #[test]
 fn log_linear_random_cascades_mostly_converge() {
-    // Known gap (issue 9), as above.
+    // Known gap (issue 9), as above: 88 % of seeds 0..200, 39 of 0..40.
     let ok = sample(ModelKind::LogLinear, 40);
-    assert!(ok >= 30, "{ok}/40");
+    assert!(ok >= 39, "{ok}/40");
 }
 
 #[test]
@@ -83,6 +84,24 @@ fn saponified_benchmark_converges_at_37_stages() {
         // 0.2 mol/h RE fed, plus what acid exchange adds
         let loaded: f64 = s.organic.row(36).sum();
         assert!(loaded > 0.15 && loaded < 0.2, "{loaded}");
+    }
+}
+
+#[test]
+fn saponified_benchmark_converges_at_120_stages() {
+    // 120 extraction stages: the heavy metals and the counter-ion fall far
+    // below the range of a double towards the fresh-organic end, which
+    // only the log-form balances resolve.
+    for k in [2, 6] {
+        let c = saponified(k, 120);
+        let s = Solver::new().solve(&c);
+        assert!(s.converged(), "{k} x 120: {:?} {:e}", s.status, s.residual);
+        assert!(verify(&c, &s) < 1e-8);
+        let loaded: f64 = s.organic.row(119).sum();
+        assert!(loaded > 0.15 && loaded < 0.2, "{loaded}");
+        // the strongest-extracted metal leaves in the loaded organic
+        let last = k - 1;
+        assert!(s.organic[[119, last]] > 0.99 * c.feed_amount()[last]);
     }
 }
 

@@ -211,17 +211,18 @@ impl Equilibrium for LogLinearKernel {
         let (mut py, mut py_h, mut py_f) = (0.0, 0.0, 0.0);
         let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
         for c in 0..k {
-            let x = u[c].exp();
             let (ld, dh, df) = self.ln_d(c, lh, lf);
             let y = (ld + u[c]).exp();
-            out.aq[c] = aq * x;
-            out.d_aq[c * nv + c] = aq * x;
-            let oy = o * y;
-            out.org[c] = oy;
+            // metal outflows relative to x_c (no underflow for traces)
+            out.ln_scale[c] = u[c];
+            out.aq[c] = aq;
+            out.d_aq[c * nv + c] = aq;
+            let od = o * ld.exp();
+            out.org[c] = od;
             let row = &mut out.d_org[c * nv..(c + 1) * nv];
-            row[c] = oy;
-            row[ih] = oy * dh;
-            row[iff] = oy * df;
+            row[c] = od;
+            row[ih] = od * dh;
+            row[iff] = od * df;
             let (p, e) = (self.protons_per[c], self.ext_per[c]);
             py += p * y;
             py_h += p * y * dh;

@@ -24,10 +24,12 @@
 //!
 //! # Unknowns and rows
 //!
-//! Per stage: `ln x_k` (aqueous metal, mol/L), `ln [H+]`, `[N+]` (mol/L,
-//! *not* a logarithm, only when a counter-ion is present: the balance is
-//! linear in it and it falls below the range of a double deep in the
-//! scrub and strip sections), `ln [(HA)2]`. Conserved
+//! Per stage: `ln x_k` (aqueous metal, mol/L), `ln [H+]`, `ln [N+]` (only
+//! when a counter-ion is present), `ln [(HA)2]`. The outflows of each
+//! metal and of the counter-ion are reported relative to the stage's own
+//! concentration ([`StageEval::ln_scale`]), so that traces far below the
+//! range of a double (deep in a long extraction, scrub or strip section)
+//! keep well-scaled balances. Conserved
 //! quantities, balanced between stages: each metal, exchangeable hydrogen
 //! (`H = [H+]` in the aqueous, `2 [(HA)2] + sum z_k y_k` in the organic) and
 //! the counter-ion. The one local row is the extractant balance above
@@ -127,7 +129,7 @@ impl MassActionKernel {
         self.k
     }
 
-    /// Index of `[N+]` (mol/L, linear) among the unknowns, when present.
+    /// Index of `ln [N+]` among the unknowns, when present.
     pub fn ion_index(&self) -> Option<usize> {
         self.has_ion().then_some(self.k + 1)
     }
@@ -171,7 +173,7 @@ impl MassActionKernel {
     pub fn organic_ion(&self, u: &[f64]) -> f64 {
         match (self.ln_k_ion, self.ion_index()) {
             (Some(lk), Some(i)) => {
-                u[i] * (lk + 0.5 * u[self.free_index()] - u[self.h_index()]).exp()
+                (lk + u[i] + 0.5 * u[self.free_index()] - u[self.h_index()]).exp()
             }
             _ => 0.0,
         }
@@ -182,7 +184,7 @@ impl MassActionKernel {
     pub fn anion(&self, u: &[f64]) -> f64 {
         let mut s = u[self.h_index()].exp();
         if let Some(i) = self.ion_index() {
-            s += u[i];
+            s += u[i].exp();
         }
         for (z, lx) in self.z.iter().zip(&u[..self.k]) {
             s += z * lx.exp();
@@ -214,17 +216,19 @@ impl Equilibrium for MassActionKernel {
         let (a, b) = (self.a, self.b);
         let mut zy = 0.0;
         for c in 0..k {
-            let x = u[c].exp();
-            let y = (self.ln_k[c] + self.shift[c] + a * ld - b * lh + u[c]).exp();
+            let lnd = self.ln_k[c] + self.shift[c] + a * ld - b * lh;
+            let y = (lnd + u[c]).exp();
             zy += self.z[c] * y;
-            out.aq[c] = aq * x;
-            out.d_aq[c * nv + c] = aq * x;
-            let oy = o * y;
-            out.org[c] = oy;
+            // metal outflows relative to x_c (no underflow for traces)
+            out.ln_scale[c] = u[c];
+            out.aq[c] = aq;
+            out.d_aq[c * nv + c] = aq;
+            let od = o * lnd.exp();
+            out.org[c] = od;
             let row = &mut out.d_org[c * nv..(c + 1) * nv];
-            row[c] = oy;
-            row[ih] = -b * oy;
-            row[id] = a * oy;
+            row[c] = od;
+            row[ih] = -b * od;
+            row[id] = a * od;
             // local row: d/du_c of 2 z y
             out.d_local[c] = 2.0 * self.z[c] * y;
             // H row: d/du_c of O z y
@@ -239,19 +243,20 @@ impl Equilibrium for MassActionKernel {
         // counter-ion
         let mut so = 0.0;
         if let (Some(lk), Some(i_n)) = (self.ln_k_ion, self.ion_index()) {
-            // [N+] is a linear unknown: it vanishes (below the range of a
-            // double) deep in the scrub and strip sections.
-            let n = u[i_n];
-            let g = (lk + 0.5 * ld - lh).exp();
-            so = g * n;
-            out.aq[i_n] = aq * n;
+            // outflows relative to [N+]: it falls far below the range of a
+            // double deep in the scrub and strip sections
+            let ln_g = lk + 0.5 * ld - lh;
+            let g = ln_g.exp();
+            so = (ln_g + u[i_n]).exp();
+            out.ln_scale[i_n] = u[i_n];
+            out.aq[i_n] = aq;
             out.d_aq[i_n * nv + i_n] = aq;
-            out.org[i_n] = o * so;
+            out.org[i_n] = o * g;
             let row = &mut out.d_org[i_n * nv..(i_n + 1) * nv];
             row[i_n] = o * g;
-            row[ih] = -o * so;
-            row[id] = 0.5 * o * so;
-            out.d_local[i_n] = g;
+            row[ih] = -o * g;
+            row[id] = 0.5 * o * g;
+            out.d_local[i_n] = so;
         }
         // extractant balance (local)
         out.local[0] = 2.0 * d + so + 2.0 * zy - self.c_total;
@@ -320,7 +325,7 @@ mod tests {
                 .map(|i| -1.0 - 0.37 * i as f64)
                 .collect();
             if let Some(i) = ker.ion_index() {
-                u0[i] = 0.3;
+                u0[i] = 0.3f64.ln();
             }
             super::super::check_jacobian(&ker, 0, &u0, 1e-7);
         }

@@ -47,6 +47,14 @@ pub struct StageEval<'a> {
     /// Positive scale of each local residual, so that `local / scale` is a
     /// relative error (`nv - nq`).
     pub local_scale: &'a mut [f64],
+    /// Natural logarithm of a factor by which the kernel has divided the
+    /// outflows of each conserved quantity and their derivatives (`nq`;
+    /// zeroed before each call). The true outflow of quantity `q` is
+    /// `aq[q] * exp(ln_scale[q])`; a kernel with logarithmic unknowns uses
+    /// it to report amounts far below the range of a double (a trace metal
+    /// at `ln x = -800`) without underflow, and the solver then evaluates
+    /// each balance relative to its largest term in logarithmic form.
+    pub ln_scale: &'a mut [f64],
 }
 
 /// A phase-equilibrium model as the steady-state kernel sees it.
@@ -86,6 +94,7 @@ pub(crate) fn check_jacobian<E: Equilibrium>(model: &E, j: usize, u0: &[f64], to
         let mut loc = vec![0.0; nl];
         let mut dl = vec![0.0; nl * nv];
         let mut ls = vec![0.0; nl];
+        let mut lsc = vec![0.0; nq];
         model.eval(
             j,
             u,
@@ -97,8 +106,19 @@ pub(crate) fn check_jacobian<E: Equilibrium>(model: &E, j: usize, u0: &[f64], to
                 local: &mut loc,
                 d_local: &mut dl,
                 local_scale: &mut ls,
+                ln_scale: &mut lsc,
             },
         );
+        // back to true outflows and derivatives
+        for q in 0..nq {
+            let f = lsc[q].exp();
+            aq[q] *= f;
+            org[q] *= f;
+            for v in 0..nv {
+                da[q * nv + v] *= f;
+                dor[q * nv + v] *= f;
+            }
+        }
         (aq, org, loc, da, dor, dl)
     };
     let (_, _, _, da, dor, dl) = eval(u0);

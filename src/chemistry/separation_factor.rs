@@ -118,6 +118,7 @@ mod tests {
                 local: &mut [],
                 d_local: &mut [],
                 local_scale: &mut [],
+                ln_scale: &mut [0.0; 2],
             },
         );
         assert!((org[0] + org[1] - 0.5).abs() < 1e-15);

@@ -74,6 +74,12 @@ pub struct Workspace {
     local: Array2<f64>,
     d_local: Array3<f64>,
     local_scale: Array2<f64>,
+    ln_out: Array2<f64>,
+    /// `ln` of the inflow and outflow of each balance written in
+    /// logarithmic form (NaN for rows in relative form).
+    l_in: Array2<f64>,
+    l_out: Array2<f64>,
+    log_balances: bool,
     r: Array2<f64>,
     scale: Array2<f64>,
     scale_base: Array2<f64>,
@@ -99,6 +105,10 @@ impl Workspace {
             local: Array2::zeros((n, nl)),
             d_local: Array3::zeros((n, nl, nv)),
             local_scale: Array2::zeros((n, nl)),
+            ln_out: Array2::zeros((n, nq)),
+            l_in: Array2::zeros((n, nq)),
+            l_out: Array2::zeros((n, nq)),
+            log_balances: true,
             r: Array2::zeros((n, nv)),
             scale: Array2::zeros((n, nv)),
             scale_base: Array2::zeros((n, nv)),
@@ -109,20 +119,36 @@ impl Workspace {
         }
     }
 
+    /// Whether balances whose outflows the kernel reports log-scaled
+    /// ([`StageEval::ln_scale`]) are solved as `ln(inflow / outflow) = 0`
+    /// (the default: its Jacobian stays of order one for a trace however
+    /// far from balance) rather than as `(inflow - outflow) / S = 0`.
+    /// Convergence is judged on the relative imbalance either way.
+    pub fn set_log_balances(&mut self, on: bool) {
+        self.log_balances = on;
+    }
+
     /// Whether this workspace fits a problem of the given shape.
     pub fn fits(&self, n: usize, nv: usize, nq: usize) -> bool {
         self.n == n && self.nv == nv && self.nq == nq
     }
 
     /// Aqueous outflows of the conserved quantities at the last evaluated
-    /// point, shape `(n, nq)`.
+    /// point, shape `(n, nq)`, divided by `exp` of [`Workspace::ln_scales`].
     pub fn aqueous(&self) -> &Array2<f64> {
         &self.aq
     }
 
-    /// Organic outflows at the last evaluated point, shape `(n, nq)`.
+    /// Organic outflows at the last evaluated point, shape `(n, nq)`,
+    /// divided by `exp` of [`Workspace::ln_scales`].
     pub fn organic(&self) -> &Array2<f64> {
         &self.org
+    }
+
+    /// Logarithmic scales of the outflows the kernel reported
+    /// ([`StageEval::ln_scale`]), shape `(n, nq)`.
+    pub fn ln_scales(&self) -> &Array2<f64> {
+        &self.ln_out
     }
 
     /// Evaluates every stage at `u`, fills the residual and its row scales,
@@ -140,6 +166,7 @@ impl Workspace {
         self.d_aq.fill(0.0);
         self.d_org.fill(0.0);
         self.d_local.fill(0.0);
+        self.ln_out.fill(0.0);
         let u_s = u.as_slice().expect("standard layout");
         {
             let aq = self.aq.as_slice_mut().expect("standard layout");
@@ -149,6 +176,7 @@ impl Workspace {
             let local = self.local.as_slice_mut().expect("standard layout");
             let d_local = self.d_local.as_slice_mut().expect("standard layout");
             let lscale = self.local_scale.as_slice_mut().expect("standard layout");
+            let ln_out = self.ln_out.as_slice_mut().expect("standard layout");
             for j in 0..n {
                 model.eval(
                     j,
@@ -161,6 +189,7 @@ impl Workspace {
                         local: &mut local[j * nl..(j + 1) * nl],
                         d_local: &mut d_local[j * nl * nv..(j + 1) * nl * nv],
                         local_scale: &mut lscale[j * nl..(j + 1) * nl],
+                        ln_scale: &mut ln_out[j * nq..(j + 1) * nq],
                     },
                 );
             }
@@ -172,9 +201,12 @@ impl Workspace {
         let org = self.org.as_slice().expect("standard layout");
         let local = self.local.as_slice().expect("standard layout");
         let lscale = self.local_scale.as_slice().expect("standard layout");
+        let ln_out = self.ln_out.as_slice().expect("standard layout");
         let feed = feed.as_slice().expect("standard layout");
         let r_all = self.r.as_slice_mut().expect("standard layout");
         let s_all = self.scale.as_slice_mut().expect("standard layout");
+        let l_in = self.l_in.as_slice_mut().expect("standard layout");
+        let l_out = self.l_out.as_slice_mut().expect("standard layout");
         for j in 0..n {
             for q in 0..nq {
                 let from_above = if links[j] { aq[(j + 1) * nq + q] } else { 0.0 };
@@ -182,14 +214,45 @@ impl Workspace {
                 let f = feed[j * nq + q];
                 let out_a = aq[j * nq + q];
                 let out_o = org[j * nq + q];
-                let r = from_above + from_below + f - out_a - out_o;
-                let inflow = from_above.abs() + from_below.abs() + f.abs();
-                let outflow = out_a.abs() + out_o.abs();
-                let s = inflow.max(outflow);
-                let s = if s > 0.0 { s } else { 1.0 };
-                r_all[j * nv + q] = r;
-                s_all[j * nv + q] = s;
-                let rel = (r / s).abs();
+                let e_a = if links[j] {
+                    ln_out[(j + 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let e_b = if j > 0 { ln_out[(j - 1) * nq + q] } else { 0.0 };
+                let e_o = ln_out[j * nq + q];
+                l_in[j * nq + q] = f64::NAN;
+                l_out[j * nq + q] = f64::NAN;
+                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 {
+                    let r = from_above + from_below + f - out_a - out_o;
+                    let inflow = from_above.abs() + from_below.abs() + f.abs();
+                    let outflow = out_a.abs() + out_o.abs();
+                    let s = inflow.max(outflow);
+                    let s = if s > 0.0 { s } else { 1.0 };
+                    r_all[j * nv + q] = r / s;
+                    s_all[j * nv + q] = s.ln();
+                    (r / s).abs()
+                } else {
+                    let b = scaled_balance(
+                        [(from_above, e_a), (from_below, e_b), (f, 0.0)],
+                        [(out_a, e_o), (out_o, e_o)],
+                    );
+                    match b.log_form {
+                        Some((r, li, lo)) if self.log_balances => {
+                            // ln(inflow / outflow): its Jacobian stays of
+                            // order one however far a trace is from balance
+                            r_all[j * nv + q] = r;
+                            s_all[j * nv + q] = 0.0;
+                            l_in[j * nq + q] = li;
+                            l_out[j * nq + q] = lo;
+                        }
+                        _ => {
+                            r_all[j * nv + q] = b.rel;
+                            s_all[j * nv + q] = b.ln_scale;
+                        }
+                    }
+                    b.rel.abs()
+                };
                 finite &= rel.is_finite();
                 if rel > worst {
                     worst = rel;
@@ -200,8 +263,8 @@ impl Workspace {
                 let r = local[j * nl + l];
                 let s = lscale[j * nl + l];
                 let s = if s > 0.0 { s } else { 1.0 };
-                r_all[j * nv + nq + l] = r;
-                s_all[j * nv + nq + l] = s;
+                r_all[j * nv + nq + l] = r / s;
+                s_all[j * nv + nq + l] = s.ln();
                 let rel = (r / s).abs();
                 finite &= rel.is_finite();
                 if rel > worst {
@@ -216,11 +279,13 @@ impl Workspace {
         (worst, at)
     }
 
-    /// Root-mean-square of the residual divided by `scale`.
-    fn scaled_rms(&self, scale: &Array2<f64>) -> f64 {
+    /// Root-mean-square of the residual rows divided by `exp(ln_scale)`
+    /// (the row scales of another point), instead of by their own scales.
+    fn scaled_rms(&self, ln_scale: &Array2<f64>) -> f64 {
         let mut s = 0.0;
-        for (r, sc) in self.r.iter().zip(scale.iter()) {
-            s += (r / sc) * (r / sc);
+        for ((r, l), lb) in self.r.iter().zip(self.scale.iter()).zip(ln_scale.iter()) {
+            let v = r * rescale(*l - *lb);
+            s += v * v;
         }
         (s / self.r.len().max(1) as f64).sqrt()
     }
@@ -236,29 +301,53 @@ impl Workspace {
         let d_local = self.d_local.as_slice().expect("standard layout");
         let r = self.r.as_slice().expect("standard layout");
         let scale = self.scale.as_slice().expect("standard layout");
+        let ln_out = self.ln_out.as_slice().expect("standard layout");
+        let l_in = self.l_in.as_slice().expect("standard layout");
+        let l_out = self.l_out.as_slice().expect("standard layout");
         let du = self.du.as_slice_mut().expect("standard layout");
         let lower = self.sys.lower.as_slice_mut().expect("standard layout");
         let diag = self.sys.diag.as_slice_mut().expect("standard layout");
         let upper = self.sys.upper.as_slice_mut().expect("standard layout");
         for (j, &link) in links.iter().enumerate().take(n) {
             for q in 0..nq {
-                let inv = 1.0 / scale[j * nv + q];
-                du[j * nv + q] = -r[j * nv + q] * inv;
+                // relative form: every term over S; log form: inflows over
+                // the inflow, outflows over the outflow
+                let (li, lo) = if l_in[j * nq + q].is_nan() {
+                    (scale[j * nv + q], scale[j * nv + q])
+                } else {
+                    (l_in[j * nq + q], l_out[j * nq + q])
+                };
+                let inv = rescale(ln_out[j * nq + q] - lo);
+                let inv_lo = if j > 0 {
+                    rescale(ln_out[(j - 1) * nq + q] - li)
+                } else {
+                    0.0
+                };
+                let inv_up = if link {
+                    rescale(ln_out[(j + 1) * nq + q] - li)
+                } else {
+                    0.0
+                };
+                du[j * nv + q] = -r[j * nv + q];
                 let row = j * bb + q * nv;
                 let src = j * bq + q * nv;
                 for v in 0..nv {
                     diag[row + v] = -(d_aq[src + v] + d_org[src + v]) * inv;
                     lower[row + v] = if j > 0 {
-                        d_org[src - bq + v] * inv
+                        d_org[src - bq + v] * inv_lo
                     } else {
                         0.0
                     };
-                    upper[row + v] = if link { d_aq[src + bq + v] * inv } else { 0.0 };
+                    upper[row + v] = if link {
+                        d_aq[src + bq + v] * inv_up
+                    } else {
+                        0.0
+                    };
                 }
             }
             for l in 0..nl {
-                let inv = 1.0 / scale[j * nv + nq + l];
-                du[j * nv + nq + l] = -r[j * nv + nq + l] * inv;
+                let inv = rescale(-scale[j * nv + nq + l]);
+                du[j * nv + nq + l] = -r[j * nv + nq + l];
                 let row = j * bb + (nq + l) * nv;
                 let src = (j * nl + l) * nv;
                 for v in 0..nv {
@@ -268,6 +357,77 @@ impl Workspace {
                 }
             }
         }
+    }
+}
+
+/// `exp(e)`, with the exponent kept inside the range of a double.
+#[inline]
+fn rescale(e: f64) -> f64 {
+    e.clamp(-745.0, 700.0).exp()
+}
+
+/// One balance evaluated in logarithmic form ([`scaled_balance`]).
+struct Balance {
+    /// `(sum in - sum out) / S`, `S` the larger of the total inflow and
+    /// outflow.
+    rel: f64,
+    /// `ln S` (`0` when every term vanishes).
+    ln_scale: f64,
+    /// `(ln(in / out), ln in, ln out)` when both sides are positive.
+    log_form: Option<(f64, f64, f64)>,
+}
+
+/// A balance whose terms are given as `(value, ln factor)` pairs (true
+/// term `value * exp(ln factor)`; inflows and outflows non-negative),
+/// evaluated in logarithmic form so that nothing underflows.
+fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
+    let lmag = |(v, e): (f64, f64)| {
+        if v == 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            v.abs().ln() + e
+        }
+    };
+    let mut m = f64::NEG_INFINITY;
+    for t in inn.iter().chain(out.iter()) {
+        m = m.max(lmag(*t));
+    }
+    if m == f64::NEG_INFINITY {
+        return Balance {
+            rel: 0.0,
+            ln_scale: 0.0,
+            log_form: None,
+        };
+    }
+    if !m.is_finite() {
+        return Balance {
+            rel: f64::NAN,
+            ln_scale: 0.0,
+            log_form: None,
+        };
+    }
+    let rel = |t: (f64, f64), l: f64| -> f64 {
+        let lm = lmag(t);
+        if lm == f64::NEG_INFINITY {
+            0.0
+        } else {
+            t.0.signum() * (lm - l).exp()
+        }
+    };
+    let si: f64 = inn.iter().map(|t| rel(*t, m).abs()).sum();
+    let so: f64 = out.iter().map(|t| rel(*t, m).abs()).sum();
+    let ls = m + si.max(so).ln();
+    let r =
+        inn.iter().map(|t| rel(*t, ls)).sum::<f64>() - out.iter().map(|t| rel(*t, ls)).sum::<f64>();
+    let log_form = (si > 0.0 && so > 0.0).then(|| {
+        let d = inn.iter().map(|t| rel(*t, m)).sum::<f64>()
+            - out.iter().map(|t| rel(*t, m)).sum::<f64>();
+        ((d / so).ln_1p(), m + si.ln(), m + so.ln())
+    });
+    Balance {
+        rel: r,
+        ln_scale: ls,
+        log_form,
     }
 }
 
@@ -400,8 +560,9 @@ pub fn solve<E: Equilibrium>(
                 // simplified correction with the old Jacobian (rows scaled as assembled)
                 ndarray::Zip::from(&mut ws.dbar)
                     .and(&ws.r)
+                    .and(&ws.scale)
                     .and(&ws.scale_base)
-                    .for_each(|b, &r, &s| *b = -r / s);
+                    .for_each(|b, &r, &l, &lb| *b = -r * rescale(l - lb));
                 ws.sys.solve(&mut ws.dbar);
                 let nb = du_scale(ws, &ws.dbar);
                 let theta = nb / nd;

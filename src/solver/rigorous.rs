@@ -146,37 +146,54 @@ fn acid_inflows(c: &Cascade, st: &AqueousStreams, row: usize, feed: &mut Array2<
     }
 }
 
-/// Concentrations (mol/L) of one conserved quantity in every stage's
-/// aqueous when it distributes with fixed ratios `d` (organic over
-/// aqueous, per stage) and enters with inflows `f` (mol/h): one scalar
-/// Thomas sweep on the linear balances.
-fn linear_profile(p: &Problem, d: &[f64], f: &[f64]) -> Vec<f64> {
-    linear_range(p, d, f, 0)
-}
+/// Lowest `ln` concentration a start gives a quantity with no inflow
+/// upstream (far below the range of a double, but finite).
+const LN_FLOOR: f64 = -2000.0;
 
-/// [`linear_profile`] on stages `lo..n` only (`f[lo]` then holds the
-/// organic entering stage `lo`); entries below `lo` are zero.
-fn linear_range(p: &Problem, d: &[f64], f: &[f64], lo: usize) -> Vec<f64> {
+/// `ln` of the concentrations (mol/L) of one conserved quantity on stages
+/// `lo..n` when it distributes with fixed ratios `d` (organic over
+/// aqueous, per stage) and enters with inflows `f` (mol/h; `f[lo]` then
+/// holds the organic entering stage `lo`), computed in logarithms
+/// ([`super::logthomas`]) so that nothing underflows; entries below `lo`
+/// are zero.
+fn log_range(p: &Problem, d: &[f64], f: &[f64], lo: usize) -> Vec<f64> {
     let n = p.n;
-    let mut cp = vec![0.0; n];
-    let mut x = vec![0.0; n];
-    for j in lo..n {
-        let diag = p.aq[j] + p.org[j] * d[j];
-        let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
-        if j == lo {
-            cp[j] = up / diag;
-            x[j] = f[j] / diag;
+    let m = n - lo;
+    let mut out = vec![0.0; n];
+    if m == 0 {
+        return out;
+    }
+    let lo_v: Vec<f64> = (lo..n).map(|j| (p.org[j] * d[j]).ln()).collect();
+    let lq: Vec<f64> = (lo..n).map(|j| p.aq[j].ln()).collect();
+    let lf: Vec<f64> = (lo..n)
+        .map(|j| {
+            if f[j] > 0.0 {
+                f[j].ln()
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    let mut lx = vec![0.0; m];
+    let mut lm = vec![0.0; m];
+    super::logthomas::solve(
+        super::logthomas::LogSystem {
+            lo: &lo_v,
+            lq: &lq,
+            lf: &lf,
+            links: &p.links[lo..n],
+        },
+        &mut lx,
+        &mut lm,
+    );
+    for (o, v) in out[lo..].iter_mut().zip(&lx) {
+        *o = if v.is_nan() {
+            LN_FLOOR
         } else {
-            let lo = -p.org[j - 1] * d[j - 1];
-            let m = diag - lo * cp[j - 1];
-            cp[j] = up / m;
-            x[j] = (f[j] - lo * x[j - 1]) / m;
-        }
+            v.max(LN_FLOOR)
+        };
     }
-    for j in (lo..n.saturating_sub(1)).rev() {
-        x[j] -= cp[j] * x[j + 1];
-    }
-    x
+    out
 }
 
 /// Start for the counter-ion of a mass-action kernel: with the stage
@@ -187,14 +204,14 @@ fn ion_start(ker: &MassActionKernel, p: &Problem, u: &mut Array2<f64>) {
     let d: Vec<f64> = (0..p.n)
         .map(|j| {
             let mut row: Vec<f64> = (0..nv).map(|v| u[[j, v]]).collect();
-            row[i_n] = 1.0; // [N+] = 1: organic_ion is then D_N
+            row[i_n] = 0.0; // [N+] = 1: organic_ion is then D_N
             ker.organic_ion(&row).clamp(1e-12, 1e12)
         })
         .collect();
     let f: Vec<f64> = (0..p.n).map(|j| p.feed[[j, i_n]]).collect();
-    let x = linear_profile(p, &d, &f);
+    let lx = log_range(p, &d, &f, 0);
     for j in 0..p.n {
-        u[[j, i_n]] = x[j].max(0.0);
+        u[[j, i_n]] = lx[j];
     }
 }
 
@@ -213,28 +230,13 @@ fn metals_start<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>) {
             d[[j, q]] = buf[q].clamp(1e-12, 1e12);
         }
     }
-    let mut cp = vec![0.0; n];
-    let mut x = vec![0.0; n];
     for q in 0..ka {
         // row j: -O_{j-1} D_{j-1} x_{j-1} + (A_j + O_j D_j) x_j - A_{j+1} x_{j+1} = f_j
+        let dq: Vec<f64> = (0..n).map(|j| d[[j, q]]).collect();
+        let f: Vec<f64> = (0..n).map(|j| p.feed[[j, q]]).collect();
+        let lx = log_range(p, &dq, &f, 0);
         for j in 0..n {
-            let diag = p.aq[j] + p.org[j] * d[[j, q]];
-            let up = if p.links[j] { -p.aq[j + 1] } else { 0.0 };
-            if j == 0 {
-                cp[0] = up / diag;
-                x[0] = p.feed[[0, q]] / diag;
-            } else {
-                let lo = -p.org[j - 1] * d[[j - 1, q]];
-                let m = diag - lo * cp[j - 1];
-                cp[j] = up / m;
-                x[j] = (p.feed[[j, q]] - lo * x[j - 1]) / m;
-            }
-        }
-        for j in (0..n.saturating_sub(1)).rev() {
-            x[j] -= cp[j] * x[j + 1];
-        }
-        for j in 0..n {
-            u[[j, q]] = x[j].max(1e-300).ln();
+            u[[j, q]] = lx[j];
         }
     }
 }
@@ -261,10 +263,12 @@ fn run<E: Rigorous>(
     p: &Problem,
     tol: f64,
     max_it: usize,
+    log: bool,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
     let ka = ker.n_metals();
     let ws = solver.workspace(n, nv, nq);
+    ws.set_log_balances(log);
     let zero = vec![0.0; ka];
     ker.shift(&zero);
     let mut u = start(ker, p);
@@ -572,9 +576,9 @@ fn sf_start(
         for q in 0..ka {
             let mut f = vec![0.0; n];
             f[ne] = prod[q];
-            let x = linear_range(p, &dist[q], &f, ne);
+            let lx = log_range(p, &dist[q], &f, ne);
             for j in ne..n {
-                u[[j, q]] = x[j].max(1e-300).ln();
+                u[[j, q]] = lx[j];
             }
         }
     }
@@ -587,7 +591,7 @@ fn sf_start(
 pub const TRACE_ION: f64 = 1e-12;
 
 fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
-    let n = ker.ion_index().map_or(0.0, |i| row[i]);
+    let n = ker.ion_index().map_or(0.0, |i| row[i].exp());
     [
         2.0 * row[ker.free_index()].exp(),
         n,
@@ -596,8 +600,54 @@ fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
     ]
 }
 
+/// Solves with the trace balances in logarithmic form and, if that fails,
+/// again in relative form within the iteration budget left (each form
+/// solves some cascades the other does not).
+fn with_fallback(
+    solver: &mut Solver,
+    c: &Cascade,
+    mut once: impl FnMut(&mut Solver, usize, bool) -> Solution,
+) -> Solution {
+    let max = c.solver_options().max_iterations;
+    let first = once(solver, max, true);
+    if first.converged() || first.iterations >= max {
+        return first;
+    }
+    let second = once(solver, max - first.iterations, false);
+    let iterations = first.iterations + second.iterations;
+    if second.converged() {
+        Solution {
+            iterations,
+            ..second
+        }
+    } else {
+        let status = if iterations >= max {
+            Status::MaxIterations
+        } else {
+            first.status
+        };
+        Solution {
+            iterations,
+            status,
+            ..first
+        }
+    }
+}
+
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
+    with_fallback(solver, c, |solver, max_it, log| {
+        mass_action_once(solver, c, m, max_it, log)
+    })
+}
+
+fn mass_action_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -660,7 +710,7 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             } else {
                 1e-12 * s * cx
             };
-            extras[[j, col]] = nn;
+            extras[[j, col]] = nn.ln();
             col += 1;
         }
         extras[[j, col]] = (0.25 * (1.0 - s) * cx).max(1e-6 * cx).ln();
@@ -679,9 +729,10 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     if let Some(mut u) = sf_start(c, m, &ker, &p) {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(log);
         let nopts = NewtonOptions {
             tolerance: opts.tolerance,
-            max_iterations: opts.max_iterations.min(100),
+            max_iterations: max_it.min(100),
             ..NewtonOptions::default()
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
@@ -700,8 +751,8 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
             );
         }
     }
-    let budget = opts.max_iterations.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget);
+    let budget = max_it.saturating_sub(used);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget, log);
     finish(
         c,
         &ker,
@@ -747,6 +798,18 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 
 /// Steady state of a `log-linear` cascade.
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
+    with_fallback(solver, c, |solver, max_it, log| {
+        log_linear_once(solver, c, m, max_it, log)
+    })
+}
+
+fn log_linear_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -835,7 +898,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         extras,
     };
     let opts = *c.solver_options();
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, opts.max_iterations);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, max_it, log);
     let ifr = ker.free_index();
     finish(
         c,
