@@ -51,7 +51,6 @@ fn profiles(
     }
 }
 
-#[allow(dead_code)]
 fn start_lambda(beta: &[f64], feed: &[f64], org_flow: &[f64], aq_tot: &[f64]) -> Vec<f64> {
     let ftot: f64 = feed.iter().sum();
     let bmean: f64 = beta.iter().zip(feed).map(|(b, f)| b * f).sum::<f64>() / ftot;
@@ -59,59 +58,6 @@ fn start_lambda(beta: &[f64], feed: &[f64], org_flow: &[f64], aq_tot: &[f64]) ->
         .iter()
         .zip(aq_tot)
         .map(|(o, a)| o / (a * bmean))
-        .collect()
-}
-
-/// Section-wise start after Xu: the aqueous below the feed stage is taken
-/// as the ideal raffinate (the least extractable components filling the
-/// raffinate flow `aq_tot[0]`), the aqueous above it as in equilibrium with
-/// the ideal extract (the rest); the feed stage keeps the feed mean. With
-/// `lambda_j = (O_j / A_j) / (aqueous-weighted mean beta)` every component's
-/// profile is then a Kremser profile with constant factors per section.
-fn section_lambda(
-    fs: usize,
-    beta: &[f64],
-    feed: &[f64],
-    org_flow: &[f64],
-    aq_tot: &[f64],
-) -> Vec<f64> {
-    let k = beta.len();
-    let ftot: f64 = feed.iter().sum();
-    let bfeed: f64 = beta.iter().zip(feed).map(|(b, f)| b * f).sum::<f64>() / ftot;
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by(|&x, &y| beta[x].total_cmp(&beta[y]));
-    // ideal split of the feed: raffinate takes the low-beta end
-    let mut left = aq_tot[0].clamp(0.0, ftot);
-    let mut raff = vec![0.0; k];
-    for &c in &order {
-        let take = feed[c].min(left);
-        raff[c] = take;
-        left -= take;
-    }
-    let (mut rs, mut rb, mut es, mut eh) = (0.0, 0.0, 0.0, 0.0);
-    for c in 0..k {
-        rs += raff[c];
-        rb += beta[c] * raff[c];
-        let e = feed[c] - raff[c];
-        es += e;
-        eh += e / beta[c];
-    }
-    // aqueous-weighted mean beta: arithmetic over the raffinate-like
-    // aqueous, harmonic over the extract-like organic
-    let b_low = if rs > 0.0 { rb / rs } else { bfeed };
-    let b_high = if es > 0.0 { es / eh } else { bfeed };
-    org_flow
-        .iter()
-        .zip(aq_tot)
-        .enumerate()
-        .map(|(j, (o, a))| {
-            let bm = match j.cmp(&fs) {
-                std::cmp::Ordering::Less => b_low,
-                std::cmp::Ordering::Equal => bfeed,
-                std::cmp::Ordering::Greater => b_high,
-            };
-            o / (a * bm)
-        })
         .collect()
 }
 
@@ -138,7 +84,7 @@ pub fn fixed_point(
     let k = beta.len();
     let fs = layout.feed_stage();
     let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
-    let mut lam = section_lambda(fs, beta, feed, org_flow, aq_tot);
+    let mut lam = start_lambda(beta, feed, org_flow, aq_tot);
     let mut a = vec![0.0; n * k];
     let mut dp = vec![0.0; n * k];
     let mut org = vec![0.0; n];
