@@ -4,11 +4,12 @@
 //! feed, feed RE flow 1.
 //!
 //! Run: `cargo bench --bench stage_solver` (or with a filter, e.g.
-//! `cargo bench --bench stage_solver -- xu-A`).
+//! `cargo bench --bench stage_solver -- xu-A`). The `throughput` group
+//! reports warm-started neighbour solves per second on a Pr/Nd flow sweep.
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sxforge::model::CascadeSpec;
 use sxforge::solver::rows::solve_rows;
 use sxforge::{Cascade, Solver};
@@ -96,6 +97,45 @@ fn bench_standard(c: &mut Criterion) {
     g.finish();
 }
 
+/// Throughput of a flow sweep on the Pr/Nd cascade `xu-D`: 50 neighbours
+/// with the scrub flow W from 1.00x to 1.10x (the product split S - W
+/// fixed), each solved warm from the previous one's solution, as a design
+/// sweep does. Criterion reports solves per second (`elem/s`), one core.
+fn bench_throughput(c: &mut Criterion) {
+    let (_, base) = standard().remove(1);
+    let spec = base.to_spec();
+    let (s0, w0) = (
+        spec.flows.extraction_amount.unwrap(),
+        spec.flows.scrub_amount.unwrap(),
+    );
+    let sweep: Vec<Cascade> = (0..50)
+        .map(|i| {
+            let w = w0 * (1.0 + 0.002 * i as f64);
+            let mut sp = spec.clone();
+            sp.flows.scrub_amount = Some(w);
+            sp.flows.extraction_amount = Some(s0 - w0 + w);
+            sp.build().unwrap()
+        })
+        .collect();
+    let mut solver = Solver::new();
+    let first = solver.solve(&sweep[0]);
+    assert!(first.converged());
+    let mut g = c.benchmark_group("throughput");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(sweep.len() as u64));
+    g.bench_function("warm-sweep/xu-D", |b| {
+        b.iter(|| {
+            let mut prev = first.clone();
+            for cas in &sweep {
+                prev = solver.solve_from(cas, &prev);
+                assert!(prev.converged());
+            }
+            prev
+        })
+    });
+    g.finish();
+}
+
 fn bench_rows(c: &mut Criterion) {
     // the start-up dynamics to 1e-12 on xu-A (tens of thousands of rows)
     let mut g = c.benchmark_group("rows");
@@ -131,5 +171,11 @@ fn bench_sizes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_standard, bench_rows, bench_sizes);
+criterion_group!(
+    benches,
+    bench_standard,
+    bench_throughput,
+    bench_rows,
+    bench_sizes
+);
 criterion_main!(benches);
