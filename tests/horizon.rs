@@ -145,8 +145,9 @@ fn stochastic_plan_lies_between_its_deterministic_limits() {
         .map(|d| d.as_ref().unwrap().objective)
         .collect();
     assert!(close(det[0], 2700.0) && close(det[1], 2800.0), "{det:?}");
-    // Stochastic: the stock is bought in both futures (in the no-ban future
-    // it replaces the 2027 import), so 2800 in each.
+    // Stochastic: the stock is bought in 2026 for both futures (it enters
+    // the reserve at the year end; in the no-ban future it replaces the
+    // 2027 import), so 2800 in each.
     assert!(close(opt.objective, 2800.0), "{}", opt.objective);
     let ws = a.wait_and_see(&h).unwrap();
     assert!(close(ws, 2750.0));
@@ -175,7 +176,7 @@ fn stockpile_target_and_bad_input() {
     assert!(close(s.objective, 2700.0 + 200.0 + 60.0), "{}", s.objective);
     assert!(s.futures[0].stock[0].iter().all(|x| close(*x, 20.0)));
     // Bad input names the key and the expectation.
-    let bad = format!("{PLAN}{BAN}").replace("to = 2027", "to = 2031");
+    let bad = format!("{PLAN}{BAN}").replace("from = 2027", "from = 2031");
     let e = horizon_from_str(&bad).unwrap_err().to_string();
     assert!(
         e.contains("shock[0].from") && e.contains("2026..2028"),

@@ -20,7 +20,8 @@
 //! * **second stage** (per future): ore feed, shipments, imports, sales,
 //!   disposal, unmet demand, stock releases, all at `p_f x d_y` x cost; the
 //!   stock level `L_f[p][y] = L_f[p][y-1] + buys - releases` (held at a cost
-//!   per t at each year end, within the stockpile's capacity);
+//!   per t at each year end, within the stockpile's capacity); a year's
+//!   releases come from the stock held at the end of the year before;
 //! * import capacity in a future is cut by its shocks (`factor` from `from`
 //!   to `to`), and stock purchases count against it;
 //! * a stockpile target (`cover_days`, `survive_ban_years`) holds at the end
@@ -907,6 +908,23 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                     terms.extend(buy[p][i][y].map(|v| (v, -1.0)));
                 }
                 b.row(RowKind::Balance(nr, p), terms, Sense::Eq, rhs);
+                // Releases come from last year's stock: what is bought in a
+                // year enters the reserve at its end.
+                let rel = release[p].unwrap_or(l);
+                match prev {
+                    Some(v) => b.row(
+                        RowKind::Balance(nr, p),
+                        vec![(rel, 1.0), (v, -1.0)],
+                        Sense::Le,
+                        0.0,
+                    ),
+                    None => b.row(
+                        RowKind::Balance(nr, p),
+                        vec![(rel, 1.0)],
+                        Sense::Le,
+                        sp.initial,
+                    ),
+                }
                 let before_shock = fu.first_shock().is_none_or(|s| y < s);
                 if sp.target_years > 0.0 && before_shock {
                     let need: f64 = (0..nk)
