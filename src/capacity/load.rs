@@ -118,6 +118,16 @@ impl PlanFile {
         })
     }
 
+    /// The file as written (raw schema, base scenario).
+    pub fn raw(&self) -> &RawPlan {
+        &self.base
+    }
+
+    /// The file's text (for locating keys in messages).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Names of all scenarios, `base` first.
     pub fn scenario_names(&self) -> Vec<String> {
         std::iter::once("base".to_string())

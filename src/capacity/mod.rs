@@ -50,6 +50,7 @@
 
 pub mod error;
 pub mod exact;
+pub mod horizon;
 pub mod load;
 pub mod locate;
 pub mod lp;

@@ -52,6 +52,91 @@ pub struct RawPlan {
     /// Named scenarios, table form: `[scenarios.NAME] set = {..}`.
     #[serde(default)]
     pub scenarios: BTreeMap<String, RawScenarioBody>,
+    /// Multi-period plan (`[horizon]`): when present, `sxforge plan` runs
+    /// the horizon planner ([`crate::capacity::horizon`]).
+    pub horizon: Option<RawHorizon>,
+    /// Strategic stockpiles (horizon plans only).
+    #[serde(default)]
+    pub stockpile: Vec<RawStockpile>,
+    /// Supply shocks common to every future (horizon plans only).
+    #[serde(default)]
+    pub shock: Vec<RawShock>,
+    /// Weighted futures of a two-stage stochastic plan (horizon plans only).
+    #[serde(default)]
+    pub future: Vec<RawFuture>,
+}
+
+/// `[horizon]`: the years a multi-period plan covers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHorizon {
+    /// First calendar year (year index 0: no discounting).
+    pub first_year: i64,
+    /// Number of years.
+    pub years: i64,
+    /// Demand growth per year: a number or `{ default = .., El = .. }`.
+    pub growth: Option<toml::Value>,
+    /// Per-element demand multipliers, one per year (override `growth`).
+    #[serde(default)]
+    pub demand_factor: BTreeMap<String, Vec<f64>>,
+    /// Cap on capex committed in any one year (not discounted).
+    pub budget_per_year: Option<f64>,
+    /// Future whose deterministic plan the value of the stochastic solution
+    /// is measured against (default: a future without shocks, else the most
+    /// probable).
+    pub reference: Option<String>,
+}
+
+/// `[[stockpile]]`: a strategic reserve of one element in one region.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStockpile {
+    /// Region holding the stock (its demand rows draw on it).
+    pub region: String,
+    /// Element stocked.
+    pub element: String,
+    /// Largest stock, t.
+    pub capacity: f64,
+    /// Stock at the start of the first year, t.
+    #[serde(default)]
+    pub initial: f64,
+    /// Holding cost per t held at the end of a year.
+    #[serde(default)]
+    pub holding: f64,
+    /// Target: hold at least this many days of the region's demand.
+    pub cover_days: Option<f64>,
+    /// Target: hold at least this many years of the region's demand.
+    pub survive_ban_years: Option<f64>,
+}
+
+/// `[[shock]]` or `[[future.shock]]`: an import capacity cut.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShock {
+    /// Import (by name) whose capacity is cut.
+    pub import: String,
+    /// First calendar year of the cut.
+    pub from: i64,
+    /// Last calendar year of the cut (inclusive; default: end of horizon).
+    pub to: Option<i64>,
+    /// Capacity multiplier during the cut (default 0: a ban).
+    #[serde(default)]
+    pub factor: f64,
+    /// Elements cut (default: all).
+    pub elements: Option<Vec<String>>,
+}
+
+/// `[[future]]`: one weighted future of a stochastic plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFuture {
+    /// Unique name.
+    pub name: String,
+    /// Probability; the futures' probabilities sum to 1.
+    pub probability: f64,
+    /// Shocks of this future.
+    #[serde(default)]
+    pub shock: Vec<RawShock>,
 }
 
 /// `[[region]]`.
@@ -80,6 +165,10 @@ pub struct RawSource {
     /// Fraction of the REO that is each element; the sum is at most 1 (the
     /// rest is elements the plan does not track).
     pub assay: BTreeMap<String, f64>,
+    /// Years before the source first produces (horizon plans only).
+    pub lead_time: Option<f64>,
+    /// Share of capacity in the first producing years (horizon plans only).
+    pub ramp_up: Option<Vec<f64>>,
 }
 
 /// `[[refinery]]`: an existing or candidate separation plant.
@@ -116,6 +205,10 @@ pub struct RawRefinery {
     /// Size of one plant module, t/yr: new capacity is then a whole number of
     /// modules (an integer program).
     pub module: Option<f64>,
+    /// Years from a build decision to first output (horizon plans only).
+    pub lead_time: Option<f64>,
+    /// Share of nameplate in the first operating years (horizon plans only).
+    pub ramp_up: Option<Vec<f64>>,
 }
 
 /// `[[demand]]`.

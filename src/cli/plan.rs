@@ -86,7 +86,30 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
         }
     }
     let file = PlanFile::read(&args.file)?;
+    if let Some(h) = sxforge::capacity::horizon::from_file(&file, &sets)? {
+        return Ok(horizon(args, &h));
+    }
     execute_file(args, &file, &sets)
+}
+
+/// A file with `[horizon]`: the multi-period planner (exit 2 when it fails).
+fn horizon(args: &PlanArgs, h: &sxforge::capacity::horizon::Horizon) -> (Exit, String) {
+    use sxforge::capacity::horizon as hz;
+    let a = hz::analyse(h);
+    let code = if a.optimum.is_ok() {
+        Exit::Ok
+    } else {
+        Exit::NotSolved
+    };
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&hz::json(h, &a))
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    } else {
+        hz::text(h, &a)
+    };
+    (code, text)
 }
 
 /// [`execute`] on a plan already read (from a file or from text, see
