@@ -81,6 +81,10 @@ pub struct Workspace {
     du: Array2<f64>,
     dbar: Array2<f64>,
     u_base: Array2<f64>,
+    // fractions of each stage's aqueous / organic outflow passed on to the
+    // neighbour stage (below 1 where a side draw takes part of it)
+    pass_aq: Vec<f64>,
+    pass_org: Vec<f64>,
 }
 
 impl Workspace {
@@ -106,6 +110,24 @@ impl Workspace {
             du: Array2::zeros((n, nv)),
             dbar: Array2::zeros((n, nv)),
             u_base: Array2::zeros((n, nv)),
+            pass_aq: vec![1.0; n],
+            pass_org: vec![1.0; n],
+        }
+    }
+
+    /// Sets the fraction of each stage's aqueous and organic outflow that
+    /// reaches the neighbour stage (side draws take the rest); `None`
+    /// restores 1 everywhere.
+    pub fn set_pass(&mut self, pass: Option<(&[f64], &[f64])>) {
+        match pass {
+            Some((a, o)) => {
+                self.pass_aq.copy_from_slice(a);
+                self.pass_org.copy_from_slice(o);
+            }
+            None => {
+                self.pass_aq.fill(1.0);
+                self.pass_org.fill(1.0);
+            }
         }
     }
 
@@ -177,8 +199,16 @@ impl Workspace {
         let s_all = self.scale.as_slice_mut().expect("standard layout");
         for j in 0..n {
             for q in 0..nq {
-                let from_above = if links[j] { aq[(j + 1) * nq + q] } else { 0.0 };
-                let from_below = if j > 0 { org[(j - 1) * nq + q] } else { 0.0 };
+                let from_above = if links[j] {
+                    self.pass_aq[j + 1] * aq[(j + 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let from_below = if j > 0 {
+                    self.pass_org[j - 1] * org[(j - 1) * nq + q]
+                } else {
+                    0.0
+                };
                 let f = feed[j * nq + q];
                 let out_a = aq[j * nq + q];
                 let out_o = org[j * nq + q];
@@ -249,11 +279,15 @@ impl Workspace {
                 for v in 0..nv {
                     diag[row + v] = -(d_aq[src + v] + d_org[src + v]) * inv;
                     lower[row + v] = if j > 0 {
-                        d_org[src - bq + v] * inv
+                        self.pass_org[j - 1] * d_org[src - bq + v] * inv
                     } else {
                         0.0
                     };
-                    upper[row + v] = if link { d_aq[src + bq + v] * inv } else { 0.0 };
+                    upper[row + v] = if link {
+                        self.pass_aq[j + 1] * d_aq[src + bq + v] * inv
+                    } else {
+                        0.0
+                    };
                 }
             }
             for l in 0..nl {
