@@ -102,7 +102,10 @@ fn balances_close_and_draw_has_the_stage_composition() {
     ] {
         let (c, sol) = solve(&with_draw(phase, stage, amount));
         for (k, e) in sol.balance_error(&c).iter().enumerate() {
-            assert!(e.abs() < 1e-10, "{phase} {stage}: component {k} balance {e}");
+            assert!(
+                e.abs() < 1e-10,
+                "{phase} {stage}: component {k} balance {e}"
+            );
         }
         assert!(stage_imbalance(&c, &sol) < 1e-10);
         let draws = sol.draws(&c);
@@ -159,7 +162,10 @@ fn bad_draws_name_the_key() {
             with_draw("aqueous", 5, 0.01).replace("\"mid\"", "\"raffinate\""),
             "draw.name",
         ),
-        (format!("{}\ncolour = 1\n", with_draw("aqueous", 5, 0.01)), "colour"),
+        (
+            format!("{}\ncolour = 1\n", with_draw("aqueous", 5, 0.01)),
+            "colour",
+        ),
     ];
     for (src, key) in cases {
         let e = parse_str(&src, None).unwrap_err().to_string();
@@ -187,7 +193,12 @@ fn shipped_smeugd_draw_enriches_eu() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let eu = &v["streams"]["eu"];
     assert_eq!(eu["stage"], 30);

@@ -51,11 +51,17 @@ pub fn run(args: &CostArgs) -> Exit {
         Err(e) => return fail(&e),
     };
     if args.json {
-        out(&(serde_json::to_string_pretty(&cost_report::to_json(&r)).expect("JSON values serialise") + "\n"));
+        out(&(serde_json::to_string_pretty(&cost_report::to_json(&r))
+            .expect("JSON values serialise")
+            + "\n"));
     } else if args.csv {
         out(&cost_report::to_csv(&r));
     } else {
-        out(&format!("{}\n{}", m.cascade.name(), cost_report::to_text(&r)));
+        out(&format!(
+            "{}\n{}",
+            m.cascade.name(),
+            cost_report::to_text(&r)
+        ));
     }
     Exit::Ok
 }

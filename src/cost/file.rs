@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use super::{cost_cascade, CostParams, CostReport};
 use crate::error::{Error, InputError, Location};
 use crate::model::load::{locate, parse_str_with_extras};

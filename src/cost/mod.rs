@@ -34,8 +34,8 @@
 // `InputError` is the crate's error type (128 bytes); see design/mod.rs.
 #![allow(clippy::result_large_err)]
 
-pub mod file;
 pub mod derive;
+pub mod file;
 pub mod params;
 pub mod report;
 

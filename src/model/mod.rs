@@ -837,8 +837,13 @@ impl Cascade {
                 ),
             ));
         };
-        let pass =
-            crate::cascade::draw::apply_amount_draws(&self.layout, &draws, organic, aqueous, prefix)?;
+        let pass = crate::cascade::draw::apply_amount_draws(
+            &self.layout,
+            &draws,
+            organic,
+            aqueous,
+            prefix,
+        )?;
         self.draws = draws;
         self.pass = Some(pass);
         Ok(self)

@@ -204,11 +204,7 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
     for (key, s) in named_streams(cascade, sol) {
         for (k, name) in names.iter().enumerate() {
             let (sn, st, ph) = if k == 0 {
-                (
-                    key.clone(),
-                    format!("{}", s.stage + 1),
-                    s.phase.name(),
-                )
+                (key.clone(), format!("{}", s.stage + 1), s.phase.name())
             } else {
                 (String::new(), String::new(), "")
             };
