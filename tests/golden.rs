@@ -271,7 +271,8 @@ fn csv_diff(a: &str, b: &str) -> Option<String> {
         let same = fx.len() == fy.len()
             && fx.iter().zip(&fy).all(|(u, v)| {
                 u == v
-                    || matches!((u.parse::<f64>(), v.parse::<f64>()), (Ok(p), Ok(q)) if close(p, q))
+                    || matches!((u.parse::<f64>(), v.parse::<f64>()), (Ok(p), Ok(q))
+                        if close(p, q) || p.abs().max(q.abs()) < ROUNDOFF)
             });
         if !same {
             return Some(format!("line {}:\n  got    {x}\n  golden {y}", i + 1));

@@ -11,6 +11,8 @@
 //! The aqueous circuit breaks between the scrub and the strip sections: the
 //! strip liquor leaves stage n+m+1 and does not flow into the scrub section.
 
+pub mod draw;
+
 use serde::Serialize;
 
 /// Upper bound on the number of components a cascade may carry.
@@ -79,6 +81,8 @@ pub enum StreamKind {
     StripLiquor,
     /// Organic leaving stage N (with a strip section).
     StrippedOrganic,
+    /// A side draw (`[[draw]]`); its name is the draw's.
+    Draw,
 }
 
 impl StreamKind {
@@ -89,6 +93,7 @@ impl StreamKind {
             StreamKind::LoadedOrganic => "loaded_organic",
             StreamKind::StripLiquor => "strip_liquor",
             StreamKind::StrippedOrganic => "stripped_organic",
+            StreamKind::Draw => "draw",
         }
     }
 

@@ -82,7 +82,8 @@ pub fn run(args: &SimulateArgs) -> Exit {
     }
     let mut spec = cascade.to_spec();
     spec.solver.tolerance = tol;
-    let cascade = match spec.build() {
+    let draws = cascade.draws().to_vec();
+    let cascade = match spec.build().and_then(|c| c.with_draws(draws, "draw")) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };

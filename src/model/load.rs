@@ -21,8 +21,10 @@ pub fn load_file(path: &Path) -> Result<Cascade, Error> {
 /// messages only.
 pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputError> {
     let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
+    let draws = raw.draw.clone();
     to_spec(raw)
         .and_then(CascadeSpec::build)
+        .and_then(|c| c.with_draws(to_draws(draws.as_deref())?, "draw"))
         .map_err(|e| locate(e, src, file))
 }
 
@@ -37,11 +39,46 @@ pub fn parse_str_with_extras(
     let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
     let cascade = to_spec(raw.clone())
         .and_then(CascadeSpec::build)
+        .and_then(|c| c.with_draws(to_draws(raw.draw.as_deref())?, "draw"))
         .map_err(|e| locate(e, src, file))?;
     Ok((cascade, raw))
 }
 
 pub use crate::input::{locate_error as locate, toml_error};
+
+/// Converts the `[[draw]]` tables (1-based stages, phase names) into draws.
+pub fn to_draws(
+    raw: Option<&[super::schema::RawDraw]>,
+) -> Result<Vec<crate::cascade::draw::Draw>, InputError> {
+    let mut out = Vec::new();
+    for d in raw.unwrap_or(&[]) {
+        let phase = match d.phase.as_str() {
+            "aqueous" => crate::cascade::Phase::Aqueous,
+            "organic" => crate::cascade::Phase::Organic,
+            other => {
+                return Err(InputError::new(
+                    "draw.phase",
+                    Some(format!("\"{other}\"")),
+                    format!("draw `{}`: expected \"aqueous\" or \"organic\"", d.name),
+                ))
+            }
+        };
+        if d.stage < 1 {
+            return Err(InputError::new(
+                "draw.stage",
+                Some(d.stage.to_string()),
+                format!("draw `{}`: expected a stage number from 1", d.name),
+            ));
+        }
+        out.push(crate::cascade::draw::Draw {
+            name: d.name.clone(),
+            stage: (d.stage - 1) as usize,
+            phase,
+            amount: d.amount,
+        });
+    }
+    Ok(out)
+}
 
 /// Converts a per-component table into a vector in component order.
 /// `required`: every component must be present; otherwise missing ones are 0.

@@ -366,6 +366,8 @@ pub struct Cascade {
     feed_amount: Vec<f64>,
     inflow: Vec<f64>,
     flows: StageFlows,
+    draws: Vec<crate::cascade::draw::Draw>,
+    pass: Option<crate::cascade::draw::Pass>,
 }
 
 fn positive(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
@@ -637,6 +639,8 @@ impl Cascade {
                         organic,
                         aqueous,
                     },
+                    draws: Vec::new(),
+                    pass: None,
                 })
             }
             ChemistrySpec::ConstantD { .. }
@@ -801,9 +805,64 @@ impl Cascade {
                         aqueous: aq,
                         organic: org,
                     },
+                    draws: Vec::new(),
+                    pass: None,
                 })
             }
         }
+    }
+
+    /// Adds side draws (`[[draw]]`, see docs/draws.md): checks them against
+    /// the stage flows and reduces the flows they take from. Only the
+    /// separation-factor model takes draws; `prefix` is the key of the draw
+    /// tables in error messages.
+    pub fn with_draws(
+        mut self,
+        draws: Vec<crate::cascade::draw::Draw>,
+        prefix: &str,
+    ) -> Result<Cascade, InputError> {
+        if draws.is_empty() {
+            return Ok(self);
+        }
+        let StageFlows::Amounts {
+            organic, aqueous, ..
+        } = &mut self.flows
+        else {
+            return Err(InputError::new(
+                prefix,
+                None,
+                format!(
+                    "side draws are supported for the separation-factor model only, not {}",
+                    self.spec.chemistry.name()
+                ),
+            ));
+        };
+        let pass = crate::cascade::draw::apply_amount_draws(
+            &self.layout,
+            &draws,
+            organic,
+            aqueous,
+            prefix,
+        )?;
+        self.draws = draws;
+        self.pass = Some(pass);
+        Ok(self)
+    }
+
+    /// The side draws (empty for most cascades).
+    pub fn draws(&self) -> &[crate::cascade::draw::Draw] {
+        &self.draws
+    }
+
+    /// Fraction of `phase` leaving 0-based stage `j` that continues after
+    /// the side draws (1 without draws).
+    pub fn pass_fraction(&self, phase: Phase, j: usize) -> f64 {
+        self.pass.as_ref().map_or(1.0, |p| p.of(phase, j))
+    }
+
+    /// The per-stage pass fractions, when the cascade has draws.
+    pub fn pass(&self) -> Option<&crate::cascade::draw::Pass> {
+        self.pass.as_ref()
     }
 
     /// The specification this cascade was built from.

@@ -29,6 +29,8 @@ pub struct RawCascade {
     pub flows: RawFlows,
     /// `[solver]`.
     pub solver: Option<RawSolver>,
+    /// `[[draw]]`: side draws (separation-factor model).
+    pub draw: Option<Vec<RawDraw>>,
     /// `[optimize]`: read by `sxforge optimize`, ignored by `simulate`.
     pub optimize: Option<crate::design::optimize::RawOptimize>,
     /// `[sweep]`: read by `sxforge sweep`, ignored by `simulate`.
@@ -206,4 +208,18 @@ pub struct RawSolver {
     pub max_iterations: Option<u32>,
     /// Row limit of the start-up method.
     pub max_rows: Option<u64>,
+}
+
+/// One `[[draw]]` table: a side draw.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDraw {
+    /// Outlet name.
+    pub name: String,
+    /// 1-based stage it leaves.
+    pub stage: i64,
+    /// `aqueous` or `organic`.
+    pub phase: String,
+    /// RE amount withdrawn per unit time.
+    pub amount: f64,
 }

@@ -18,11 +18,21 @@ fn per_component(names: &[String], values: &[f64]) -> Value {
     Value::Object(m)
 }
 
+/// The outlet streams by report name: the regular outlets, then the side
+/// draws under their own names.
+fn named_streams(cascade: &Cascade, sol: &Solution) -> Vec<(String, crate::solver::StreamResult)> {
+    sol.streams(cascade)
+        .into_iter()
+        .map(|s| (s.kind.name().to_string(), s))
+        .chain(sol.draws(cascade))
+        .collect()
+}
+
 /// The result as the JSON object of the result contract.
 pub fn to_json(cascade: &Cascade, sol: &Solution) -> Value {
     let names = cascade.components();
     let mut streams = Map::new();
-    for s in sol.streams(cascade) {
+    for (key, s) in named_streams(cascade, sol) {
         let mut o = Map::new();
         o.insert("phase".into(), json!(s.phase.name()));
         o.insert("stage".into(), json!(s.stage + 1));
@@ -32,7 +42,7 @@ pub fn to_json(cascade: &Cascade, sol: &Solution) -> Value {
         }
         o.insert("purity".into(), per_component(names, &s.purity));
         o.insert("recovery".into(), per_component(names, &s.recovery));
-        streams.insert(s.kind.name().into(), Value::Object(o));
+        streams.insert(key, Value::Object(o));
     }
     let conc = sol.concentrations(cascade);
     let layout = cascade.layout();
@@ -191,14 +201,10 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
         "purity",
         "recovery",
     ));
-    for s in sol.streams(cascade) {
+    for (key, s) in named_streams(cascade, sol) {
         for (k, name) in names.iter().enumerate() {
             let (sn, st, ph) = if k == 0 {
-                (
-                    s.kind.name().to_string(),
-                    format!("{}", s.stage + 1),
-                    s.phase.name(),
-                )
+                (key.clone(), format!("{}", s.stage + 1), s.phase.name())
             } else {
                 (String::new(), String::new(), "")
             };

@@ -139,7 +139,52 @@ impl Solution {
             Phase::Aqueous => &self.aqueous,
             Phase::Organic => &self.organic,
         };
-        let amount: Vec<f64> = src.row(o.stage).to_vec();
+        // the stage's outflow less any side draw from it
+        let pass = cascade.pass_fraction(o.phase, o.stage);
+        let amount: Vec<f64> = src.row(o.stage).iter().map(|a| pass * a).collect();
+        self.stream_result(cascade, o.kind, o.phase, o.stage, amount)
+    }
+
+    /// The side draws of the cascade (`[[draw]]`), by name, in file order.
+    pub fn draws(&self, cascade: &Cascade) -> Vec<(String, StreamResult)> {
+        cascade
+            .draws()
+            .iter()
+            .map(|d| {
+                let src = match d.phase {
+                    Phase::Aqueous => &self.aqueous,
+                    Phase::Organic => &self.organic,
+                };
+                // the fraction of the stage's phase withdrawn, as in the
+                // stage balances the solver closed
+                let share = match cascade.flows() {
+                    StageFlows::Amounts {
+                        organic, aqueous, ..
+                    } => {
+                        d.amount
+                            / match d.phase {
+                                Phase::Aqueous => aqueous[d.stage],
+                                Phase::Organic => organic[d.stage],
+                            }
+                    }
+                    StageFlows::Volumes { .. } => 0.0,
+                };
+                let amount = src.row(d.stage).iter().map(|a| share * a).collect();
+                let s = self.stream_result(cascade, StreamKind::Draw, d.phase, d.stage, amount);
+                (d.name.clone(), s)
+            })
+            .collect()
+    }
+
+    fn stream_result(
+        &self,
+        cascade: &Cascade,
+        kind: StreamKind,
+        phase: Phase,
+        stage: usize,
+        amount: Vec<f64>,
+    ) -> StreamResult {
+        let o = Outlet { kind, phase, stage };
         let total: f64 = amount.iter().sum();
         let purity = amount
             .iter()
@@ -190,7 +235,8 @@ impl Solution {
     /// every other inlet), relative to the inflow (zero when the steady
     /// state closes the mass balance).
     pub fn balance_error(&self, cascade: &Cascade) -> Vec<f64> {
-        let outs = self.streams(cascade);
+        let mut outs = self.streams(cascade);
+        outs.extend(self.draws(cascade).into_iter().map(|(_, s)| s));
         cascade
             .inflow_amount()
             .iter()
@@ -358,6 +404,7 @@ impl Solver {
         }
         let opts = *c.solver_options();
         let ws = self.workspace(n, ka, ka);
+        ws.set_pass(c.pass().map(|p| (&p.aqueous[..], &p.organic[..])));
         let flat = Array2::from_shape_fn((n, ka), |(j, q)| (aq_tot[j] * z[q]).ln());
         let mut total_it = 0;
         let mut steps = 0;
@@ -490,6 +537,7 @@ impl Solver {
             }
         }
         let (u, rep) = result.expect("set above");
+        ws.set_pass(None);
         // Evaluate the outflows at the final point, with the full beta.
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));

@@ -15,6 +15,7 @@
 use ndarray::Array2;
 
 use super::{Method, Solution, Status};
+use crate::cascade::Phase;
 use crate::model::{Cascade, ChemistrySpec, StageFlows};
 
 /// Runs the start-up dynamics until the relative stage imbalance is at most
@@ -50,8 +51,17 @@ pub fn solve_rows(cascade: &Cascade, tolerance: f64, max_rows: usize) -> Option<
         for j in 0..n {
             let mut tsum = 0.0;
             for c in 0..k {
-                let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
-                let below = if j > 0 { o[[j - 1, c]] } else { 0.0 };
+                // side draws take a fixed share of a stage's outflow
+                let above = if links[j] {
+                    cascade.pass_fraction(Phase::Aqueous, j + 1) * a[[j + 1, c]]
+                } else {
+                    0.0
+                };
+                let below = if j > 0 {
+                    cascade.pass_fraction(Phase::Organic, j - 1) * o[[j - 1, c]]
+                } else {
+                    0.0
+                };
                 let f = if j == fs { feed[c] } else { 0.0 };
                 let tin = above + below + f;
                 t[c] = tin;
