@@ -29,6 +29,8 @@
 //!
 //! Not modelled (errors where the file asks for them): whole plant modules
 //! and `fair_share`. No marginal values are reported for horizon plans.
+// Year x future x element index loops read clearer with explicit indices.
+#![allow(clippy::needless_range_loop)]
 
 use super::error::{InputIssue, PlanError};
 use super::exact;
@@ -300,7 +302,7 @@ fn validate(raw: &RawPlan, plan: Plan, issues: &mut Vec<InputIssue>) -> Option<H
         }
     }
     if let Some(b) = hz.budget_per_year {
-        if !(b >= 0.0) {
+        if b.is_nan() || b < 0.0 {
             issue(
                 issues,
                 "horizon.budget_per_year".into(),
