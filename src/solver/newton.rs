@@ -797,13 +797,15 @@ mod draw_tests {
                 let mut up = u.clone();
                 up[[j, v]] += h;
                 ws.evaluate(&ker, &links, &feed, &up);
-                let rp = ws.r.clone();
+                let (rp, sp) = (ws.r.clone(), ws.scale.clone());
                 up[[j, v]] -= 2.0 * h;
                 ws.evaluate(&ker, &links, &feed, &up);
-                let rm = ws.r.clone();
+                let (rm, sm) = (ws.r.clone(), ws.scale.clone());
                 for (idx, jv) in jac.indexed_iter() {
-                    // assemble holds dr/du / scale (and du = -r / scale)
-                    let fd = (rp[idx] - rm[idx]) / (2.0 * h) / scale[idx];
+                    // evaluate stores r / S and ln S (relative form);
+                    // assemble holds the raw dr/du over the base point's S
+                    let raw = |r: &Array2<f64>, s: &Array2<f64>| r[idx] * s[idx].exp();
+                    let fd = (raw(&rp, &sp) - raw(&rm, &sm)) / (2.0 * h) / scale[idx].exp();
                     assert!(
                         (fd - jv).abs() < 1e-7,
                         "{idx:?} wrt ({j},{v}): {fd} vs {jv}"
