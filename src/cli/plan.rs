@@ -86,9 +86,6 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
         }
     }
     let file = PlanFile::read(&args.file)?;
-    if let Some(h) = sxforge::capacity::horizon::from_file(&file, &sets)? {
-        return Ok(horizon(args, &h));
-    }
     execute_file(args, &file, &sets)
 }
 
@@ -121,6 +118,9 @@ pub fn execute_file(
     file: &PlanFile,
     sets: &[Override],
 ) -> Result<(Exit, String), PlanError> {
+    if let Some(h) = sxforge::capacity::horizon::from_file(file, sets)? {
+        return Ok(horizon(args, &h));
+    }
     let names: Vec<String> = if args.compare {
         file.scenario_names()
     } else {
