@@ -633,17 +633,11 @@ pub fn run_optimize(args: &OptimizeArgs) -> Exit {
     };
     let file = Some(args.file.clone());
     let Some(ro) = raw.optimize.as_ref() else {
-        let e = InputError {
-            location: Location {
-                file,
-                line: None,
-                column: None,
-            },
-            key: "optimize".into(),
-            value: None,
-            message: "missing: an [optimize] table (variables, constraints, objective)".into(),
-        };
-        return fail(&e);
+        return fail(&missing_table(
+            file,
+            "optimize",
+            "missing: an [optimize] table (variables, constraints, objective)",
+        ));
     };
     let mut p = match Problem::new(&cascade, ro) {
         Ok(p) => p,
@@ -693,6 +687,22 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
     Ok((i, n))
 }
 
+const MISSING_SWEEP: &str = "missing: a [sweep] table with [[sweep.parameter]] entries";
+
+/// The error for a model file that lacks the table a command needs.
+fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError {
+    InputError {
+        location: Location {
+            file,
+            line: None,
+            column: None,
+        },
+        key: key.into(),
+        value: None,
+        message: message.into(),
+    }
+}
+
 /// Parses a model with a `[sweep]` table from TOML text into the checked
 /// sweep that `sxforge sweep` runs, with the same errors (`file` names the
 /// source in messages only). The binary does not call it; the Python
@@ -701,16 +711,7 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
 pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
     let Some(rs) = raw.sweep.as_ref() else {
-        return Err(InputError {
-            location: Location {
-                file,
-                line: None,
-                column: None,
-            },
-            key: "sweep".into(),
-            value: None,
-            message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
-        });
+        return Err(missing_table(file, "sweep", MISSING_SWEEP));
     };
     Sweep::new(&cascade, rs).map_err(|e| locate_indexed(e, src, file))
 }
@@ -723,17 +724,7 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
     };
     let file = Some(args.file.clone());
     let Some(rs) = raw.sweep.as_ref() else {
-        let e = InputError {
-            location: Location {
-                file,
-                line: None,
-                column: None,
-            },
-            key: "sweep".into(),
-            value: None,
-            message: "missing: a [sweep] table with [[sweep.parameter]] entries".into(),
-        };
-        return fail(&e);
+        return fail(&missing_table(file, "sweep", MISSING_SWEEP));
     };
     let mut sweep = match Sweep::new(&cascade, rs) {
         Ok(s) => s,
