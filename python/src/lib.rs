@@ -24,12 +24,15 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 #[path = "../../src/cli/mod.rs"]
 mod cli;
 
+mod costed;
+mod flowsheet;
+
 use cli::design::{design_input, design_json, sweep_from_str, DesignArgs};
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
 use sxforge::design::design::{design as run_design, DesignError};
 use sxforge::design::sweep::{run_cases, shard_range, Param};
-use sxforge::model::load::{locate, parse_str};
+use sxforge::model::load::{locate, parse_str_with_extras};
 use sxforge::model::Cascade;
 use sxforge::solver::Solution;
 
@@ -212,6 +215,33 @@ fn dict_to_toml(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<String> {
 struct Model {
     cascade: Arc<Cascade>,
     file: Option<String>,
+    /// The model's `[cost]` table, applied to each converged solve.
+    cost: Option<Arc<costed::CostSource>>,
+}
+
+impl Model {
+    /// A unit of a solved flowsheet, as a model of its own (no `[cost]`).
+    fn solved_unit(cascade: Arc<Cascade>) -> Model {
+        Model {
+            cascade,
+            file: None,
+            cost: None,
+        }
+    }
+
+    /// The cost of a solve of this model (a `Solved` with the CLI's cost
+    /// block when the model has a `[cost]` table and the solve converged).
+    fn solved(&self, py: Python<'_>, cascade: Arc<Cascade>, sol: Solution) -> PyResult<Solved> {
+        let cost = match &self.cost {
+            Some(c) => c.cost(&cascade, &sol).map_err(|e| from_input(py, &e))?,
+            None => None,
+        };
+        Ok(Solved {
+            cascade,
+            sol: Arc::new(sol),
+            cost: cost.map(Arc::new),
+        })
+    }
 }
 
 #[pymethods]
@@ -220,11 +250,15 @@ impl Model {
     #[staticmethod]
     #[pyo3(signature = (text, file=None))]
     fn from_toml(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<Model> {
-        let cascade =
-            parse_str(text, file.as_ref().map(PathBuf::from)).map_err(|e| from_input(py, &e))?;
+        let path = file.as_ref().map(PathBuf::from);
+        let (cascade, raw) =
+            parse_str_with_extras(text, path.clone()).map_err(|e| from_input(py, &e))?;
+        let cost = costed::CostSource::new(raw.cost.as_ref(), text, path)
+            .map_err(|e| from_input(py, &e))?;
         Ok(Model {
             cascade: Arc::new(cascade),
             file,
+            cost: cost.map(Arc::new),
         })
     }
 
@@ -272,6 +306,7 @@ impl Model {
         Ok(Model {
             cascade: Arc::new(cascade),
             file: self.file.clone(),
+            cost: self.cost.clone(),
         })
     }
 
@@ -293,6 +328,19 @@ impl Model {
 struct Solved {
     cascade: Arc<Cascade>,
     sol: Arc<Solution>,
+    /// The cost block (`[cost]` models, converged solves).
+    cost: Option<Arc<sxforge::cost::CostReport>>,
+}
+
+impl Solved {
+    /// A solve without a cost block.
+    fn new(cascade: Arc<Cascade>, sol: Arc<Solution>) -> Solved {
+        Solved {
+            cascade,
+            sol,
+            cost: None,
+        }
+    }
 }
 
 fn f64_bytes<'py>(py: Python<'py>, v: impl Iterator<Item = f64>) -> Bound<'py, PyBytes> {
@@ -323,13 +371,22 @@ impl Solved {
     /// The JSON result contract, as `sxforge simulate --json` prints it
     /// (compact).
     fn json(&self) -> String {
-        serde_json::to_string(&sxforge::report::to_json(&self.cascade, &self.sol))
-            .expect("JSON values serialise")
+        let mut v = sxforge::report::to_json(&self.cascade, &self.sol);
+        if let Some(c) = &self.cost {
+            v["cost"] = sxforge::cost::report::to_json(c);
+        }
+        serde_json::to_string(&v).expect("JSON values serialise")
     }
 
-    /// The text report of `sxforge simulate`.
+    /// The text report of `sxforge simulate` (with the cost report of a
+    /// `[cost]` model).
     fn text(&self) -> String {
-        sxforge::report::to_text(&self.cascade, &self.sol)
+        let mut s = sxforge::report::to_text(&self.cascade, &self.sol);
+        if let Some(c) = &self.cost {
+            s.push('\n');
+            s.push_str(&sxforge::cost::report::to_text(c));
+        }
+        s
     }
 
     /// Stage profiles as in the JSON's `stages` (mol/L for volumetric
@@ -440,10 +497,7 @@ fn simulate(
             ))
         }
     };
-    Ok(Solved {
-        cascade,
-        sol: Arc::new(sol),
-    })
+    model.solved(py, cascade, sol)
 }
 
 /// A reusable steady-state solver: keeps its workspace and, with `warm`,
@@ -470,7 +524,7 @@ impl Solver {
 
     /// Solves `model` by Newton, warm-started from the previous converged
     /// solution when `warm` is set and the components match.
-    fn solve(&mut self, py: Python<'_>, model: &Model) -> Solved {
+    fn solve(&mut self, py: Python<'_>, model: &Model) -> PyResult<Solved> {
         let cascade = model.cascade.clone();
         let k = cascade.n_components();
         let start = match &self.prev {
@@ -483,9 +537,9 @@ impl Solver {
             Some(p) => inner.solve_from(c, &p),
             None => inner.solve(c),
         });
-        let sol = Arc::new(sol);
-        self.prev = sol.converged().then(|| (k, sol.clone()));
-        Solved { cascade, sol }
+        let solved = model.solved(py, cascade, sol)?;
+        self.prev = solved.sol.converged().then(|| (k, solved.sol.clone()));
+        Ok(solved)
     }
 
     /// Forgets the previous solution (the next solve starts cold).
@@ -776,6 +830,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_shard, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_csv, m)?)?;
     m.add_function(wrap_pyfunction!(_time_solves, m)?)?;
+    flowsheet::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

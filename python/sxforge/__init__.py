@@ -28,12 +28,14 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _native
-from ._native import InfeasibleError, InputError, Model
+from ._native import Flowsheet, InfeasibleError, InputError, Model
 
 __all__ = [
     "InputError",
     "InfeasibleError",
     "Model",
+    "Flowsheet",
+    "FlowsheetResult",
     "Result",
     "Solver",
     "load",
@@ -48,7 +50,7 @@ __all__ = [
 
 __version__: str = _native.__version__
 
-ModelLike = Union[str, "os.PathLike[str]", Mapping[str, Any], Model]
+ModelLike = Union[str, "os.PathLike[str]", Mapping[str, Any], Model, Flowsheet]
 
 
 def _source(model: Union[str, "os.PathLike[str]", Mapping[str, Any]], what: str = "model") -> Tuple[str, Optional[str]]:
@@ -73,27 +75,30 @@ def to_toml(model: Mapping[str, Any]) -> str:
     return _native.dict_to_toml(dict(model))
 
 
-def load(model: ModelLike) -> Model:
+def load(model: ModelLike) -> Union[Model, Flowsheet]:
     """Parses and checks a model once, for repeated solves.
 
     ``model`` is a path (``str`` without ``=`` or newline, or
-    :class:`os.PathLike`), TOML text, or a dict of the same schema. Raises
-    :class:`InputError` (file, line, key) on bad input, as the CLI does;
-    for dicts, ``line`` and ``column`` are ``None``.
+    :class:`os.PathLike`), TOML text, or a dict of the same schema. A
+    flowsheet (``[[unit]]`` tables) gives a :class:`Flowsheet`, any other
+    model a :class:`Model`. Raises :class:`InputError` (file, line, key) on
+    bad input, as the CLI does; for dicts, ``line`` and ``column`` are
+    ``None``.
     """
-    if isinstance(model, Model):
+    if isinstance(model, (Model, Flowsheet)):
         return model
     text, file = _source(model)
+    parse = Flowsheet.from_toml if _native.is_flowsheet(text) else Model.from_toml
     if file is None and isinstance(model, Mapping):
         try:
-            return Model.from_toml(text, None)
+            return parse(text, None)
         except InputError as e:
             # Lines of the generated TOML mean nothing to the caller.
             err = InputError(re.sub(r"^<model>:\d+(:\d+)?:", "<model>:", str(e)))
             err.file, err.line, err.column = None, None, None
             err.key, err.value = e.key, e.value
             raise err from None
-    return Model.from_toml(text, file)
+    return parse(text, file)
 
 
 def _array(buf: bytes, shape: Tuple[int, ...]) -> np.ndarray:
@@ -229,16 +234,27 @@ def simulate(
     method: str = "newton",
     tolerance: Optional[float] = None,
     max_rows: Optional[int] = None,
-) -> Result:
+) -> Union[Result, "FlowsheetResult"]:
     """Solves a cascade model for its steady state (``sxforge simulate``).
 
-    ``model``: path, TOML text, dict or :class:`Model`. ``method``:
-    ``"newton"`` or ``"rows"`` (start-up dynamics, separation-factor model);
-    ``tolerance`` and ``max_rows`` override ``[solver]``. The GIL is released
-    while solving. Raises :class:`InputError` on bad input; non-convergence
-    is ``Result.converged == False``.
+    ``model``: path, TOML text, dict, :class:`Model` or :class:`Flowsheet`.
+    ``method``: ``"newton"`` or ``"rows"`` (start-up dynamics,
+    separation-factor model); ``tolerance`` and ``max_rows`` override
+    ``[solver]``. A flowsheet (``[[unit]]`` tables) gives a
+    :class:`FlowsheetResult` (Newton only; ``tolerance`` applies to the
+    recycle iteration and every unit), any other model a :class:`Result`;
+    with a ``[cost]`` table, ``to_dict()["cost"]`` is the CLI's cost block.
+    The GIL is released while solving. Raises :class:`InputError` on bad
+    input; non-convergence is ``converged == False``.
     """
     m = load(model)
+    if isinstance(m, Flowsheet):
+        if method != "newton":
+            err = InputError(f"method = {method!r}: a flowsheet is solved by Newton only")
+            err.file, err.line, err.column = m.file, None, None
+            err.key, err.value = "method", method
+            raise err
+        return FlowsheetResult(_native.simulate_flowsheet(m, tolerance), m)
     return Result(_native.simulate(m, method, tolerance, max_rows), m)
 
 
@@ -264,6 +280,9 @@ class Solver:
         """Solves ``model`` (path, text, dict or :class:`Model`; pass a
         :class:`Model` in tight loops to skip parsing) by Newton."""
         m = model if isinstance(model, Model) else load(model)
+        if not isinstance(m, Model):
+            raise TypeError("Solver.solve: warm starts are for single cascades; "
+                            "solve a flowsheet with sxforge.simulate")
         return Result(self._s.solve(m), m)
 
     def reset(self) -> None:
@@ -344,6 +363,7 @@ def sweep_csv(model: Union[str, "os.PathLike[str]", Mapping[str, Any]], shard: T
     return _native.sweep_csv(text, shard[0], shard[1], file, True)
 
 
+from ._flowsheet import FlowsheetResult  # noqa: E402
 from ._sweep import SweepFrame, sweep  # noqa: E402
 
 __all__ += ["SweepFrame"]

@@ -10,13 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = sorted((ROOT / "models").glob("*.toml"))
 PLANS = [m for m in MODELS if "[[region]]" in m.read_text()]
-# Flowsheets ([[unit]]) and the cost block of costed models ([cost]) are not
-# in the Python package yet (README, "From Python"): single cascades only.
-CASCADES = [
-    m
-    for m in MODELS
-    if m not in PLANS and "[[unit]]" not in m.read_text() and "\n[cost]" not in m.read_text()
-]
+FLOWSHEETS = [m for m in MODELS if "\n[[unit]]" in m.read_text()]
+# Every other shipped model is a single cascade (with or without [cost],
+# [sweep] or [optimize] tables): all of them are compared with the CLI.
+CASCADES = [m for m in MODELS if m not in PLANS and m not in FLOWSHEETS]
+COSTED = [m for m in CASCADES if "\n[cost]" in m.read_text()]
 
 
 def cli_path() -> Path:
