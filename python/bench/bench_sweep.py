@@ -1,23 +1,32 @@
 """Python against the CLI: a 10,000-case sweep, and the per-call overhead.
 
 Run from the repository root with the package installed and the release CLI
-built (`cargo build --release`):
+built (`cargo build --release`); the figures in docs/python.md come from
 
-    python python/bench/bench_sweep.py [--repeat 3] [--no-sweep]
+    python python/bench/bench_sweep.py --repeat 5 --calls 2000 --batches 21
 
 1. `models/prnd-sweep.toml` (10,000 Latin-hypercube cases): the CLI
-   (`sxforge sweep ... -o FILE`, process start included), `sxforge.sweep`
-   in this process (1 shard; 4 shards on local threads), and on a 2-worker
-   `LocalCluster` (threads; and processes), each with and without writing
-   the CSV. The best of `--repeat` runs.
+   (`sxforge sweep FILE -o FILE`, process start included), `sxforge.sweep`
+   with `client=None` (this process; 1 shard, and 4 shards on local
+   threads) and on a 2-worker `LocalCluster` (1 thread each; worker threads
+   and worker processes), each with `df.to_csv(FILE)`, whose bytes are
+   checked against the CLI's. Median (and min) wall time of `--repeat`
+   runs, and the CPU time of this process and its children per run.
 2. Per-call overhead of one solve of `models/prnd.toml`: Rust alone
-   (`_time_solves`, a reused solver) against `Solver(warm=False).solve`
-   and `simulate` on a parsed `Model`: interleaved batches timed by
-   thread CPU time, the fastest of `--batches`.
+   (`_native._time_solves`, one reused solver, cold starts) against
+   `Solver(warm=False).solve(model)` (the same work through Python) and
+   `simulate(model)` (a new solver workspace per call), in interleaved
+   batches of `--calls` calls, each timed by wall clock and by this
+   thread's CPU time; the median over `--batches` batches per call.
+
+The machine's load (`os.getloadavg`) is printed before and after: on a
+shared machine the wall times carry other processes' load, the thread CPU
+times much less so.
 """
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,40 +42,65 @@ SWEEP = ROOT / "models" / "prnd-sweep.toml"
 PRND = ROOT / "models" / "prnd.toml"
 
 
-def best(f, repeat):
-    times = []
+def cpu_now():
+    """CPU seconds of this process and its waited-for children."""
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def timed(f, repeat):
+    """(median wall, min wall, median CPU) of `repeat` runs of f, in s."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        c, t = cpu_now(), time.perf_counter()
         f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        walls.append(time.perf_counter() - t)
+        cpus.append(cpu_now() - c)
+    return statistics.median(walls), min(walls), statistics.median(cpus)
+
+
+def load():
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--calls", type=int, default=5000)
-    ap.add_argument("--batches", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each sweep")
+    ap.add_argument("--calls", type=int, default=2000, help="solves per overhead batch")
+    ap.add_argument("--batches", type=int, default=21, help="overhead batches")
     ap.add_argument("--no-sweep", action="store_true", help="only the per-call overhead")
+    ap.add_argument("--no-overhead", action="store_true", help="only the sweeps")
     args = ap.parse_args()
     exe = os.environ.get("SXFORGE_BIN", str(ROOT / "target" / "release" / "sxforge"))
     tmp = Path(tempfile.mkdtemp())
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, sxforge {sxforge.__version__}")
-
+    print("before:", load())
     if not args.no_sweep:
         sweeps(exe, tmp, args.repeat)
-    overhead(args)
+    if not args.no_overhead:
+        overhead(args)
+    print("after:", load())
 
 
 def sweeps(exe, tmp, repeat):
-    print("\n10,000-case sweep (models/prnd-sweep.toml), best of", repeat)
+    print(f"\n10,000-case sweep (models/prnd-sweep.toml), {repeat} runs each: "
+          "median wall, min wall, median CPU (process + children)")
     rows = []
-    rows.append(("CLI: sxforge sweep -o FILE", best(lambda: subprocess.run(
-        [exe, "sweep", str(SWEEP), "-o", str(tmp / "cli.csv")], check=True), repeat)))
-    rows.append(("sxforge.sweep_csv (text, 1 shard)", best(lambda: sxforge.sweep_csv(SWEEP), repeat)))
-    rows.append(("sxforge.sweep, no client, 1 shard", best(lambda: sxforge.sweep(SWEEP), repeat)))
-    rows.append(("sxforge.sweep, no client, 4 shards", best(lambda: sxforge.sweep(SWEEP, shards=4), repeat)))
-    rows.append(("  + df.to_csv(FILE)", best(lambda: sxforge.sweep(SWEEP, shards=4).to_csv(tmp / "py.csv"), repeat)))
+    cli_out = tmp / "cli.csv"
+    rows.append(("CLI: sxforge sweep FILE -o FILE", timed(lambda: subprocess.run(
+        [exe, "sweep", str(SWEEP), "-o", str(cli_out)], check=True), repeat)))
+    expected = cli_out.read_bytes()
+    same = {}
+
+    def py(name, **kw):
+        out = tmp / f"{name}.csv"
+        rows.append((f"sxforge.sweep({', '.join(f'{k}={v}' for k, v in kw.items())}) + to_csv",
+                     timed(lambda: sxforge.sweep(SWEEP, **kw).to_csv(out), repeat)))
+        same[name] = out.read_bytes() == expected
+
+    py("none-1", client=None)
+    py("none-4", client=None, shards=4)
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover
@@ -77,55 +111,51 @@ def sweeps(exe, tmp, repeat):
             with LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
                               dashboard_address=None) as cluster, Client(cluster) as client:
                 sxforge.sweep(SWEEP, client=client)  # warm the workers (import, first task)
-                rows.append((f"LocalCluster 2 workers ({kind}), 2 shards",
-                             best(lambda: sxforge.sweep(SWEEP, client=client), repeat)))
-                rows.append((f"LocalCluster 2 workers ({kind}), 8 shards",
-                             best(lambda: sxforge.sweep(SWEEP, client=client, shards=8), repeat)))
-                rows.append(("  + df.to_csv(FILE)", best(lambda: sxforge.sweep(
-                    SWEEP, client=client).to_csv(tmp / "dask.csv"), repeat)))
-        same = (tmp / "dask.csv").read_bytes() == (tmp / "cli.csv").read_bytes()
-        print(f"(Dask CSV identical to the CLI's: {same})")
-    for name, t in rows:
-        print(f"  {name:<44} {t:7.3f} s")
-
+                out = tmp / f"dask-{kind}.csv"
+                rows.append((f"LocalCluster(2 workers, {kind}), 2 shards + to_csv",
+                             timed(lambda: sxforge.sweep(SWEEP, client=client).to_csv(out), repeat)))
+                same[f"dask-{kind}"] = out.read_bytes() == expected
+    for name, (med, lo, cpu) in rows:
+        print(f"  {name:<58} {med:7.3f} s  (min {lo:6.3f}, CPU {cpu:6.3f} s)")
+    print(f"  CSV identical to the CLI's: {all(same.values())} ({', '.join(same)})")
 
 
 def overhead(args):
-    print(f"\nPer-call overhead, one solve of models/prnd.toml: {args.calls} calls per batch, "
-          f"batches interleaved, fastest of {args.batches}")
+    n, b = args.calls, args.batches
+    print(f"\nPer-call time of one solve of models/prnd.toml: {b} interleaved batches "
+          f"of {n} calls, median per call (wall | thread CPU)")
     model = sxforge.load(PRND)
-    n = args.calls
-    rust, py_solver, py_sim = [], [], []
     solver = sxforge.Solver(warm=False)
-    # CPU time of this thread: the solves run on the calling thread, and
-    # thread time is not inflated by other processes on a shared machine.
-    clock = time.thread_time
-    for _ in range(args.batches):
-        t = clock()
-        _native._time_solves(model, n)
-        rust.append((clock() - t) / n)
-        t = clock()
-        for _ in range(n):
-            solver.solve(model)
-        py_solver.append((clock() - t) / n)
-        t = clock()
-        for _ in range(n):
-            sxforge.simulate(model)
-        py_sim.append((clock() - t) / n)
-    r, s, m = (min(x) * 1e6 for x in (rust, py_solver, py_sim))
-    print(f"  Rust solve (reused solver)          {r:8.2f} us")
-    print(f"  Solver(warm=False).solve(model)     {s:8.2f} us  (+{s - r:.2f} us)")
-    print(f"  simulate(model)                     {m:8.2f} us  (+{m - r:.2f} us, new workspace per call)")
-    t = time.perf_counter()
-    for _ in range(2000):
-        sxforge.simulate(PRND)
-    f = (time.perf_counter() - t) / 2000 * 1e6
-    print(f"  simulate('models/prnd.toml')        {f:8.2f} us  (reads and parses the file each call)")
+    assert solver.solve(model).converged
+    cases = {
+        "Rust: reused solver, cold start": lambda: _native._time_solves(model, n),
+        "Python: Solver(warm=False).solve(model)": lambda: [solver.solve(model) for _ in range(n)],
+        "Python: simulate(model)": lambda: [sxforge.simulate(model) for _ in range(n)],
+    }
+    wall = {k: [] for k in cases}
+    cpu = {k: [] for k in cases}
+    for _ in range(b):
+        for k, f in cases.items():
+            c, t = time.thread_time(), time.perf_counter()
+            f()
+            wall[k].append((time.perf_counter() - t) / n * 1e6)
+            cpu[k].append((time.thread_time() - c) / n * 1e6)
+    rust = "Rust: reused solver, cold start"
+    rw, rc = statistics.median(wall[rust]), statistics.median(cpu[rust])
+    for k in cases:
+        w, c = statistics.median(wall[k]), statistics.median(cpu[k])
+        extra = "" if k == rust else f"   overhead +{w - rw:5.2f} | +{c - rc:5.2f} us"
+        print(f"  {k:<42} {w:8.2f} | {c:8.2f} us{extra}")
     r1 = sxforge.simulate(model)
+    reps = 2000
     t = time.perf_counter()
-    for _ in range(2000):
+    for _ in range(reps):
+        sxforge.simulate(PRND)
+    print(f"  simulate('models/prnd.toml') (reads, parses) {(time.perf_counter() - t) / reps * 1e6:8.2f} us wall")
+    t = time.perf_counter()
+    for _ in range(reps):
         r1.to_dict()
-    print(f"  Result.to_dict()                    {(time.perf_counter() - t) / 2000 * 1e6:8.2f} us")
+    print(f"  Result.to_dict()                           {(time.perf_counter() - t) / reps * 1e6:8.2f} us wall")
 
 
 if __name__ == "__main__":
