@@ -131,3 +131,17 @@ def test_bad_cost_value_names_key_and_line(tmp_path):
     assert e.value.key == "cost.settling_rate"
     assert e.value.file == str(p)
     assert e.value.line == next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("settling_rate"))
+
+
+def test_costed_sweep_equals_cli_bytes(cli, tmp_path):
+    # prnd-costed.toml with the [sweep] table of prnd-sweep.toml cut to 60
+    # cases: the cost.* and cost_per_kg.* columns come out as the CLI's
+    sweep = (ROOT / "models" / "prnd-sweep.toml").read_text()
+    table = sweep[sweep.index("[sweep]"):].replace("cases = 10000", "cases = 60")
+    p = tmp_path / "costed-sweep.toml"
+    p.write_text((ROOT / "models" / "prnd-costed.toml").read_text() + "\n" + table)
+    expected = cli("sweep", p)[1]
+    df = sxforge.sweep(p, shards=3)
+    assert "cost.total" in df.columns and "cost_per_kg.Nd" in df.columns
+    assert df["cost.total"].notna().sum() >= 50
+    assert df.to_csv().encode() == expected

@@ -710,10 +710,26 @@ fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError 
 #[allow(dead_code)]
 pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
+    sweep_of(&cascade, &raw, src, file)
+}
+
+/// The model's `[sweep]` table, with its `[cost]` parameters when it has
+/// one (the cost columns); errors located in `src`.
+fn sweep_of(
+    cascade: &Cascade,
+    raw: &RawCascade,
+    src: &str,
+    file: Option<PathBuf>,
+) -> Result<Sweep, InputError> {
     let Some(rs) = raw.sweep.as_ref() else {
         return Err(missing_table(file, "sweep", MISSING_SWEEP));
     };
-    Sweep::new(&cascade, rs).map_err(|e| locate_indexed(e, src, file))
+    let mut sweep = Sweep::new(cascade, rs).map_err(|e| locate_indexed(e, src, file.clone()))?;
+    if let Some(rc) = raw.cost.as_ref() {
+        sweep.cost =
+            Some(sxforge::cost::CostParams::from_raw(rc).map_err(|e| locate(e, src, file))?);
+    }
+    Ok(sweep)
 }
 
 /// Runs `sxforge sweep`.
@@ -722,20 +738,10 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
         Ok(x) => x,
         Err(c) => return c,
     };
-    let file = Some(args.file.clone());
-    let Some(rs) = raw.sweep.as_ref() else {
-        return fail(&missing_table(file, "sweep", MISSING_SWEEP));
-    };
-    let mut sweep = match Sweep::new(&cascade, rs) {
+    let sweep = match sweep_of(&cascade, &raw, &src, Some(args.file.clone())) {
         Ok(s) => s,
-        Err(e) => return fail(&locate_indexed(e, &src, file)),
+        Err(e) => return fail(&e),
     };
-    if let Some(rc) = raw.cost.as_ref() {
-        match sxforge::cost::CostParams::from_raw(rc) {
-            Ok(p) => sweep.cost = Some(p),
-            Err(e) => return fail(&locate(e, &src, file)),
-        }
-    }
     let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s.unwrap_or((1, 1)),
         Err(e) => return input_fail(&e),
