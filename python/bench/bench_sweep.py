@@ -10,8 +10,10 @@ built (`cargo build --release`); the figures in docs/python.md come from
    with `client=None` (this process; 1 shard, and 4 shards on local
    threads) and on a 2-worker `LocalCluster` (1 thread each; worker threads
    and worker processes), each with `df.to_csv(FILE)`, whose bytes are
-   checked against the CLI's. Median (and min) wall time of `--repeat`
-   runs, and the CPU time of this process and its children per run.
+   checked against the CLI's (and `to_csv` alone). Median (and min) wall
+   time of `--repeat` runs, and the CPU time of this process and its
+   children per run (Dask worker processes are not children: their CPU
+   time is not in the figure).
 2. Per-call overhead of one solve of `models/prnd.toml`: Rust alone
    (`_native._time_solves`, one reused solver, cold starts) against
    `Solver(warm=False).solve(model)` (the same work through Python) and
@@ -101,6 +103,9 @@ def sweeps(exe, tmp, repeat):
 
     py("none-1", client=None)
     py("none-4", client=None, shards=4)
+    df = sxforge.sweep(SWEEP)
+    rows.append(("  of which df.to_csv(FILE) alone (CLI number formats)",
+                 timed(lambda: df.to_csv(tmp / "again.csv"), repeat)))
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover
