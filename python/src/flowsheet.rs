@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use sxforge::flowsheet::solve::FlowsheetResult;
 use sxforge::flowsheet::{self as fsheet, Flowsheet as Sheet};
 
-use super::{from_input, input_error, Model, Solved};
+use super::{checked_tolerance, from_input, Model, Solved};
 
 /// A checked flowsheet (`[[unit]]` tables), with the text it came from.
 #[pyclass(module = "sxforge._native", frozen)]
@@ -165,18 +165,7 @@ fn simulate_flowsheet(
     flowsheet: &Flowsheet,
     tolerance: Option<f64>,
 ) -> PyResult<FlowsheetSolved> {
-    let fs = match tolerance {
-        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
-            return Err(input_error(
-                py,
-                format!("tolerance = {t}: expected a relative tolerance in (0, 1)"),
-                None,
-                None,
-                None,
-                Some("tolerance".into()),
-                Some(t.to_string()),
-            ))
-        }
+    let fs = match checked_tolerance(py, tolerance)? {
         Some(t) => {
             let mut fs = (*flowsheet.fs).clone();
             fs.tolerance = t;

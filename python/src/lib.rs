@@ -429,6 +429,23 @@ impl Solved {
 
 // ------------------------------------------------------------------ solving
 
+/// The `tolerance` override of `simulate`, checked as the CLI's
+/// `--tolerance` (a relative tolerance in (0, 1)).
+fn checked_tolerance(py: Python<'_>, tolerance: Option<f64>) -> PyResult<Option<f64>> {
+    match tolerance {
+        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => Err(input_error(
+            py,
+            format!("tolerance = {t}: expected a relative tolerance in (0, 1)"),
+            None,
+            None,
+            None,
+            Some("tolerance".into()),
+            Some(t.to_string()),
+        )),
+        t => Ok(t),
+    }
+}
+
 /// `sxforge simulate`: solves a model (`method` `newton` or `rows`), with
 /// the CLI's `--tolerance` and `--max-rows` overrides.
 #[pyfunction]
@@ -441,18 +458,7 @@ fn simulate(
     max_rows: Option<usize>,
 ) -> PyResult<Solved> {
     let opts = *model.cascade.solver_options();
-    let cascade = match tolerance {
-        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
-            return Err(input_error(
-                py,
-                format!("tolerance = {t}: expected a relative tolerance in (0, 1)"),
-                None,
-                None,
-                None,
-                Some("tolerance".into()),
-                Some(t.to_string()),
-            ))
-        }
+    let cascade = match checked_tolerance(py, tolerance)? {
         Some(t) => {
             let mut spec = model.cascade.to_spec();
             spec.solver.tolerance = t;

@@ -1,39 +1,18 @@
 """Flowsheets ([[unit]] files) and costed models ([cost]) against the CLI."""
 
-import sys
-
 import numpy as np
 import pytest
 
 import sxforge
 from conftest import CASCADES, COSTED, FLOWSHEETS, MODELS, PLANS, ROOT
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    tomllib = None
-
 
 def test_every_shipped_model_is_compared_with_the_cli():
-    # the parametrised tests below and in test_simulate.py / test_plan_design.py
-    # cover every file in models/
+    # test_simulate.py (cascades, flowsheets), test_plan_design.py (plans,
+    # horizon plans) and the tests below compare every file in models/
     assert sorted(CASCADES + FLOWSHEETS + PLANS) == MODELS
     assert len(FLOWSHEETS) >= 2 and len(COSTED) >= 2
     assert any("[horizon]" in p.read_text() for p in PLANS)
-
-
-@pytest.mark.parametrize("path", FLOWSHEETS, ids=lambda p: p.name)
-def test_flowsheet_equals_cli_json(path, cli_json):
-    expected = cli_json("simulate", path, "--json", ok=(0, 2))
-    r = sxforge.simulate(path)
-    assert isinstance(r, sxforge.FlowsheetResult)
-    assert r.to_dict() == expected
-    assert r.converged == expected["converged"]
-    assert r.iterations == expected["iterations"]
-    assert sxforge.simulate(path.read_text()).to_dict() == expected
-    if tomllib is not None:
-        with open(path, "rb") as f:
-            assert sxforge.simulate(tomllib.load(f)).to_dict() == expected
 
 
 @pytest.mark.parametrize("path", FLOWSHEETS, ids=lambda p: p.name)

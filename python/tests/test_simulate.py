@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sxforge
-from conftest import CASCADES, ROOT
+from conftest import CASCADES, FLOWSHEETS, ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -15,10 +15,11 @@ else:  # pragma: no cover
     tomllib = None
 
 
-@pytest.mark.parametrize("path", CASCADES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CASCADES + FLOWSHEETS, ids=lambda p: p.name)
 def test_simulate_equals_cli_json(path, cli_json):
     expected = cli_json("simulate", path, "--json", ok=(0, 2))
     r = sxforge.simulate(path)
+    assert isinstance(r, sxforge.FlowsheetResult if path in FLOWSHEETS else sxforge.Result)
     assert r.to_dict() == expected
     assert r.converged == expected["converged"]
     assert r.iterations == expected["iterations"]
