@@ -14,12 +14,13 @@ built (`cargo build --release`); the figures in docs/python.md come from
    time of `--repeat` runs, and the CPU time of this process and its
    children per run (Dask worker processes are not children: their CPU
    time is not in the figure).
-2. Per-call overhead of one solve of `models/prnd.toml`: Rust alone
-   (`_native._time_solves`, one reused solver, cold starts) against
-   `Solver(warm=False).solve(model)` (the same work through Python) and
-   `simulate(model)` (a new solver workspace per call), in interleaved
-   batches of `--calls` calls, each timed by wall clock and by this
-   thread's CPU time; the median over `--batches` batches per call.
+2. Per-call overhead of one solve of `models/prnd.toml` and of a 2 + 2
+   stage cascade: Rust alone (`_native._time_solves`, one reused solver,
+   cold starts) against `Solver(warm=False).solve(model)` (the same work
+   through Python) and `simulate(model)` (a new solver workspace per
+   call), in interleaved batches of `--calls` calls, each timed by wall
+   clock and by this thread's CPU time; the median over `--batches`
+   batches per call, and the median of the paired differences to Rust.
 
 The machine's load (`os.getloadavg`) is printed before and after: on a
 shared machine the wall times carry other processes' load, the thread CPU
@@ -125,32 +126,26 @@ def sweeps(exe, tmp, repeat):
     print(f"  CSV identical to the CLI's: {all(same.values())} ({', '.join(same)})")
 
 
+# A 2 + 2 stage cascade: its solve takes a few microseconds, so the
+# difference Python - Rust is not buried in the solve's own jitter.
+TINY = {
+    "name": "tiny",
+    "components": ["A", "B"],
+    "chemistry": {"model": "separation-factor", "beta": {"A": 1.0, "B": 2.0}},
+    "cascade": {"extraction": 2, "scrub": 2},
+    "feed": {"phase": "aqueous", "amount": {"A": 0.5, "B": 0.5}},
+    "flows": {"extraction_amount": 1.0, "scrub_amount": 0.6},
+}
+
+
 def overhead(args):
     n, b = args.calls, args.batches
-    print(f"\nPer-call time of one solve of models/prnd.toml: {b} interleaved batches "
-          f"of {n} calls, median per call (wall | thread CPU)")
+    print(f"\nPer-call time of one solve: {b} interleaved batches of {n} calls (order "
+          "rotated per batch), median per call (wall | thread CPU); overhead: median over "
+          "batches of (Python - Rust) per call")
+    for label, source in (("models/prnd.toml (37 stages)", PRND), ("2 + 2 stages", TINY)):
+        overhead_of(label, sxforge.load(source), n, b)
     model = sxforge.load(PRND)
-    solver = sxforge.Solver(warm=False)
-    assert solver.solve(model).converged
-    cases = {
-        "Rust: reused solver, cold start": lambda: _native._time_solves(model, n),
-        "Python: Solver(warm=False).solve(model)": lambda: [solver.solve(model) for _ in range(n)],
-        "Python: simulate(model)": lambda: [sxforge.simulate(model) for _ in range(n)],
-    }
-    wall = {k: [] for k in cases}
-    cpu = {k: [] for k in cases}
-    for _ in range(b):
-        for k, f in cases.items():
-            c, t = time.thread_time(), time.perf_counter()
-            f()
-            wall[k].append((time.perf_counter() - t) / n * 1e6)
-            cpu[k].append((time.thread_time() - c) / n * 1e6)
-    rust = "Rust: reused solver, cold start"
-    rw, rc = statistics.median(wall[rust]), statistics.median(cpu[rust])
-    for k in cases:
-        w, c = statistics.median(wall[k]), statistics.median(cpu[k])
-        extra = "" if k == rust else f"   overhead +{w - rw:5.2f} | +{c - rc:5.2f} us"
-        print(f"  {k:<42} {w:8.2f} | {c:8.2f} us{extra}")
     r1 = sxforge.simulate(model)
     reps = 2000
     t = time.perf_counter()
@@ -161,6 +156,35 @@ def overhead(args):
     for _ in range(reps):
         r1.to_dict()
     print(f"  Result.to_dict()                           {(time.perf_counter() - t) / reps * 1e6:8.2f} us wall")
+
+
+def overhead_of(label, model, n, b):
+    solver = sxforge.Solver(warm=False)
+    assert solver.solve(model).converged
+    rust = "Rust: reused solver, cold start"
+    cases = {
+        rust: lambda: _native._time_solves(model, n),
+        "Python: Solver(warm=False).solve(model)": lambda: [solver.solve(model) for _ in range(n)],
+        "Python: simulate(model)": lambda: [sxforge.simulate(model) for _ in range(n)],
+    }
+    keys = list(cases)
+    wall = {k: [] for k in keys}
+    cpu = {k: [] for k in keys}
+    for i in range(b):
+        for k in keys[i % 3:] + keys[:i % 3]:
+            c, t = time.thread_time(), time.perf_counter()
+            cases[k]()
+            wall[k].append((time.perf_counter() - t) / n * 1e6)
+            cpu[k].append((time.thread_time() - c) / n * 1e6)
+    print(f"  {label}:")
+    for k in keys:
+        w, c = statistics.median(wall[k]), statistics.median(cpu[k])
+        extra = ""
+        if k != rust:
+            dw = statistics.median(x - y for x, y in zip(wall[k], wall[rust]))
+            dc = statistics.median(x - y for x, y in zip(cpu[k], cpu[rust]))
+            extra = f"   overhead +{dw:5.2f} | +{dc:5.2f} us"
+        print(f"    {k:<42} {w:8.2f} | {c:8.2f} us{extra}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 //! functions the command-line tool prints (`report::to_json`,
 //! `cli::plan::execute_file`, `cli::design::design_json` (the binary's
 //! own modules, compiled in),
-//! `design::sweep::csv_line`), so Python and the CLI agree by construction.
+//! `design::sweep::csv_line`, and `flowsheet::report::to_json` for
+//! `[[unit]]` files, see `flowsheet.rs`), so Python and the CLI agree by
+//! construction.
 //! The pure-Python package (`python/sxforge/`) turns the JSON into dicts and
 //! the raw columns into NumPy arrays and pandas frames. Solves, plans,
 //! designs and sweeps release the GIL.
@@ -229,8 +231,8 @@ impl Model {
         }
     }
 
-    /// The cost of a solve of this model (a `Solved` with the CLI's cost
-    /// block when the model has a `[cost]` table and the solve converged).
+    /// A solve of this model as a `Solved`, with the CLI's cost block when
+    /// the model has a `[cost]` table and the solve converged.
     fn solved(&self, py: Python<'_>, cascade: Arc<Cascade>, sol: Solution) -> PyResult<Solved> {
         let cost = match &self.cost {
             Some(c) => c.cost(&cascade, &sol).map_err(|e| from_input(py, &e))?,

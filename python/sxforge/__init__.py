@@ -15,7 +15,8 @@ Models are TOML files, TOML text or dicts of the same schema (see the
 repository's README); bad input raises :class:`InputError`, a
 :class:`ValueError` carrying ``file``, ``line``, ``column``, ``key`` and
 ``value``. A solve that does not converge is not an error: check
-:attr:`Result.converged`.
+:attr:`Result.converged`. A flowsheet (``[[unit]]`` tables) gives a
+:class:`FlowsheetResult` (per-unit :class:`Result` objects in ``.units``).
 """
 
 from __future__ import annotations
