@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _native
 from ._native import Flowsheet, InfeasibleError, InputError, Model
+from ._solved import _Solved
 
 __all__ = [
     "InputError",
@@ -107,36 +108,19 @@ def _array(buf: bytes, shape: Tuple[int, ...]) -> np.ndarray:
     return a
 
 
-class Result:
+class Result(_Solved):
     """A solved cascade.
 
     Attributes are computed on first use. ``to_dict()`` is exactly the object
     that ``sxforge simulate FILE --json`` prints.
     """
 
-    __slots__ = ("_r", "_model", "_dict", "_json", "_prof")
+    __slots__ = ("_model", "_prof")
 
     def __init__(self, native: "_native.Solved", model: Model) -> None:
-        self._r = native
+        super().__init__(native)
         self._model = model
-        self._dict: Optional[Dict[str, Any]] = None
-        self._json: Optional[str] = None
         self._prof: Optional[Tuple[np.ndarray, np.ndarray]] = None
-
-    @property
-    def converged(self) -> bool:
-        """Whether the solve reached its tolerance."""
-        return self._r.converged
-
-    @property
-    def iterations(self) -> int:
-        """Newton iterations (rows for ``method="rows"``)."""
-        return self._r.iterations
-
-    @property
-    def residual(self) -> float:
-        """Largest relative stage imbalance."""
-        return self._r.residual
 
     @property
     def status(self) -> str:
@@ -152,25 +136,6 @@ class Result:
     def components(self) -> List[str]:
         """Component names (the columns of the profiles)."""
         return self._model.components
-
-    def _d(self) -> Dict[str, Any]:
-        if self._dict is None:
-            self._dict = json.loads(self.to_json())
-        return self._dict
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON result contract as a dict (a fresh copy each call), equal
-        to what ``sxforge simulate FILE --json`` prints."""
-        return json.loads(self.to_json())
-
-    def to_json(self) -> str:
-        """The JSON result contract as compact text."""
-        if self._json is None:
-            self._json = self._r.json()
-        return self._json
-
-    def __str__(self) -> str:
-        return self._r.text()
 
     def _profiles(self) -> Tuple[np.ndarray, np.ndarray]:
         if self._prof is None:

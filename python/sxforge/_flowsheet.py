@@ -3,7 +3,6 @@ with recycles, solved as ``sxforge simulate`` solves them."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List, Optional, Union
 
@@ -11,9 +10,10 @@ import numpy as np
 
 from . import _native
 from ._native import Flowsheet
+from ._solved import _Solved
 
 
-class FlowsheetResult:
+class FlowsheetResult(_Solved):
     """A solved flowsheet: what ``sxforge.simulate`` returns for a file with
     ``[[unit]]`` tables.
 
@@ -26,30 +26,12 @@ class FlowsheetResult:
     ``to_dict()["units"]["SEG"]`` without its ``inlets``.
     """
 
-    __slots__ = ("_r", "_flowsheet", "_json", "_dict", "_units")
+    __slots__ = ("_flowsheet", "_units")
 
     def __init__(self, native: "_native.FlowsheetSolved", flowsheet: Flowsheet) -> None:
-        self._r = native
+        super().__init__(native)
         self._flowsheet = flowsheet
-        self._json: Optional[str] = None
-        self._dict: Optional[Dict[str, Any]] = None
         self._units: Optional[Dict[str, Any]] = None
-
-    @property
-    def converged(self) -> bool:
-        """Whether every unit and the recycle iteration converged."""
-        return self._r.converged
-
-    @property
-    def iterations(self) -> int:
-        """Outer (recycle) iterations."""
-        return self._r.iterations
-
-    @property
-    def residual(self) -> float:
-        """Largest relative change of a torn (recycle) stream in the last
-        iteration (0 without recycles)."""
-        return self._r.residual
 
     @property
     def message(self) -> Optional[str]:
@@ -65,22 +47,6 @@ class FlowsheetResult:
     def components(self) -> List[str]:
         """Component names (the order of every per-component array)."""
         return self._flowsheet.components
-
-    def to_json(self) -> str:
-        """The JSON flowsheet contract as compact text."""
-        if self._json is None:
-            self._json = self._r.json()
-        return self._json
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON flowsheet contract as a dict (a fresh copy each call),
-        equal to what ``sxforge simulate FILE --json`` prints."""
-        return json.loads(self.to_json())
-
-    def _d(self) -> Dict[str, Any]:
-        if self._dict is None:
-            self._dict = json.loads(self.to_json())
-        return self._dict
 
     @property
     def units(self) -> Dict[str, Any]:
@@ -119,9 +85,6 @@ class FlowsheetResult:
     def plot(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Draws the flowsheet diagram SVG (``simulate --plot``)."""
         self._r.plot(os.fspath(path))
-
-    def __str__(self) -> str:
-        return self._r.text()
 
     def __repr__(self) -> str:
         return (
