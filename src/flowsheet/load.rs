@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use super::{ExternalStream, Flowsheet, Port, Split, StreamValue, Unit};
-use crate::cascade::{Phase, StreamKind};
+use crate::cascade::Phase;
 use crate::error::{Error, InputError, Location};
 use crate::model::rigorous::element_molar_mass;
 use crate::model::schema::RawCascade;
@@ -250,7 +250,8 @@ fn phase_of(v: Option<&Value>, path: &[Seg], label: &str) -> Result<Phase, Locat
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Producer {
     External(usize),
-    Unit(usize, StreamKind),
+    /// A unit's outlet (or side draw), of this phase.
+    Unit(usize, Phase),
     Split(usize),
 }
 
@@ -534,14 +535,6 @@ fn parse_unit(
     comps: &[String],
     p: &[Seg],
 ) -> Result<Unit, Located> {
-    if t.contains_key("draw") {
-        return Err(at(
-            with(p, "draw"),
-            "unit.draw",
-            None,
-            "side draws ([[unit.draw]]) are not supported yet",
-        ));
-    }
     check_keys(
         t,
         &[
@@ -559,6 +552,7 @@ fn parse_unit(
             "solver",
             "units",
             "molar_mass",
+            "draw",
         ],
         p,
         "unit.",
@@ -669,6 +663,21 @@ fn parse_unit(
         scrub_ratio,
     };
     let sf = !unit.is_volumetric();
+    // side draws: what can be checked before the unit's flows are solved
+    let sp = &unit.spec;
+    crate::cascade::draw::check(sp.extraction + sp.scrub + sp.strip, !sf, &sp.draws, "draw")
+        .map_err(|(j, e)| {
+            let mut path = with(p, "draw");
+            path.push(Seg::Index(j));
+            path.extend(e.key.split('.').skip(1).map(k));
+            Located {
+                path,
+                err: InputError {
+                    key: format!("{label}{}", e.key),
+                    ..e
+                },
+            }
+        })?;
     for (key, v) in [
         ("extraction_ratio", extraction_ratio),
         ("scrub_ratio", scrub_ratio),
@@ -748,11 +757,11 @@ pub(crate) fn producer(fs: &Flowsheet, name: &str) -> Option<Producer> {
     }
     let (node, outlet) = name.split_once('.')?;
     if let Some(i) = fs.units.iter().position(|u| u.name == node) {
-        let kind = StreamKind::from_name(outlet)?;
         return fs.units[i]
-            .outlets()
-            .contains(&kind)
-            .then_some(Producer::Unit(i, kind));
+            .outlet_streams()
+            .into_iter()
+            .find(|o| o.0 == outlet)
+            .map(|o| Producer::Unit(i, o.1));
     }
     let i = fs.splits.iter().position(|s| s.name == node)?;
     fs.splits[i]
@@ -769,13 +778,7 @@ fn stream_props(fs: &Flowsheet, name: &str, depth: usize) -> Option<(Phase, bool
             fs.streams[i].value.phase,
             fs.streams[i].value.flow.is_some(),
         )),
-        Producer::Unit(i, kind) => {
-            let phase = match kind {
-                StreamKind::Raffinate | StreamKind::StripLiquor => Phase::Aqueous,
-                _ => Phase::Organic,
-            };
-            Some((phase, fs.units[i].is_volumetric()))
-        }
+        Producer::Unit(i, phase) => Some((phase, fs.units[i].is_volumetric())),
         Producer::Split(i) if depth < 64 => stream_props(fs, &fs.splits[i].from, depth + 1),
         Producer::Split(_) => None,
     }
@@ -817,7 +820,7 @@ fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
                     path,
                     key,
                     Some(format!("\"{s}\"")),
-                    "unknown stream: expected a [[stream]] name, \"<unit>.<outlet>\" (raffinate, loaded_organic, strip_liquor, stripped_organic) or \"<split>.<outlet>\"",
+                    "unknown stream: expected a [[stream]] name, \"<unit>.<outlet>\" (raffinate, loaded_organic, strip_liquor, stripped_organic, or a [[unit.draw]] name) or \"<split>.<outlet>\"",
                 ));
             };
             let want = match port {

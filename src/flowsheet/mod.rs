@@ -146,6 +146,24 @@ impl Unit {
         )
     }
 
+    /// Every outlet of the unit with its phase: the layout's (raffinate
+    /// first), then the side draws (`[[unit.draw]]`) in file order.
+    pub fn outlet_streams(&self) -> Vec<(String, Phase)> {
+        let mut out: Vec<(String, Phase)> = self
+            .outlets()
+            .into_iter()
+            .map(|k| {
+                let phase = match k {
+                    StreamKind::Raffinate | StreamKind::StripLiquor => Phase::Aqueous,
+                    _ => Phase::Organic,
+                };
+                (k.name().to_string(), phase)
+            })
+            .collect();
+        out.extend(self.spec.draws.iter().map(|d| (d.name.clone(), d.phase)));
+        out
+    }
+
     /// Names of the outlets the unit's layout has, raffinate first.
     pub fn outlets(&self) -> Vec<StreamKind> {
         if self.spec.strip > 0 {

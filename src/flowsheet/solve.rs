@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::load::{node_of, producer};
 use super::{Flowsheet, Port, StreamValue};
-use crate::cascade::{Phase, StreamKind};
+use crate::cascade::Phase;
 use crate::error::InputError;
 use crate::model::{Cascade, ChemistrySpec, StageFlows};
 use crate::solver::{Solution, Solver};
@@ -43,9 +43,9 @@ pub(crate) fn edges(fs: &Flowsheet) -> Vec<(usize, usize, Option<Port>, String)>
 pub(crate) fn node_outputs(fs: &Flowsheet, v: usize) -> Vec<String> {
     if v < fs.units.len() {
         let u = &fs.units[v];
-        u.outlets()
+        u.outlet_streams()
             .iter()
-            .map(|k| format!("{}.{}", u.name, k.name()))
+            .map(|o| format!("{}.{}", u.name, o.0))
             .collect()
     } else {
         let s = &fs.splits[v - fs.units.len()];
@@ -258,8 +258,8 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
                 _ => solvers[v].solve(&cascade),
             };
             let ok = sol.converged();
-            for (kind, value) in outlets(&cascade, &sol) {
-                streams.insert(format!("{}.{}", u.name, kind.name()), value);
+            for (name, value) in outlets(&cascade, &sol) {
+                streams.insert(format!("{}.{name}", u.name), value);
             }
             if !ok {
                 message = Some(format!(
@@ -468,17 +468,35 @@ pub fn build_unit(
     })
 }
 
-/// The outlet streams of a solved unit.
-pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(StreamKind, StreamValue)> {
+/// The outlet streams of a solved unit, by outlet name: the layout's
+/// outlets, then the side draws.
+pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(String, StreamValue)> {
     let sulfate = crate::solver::rigorous::sulfate_profile(c);
-    sol.streams(c)
+    let regular = sol.streams(c).into_iter().map(|s| {
+        (
+            s.kind.name().to_string(),
+            c.pass_fraction(s.phase, s.stage),
+            s,
+        )
+    });
+    let shares = c.pass().map(|p| p.share.clone()).unwrap_or_default();
+    let draws = sol
+        .draws(c)
         .into_iter()
-        .map(|s| {
+        .zip(shares)
+        .map(|((name, s), share)| (name, share, s));
+    regular
+        .chain(draws)
+        .map(|(name, share, s)| {
+            // the stream takes `share` of its stage's phase volume
             let flow = match c.flows() {
-                StageFlows::Volumes { aqueous, organic } => Some(match s.phase {
-                    Phase::Aqueous => aqueous[s.stage],
-                    Phase::Organic => organic[s.stage],
-                }),
+                StageFlows::Volumes { aqueous, organic } => Some(
+                    share
+                        * match s.phase {
+                            Phase::Aqueous => aqueous[s.stage],
+                            Phase::Organic => organic[s.stage],
+                        },
+                ),
                 StageFlows::Amounts { .. } => None,
             };
             let (mut acid, mut sul) = (None, None);
@@ -496,7 +514,7 @@ pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(StreamKind, StreamValue)> {
                 }
             }
             (
-                s.kind,
+                name,
                 StreamValue {
                     phase: s.phase,
                     amount: s.amount,
