@@ -336,12 +336,31 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             .collect()
     };
     let (mut tolerance, mut max_iterations) = (1e-12, 200usize);
+    let mut accelerator = super::accel::Accelerator::default();
     if let Some(v) = top.get("solver") {
         let Value::Table(t) = v else {
             return Err(at(vec![k("solver")], "solver", None, "expected a table"));
         };
         let p = vec![k("solver")];
-        check_keys(t, &["tolerance", "max_iterations"], &p, "solver.")?;
+        check_keys(
+            t,
+            &["tolerance", "max_iterations", "accelerator"],
+            &p,
+            "solver.",
+        )?;
+        if let Some(v) = t.get("accelerator") {
+            accelerator = v
+                .as_str()
+                .and_then(super::accel::Accelerator::from_name)
+                .ok_or_else(|| {
+                    at(
+                        with(&p, "accelerator"),
+                        "solver.accelerator",
+                        Some(v.to_string()),
+                        "expected \"anderson\", \"wegstein\" or \"substitution\"",
+                    )
+                })?;
+        }
         if let Some(x) = opt_num(t, "tolerance", &p, "solver.")? {
             if !(x.is_finite() && x > 0.0 && x < 1.0) {
                 return Err(at(
@@ -522,6 +541,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
         splits,
         tolerance,
         max_iterations,
+        accelerator,
         molar_mass,
     };
     check_graph(&fs)?;

@@ -11,11 +11,13 @@
 //! [`solve::solve`] converges the whole flowsheet sequentially: units in
 //! the order of their feeds, each solved by the single-cascade [`Solver`],
 //! and the recycles (streams that enter a unit upstream of the one that
-//! makes them) torn automatically and converged by a Wegstein-accelerated
-//! fixed point to a relative change of `1e-12` on every torn stream.
+//! makes them) torn automatically and converged by a fixed point,
+//! accelerated by Anderson mixing ([`accel`]), to a relative change of
+//! `1e-12` on every torn stream.
 //!
 //! [`Solver`]: crate::solver::Solver
 
+pub mod accel;
 pub mod load;
 pub mod report;
 pub mod solve;
@@ -207,6 +209,8 @@ pub struct Flowsheet {
     pub tolerance: f64,
     /// Outer iterations allowed.
     pub max_iterations: usize,
+    /// How the recycle iteration is accelerated (`[solver] accelerator`).
+    pub accelerator: accel::Accelerator,
     /// Molar masses (g/mol) per component, where known.
     pub molar_mass: Vec<Option<f64>>,
 }

@@ -1,6 +1,6 @@
 //! Solving a flowsheet: units in the order of their feeds, each by the
-//! single-cascade solver, recycles torn and converged by a
-//! Wegstein-accelerated fixed point.
+//! single-cascade solver, recycles torn and converged by an accelerated
+//! fixed point ([`super::accel`]: Anderson mixing by default).
 
 use std::collections::BTreeMap;
 
@@ -222,9 +222,7 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
         .collect();
     let mut solvers: Vec<Solver> = (0..fs.units.len()).map(|_| Solver::new()).collect();
     let mut results: Vec<Option<UnitResult>> = vec![None; fs.units.len()];
-    // (x, g) of the last iteration, flattened per torn stream
-    type Iterate = (Vec<Vec<f64>>, Vec<Vec<f64>>);
-    let mut prev: Option<Iterate> = None;
+    let mut mixer: Option<super::accel::Mixer> = None;
     let mut residual = 0.0;
     let mut iterations = 0;
     let mut converged = false;
@@ -311,30 +309,33 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
             ));
             break;
         }
-        // Wegstein step on every amount and flow of the torn streams
-        let xv: Vec<Vec<f64>> = x.iter().map(flat).collect();
-        let gv: Vec<Vec<f64>> = g.iter().map(flat).collect();
-        let mut next = gv.clone();
-        if let Some((px, pg)) = &prev {
-            for t in 0..xv.len() {
-                for j in 0..xv[t].len() {
-                    let dx = xv[t][j] - px[t][j];
-                    let dg = gv[t][j] - pg[t][j];
-                    if dx.abs() > 1e-300 {
-                        let s = dg / dx;
-                        let q = if (s - 1.0).abs() > 1e-12 {
-                            (s / (s - 1.0)).clamp(-5.0, 0.0)
-                        } else {
-                            0.0
-                        };
-                        next[t][j] = (q * xv[t][j] + (1.0 - q) * gv[t][j]).max(0.0);
+        // the accelerator's step on every amount and flow of the torn streams
+        let xv: Vec<f64> = x.iter().flat_map(flat).collect();
+        let gv: Vec<f64> = g.iter().flat_map(flat).collect();
+        let mixer = mixer.get_or_insert_with(|| {
+            // scales: each amount against its stream's total, the flow
+            // against itself
+            let floor = (1e-9 * total_in).max(1e-300);
+            let scale: Vec<f64> = x
+                .iter()
+                .zip(&g)
+                .flat_map(|(xt, gt)| {
+                    let t = gt.total().max(xt.total()).max(floor);
+                    let mut v = vec![t; xt.amount.len()];
+                    if let Some(f) = gt.flow.or(xt.flow) {
+                        v.push(f.abs().max(1e-300));
                     }
-                }
-            }
-        }
-        prev = Some((xv, gv));
-        for (t, v) in next.into_iter().enumerate() {
-            x[t] = unflat(&g[t], &v);
+                    v
+                })
+                .collect();
+            super::accel::Mixer::new(fs.accelerator, &scale)
+        });
+        let next = mixer.next(&xv, &gv);
+        let mut at = 0;
+        for (t, gt) in g.iter().enumerate() {
+            let len = flat(gt).len();
+            x[t] = unflat(gt, &next[at..at + len]);
+            at += len;
         }
     }
     if !converged && message.is_none() {
