@@ -252,11 +252,12 @@ fn units_rerun_from_reported_inlets_reproduce_their_outlets() {
     rerun_units_from_json(&parse_str(&loop_file(true, 0.2), None).unwrap());
     rerun_units_from_json(&load_file(Path::new("models/prnd-mass-action-recycle.toml")).unwrap());
     // side draws: a separation-factor draw feeding another unit, and
-    // volumetric draws (by flow and by fraction) inside a recycle
+    // volumetric aqueous draws (by flow and by fraction) inside a recycle
+    // (an organic draw there would bleed the closed organic loop dry)
     rerun_units_from_json(&load_file(Path::new("models/smeugd-flowsheet.toml")).unwrap());
     let looped = loop_file(true, 0.2)
         + "[[unit.draw]]\nname = \"side\"\nstage = 6\nphase = \"aqueous\"\nflow = 0.5\n"
-        + "[[unit.draw]]\nname = \"bleed\"\nstage = 9\nphase = \"organic\"\nfraction = 0.1\n";
+        + "[[unit.draw]]\nname = \"strip2\"\nstage = 9\nphase = \"aqueous\"\nfraction = 0.1\n";
     rerun_units_from_json(&parse_str(&looped, None).unwrap());
 }
 

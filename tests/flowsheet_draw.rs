@@ -272,7 +272,7 @@ fn bad_draws_in_flowsheets_exit_1_naming_the_key() {
         (
             base.replace("amount = 0.08 ", "amount = 0.9 "),
             "unit.SmEuGd.draw.amount",
-            "larger than",
+            "expected smaller draws",
         ),
         (
             base.replace("amount = 0.08 ", "flow = 2.0 "),
