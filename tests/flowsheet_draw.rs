@@ -110,14 +110,14 @@ fn stage_imbalance(c: &Cascade, sol: &Solution) -> f64 {
     let n = c.n_stages();
     let k = c.n_components();
     let l = c.layout();
-    let mut ext = vec![vec![0.0; k]; n];
-    for (q, f) in c.feed_amount().iter().enumerate() {
-        ext[l.feed_stage()][q] += f;
-    }
     let mut worst = 0.0f64;
     for j in 0..n {
         for q in 0..k {
-            let mut inflow = ext[j][q];
+            let mut inflow = if j == l.feed_stage() {
+                c.feed_amount()[q]
+            } else {
+                0.0
+            };
             if j > 0 {
                 inflow += c.pass_fraction(Phase::Organic, j - 1) * sol.organic[[j - 1, q]];
             }

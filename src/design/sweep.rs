@@ -522,7 +522,7 @@ impl Sweep {
                 .iter()
                 .map(|o| o.kind.name().to_string())
                 .collect(),
-            Err(_) => vec![StreamKind::Raffinate, StreamKind::LoadedOrganic]
+            Err(_) => [StreamKind::Raffinate, StreamKind::LoadedOrganic]
                 .iter()
                 .map(|k| k.name().to_string())
                 .collect(),
