@@ -231,10 +231,17 @@ fn rerun_units_from_json(fs: &sxforge::flowsheet::Flowsheet) {
         let c = spec.build().unwrap();
         let sol = Solver::new().solve(&c);
         assert!(sol.converged());
-        for s in sol.streams(&c) {
-            let want = vec_of(&uj["streams"][s.kind.name()]["amount"]);
+        let mut outs: Vec<_> = sol
+            .streams(&c)
+            .into_iter()
+            .map(|s| (s.kind.name().to_string(), s))
+            .collect();
+        outs.extend(sol.draws(&c));
+        assert_eq!(outs.len(), u.outlet_streams().len());
+        for (name, s) in outs {
+            let want = vec_of(&uj["streams"][&name]["amount"]);
             let err = stream_err(&s.amount, &want);
-            assert!(err < 1e-9, "{}.{}: {err:e}", u.name, s.kind.name());
+            assert!(err < 1e-9, "{}.{name}: {err:e}", u.name);
         }
     }
 }
@@ -244,6 +251,14 @@ fn units_rerun_from_reported_inlets_reproduce_their_outlets() {
     rerun_units_from_json(&load_file(Path::new("models/bayan-obo-linked.toml")).unwrap());
     rerun_units_from_json(&parse_str(&loop_file(true, 0.2), None).unwrap());
     rerun_units_from_json(&load_file(Path::new("models/prnd-mass-action-recycle.toml")).unwrap());
+    // side draws: a separation-factor draw feeding another unit, and
+    // volumetric aqueous draws (by flow and by fraction) inside a recycle
+    // (an organic draw there would bleed the closed organic loop dry)
+    rerun_units_from_json(&load_file(Path::new("models/smeugd-flowsheet.toml")).unwrap());
+    let looped = loop_file(true, 0.2)
+        + "[[unit.draw]]\nname = \"side\"\nstage = 6\nphase = \"aqueous\"\nflow = 0.5\n"
+        + "[[unit.draw]]\nname = \"strip2\"\nstage = 9\nphase = \"aqueous\"\nfraction = 0.1\n";
+    rerun_units_from_json(&parse_str(&looped, None).unwrap());
 }
 
 #[test]
@@ -288,7 +303,7 @@ fractions = { back = 0.25, product = 0.75 }
 fn linked_flowsheet(
     beta: &[f64],
     feed: &[f64],
-    picks: &[(usize, bool, f64, f64, usize)],
+    picks: &[(usize, bool, f64, f64, usize, f64)],
 ) -> String {
     let comps: Vec<String> = (0..beta.len()).map(|i| format!("C{i}")).collect();
     let map = |v: &[f64]| {
@@ -306,7 +321,7 @@ fn linked_flowsheet(
         map(feed)
     );
     let mut free: Vec<(String, bool)> = vec![("feed".into(), false)];
-    for (i, &(pick, _, rs, p, n)) in picks.iter().enumerate() {
+    for (i, &(pick, draw_org, rs, p, n, draw)) in picks.iter().enumerate() {
         let (src, organic) = free.remove(pick % free.len());
         let rw = if organic { rs + p } else { rs - p };
         s += &format!(
@@ -314,6 +329,16 @@ fn linked_flowsheet(
         );
         free.push((format!("U{i}.raffinate"), false));
         free.push((format!("U{i}.loaded_organic"), true));
+        // a side draw on about half the units: a product or another
+        // unit's feed
+        if draw > 0.1 {
+            let phase = if draw_org { "organic" } else { "aqueous" };
+            s += &format!(
+                "[[unit.draw]]\nname = \"d\"\nstage = {}\nphase = \"{phase}\"\nfraction = {draw}\n",
+                n + 1
+            );
+            free.push((format!("U{i}.d"), draw_org));
+        }
     }
     s
 }
@@ -324,7 +349,7 @@ proptest! {
     fn random_linked_flowsheets_close_every_balance(
         beta in prop::collection::vec(1.0f64..6.0, 2..5),
         feed_seed in prop::collection::vec(0.05f64..1.0, 5),
-        picks in prop::collection::vec((0usize..8, any::<bool>(), 0.6f64..1.5, 0.1f64..0.5, 3usize..10), 1..5),
+        picks in prop::collection::vec((0usize..8, any::<bool>(), 0.6f64..1.5, 0.1f64..0.5, 3usize..10, 0.0f64..0.2), 1..5),
     ) {
         let k = beta.len();
         let src = linked_flowsheet(&beta, &feed_seed[..k], &picks);
@@ -336,8 +361,13 @@ proptest! {
                     prop_assert!(e.abs() < 1e-10, "{}", e);
                 }
             }
-            // a unit fed a stream its ratios cannot split is an input error
-            Err(e) => prop_assert!(e.message.contains("infeasible"), "{}", e),
+            // a unit fed a stream its ratios cannot split, or a draw
+            // larger than what reaches a later stage, is an input error
+            Err(e) => prop_assert!(
+                e.message.contains("infeasible") || e.key.contains(".draw."),
+                "{}",
+                e
+            ),
         }
     }
 }
@@ -431,6 +461,7 @@ fn shipped_flowsheets_run_from_the_cli() {
     for f in [
         "models/bayan-obo-linked.toml",
         "models/prnd-mass-action-recycle.toml",
+        "models/smeugd-flowsheet.toml",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let svg = dir.path().join("f.svg");

@@ -82,8 +82,7 @@ pub fn run(args: &SimulateArgs) -> Exit {
     }
     let mut spec = cascade.to_spec();
     spec.solver.tolerance = tol;
-    let draws = cascade.draws().to_vec();
-    let cascade = match spec.build().and_then(|c| c.with_draws(draws, "draw")) {
+    let cascade = match spec.build() {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };

@@ -515,15 +515,25 @@ impl Sweep {
 
     /// Output column names: `<stream>.purity.<c>`, `<stream>.recovery.<c>`.
     pub fn output_names(&self) -> Vec<String> {
-        let streams = match self.base.clone().build() {
-            Ok(c) => c.layout().outlets().iter().map(|o| o.kind).collect(),
-            Err(_) => vec![StreamKind::Raffinate, StreamKind::LoadedOrganic],
+        let streams: Vec<String> = match self.base.clone().build() {
+            Ok(c) => c
+                .layout()
+                .outlets()
+                .iter()
+                .map(|o| o.kind.name().to_string())
+                .collect(),
+            Err(_) => [StreamKind::Raffinate, StreamKind::LoadedOrganic]
+                .iter()
+                .map(|k| k.name().to_string())
+                .collect(),
         };
         let mut out = Vec::new();
-        for s in streams {
+        // side draws (`[[draw]]`) follow the cascade's own outlets
+        let draws = self.base.draws.iter().map(|d| d.name.clone());
+        for s in streams.into_iter().chain(draws) {
             for m in ["purity", "recovery"] {
                 for c in &self.base.components {
-                    out.push(format!("{}.{m}.{c}", s.name()));
+                    out.push(format!("{s}.{m}.{c}"));
                 }
             }
         }
@@ -596,7 +606,8 @@ fn solve_case(
                 None => solver.solve(&c),
             };
             let mut outputs = Vec::with_capacity(n_out);
-            for s in sol.streams(&c) {
+            let draws = sol.draws(&c).into_iter().map(|d| d.1);
+            for s in sol.streams(&c).into_iter().chain(draws) {
                 outputs.extend_from_slice(&s.purity);
                 outputs.extend_from_slice(&s.recovery);
             }

@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use super::{ExternalStream, Flowsheet, Port, Split, StreamValue, Unit};
-use crate::cascade::{Phase, StreamKind};
+use crate::cascade::Phase;
 use crate::error::{Error, InputError, Location};
 use crate::model::rigorous::element_molar_mass;
 use crate::model::schema::RawCascade;
@@ -250,7 +250,8 @@ fn phase_of(v: Option<&Value>, path: &[Seg], label: &str) -> Result<Phase, Locat
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Producer {
     External(usize),
-    Unit(usize, StreamKind),
+    /// A unit's outlet (or side draw), of this phase.
+    Unit(usize, Phase),
     Split(usize),
 }
 
@@ -335,12 +336,31 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             .collect()
     };
     let (mut tolerance, mut max_iterations) = (1e-12, 200usize);
+    let mut accelerator = super::accel::Accelerator::default();
     if let Some(v) = top.get("solver") {
         let Value::Table(t) = v else {
             return Err(at(vec![k("solver")], "solver", None, "expected a table"));
         };
         let p = vec![k("solver")];
-        check_keys(t, &["tolerance", "max_iterations"], &p, "solver.")?;
+        check_keys(
+            t,
+            &["tolerance", "max_iterations", "accelerator"],
+            &p,
+            "solver.",
+        )?;
+        if let Some(v) = t.get("accelerator") {
+            accelerator = v
+                .as_str()
+                .and_then(super::accel::Accelerator::from_name)
+                .ok_or_else(|| {
+                    at(
+                        with(&p, "accelerator"),
+                        "solver.accelerator",
+                        Some(v.to_string()),
+                        "expected \"anderson\", \"wegstein\" or \"substitution\"",
+                    )
+                })?;
+        }
         if let Some(x) = opt_num(t, "tolerance", &p, "solver.")? {
             if !(x.is_finite() && x > 0.0 && x < 1.0) {
                 return Err(at(
@@ -521,6 +541,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
         splits,
         tolerance,
         max_iterations,
+        accelerator,
         molar_mass,
     };
     check_graph(&fs)?;
@@ -534,14 +555,6 @@ fn parse_unit(
     comps: &[String],
     p: &[Seg],
 ) -> Result<Unit, Located> {
-    if t.contains_key("draw") {
-        return Err(at(
-            with(p, "draw"),
-            "unit.draw",
-            None,
-            "side draws ([[unit.draw]]) are not supported yet",
-        ));
-    }
     check_keys(
         t,
         &[
@@ -559,6 +572,7 @@ fn parse_unit(
             "solver",
             "units",
             "molar_mass",
+            "draw",
         ],
         p,
         "unit.",
@@ -669,6 +683,21 @@ fn parse_unit(
         scrub_ratio,
     };
     let sf = !unit.is_volumetric();
+    // side draws: what can be checked before the unit's flows are solved
+    let sp = &unit.spec;
+    crate::cascade::draw::check(sp.extraction + sp.scrub + sp.strip, !sf, &sp.draws, "draw")
+        .map_err(|(j, e)| {
+            let mut path = with(p, "draw");
+            path.push(Seg::Index(j));
+            path.extend(e.key.split('.').skip(1).map(k));
+            Located {
+                path,
+                err: InputError {
+                    key: format!("{label}{}", e.key),
+                    ..e
+                },
+            }
+        })?;
     for (key, v) in [
         ("extraction_ratio", extraction_ratio),
         ("scrub_ratio", scrub_ratio),
@@ -748,11 +777,11 @@ pub(crate) fn producer(fs: &Flowsheet, name: &str) -> Option<Producer> {
     }
     let (node, outlet) = name.split_once('.')?;
     if let Some(i) = fs.units.iter().position(|u| u.name == node) {
-        let kind = StreamKind::from_name(outlet)?;
         return fs.units[i]
-            .outlets()
-            .contains(&kind)
-            .then_some(Producer::Unit(i, kind));
+            .outlet_streams()
+            .into_iter()
+            .find(|o| o.0 == outlet)
+            .map(|o| Producer::Unit(i, o.1));
     }
     let i = fs.splits.iter().position(|s| s.name == node)?;
     fs.splits[i]
@@ -769,13 +798,7 @@ fn stream_props(fs: &Flowsheet, name: &str, depth: usize) -> Option<(Phase, bool
             fs.streams[i].value.phase,
             fs.streams[i].value.flow.is_some(),
         )),
-        Producer::Unit(i, kind) => {
-            let phase = match kind {
-                StreamKind::Raffinate | StreamKind::StripLiquor => Phase::Aqueous,
-                _ => Phase::Organic,
-            };
-            Some((phase, fs.units[i].is_volumetric()))
-        }
+        Producer::Unit(i, phase) => Some((phase, fs.units[i].is_volumetric())),
         Producer::Split(i) if depth < 64 => stream_props(fs, &fs.splits[i].from, depth + 1),
         Producer::Split(_) => None,
     }
@@ -817,7 +840,7 @@ fn check_graph(fs: &Flowsheet) -> Result<(), Located> {
                     path,
                     key,
                     Some(format!("\"{s}\"")),
-                    "unknown stream: expected a [[stream]] name, \"<unit>.<outlet>\" (raffinate, loaded_organic, strip_liquor, stripped_organic) or \"<split>.<outlet>\"",
+                    "unknown stream: expected a [[stream]] name, \"<unit>.<outlet>\" (raffinate, loaded_organic, strip_liquor, stripped_organic, or a [[unit.draw]] name) or \"<split>.<outlet>\"",
                 ));
             };
             let want = match port {

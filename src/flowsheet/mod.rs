@@ -11,11 +11,13 @@
 //! [`solve::solve`] converges the whole flowsheet sequentially: units in
 //! the order of their feeds, each solved by the single-cascade [`Solver`],
 //! and the recycles (streams that enter a unit upstream of the one that
-//! makes them) torn automatically and converged by a Wegstein-accelerated
-//! fixed point to a relative change of `1e-12` on every torn stream.
+//! makes them) torn automatically and converged by a fixed point,
+//! accelerated by Anderson mixing ([`accel`]), to a relative change of
+//! `1e-12` on every torn stream.
 //!
 //! [`Solver`]: crate::solver::Solver
 
+pub mod accel;
 pub mod load;
 pub mod report;
 pub mod solve;
@@ -146,6 +148,24 @@ impl Unit {
         )
     }
 
+    /// Every outlet of the unit with its phase: the layout's (raffinate
+    /// first), then the side draws (`[[unit.draw]]`) in file order.
+    pub fn outlet_streams(&self) -> Vec<(String, Phase)> {
+        let mut out: Vec<(String, Phase)> = self
+            .outlets()
+            .into_iter()
+            .map(|k| {
+                let phase = match k {
+                    StreamKind::Raffinate | StreamKind::StripLiquor => Phase::Aqueous,
+                    _ => Phase::Organic,
+                };
+                (k.name().to_string(), phase)
+            })
+            .collect();
+        out.extend(self.spec.draws.iter().map(|d| (d.name.clone(), d.phase)));
+        out
+    }
+
     /// Names of the outlets the unit's layout has, raffinate first.
     pub fn outlets(&self) -> Vec<StreamKind> {
         if self.spec.strip > 0 {
@@ -189,6 +209,8 @@ pub struct Flowsheet {
     pub tolerance: f64,
     /// Outer iterations allowed.
     pub max_iterations: usize,
+    /// How the recycle iteration is accelerated (`[solver] accelerator`).
+    pub accelerator: accel::Accelerator,
     /// Molar masses (g/mol) per component, where known.
     pub molar_mass: Vec<Option<f64>>,
 }

@@ -1,12 +1,12 @@
 //! Solving a flowsheet: units in the order of their feeds, each by the
-//! single-cascade solver, recycles torn and converged by a
-//! Wegstein-accelerated fixed point.
+//! single-cascade solver, recycles torn and converged by an accelerated
+//! fixed point ([`super::accel`]: Anderson mixing by default).
 
 use std::collections::BTreeMap;
 
 use super::load::{node_of, producer};
 use super::{Flowsheet, Port, StreamValue};
-use crate::cascade::{Phase, StreamKind};
+use crate::cascade::Phase;
 use crate::error::InputError;
 use crate::model::{Cascade, ChemistrySpec, StageFlows};
 use crate::solver::{Solution, Solver};
@@ -43,9 +43,9 @@ pub(crate) fn edges(fs: &Flowsheet) -> Vec<(usize, usize, Option<Port>, String)>
 pub(crate) fn node_outputs(fs: &Flowsheet, v: usize) -> Vec<String> {
     if v < fs.units.len() {
         let u = &fs.units[v];
-        u.outlets()
+        u.outlet_streams()
             .iter()
-            .map(|k| format!("{}.{}", u.name, k.name()))
+            .map(|o| format!("{}.{}", u.name, o.0))
             .collect()
     } else {
         let s = &fs.splits[v - fs.units.len()];
@@ -222,9 +222,7 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
         .collect();
     let mut solvers: Vec<Solver> = (0..fs.units.len()).map(|_| Solver::new()).collect();
     let mut results: Vec<Option<UnitResult>> = vec![None; fs.units.len()];
-    // (x, g) of the last iteration, flattened per torn stream
-    type Iterate = (Vec<Vec<f64>>, Vec<Vec<f64>>);
-    let mut prev: Option<Iterate> = None;
+    let mut mixer: Option<super::accel::Mixer> = None;
     let mut residual = 0.0;
     let mut iterations = 0;
     let mut converged = false;
@@ -258,8 +256,8 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
                 _ => solvers[v].solve(&cascade),
             };
             let ok = sol.converged();
-            for (kind, value) in outlets(&cascade, &sol) {
-                streams.insert(format!("{}.{}", u.name, kind.name()), value);
+            for (name, value) in outlets(&cascade, &sol) {
+                streams.insert(format!("{}.{name}", u.name), value);
             }
             if !ok {
                 message = Some(format!(
@@ -311,30 +309,33 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
             ));
             break;
         }
-        // Wegstein step on every amount and flow of the torn streams
-        let xv: Vec<Vec<f64>> = x.iter().map(flat).collect();
-        let gv: Vec<Vec<f64>> = g.iter().map(flat).collect();
-        let mut next = gv.clone();
-        if let Some((px, pg)) = &prev {
-            for t in 0..xv.len() {
-                for j in 0..xv[t].len() {
-                    let dx = xv[t][j] - px[t][j];
-                    let dg = gv[t][j] - pg[t][j];
-                    if dx.abs() > 1e-300 {
-                        let s = dg / dx;
-                        let q = if (s - 1.0).abs() > 1e-12 {
-                            (s / (s - 1.0)).clamp(-5.0, 0.0)
-                        } else {
-                            0.0
-                        };
-                        next[t][j] = (q * xv[t][j] + (1.0 - q) * gv[t][j]).max(0.0);
+        // the accelerator's step on every amount and flow of the torn streams
+        let xv: Vec<f64> = x.iter().flat_map(flat).collect();
+        let gv: Vec<f64> = g.iter().flat_map(flat).collect();
+        let mixer = mixer.get_or_insert_with(|| {
+            // scales: each amount against its stream's total, the flow
+            // against itself
+            let floor = (1e-9 * total_in).max(1e-300);
+            let scale: Vec<f64> = x
+                .iter()
+                .zip(&g)
+                .flat_map(|(xt, gt)| {
+                    let t = gt.total().max(xt.total()).max(floor);
+                    let mut v = vec![t; xt.amount.len()];
+                    if let Some(f) = gt.flow.or(xt.flow) {
+                        v.push(f.abs().max(1e-300));
                     }
-                }
-            }
-        }
-        prev = Some((xv, gv));
-        for (t, v) in next.into_iter().enumerate() {
-            x[t] = unflat(&g[t], &v);
+                    v
+                })
+                .collect();
+            super::accel::Mixer::new(fs.accelerator, &scale)
+        });
+        let next = mixer.next(&xv, &gv);
+        let mut at = 0;
+        for (t, gt) in g.iter().enumerate() {
+            let len = flat(gt).len();
+            x[t] = unflat(gt, &next[at..at + len]);
+            at += len;
         }
     }
     if !converged && message.is_none() {
@@ -468,17 +469,35 @@ pub fn build_unit(
     })
 }
 
-/// The outlet streams of a solved unit.
-pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(StreamKind, StreamValue)> {
+/// The outlet streams of a solved unit, by outlet name: the layout's
+/// outlets, then the side draws.
+pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(String, StreamValue)> {
     let sulfate = crate::solver::rigorous::sulfate_profile(c);
-    sol.streams(c)
+    let regular = sol.streams(c).into_iter().map(|s| {
+        (
+            s.kind.name().to_string(),
+            c.pass_fraction(s.phase, s.stage),
+            s,
+        )
+    });
+    let shares = c.pass().map(|p| p.share.clone()).unwrap_or_default();
+    let draws = sol
+        .draws(c)
         .into_iter()
-        .map(|s| {
+        .zip(shares)
+        .map(|((name, s), share)| (name, share, s));
+    regular
+        .chain(draws)
+        .map(|(name, share, s)| {
+            // the stream takes `share` of its stage's phase volume
             let flow = match c.flows() {
-                StageFlows::Volumes { aqueous, organic } => Some(match s.phase {
-                    Phase::Aqueous => aqueous[s.stage],
-                    Phase::Organic => organic[s.stage],
-                }),
+                StageFlows::Volumes { aqueous, organic } => Some(
+                    share
+                        * match s.phase {
+                            Phase::Aqueous => aqueous[s.stage],
+                            Phase::Organic => organic[s.stage],
+                        },
+                ),
                 StageFlows::Amounts { .. } => None,
             };
             let (mut acid, mut sul) = (None, None);
@@ -496,7 +515,7 @@ pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(StreamKind, StreamValue)> {
                 }
             }
             (
-                s.kind,
+                name,
                 StreamValue {
                     phase: s.phase,
                     amount: s.amount,

@@ -21,10 +21,8 @@ pub fn load_file(path: &Path) -> Result<Cascade, Error> {
 /// messages only.
 pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputError> {
     let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
-    let draws = raw.draw.clone();
     to_spec(raw)
         .and_then(CascadeSpec::build)
-        .and_then(|c| c.with_draws(to_draws(draws.as_deref())?, "draw"))
         .map_err(|e| locate(e, src, file))
 }
 
@@ -39,7 +37,6 @@ pub fn parse_str_with_extras(
     let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
     let cascade = to_spec(raw.clone())
         .and_then(CascadeSpec::build)
-        .and_then(|c| c.with_draws(to_draws(raw.draw.as_deref())?, "draw"))
         .map_err(|e| locate(e, src, file))?;
     Ok((cascade, raw))
 }
@@ -70,11 +67,27 @@ pub fn to_draws(
                 format!("draw `{}`: expected a stage number from 1", d.name),
             ));
         }
+        use crate::cascade::draw::DrawSize;
+        let size = match (d.amount, d.flow, d.fraction) {
+            (Some(x), None, None) => DrawSize::Amount(x),
+            (None, Some(x), None) => DrawSize::Flow(x),
+            (None, None, Some(x)) => DrawSize::Fraction(x),
+            _ => {
+                return Err(InputError::new(
+                    "draw.amount",
+                    None,
+                    format!(
+                        "draw `{}`: expected exactly one of `amount` (RE per unit time), `flow` (L/h) or `fraction` (share of the phase)",
+                        d.name
+                    ),
+                ))
+            }
+        };
         out.push(crate::cascade::draw::Draw {
             name: d.name.clone(),
             stage: (d.stage - 1) as usize,
             phase,
-            amount: d.amount,
+            size,
         });
     }
     Ok(out)
@@ -594,5 +607,6 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
         flows,
         inlets,
         solver,
+        draws: to_draws(raw.draw.as_deref())?,
     })
 }

@@ -198,6 +198,8 @@ pub struct CascadeSpec {
     pub inlets: InletSpec,
     /// Solver settings.
     pub solver: SolverOptions,
+    /// Side draws (`[[draw]]`), applied by [`CascadeSpec::build`].
+    pub draws: Vec<crate::cascade::draw::Draw>,
 }
 
 impl CascadeSpec {
@@ -214,6 +216,7 @@ impl CascadeSpec {
             flows: FlowSpec::default(),
             inlets: InletSpec::default(),
             solver: SolverOptions::default(),
+            draws: Vec::new(),
         }
     }
 
@@ -366,7 +369,6 @@ pub struct Cascade {
     feed_amount: Vec<f64>,
     inflow: Vec<f64>,
     flows: StageFlows,
-    draws: Vec<crate::cascade::draw::Draw>,
     pass: Option<crate::cascade::draw::Pass>,
 }
 
@@ -445,6 +447,11 @@ fn forbid<T>(v: &Option<T>, key: &str, why: &str) -> Result<(), InputError> {
 
 impl Cascade {
     fn new(spec: CascadeSpec) -> Result<Self, InputError> {
+        Self::new_plain(spec)?.apply_draws("draw")
+    }
+
+    /// The cascade with its flows before any side draw.
+    fn new_plain(spec: CascadeSpec) -> Result<Self, InputError> {
         let k = spec.components.len();
         if k == 0 {
             return Err(InputError::new(
@@ -639,7 +646,6 @@ impl Cascade {
                         organic,
                         aqueous,
                     },
-                    draws: Vec::new(),
                     pass: None,
                 })
             }
@@ -805,53 +811,53 @@ impl Cascade {
                         aqueous: aq,
                         organic: org,
                     },
-                    draws: Vec::new(),
                     pass: None,
                 })
             }
         }
     }
 
-    /// Adds side draws (`[[draw]]`, see docs/draws.md): checks them against
-    /// the stage flows and reduces the flows they take from. Only the
-    /// separation-factor model takes draws; `prefix` is the key of the draw
-    /// tables in error messages.
+    /// Replaces the side draws (`[[draw]]`, see the README): checks them
+    /// against the stage flows and reduces the flows they take from.
+    /// `prefix` is the key of the draw tables in error messages.
     pub fn with_draws(
-        mut self,
+        self,
         draws: Vec<crate::cascade::draw::Draw>,
         prefix: &str,
     ) -> Result<Cascade, InputError> {
-        if draws.is_empty() {
+        if draws.is_empty() && self.spec.draws.is_empty() {
             return Ok(self);
         }
-        let StageFlows::Amounts {
-            organic, aqueous, ..
-        } = &mut self.flows
-        else {
-            return Err(InputError::new(
-                prefix,
-                None,
-                format!(
-                    "side draws are supported for the separation-factor model only, not {}",
-                    self.spec.chemistry.name()
-                ),
-            ));
+        let mut spec = self.spec;
+        spec.draws = draws;
+        Self::new_plain(spec)?.apply_draws(prefix)
+    }
+
+    fn apply_draws(mut self, prefix: &str) -> Result<Cascade, InputError> {
+        if self.spec.draws.is_empty() {
+            return Ok(self);
+        }
+        let (volumetric, organic, aqueous) = match &mut self.flows {
+            StageFlows::Amounts {
+                organic, aqueous, ..
+            } => (false, organic, aqueous),
+            StageFlows::Volumes { aqueous, organic } => (true, organic, aqueous),
         };
-        let pass = crate::cascade::draw::apply_amount_draws(
+        let pass = crate::cascade::draw::apply(
             &self.layout,
-            &draws,
+            volumetric,
+            &self.spec.draws,
             organic,
             aqueous,
             prefix,
         )?;
-        self.draws = draws;
         self.pass = Some(pass);
         Ok(self)
     }
 
     /// The side draws (empty for most cascades).
     pub fn draws(&self) -> &[crate::cascade::draw::Draw] {
-        &self.draws
+        &self.spec.draws
     }
 
     /// Fraction of `phase` leaving 0-based stage `j` that continues after

@@ -220,6 +220,10 @@ pub struct RawDraw {
     pub stage: i64,
     /// `aqueous` or `organic`.
     pub phase: String,
-    /// RE amount withdrawn per unit time.
-    pub amount: f64,
+    /// RE amount withdrawn per unit time (separation-factor model).
+    pub amount: Option<f64>,
+    /// Volumetric flow withdrawn, L/h (volumetric models).
+    pub flow: Option<f64>,
+    /// Share of the phase leaving the stage withdrawn, in [0, 1).
+    pub fraction: Option<f64>,
 }

@@ -46,17 +46,47 @@ pub struct LogSystem<'a> {
 /// Solves the system for `lx = ln x` (negative infinity where the component
 /// is absent). `lm` is scratch of the same length.
 pub fn solve(sys: LogSystem<'_>, lx: &mut [f64], lm: &mut [f64]) {
+    solve_with_pass(sys, None, lx, lm)
+}
+
+/// `ln` of the share passed on, or 0 without side draws.
+fn ln_pass(pass: Option<&[f64]>, j: usize) -> f64 {
+    pass.map_or(0.0, |p| p[j].ln())
+}
+
+/// [`solve`] with side draws: `pass = (aqueous, organic)` are the shares
+/// of each stage's outflows that reach the neighbour stage (1 without a
+/// draw). Then `a_j = p^o_{j-1} O_{j-1} D_{j-1}` and `c_j = p^a_{j+1}
+/// A_{j+1}`, and the pivots keep a subtraction-free form:
+/// `e_j = A_j (e_{j-1} + (1 - p^o_{j-1} p^a_j) O_{j-1} D_{j-1}) / m_{j-1}`.
+/// With `None` (or every share 1) it is [`solve`] to the last bit.
+pub fn solve_with_pass(
+    sys: LogSystem<'_>,
+    pass: Option<(&[f64], &[f64])>,
+    lx: &mut [f64],
+    lm: &mut [f64],
+) {
     let n = sys.lq.len();
+    let (pa, po) = (pass.map(|p| p.0), pass.map(|p| p.1));
     // forward: le = ln e_j, lm = ln m_j, lx holds ln g_j
     let mut le = sys.lq[0];
     for j in 0..n {
         if j > 0 {
             le = if sys.links[j - 1] {
-                sys.lq[j] + le - lm[j - 1]
+                // share of the organic of j-1 that does not come back as
+                // aqueous through j
+                let lost = match pass {
+                    None => f64::NEG_INFINITY,
+                    Some((a, o)) => (-(o[j - 1] * a[j])).ln_1p() + sys.lo[j - 1],
+                };
+                sys.lq[j] + log_add(le, lost) - lm[j - 1]
             } else {
                 sys.lq[j]
             };
-            lx[j] = log_add(sys.lf[j], sys.lo[j - 1] + lx[j - 1] - lm[j - 1]);
+            lx[j] = log_add(
+                sys.lf[j],
+                ln_pass(po, j - 1) + sys.lo[j - 1] + lx[j - 1] - lm[j - 1],
+            );
         } else {
             lx[0] = sys.lf[0];
         }
@@ -65,7 +95,7 @@ pub fn solve(sys: LogSystem<'_>, lx: &mut [f64], lm: &mut [f64]) {
     lx[n - 1] -= lm[n - 1];
     for j in (0..n.saturating_sub(1)).rev() {
         let up = if sys.links[j] {
-            sys.lq[j + 1] + lx[j + 1]
+            ln_pass(pa, j + 1) + sys.lq[j + 1] + lx[j + 1]
         } else {
             f64::NEG_INFINITY
         };
@@ -76,16 +106,26 @@ pub fn solve(sys: LogSystem<'_>, lx: &mut [f64], lm: &mut [f64]) {
 /// Largest relative imbalance `|in - out| / max(in, out)` over the stages at
 /// `lx`, computed in logarithms, with its stage.
 pub fn residual(sys: LogSystem<'_>, lx: &[f64]) -> (f64, usize) {
+    residual_with_pass(sys, None, lx)
+}
+
+/// [`residual`] with side draws (`pass` as in [`solve_with_pass`]).
+pub fn residual_with_pass(
+    sys: LogSystem<'_>,
+    pass: Option<(&[f64], &[f64])>,
+    lx: &[f64],
+) -> (f64, usize) {
     let n = lx.len();
+    let (pa, po) = (pass.map(|p| p.0), pass.map(|p| p.1));
     let mut worst = 0.0f64;
     let mut at = 0;
     for j in 0..n {
         let mut lin = sys.lf[j];
         if j > 0 {
-            lin = log_add(lin, sys.lo[j - 1] + lx[j - 1]);
+            lin = log_add(lin, ln_pass(po, j - 1) + sys.lo[j - 1] + lx[j - 1]);
         }
         if sys.links[j] {
-            lin = log_add(lin, sys.lq[j + 1] + lx[j + 1]);
+            lin = log_add(lin, ln_pass(pa, j + 1) + sys.lq[j + 1] + lx[j + 1]);
         }
         let lout = log_add(sys.lq[j], sys.lo[j]) + lx[j];
         let r = if lin == f64::NEG_INFINITY && lout == f64::NEG_INFINITY {

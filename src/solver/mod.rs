@@ -142,49 +142,38 @@ impl Solution {
         // the stage's outflow less any side draw from it
         let pass = cascade.pass_fraction(o.phase, o.stage);
         let amount: Vec<f64> = src.row(o.stage).iter().map(|a| pass * a).collect();
-        self.stream_result(cascade, o.kind, o.phase, o.stage, amount)
+        self.stream_result(cascade, o, amount)
     }
 
     /// The side draws of the cascade (`[[draw]]`), by name, in file order.
     pub fn draws(&self, cascade: &Cascade) -> Vec<(String, StreamResult)> {
+        let Some(pass) = cascade.pass() else {
+            return Vec::new();
+        };
         cascade
             .draws()
             .iter()
-            .map(|d| {
+            .zip(&pass.share)
+            .map(|(d, &share)| {
                 let src = match d.phase {
                     Phase::Aqueous => &self.aqueous,
                     Phase::Organic => &self.organic,
                 };
                 // the fraction of the stage's phase withdrawn, as in the
                 // stage balances the solver closed
-                let share = match cascade.flows() {
-                    StageFlows::Amounts {
-                        organic, aqueous, ..
-                    } => {
-                        d.amount
-                            / match d.phase {
-                                Phase::Aqueous => aqueous[d.stage],
-                                Phase::Organic => organic[d.stage],
-                            }
-                    }
-                    StageFlows::Volumes { .. } => 0.0,
-                };
                 let amount = src.row(d.stage).iter().map(|a| share * a).collect();
-                let s = self.stream_result(cascade, StreamKind::Draw, d.phase, d.stage, amount);
-                (d.name.clone(), s)
+                let o = Outlet {
+                    kind: StreamKind::Draw,
+                    phase: d.phase,
+                    stage: d.stage,
+                };
+                (d.name.clone(), self.stream_result(cascade, &o, amount))
             })
             .collect()
     }
 
-    fn stream_result(
-        &self,
-        cascade: &Cascade,
-        kind: StreamKind,
-        phase: Phase,
-        stage: usize,
-        amount: Vec<f64>,
-    ) -> StreamResult {
-        let o = Outlet { kind, phase, stage };
+    /// A stream of the phase `o.phase` leaving its stage, carrying `amount`.
+    fn stream_result(&self, cascade: &Cascade, o: &Outlet, amount: Vec<f64>) -> StreamResult {
         let total: f64 = amount.iter().sum();
         let purity = amount
             .iter()
@@ -201,7 +190,13 @@ impl Solution {
                     Phase::Aqueous => aqueous[o.stage],
                     Phase::Organic => organic[o.stage],
                 };
-                Some(amount.iter().map(|a| a / v).collect())
+                // the composition of the stage's phase: any share of it
+                // (outlet past a draw, or the draw) has the same
+                let src = match o.phase {
+                    Phase::Aqueous => &self.aqueous,
+                    Phase::Organic => &self.organic,
+                };
+                Some(src.row(o.stage).iter().map(|a| a / v).collect())
             }
             StageFlows::Amounts { .. } => None,
         };
@@ -259,19 +254,32 @@ impl Solution {
 #[derive(Debug, Default)]
 pub struct Solver {
     ws: Option<Workspace>,
+    // pass fractions of the side draws of the cascade being solved, handed
+    // to the workspace with it
+    pass: Option<crate::cascade::draw::Pass>,
 }
 
 impl Solver {
     /// A solver with no workspace yet (sized on first use).
     pub fn new() -> Self {
-        Solver { ws: None }
+        Solver {
+            ws: None,
+            pass: None,
+        }
     }
 
     fn workspace(&mut self, n: usize, nv: usize, nq: usize) -> &mut Workspace {
         if !self.ws.as_ref().is_some_and(|w| w.fits(n, nv, nq)) {
             self.ws = Some(Workspace::new(n, nv, nq));
         }
-        self.ws.as_mut().expect("just created")
+        let ws = self.ws.as_mut().expect("just created");
+        ws.set_pass(
+            self.pass
+                .as_ref()
+                .filter(|p| p.aqueous.len() == n)
+                .map(|p| (&p.aqueous[..], &p.organic[..])),
+        );
+        ws
     }
 
     /// Steady state by Newton from a cold start.
@@ -290,6 +298,7 @@ impl Solver {
     }
 
     fn solve_impl(&mut self, cascade: &Cascade, start: Option<&Solution>) -> Solution {
+        self.pass = cascade.pass().cloned();
         match &cascade.spec().chemistry {
             crate::model::ChemistrySpec::MassAction(m) => {
                 return rigorous::solve_mass_action(self, cascade, m)
@@ -344,8 +353,9 @@ impl Solver {
                 lf: &lf,
                 links: &links,
             };
-            logthomas::solve(sys, &mut lx, &mut lm);
-            let (r, at) = logthomas::residual(sys, &lx);
+            let pass = c.pass().map(|p| (&p.aqueous[..], &p.organic[..]));
+            logthomas::solve_with_pass(sys, pass, &mut lx, &mut lm);
+            let (r, at) = logthomas::residual_with_pass(sys, pass, &lx);
             if r > residual || r.is_nan() {
                 residual = if r.is_nan() { f64::INFINITY } else { r };
                 worst = (at, q);

@@ -773,6 +773,9 @@ fn stage_sulfate(c: &Cascade, st: &AqueousStreams, aq: &[f64]) -> Vec<f64> {
     let f = sp.feed.flow.unwrap_or(0.0);
     let w = sp.flows.scrub.unwrap_or(0.0);
     let sflow = sp.flows.strip.unwrap_or(0.0);
+    if let Some(pass) = c.pass() {
+        return draw_sulfate(c, st, &pass.aqueous, aq);
+    }
     (0..c.n_stages())
         .map(|j| match layout.section(j) {
             Section::Extraction => (f * st.feed_sulfate + w * st.scrub_sulfate) / aq[j],
@@ -783,6 +786,23 @@ fn stage_sulfate(c: &Cascade, st: &AqueousStreams, aq: &[f64]) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// [`stage_sulfate`] with side draws: the sulfate of each aqueous
+/// solution carried down its circuit, less what the draws take.
+fn draw_sulfate(c: &Cascade, st: &AqueousStreams, pass: &[f64], aq: &[f64]) -> Vec<f64> {
+    let (layout, sp) = (c.layout(), c.spec());
+    let mut inflow = vec![0.0; c.n_stages()];
+    if layout.feed_phase == Phase::Aqueous {
+        inflow[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_sulfate;
+    }
+    if let Some(j) = layout.scrub_stage() {
+        inflow[j] += sp.flows.scrub.unwrap_or(0.0) * st.scrub_sulfate;
+    }
+    if let Some(j) = layout.strip_stage() {
+        inflow[j] += sp.flows.strip.unwrap_or(0.0) * st.strip_sulfate;
+    }
+    crate::cascade::draw::aqueous_passive(layout, pass, aq, &inflow)
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous for a log-linear cascade
