@@ -94,7 +94,7 @@ pub fn for_simulate(
 #[derive(Debug, Clone)]
 pub enum Process {
     /// A cascade model.
-    Cascade(Cascade),
+    Cascade(Box<Cascade>),
     /// A flowsheet (`[[unit]]` tables).
     Flowsheet(Flowsheet),
 }
@@ -146,7 +146,7 @@ fn parse_process(src: &str, file: &Path) -> Result<Process, InputError> {
     if crate::flowsheet::is_flowsheet(src) {
         crate::flowsheet::load::parse_str(src, f).map(Process::Flowsheet)
     } else {
-        parse_str_with_extras(src, f).map(|(c, _)| Process::Cascade(c))
+        parse_str_with_extras(src, f).map(|(c, _)| Process::Cascade(Box::new(c)))
     }
 }
 
