@@ -940,3 +940,19 @@ fn cost_cli_on_a_flowsheet_and_a_cost_file() {
     assert_eq!(plain.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&plain.stderr).contains("[cost]"));
 }
+
+#[test]
+fn a_cost_beyond_floating_point_is_an_error_not_inf() {
+    let text = std::fs::read_to_string(BAYAN).unwrap().replace(
+        "throughput = 10000",
+        "throughput = 1e307\nstage_cost = 1e300",
+    );
+    let f = write("huge.toml", &text);
+    let e = cost::file::run_path(&f).err().unwrap().to_string();
+    assert!(
+        e.contains("huge.toml") && e.contains("not a finite number"),
+        "{e}"
+    );
+    let out = sxforge(&["simulate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}

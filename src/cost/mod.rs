@@ -803,7 +803,7 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
     if matches!(p.allocation, Allocation::Mass) {
         prices = picks.iter().map(|q| price_of(&q.comp)).collect();
     }
-    let products = picks
+    let products: Vec<Product> = picks
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -828,6 +828,15 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
             }
         })
         .collect();
+    let finite = [capex, opex, total].iter().all(|v| v.is_finite())
+        && products.iter().all(|q: &Product| q.cost_per_kg.is_finite());
+    if !finite {
+        return Err(InputError::new(
+            "cost",
+            None,
+            "the cost is not a finite number (magnitudes beyond floating point): check throughput, prices and the model's amounts",
+        ));
+    }
     Ok(CostReport {
         params: p.clone(),
         throughput: p.throughput,
