@@ -517,6 +517,26 @@ fn shipped_process_plan_reports_its_processes() {
         1e-12
     ));
     assert!(v["refineries"]["Lynas Kuantan"].get("process").is_none());
+    // Nolans runs the whole Bayan Obo train: a flowsheet, its numbers the
+    // cost model's at the refinery's size
+    let n = &v["refineries"]["Arafura Nolans"]["process"];
+    assert_eq!(n["file"], "bayan-obo-linked.toml");
+    assert_eq!(n["kind"], "flowsheet");
+    assert_eq!(n["stages"], 204);
+    let d = cost::derive_refinery(Path::new(BAYAN), "bayan-obo-linked.toml", 19637.0).unwrap();
+    assert!(close(
+        n["capex_per_tpy"].as_f64().unwrap(),
+        d.capex_per_tpy,
+        1e-12
+    ));
+    assert!(close(
+        n["recovery"]["Pr"].as_f64().unwrap(),
+        d.recovery_of("Pr").unwrap(),
+        1e-12
+    ));
+    assert_eq!(n["recovery"]["Dy"], 0.95);
+    // the whole train costs more per t/yr than the single cut
+    assert!(n["capex_per_tpy"].as_f64().unwrap() > 3.0 * r["capex_per_tpy"].as_f64().unwrap());
 }
 
 // ---------------------------------------------------------------- flowsheets

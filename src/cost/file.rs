@@ -60,17 +60,23 @@ impl CostedModel {
 
     /// Points an error's key into the file.
     pub fn locate(&self, e: InputError) -> InputError {
-        if e.key.is_empty() || e.key == "cost" {
-            return InputError {
-                location: Location {
-                    file: Some(self.file.clone()),
-                    ..Location::default()
-                },
-                ..e
-            };
-        }
-        locate(e, &self.src, Some(self.file.clone()))
+        locate_cost(e, &self.src, &self.file)
     }
+}
+
+/// Points a cost error's key at its line in `src` (file-level errors,
+/// without a key or with `cost`, name the file only).
+fn locate_cost(e: InputError, src: &str, file: &Path) -> InputError {
+    if e.key.is_empty() || e.key == "cost" {
+        return InputError {
+            location: Location {
+                file: Some(file.to_path_buf()),
+                ..Location::default()
+            },
+            ..e
+        };
+    }
+    locate(e, src, Some(file.to_path_buf()))
 }
 
 /// The cost of a `simulate` result when the model file has a `[cost]`
@@ -247,16 +253,7 @@ impl Priced {
 
     /// Points a cost error's key into the file that holds `[cost]`.
     pub fn locate(&self, e: InputError) -> InputError {
-        if e.key.is_empty() || e.key == "cost" {
-            return InputError {
-                location: Location {
-                    file: Some(self.cost_file.clone()),
-                    ..Location::default()
-                },
-                ..e
-            };
-        }
-        locate(e, &self.cost_src, Some(self.cost_file.clone()))
+        locate_cost(e, &self.cost_src, &self.cost_file)
     }
 
     /// Solves the process and costs it with `p`.
@@ -336,15 +333,7 @@ pub fn for_flowsheet(
     if !res.converged {
         return Ok(None);
     }
-    let m = Priced {
-        process: Process::Flowsheet(fs.clone()),
-        params: Some(p.clone()),
-        cost_file: path.to_path_buf(),
-        cost_src: src.to_string(),
-        model_file: path.to_path_buf(),
-        model_src: src.to_string(),
-    };
     super::cost_flowsheet(fs, res, &p)
         .map(Some)
-        .map_err(|e| Error::Input(m.locate(e)))
+        .map_err(|e| Error::Input(locate_cost(e, src, path)))
 }
