@@ -517,4 +517,462 @@ fn shipped_process_plan_reports_its_processes() {
         1e-12
     ));
     assert!(v["refineries"]["Lynas Kuantan"].get("process").is_none());
+    // Nolans runs the whole Bayan Obo train: a flowsheet, its numbers the
+    // cost model's at the refinery's size
+    let n = &v["refineries"]["Arafura Nolans"]["process"];
+    assert_eq!(n["file"], "bayan-obo-linked.toml");
+    assert_eq!(n["kind"], "flowsheet");
+    assert_eq!(n["stages"], 204);
+    let d = cost::derive_refinery(Path::new(BAYAN), "bayan-obo-linked.toml", 19637.0).unwrap();
+    assert!(close(
+        n["capex_per_tpy"].as_f64().unwrap(),
+        d.capex_per_tpy,
+        1e-12
+    ));
+    assert!(close(
+        n["recovery"]["Pr"].as_f64().unwrap(),
+        d.recovery_of("Pr").unwrap(),
+        1e-12
+    ));
+    assert_eq!(n["recovery"]["Dy"], 0.95);
+    // the whole train costs more per t/yr than the single cut
+    assert!(n["capex_per_tpy"].as_f64().unwrap() > 3.0 * r["capex_per_tpy"].as_f64().unwrap());
+}
+
+// ---------------------------------------------------------------- flowsheets
+
+const BAYAN: &str = "models/bayan-obo-linked.toml";
+
+fn flowsheet(
+    text: &str,
+) -> (
+    sxforge::flowsheet::Flowsheet,
+    sxforge::flowsheet::solve::FlowsheetResult,
+) {
+    let fs = sxforge::flowsheet::load::parse_str(text, None).unwrap();
+    let res = sxforge::flowsheet::solve::solve(&fs).unwrap();
+    assert!(res.converged, "{:?}", res.message);
+    (fs, res)
+}
+
+fn bayan_params() -> CostParams {
+    match cost::file::load_priced(Path::new(BAYAN)).unwrap().params {
+        Some(p) => p,
+        None => panic!("{BAYAN} has no [cost]"),
+    }
+}
+
+fn term(r: &cost::CostReport, name: &str) -> f64 {
+    r.opex_terms
+        .iter()
+        .chain(&r.capex_terms)
+        .find(|t| t.name == name)
+        .unwrap()
+        .value
+}
+
+#[test]
+fn flowsheet_cost_is_the_sum_of_its_units_where_additive() {
+    let (fs, res) = flowsheet(&std::fs::read_to_string(BAYAN).unwrap());
+    let p = CostParams {
+        allocation: Allocation::Mass,
+        ..bayan_params()
+    };
+    let units = cost::units_from_flowsheet(&fs, &res, &p).unwrap();
+    let whole = cost::evaluate(&units, &p).unwrap();
+    // the units' external feeds add up to the plant's inflow
+    let plant_feed: Vec<f64> = (0..fs.components.len())
+        .map(|i| units.iter().map(|u| u.feed[i]).sum())
+        .collect();
+    for (a, b) in plant_feed.iter().zip(&res.inflow) {
+        assert!(close(*a, *b, 1e-12), "{a} vs {b}");
+    }
+    // every product of the flowsheet is a plant outlet, nothing else is
+    let outlets: usize = units.iter().map(|u| u.outlets.len()).sum();
+    assert_eq!(outlets, res.products.len());
+    assert_eq!(whole.products.len(), 5);
+    // each unit alone, at the plant's scale (the whole plant's feed given to
+    // it): capex, acid, base and organic losses add up
+    let (mut capex, mut acid, mut base, mut loss) = (0.0, 0.0, 0.0, 0.0);
+    for u in &units {
+        let mut alone = u.clone();
+        alone.feed = plant_feed.clone();
+        let r = cost::evaluate(&[alone], &p).unwrap();
+        assert!(close(r.scale, whole.scale, 1e-12));
+        capex += r.capex;
+        acid += term(&r, "acid");
+        base += term(&r, "base");
+        loss += term(&r, "organic_losses");
+    }
+    assert!(
+        close(capex, whole.capex, 1e-12),
+        "{capex} vs {}",
+        whole.capex
+    );
+    assert!(close(acid, term(&whole, "acid"), 1e-12));
+    assert!(close(base, term(&whole, "base"), 1e-12));
+    assert!(close(loss, term(&whole, "organic_losses"), 1e-12));
+    // the per-unit breakdown of the report adds up too
+    let sum_units: f64 = whole.units.iter().map(|u| u.capex).sum();
+    assert!(close(sum_units, whole.capex, 1e-12));
+    let sum_acid: f64 = whole.units.iter().map(|u| u.acid).sum();
+    assert!(close(sum_acid, term(&whole, "acid"), 1e-12));
+    // intermediate streams are not products: the Ce-Pr cut has none and
+    // its raffinate and linked organic lose no organic to effluent
+    let cepr = units.iter().find(|u| u.name == "Ce-Pr").unwrap();
+    assert!(cepr.outlets.is_empty());
+    assert_eq!(cepr.aqueous_effluent, 0.0);
+    assert!(cepr.feed.iter().all(|&f| f == 0.0));
+}
+
+/// Two linked units by hand: A (1 + 1 stages) fed La/Nd, its loaded
+/// organic fed to B (1 + 1 stages) at stage n+1.
+const TWO_UNITS: &str = r#"name = "two units"
+components = ["La", "Nd"]
+[chemistry]
+model = "separation-factor"
+beta = { La = 1.0, Nd = 4.0 }
+[[stream]]
+name = "liquor"
+amount = { La = 0.5, Nd = 0.5 }
+[[unit]]
+name = "A"
+cascade = { extraction = 1, scrub = 1 }
+feed = "liquor"
+flows = { extraction_ratio = 0.8, scrub_ratio = 0.3 }
+[[unit]]
+name = "B"
+cascade = { extraction = 1, scrub = 1 }
+feed = "A.loaded_organic"
+flows = { extraction_ratio = 0.5, scrub_ratio = 1.0 }
+"#;
+
+#[test]
+fn two_linked_units_by_hand() {
+    let (fs, res) = flowsheet(TWO_UNITS);
+    let p = CostParams {
+        throughput: 100.0,
+        hours: 8000.0,
+        max_settler_area: 1e9,
+        allocation: Allocation::Mass,
+        ..CostParams::default()
+    };
+    let r = cost::cost_flowsheet(&fs, &res, &p).unwrap();
+    let (a, b) = match (&res.units[0], &res.units[1]) {
+        (Some(a), Some(b)) => (&a.solution, &b.solution),
+        _ => panic!("unsolved"),
+    };
+    let row = |m: &ndarray::Array2<f64>, j: usize| m.row(j).sum();
+    let (mla, mnd) = (138.905 + 1.5 * 15.999, 144.242 + 1.5 * 15.999);
+    let feed_kg_h = (0.5 * mla + 0.5 * mnd) / 1000.0;
+    let k = 100.0 / (feed_kg_h * 8000.0 / 1000.0);
+    assert!(close(r.scale, k, 1e-12));
+    let x = 3.0 * 1.1;
+    // A: base for its load, scrub acid; its loaded organic goes on to B
+    // unstripped (no strip acid). B: base for its fresh organic only, scrub
+    // acid, strip acid for all it carries out.
+    let (fa, fb) = (1.0, row(&a.organic, 1));
+    let acid = x * (row(&a.aqueous, 1) + row(&b.aqueous, 1) + row(&b.organic, 1));
+    let base = x * (row(&a.organic, 0) + row(&b.organic, 0));
+    let acid_usd = k * acid * 8000.0 * 36.461 / 1000.0 * 0.25;
+    let base_usd = k * base * 8000.0 * 17.031 / 1000.0 * 0.5;
+    assert!(close(term(&r, "acid"), acid_usd, 1e-12));
+    assert!(close(term(&r, "base"), base_usd, 1e-12));
+    // W relative to each unit's solved feed total
+    let ws = [0.3 * fa, 1.0 * fb];
+    // stage flows (L/h, model scale): A aqueous feed 1 mol/L, scrub
+    // solution x W / 4 mol/L; B is fed organic (no feed volume)
+    let mut installed = 0.0;
+    let mut effluent = 0.0;
+    for (u, (sol, w)) in [a, b].iter().zip(ws).enumerate() {
+        let scrub = x * w / 4.0;
+        let feed_vol = if u == 0 { fa / 1.0 } else { 0.0 };
+        for j in 0..2 {
+            let aq = if j == 0 { feed_vol + scrub } else { scrub };
+            let org = row(&sol.organic, j) / 0.18;
+            let q = k * (aq + org) / 1000.0;
+            let area = q / 2.0;
+            installed += 4.74 * 25_000.0 * (area / 10.0).powf(0.6);
+            assert!(close(r.units[u].stages[j].flow, q, 1e-12));
+        }
+        // both raffinates are products; only B's organic is stripped
+        effluent += feed_vol + scrub;
+        if u == 1 {
+            effluent += x * row(&sol.organic, 1) / 4.0;
+        }
+    }
+    assert!(close(term(&r, "mixer_settlers"), installed, 1e-12));
+    let (kg, dil) = (1.5 * 306.4 / 1000.0, 1.0 - 1.5 * 306.4 / 1000.0 / 0.95);
+    let loss = k * effluent / 1000.0 * 8000.0 * 0.05 * (kg * 10.0 + dil * 1.0);
+    assert!(close(term(&r, "organic_losses"), loss, 1e-12));
+    // products: A's raffinate (La) and B's outlets; A's organic is not one
+    let streams: Vec<&str> = r.products.iter().map(|p| p.stream.as_str()).collect();
+    assert!(
+        streams.iter().all(|s| !s.starts_with("A: loaded")),
+        "{streams:?}"
+    );
+    assert_eq!(r.products.len(), 2);
+    let kg_sum: f64 = r.products.iter().map(|p| p.allocated).sum();
+    assert!(close(kg_sum, r.total, 1e-12));
+}
+
+#[test]
+fn linked_extraction_saves_reagents_over_strip_and_resaponify() {
+    let linked_text = std::fs::read_to_string(BAYAN).unwrap();
+    let (fs, res) = flowsheet(&linked_text);
+    let p = bayan_params();
+    let linked = cost::cost_flowsheet(&fs, &res, &p).unwrap();
+    // the same train with the Ce-Pr organic stripped and the Pr/Nd liquor
+    // re-extracted from the aqueous: Pr-Nd fed aqueous (S raised by the
+    // extracted share so that W and the product split stay), with the
+    // composition of the linked organic
+    let org = &res.streams["Ce-Pr.loaded_organic"].amount;
+    let prnd = format!(
+        "[[stream]]\nname = \"prnd\"\namount = {{ La = {:e}, Ce = {:e}, Pr = {:e}, Nd = {:e}, SEG = {:e} }}\n\n[[unit]]",
+        org[0], org[1], org[2], org[3], org[4]
+    );
+    let unlinked_text = linked_text
+        .replacen("[[unit]]", &prnd, 1)
+        .replace("feed = \"Ce-Pr.loaded_organic\"", "feed = \"prnd\"")
+        .replace(
+            "extraction_ratio = 2.5, scrub_ratio = 2.751",
+            "extraction_ratio = 3.5, scrub_ratio = 2.751",
+        );
+    let (fs2, res2) = flowsheet(&unlinked_text);
+    let mut units = cost::units_from_flowsheet(&fs2, &res2, &p).unwrap();
+    for u in &mut units {
+        if u.name == "Ce-Pr" {
+            // its organic is stripped to feed Pr-Nd: not a product
+            u.outlets.retain(|o| o.name != "loaded_organic");
+        }
+        if u.name == "Pr-Nd" {
+            // the Pr/Nd liquor comes from inside the plant
+            u.feed.iter_mut().for_each(|f| *f = 0.0);
+        }
+    }
+    let unlinked = cost::evaluate(&units, &p).unwrap();
+    assert!(close(unlinked.scale, linked.scale, 1e-12));
+    let nd = |r: &cost::CostReport| r.product("Nd").unwrap().purity;
+    assert!(nd(&unlinked) > 0.99 && nd(&linked) > 0.99);
+    let acid_base = |r: &cost::CostReport| term(r, "acid") + term(r, "base");
+    let (l, u) = (acid_base(&linked), acid_base(&unlinked));
+    eprintln!(
+        "acid + base: linked {l:.0} USD/yr, strip + resaponify {u:.0} USD/yr ({:.1} % saved); reagents {:.0} vs {:.0}",
+        100.0 * (1.0 - l / u),
+        linked.reagents,
+        unlinked.reagents
+    );
+    assert!(l < u * 0.95, "{l} vs {u}");
+    assert!(linked.reagents < unlinked.reagents);
+    // the saving is at least the strip acid of the linked organic
+    let strip_acid =
+        linked.scale * 3.3 * org.iter().sum::<f64>() * p.hours * 36.461 / 1000.0 * p.acid_price;
+    assert!(u - l > strip_acid * 0.99, "{} vs {strip_acid}", u - l);
+}
+
+#[test]
+fn more_stages_in_a_flowsheet_unit_more_capex_there() {
+    let text = std::fs::read_to_string(BAYAN).unwrap();
+    let p = bayan_params();
+    let (fs, res) = flowsheet(&text);
+    let base = cost::cost_flowsheet(&fs, &res, &p).unwrap();
+    let more = text.replace(
+        "cascade = { extraction = 40, scrub = 40 }",
+        "cascade = { extraction = 50, scrub = 50 }",
+    );
+    let (fs2, res2) = flowsheet(&more);
+    let r = cost::cost_flowsheet(&fs2, &res2, &p).unwrap();
+    let unit = |r: &cost::CostReport, n: &str| r.units.iter().find(|u| u.name == n).unwrap().capex;
+    assert!(unit(&r, "Pr-Nd") > unit(&base, "Pr-Nd") * 1.1);
+    assert_eq!(unit(&r, "Ce-Pr"), unit(&base, "Ce-Pr"));
+    assert!(r.capex > base.capex);
+    assert!(r.product("Nd").unwrap().purity > base.product("Nd").unwrap().purity);
+}
+
+#[test]
+fn separate_cost_file_equals_the_inline_table() {
+    let text = std::fs::read_to_string(BAYAN).unwrap();
+    let table = &text[text.find("\n[cost]").unwrap()..];
+    let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(BAYAN);
+    let f = write(
+        "bayan-cost.toml",
+        &format!("model = {:?}\n{table}", abs.to_str().unwrap()),
+    );
+    let a = cost::file::run_path(Path::new(BAYAN)).unwrap();
+    let b = cost::file::run_path(&f).unwrap();
+    assert_eq!(a.name, b.name);
+    assert_eq!(
+        cost::report::to_json(&a.report),
+        cost::report::to_json(&b.report)
+    );
+    // the shipped variant prices the same design differently
+    let c = cost::file::run_path(Path::new("models/cost/bayan-obo-china-prices.toml")).unwrap();
+    assert_eq!(c.report.stages, a.report.stages);
+    assert_eq!(c.report.scale, a.report.scale);
+    assert!(c.report.capex < a.report.capex);
+    assert!(c.report.opex < a.report.opex);
+    // a cascade model can be priced by a cost file too
+    let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/prnd-costed.toml");
+    let g = write(
+        "prnd-cost.toml",
+        &format!(
+            "model = {:?}\n[cost]\nthroughput = 1000\n",
+            abs.to_str().unwrap()
+        ),
+    );
+    let inline = cost::file::run_path(Path::new("models/prnd-costed.toml")).unwrap();
+    let sep = cost::file::run_path(&g).unwrap();
+    assert_eq!(inline.report.capex, sep.report.capex);
+}
+
+#[test]
+fn bad_cost_files_name_file_line_and_key() {
+    let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(BAYAN);
+    let model = format!("model = {:?}\n", abs.to_str().unwrap());
+    for (text, key, line) in [
+        (format!("{model}[cost]\nsettle = 2\n"), "settle", 3),
+        (
+            format!("{model}[cost]\nsettling_rate = -2\n"),
+            "cost.settling_rate",
+            3,
+        ),
+        (format!("{model}name = \"x\"\n[cost]\n"), "name", 2),
+        (
+            "model = \"no-such-model.toml\"\n[cost]\n".to_string(),
+            "model",
+            1,
+        ),
+        (
+            format!("{model}\n[cost]\nprice = {{ Sm = 1.0 }}\n"),
+            "cost.price.Sm",
+            4,
+        ),
+    ] {
+        let f = write("bad-cost.toml", &text);
+        let e = match cost::file::run_path(&f) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted: {text}"),
+        };
+        assert!(e.contains(&format!("bad-cost.toml:{line}:")), "{e}");
+        assert!(e.contains(key), "{e}");
+    }
+    // no [cost] in a cost file
+    let f = write("no-table.toml", &model);
+    let e = cost::file::run_path(&f).err().unwrap().to_string();
+    assert!(e.contains("no-table.toml") && e.contains("[cost]"), "{e}");
+    // a cost file naming a cost file
+    let inner = write("inner-cost.toml", &format!("{model}[cost]\n"));
+    let f = write(
+        "outer-cost.toml",
+        &format!("model = {:?}\n[cost]\n", inner.to_str().unwrap()),
+    );
+    let e = cost::file::run_path(&f).err().unwrap().to_string();
+    assert!(
+        e.contains("outer-cost.toml:1:") && e.contains("cost file"),
+        "{e}"
+    );
+    // a bad [cost] inline in a flowsheet
+    let text = std::fs::read_to_string(BAYAN)
+        .unwrap()
+        .replace("throughput = 10000", "throughput = -1");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("throughput = -1"))
+        .unwrap()
+        + 1;
+    let f = write("bad-flowsheet.toml", &text);
+    let e = cost::file::run_path(&f).err().unwrap().to_string();
+    assert!(
+        e.contains(&format!("bad-flowsheet.toml:{line}:")) && e.contains("cost.throughput"),
+        "{e}"
+    );
+}
+
+#[test]
+fn plan_prices_a_refinery_from_a_flowsheet() {
+    let text = plan_text(BAYAN, 5000.0)
+        .replace(
+            "elements = [\"Pr\", \"Nd\"]",
+            "elements = [\"La\", \"Ce\", \"Pr\", \"Nd\"]",
+        )
+        .replace(
+            "assay = { Pr = 0.25, Nd = 0.75 }",
+            "assay = { La = 0.23, Ce = 0.5, Pr = 0.062, Nd = 0.185 }",
+        );
+    let plan = sxforge::capacity::plan_from_str(&text).unwrap();
+    let d = cost::derive_refinery(Path::new(BAYAN), BAYAN, 5000.0).unwrap();
+    assert_eq!(d.kind, "flowsheet");
+    assert_eq!(d.units, 4);
+    assert_eq!(d.stages, 204);
+    let rf = &plan.refineries[0];
+    assert_eq!(rf.capex, d.capex_per_tpy);
+    assert_eq!(rf.opex, d.opex_per_t);
+    // the derived numbers are the cost model's at that throughput, the
+    // recoveries those of the train's products (each element into its cut)
+    let m = cost::file::load_priced(Path::new(BAYAN)).unwrap();
+    let p = CostParams {
+        throughput: 5000.0,
+        ..bayan_params()
+    };
+    let r = m.cost_with(&p).unwrap();
+    assert!(close(d.capex_per_tpy, r.capex / 5000.0, 1e-12));
+    assert!(close(d.opex_per_t, r.opex / 5000.0, 1e-12));
+    for (e, el) in ["La", "Ce", "Pr", "Nd"].iter().enumerate() {
+        let q = r.product(el).unwrap();
+        assert_eq!(rf.recovery_of(e), q.recovery, "{el}");
+        assert_eq!(d.recovery_of(el), Some(q.recovery));
+    }
+    assert!(r.product("Pr").unwrap().stream.starts_with("Pr-Nd"));
+    assert!(r.product("La").unwrap().stream.starts_with("La-Ce"));
+    // economies of scale: a larger plant costs less capex per t/yr
+    let big = cost::derive_refinery(Path::new(BAYAN), BAYAN, 20000.0).unwrap();
+    assert!(big.capex_per_tpy < d.capex_per_tpy);
+}
+
+#[test]
+fn cost_cli_on_a_flowsheet_and_a_cost_file() {
+    let json = sxforge(&["cost", BAYAN, "--json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["products"].as_array().unwrap().len(), 5);
+    assert_eq!(v["units"].as_array().unwrap().len(), 4);
+    let text = String::from_utf8(sxforge(&["cost", BAYAN]).stdout).unwrap();
+    for s in [
+        "Pr-Nd: 80 stages",
+        "linked:",
+        "Nd     Pr-Nd: loaded_organic",
+    ] {
+        assert!(text.contains(s), "{s}: {text}");
+    }
+    let csv = String::from_utf8(sxforge(&["cost", BAYAN, "--csv"]).stdout).unwrap();
+    assert!(csv.contains("product.SEG,cost_per_kg,"));
+    // simulate: the flowsheet's report with the cost added
+    let sim = sxforge(&["simulate", BAYAN, "--json"]);
+    assert_eq!(sim.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_slice(&sim.stdout).unwrap();
+    assert_eq!(s["cost"]["total"], v["total"]);
+    assert!(s["products"].is_object());
+    let t = String::from_utf8(sxforge(&["simulate", BAYAN]).stdout).unwrap();
+    assert!(t.contains("Cost at 10000 t REO/yr"), "{t}");
+    let f = sxforge(&["cost", "models/cost/bayan-obo-china-prices.toml"]);
+    assert_eq!(f.status.code(), Some(0));
+    let plain = sxforge(&["cost", "models/prnd-mass-action-recycle.toml"]);
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("[cost]"));
+}
+
+#[test]
+fn a_cost_beyond_floating_point_is_an_error_not_inf() {
+    let text = std::fs::read_to_string(BAYAN).unwrap().replace(
+        "throughput = 10000",
+        "throughput = 1e307\nstage_cost = 1e300",
+    );
+    let f = write("huge.toml", &text);
+    let e = cost::file::run_path(&f).err().unwrap().to_string();
+    assert!(
+        e.contains("huge.toml") && e.contains("not a finite number"),
+        "{e}"
+    );
+    let out = sxforge(&["simulate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
 }

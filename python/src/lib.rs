@@ -685,6 +685,26 @@ fn design(
     }
 }
 
+// ------------------------------------------------------------------ cost
+
+/// `sxforge cost FILE --json` on a costed cascade, flowsheet or cost file
+/// (a path): the cost report as JSON text. Bad input raises `InputError`,
+/// an unreadable file `OSError`, a solve that does not converge
+/// `RuntimeError` (the CLI's exit status 2).
+#[pyfunction]
+fn cost(py: Python<'_>, model: PathBuf) -> PyResult<String> {
+    use sxforge::cost::file::{run_path, RunError};
+    match py.allow_threads(|| run_path(&model)) {
+        Ok(r) => Ok(
+            serde_json::to_string(&sxforge::cost::report::to_json(&r.report))
+                .expect("JSON values serialise"),
+        ),
+        Err(RunError::Input(sxforge::Error::Input(e))) => Err(from_input(py, &e)),
+        Err(RunError::Input(e)) => Err(PyOSError::new_err(e.to_string())),
+        Err(RunError::NotSolved(m)) => Err(PyRuntimeError::new_err(m)),
+    }
+}
+
 // ------------------------------------------------------------------ sweeps
 
 fn sweep_parse(
@@ -834,6 +854,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(design, m)?)?;
+    m.add_function(wrap_pyfunction!(cost, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_info, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_shard, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_csv, m)?)?;

@@ -44,6 +44,7 @@ __all__ = [
     "simulate",
     "plan",
     "design",
+    "cost",
     "sweep",
     "sweep_csv",
     "to_toml",
@@ -276,6 +277,16 @@ def plan(
     text, file = _source(model, "plan")
     _code, out = _native.plan(text, file or "<plan>", scenario, list(set), compare, solver)
     return json.loads(out)
+
+
+def cost(model: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+    """The cost of a costed cascade, flowsheet or cost file (a path): a
+    dict equal to ``sxforge cost FILE --json`` (docs/cost.md).
+
+    Bad input raises :class:`InputError`; a model that does not solve
+    raises :class:`RuntimeError` (no cost for an unsolved design).
+    """
+    return json.loads(_native.cost(os.fspath(model)))
 
 
 def design(

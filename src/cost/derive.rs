@@ -15,7 +15,12 @@
 //!   organic losses, power, labour, maintenance.
 //! - `recovery[e]`: the share of element `e`'s feed that leaves in its own
 //!   product stream (the outlet carrying most of it); what leaves in the
-//!   other products is lost as their impurity.
+//!   other products is lost as their impurity. For a flowsheet the
+//!   products are all of the train's products (intermediate streams are
+//!   not), so each element's recovery is into its own cut of the train.
+//!
+//! The process may be a cascade, a flowsheet or a separate cost file (see
+//! [`file::load_priced`]).
 
 use std::path::Path;
 
@@ -23,13 +28,18 @@ use serde::Serialize;
 
 use super::file;
 use crate::error::{Error, InputError};
-use crate::solver::Solver;
 
 /// What a process gives a refinery of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DerivedRefinery {
     /// The process file, as written in the plan.
     pub process: String,
+    /// `cascade` or `flowsheet`.
+    pub kind: String,
+    /// Cascades priced (1 for a cascade).
+    pub units: usize,
+    /// Stages in all of them.
+    pub stages: usize,
     /// Throughput it was costed at, t REO/yr.
     pub throughput: f64,
     /// Capex per t/yr of feed capacity, USD.
@@ -59,15 +69,15 @@ pub fn derive_refinery(
     name: &str,
     throughput: f64,
 ) -> Result<DerivedRefinery, Error> {
-    let m = file::load(process_path)?;
+    let m = file::load_priced(process_path)?;
     let mut p = m.params.clone().unwrap_or_default();
     if throughput > 0.0 {
         p.throughput = throughput;
         p.throughput_given = true;
     }
-    let sol = Solver::new().solve(&m.cascade);
-    if !sol.converged() {
-        return Err(Error::Input(InputError {
+    let r = m.cost_with(&p).map_err(|e| match e {
+        file::RunError::Input(e) => e,
+        file::RunError::NotSolved(msg) => Error::Input(InputError {
             location: crate::error::Location {
                 file: Some(process_path.to_path_buf()),
                 ..Default::default()
@@ -75,15 +85,19 @@ pub fn derive_refinery(
             key: String::new(),
             value: None,
             message: format!(
-                "the process did not solve ({}, residual {:.3e}); no refinery can be derived from it",
-                sol.status.describe(),
-                sol.residual
+                "the process did not solve ({msg}); no refinery can be derived from it"
             ),
-        }));
-    }
-    let r = super::cost_cascade(&m.cascade, &sol, &p).map_err(|e| Error::Input(m.locate(e)))?;
+        }),
+    })?;
     Ok(DerivedRefinery {
         process: name.to_string(),
+        kind: match m.process {
+            file::Process::Cascade(_) => "cascade",
+            file::Process::Flowsheet(_) => "flowsheet",
+        }
+        .to_string(),
+        units: r.units.len(),
+        stages: r.stages,
         throughput: p.throughput,
         capex_per_tpy: r.capex / p.throughput,
         opex_per_t: r.opex / p.throughput,
@@ -188,6 +202,9 @@ pub fn process_json(
         .collect();
     serde_json::json!({
         "file": d.process,
+        "kind": d.kind,
+        "units": d.units,
+        "stages": d.stages,
         "throughput": d.throughput,
         "capex_per_tpy": d.capex_per_tpy,
         "capex_used": rf.capex,

@@ -27,21 +27,23 @@
 //!    by-product credit ([`Allocation`]).
 //!
 //! A cascade becomes a unit with [`unit_from_cascade`]; a flowsheet of
-//! several linked cascades hands [`evaluate`] one unit per cascade, listing
-//! as `feed` only what enters the plant from outside and as `outlets` only
-//! the streams that leave the plant.
+//! several linked cascades hands [`evaluate`] one unit per cascade
+//! ([`units_from_flowsheet`]), listing as `feed` only what enters the plant
+//! from outside and as `outlets` only the streams that leave the plant.
 
 // `InputError` is the crate's error type (128 bytes); see design/mod.rs.
 #![allow(clippy::result_large_err)]
 
 pub mod derive;
 pub mod file;
+pub mod flowsheet;
 pub mod params;
 pub mod report;
 
 use serde::Serialize;
 
 pub use derive::{derive_refinery, DerivedRefinery};
+pub use flowsheet::{cost_flowsheet, units_from_flowsheet};
 pub use params::{Allocation, CostParams, RawCost};
 
 use crate::cascade::Phase;
@@ -321,6 +323,14 @@ pub struct UnitCost {
     pub stages: Vec<StageCost>,
     /// How the reagents were obtained.
     pub reagent_basis: String,
+    /// Installed mixer-settlers plus first fill of organic, USD.
+    pub capex: f64,
+    /// Acid bought, USD/yr.
+    pub acid: f64,
+    /// Saponification base bought, USD/yr.
+    pub base: f64,
+    /// Organic lost by entrainment in the unit's aqueous effluent, USD/yr.
+    pub organic_losses: f64,
 }
 
 /// One product: a component in the outlet that carries most of it.
@@ -489,10 +499,15 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
                 installed: pc * p.installation_factor,
             });
         }
+        let unit_installed = sc.iter().map(|s| s.installed).sum();
         ucs.push(UnitCost {
             name: u.name.clone(),
             stages: sc,
             reagent_basis: u.reagent_basis.clone(),
+            capex: unit_installed,
+            acid: 0.0,
+            base: 0.0,
+            organic_losses: 0.0,
         });
     }
     // organic price per L: extractant at its concentration, diluent the rest
@@ -503,11 +518,12 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
     };
     let mut fill = 0.0;
     let mut fill_how = Vec::new();
-    for (u, uc) in units.iter().zip(&ucs) {
+    for (u, uc) in units.iter().zip(ucs.iter_mut()) {
         let (kg, dil) = organic_l(u);
         let per_l = kg * p.extractant_price + dil * p.diluent_price;
         let hold: f64 = uc.stages.iter().map(|s| s.organic_holdup).sum();
         fill += hold * 1000.0 * per_l;
+        uc.capex += hold * 1000.0 * per_l;
         fill_how.push(format!(
             "{hold:.4} m3 x 1000 x ({kg:.4} kg/L x {} USD/kg + {dil:.4} L/L x {} USD/L)",
             p.extractant_price, p.diluent_price
@@ -582,17 +598,26 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
     let mut base_naoh = 0.0;
     let mut loss = 0.0;
     let mut loss_l = 0.0;
-    for u in units {
+    for (u, uc) in units.iter().zip(ucs.iter_mut()) {
         acid += k * u.acid;
-        match u.base_name.as_str() {
-            "NaOH" => base_naoh += k * u.base,
-            "" => {}
-            _ => base_nh3 += k * u.base,
-        }
+        uc.acid = k * u.acid * h * HCL_MOLAR_MASS / 1000.0 * p.acid_price;
+        let base_mm = match u.base_name.as_str() {
+            "NaOH" => {
+                base_naoh += k * u.base;
+                NAOH_MOLAR_MASS
+            }
+            "" => 0.0,
+            _ => {
+                base_nh3 += k * u.base;
+                NH3_MOLAR_MASS
+            }
+        };
+        uc.base = k * u.base * h * base_mm / 1000.0 * p.base_price;
         let (kg, dil) = organic_l(u);
         let lost_l = k * u.aqueous_effluent / 1000.0 * h * p.entrainment_loss;
         loss_l += lost_l;
-        loss += lost_l * (kg * p.extractant_price + dil * p.diluent_price);
+        uc.organic_losses = lost_l * (kg * p.extractant_price + dil * p.diluent_price);
+        loss += uc.organic_losses;
     }
     let kgy = |mol_h: f64, mm: f64| mol_h * h * mm / 1000.0;
     let acid_usd = kgy(acid, HCL_MOLAR_MASS) * p.acid_price;
@@ -778,7 +803,7 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
     if matches!(p.allocation, Allocation::Mass) {
         prices = picks.iter().map(|q| price_of(&q.comp)).collect();
     }
-    let products = picks
+    let products: Vec<Product> = picks
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -803,6 +828,15 @@ pub fn evaluate(units: &[SolvedUnit], p: &CostParams) -> Result<CostReport, Cost
             }
         })
         .collect();
+    let finite = [capex, opex, total].iter().all(|v| v.is_finite())
+        && products.iter().all(|q: &Product| q.cost_per_kg.is_finite());
+    if !finite {
+        return Err(InputError::new(
+            "cost",
+            None,
+            "the cost is not a finite number (magnitudes beyond floating point): check throughput, prices and the model's amounts",
+        ));
+    }
     Ok(CostReport {
         params: p.clone(),
         throughput: p.throughput,

@@ -51,6 +51,13 @@ pub fn to_text(r: &CostReport) -> String {
             hold
         );
         let _ = writeln!(s, "    reagents from {}", u.reagent_basis);
+        if r.units.len() > 1 {
+            let _ = writeln!(
+                s,
+                "    capex {:.2} USD (installed + organic fill); acid {:.2}, base {:.2}, organic losses {:.2} USD/yr",
+                u.capex, u.acid, u.base, u.organic_losses
+            );
+        }
     }
     let _ = writeln!(s, "\nCapital (USD)");
     for t in &r.capex_terms {

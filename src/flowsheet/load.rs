@@ -268,6 +268,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             "unit",
             "split",
             "solver",
+            "cost", // checked by crate::cost::file
         ],
         &[],
         "",

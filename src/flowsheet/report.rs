@@ -514,13 +514,28 @@ pub fn simulate_file(
             return Some(1);
         }
     };
+    // the cost block of a flowsheet with a [cost] table (docs/cost.md)
+    let cost = match crate::cost::file::for_flowsheet(path, &src, &fs, &res) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Some(1);
+        }
+    };
     if json_out {
+        let mut v = to_json(&fs, &res);
+        if let Some(c) = &cost {
+            v["cost"] = crate::cost::report::to_json(c);
+        }
         println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&fs, &res)).expect("JSON values serialise")
+            serde_json::to_string_pretty(&v).expect("JSON values serialise")
         );
     } else {
         print!("{}", to_text(&fs, &res));
+        if let Some(c) = &cost {
+            print!("\n{}", crate::cost::report::to_text(c));
+        }
     }
     if let Some(p) = profile {
         if let Err(e) = write_profiles(&fs, &res, p) {
