@@ -751,7 +751,6 @@ fn model(h: &Horizon, opts: &Options) -> Model {
         plan.imports.len(),
     );
     let ny = h.years;
-    let ng = plan.regions.len();
     // Demand row `k` in year `y` must not be served from outside nor left
     // unmet (Options::independent).
     let shut = |k: usize, y: usize| {
@@ -879,23 +878,14 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                 b.tag = Tag::Refinery(r);
                 b.row(RowKind::RefineryCapacity(r), terms, Sense::Le, rf.existing);
             }
-            // Output is pooled per refinery region (shipping, sale and
-            // disposal costs depend on the region only): `ship[g][k]`.
-            let mut ship = vec![vec![None; nk]; ng];
-            let mut sold = vec![vec![None; ne]; ng];
-            for g in 0..ng {
+            let mut ship = vec![vec![None; nk]; nr];
+            let mut sold = vec![vec![None; ne]; nr];
+            for (r, rf) in plan.refineries.iter().enumerate() {
                 for e in 0..ne {
-                    let out: Vec<(usize, f64)> = plan
-                        .refineries
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, rf)| rf.region == g)
-                        .flat_map(|(r, rf)| {
-                            let feed = &feed;
-                            (0..ns).filter_map(move |s| {
-                                let a = plan.sources[s].assay[e] * rf.recovery_of(e);
-                                feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
-                            })
+                    let out: Vec<(usize, f64)> = (0..ns)
+                        .filter_map(|s| {
+                            let a = plan.sources[s].assay[e] * rf.recovery_of(e);
+                            feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
                         })
                         .collect();
                     if out.is_empty() {
@@ -904,10 +894,10 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                     let mut terms = out;
                     for (k, d) in plan.demand.iter().enumerate() {
                         if d.element == e {
-                            let closed = !plan.regions[g].allied && shut(k, y);
+                            let closed = !plan.regions[rf.region].allied && shut(k, y);
                             let max = if closed { 0.0 } else { f64::INFINITY };
-                            let v = b.var(w * plan.transport[g][d.region], max);
-                            ship[g][k] = Some(v);
+                            let v = b.var(w * plan.transport[rf.region][d.region], max);
+                            ship[r][k] = Some(v);
                             terms.push((v, -1.0));
                         }
                     }
@@ -915,16 +905,16 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                     terms.push((disp, -1.0));
                     if let Some(p) = plan.surplus.price[e] {
                         let v = b.var(-w * p, f64::INFINITY);
-                        sold[g][e] = Some(v);
+                        sold[r][e] = Some(v);
                         terms.push((v, -1.0));
                     }
-                    b.row(RowKind::Balance(g, e), terms, Sense::Eq, 0.0);
+                    b.row(RowKind::Balance(r, e), terms, Sense::Eq, 0.0);
                 }
             }
             for e in 0..ne {
                 if let Some(m) = plan.surplus.market[e] {
-                    let terms: Vec<(usize, f64)> = (0..ng)
-                        .filter_map(|g| sold[g][e].map(|v| (v, 1.0)))
+                    let terms: Vec<(usize, f64)> = (0..nr)
+                        .filter_map(|r| sold[r][e].map(|v| (v, 1.0)))
                         .collect();
                     if !terms.is_empty() {
                         b.row(RowKind::Market(e), terms, Sense::Le, m);
@@ -1056,9 +1046,9 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                 let mut terms = Vec::new();
                 for &k in &rows {
                     terms.extend((0..ni).filter_map(|i| import[i][k].map(|v| (v, 1.0))));
-                    for g in 0..ng {
-                        if !plan.regions[g].allied {
-                            terms.extend(ship[g][k].map(|v| (v, 1.0)));
+                    for (r, rf) in plan.refineries.iter().enumerate() {
+                        if !plan.regions[rf.region].allied {
+                            terms.extend(ship[r][k].map(|v| (v, 1.0)));
                         }
                     }
                 }
@@ -1099,7 +1089,6 @@ fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
         h.years,
         m.np,
     );
-    let ng = plan.regions.len();
     let (b, build, buy, first_vars, fvars) = (&m.b, &m.build, &m.buy, m.first_vars, &m.fvars);
     let stockpiles = &h.stockpiles[..np];
     let val = |v: Option<usize>| v.map_or(0.0, |j| x[j]);
@@ -1141,9 +1130,9 @@ fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
                     continue;
                 }
                 let e = d.element;
-                for g in 0..ng {
-                    let s = val(fv.ship[y][g][k]);
-                    if plan.regions[g].allied {
+                for (r, rf) in plan.refineries.iter().enumerate() {
+                    let s = val(fv.ship[y][r][k]);
+                    if plan.regions[rf.region].allied {
                         res.refined[e][y] += s;
                     } else {
                         res.outside_refined[e][y] += s;
