@@ -263,8 +263,9 @@ fn cost_of_independence_sooner_by_hand() {
     let h = horizon_from_str(PLAN).unwrap();
     let v = values(&h).unwrap();
     assert_eq!(v.sooner.len(), 1);
-    let (e, at, list) = &v.sooner[0];
-    assert_eq!((*e, *at), (0, Some(2)));
+    let so = &v.sooner[0];
+    let list = &so.from;
+    assert_eq!((so.element, so.optimum), (0, Some(2)));
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0].0, 1);
     assert!(close(list[0].1.unwrap(), 100.0), "{list:?}");
@@ -272,8 +273,8 @@ fn cost_of_independence_sooner_by_hand() {
     // With the 2027 ban the optimum is independent from 2027 already.
     let h = horizon_from_str(&format!("{PLAN}{BAN}")).unwrap();
     let v = values(&h).unwrap();
-    assert_eq!(v.sooner[0].1, Some(1));
-    assert_eq!(v.sooner[0].2, vec![(0, None)]);
+    assert_eq!(v.sooner[0].optimum, Some(1));
+    assert_eq!(v.sooner[0].from, vec![(0, None)]);
 }
 
 fn same_first_stage(a: &FirstStage, b: &FirstStage) {

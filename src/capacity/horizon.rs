@@ -1497,12 +1497,25 @@ pub struct Marginal {
 pub struct Values {
     /// Marginal values, demand first.
     pub marginal: Vec<Marginal>,
-    /// Per element with alliance demand: `(element, optimum's year of
-    /// independence (None: never), [(year index, extra expected discounted
-    /// cost, None when infeasible)])`, latest year first, down to the
-    /// first infeasible year.
-    pub sooner: Vec<(usize, Option<usize>, Vec<(usize, Option<f64>)>)>,
+    /// Per element with alliance demand.
+    pub sooner: Vec<Sooner>,
 }
+
+/// The cost of independence sooner for one element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sooner {
+    /// Element index.
+    pub element: usize,
+    /// The optimum's year of independence in every future (None: never
+    /// within the horizon).
+    pub optimum: Option<usize>,
+    /// `(year index, extra expected discounted cost, None when
+    /// infeasible)`, latest year first, down to the first infeasible year.
+    pub from: Vec<(usize, Option<f64>)>,
+}
+
+/// A right-hand-side direction: what, year index, rows with coefficients.
+type Direction = (String, Option<usize>, Vec<(usize, f64)>);
 
 /// Year index from which element `e` is independent in every future of
 /// `s` (None: in some future never within the horizon).
@@ -1528,7 +1541,7 @@ pub fn values(h: &Horizon) -> Result<Values, String> {
     let act = lp.activities(x);
     let sol = extract(h, &m, x);
     // Directions: (what, year, rows with coefficients, discount of the year).
-    let mut dirs: Vec<(String, Option<usize>, Vec<(usize, f64)>)> = Vec::new();
+    let mut dirs: Vec<Direction> = Vec::new();
     let rows_where = |f: &dyn Fn(Tag) -> Option<f64>| -> Vec<(usize, f64)> {
         m.b.tags
             .iter()
@@ -1661,7 +1674,11 @@ pub fn values(h: &Horizon) -> Result<Values, String> {
                     }
                 }
             }
-            (e, at, list)
+            Sooner {
+                element: e,
+                optimum: at,
+                from: list,
+            }
         })
         .collect();
     Ok(Values { marginal, sooner })
@@ -1675,9 +1692,7 @@ pub fn values_text(h: &Horizon, v: &Result<Values, String>) -> String {
         Ok(v) => v,
         Err(e) => return format!("\nMarginal values: not computed: {e}\n"),
     };
-    let mut s = format!(
-        "\nMarginal values (d expected discounted cost / d one more unit, one-sided; negative: relaxing saves)\n"
-    );
+    let mut s = "\nMarginal values (d expected discounted cost / d one more unit, one-sided; negative: relaxing saves)\n".to_string();
     let num = |x: Option<f64>| match x {
         None => "n/a (re-solve failed)".to_string(),
         Some(x) if x.is_infinite() => "infeasible".to_string(),
@@ -1695,7 +1710,12 @@ pub fn values_text(h: &Horizon, v: &Result<Values, String>) -> String {
         s.push('\n');
     }
     s.push_str("\nCost of independence sooner (extra expected discounted cost; zero outside supply and nothing unmet from that year on, every future)\n");
-    for (e, at, list) in &v.sooner {
+    for Sooner {
+        element: e,
+        optimum: at,
+        from: list,
+    } in &v.sooner
+    {
         let at_s = at.map_or("never within the horizon".to_string(), |y| {
             h.year(y).to_string()
         });
@@ -1733,10 +1753,10 @@ pub fn values_json(h: &Horizon, v: &Result<Values, String>) -> serde_json::Value
             "value": num(m.value),
             "in_year_money": m.in_year_money,
         })).collect::<Vec<_>>(),
-        "independence_sooner": v.sooner.iter().map(|(e, at, list)| json!({
-            "element": h.plan.elements[*e],
-            "optimum_year": at.map(|y| h.year(y)),
-            "from": list.iter().map(|(y, c)| json!({
+        "independence_sooner": v.sooner.iter().map(|so| json!({
+            "element": h.plan.elements[so.element],
+            "optimum_year": so.optimum.map(|y| h.year(y)),
+            "from": so.from.iter().map(|(y, c)| json!({
                 "year": h.year(*y),
                 "extra_cost": c.map_or(json!("infeasible"), |c| json!(c)),
             })).collect::<Vec<_>>(),
