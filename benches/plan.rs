@@ -228,7 +228,31 @@ fn large_once() {
     }
 }
 
-criterion_group!(benches, bench_plans);
+/// The shipped 15-year alliance plan with three futures (issue 12): the
+/// stochastic LP alone, and the whole analysis the CLI reports (optimum,
+/// each future alone, the reference plan across the futures, the plan
+/// without stockpiles).
+fn bench_horizon(c: &mut Criterion) {
+    use sxforge::capacity::horizon;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/alliance-2026-2040.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("shipped model");
+    let h = horizon::horizon_from_str(&text).expect("valid horizon plan");
+    let mut group = c.benchmark_group("horizon/alliance-2026-2040");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("stochastic solve", |b| {
+        b.iter(|| horizon::solve(&h, &horizon::Options::default()).expect("solves"))
+    });
+    group.bench_function("analysis", |b| b.iter(|| horizon::analyse(&h)));
+    group.finish();
+}
+
+criterion_group!(benches, bench_plans, bench_horizon);
 
 fn main() {
     let large = std::env::var("SXFORGE_BENCH_LARGE").ok();

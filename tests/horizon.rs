@@ -2,7 +2,9 @@
 //! 2-year lead time and a 1-year import ban, and a two-future stochastic
 //! plan against its deterministic limits.
 
-use sxforge::capacity::horizon::{analyse, horizon_from_str, solve, Options};
+use sxforge::capacity::horizon::{
+    analyse, horizon_from_str, solve, values, FirstStage, Options, Values,
+};
 
 /// One element (Nd), one mine, a plant that can be built (lead time 2
 /// years), an import banned in 2027 (or in one future), a stockpile.
@@ -194,4 +196,286 @@ fn stockpile_target_and_bad_input() {
         e.contains("refinery[0].lead_time") && e.contains("whole number"),
         "{e}"
     );
+}
+
+/// The marginal value named `what` (and `year`) in `v`.
+fn value(v: &Values, what: &str, year: Option<i64>) -> f64 {
+    v.marginal
+        .iter()
+        .find(|m| m.what == what && m.year == year)
+        .unwrap_or_else(|| panic!("no {what} {year:?} in {:?}", v.marginal))
+        .value
+        .unwrap()
+}
+
+#[test]
+fn marginal_values_of_the_three_year_plan_by_hand() {
+    let h = horizon_from_str(&format!("{PLAN}{BAN}")).unwrap();
+    let v = values(&h).unwrap();
+    // One more tonne of Nd: 2026 imported at 10 (the cap, 300, has room);
+    // 2027 bought as stock in 2026 (10) and held a year end (1); 2028 one
+    // more t/yr of the plant (capex 5) run on ore (1) and opex (1).
+    for (year, want) in [(2026, 10.0), (2027, 11.0), (2028, 7.0)] {
+        let got = value(&v, "demand Nd", Some(year));
+        assert!(close(got, want), "{year}: {got} vs {want}");
+        let m = v.marginal.iter().find(|m| m.year == Some(year)).unwrap();
+        assert!(close(m.in_year_money.unwrap(), want));
+    }
+    // One more t/yr of existing plant capacity, every year: refined Nd at 2
+    // replaces the 2026 import (saves 8), the 2027 stock (saves 9) and a
+    // t/yr of new capacity in 2028 (saves its capex 5).
+    assert!(close(value(&v, "existing capacity Plant", None), -22.0));
+    // One tonne allowed through the 2027 ban replaces stock (11) by an
+    // import (10).
+    assert!(close(value(&v, "import cap Abroad Nd", None), -1.0));
+    // Limits with room are worth nothing.
+    for what in [
+        "ore capacity Mine",
+        "max_new Plant",
+        "stockpile capacity Home Nd",
+    ] {
+        assert_eq!(value(&v, what, None), 0.0, "{what}");
+    }
+    // A capex budget of 250 builds 50 t/yr; the other 50 t of 2028 are
+    // imported at 10. One more unit of budget buys 0.2 t/yr, saving
+    // 0.2 x (10 - 2) - 1 = 0.6; one more tonne in 2028 is imported.
+    let text = format!("{PLAN}{BAN}")
+        .replace("unmet_penalty = 1000", "unmet_penalty = 1000\nbudget = 250");
+    let h = horizon_from_str(&text).unwrap();
+    let s = solve(&h, &Options::default()).unwrap();
+    assert!(
+        close(s.objective, 1000.0 + 1100.0 + 250.0 + 100.0 + 500.0),
+        "{}",
+        s.objective
+    );
+    let v = values(&h).unwrap();
+    assert!(close(value(&v, "capex budget (total)", None), -0.6));
+    assert!(close(value(&v, "demand Nd", Some(2028)), 10.0));
+}
+
+#[test]
+fn cost_of_independence_sooner_by_hand() {
+    // Without the ban: imports in 2026 and 2027, the plant from 2028, so
+    // independence from 2028. From 2027: the 2027 tonnes come from stock
+    // bought in 2026 (10 + 1 holding instead of 10): +100. From 2026:
+    // nothing allied can serve 2026 (the plant needs two years, the stock
+    // starts empty): infeasible.
+    let h = horizon_from_str(PLAN).unwrap();
+    let v = values(&h).unwrap();
+    assert_eq!(v.sooner.len(), 1);
+    let so = &v.sooner[0];
+    let list = &so.from;
+    assert_eq!((so.element, so.optimum), (0, Some(2)));
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[0].0, 1);
+    assert!(close(list[0].1.unwrap(), 100.0), "{list:?}");
+    assert_eq!(list[1], (0, None));
+    // With the 2027 ban the optimum is independent from 2027 already.
+    let h = horizon_from_str(&format!("{PLAN}{BAN}")).unwrap();
+    let v = values(&h).unwrap();
+    assert_eq!(v.sooner[0].optimum, Some(1));
+    assert_eq!(v.sooner[0].from, vec![(0, None)]);
+}
+
+fn same_first_stage(a: &FirstStage, b: &FirstStage) {
+    let flat = |f: &FirstStage| -> Vec<f64> {
+        f.build
+            .iter()
+            .flatten()
+            .chain(f.buy.iter().flatten().flatten())
+            .copied()
+            .collect()
+    };
+    let (x, y) = (flat(a), flat(b));
+    assert_eq!(x.len(), y.len());
+    for (p, q) in x.iter().zip(&y) {
+        assert!(close(*p, *q), "{x:?} vs {y:?}");
+    }
+}
+
+#[test]
+fn one_future_of_weight_one_is_the_deterministic_plan() {
+    // The ban as the only future (probability 1), or as two identical
+    // futures, gives the deterministic plan with a common [[shock]]:
+    // 2800, stock bought in 2026, 100 t/yr built in 2026.
+    let det = solve(
+        &horizon_from_str(&format!("{PLAN}{BAN}")).unwrap(),
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(close(det.objective, 2800.0));
+    let one = FUTURES
+        .split("[[future]]")
+        .nth(2)
+        .unwrap()
+        .replace("probability = 0.5", "probability = 1.0");
+    let h = horizon_from_str(&format!("{PLAN}[[future]]{one}")).unwrap();
+    assert_eq!(h.futures.len(), 1);
+    let a = analyse(&h);
+    let s = a.optimum.as_ref().unwrap();
+    assert!(close(s.objective, 2800.0), "{}", s.objective);
+    same_first_stage(&s.first, &det.first);
+    for (a, b) in s.futures[0].stock[0].iter().zip(&det.futures[0].stock[0]) {
+        assert!(close(*a, *b));
+    }
+    assert!(close(a.vss().unwrap(), 0.0));
+    let twin = format!(
+        "{PLAN}[[future]]{}[[future]]{}",
+        one.replace("probability = 1.0", "probability = 0.5"),
+        one.replace("probability = 1.0", "probability = 0.5")
+            .replace("ban-2027", "ban-2027-again")
+    );
+    let ht = horizon_from_str(&twin).unwrap();
+    let a = analyse(&ht);
+    let s = a.optimum.as_ref().unwrap();
+    assert!(close(s.objective, 2800.0), "{}", s.objective);
+    same_first_stage(&s.first, &det.first);
+    for f in &s.futures {
+        assert!(close(f.cost, 2800.0));
+    }
+    assert!(close(a.wait_and_see(&ht).unwrap(), 2800.0));
+    assert!(close(a.vss().unwrap(), 0.0));
+}
+
+/// Checks that every tag of `svg` is closed in order (no XML crate needed
+/// for the SVGs plotters writes: no CDATA, no comments).
+fn well_formed(svg: &str) -> Result<(), String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find('<') {
+        let j = rest[i..].find('>').ok_or("unclosed <")? + i;
+        let tag = &rest[i + 1..j];
+        rest = &rest[j + 1..];
+        if tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack.pop().ok_or(format!("</{name}> without opening"))?;
+            if open != name.trim() {
+                return Err(format!("<{open}> closed by </{name}>"));
+            }
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().unwrap_or("").to_string();
+            stack.push(name);
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed {stack:?}"))
+    }
+}
+
+#[test]
+fn plots_are_written_with_their_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.toml");
+    std::fs::write(&file, format!("{PLAN}{BAN}")).unwrap();
+    let out = dir.path().join("pictures");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args([
+            "plan",
+            file.to_str().unwrap(),
+            "--plot",
+            out.to_str().unwrap(),
+            "--marginal",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("Marginal values") && stdout.contains("independence sooner"),
+        "{stdout}"
+    );
+    let read =
+        |n: &str| std::fs::read_to_string(out.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+    let build = read("buildout.svg");
+    let supply = read("supply-base.svg");
+    let stock = read("stock-base.svg");
+    for svg in [&build, &supply, &stock] {
+        assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        well_formed(svg).unwrap();
+    }
+    // Series names (legend text) and the plotted numbers.
+    // Legend entries are text elements of their own.
+    assert!(build.contains(">\nPlant\n</text>"), "legend");
+    assert!(build.contains("refining capacity available | Plant: 0.00 0.00 100.00"));
+    assert!(build.contains("| Plant (decided): 100.00 0.00 0.00"));
+    for line in [
+        "Nd supply to the alliance | allied refining: 0.00 0.00 100.00",
+        "Nd supply to the alliance | imports: 100.00 0.00 0.00",
+        "Nd supply to the alliance | stock release: 0.00 100.00 0.00",
+    ] {
+        assert!(supply.contains(line), "{line}");
+    }
+    assert!(supply.contains(">\nstock release\n</text>"));
+    assert!(!supply.contains("| unmet"));
+    assert!(stock.contains("| Home Nd: 100.00 0.00 0.00"));
+    // A file prefix: X.svg -> X-buildout.svg, ...
+    let prefix = dir.path().join("fig.svg");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args([
+            "plan",
+            file.to_str().unwrap(),
+            "--plot",
+            prefix.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    for n in [
+        "fig-buildout.svg",
+        "fig-supply-base.svg",
+        "fig-stock-base.svg",
+    ] {
+        assert!(dir.path().join(n).is_file(), "{n}");
+    }
+}
+
+#[test]
+fn options_a_horizon_plan_does_not_take_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.toml");
+    std::fs::write(&file, format!("{PLAN}{BAN}")).unwrap();
+    let f = file.to_str().unwrap();
+    let csv = dir.path().join("out.csv");
+    let missing = dir.path().join("no/such/dir/x.svg");
+    for (args, needle) in [
+        (vec!["--compare"], "--compare"),
+        (vec!["--scenario", "x"], "--scenario"),
+        (vec!["--csv", csv.to_str().unwrap()], "--csv"),
+        (vec!["--solver", "clarabel"], "--solver clarabel"),
+        (vec!["--plot", missing.to_str().unwrap()], "does not exist"),
+    ] {
+        let mut all = vec!["plan", f];
+        all.extend(args.iter().copied());
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+            .args(&all)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert!(!csv.exists());
+    // --solver microlp is the horizon planner's own backend.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args(["plan", f, "--solver", "microlp"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    // One-year plans do not take --plot / --marginal.
+    let didactic = concat!(env!("CARGO_MANIFEST_DIR"), "/models/plan-didactic.toml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sxforge"))
+        .args(["plan", didactic, "--marginal"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only horizon plans"));
 }

@@ -604,6 +604,8 @@ fn plan(
         scenario,
         compare,
         solver,
+        plot: None,
+        marginal: false,
     };
     let out = py.allow_threads(|| {
         let sets = set

@@ -659,10 +659,35 @@ pub struct Options<'a> {
     pub fixed: Option<&'a FirstStage>,
     /// Leave the stockpiles out.
     pub no_stockpiles: bool,
+    /// `(element, year index)`: no alliance demand of the element is served
+    /// from outside or left unmet from that year on, in every future.
+    pub independent: Option<(usize, usize)>,
+}
+
+/// What a row of the horizon LP is, for its marginal value (years are
+/// indices; rows of every future share a tag).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tag {
+    Other,
+    /// Demand row `k` in year `y`.
+    Demand(usize, usize),
+    /// Import-share cap of element `e` in year `y`.
+    Share(usize, usize),
+    Source(usize),
+    Refinery(usize),
+    MaxNew(usize),
+    BudgetYear(usize),
+    BudgetTotal,
+    ImportCap(usize, usize),
+    StockCap(usize),
 }
 
 struct Builder {
     lp: Lp,
+    /// One tag per row.
+    tags: Vec<Tag>,
+    /// Tag of the next row.
+    tag: Tag,
 }
 
 impl Builder {
@@ -676,6 +701,7 @@ impl Builder {
         self.lp.vars.len() - 1
     }
     fn row(&mut self, kind: RowKind, terms: Vec<(usize, f64)>, sense: Sense, rhs: f64) {
+        self.tags.push(std::mem::replace(&mut self.tag, Tag::Other));
         self.lp.rows.push(Row {
             kind,
             terms,
@@ -697,9 +723,25 @@ struct FutureVars {
     cost_terms: Vec<(usize, f64)>,
 }
 
+/// The LP of a horizon plan with the ids needed to read its solution.
+struct Model {
+    b: Builder,
+    build: Vec<Vec<Option<usize>>>,
+    buy: Vec<Vec<Vec<Option<usize>>>>,
+    first_vars: usize,
+    fvars: Vec<FutureVars>,
+    np: usize,
+}
+
 /// Solves a horizon plan (all futures, or as `opts` says). `Err` carries
 /// why it failed (infeasible, solver failure).
 pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
+    let m = model(h, opts);
+    let raw = exact::solve_vertex(&m.b.lp).map_err(|e| format!("{e:?}"))?;
+    Ok(extract(h, &m, &raw.x))
+}
+
+fn model(h: &Horizon, opts: &Options) -> Model {
     let plan = &h.plan;
     let (ns, nr, ne, nk, ni) = (
         plan.sources.len(),
@@ -709,6 +751,14 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
         plan.imports.len(),
     );
     let ny = h.years;
+    // Demand row `k` in year `y` must not be served from outside nor left
+    // unmet (Options::independent).
+    let shut = |k: usize, y: usize| {
+        opts.independent.is_some_and(|(e, from)| {
+            let d = &plan.demand[k];
+            d.element == e && plan.regions[d.region].allied && y >= from
+        })
+    };
     let stockpiles: &[Stockpile] = if opts.no_stockpiles {
         &[]
     } else {
@@ -724,7 +774,11 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
             .map(|(i, f)| (i, f.probability))
             .collect(),
     };
-    let mut b = Builder { lp: Lp::default() };
+    let mut b = Builder {
+        lp: Lp::default(),
+        tags: Vec::new(),
+        tag: Tag::Other,
+    };
     // First stage.
     let mut build = vec![vec![None; ny]; nr];
     for (r, rf) in plan.refineries.iter().enumerate() {
@@ -740,6 +794,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
             *slot = Some(v);
         }
         let terms = build[r].iter().flatten().map(|&v| (v, 1.0)).collect();
+        b.tag = Tag::MaxNew(r);
         b.row(RowKind::MaxNew(r), terms, Sense::Le, rf.max_new);
     }
     for t in 0..ny {
@@ -747,6 +802,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
             .filter_map(|r| build[r][t].map(|v| (v, plan.refineries[r].capex)))
             .collect();
         if let (Some(cap), false) = (h.budget_per_year, terms.is_empty()) {
+            b.tag = Tag::BudgetYear(t);
             b.row(RowKind::Budget, terms, Sense::Le, cap);
         }
     }
@@ -756,6 +812,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
             .map(|(v, r)| (v, plan.refineries[r].capex))
             .collect();
         if !terms.is_empty() {
+            b.tag = Tag::BudgetTotal;
             b.row(RowKind::Budget, terms, Sense::Le, cap);
         }
     }
@@ -805,6 +862,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                     feed[s][r] = Some(b.var(w * c, f64::INFINITY));
                 }
                 let terms = feed[s].iter().flatten().map(|&v| (v, 1.0)).collect();
+                b.tag = Tag::Source(s);
                 b.row(RowKind::SourceCapacity(s), terms, Sense::Le, cap);
             }
             for (r, rf) in plan.refineries.iter().enumerate() {
@@ -817,6 +875,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                         terms.push((*v, -a));
                     }
                 }
+                b.tag = Tag::Refinery(r);
                 b.row(RowKind::RefineryCapacity(r), terms, Sense::Le, rf.existing);
             }
             let mut ship = vec![vec![None; nk]; nr];
@@ -835,7 +894,9 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                     let mut terms = out;
                     for (k, d) in plan.demand.iter().enumerate() {
                         if d.element == e {
-                            let v = b.var(w * plan.transport[rf.region][d.region], f64::INFINITY);
+                            let closed = !plan.regions[rf.region].allied && shut(k, y);
+                            let max = if closed { 0.0 } else { f64::INFINITY };
+                            let v = b.var(w * plan.transport[rf.region][d.region], max);
                             ship[r][k] = Some(v);
                             terms.push((v, -1.0));
                         }
@@ -865,7 +926,8 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                 for (k, d) in plan.demand.iter().enumerate() {
                     if let Some(p) = im.price[d.element] {
                         let c = p + plan.transport[im.region][d.region];
-                        import[i][k] = Some(b.var(w * c, f64::INFINITY));
+                        let max = if shut(k, y) { 0.0 } else { f64::INFINITY };
+                        import[i][k] = Some(b.var(w * c, max));
                     }
                 }
                 for e in 0..ne {
@@ -885,6 +947,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                         None => continue,
                     };
                     if !terms.is_empty() {
+                        b.tag = Tag::ImportCap(i, e);
                         b.row(RowKind::ImportCapacity(i, e), terms, Sense::Le, cap);
                     }
                 }
@@ -894,8 +957,15 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
             let mut level = vec![None; np];
             for (p, sp) in stockpiles.iter().enumerate() {
                 release[p] = Some(b.var(0.0, f64::INFINITY));
-                let l = b.var(w * sp.holding, sp.capacity);
+                let l = b.var(w * sp.holding, f64::INFINITY);
                 level[p] = Some(l);
+                b.tag = Tag::StockCap(p);
+                b.row(
+                    RowKind::Balance(nr, p),
+                    vec![(l, 1.0)],
+                    Sense::Le,
+                    sp.capacity,
+                );
                 // L_y - L_{y-1} - buys + release = 0 (L_{-1} = initial).
                 let mut terms = vec![(l, 1.0), (release[p].unwrap_or(l), 1.0)];
                 let prev = fv.level.last().and_then(|lv: &Vec<Option<usize>>| lv[p]);
@@ -956,10 +1026,12 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                     }
                 }
                 if let Some(pen) = plan.policy.unmet_penalty[d.element] {
-                    let v = b.var(w * pen, f64::INFINITY);
+                    let max = if shut(k, y) { 0.0 } else { f64::INFINITY };
+                    let v = b.var(w * pen, max);
                     unmet[k] = Some(v);
                     terms.push((v, 1.0));
                 }
+                b.tag = Tag::Demand(k, y);
                 b.row(RowKind::Demand(k), terms, Sense::Eq, h.demand(k, y));
             }
             for e in 0..ne {
@@ -982,6 +1054,7 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
                 }
                 let total: f64 = rows.iter().map(|&k| h.demand(k, y)).sum();
                 if !terms.is_empty() {
+                    b.tag = Tag::Share(e, y);
                     b.row(RowKind::ImportShare(e), terms, Sense::Le, share * total);
                 }
             }
@@ -996,8 +1069,28 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
         }
         fvars.push(fv);
     }
-    let raw = exact::solve_vertex(&b.lp).map_err(|e| format!("{e:?}"))?;
-    let x = &raw.x;
+    Model {
+        b,
+        build,
+        buy,
+        first_vars,
+        fvars,
+        np,
+    }
+}
+
+/// Reads the solution `x` of model `m`.
+fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
+    let plan = &h.plan;
+    let (nr, ne, ni, ny, np) = (
+        plan.refineries.len(),
+        plan.elements.len(),
+        plan.imports.len(),
+        h.years,
+        m.np,
+    );
+    let (b, build, buy, first_vars, fvars) = (&m.b, &m.build, &m.buy, m.first_vars, &m.fvars);
+    let stockpiles = &h.stockpiles[..np];
     let val = |v: Option<usize>| v.map_or(0.0, |j| x[j]);
     let first = FirstStage {
         build: build
@@ -1015,13 +1108,12 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
     };
     let first_cost: f64 = (0..first_vars).map(|j| b.lp.vars[j].cost * x[j]).sum();
     let mut results = Vec::new();
-    for (fi, fv) in fvars.iter().enumerate() {
+    for fv in fvars {
         let cost = first_cost
             + fv.cost_terms
                 .iter()
                 .map(|&(j, s)| b.lp.vars[j].cost * s * x[j])
                 .sum::<f64>();
-        let _ = fi;
         let mut res = FutureResult {
             cost,
             refined: vec![vec![0.0; ny]; ne],
@@ -1062,11 +1154,11 @@ pub fn solve(h: &Horizon, opts: &Options) -> Result<HorizonSolution, String> {
         }
         results.push(res);
     }
-    Ok(HorizonSolution {
+    HorizonSolution {
         objective: b.lp.objective(x),
         first,
         futures: results,
-    })
+    }
 }
 
 /// The full analysis: the stochastic optimum, each future's deterministic
@@ -1109,20 +1201,48 @@ impl Analysis {
 
 /// Runs [`Analysis`].
 pub fn analyse(h: &Horizon) -> Analysis {
-    let optimum = solve(h, &Options::default());
+    use rayon::prelude::*;
     let stochastic = h.futures.len() > 1;
-    let deterministic: Vec<_> = if stochastic {
-        (0..h.futures.len())
-            .map(|f| {
+    let without = || {
+        if h.stockpiles.is_empty() {
+            None
+        } else {
+            Some(
                 solve(
                     h,
                     &Options {
-                        only: Some(f),
+                        no_stockpiles: true,
                         ..Default::default()
                     },
                 )
-            })
-            .collect()
+                .ok()
+                .map(|s| s.objective),
+            )
+        }
+    };
+    // The solves are independent: run them side by side.
+    let ((optimum, without), deterministic) = rayon::join(
+        || rayon::join(|| solve(h, &Options::default()), without),
+        || -> Vec<_> {
+            if !stochastic {
+                return Vec::new();
+            }
+            (0..h.futures.len())
+                .into_par_iter()
+                .map(|f| {
+                    solve(
+                        h,
+                        &Options {
+                            only: Some(f),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect()
+        },
+    );
+    let deterministic = if stochastic {
+        deterministic
     } else {
         vec![optimum.clone()]
     };
@@ -1139,18 +1259,9 @@ pub fn analyse(h: &Horizon) -> Analysis {
         Ok(d) => Some(d.objective),
         Err(_) => None,
     };
-    let without_stockpiles = if h.stockpiles.is_empty() {
-        optimum.as_ref().ok().map(|s| s.objective)
-    } else {
-        solve(
-            h,
-            &Options {
-                no_stockpiles: true,
-                ..Default::default()
-            },
-        )
-        .ok()
-        .map(|s| s.objective)
+    let without_stockpiles = match without {
+        Some(w) => w,
+        None => optimum.as_ref().ok().map(|s| s.objective),
     };
     Analysis {
         optimum,
@@ -1360,5 +1471,295 @@ pub fn json(h: &Horizon, a: &Analysis) -> serde_json::Value {
             "capacity": opt.futures[0].capacity[r],
         })).collect::<Vec<_>>(),
         "futures": futures,
+    })
+}
+
+/// One marginal value of a horizon plan: `d expected discounted cost / d
+/// right-hand side` as the quantity grows by one unit (one-sided, so that a
+/// limit set to zero or exactly met gets the value of its first unit of
+/// relaxation; see [`exact::one_sided`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marginal {
+    /// What grows by one unit, in words (`demand Nd`, `ore capacity X`, ...).
+    pub what: String,
+    /// Calendar year for a per-year quantity (None: every year).
+    pub year: Option<i64>,
+    /// `d cost / d rhs` (negative: relaxing saves); infinite when no step
+    /// is feasible; None when the re-solves failed.
+    pub value: Option<f64>,
+    /// For demand: the value in that year's money (undiscounted), the
+    /// expected price of one more tonne in that year.
+    pub in_year_money: Option<f64>,
+}
+
+/// Marginal values and the cost of reaching independence sooner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Values {
+    /// Marginal values, demand first.
+    pub marginal: Vec<Marginal>,
+    /// Per element with alliance demand.
+    pub sooner: Vec<Sooner>,
+}
+
+/// The cost of independence sooner for one element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sooner {
+    /// Element index.
+    pub element: usize,
+    /// The optimum's year of independence in every future (None: never
+    /// within the horizon).
+    pub optimum: Option<usize>,
+    /// `(year index, extra expected discounted cost, None when
+    /// infeasible)`, latest year first, down to the first infeasible year.
+    pub from: Vec<(usize, Option<f64>)>,
+}
+
+/// A right-hand-side direction: what, year index, rows with coefficients.
+type Direction = (String, Option<usize>, Vec<(usize, f64)>);
+
+/// Year index from which element `e` is independent in every future of
+/// `s` (None: in some future never within the horizon).
+fn independence_all(s: &HorizonSolution, e: usize) -> Option<usize> {
+    s.futures
+        .iter()
+        .map(|f| f.independence(e))
+        .try_fold(0, |a, y| y.map(|y| a.max(y)))
+}
+
+/// Marginal values of the rows a planner cares about (the stochastic
+/// optimum's LP), and for each element the extra expected discounted cost
+/// of being independent from each year before the optimum's year (in every
+/// future). Each value takes parametric re-solves of the whole LP.
+pub fn values(h: &Horizon) -> Result<Values, String> {
+    use rayon::prelude::*;
+    let plan = &h.plan;
+    let m = model(h, &Options::default());
+    let lp = &m.b.lp;
+    let raw = exact::solve_vertex(lp).map_err(|e| format!("{e:?}"))?;
+    let x = &raw.x;
+    let v0 = lp.objective(x);
+    let act = lp.activities(x);
+    let sol = extract(h, &m, x);
+    // Directions: (what, year, rows with coefficients, discount of the year).
+    let mut dirs: Vec<Direction> = Vec::new();
+    let rows_where = |f: &dyn Fn(Tag) -> Option<f64>| -> Vec<(usize, f64)> {
+        m.b.tags
+            .iter()
+            .enumerate()
+            .filter_map(|(j, &t)| f(t).map(|c| (j, c)))
+            .collect()
+    };
+    for (e, el) in plan.elements.iter().enumerate() {
+        if plan.alliance_demand(e) <= 0.0 {
+            continue;
+        }
+        for y in 0..h.years {
+            // One more tonne of the element's demand in year y, spread over
+            // the demand rows as demand is, with the import-share allowance
+            // that comes with it.
+            let total: f64 = (0..plan.demand.len())
+                .filter(|&k| plan.demand[k].element == e)
+                .map(|k| h.demand(k, y))
+                .sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let allied: f64 = (0..plan.demand.len())
+                .filter(|&k| {
+                    plan.demand[k].element == e && plan.regions[plan.demand[k].region].allied
+                })
+                .map(|k| h.demand(k, y))
+                .sum();
+            let share = plan.policy.max_import_share[e].unwrap_or(0.0);
+            let rows = rows_where(&|t| match t {
+                Tag::Demand(k, yy) if yy == y && plan.demand[k].element == e => {
+                    Some(h.demand(k, y) / total)
+                }
+                Tag::Share(ee, yy) if ee == e && yy == y && share > 0.0 => {
+                    Some(share * allied / total)
+                }
+                _ => None,
+            });
+            dirs.push((format!("demand {el}"), Some(y), rows));
+        }
+    }
+    let mut add = |what: String, f: &dyn Fn(Tag) -> bool| {
+        let rows = rows_where(&|t| f(t).then_some(1.0));
+        if !rows.is_empty() {
+            dirs.push((what, None, rows));
+        }
+    };
+    for (s, src) in plan.sources.iter().enumerate() {
+        add(format!("ore capacity {}", src.name), &|t| {
+            t == Tag::Source(s)
+        });
+    }
+    for (r, rf) in plan.refineries.iter().enumerate() {
+        add(format!("existing capacity {}", rf.name), &|t| {
+            t == Tag::Refinery(r)
+        });
+        add(format!("max_new {}", rf.name), &|t| t == Tag::MaxNew(r));
+    }
+    add("capex budget (total)".into(), &|t| t == Tag::BudgetTotal);
+    for (p, sp) in h.stockpiles.iter().enumerate() {
+        add(
+            format!(
+                "stockpile capacity {} {}",
+                plan.regions[sp.region].name, plan.elements[sp.element]
+            ),
+            &|t| t == Tag::StockCap(p),
+        );
+    }
+    for (i, im) in plan.imports.iter().enumerate() {
+        for (e, el) in plan.elements.iter().enumerate() {
+            add(format!("import cap {} {el}", im.name), &|t| {
+                t == Tag::ImportCap(i, e)
+            });
+        }
+    }
+    let mut yearly: Vec<_> = (0..h.years)
+        .map(|t| rows_where(&|tag| (tag == Tag::BudgetYear(t)).then_some(1.0)))
+        .collect();
+    for (t, rows) in yearly.drain(..).enumerate() {
+        if !rows.is_empty() {
+            dirs.push(("capex budget".into(), Some(t), rows));
+        }
+    }
+    let marginal: Vec<Marginal> = dirs
+        .par_iter()
+        .map(|(what, year, rows)| {
+            // A limit with slack in every row it names is worth nothing.
+            let slack = rows.iter().all(|&(j, _)| {
+                let r = &lp.rows[j];
+                r.sense == Sense::Le
+                    && r.rhs - act[j] > 1e-9 * r.rhs.abs().max(act[j].abs()).max(1.0)
+            });
+            let value = if slack {
+                Some(0.0)
+            } else {
+                exact::one_sided(lp, v0, rows)
+            };
+            let is_demand = what.starts_with("demand ");
+            Marginal {
+                what: what.clone(),
+                year: year.map(|y| h.year(y)),
+                value,
+                in_year_money: match (is_demand, year, value) {
+                    (true, Some(y), Some(v)) => Some(v / h.discount(*y)),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    // Independence sooner: constraints nest (from an earlier year is
+    // tighter), so stop at the first infeasible year.
+    let sooner = (0..plan.elements.len())
+        .filter(|&e| plan.alliance_demand(e) > 0.0)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|&e| {
+            let at = independence_all(&sol, e);
+            let mut list = Vec::new();
+            for y in (0..at.unwrap_or(h.years)).rev() {
+                let o = Options {
+                    independent: Some((e, y)),
+                    ..Default::default()
+                };
+                let mm = model(h, &o);
+                match exact::solve_vertex(&mm.b.lp) {
+                    Ok(r) => list.push((y, Some(mm.b.lp.objective(&r.x) - v0))),
+                    Err(_) => {
+                        list.push((y, None));
+                        break;
+                    }
+                }
+            }
+            Sooner {
+                element: e,
+                optimum: at,
+                from: list,
+            }
+        })
+        .collect();
+    Ok(Values { marginal, sooner })
+}
+
+/// Text section of [`values`].
+pub fn values_text(h: &Horizon, v: &Result<Values, String>) -> String {
+    let plan = &h.plan;
+    let cur = &plan.currency;
+    let v = match v {
+        Ok(v) => v,
+        Err(e) => return format!("\nMarginal values: not computed: {e}\n"),
+    };
+    let mut s = "\nMarginal values (d expected discounted cost / d one more unit, one-sided; negative: relaxing saves)\n".to_string();
+    let num = |x: Option<f64>| match x {
+        None => "n/a (re-solve failed)".to_string(),
+        Some(x) if x.is_infinite() => "infeasible".to_string(),
+        Some(x) => fmt(x),
+    };
+    for m in &v.marginal {
+        let label = match m.year {
+            Some(y) => format!("{} {y}", m.what),
+            None => m.what.clone(),
+        };
+        s.push_str(&format!("  {label:<44} {:>14}", num(m.value)));
+        if let Some(p) = m.in_year_money {
+            s.push_str(&format!("  ({} {cur}/t in that year's money)", fmt(p)));
+        }
+        s.push('\n');
+    }
+    s.push_str("\nCost of independence sooner (extra expected discounted cost; zero outside supply and nothing unmet from that year on, every future)\n");
+    for Sooner {
+        element: e,
+        optimum: at,
+        from: list,
+    } in &v.sooner
+    {
+        let at_s = at.map_or("never within the horizon".to_string(), |y| {
+            h.year(y).to_string()
+        });
+        s.push_str(&format!("  {} (optimum: {at_s}):", plan.elements[*e]));
+        if list.is_empty() {
+            s.push_str(" independent from the first year");
+        }
+        for (y, c) in list {
+            match c {
+                Some(c) => s.push_str(&format!(" from {} +{};", h.year(*y), fmt(*c))),
+                None => s.push_str(&format!(" from {} infeasible;", h.year(*y))),
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// JSON of [`values`].
+pub fn values_json(h: &Horizon, v: &Result<Values, String>) -> serde_json::Value {
+    let v = match v {
+        Ok(v) => v,
+        Err(e) => return json!({"status": "failed", "message": e}),
+    };
+    let num = |x: Option<f64>| match x {
+        Some(x) if x.is_finite() => json!(x),
+        Some(_) => json!("infeasible"),
+        None => serde_json::Value::Null,
+    };
+    json!({
+        "convention": "d expected discounted cost / d right-hand side, one-sided (one more unit)",
+        "values": v.marginal.iter().map(|m| json!({
+            "what": m.what,
+            "year": m.year,
+            "value": num(m.value),
+            "in_year_money": m.in_year_money,
+        })).collect::<Vec<_>>(),
+        "independence_sooner": v.sooner.iter().map(|so| json!({
+            "element": h.plan.elements[so.element],
+            "optimum_year": so.optimum.map(|y| h.year(y)),
+            "from": so.from.iter().map(|(y, c)| json!({
+                "year": h.year(*y),
+                "extra_cost": c.map_or(json!("infeasible"), |c| json!(c)),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     })
 }

@@ -51,6 +51,7 @@
 pub mod error;
 pub mod exact;
 pub mod horizon;
+pub mod horizon_plot;
 pub mod load;
 pub mod locate;
 pub mod lp;

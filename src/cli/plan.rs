@@ -41,6 +41,17 @@ pub struct PlanArgs {
     /// clarabel, microlp, highs (needs the `highs` cargo feature).
     #[arg(long, value_name = "BACKEND", value_parser = ["auto", "clarabel", "microlp", "highs"])]
     pub solver: Option<String>,
+    /// Horizon plans: draw the build-out, supply by origin and stock levels
+    /// as SVGs into this directory (created if missing), or, for a path
+    /// ending in `.svg`, into files named after it (`X-buildout.svg`, ...).
+    #[arg(long, value_name = "DIR|FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Horizon plans: also report one-sided marginal values (demand per
+    /// element and year, capacities, budgets, stockpile capacities, import
+    /// caps) and the cost of reaching independence sooner (re-solves: slow
+    /// on large plans).
+    #[arg(long)]
+    pub marginal: bool,
 }
 
 /// Runs `sxforge plan`.
@@ -76,6 +87,12 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
             })
         })
         .collect::<Result<_, _>>()?;
+    if let Some(path) = &args.plot {
+        plot_target(path).map_err(|e| PlanError::Output {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+    }
     if let Some(path) = &args.csv {
         let as_dir = path.is_dir() || path.to_string_lossy().ends_with('/');
         if !as_dir {
@@ -89,24 +106,92 @@ fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
     execute_file(args, &file, &sets)
 }
 
+/// Checks before solving that `--plot` can be written: an `.svg` path needs
+/// an existing directory, a directory path an existing parent.
+fn plot_target(path: &Path) -> Result<(), String> {
+    if path.extension().is_some_and(|e| e == "svg") {
+        return check_writable(path);
+    }
+    if path.is_dir() {
+        return Ok(());
+    }
+    check_writable(path)
+}
+
+/// Options that a horizon plan does not take: an error naming the option
+/// (exit 1) rather than silently ignoring it.
+fn horizon_rejects(args: &PlanArgs) -> Option<(String, String)> {
+    if args.compare {
+        return Some((
+            "--compare".into(),
+            "a horizon plan has no scenarios to compare; its futures are compared in the report"
+                .into(),
+        ));
+    }
+    if let Some(s) = &args.scenario {
+        return Some((
+            format!("--scenario {s}"),
+            "a horizon plan has no scenarios; use [[future]] entries".into(),
+        ));
+    }
+    if args.csv.is_some() {
+        return Some((
+            "--csv".into(),
+            "horizon plans have no CSV output; use --json".into(),
+        ));
+    }
+    match args.solver.as_deref() {
+        None | Some("auto") | Some("microlp") => None,
+        Some(s) => Some((
+            format!("--solver {s}"),
+            "horizon plans are solved by microlp's simplex only (a verified vertex optimum); use --solver microlp or auto".into(),
+        )),
+    }
+}
+
 /// A file with `[horizon]`: the multi-period planner (exit 2 when it fails).
-fn horizon(args: &PlanArgs, h: &sxforge::capacity::horizon::Horizon) -> (Exit, String) {
+fn horizon(
+    args: &PlanArgs,
+    h: &sxforge::capacity::horizon::Horizon,
+) -> Result<(Exit, String), PlanError> {
     use sxforge::capacity::horizon as hz;
+    if let Some((origin, message)) = horizon_rejects(args) {
+        return Err(PlanError::Override {
+            file: args.file.clone(),
+            origin,
+            message,
+        });
+    }
     let a = hz::analyse(h);
     let code = if a.optimum.is_ok() {
         Exit::Ok
     } else {
         Exit::NotSolved
     };
+    let values = match (&a.optimum, args.marginal) {
+        (Ok(_), true) => Some(hz::values(h)),
+        _ => None,
+    };
+    if let (Some(path), Ok(opt)) = (&args.plot, &a.optimum) {
+        sxforge::capacity::horizon_plot::write(h, opt, path)?;
+    }
     let text = if args.json {
-        let mut s = serde_json::to_string_pretty(&hz::json(h, &a))
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut v = hz::json(h, &a);
+        if let Some(m) = &values {
+            v["marginal"] = hz::values_json(h, m);
+        }
+        let mut s =
+            serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     } else {
-        hz::text(h, &a)
+        let mut s = hz::text(h, &a);
+        if let Some(m) = &values {
+            s.push_str(&hz::values_text(h, m));
+        }
+        s
     };
-    (code, text)
+    Ok((code, text))
 }
 
 /// [`execute`] on a plan already read (from a file or from text, see
@@ -119,7 +204,14 @@ pub fn execute_file(
     sets: &[Override],
 ) -> Result<(Exit, String), PlanError> {
     if let Some(h) = sxforge::capacity::horizon::from_file(file, sets)? {
-        return Ok(horizon(args, &h));
+        return horizon(args, &h);
+    }
+    if args.plot.is_some() || args.marginal {
+        return Err(PlanError::Override {
+            file: args.file.clone(),
+            origin: if args.marginal { "--marginal" } else { "--plot" }.into(),
+            message: "only horizon plans (with a [horizon] table) take this option; one-year plans report marginal values always".into(),
+        });
     }
     let names: Vec<String> = if args.compare {
         file.scenario_names()
