@@ -80,6 +80,14 @@ fn from_input(py: Python<'_>, e: &sxforge::InputError) -> PyErr {
     )
 }
 
+/// Every problem of a model in the message (one per line); the first one's
+/// place in the attributes.
+fn from_inputs(py: Python<'_>, e: &sxforge::error::InputErrors) -> PyErr {
+    let err = from_input(py, e.first());
+    let _ = err.value(py).setattr("args", (e.to_string(),));
+    err
+}
+
 fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
     let msg = e.to_string();
     match e {
@@ -221,7 +229,7 @@ impl Model {
     #[pyo3(signature = (text, file=None))]
     fn from_toml(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<Model> {
         let cascade =
-            parse_str(text, file.as_ref().map(PathBuf::from)).map_err(|e| from_input(py, &e))?;
+            parse_str(text, file.as_ref().map(PathBuf::from)).map_err(|e| from_inputs(py, &e))?;
         Ok(Model {
             cascade: Arc::new(cascade),
             file,
@@ -630,7 +638,7 @@ fn sweep_parse(
     text: &str,
     file: Option<String>,
 ) -> PyResult<sxforge::design::sweep::Sweep> {
-    sweep_from_str(text, file.map(PathBuf::from)).map_err(|e| from_input(py, &e))
+    sweep_from_str(text, file.map(PathBuf::from)).map_err(|e| from_inputs(py, &e))
 }
 
 fn check_shard(py: Python<'_>, i: usize, n: usize) -> PyResult<()> {

@@ -16,7 +16,7 @@ use sxforge::design::design::{
 };
 use sxforge::design::optimize::{optimize, Optimum, Problem};
 use sxforge::design::sweep::{shard_range, write_csv, Sweep};
-use sxforge::error::{Error, InputError, Location};
+use sxforge::error::{Error, InputError, InputErrors, Location};
 use sxforge::input::locate::{line_col, KeyPath, Seg};
 use sxforge::input::{locate_error as locate, toml_error};
 use sxforge::model::load::parse_str_with_extras;
@@ -708,12 +708,12 @@ fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError 
 /// source in messages only). The binary does not call it; the Python
 /// package, which compiles these modules in, does.
 #[allow(dead_code)]
-pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
+pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputErrors> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
     let Some(rs) = raw.sweep.as_ref() else {
-        return Err(missing_table(file, "sweep", MISSING_SWEEP));
+        return Err(missing_table(file, "sweep", MISSING_SWEEP).into());
     };
-    Sweep::new(&cascade, rs).map_err(|e| locate_indexed(e, src, file))
+    Ok(Sweep::new(&cascade, rs).map_err(|e| locate_indexed(e, src, file))?)
 }
 
 /// Runs `sxforge sweep`.

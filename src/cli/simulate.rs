@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use sxforge::error::InputErrors;
+use sxforge::solver::{SolverOptions, SolverOptionsBuilder};
 
 use super::{check_writable, fail, hint, out, report, Exit};
 
@@ -48,6 +50,10 @@ pub fn run(args: &SimulateArgs) -> Exit {
             return fail(&e);
         }
     }
+    // the command line's solver settings, checked before anything is read
+    if let Err(e) = overrides(args, SolverOptions::builder()).build() {
+        return fail(&option_errors(&e));
+    }
     if let Some(code) = sxforge::flowsheet::report::simulate_file(
         &args.file,
         args.json,
@@ -61,37 +67,20 @@ pub fn run(args: &SimulateArgs) -> Exit {
             _ => Exit::NotSolved,
         };
     }
-    let cascade = match sxforge::model::load::load_file(&args.file) {
+    let mut cascade = match sxforge::model::load::load_file(&args.file) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let opts = cascade.solver_options();
-    let tol = match args.tolerance {
-        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
-            return fail(&format!(
-                "--tolerance = {t}: expected a relative tolerance in (0, 1)"
-            ));
-        }
-        Some(t) => t,
-        None => opts.tolerance,
-    };
-    for p in [&args.profile, &args.plot].into_iter().flatten() {
-        if let Err(e) = check_writable(p) {
-            return fail(&e);
-        }
+    // the file's settings with the command line's over them: no rebuild
+    let opts = overrides(args, cascade.solver_options().to_builder()).build();
+    if let Err(e) = opts.and_then(|o| cascade.set_solver_options(o)) {
+        return fail(&option_errors(&e));
     }
-    let mut spec = cascade.to_spec();
-    spec.solver.tolerance = tol;
-    let draws = cascade.draws().to_vec();
-    let cascade = match spec.build().and_then(|c| c.with_draws(draws, "draw")) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+    let opts = *cascade.solver_options();
     let sol = match args.method {
         MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
         MethodArg::Rows => {
-            let max_rows = args.max_rows.unwrap_or(opts.max_rows);
-            match sxforge::solver::rows::solve_rows(&cascade, tol, max_rows) {
+            match sxforge::solver::rows::solve_rows(&cascade, opts.tolerance, opts.max_rows) {
                 Some(s) => s,
                 None => {
                     return fail(&format!(
@@ -158,6 +147,30 @@ pub fn run(args: &SimulateArgs) -> Exit {
         }
         code
     }
+}
+
+/// `--tolerance` and `--max-rows` over `builder`.
+fn overrides(args: &SimulateArgs, mut builder: SolverOptionsBuilder) -> SolverOptionsBuilder {
+    if let Some(t) = args.tolerance {
+        builder = builder.tolerance(t);
+    }
+    if let Some(r) = args.max_rows {
+        builder = builder.max_rows(r);
+    }
+    builder
+}
+
+/// Solver-setting problems as the command line wrote them
+/// (`--tolerance = nan: expected ...`), one per line.
+fn option_errors(e: &InputErrors) -> String {
+    e.iter()
+        .map(|e| {
+            let flag = e.key.trim_start_matches("solver.").replace('_', "-");
+            let value = e.value.as_deref().unwrap_or("");
+            format!("--{flag} = {value}: {}", e.message)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether a JSON report carries a null (a NaN or infinite number).
