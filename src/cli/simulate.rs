@@ -96,7 +96,8 @@ pub fn run(args: &SimulateArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut v = sxforge::report::to_json(&cascade, &sol);
+    let rep = sxforge::report::CascadeReport::new(&cascade, &sol);
+    let mut v = rep.to_json();
     if let Some(c) = &cost {
         v["cost"] = sxforge::cost::report::to_json(c);
     }
@@ -114,13 +115,13 @@ pub fn run(args: &SimulateArgs) -> Exit {
     if args.json {
         out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
     } else {
-        out(&sxforge::report::to_text(&cascade, &sol));
+        out(&rep.to_text());
         if let Some(c) = &cost {
             out(&format!("\n{}", sxforge::cost::report::to_text(c)));
         }
     }
     if let Some(p) = &args.profile {
-        if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {
+        if let Err(e) = rep.write_profile_csv(p) {
             return fail(&e);
         }
     }
