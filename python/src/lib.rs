@@ -27,7 +27,7 @@ mod cli;
 use cli::design::{design_input, design_json, sweep_from_str, DesignArgs};
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
-use sxforge::design::design::{design as run_design, DesignError};
+use sxforge::design::{shortcut_design as run_design, DesignError};
 use sxforge::design::sweep::{run_cases, shard_range, Param};
 use sxforge::model::load::{locate, parse_str};
 use sxforge::model::Cascade;
@@ -628,6 +628,7 @@ fn design(
         Err(DesignError::Infeasible(m)) => {
             Err(InfeasibleError::new_err(format!("infeasible: {m}")))
         }
+        Err(e) => Err(pyo3::exceptions::PyRuntimeError::new_err(e.to_string())),
     }
 }
 

@@ -52,7 +52,7 @@ pub use crate::input::{locate_error as locate, toml_error};
 
 /// Converts the `[[draw]]` tables (1-based stages, phase names) into draws;
 /// the error is the first problem (use the file loaders for all).
-pub fn to_draws(
+pub(crate) fn to_draws(
     raw: Option<&[super::schema::RawDraw]>,
 ) -> Result<Vec<crate::cascade::draw::Draw>, InputError> {
     let mut out = Vec::new();
@@ -87,7 +87,7 @@ pub fn to_draws(
 
 /// Converts a per-component table into a vector in component order.
 /// `required`: every component must be present; otherwise missing ones are 0.
-pub fn component_values(
+pub(crate) fn component_values(
     key: &str,
     components: &[String],
     map: &ComponentMap,

@@ -31,6 +31,7 @@ pub use crate::solver::SolverOptions;
 /// Equilibrium model and its parameters, per component (in the order of
 /// [`CascadeSpec::components`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ChemistrySpec {
     /// `y = D x` with optional per-section overrides.
     ConstantD {
@@ -327,6 +328,7 @@ impl CascadeSpec {
 
 /// Flows of the validated model, per stage.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StageFlows {
     /// Constant-flow model: RE amounts.
     Amounts {

@@ -31,6 +31,7 @@ pub use options::{SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Status {
     /// The residual met the tolerance.
     Converged,
@@ -55,6 +56,7 @@ impl Status {
 /// Which algorithm produced a solution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Method {
     /// Damped Newton on the stage balances.
     Newton,
@@ -64,6 +66,7 @@ pub enum Method {
 
 /// A steady state (or the last iterate of a solve that failed).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Solution {
     /// How the solve ended.
     pub status: Status,
@@ -92,6 +95,7 @@ pub struct Solution {
 
 /// Composition of one outlet stream.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StreamResult {
     /// Which stream.
     pub kind: StreamKind,
