@@ -88,12 +88,114 @@ impl InputError {
     }
 }
 
+/// Every problem found in one input (a cascade model checks all its values
+/// before it answers), in the order they were found; never empty. Displayed
+/// one located problem per line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputErrors(Vec<InputError>);
+
+impl InputErrors {
+    /// The first problem found.
+    pub fn first(&self) -> &InputError {
+        &self.0[0]
+    }
+
+    /// The first problem found, by value (for callers that report one).
+    pub fn into_first(self) -> InputError {
+        self.0.into_iter().next().expect("never empty")
+    }
+
+    /// All problems, in the order found.
+    pub fn iter(&self) -> std::slice::Iter<'_, InputError> {
+        self.0.iter()
+    }
+
+    /// Number of problems (at least 1).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: there is at least one problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The problems as a vector.
+    pub fn into_vec(self) -> Vec<InputError> {
+        self.0
+    }
+
+    /// Applies `f` to every problem (to locate them in a source file).
+    pub fn map(self, f: impl FnMut(InputError) -> InputError) -> Self {
+        InputErrors(self.0.into_iter().map(f).collect())
+    }
+}
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
+    }
+}
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+/// Collects the problems of one input while checking goes on.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<InputError>);
+
+impl Problems {
+    /// Records a problem.
+    pub(crate) fn push(&mut self, e: InputError) {
+        self.0.push(e);
+    }
+
+    /// The value of `r`, or `None` after recording its problem.
+    pub(crate) fn ok<T>(&mut self, r: Result<T, InputError>) -> Option<T> {
+        r.map_err(|e| self.push(e)).ok()
+    }
+
+    /// Records every problem of `r`, returning its value if it has none.
+    pub(crate) fn all<T>(&mut self, r: Result<T, InputErrors>) -> Option<T> {
+        r.map_err(|e| self.0.extend(e.0)).ok()
+    }
+
+    /// Whether nothing is wrong so far.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, otherwise every problem.
+    pub(crate) fn check(&mut self) -> Result<(), InputErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(InputErrors(std::mem::take(&mut self.0)))
+        }
+    }
+}
+
 /// Errors returned by the library.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The model (or an option) is invalid.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The model is invalid in several places (one problem per line).
+    #[error(transparent)]
+    Inputs(#[from] InputErrors),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

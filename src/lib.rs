@@ -1,17 +1,23 @@
 //! sxforge: countercurrent solvent-extraction cascades for rare-earth
 //! separation.
 //!
-//! - [`input`]: reading input files, located errors, the TOML key locator.
-//! - [`model`]: cascade models from TOML or code, checked into a [`model::Cascade`].
-//! - [`chemistry`]: equilibrium models behind the [`chemistry::Equilibrium`] trait.
-//! - [`solver`]: steady state by damped Newton on the block-tridiagonal stage
-//!   balances; start-up dynamics ("rows").
-//! - [`report`]: text, JSON and CSV results.
-//! - [`design`]: Xu's shortcut design verified by simulation, optimisation
-//!   of stages and flows, parallel parameter sweeps, SVG plots.
-//! - [`flowsheet`]: linked cascades, splits and recycles solved as one plant.
-//! - [`capacity`]: the allied refining-capacity planner (linear program).
-//! - [`cost`]: cost per kg of product oxide from a simulated design.
+//! **Simulate path** (one cascade): a TOML file is read by [`input`] (size
+//! limit, located errors, the key locator) and [`model::load`] (serde
+//! schema, each equilibrium model's key table in [`chemistry`]) into a
+//! [`CascadeSpec`], checked by [`CascadeSpec::validate`] into a [`Cascade`]
+//! (every problem reported); [`Solver::solve`] ([`solver`], with the
+//! [`chemistry::Equilibrium`] kernels and [`solver::SolverOptions`]) gives a
+//! [`Solution`] with a [`Status`]; [`report::CascadeReport`] computes the
+//! result once and renders it as text, JSON or CSV. [`flowsheet`] links
+//! cascades; [`design`] ([`design::shortcut_design`], optimiser, sweeps) and
+//! [`cost`] call the same solve many times.
+//!
+//! **Plan path** (refining capacity): [`capacity`] reads a plan file, builds
+//! a linear program with good_lp and reports the plan with its marginal
+//! values; [`cost`] turns solved cascades into the planner's processes.
+//!
+//! Errors are [`Error`] / [`InputError`] (bad input, exit 1 in the CLI); a
+//! solve that does not converge is a [`Status`], not an error.
 #![warn(missing_docs)]
 
 pub mod capacity;

@@ -349,3 +349,68 @@ fn every_shipped_model_runs() {
     }
     assert!(n >= 6);
 }
+
+/// Three bad values: three located errors, one per line, in file order,
+/// each with file:line:column, key, value and expectation; exit 1.
+#[test]
+fn every_bad_value_is_reported() {
+    let text = GOOD
+        .replace("beta = { Pr = 1.0,", "beta = { Pr = -1.0,")
+        .replace("Nd = 0.75 }", "Nd = -0.75 }")
+        .replace("extraction_amount = 4.094", "extraction_amount = -4.094");
+    let (out, dir) = run_model(&text);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let file = dir.path().join("model.toml");
+    let file = file.display();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("error: {file}:6:15: chemistry.beta.Pr = -1: expected a positive relative extractability (beta > 0)"),
+            format!("error: {file}:14:28: feed.amount.Nd = -0.75: expected a non-negative feed amount"),
+            format!("error: {file}:17:21: flows.extraction_amount = -4.094: expected a positive extraction amount S"),
+        ]
+    );
+}
+
+/// The model's schema entry decides which keys it takes: keys of another
+/// model are each reported, naming the keys this one takes.
+#[test]
+fn keys_of_another_model_are_each_reported() {
+    let text = GOOD
+        .replace("[chemistry]", "[chemistry]\nd = { Pr = 1.0, Nd = 2.0 }")
+        .replace("[feed]", "[feed]\nacid = 0.1");
+    let e = sxforge::model::load::parse_str(&text, None).unwrap_err();
+    let keys: Vec<&str> = e.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["chemistry.d", "feed.acid"]);
+    for e in e.iter() {
+        assert!(
+            e.message.starts_with(
+                "not a parameter of the `separation-factor` model (the `separation-factor` model takes chemistry.beta)"
+            ),
+            "{e}"
+        );
+    }
+    // located: `d` is on line 5, `acid` on line 14
+    let lines: Vec<Option<u32>> = e.iter().map(|e| e.location.line).collect();
+    assert_eq!(lines, [Some(5), Some(14)]);
+}
+
+/// A specification built in code is checked as a whole too, solver
+/// settings included, and the settings can change without a rebuild.
+#[test]
+fn code_built_spec_reports_every_problem() {
+    let mut spec = sxforge::CascadeSpec::separation_factor("t", &["A", "B"], &[1.0, f64::NAN])
+        .with_stages(3, 2, 0)
+        .with_feed_amounts(&[0.5, 0.5])
+        .with_amounts(1.0, 0.5);
+    spec.solver.tolerance = f64::NAN;
+    spec.feed.flow = Some(1.0);
+    let e = spec.clone().validate().unwrap_err();
+    let keys: Vec<&str> = e.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["solver.tolerance", "feed.flow", "chemistry.beta.B"]);
+    // build() answers with the first of them
+    assert_eq!(spec.build().unwrap_err().key, "solver.tolerance");
+}

@@ -1,9 +1,9 @@
 //! Design, optimiser and plot checks through the library API.
 
 use sxforge::cascade::{Phase, StreamKind};
-use sxforge::design::design::{design, DesignInput};
 use sxforge::design::optimize::{optimize, Problem, RawOptimize};
 use sxforge::design::shortcut::xu_shortcut;
+use sxforge::design::{shortcut_design, DesignInput};
 use sxforge::model::load::{load_file, parse_str_with_extras};
 use sxforge::solver::Solver;
 
@@ -39,7 +39,7 @@ fn shortcut_matches_hand_computation() {
 
 #[test]
 fn verified_design_is_close_to_xu_and_round_trips() {
-    let d = design(&classic()).unwrap();
+    let d = shortcut_design(&classic()).unwrap();
     let v = d.verified.as_ref().expect("feasible");
     let (n0, m0) = (d.shortcut.extraction_stages(), d.shortcut.scrub_stages());
     assert!(v.stages[0].abs_diff(n0) <= 3, "{v:?} vs {n0}");
@@ -75,7 +75,7 @@ fn purity_and_recovery_targets() {
     let mut i = classic();
     i.raffinate_purity = None;
     i.organic_recovery = Some(0.99);
-    let d = design(&i).unwrap();
+    let d = shortcut_design(&i).unwrap();
     let v = d.verified.unwrap();
     assert!(
         v.values[0] >= 0.995 && v.values[1] >= 0.99,
@@ -90,14 +90,14 @@ fn unreachable_and_contradictory_targets_are_infeasible() {
     i.organic_purity = Some(0.99999);
     i.raffinate_purity = Some(0.99999);
     i.max_stages = Some(25);
-    let d = design(&i).unwrap();
+    let d = shortcut_design(&i).unwrap();
     assert!(d.verified.is_none());
     assert_eq!(&d.most.stages[..2], &[25, 25]);
     assert!(d.most.values[0] < 0.99999 && d.most.values[0] > 0.99);
     // three targets that contradict: recovery above what the purities allow
     let mut i = classic();
     i.organic_recovery = Some(0.9999);
-    let e = design(&i).unwrap_err().to_string();
+    let e = shortcut_design(&i).unwrap_err().to_string();
     assert!(
         e.contains("infeasible") && e.contains("nearest achievable"),
         "{e}"
@@ -205,7 +205,7 @@ fn bad_optimize_tables_name_the_key() {
 
 #[test]
 fn profile_svg_is_written() {
-    let d = design(&classic()).unwrap();
+    let d = shortcut_design(&classic()).unwrap();
     let c = d.cascade.unwrap();
     let sol = Solver::new().solve(&c);
     let dir = tempfile::tempdir().unwrap();

@@ -32,7 +32,7 @@ mod flowsheet;
 use cli::design::{design_input, design_json, sweep_from_str, DesignArgs};
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
-use sxforge::design::design::{design as run_design, DesignError};
+use sxforge::design::{shortcut_design as run_design, DesignError};
 use sxforge::design::sweep::{run_cases, shard_range, Param};
 use sxforge::model::load::{locate, parse_str_with_extras};
 use sxforge::model::Cascade;
@@ -83,6 +83,14 @@ fn from_input(py: Python<'_>, e: &sxforge::InputError) -> PyErr {
         Some(e.key.clone()),
         e.value.clone(),
     )
+}
+
+/// Every problem of a model in the message (one per line); the first one's
+/// place in the attributes.
+fn from_inputs(py: Python<'_>, e: &sxforge::error::InputErrors) -> PyErr {
+    let err = from_input(py, e.first());
+    let _ = err.value(py).setattr("args", (e.to_string(),));
+    err
 }
 
 fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
@@ -254,7 +262,7 @@ impl Model {
     fn from_toml(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<Model> {
         let path = file.as_ref().map(PathBuf::from);
         let (cascade, raw) =
-            parse_str_with_extras(text, path.clone()).map_err(|e| from_input(py, &e))?;
+            parse_str_with_extras(text, path.clone()).map_err(|e| from_inputs(py, &e))?;
         let cost = costed::CostSource::new(raw.cost.as_ref(), text, path)
             .map_err(|e| from_input(py, &e))?;
         Ok(Model {
@@ -684,6 +692,7 @@ fn design(
         Err(DesignError::Infeasible(m)) => {
             Err(InfeasibleError::new_err(format!("infeasible: {m}")))
         }
+        Err(e) => Err(pyo3::exceptions::PyRuntimeError::new_err(e.to_string())),
     }
 }
 
@@ -714,7 +723,7 @@ fn sweep_parse(
     text: &str,
     file: Option<String>,
 ) -> PyResult<sxforge::design::sweep::Sweep> {
-    sweep_from_str(text, file.map(PathBuf::from)).map_err(|e| from_input(py, &e))
+    sweep_from_str(text, file.map(PathBuf::from)).map_err(|e| from_inputs(py, &e))
 }
 
 fn check_shard(py: Python<'_>, i: usize, n: usize) -> PyResult<()> {

@@ -44,6 +44,7 @@ impl PlanFile {
                 crate::Error::Input(i) => {
                     std::io::Error::new(std::io::ErrorKind::InvalidData, i.message)
                 }
+                other => std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string()),
             },
         })?;
         PlanFile::parse(path, text)

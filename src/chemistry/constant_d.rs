@@ -10,6 +10,14 @@
 
 use super::{Equilibrium, StageEval};
 
+/// Model-file keys of the constant-D model (see [`super::schema`]).
+pub(crate) const SCHEMA: super::schema::ModelSchema = super::schema::ModelSchema {
+    name: "constant-d",
+    basis: super::schema::Basis::Volumes,
+    chemistry: &["d", "extraction", "scrub", "strip"],
+    other: &[],
+};
+
 /// Kernel form of the constant-D model: per-stage flows and distribution
 /// ratios.
 #[derive(Debug, Clone)]

@@ -30,6 +30,35 @@
 use super::{Equilibrium, StageEval};
 use std::f64::consts::LN_10;
 
+/// Model-file keys of the log-linear model (see [`super::schema`]).
+pub(crate) const SCHEMA: super::schema::ModelSchema = super::schema::ModelSchema {
+    name: "log-linear",
+    basis: super::schema::Basis::Volumes,
+    chemistry: &[
+        "d",
+        "charge",
+        "fit",
+        "extractant_per_metal",
+        "protons_per_metal",
+        "dose",
+        "molarity_per_percent",
+        "dose_basis",
+        "fixed_dose",
+        "bisulfate",
+        "log10_ka2",
+    ],
+    other: &[
+        "feed.acid",
+        "feed.sulfate",
+        "scrub.acid",
+        "scrub.sulfate",
+        "strip.acid",
+        "strip.sulfate",
+        "units",
+        "molar_mass",
+    ],
+};
+
 /// One component's distribution law in kernel form.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DistributionLaw {

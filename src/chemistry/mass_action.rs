@@ -50,6 +50,31 @@
 
 use super::{Equilibrium, StageEval};
 
+/// Model-file keys of the mass-action model (see [`super::schema`]).
+pub(crate) const SCHEMA: super::schema::ModelSchema = super::schema::ModelSchema {
+    name: "mass-action",
+    basis: super::schema::Basis::Volumes,
+    chemistry: &[
+        "log10_k",
+        "a",
+        "b",
+        "charge",
+        "extractant",
+        "saponification",
+        "counter_ion",
+        "log10_k_ion",
+    ],
+    other: &[
+        "feed.acid",
+        "scrub.acid",
+        "scrub.sulfate",
+        "strip.acid",
+        "strip.sulfate",
+        "units",
+        "molar_mass",
+    ],
+};
+
 /// Kernel form of the mass-action model (volumetric flows).
 #[derive(Debug, Clone)]
 pub struct MassActionKernel {

@@ -14,12 +14,14 @@
 //!   local(u[j]) = 0                                                   (rows nq..nv)
 //! ```
 //!
-//! A new model is one new file implementing [`Equilibrium`].
+//! A new model is one new file implementing [`Equilibrium`] and declaring
+//! its model-file keys (a `SCHEMA` entry listed in [`schema::MODELS`]).
 
 pub mod constant_d;
 pub mod log_linear;
 pub mod mass_action;
 pub mod reagents;
+pub(crate) mod schema;
 pub mod separation_factor;
 
 pub use constant_d::ConstantDKernel;

@@ -20,6 +20,14 @@
 
 use super::{Equilibrium, StageEval};
 
+/// Model-file keys of the separation-factor model (see [`super::schema`]).
+pub(crate) const SCHEMA: super::schema::ModelSchema = super::schema::ModelSchema {
+    name: "separation-factor",
+    basis: super::schema::Basis::Amounts,
+    chemistry: &["beta"],
+    other: &[],
+};
+
 /// Kernel form of the separation-factor model.
 #[derive(Debug, Clone)]
 pub struct SeparationFactorKernel {

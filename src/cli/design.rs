@@ -11,12 +11,12 @@ use std::sync::atomic::AtomicUsize;
 
 use serde_json::{json, Map, Value};
 
-use sxforge::design::design::{
-    design, parse_phase, parse_split, Design, DesignError, DesignInput, RawDesign,
-};
 use sxforge::design::optimize::{optimize, Optimum, Problem};
 use sxforge::design::sweep::{shard_range, write_csv, Sweep};
-use sxforge::error::{Error, InputError, Location};
+use sxforge::design::verified::{
+    parse_phase, parse_split, shortcut_design, Design, DesignError, DesignInput, RawDesign,
+};
+use sxforge::error::{Error, InputError, InputErrors, Location};
 use sxforge::input::locate::{line_col, KeyPath, Seg};
 use sxforge::input::{locate_error as locate, toml_error};
 use sxforge::model::load::parse_str_with_extras;
@@ -485,7 +485,7 @@ pub fn run_design(args: &DesignArgs) -> Exit {
             return fail(&e);
         }
     }
-    let d = match design(&input) {
+    let d = match shortcut_design(&input) {
         Ok(d) => d,
         Err(DesignError::Input(e)) => {
             let e = match &args.file {
@@ -500,6 +500,7 @@ pub fn run_design(args: &DesignArgs) -> Exit {
         Err(DesignError::Infeasible(m)) => {
             return report(Exit::NotSolved, &format!("infeasible: {m}"));
         }
+        Err(e) => return fail(&e),
     };
     if args.json {
         out(&(serde_json::to_string_pretty(&design_json(&d)).expect("json") + "\n"));
@@ -708,9 +709,9 @@ fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError 
 /// source in messages only). The binary does not call it; the Python
 /// package, which compiles these modules in, does.
 #[allow(dead_code)]
-pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputError> {
+pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputErrors> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
-    sweep_of(&cascade, &raw, src, file)
+    Ok(sweep_of(&cascade, &raw, src, file)?)
 }
 
 /// The model's `[sweep]` table, with its `[cost]` parameters when it has

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use sxforge::error::InputErrors;
+use sxforge::solver::{SolverOptions, SolverOptionsBuilder};
 
 use super::{check_writable, fail, hint, out, report, Exit};
 
@@ -48,6 +50,10 @@ pub fn run(args: &SimulateArgs) -> Exit {
             return fail(&e);
         }
     }
+    // the command line's solver settings, checked before anything is read
+    if let Err(e) = overrides(args, SolverOptions::builder()).build() {
+        return fail(&option_errors(&e));
+    }
     if let Some(code) = sxforge::flowsheet::report::simulate_file(
         &args.file,
         args.json,
@@ -61,36 +67,20 @@ pub fn run(args: &SimulateArgs) -> Exit {
             _ => Exit::NotSolved,
         };
     }
-    let cascade = match sxforge::model::load::load_file(&args.file) {
+    let mut cascade = match sxforge::model::load::load_file(&args.file) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let opts = cascade.solver_options();
-    let tol = match args.tolerance {
-        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => {
-            return fail(&format!(
-                "--tolerance = {t}: expected a relative tolerance in (0, 1)"
-            ));
-        }
-        Some(t) => t,
-        None => opts.tolerance,
-    };
-    for p in [&args.profile, &args.plot].into_iter().flatten() {
-        if let Err(e) = check_writable(p) {
-            return fail(&e);
-        }
+    // the file's settings with the command line's over them: no rebuild
+    let opts = overrides(args, cascade.solver_options().to_builder()).build();
+    if let Err(e) = opts.and_then(|o| cascade.set_solver_options(o)) {
+        return fail(&option_errors(&e));
     }
-    let mut spec = cascade.to_spec();
-    spec.solver.tolerance = tol;
-    let cascade = match spec.build() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+    let opts = *cascade.solver_options();
     let sol = match args.method {
         MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
         MethodArg::Rows => {
-            let max_rows = args.max_rows.unwrap_or(opts.max_rows);
-            match sxforge::solver::rows::solve_rows(&cascade, tol, max_rows) {
+            match sxforge::solver::rows::solve_rows(&cascade, opts.tolerance, opts.max_rows) {
                 Some(s) => s,
                 None => {
                     return fail(&format!(
@@ -106,7 +96,8 @@ pub fn run(args: &SimulateArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut v = sxforge::report::to_json(&cascade, &sol);
+    let rep = sxforge::report::CascadeReport::new(&cascade, &sol);
+    let mut v = rep.to_json();
     if let Some(c) = &cost {
         v["cost"] = sxforge::cost::report::to_json(c);
     }
@@ -124,13 +115,13 @@ pub fn run(args: &SimulateArgs) -> Exit {
     if args.json {
         out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
     } else {
-        out(&sxforge::report::to_text(&cascade, &sol));
+        out(&rep.to_text());
         if let Some(c) = &cost {
             out(&format!("\n{}", sxforge::cost::report::to_text(c)));
         }
     }
     if let Some(p) = &args.profile {
-        if let Err(e) = sxforge::report::write_profile_csv(&cascade, &sol, p) {
+        if let Err(e) = rep.write_profile_csv(p) {
             return fail(&e);
         }
     }
@@ -157,6 +148,30 @@ pub fn run(args: &SimulateArgs) -> Exit {
         }
         code
     }
+}
+
+/// `--tolerance` and `--max-rows` over `builder`.
+fn overrides(args: &SimulateArgs, mut builder: SolverOptionsBuilder) -> SolverOptionsBuilder {
+    if let Some(t) = args.tolerance {
+        builder = builder.tolerance(t);
+    }
+    if let Some(r) = args.max_rows {
+        builder = builder.max_rows(r);
+    }
+    builder
+}
+
+/// Solver-setting problems as the command line wrote them
+/// (`--tolerance = nan: expected ...`), one per line.
+fn option_errors(e: &InputErrors) -> String {
+    e.iter()
+        .map(|e| {
+            let flag = e.key.trim_start_matches("solver.").replace('_', "-");
+            let value = e.value.as_deref().unwrap_or("");
+            format!("--{flag} = {value}: {}", e.message)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether a JSON report carries a null (a NaN or infinite number).

@@ -152,7 +152,9 @@ fn parse_process(src: &str, file: &Path) -> Result<Process, InputError> {
     if crate::flowsheet::is_flowsheet(src) {
         crate::flowsheet::load::parse_str(src, f).map(Process::Flowsheet)
     } else {
-        parse_str_with_extras(src, f).map(|(c, _)| Process::Cascade(Box::new(c)))
+        parse_str_with_extras(src, f)
+            .map(|(c, _)| Process::Cascade(Box::new(c)))
+            .map_err(crate::error::InputErrors::into_first)
     }
 }
 

@@ -2,14 +2,13 @@
 //!
 //! - [`shortcut`]: Xu's design equations for a binary split (optimum S, W,
 //!   stage counts, minimum reflux).
-//! - [`design`](mod@self::design): the shortcut verified by rigorous
+//! - [`verified`]: [`shortcut_design`], the shortcut verified by rigorous
 //!   simulation, stage counts adjusted to the fewest that meet the targets.
 //! - [`optimize`]: cheapest stage counts and flows under purity and
 //!   recovery constraints (`[optimize]` table of a model file).
 //! - [`sweep`]: grid or Latin-hypercube studies solved in parallel, written as
 //!   CSV, shardable (`[sweep]` table).
 //! - [`plot`]: SVG pictures (stage profiles, sweep scatter plots).
-//! - [`cli`]: the `design`, `optimize` and `sweep` subcommands.
 //!
 //! Stage searches rely on monotonicity: at fixed flows, adding a stage to any
 //! section never lowers a product's purity. The minimal stage counts that
@@ -20,12 +19,13 @@
 // decision, left to the lead.
 #![allow(clippy::result_large_err)]
 
-#[allow(clippy::module_inception)]
-pub mod design;
 pub mod optimize;
 pub mod plot;
 pub mod shortcut;
 pub mod sweep;
+pub mod verified;
+
+pub use verified::{shortcut_design, Design, DesignError, DesignInput};
 
 use std::collections::HashMap;
 

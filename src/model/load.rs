@@ -9,42 +9,45 @@ use super::rigorous::{
 use super::schema::{ComponentMap, RawCascade, RawChemistry};
 use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, FeedSpec, FlowSpec, SolverOptions};
 use crate::cascade::{Phase, Section};
-use crate::error::{Error, InputError};
+use crate::chemistry::schema::ModelSchema;
+use crate::error::{Error, InputError, InputErrors, Problems};
 
-/// Reads and checks a cascade model file.
+/// Reads and checks a cascade model file; every problem is reported, each
+/// located in the file.
 pub fn load_file(path: &Path) -> Result<Cascade, Error> {
     let src = crate::input::read_source(path)?;
     Ok(parse_str(&src, Some(path.to_path_buf()))?)
 }
 
-/// Parses and checks a cascade model from TOML text. `file` is used in error
+/// Parses and checks a cascade model from TOML text, reporting every
+/// problem found, each located in the text. `file` is used in error
 /// messages only.
-pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputError> {
-    let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
-    to_spec(raw)
-        .and_then(CascadeSpec::build)
-        .map_err(|e| locate(e, src, file))
+pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Cascade, InputErrors> {
+    parse_str_with_extras(src, file).map(|(cascade, _)| cascade)
 }
 
 /// Parses and checks a cascade model, returning the raw tables too (for the
 /// `[optimize]` and `[sweep]` tables that `sxforge optimize` and `sxforge
 /// sweep` read). `file` is used in error messages only.
-#[allow(clippy::result_large_err)]
 pub fn parse_str_with_extras(
     src: &str,
     file: Option<PathBuf>,
-) -> Result<(Cascade, RawCascade), InputError> {
+) -> Result<(Cascade, RawCascade), InputErrors> {
     let raw: RawCascade = toml::from_str(src).map_err(|e| toml_error(&e, src, file.clone()))?;
-    let cascade = to_spec(raw.clone())
-        .and_then(CascadeSpec::build)
-        .map_err(|e| locate(e, src, file))?;
+    let cascade = build(&raw).map_err(|e| e.map(|e| locate(e, src, file.clone())))?;
     Ok((cascade, raw))
+}
+
+/// The checked cascade of a raw file, draws included; every problem.
+fn build(raw: &RawCascade) -> Result<Cascade, InputErrors> {
+    spec_of(raw.clone())?.validate()
 }
 
 pub use crate::input::{locate_error as locate, toml_error};
 
-/// Converts the `[[draw]]` tables (1-based stages, phase names) into draws.
-pub fn to_draws(
+/// Converts the `[[draw]]` tables (1-based stages, phase names) into draws;
+/// the error is the first problem (use the file loaders for all).
+pub(crate) fn to_draws(
     raw: Option<&[super::schema::RawDraw]>,
 ) -> Result<Vec<crate::cascade::draw::Draw>, InputError> {
     let mut out = Vec::new();
@@ -95,7 +98,7 @@ pub fn to_draws(
 
 /// Converts a per-component table into a vector in component order.
 /// `required`: every component must be present; otherwise missing ones are 0.
-pub fn component_values(
+pub(crate) fn component_values(
     key: &str,
     components: &[String],
     map: &ComponentMap,
@@ -127,91 +130,70 @@ pub fn component_values(
         .collect()
 }
 
-fn unused(v: &Option<impl Sized>, key: &str, model: &str) -> Result<(), InputError> {
-    if v.is_some() {
-        return Err(InputError::new(
-            key,
-            None,
-            format!("not a parameter of the `{model}` model"),
-        ));
-    }
-    Ok(())
-}
-
-fn chemistry(raw: &RawChemistry, comps: &[String]) -> Result<ChemistrySpec, InputError> {
-    match raw.model.as_str() {
-        "separation-factor" => {
-            let m = "separation-factor";
-            unused(&raw.d, "chemistry.d", m)?;
-            unused(&raw.extraction, "chemistry.extraction", m)?;
-            unused(&raw.scrub, "chemistry.scrub", m)?;
-            unused(&raw.strip, "chemistry.strip", m)?;
-            let beta = raw.beta.as_ref().ok_or_else(|| {
-                InputError::new("chemistry.beta", None, "missing: beta per component")
-            })?;
-            Ok(ChemistrySpec::SeparationFactor {
-                beta: component_values("chemistry.beta", comps, beta, true)?,
-            })
+/// Records every key written in the file that depends on the model and
+/// that the model's schema entry does not list.
+fn check_model_keys(raw: &RawCascade, model: &ModelSchema, p: &mut Problems) {
+    fn written(prefix: &str, v: &impl serde::Serialize, out: &mut Vec<String>) {
+        // None fields are not serialised: what remains was written
+        if let Ok(toml::Value::Table(t)) = toml::Value::try_from(v) {
+            out.extend(t.keys().map(|k| format!("{prefix}.{k}")));
         }
-        "constant-d" => {
-            unused(&raw.beta, "chemistry.beta", "constant-d")?;
-            let d = raw
-                .d
-                .as_ref()
-                .ok_or_else(|| InputError::new("chemistry.d", None, "missing: D per component"))?;
-            let d = component_values("chemistry.d", comps, d, true)?;
-            let mut section_d = [None, None, None];
-            for (sec, raw_sec) in Section::ALL
-                .iter()
-                .zip([&raw.extraction, &raw.scrub, &raw.strip])
-            {
-                if let Some(sd) = raw_sec.as_ref().and_then(|s| s.d.as_ref()) {
-                    let key = format!("chemistry.{}.d", sec.name());
-                    section_d[sec.index()] = Some(component_values(&key, comps, sd, true)?);
-                }
-            }
-            Ok(ChemistrySpec::ConstantD { d, section_d })
-        }
-        other => Err(InputError::new(
-            "chemistry.model",
-            Some(format!("\"{other}\"")),
-            "unknown model: expected \"separation-factor\", \"constant-d\", \"mass-action\" or \"log-linear\"",
-        )),
     }
-}
-
-/// Keys that only the rigorous models (`mass-action`, `log-linear`) take.
-fn reject_rigorous_keys(raw: &RawCascade) -> Result<(), InputError> {
-    let m = raw.chemistry.model.as_str();
-    let c = &raw.chemistry;
-    unused(&c.log10_k, "chemistry.log10_k", m)?;
-    unused(&c.a, "chemistry.a", m)?;
-    unused(&c.b, "chemistry.b", m)?;
-    unused(&c.charge, "chemistry.charge", m)?;
-    unused(&c.extractant, "chemistry.extractant", m)?;
-    unused(&c.saponification, "chemistry.saponification", m)?;
-    unused(&c.counter_ion, "chemistry.counter_ion", m)?;
-    unused(&c.log10_k_ion, "chemistry.log10_k_ion", m)?;
-    unused(&c.fit, "chemistry.fit", m)?;
-    unused(&c.extractant_per_metal, "chemistry.extractant_per_metal", m)?;
-    unused(&c.protons_per_metal, "chemistry.protons_per_metal", m)?;
-    unused(&c.dose, "chemistry.dose", m)?;
-    unused(&c.molarity_per_percent, "chemistry.molarity_per_percent", m)?;
-    unused(&c.bisulfate, "chemistry.bisulfate", m)?;
-    unused(&c.log10_ka2, "chemistry.log10_ka2", m)?;
-    unused(&raw.feed.acid, "feed.acid", m)?;
-    unused(&raw.feed.sulfate, "feed.sulfate", m)?;
-    unused(&c.dose_basis, "chemistry.dose_basis", m)?;
-    unused(&c.fixed_dose, "chemistry.fixed_dose", m)?;
+    let mut keys = Vec::new();
+    written("chemistry", &raw.chemistry, &mut keys);
+    written("feed", &raw.feed, &mut keys);
     for (name, sol) in [("scrub", &raw.scrub), ("strip", &raw.strip)] {
         if let Some(sol) = sol {
-            unused(&sol.acid, &format!("{name}.acid"), m)?;
-            unused(&sol.sulfate, &format!("{name}.sulfate"), m)?;
+            written(name, sol, &mut keys);
         }
     }
-    unused(&raw.units, "units", m)?;
-    unused(&raw.molar_mass, "molar_mass", m)?;
-    Ok(())
+    for (key, set) in [
+        ("units", raw.units.is_some()),
+        ("molar_mass", raw.molar_mass.is_some()),
+    ] {
+        if set {
+            keys.push(key.to_string());
+        }
+    }
+    for key in keys.into_iter().filter(|k| !model.takes(k)) {
+        p.push(InputError::new(
+            key,
+            None,
+            format!(
+                "not a parameter of the `{}` model ({})",
+                model.name,
+                model.keys_sentence()
+            ),
+        ));
+    }
+}
+
+/// The constant-flow and constant-D models' chemistry.
+fn chemistry(raw: &RawChemistry, comps: &[String]) -> Result<ChemistrySpec, InputError> {
+    if raw.model == "separation-factor" {
+        let beta = raw.beta.as_ref().ok_or_else(|| {
+            InputError::new("chemistry.beta", None, "missing: beta per component")
+        })?;
+        return Ok(ChemistrySpec::SeparationFactor {
+            beta: component_values("chemistry.beta", comps, beta, true)?,
+        });
+    }
+    let d = raw
+        .d
+        .as_ref()
+        .ok_or_else(|| InputError::new("chemistry.d", None, "missing: D per component"))?;
+    let d = component_values("chemistry.d", comps, d, true)?;
+    let mut section_d = [None, None, None];
+    for (sec, raw_sec) in Section::ALL
+        .iter()
+        .zip([&raw.extraction, &raw.scrub, &raw.strip])
+    {
+        if let Some(sd) = raw_sec.as_ref().and_then(|s| s.d.as_ref()) {
+            let key = format!("chemistry.{}.d", sec.name());
+            section_d[sec.index()] = Some(component_values(&key, comps, sd, true)?);
+        }
+    }
+    Ok(ChemistrySpec::ConstantD { d, section_d })
 }
 
 /// Molar masses per component: given ones first, then the element table.
@@ -301,7 +283,6 @@ fn rigorous_chemistry(
 ) -> Result<Option<RigorousParts>, InputError> {
     let model = raw.chemistry.model.as_str();
     if model != "mass-action" && model != "log-linear" {
-        reject_rigorous_keys(raw)?;
         return Ok(None);
     }
     let c = &raw.chemistry;
@@ -335,32 +316,9 @@ fn rigorous_chemistry(
             "missing: the feed's acidity in mol/L H+ (0 for a neutral feed)",
         ));
     }
-    unused(&c.beta, "chemistry.beta", model)?;
-    unused(&c.extraction, "chemistry.extraction", model)?;
-    unused(&c.scrub, "chemistry.scrub", model)?;
-    unused(&c.strip, "chemistry.strip", model)?;
     let k = comps.len();
     let charge = per_comp_or("chemistry.charge", comps, &c.charge, &vec![3.0; k])?;
     let spec = if model == "mass-action" {
-        unused(&c.d, "chemistry.d", model)?;
-        unused(&c.fit, "chemistry.fit", model)?;
-        unused(
-            &c.extractant_per_metal,
-            "chemistry.extractant_per_metal",
-            model,
-        )?;
-        unused(&c.protons_per_metal, "chemistry.protons_per_metal", model)?;
-        unused(&c.dose, "chemistry.dose", model)?;
-        unused(
-            &c.molarity_per_percent,
-            "chemistry.molarity_per_percent",
-            model,
-        )?;
-        unused(&c.bisulfate, "chemistry.bisulfate", model)?;
-        unused(&c.log10_ka2, "chemistry.log10_ka2", model)?;
-        unused(&c.dose_basis, "chemistry.dose_basis", model)?;
-        unused(&c.fixed_dose, "chemistry.fixed_dose", model)?;
-        unused(&raw.feed.sulfate, "feed.sulfate", model)?;
         let lk = c.log10_k.as_ref().ok_or_else(|| {
             InputError::new("chemistry.log10_k", None, "missing: log10 K per component")
         })?;
@@ -394,13 +352,6 @@ fn rigorous_chemistry(
             streams,
         }))
     } else {
-        unused(&c.log10_k, "chemistry.log10_k", model)?;
-        unused(&c.a, "chemistry.a", model)?;
-        unused(&c.b, "chemistry.b", model)?;
-        unused(&c.extractant, "chemistry.extractant", model)?;
-        unused(&c.saponification, "chemistry.saponification", model)?;
-        unused(&c.counter_ion, "chemistry.counter_ion", model)?;
-        unused(&c.log10_k_ion, "chemistry.log10_k_ion", model)?;
         let mut fit = vec![None; k];
         if let Some(f) = &c.fit {
             for (name, rf) in f {
@@ -481,11 +432,17 @@ fn rigorous_chemistry(
 pub const DEFAULT_LOG10_K_ION: f64 = -4.0;
 
 /// Converts the raw file into a specification (names resolved, no physics
-/// checks yet).
+/// checks yet); the error is the first problem found.
 pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
+    spec_of(raw).map_err(InputErrors::into_first)
+}
+
+/// Converts the raw file into a specification, reporting every problem.
+pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
+    let mut p = Problems::default();
     let comps = raw.components.clone();
     if comps.len() > crate::cascade::MAX_COMPONENTS {
-        return Err(InputError::new(
+        p.push(InputError::new(
             "components",
             Some(comps.len().to_string()),
             format!(
@@ -493,107 +450,100 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
                 crate::cascade::MAX_COMPONENTS
             ),
         ));
+        p.check()?;
     }
-    let (mut chemistry, units, mm) = match rigorous_chemistry(&raw, &comps)? {
-        Some(r) => r,
-        None => (
-            chemistry(&raw.chemistry, &comps)?,
-            ConcentrationUnit::MolPerL,
-            Vec::new(),
-        ),
+    let parts = match crate::chemistry::schema::lookup(&raw.chemistry.model) {
+        Ok(model) => {
+            check_model_keys(&raw, model, &mut p);
+            match p.ok(rigorous_chemistry(&raw, &comps)) {
+                Some(Some(r)) => Some(r),
+                Some(None) => p
+                    .ok(chemistry(&raw.chemistry, &comps))
+                    .map(|c| (c, ConcentrationUnit::MolPerL, Vec::new())),
+                None => None,
+            }
+        }
+        Err(msg) => {
+            let value = format!("\"{}\"", raw.chemistry.model);
+            p.push(InputError::new("chemistry.model", Some(value), msg));
+            None
+        }
+    };
+    let (units, mm) = match &parts {
+        Some((_, units, mm)) => (*units, mm.clone()),
+        None => (ConcentrationUnit::MolPerL, Vec::new()),
     };
     let feed_phase = match raw.feed.phase.as_deref() {
-        None | Some("aqueous") => Phase::Aqueous,
-        Some("organic") => Phase::Organic,
+        None | Some("aqueous") => Some(Phase::Aqueous),
+        Some("organic") => Some(Phase::Organic),
         Some(other) => {
-            return Err(InputError::new(
+            p.push(InputError::new(
                 "feed.phase",
                 Some(format!("\"{other}\"")),
                 "expected \"aqueous\" or \"organic\"",
-            ))
+            ));
+            None
         }
     };
-    let feed = FeedSpec {
-        amount: raw
-            .feed
-            .amount
-            .as_ref()
-            .map(|m| component_values("feed.amount", &comps, m, false))
-            .transpose()?,
-        flow: raw.feed.flow,
-        concentration: raw
-            .feed
-            .concentration
-            .as_ref()
-            .map(|m| component_values("feed.concentration", &comps, m, false))
-            .transpose()?
-            .map(|v| to_molar("feed.concentration", v, units, &mm, &comps))
-            .transpose()?,
-    };
+    let amount = p.ok(raw
+        .feed
+        .amount
+        .as_ref()
+        .map(|m| component_values("feed.amount", &comps, m, false))
+        .transpose());
+    let concentration = p.ok(raw
+        .feed
+        .concentration
+        .as_ref()
+        .map(|m| {
+            component_values("feed.concentration", &comps, m, false)
+                .and_then(|v| to_molar("feed.concentration", v, units, &mm, &comps))
+        })
+        .transpose());
     let mut inlets = super::InletSpec::default();
-    let tables = [
-        (
-            super::Inlet::Organic,
-            raw.organic.as_ref().and_then(|o| o.concentration.as_ref()),
-        ),
-        (
-            super::Inlet::Scrub,
-            raw.scrub.as_ref().and_then(|o| o.concentration.as_ref()),
-        ),
-        (
-            super::Inlet::Strip,
-            raw.strip.as_ref().and_then(|o| o.concentration.as_ref()),
-        ),
-    ];
-    for (inlet, map) in tables {
-        if let Some(m) = map {
-            let key = format!("{}.concentration", inlet.name());
-            let v = component_values(&key, &comps, m, false)?;
-            let v = to_molar(&key, v, units, &mm, &comps)?;
-            // the rigorous models keep their scrub reflux where it was
-            match (&mut chemistry, inlet) {
-                (ChemistrySpec::MassAction(m), super::Inlet::Scrub) => {
-                    m.streams.scrub_concentration = Some(v)
-                }
-                (ChemistrySpec::LogLinear(m), super::Inlet::Scrub) => {
-                    m.streams.scrub_concentration = Some(v)
-                }
-                _ => inlets.set(inlet, Some(v)),
-            }
+    let mut scrub_reflux = None;
+    for inlet in super::Inlet::ALL {
+        let table = match inlet {
+            super::Inlet::Organic => raw.organic.as_ref().and_then(|o| o.concentration.as_ref()),
+            super::Inlet::Scrub => raw.scrub.as_ref().and_then(|o| o.concentration.as_ref()),
+            super::Inlet::Strip => raw.strip.as_ref().and_then(|o| o.concentration.as_ref()),
+        };
+        let Some(m) = table else { continue };
+        let key = format!("{}.concentration", inlet.name());
+        let Some(v) = p.ok(component_values(&key, &comps, m, false)
+            .and_then(|v| to_molar(&key, v, units, &mm, &comps)))
+        else {
+            continue;
+        };
+        match (&parts, inlet) {
+            // the rigorous models keep their scrub reflux with their streams
+            (
+                Some((ChemistrySpec::MassAction(_) | ChemistrySpec::LogLinear(_), _, _)),
+                super::Inlet::Scrub,
+            ) => scrub_reflux = Some(v),
+            _ => inlets.set(inlet, Some(v)),
         }
     }
-    let flows = FlowSpec {
-        extraction_amount: raw.flows.extraction_amount,
-        scrub_amount: raw.flows.scrub_amount,
-        organic: raw.flows.organic,
-        scrub: raw.flows.scrub,
-        strip: raw.flows.strip,
-    };
-    let mut solver = SolverOptions::default();
+    let mut solver = SolverOptions::default().to_builder();
     if let Some(s) = &raw.solver {
         if let Some(t) = s.tolerance {
-            if !(t.is_finite() && t > 0.0 && t < 1.0) {
-                return Err(InputError::new(
-                    "solver.tolerance",
-                    Some(fmt_num(t)),
-                    "expected a relative tolerance in (0, 1)",
-                ));
-            }
-            solver.tolerance = t;
+            solver = solver.tolerance(t);
         }
         if let Some(m) = s.max_iterations {
-            if m == 0 {
-                return Err(InputError::new(
-                    "solver.max_iterations",
-                    Some("0".into()),
-                    "expected at least one iteration",
-                ));
-            }
-            solver.max_iterations = m as usize;
+            solver = solver.max_iterations(m as usize);
         }
         if let Some(m) = s.max_rows {
-            solver.max_rows = m as usize;
+            solver = solver.max_rows(usize::try_from(m).unwrap_or(usize::MAX));
         }
+    }
+    let solver = p.all(solver.build());
+    let draws = p.ok(to_draws(raw.draw.as_deref()));
+    p.check()?;
+    let (mut chemistry, _, _) = parts.expect("no problems");
+    match &mut chemistry {
+        ChemistrySpec::MassAction(m) => m.streams.scrub_concentration = scrub_reflux,
+        ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration = scrub_reflux,
+        _ => {}
     }
     Ok(CascadeSpec {
         name: raw.name,
@@ -601,12 +551,22 @@ pub fn to_spec(raw: RawCascade) -> Result<CascadeSpec, InputError> {
         extraction: raw.cascade.extraction as usize,
         scrub: raw.cascade.scrub as usize,
         strip: raw.cascade.strip as usize,
-        feed_phase,
+        feed_phase: feed_phase.expect("no problems"),
         chemistry,
-        feed,
-        flows,
+        feed: FeedSpec {
+            amount: amount.expect("no problems"),
+            flow: raw.feed.flow,
+            concentration: concentration.expect("no problems"),
+        },
+        flows: FlowSpec {
+            extraction_amount: raw.flows.extraction_amount,
+            scrub_amount: raw.flows.scrub_amount,
+            organic: raw.flows.organic,
+            scrub: raw.flows.scrub,
+            strip: raw.flows.strip,
+        },
         inlets,
-        solver,
-        draws: to_draws(raw.draw.as_deref())?,
+        solver: solver.expect("no problems"),
+        draws: draws.expect("no problems"),
     })
 }

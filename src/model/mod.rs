@@ -21,34 +21,17 @@
 pub mod load;
 pub mod rigorous;
 pub mod schema;
+mod validate;
 
-use crate::cascade::{Layout, Phase, Section, MAX_COMPONENTS};
-use crate::error::InputError;
+use crate::cascade::{Layout, Phase, Section};
+use crate::error::{InputError, InputErrors};
 
-/// Solver settings a model may carry (`[solver]`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SolverOptions {
-    /// Relative residual at which a solve stops.
-    pub tolerance: f64,
-    /// Newton iterations allowed (over all continuation steps).
-    pub max_iterations: usize,
-    /// Rows allowed for the start-up (rows) method.
-    pub max_rows: usize,
-}
-
-impl Default for SolverOptions {
-    fn default() -> Self {
-        SolverOptions {
-            tolerance: 1e-12,
-            max_iterations: 1000,
-            max_rows: 10_000_000,
-        }
-    }
-}
+pub use crate::solver::SolverOptions;
 
 /// Equilibrium model and its parameters, per component (in the order of
 /// [`CascadeSpec::components`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ChemistrySpec {
     /// `y = D x` with optional per-section overrides.
     ConstantD {
@@ -332,14 +315,23 @@ impl CascadeSpec {
         None
     }
 
-    /// Checks the specification and builds the indexed [`Cascade`].
+    /// Checks the specification and builds the indexed [`Cascade`];
+    /// the error is the first problem found (see [`CascadeSpec::validate`]
+    /// for all of them).
     pub fn build(self) -> Result<Cascade, InputError> {
+        Cascade::new(self).map_err(InputErrors::into_first)
+    }
+
+    /// Checks the specification and builds the indexed [`Cascade`], or
+    /// reports every problem found.
+    pub fn validate(self) -> Result<Cascade, InputErrors> {
         Cascade::new(self)
     }
 }
 
 /// Flows of the validated model, per stage.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StageFlows {
     /// Constant-flow model: RE amounts.
     Amounts {
@@ -372,30 +364,6 @@ pub struct Cascade {
     pass: Option<crate::cascade::draw::Pass>,
 }
 
-fn positive(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(InputError::new(
-            key,
-            Some(fmt_num(v)),
-            format!("expected a positive {what}"),
-        ))
-    }
-}
-
-fn non_negative(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(InputError::new(
-            key,
-            Some(fmt_num(v)),
-            format!("expected a non-negative {what}"),
-        ))
-    }
-}
-
 /// Formats a number as a user would write it (`1e308`, not 309 digits).
 pub(crate) fn fmt_num(v: f64) -> String {
     let a = v.abs();
@@ -406,417 +374,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
     }
 }
 
-fn per_component(
-    key: &str,
-    components: &[String],
-    values: &[f64],
-    check: impl Fn(&str, f64) -> Result<f64, InputError>,
-) -> Result<Vec<f64>, InputError> {
-    if values.len() != components.len() {
-        return Err(InputError::new(
-            key,
-            None,
-            format!(
-                "expected one value per component ({}), found {}",
-                components.len(),
-                values.len()
-            ),
-        ));
-    }
-    components
-        .iter()
-        .zip(values)
-        .map(|(c, &v)| check(&format!("{key}.{c}"), v))
-        .collect()
-}
-
-fn require<T: Copy>(v: Option<T>, key: &str, why: &str) -> Result<T, InputError> {
-    v.ok_or_else(|| InputError::new(key, None, format!("missing: {why}")))
-}
-
-fn forbid<T>(v: &Option<T>, key: &str, why: &str) -> Result<(), InputError> {
-    match v {
-        Some(_) => Err(InputError::new(
-            key,
-            None,
-            format!("not allowed here: {why}"),
-        )),
-        None => Ok(()),
-    }
-}
-
 impl Cascade {
-    fn new(spec: CascadeSpec) -> Result<Self, InputError> {
-        Self::new_plain(spec)?.apply_draws("draw")
-    }
-
-    /// The cascade with its flows before any side draw.
-    fn new_plain(spec: CascadeSpec) -> Result<Self, InputError> {
-        let k = spec.components.len();
-        if k == 0 {
-            return Err(InputError::new(
-                "components",
-                None,
-                "expected at least one component",
-            ));
-        }
-        if k > MAX_COMPONENTS {
-            return Err(InputError::new(
-                "components",
-                Some(k.to_string()),
-                format!("at most {MAX_COMPONENTS} components are supported"),
-            ));
-        }
-        for (i, c) in spec.components.iter().enumerate() {
-            if c.trim().is_empty() {
-                return Err(InputError::new("components", None, "empty component name"));
-            }
-            if spec.components[..i].contains(c) {
-                return Err(InputError::new(
-                    "components",
-                    Some(c.clone()),
-                    "duplicate component name",
-                ));
-            }
-        }
-        if spec.extraction == 0 {
-            return Err(InputError::new(
-                "cascade.extraction",
-                Some("0".into()),
-                "expected at least one extraction stage (the feed enters the last one)",
-            ));
-        }
-        for (key, n) in [
-            ("cascade.extraction", spec.extraction),
-            ("cascade.scrub", spec.scrub),
-            ("cascade.strip", spec.strip),
-        ] {
-            if n > crate::input::MAX_STAGES_PER_SECTION {
-                return Err(InputError::new(
-                    key,
-                    Some(n.to_string()),
-                    format!(
-                        "at most {} stages per section are supported",
-                        crate::input::MAX_STAGES_PER_SECTION
-                    ),
-                ));
-            }
-        }
-        let layout = Layout {
-            extraction: spec.extraction,
-            scrub: spec.scrub,
-            strip: spec.strip,
-            feed_phase: spec.feed_phase,
-        };
-        let n = layout.stages();
-        if spec.feed_phase == Phase::Organic && spec.extraction + 1 > n {
-            return Err(InputError::new(
-                "feed.phase",
-                Some("organic".into()),
-                "an organic feed enters stage n+1, but the cascade has no stage after the extraction section",
-            ));
-        }
-        let comps = &spec.components;
-        match &spec.chemistry {
-            ChemistrySpec::SeparationFactor { beta } => {
-                let beta = per_component("chemistry.beta", comps, beta, |key, v| {
-                    positive(key, v, "relative extractability (beta > 0)")
-                })?;
-                let _ = beta;
-                if spec.strip > 0 {
-                    return Err(InputError::new(
-                        "cascade.strip",
-                        Some(spec.strip.to_string()),
-                        "the separation-factor model covers extraction and scrub sections only; the loaded organic is its product (use a volumetric model for stripping)",
-                    ));
-                }
-                forbid(
-                    &spec.feed.flow,
-                    "feed.flow",
-                    "the separation-factor model works in RE amounts; give feed.amount",
-                )?;
-                forbid(
-                    &spec.feed.concentration,
-                    "feed.concentration",
-                    "the separation-factor model works in RE amounts; give feed.amount",
-                )?;
-                forbid(
-                    &spec.flows.organic,
-                    "flows.organic",
-                    "the separation-factor model takes flows.extraction_amount",
-                )?;
-                forbid(
-                    &spec.flows.scrub,
-                    "flows.scrub",
-                    "the separation-factor model takes flows.scrub_amount",
-                )?;
-                forbid(
-                    &spec.flows.strip,
-                    "flows.strip",
-                    "the separation-factor model has no strip section",
-                )?;
-                for inlet in Inlet::ALL {
-                    forbid(
-                        &spec.inlets.get(inlet),
-                        &format!("{}.concentration", inlet.name()),
-                        "the separation-factor model works in RE amounts; inlet compositions need a volumetric model",
-                    )?;
-                }
-                let amount = require(
-                    spec.feed.amount.as_ref(),
-                    "feed.amount",
-                    "the feed's RE flow per component",
-                )?;
-                let feed_amount = per_component("feed.amount", comps, amount, |key, v| {
-                    non_negative(key, v, "feed amount")
-                })?;
-                let f: f64 = feed_amount.iter().sum();
-                if f <= 0.0 {
-                    return Err(InputError::new("feed.amount", None, "the feed carries nothing: expected a positive amount of at least one component"));
-                }
-                let s = positive(
-                    "flows.extraction_amount",
-                    require(
-                        spec.flows.extraction_amount,
-                        "flows.extraction_amount",
-                        "S, the RE flow carried by the loaded organic",
-                    )?,
-                    "extraction amount S",
-                )?;
-                let w = if spec.scrub == 0 {
-                    if let Some(w) = spec.flows.scrub_amount {
-                        if w != 0.0 {
-                            return Err(InputError::new(
-                                "flows.scrub_amount",
-                                Some(fmt_num(w)),
-                                "the cascade has no scrub stages: omit scrub_amount (W = 0)",
-                            ));
-                        }
-                    }
-                    0.0
-                } else {
-                    positive(
-                        "flows.scrub_amount",
-                        require(
-                            spec.flows.scrub_amount,
-                            "flows.scrub_amount",
-                            "W, the RE flow carried by the scrub aqueous",
-                        )?,
-                        "scrub amount W",
-                    )?
-                };
-                let (product, raffinate) = match spec.feed_phase {
-                    Phase::Aqueous => (s - w, f - (s - w)),
-                    Phase::Organic => (s + f - w, w - s),
-                };
-                let what = match spec.feed_phase {
-                    Phase::Aqueous => "aqueous feed needs 0 < S - W < F",
-                    Phase::Organic => "organic feed needs 0 < W - S < F",
-                };
-                if product <= 0.0 || raffinate <= 0.0 {
-                    let msg = format!(
-                        "infeasible flow split: {what} (S = {}, W = {}, F = {}); the {} would carry no RE",
-                        fmt_num(s), fmt_num(w), fmt_num(f),
-                        if product <= 0.0 { "loaded organic" } else { "raffinate" }
-                    );
-                    let key = if spec.scrub > 0 {
-                        "flows.scrub_amount"
-                    } else {
-                        "flows.extraction_amount"
-                    };
-                    let val = if spec.scrub > 0 { w } else { s };
-                    return Err(InputError::new(key, Some(fmt_num(val)), msg));
-                }
-                let mut organic = vec![s; n];
-                if spec.feed_phase == Phase::Organic {
-                    for o in organic.iter_mut().skip(spec.extraction) {
-                        *o = s + f;
-                    }
-                }
-                organic[n - 1] = product;
-                let aqueous = aqueous_totals(&layout, &organic, &feed_amount, f);
-                Ok(Cascade {
-                    spec,
-                    layout,
-                    inflow: feed_amount.clone(),
-                    feed_amount,
-                    flows: StageFlows::Amounts {
-                        extraction: s,
-                        scrub: w,
-                        organic,
-                        aqueous,
-                    },
-                    pass: None,
-                })
-            }
-            ChemistrySpec::ConstantD { .. }
-            | ChemistrySpec::MassAction(_)
-            | ChemistrySpec::LogLinear(_) => {
-                if let ChemistrySpec::ConstantD { d, section_d } = &spec.chemistry {
-                    let check_d = |key: &str, v: f64| non_negative(key, v, "distribution ratio D");
-                    per_component("chemistry.d", comps, d, check_d)?;
-                    for (sec, sd) in Section::ALL.iter().zip(section_d) {
-                        if let Some(sd) = sd {
-                            per_component(
-                                &format!("chemistry.{}.d", sec.name()),
-                                comps,
-                                sd,
-                                check_d,
-                            )?;
-                        }
-                    }
-                }
-                forbid(
-                    &spec.feed.amount,
-                    "feed.amount",
-                    &format!(
-                        "the {} model is volumetric; give feed.flow and feed.concentration",
-                        spec.chemistry.name()
-                    ),
-                )?;
-                forbid(
-                    &spec.flows.extraction_amount,
-                    "flows.extraction_amount",
-                    &format!(
-                        "the {} model takes flows.organic (L/h)",
-                        spec.chemistry.name()
-                    ),
-                )?;
-                forbid(
-                    &spec.flows.scrub_amount,
-                    "flows.scrub_amount",
-                    &format!(
-                        "the {} model takes flows.scrub (L/h)",
-                        spec.chemistry.name()
-                    ),
-                )?;
-                let feed_flow = positive(
-                    "feed.flow",
-                    require(spec.feed.flow, "feed.flow", "the feed's flow in L/h")?,
-                    "feed flow (L/h)",
-                )?;
-                let conc = require(
-                    spec.feed.concentration.as_ref(),
-                    "feed.concentration",
-                    "the feed's concentration per component (mol/L)",
-                )?;
-                let conc = per_component("feed.concentration", comps, conc, |key, v| {
-                    non_negative(key, v, "concentration (mol/L)")
-                })?;
-                match &spec.chemistry {
-                    ChemistrySpec::MassAction(m) => m.check(comps, &layout, &conc)?,
-                    ChemistrySpec::LogLinear(m) => m.check(comps, &layout)?,
-                    _ => {}
-                }
-                let feed_amount: Vec<f64> = conc.iter().map(|c| c * feed_flow).collect();
-                if feed_amount.iter().sum::<f64>() <= 0.0 {
-                    return Err(InputError::new("feed.concentration", None, "the feed carries nothing: expected a positive concentration of at least one component"));
-                }
-                let organic = positive(
-                    "flows.organic",
-                    require(
-                        spec.flows.organic,
-                        "flows.organic",
-                        "the organic flow in L/h",
-                    )?,
-                    "organic flow (L/h)",
-                )?;
-                let scrub = match spec.flows.scrub {
-                    Some(v) if spec.scrub == 0 && v != 0.0 => {
-                        return Err(InputError::new(
-                            "flows.scrub",
-                            Some(fmt_num(v)),
-                            "the cascade has no scrub stages: omit flows.scrub",
-                        ))
-                    }
-                    Some(v) if spec.scrub > 0 => positive("flows.scrub", v, "scrub flow (L/h)")?,
-                    None if spec.scrub > 0 => return Err(InputError::new(
-                        "flows.scrub",
-                        None,
-                        "missing: the scrub solution's flow in L/h (the cascade has scrub stages)",
-                    )),
-                    _ => 0.0,
-                };
-                let strip = match spec.flows.strip {
-                    Some(v) if spec.strip == 0 && v != 0.0 => {
-                        return Err(InputError::new(
-                            "flows.strip",
-                            Some(fmt_num(v)),
-                            "the cascade has no strip stages: omit flows.strip",
-                        ))
-                    }
-                    Some(v) if spec.strip > 0 => positive("flows.strip", v, "strip flow (L/h)")?,
-                    None if spec.strip > 0 => return Err(InputError::new(
-                        "flows.strip",
-                        None,
-                        "missing: the strip solution's flow in L/h (the cascade has strip stages)",
-                    )),
-                    _ => 0.0,
-                };
-                let mut aq = vec![0.0; n];
-                let mut org = vec![organic; n];
-                for (j, (a, o)) in aq.iter_mut().zip(org.iter_mut()).enumerate() {
-                    let sec = layout.section(j);
-                    let feed_aq = if spec.feed_phase == Phase::Aqueous {
-                        feed_flow
-                    } else {
-                        0.0
-                    };
-                    *a = match sec {
-                        Section::Extraction => scrub + feed_aq,
-                        Section::Scrub => scrub,
-                        Section::Strip => strip,
-                    };
-                    if spec.feed_phase == Phase::Organic && j >= spec.extraction {
-                        *o += feed_flow;
-                    }
-                }
-                if aq[0] <= 0.0 {
-                    return Err(InputError::new("flows.scrub", None, "infeasible flow split: with an organic feed the extraction section's aqueous is the scrub solution, which is missing"));
-                }
-                let mut inflow = feed_amount.clone();
-                for (inlet, stages, flow) in [
-                    (Inlet::Organic, 1, organic),
-                    (Inlet::Scrub, spec.scrub, scrub),
-                    (Inlet::Strip, spec.strip, strip),
-                ] {
-                    let Some(c) = spec.inlet_concentration(inlet) else {
-                        continue;
-                    };
-                    let key = format!("{}.concentration", inlet.name());
-                    if stages == 0 {
-                        return Err(InputError::new(
-                            key,
-                            None,
-                            format!(
-                                "the cascade has no {} stages: omit [{}]",
-                                inlet.name(),
-                                inlet.name()
-                            ),
-                        ));
-                    }
-                    let c = per_component(&key, comps, c, |key, v| {
-                        non_negative(key, v, "concentration (mol/L)")
-                    })?;
-                    for (i, x) in inflow.iter_mut().zip(&c) {
-                        *i += flow * x;
-                    }
-                }
-                Ok(Cascade {
-                    spec,
-                    layout,
-                    feed_amount,
-                    inflow,
-                    flows: StageFlows::Volumes {
-                        aqueous: aq,
-                        organic: org,
-                    },
-                    pass: None,
-                })
-            }
-        }
-    }
-
     /// Replaces the side draws (`[[draw]]`, see the README): checks them
     /// against the stage flows and reduces the flows they take from.
     /// `prefix` is the key of the draw tables in error messages.
@@ -830,7 +388,9 @@ impl Cascade {
         }
         let mut spec = self.spec;
         spec.draws = draws;
-        Self::new_plain(spec)?.apply_draws(prefix)
+        Self::new_plain(spec)
+            .map_err(InputErrors::into_first)?
+            .apply_draws(prefix)
     }
 
     fn apply_draws(mut self, prefix: &str) -> Result<Cascade, InputError> {
@@ -951,6 +511,29 @@ impl Cascade {
         &self.spec.solver
     }
 
+    /// Replaces the solver settings (tolerance, limits) without checking
+    /// the model again; the settings are checked (every problem reported).
+    ///
+    /// ```
+    /// use sxforge::{CascadeSpec, solver::SolverOptions};
+    /// let mut c = CascadeSpec::constant_d("t", &["A"], &[2.0])
+    ///     .with_feed_solution(1.0, &[0.1])
+    ///     .with_flows(1.0, 0.0, 0.0)
+    ///     .build()
+    ///     .unwrap();
+    /// let loose = SolverOptions::builder().tolerance(1e-6).build().unwrap();
+    /// c.set_solver_options(loose).unwrap();
+    /// assert_eq!(c.solver_options().tolerance, 1e-6);
+    /// let mut bad = loose;
+    /// bad.tolerance = f64::NAN;
+    /// assert!(c.set_solver_options(bad).is_err());
+    /// ```
+    pub fn set_solver_options(&mut self, options: SolverOptions) -> Result<(), InputErrors> {
+        options.check()?;
+        self.spec.solver = options;
+        Ok(())
+    }
+
     /// Distribution ratio of each component in each stage (constant-D model),
     /// row-major `N x K`.
     pub(crate) fn stage_d(&self) -> Option<Vec<f64>> {
@@ -965,24 +548,4 @@ impl Cascade {
         }
         Some(out)
     }
-}
-
-/// Aqueous RE outflow of every stage implied by the prescribed organic
-/// outflows and the total RE balance, swept from the top stage down.
-fn aqueous_totals(layout: &Layout, organic: &[f64], feed: &[f64], f: f64) -> Vec<f64> {
-    let _ = feed;
-    let n = layout.stages();
-    let fs = layout.feed_stage();
-    let mut a = vec![0.0; n];
-    for j in (0..n).rev() {
-        let above = if layout.aqueous_link(j) {
-            a[j + 1]
-        } else {
-            0.0
-        };
-        let below = if j > 0 { organic[j - 1] } else { 0.0 };
-        let fj = if j == fs { f } else { 0.0 };
-        a[j] = above + below + fj - organic[j];
-    }
-    a
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Per-component values, keyed by component name.
 pub type ComponentMap = BTreeMap<String, f64>;
@@ -61,7 +61,7 @@ pub struct RawOrganic {
 }
 
 /// `[scrub]` / `[strip]`: an aqueous solution given by its acidity.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAqueous {
     /// Acid, mol/L H+.
@@ -73,7 +73,7 @@ pub struct RawAqueous {
 }
 
 /// `[chemistry.fit.<component>]`: a log-linear fit.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFit {
     /// pH slope at zero dose.
@@ -89,7 +89,7 @@ pub struct RawFit {
 }
 
 /// `[chemistry]`: which model, and its parameters.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChemistry {
     /// `constant-d` or `separation-factor`.
@@ -143,7 +143,7 @@ pub struct RawChemistry {
 }
 
 /// `[chemistry.<section>]`: per-section overrides.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSectionChemistry {
     /// Distribution ratios in this section (constant-d).
@@ -165,7 +165,7 @@ pub struct RawStages {
 }
 
 /// `[feed]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFeed {
     /// `aqueous` (default) or `organic`.

@@ -13,6 +13,7 @@
 pub mod block_tridiag;
 pub mod logthomas;
 pub mod newton;
+mod options;
 pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
@@ -25,10 +26,12 @@ use crate::cascade::{Layout, Outlet, Phase, StreamKind};
 use crate::chemistry::SeparationFactorKernel;
 use crate::model::{Cascade, StageFlows};
 pub use newton::{NewtonOptions, NewtonReport, Workspace};
+pub use options::{SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT};
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Status {
     /// The residual met the tolerance.
     Converged,
@@ -53,6 +56,7 @@ impl Status {
 /// Which algorithm produced a solution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Method {
     /// Damped Newton on the stage balances.
     Newton,
@@ -62,6 +66,7 @@ pub enum Method {
 
 /// A steady state (or the last iterate of a solve that failed).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Solution {
     /// How the solve ended.
     pub status: Status,
@@ -90,6 +95,7 @@ pub struct Solution {
 
 /// Composition of one outlet stream.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StreamResult {
     /// Which stream.
     pub kind: StreamKind,

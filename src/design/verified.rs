@@ -87,6 +87,7 @@ pub struct RawTargets {
 
 /// A finished design: shortcut and verified cascade side by side.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Design {
     /// The input.
     pub input: DesignInput,
@@ -117,6 +118,7 @@ pub struct Design {
 
 /// Why there is no design.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DesignError {
     /// Bad input (exit status 1).
     #[error(transparent)]
@@ -207,7 +209,7 @@ pub fn parse_split(v: &[String], components: &[String]) -> Result<(usize, usize)
 }
 
 /// Runs the shortcut and its verification.
-pub fn design(input: &DesignInput) -> Result<Design, DesignError> {
+pub fn shortcut_design(input: &DesignInput) -> Result<Design, DesignError> {
     let k = input.components.len();
     if k < 2 {
         return Err(InputError::new(
@@ -609,7 +611,7 @@ mod tests {
         i.organic_purity = Some(0.99999);
         i.raffinate_purity = Some(0.99999);
         i.max_stages = Some(20);
-        let d = design(&i).unwrap();
+        let d = shortcut_design(&i).unwrap();
         assert!(d.verified.is_none());
         let nearest = d.most.values[0];
         assert!(nearest < 0.99999 && nearest > 0.99, "{nearest}");
@@ -622,12 +624,12 @@ mod tests {
         i.beta = vec![0.5, 1.0, 1.5];
         i.feed = vec![0.2, 0.2, 0.6];
         i.split = Some((1, 2));
-        let d = design(&i).unwrap();
+        let d = shortcut_design(&i).unwrap();
         assert_eq!((d.light.clone(), d.heavy.clone()), (vec![0, 1], vec![2]));
         assert!((d.shortcut.f_a - 0.6).abs() < 1e-12);
         assert!(d.verified.is_some());
         // a split that is not adjacent
         i.split = Some((0, 2));
-        assert!(matches!(design(&i), Err(DesignError::Input(_))));
+        assert!(matches!(shortcut_design(&i), Err(DesignError::Input(_))));
     }
 }

@@ -1,0 +1,471 @@
+//! The typed result of one cascade solve ([`CascadeReport`]), computed once
+//! from a [`Solution`]; the text table, the JSON result contract
+//! (model-format.md, section 2) and the stage-profile CSV are renderings of
+//! it.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::cascade::Layout;
+use crate::error::Error;
+use crate::model::Cascade;
+use crate::solver::{Method, Solution, Status};
+
+/// One value per component, in model order; serialised as a map from
+/// component name to value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerComponent(pub Vec<(String, f64)>);
+
+impl PerComponent {
+    fn new(names: &[String], values: &[f64]) -> Self {
+        PerComponent(names.iter().cloned().zip(values.iter().copied()).collect())
+    }
+
+    /// The values, in model order.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.0.iter().map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for PerComponent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Serialises named entries as a map, in their order.
+fn named_map<S: Serializer, T: Serialize>(v: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, x) in v {
+        m.serialize_entry(k, x)?;
+    }
+    m.end()
+}
+
+/// One outlet stream (regular outlet or side draw).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct StreamReport {
+    /// `aqueous` or `organic`.
+    pub phase: &'static str,
+    /// 1-based stage it leaves.
+    pub stage: usize,
+    /// Flow of each component (mol per unit time).
+    pub amount: PerComponent,
+    /// Concentration of each component (mol/L), volumetric models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concentration: Option<PerComponent>,
+    /// Share of each component in the stream.
+    pub purity: PerComponent,
+    /// Share of each component's inflow leaving in this stream.
+    pub recovery: PerComponent,
+}
+
+/// One stage of the profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct StageReport {
+    /// 1-based stage.
+    pub stage: usize,
+    /// `extraction`, `scrub` or `strip`.
+    pub section: &'static str,
+    /// Aqueous leaving the stage: mol/L for volumetric models, amounts
+    /// otherwise.
+    pub aqueous: PerComponent,
+    /// Organic leaving the stage, likewise.
+    pub organic: PerComponent,
+    /// pH of the aqueous (models that track acidity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ph: Option<f64>,
+}
+
+/// Reagent use of one product, per kg of the component it recovers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ProductReagentsReport {
+    /// The outlet stream that carries most of the component.
+    pub stream: &'static str,
+    /// Component leaving in that stream, kg/h.
+    pub kg_per_h: f64,
+    /// Acid consumed, mol H+ per kg.
+    pub acid_mol_per_kg: f64,
+    /// Saponification base, mol per kg.
+    pub base_mol_per_kg: f64,
+    /// Extractant circulated, mol HA per kg.
+    pub extractant_mol_per_kg: f64,
+    /// Organic circulated, L per kg.
+    pub organic_l_per_kg: f64,
+}
+
+/// Reagent use of the cascade (mol/h), rigorous models.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ReagentsReport {
+    /// Acid protons fed, mol/h.
+    pub acid_in: f64,
+    /// Acid protons leaving in the aqueous outlets, mol/h.
+    pub acid_out: f64,
+    /// `acid_in - acid_out`, mol/h.
+    pub acid_consumed: f64,
+    /// Saponification base, mol/h.
+    pub base: f64,
+    /// `NH3`, `NaOH`, or empty when the extractant is not saponified.
+    pub base_name: &'static str,
+    /// Extractant circulated, mol HA/h.
+    pub extractant_flow: f64,
+    /// Fresh organic, L/h.
+    pub organic_flow: f64,
+    /// Per product component.
+    #[serde(serialize_with = "named_map")]
+    pub per_kg: Vec<(String, ProductReagentsReport)>,
+    /// Lowest and highest stage pH.
+    #[serde(skip)]
+    pub ph_range: (f64, f64),
+}
+
+/// The result of one cascade solve, computed once; serialises to the JSON
+/// result contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CascadeReport {
+    /// Model name.
+    pub name: String,
+    /// Component names.
+    pub components: Vec<String>,
+    /// Equilibrium model.
+    pub model: &'static str,
+    /// Whether the solve converged.
+    pub converged: bool,
+    /// How the solve ended.
+    pub status: Status,
+    /// Algorithm.
+    pub method: Method,
+    /// Newton iterations, or rows.
+    pub iterations: usize,
+    /// Largest relative stage imbalance.
+    pub residual: f64,
+    /// Per component: (outflow - inflow) / inflow.
+    pub balance_error: PerComponent,
+    /// Outlet streams by name, then the side draws.
+    #[serde(serialize_with = "named_map")]
+    pub streams: Vec<(String, StreamReport)>,
+    /// Reagent use (models that track acidity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reagents: Option<ReagentsReport>,
+    /// Stage profile.
+    pub stages: Vec<StageReport>,
+    /// Stage layout (text only).
+    #[serde(skip)]
+    pub layout: Layout,
+    /// 0-based stage and component of the largest imbalance (text only).
+    #[serde(skip)]
+    pub worst: (usize, usize),
+    /// Whether the model is volumetric (text only).
+    #[serde(skip)]
+    pub volumetric: bool,
+}
+
+impl CascadeReport {
+    /// Computes the report of `sol`, a solve of `cascade`.
+    pub fn new(cascade: &Cascade, sol: &Solution) -> Self {
+        let names = cascade.components();
+        let pc = |v: &[f64]| PerComponent::new(names, v);
+        let streams = sol
+            .streams(cascade)
+            .into_iter()
+            .map(|s| (s.kind.name().to_string(), s))
+            .chain(sol.draws(cascade))
+            .map(|(key, s)| {
+                let r = StreamReport {
+                    phase: s.phase.name(),
+                    stage: s.stage + 1,
+                    amount: pc(&s.amount),
+                    concentration: s.concentration.as_deref().map(pc),
+                    purity: pc(&s.purity),
+                    recovery: pc(&s.recovery),
+                };
+                (key, r)
+            })
+            .collect();
+        let conc = sol.concentrations(cascade);
+        let layout = *cascade.layout();
+        let ph = crate::chemistry::reagents::stage_ph(sol);
+        let stages = (0..cascade.n_stages())
+            .map(|j| {
+                let (aq, org) = match &conc {
+                    Some((x, y)) => (x.row(j).to_vec(), y.row(j).to_vec()),
+                    None => (sol.aqueous.row(j).to_vec(), sol.organic.row(j).to_vec()),
+                };
+                StageReport {
+                    stage: j + 1,
+                    section: layout.section(j).name(),
+                    aqueous: pc(&aq),
+                    organic: pc(&org),
+                    ph: ph.as_ref().map(|p| p[j]),
+                }
+            })
+            .collect();
+        let reagents = crate::chemistry::reagents::reagents(cascade, sol).map(|r| {
+            let per_kg = names
+                .iter()
+                .zip(&r.per_kg)
+                .filter_map(|(name, p)| {
+                    let p = p.as_ref()?;
+                    let pr = ProductReagentsReport {
+                        stream: p.stream.name(),
+                        kg_per_h: p.kg_per_h,
+                        acid_mol_per_kg: p.acid_mol_per_kg,
+                        base_mol_per_kg: p.base_mol_per_kg,
+                        extractant_mol_per_kg: p.extractant_mol_per_kg,
+                        organic_l_per_kg: p.organic_l_per_kg,
+                    };
+                    Some((name.clone(), pr))
+                })
+                .collect();
+            let ph_range =
+                r.ph.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                        (a.min(v), b.max(v))
+                    });
+            ReagentsReport {
+                acid_in: r.acid_in,
+                acid_out: r.acid_out,
+                acid_consumed: r.acid_consumed,
+                base: r.base,
+                base_name: r.base_name,
+                extractant_flow: r.extractant_flow,
+                organic_flow: r.organic_flow,
+                per_kg,
+                ph_range,
+            }
+        });
+        CascadeReport {
+            name: cascade.name().to_string(),
+            components: names.to_vec(),
+            model: cascade.spec().chemistry.name(),
+            converged: sol.converged(),
+            status: sol.status,
+            method: sol.method,
+            iterations: sol.iterations,
+            residual: sol.residual,
+            balance_error: pc(&sol.balance_error(cascade)),
+            streams,
+            reagents,
+            stages,
+            layout,
+            worst: sol.worst,
+            volumetric: cascade.is_volumetric(),
+        }
+    }
+
+    /// The JSON result contract.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("reports serialise")
+    }
+
+    /// The human-readable report.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let l = &self.layout;
+        let names = &self.components;
+        let converged = self.converged;
+        if !converged {
+            // a failed solve says so first, plainly, and where it stalled
+            out.push_str(&format!(
+                "NOT CONVERGED: the solve {} (relative residual {:.2e} at stage {}, component {}); \
+                 the numbers below are the last iterate, not a result\n",
+                self.status.describe(),
+                self.residual,
+                self.worst.0 + 1,
+                names.get(self.worst.1).map_or("(all)", |s| s.as_str())
+            ));
+        }
+        out.push_str(&format!("{}\n", self.name));
+        out.push_str(&format!(
+            "model {}, {} stages: {} extraction + {} scrub + {} strip; {} feed enters stage {}\n",
+            self.model,
+            l.stages(),
+            l.extraction,
+            l.scrub,
+            l.strip,
+            l.feed_phase.name(),
+            l.feed_stage() + 1
+        ));
+        let what = match self.method {
+            Method::Newton => format!("{} Newton iterations", self.iterations),
+            Method::Rows => format!("{} rows of start-up from empty stages", self.iterations),
+        };
+        out.push_str(&format!(
+            "{} after {}; largest relative stage imbalance {:.2e}\n",
+            self.status.describe(),
+            what,
+            self.residual
+        ));
+        if !converged {
+            out.push_str(&format!(
+                "  worst at stage {}, component {}\n",
+                self.worst.0 + 1,
+                names.get(self.worst.1).map_or("?", |s| s.as_str())
+            ));
+        }
+        let unit = if self.volumetric {
+            "mol/h"
+        } else {
+            "mol per unit time"
+        };
+        if converged {
+            out.push_str(&format!("\nProducts (amount in {unit})\n"));
+        } else {
+            out.push_str(&format!(
+                "\nLast iterate, NOT a result (amount in {unit}, negative amounts shown as 0; \
+                 purity and recovery withheld)\n"
+            ));
+        }
+        let w = names.iter().map(|n| n.len()).max().unwrap_or(4).max(9);
+        out.push_str(&format!(
+            "{:<18} {:>5} {:<8}  {:<w$} {:>13} {}{:>14} {:>14}\n",
+            "stream",
+            "stage",
+            "phase",
+            "component",
+            "amount",
+            if self.volumetric {
+                format!("{:>13} ", "conc mol/L")
+            } else {
+                String::new()
+            },
+            "purity",
+            "recovery",
+        ));
+        for (key, s) in &self.streams {
+            for (k, (name, amount)) in s.amount.0.iter().enumerate() {
+                let (sn, st, ph) = if k == 0 {
+                    (key.clone(), format!("{}", s.stage), s.phase)
+                } else {
+                    (String::new(), String::new(), "")
+                };
+                let conc = match &s.concentration {
+                    Some(c) => format!("{:>13.6e} ", c.0[k].1),
+                    None => String::new(),
+                };
+                let share = |v: &PerComponent| {
+                    if converged {
+                        pct(v.0[k].1)
+                    } else {
+                        "-".into()
+                    }
+                };
+                out.push_str(&format!(
+                    "{:<18} {:>5} {:<8}  {:<w$} {:>13.6e} {}{:>14} {:>14}\n",
+                    sn,
+                    st,
+                    ph,
+                    name,
+                    if converged { *amount } else { amount.max(0.0) },
+                    conc,
+                    share(&s.purity),
+                    share(&s.recovery),
+                ));
+            }
+        }
+        if let Some(r) = self.reagents.as_ref().filter(|_| converged) {
+            out.push_str("\nReagents (mol/h)\n");
+            out.push_str(&format!(
+                "  acid in {:.6e}, out {:.6e}, consumed {:.6e}\n",
+                r.acid_in, r.acid_out, r.acid_consumed
+            ));
+            if !r.base_name.is_empty() {
+                out.push_str(&format!(
+                    "  saponification base ({}) {:.6e}\n",
+                    r.base_name, r.base
+                ));
+            }
+            out.push_str(&format!(
+                "  extractant circulated {:.6e} mol HA/h in {:.6e} L/h of organic\n",
+                r.extractant_flow, r.organic_flow
+            ));
+            for (name, p) in &r.per_kg {
+                out.push_str(&format!(
+                    "  per kg {name} in the {}: acid {:.4} mol, base {:.4} mol, extractant {:.4} mol, organic {:.2} L\n",
+                    p.stream,
+                    p.acid_mol_per_kg,
+                    p.base_mol_per_kg,
+                    p.extractant_mol_per_kg,
+                    p.organic_l_per_kg
+                ));
+            }
+            let (lo, hi) = r.ph_range;
+            out.push_str(&format!(
+                "  stage pH from {lo:.2} to {hi:.2} (per stage in --json and --profile)\n"
+            ));
+        }
+        let worst = self
+            .balance_error
+            .values()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        out.push_str(&format!(
+            "\nMass balance: largest relative error over components {worst:.1e}\n"
+        ));
+        out
+    }
+
+    /// Writes the stage profile as CSV: one row per stage, the aqueous then
+    /// the organic value of each component (concentrations in mol/L for
+    /// volumetric models, amounts otherwise), then the pH where tracked.
+    pub fn write_profile_csv(&self, path: &Path) -> Result<(), Error> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        let names = &self.components;
+        let mut header = vec!["stage".to_string(), "section".to_string()];
+        header.extend(names.iter().map(|n| format!("aqueous_{n}")));
+        header.extend(names.iter().map(|n| format!("organic_{n}")));
+        let has_ph = self.stages.first().is_some_and(|s| s.ph.is_some());
+        if has_ph {
+            header.push("ph".to_string());
+        }
+        let csv_err = |e: csv::Error| io(std::io::Error::other(e));
+        w.write_record(&header).map_err(csv_err)?;
+        for s in &self.stages {
+            let mut rec = vec![s.stage.to_string(), s.section.to_string()];
+            rec.extend(
+                s.aqueous
+                    .values()
+                    .chain(s.organic.values())
+                    .map(|v| format!("{v:e}")),
+            );
+            if let Some(ph) = s.ph {
+                rec.push(format!("{ph}"));
+            }
+            w.write_record(&rec).map_err(csv_err)?;
+        }
+        let mut inner = w
+            .into_inner()
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        inner.flush().map_err(io)?;
+        Ok(())
+    }
+}
+
+/// Formats a fraction as a percentage with enough digits to show high
+/// purities (99.9999 %) and trace shares.
+fn pct(v: f64) -> String {
+    if v == 0.0 {
+        "0 %".into()
+    } else if v >= 1e-4 {
+        let s = format!("{:.6}", v * 100.0);
+        format!("{s} %")
+    } else {
+        format!("{:.3e} %", v * 100.0)
+    }
+}
