@@ -726,7 +726,12 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
     let Some(rs) = raw.sweep.as_ref() else {
         return fail(&missing_table(file, "sweep", MISSING_SWEEP));
     };
-    let mut sweep = match Sweep::new(&cascade, rs) {
+    let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s.unwrap_or((1, 1)),
+        Err(e) => return input_fail(&e),
+    };
+    // a shard generates its own cases only
+    let mut sweep = match Sweep::new_shard(&cascade, rs, i, n) {
         Ok(s) => s,
         Err(e) => return fail(&locate_indexed(e, &src, file)),
     };
@@ -736,10 +741,6 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
             Err(e) => return fail(&locate(e, &src, file)),
         }
     }
-    let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
-        Ok(s) => s.unwrap_or((1, 1)),
-        Err(e) => return input_fail(&e),
-    };
     let mut columns: Vec<String> = sweep.names.clone();
     let outputs = sweep.output_names();
     columns.extend(outputs.iter().cloned());

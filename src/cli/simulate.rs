@@ -90,7 +90,9 @@ pub fn run(args: &SimulateArgs) -> Exit {
     let sol = match args.method {
         MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
         MethodArg::Rows => {
-            let max_rows = args.max_rows.unwrap_or(opts.max_rows);
+            let max_rows = args
+                .max_rows
+                .unwrap_or_else(|| sxforge::solver::rows::default_max_rows(&cascade));
             match sxforge::solver::rows::solve_rows(&cascade, tol, max_rows) {
                 Some(s) => s,
                 None => {
