@@ -258,9 +258,9 @@ impl Equilibrium for LogLinearKernel {
         let g = |lf: f64| -> (f64, f64) {
             let cf = lf.exp();
             let (mut v, mut dv) = (cf - self.c_total, cf);
-            for c in 0..k {
+            for (c, lx) in u[..k].iter().enumerate() {
                 let (ld, _, df) = self.ln_d(c, lh, lf);
-                let y = (ld + u[c]).exp();
+                let y = (ld + lx).exp();
                 v += self.ext_per[c] * y;
                 dv += self.ext_per[c] * y * df;
             }

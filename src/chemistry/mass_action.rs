@@ -283,8 +283,8 @@ impl Equilibrium for MassActionKernel {
                 v += so;
                 dv += 0.5 * so;
             }
-            for c in 0..self.k {
-                let y = (self.ln_k[c] + self.shift[c] + a * ld - b * lh + u[c]).exp();
+            for (c, lx) in u[..self.k].iter().enumerate() {
+                let y = (self.ln_k[c] + self.shift[c] + a * ld - b * lh + lx).exp();
                 v += 2.0 * self.z[c] * y;
                 dv += 2.0 * self.z[c] * a * y;
             }
