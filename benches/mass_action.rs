@@ -74,8 +74,8 @@ fn bench(c: &mut Criterion) {
 }
 
 /// difflow's saponified benchmark (issue 9): whole cold solves. At the time
-/// of writing 120 and 300 stages do not converge yet (the bench then times
-/// the failed solve; `robustness saponified` prints the status).
+/// of writing 6 x 300 does not converge yet (the bench then times the
+/// failed solve, about 10 s; `robustness saponified` prints the status).
 fn bench_saponified(c: &mut Criterion) {
     let mut g = c.benchmark_group("saponified");
     g.sample_size(10)

@@ -434,6 +434,50 @@ fn exit_statuses_follow_the_one_map() {
     }
     let (code, _, err) = run(&["simulate", prnd, "--tolerance", "-1"]);
     assert!(err.contains("--tolerance = -1"), "{code:?} {err}");
+    // separation factors 1e308 apart: the --beta value is to blame
+    let (code, _, err) = run(&[
+        "design",
+        "--components",
+        "Pr,Nd",
+        "--beta",
+        "1,1e-308",
+        "--feed",
+        "0.25,0.75",
+        "--organic-purity",
+        "0.995",
+        "--raffinate-purity",
+        "0.99",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("beta.Nd = 1e-308"), "{err}");
+    assert!(!err.contains("scrub_amount"), "{err}");
+}
+
+#[test]
+fn a_shard_of_a_large_latin_hypercube_runs_its_share() {
+    // 1,000,000 cases; shard 1 of 10,000 is the first 100
+    let text = std::fs::read_to_string(common::model("prnd-sweep.toml")).unwrap();
+    let base = &text[..text.find("[sweep]").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "{base}[sweep]\nmethod = \"lhs\"\ncases = 1000000\nseed = 3\n\n\
+             [[sweep.parameter]]\nname = \"flows.scrub_amount\"\nmin = 3.3\nmax = 3.4\n\n\
+             [[sweep.parameter]]\nname = \"cascade.scrub\"\nmin = 18\nmax = 22\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run(&["sweep", path.to_str().unwrap(), "--shard", "1/10000"]);
+    assert_eq!(code, Some(0), "{err}");
+    // header and 100 cases, numbered 1..100
+    assert_eq!(out.lines().count(), 101, "{out}");
+    assert!(out.lines().last().unwrap().starts_with("100,"), "{out}");
+    let (code, out, err) = run(&["sweep", path.to_str().unwrap(), "--shard", "10000/10000"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 100, "{out}");
+    assert!(out.lines().last().unwrap().starts_with("1000000,"), "{out}");
 }
 
 #[test]

@@ -41,28 +41,31 @@ fn sample(kind: ModelKind, n: u64) -> usize {
 
 #[test]
 fn constant_d_always_converges_even_below_the_double_range() {
-    assert_eq!(sample(ModelKind::ConstantD, 200), 200);
+    assert_eq!(sample(ModelKind::ConstantD, 400), 400);
 }
 
 #[test]
 fn separation_factor_random_cascades_converge() {
-    assert_eq!(sample(ModelKind::SeparationFactor, 100), 100);
+    // Known gap (issue 9): seed 139 (19 + 159 stages, 3 components) stalls
+    // in the continuation in beta; 298 of seeds 0..300 converge.
+    assert_eq!(sample(ModelKind::SeparationFactor, 200), 199);
 }
 
 #[test]
 fn mass_action_random_cascades_mostly_converge() {
-    // Known gap (issue 9): about 10 % of random mass-action cascades do
-    // not converge yet (90.5 % of seeds 0..200). This pins the current
-    // rate on the sample (37 of seeds 0..40) so it cannot regress.
+    // Known gap (issue 9): about 9 % of random mass-action cascades do not
+    // converge yet; this pins the rate on the sample (37 of seeds 0..40;
+    // seeds 3, 7 and 8 fail) so it cannot regress.
     let ok = sample(ModelKind::MassAction, 40);
     assert!(ok >= 37, "{ok}/40");
 }
 
 #[test]
 fn log_linear_random_cascades_mostly_converge() {
-    // Known gap (issue 9), as above: 88 % of seeds 0..200, 39 of 0..40.
-    let ok = sample(ModelKind::LogLinear, 40);
-    assert!(ok >= 39, "{ok}/40");
+    // Known gap (issue 9), as above: 55 of seeds 0..60 (seeds 12, 45, 48,
+    // 51 and 54 fail).
+    let ok = sample(ModelKind::LogLinear, 60);
+    assert!(ok >= 55, "{ok}/60");
 }
 
 #[test]

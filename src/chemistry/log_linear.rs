@@ -277,6 +277,30 @@ impl Equilibrium for LogLinearKernel {
         out.d_local[ih] = ey_h;
         out.d_local[iff] = cf + ey_f;
     }
+
+    /// Solves the extractant balance for `ln C_free` with the metals and
+    /// acid held (bracketed: all free at `C_free = C`, nothing bound near 0).
+    fn project(&self, _j: usize, u: &mut [f64]) {
+        let k = self.law.len();
+        let (ih, iff) = (k, k + 1);
+        let lh = u[ih];
+        let g = |lf: f64| -> (f64, f64) {
+            let cf = lf.exp();
+            let (mut v, mut dv) = (cf - self.c_total, cf);
+            for (c, lx) in u[..k].iter().enumerate() {
+                let (ld, _, df) = self.ln_d(c, lh, lf);
+                let y = (ld + lx).exp();
+                v += self.ext_per[c] * y;
+                dv += self.ext_per[c] * y * df;
+            }
+            (v, dv)
+        };
+        let hi = self.c_total.ln();
+        let lf = super::bracketed_root(hi - 700.0, hi, g);
+        if lf.is_finite() {
+            u[iff] = lf;
+        }
+    }
 }
 
 #[cfg(test)]

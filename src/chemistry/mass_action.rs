@@ -290,6 +290,38 @@ impl Equilibrium for MassActionKernel {
         out.d_local[id] = 2.0 * d + 0.5 * so + 2.0 * a * zy;
     }
 
+    /// Solves the extractant balance for `ln [(HA)2]` (monotone in it)
+    /// with the metals, acid and counter-ion held.
+    fn project(&self, _j: usize, u: &mut [f64]) {
+        let (ih, id) = (self.h_index(), self.free_index());
+        let lh = u[ih];
+        let (a, b) = (self.a, self.b);
+        let ion = match (self.ln_k_ion, self.ion_index()) {
+            (Some(lk), Some(i)) => Some(lk + u[i] - lh),
+            _ => None,
+        };
+        let g = |ld: f64| -> (f64, f64) {
+            let d = ld.exp();
+            let (mut v, mut dv) = (2.0 * d - self.c_total, 2.0 * d);
+            if let Some(l) = ion {
+                let so = (l + 0.5 * ld).exp();
+                v += so;
+                dv += 0.5 * so;
+            }
+            for (c, lx) in u[..self.k].iter().enumerate() {
+                let y = (self.ln_k[c] + self.shift[c] + a * ld - b * lh + lx).exp();
+                v += 2.0 * self.z[c] * y;
+                dv += 2.0 * self.z[c] * a * y;
+            }
+            (v, dv)
+        };
+        let hi = (0.5 * self.c_total).ln();
+        let ld = super::bracketed_root(hi - 700.0, hi, g);
+        if ld.is_finite() {
+            u[id] = ld;
+        }
+    }
+
     /// Keeps the extractant bound by metals, `2 sum z_k y_k`, below 99 % of
     /// the total along the step: beyond capacity the extractant balance can
     /// only close with the free extractant at zero, where Newton stalls.

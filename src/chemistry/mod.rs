@@ -79,6 +79,52 @@ pub trait Equilibrium {
     fn step_limit(&self, _j: usize, _u: &[f64], _du: &[f64]) -> f64 {
         1.0
     }
+
+    /// Closes stage `j`'s local equations exactly by adjusting its local
+    /// unknowns in `u` (the others held), where a model can do so cheaply
+    /// and robustly; used by pseudo-transient continuation, whose implicit
+    /// steps must stay on the algebraic constraints. The default leaves `u`
+    /// unchanged.
+    fn project(&self, _j: usize, _u: &mut [f64]) {}
+}
+
+/// Root of `g` (given with its derivative) in `[lo, hi]`, where
+/// `g(lo) <= 0 <= g(hi)` is expected, by Newton safeguarded with
+/// bisection; returns the bracket end whose sign is wrong when the
+/// bracket does not hold (the constraint is then as close as it gets).
+pub(crate) fn bracketed_root(mut lo: f64, mut hi: f64, g: impl Fn(f64) -> (f64, f64)) -> f64 {
+    let (glo, _) = g(lo);
+    if glo.is_nan() || glo >= 0.0 {
+        return lo;
+    }
+    let (ghi, _) = g(hi);
+    if ghi.is_nan() || ghi <= 0.0 {
+        return hi;
+    }
+    let mut x = 0.5 * (lo + hi);
+    for _ in 0..200 {
+        let (v, dv) = g(x);
+        if v == 0.0 || v.is_nan() {
+            break;
+        }
+        if v < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let newton = x - v / dv;
+        let next = if dv > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - x).abs() <= 1e-15 * (1.0 + x.abs()) || hi - lo <= 1e-15 * (1.0 + x.abs()) {
+            x = next;
+            break;
+        }
+        x = next;
+    }
+    x
 }
 
 /// Test support: checks a model's analytic stage derivatives against central

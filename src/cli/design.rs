@@ -711,21 +711,24 @@ fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError 
 #[allow(dead_code)]
 pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputErrors> {
     let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
-    Ok(sweep_of(&cascade, &raw, src, file)?)
+    Ok(sweep_of(&cascade, &raw, src, file, (1, 1))?)
 }
 
 /// The model's `[sweep]` table, with its `[cost]` parameters when it has
-/// one (the cost columns); errors located in `src`.
+/// one (the cost columns); errors located in `src`. `shard` = (i, n) builds
+/// the cases of shard i of n only ((1, 1): all).
 fn sweep_of(
     cascade: &Cascade,
     raw: &RawCascade,
     src: &str,
     file: Option<PathBuf>,
+    (i, n): (usize, usize),
 ) -> Result<Sweep, InputError> {
     let Some(rs) = raw.sweep.as_ref() else {
         return Err(missing_table(file, "sweep", MISSING_SWEEP));
     };
-    let mut sweep = Sweep::new(cascade, rs).map_err(|e| locate_indexed(e, src, file.clone()))?;
+    let mut sweep =
+        Sweep::new_shard(cascade, rs, i, n).map_err(|e| locate_indexed(e, src, file.clone()))?;
     if let Some(rc) = raw.cost.as_ref() {
         sweep.cost =
             Some(sxforge::cost::CostParams::from_raw(rc).map_err(|e| locate(e, src, file))?);
@@ -739,13 +742,14 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
         Ok(x) => x,
         Err(c) => return c,
     };
-    let sweep = match sweep_of(&cascade, &raw, &src, Some(args.file.clone())) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
     let (i, n) = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s.unwrap_or((1, 1)),
         Err(e) => return input_fail(&e),
+    };
+    // a shard generates its own cases only
+    let sweep = match sweep_of(&cascade, &raw, &src, Some(args.file.clone()), (i, n)) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
     };
     let mut columns: Vec<String> = sweep.names.clone();
     let outputs = sweep.output_names();

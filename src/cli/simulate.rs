@@ -80,7 +80,11 @@ pub fn run(args: &SimulateArgs) -> Exit {
     let sol = match args.method {
         MethodArg::Newton => sxforge::Solver::new().solve(&cascade),
         MethodArg::Rows => {
-            match sxforge::solver::rows::solve_rows(&cascade, opts.tolerance, opts.max_rows) {
+            let max_rows = match args.max_rows {
+                Some(_) => opts.max_rows,
+                None => sxforge::solver::rows::default_max_rows(&cascade),
+            };
+            match sxforge::solver::rows::solve_rows(&cascade, opts.tolerance, max_rows) {
                 Some(s) => s,
                 None => {
                     return fail(&format!(

@@ -234,7 +234,8 @@ pub struct Sweep {
     pub names: Vec<String>,
     /// Parameters.
     pub params: Vec<Param>,
-    /// Input values of every case (`cases x params`), in case order.
+    /// Input values of every case (`cases x params`), in case order
+    /// (the rows outside the shard empty for [`Sweep::new_shard`]).
     pub cases: Vec<Vec<f64>>,
     /// Cost parameters (the model's `[cost]` table): adds the columns
     /// `cost.capex`, `cost.opex`, `cost.total` and `cost_per_kg.<c>`.
@@ -267,12 +268,51 @@ impl SplitMix64 {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_f64() * n as f64) as usize
     }
+    /// Skips `k` draws (as `k` calls of [`SplitMix64::next_u64`] would),
+    /// in constant time.
+    pub fn skip(&mut self, k: usize) {
+        self.0 = self
+            .0
+            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k as u64));
+    }
 }
 
 impl Sweep {
     /// Checks a `[sweep]` table against its model. Errors name the key
     /// (`sweep.parameter[i].name` etc.).
     pub fn new(base: &Cascade, raw: &RawSweep) -> Result<Self, InputError> {
+        Self::build(base, raw, None)
+    }
+
+    /// As [`Sweep::new`], but generates the input values of shard `i` of
+    /// `n` only (1-based, as `--shard i/n`; with the earlier cases of its
+    /// first warm-start block, which [`run_cases`] re-solves): the other
+    /// rows of [`Sweep::cases`] are left empty, so a shard of a large
+    /// sweep costs its share, not the whole sweep.
+    pub fn new_shard(
+        base: &Cascade,
+        raw: &RawSweep,
+        i: usize,
+        n: usize,
+    ) -> Result<Self, InputError> {
+        Self::build(base, raw, Some((i, n)))
+    }
+
+    fn build(
+        base: &Cascade,
+        raw: &RawSweep,
+        shard: Option<(usize, usize)>,
+    ) -> Result<Self, InputError> {
+        // the rows a shard needs: its range, from the start of its block
+        let needed = |total: usize| -> std::ops::Range<usize> {
+            match shard {
+                Some((i, n)) if i >= 1 && i <= n => {
+                    let r = shard_range(total, i, n);
+                    (r.start / BLOCK) * BLOCK..r.end
+                }
+                _ => 0..total,
+            }
+        };
         let spec = base.to_spec();
         if raw.parameter.is_empty() {
             return Err(InputError::new(
@@ -434,14 +474,18 @@ impl Sweep {
                 ));
             }
             let mut rng = SplitMix64::new(raw.seed.unwrap_or(0));
+            let want = needed(n);
             let mut cols = Vec::new();
             for (p, (lo, hi)) in params.iter().zip(&ranges) {
-                let mut perm: Vec<usize> = (0..n).collect();
+                // the permutation needs the whole range; the jitter draws
+                // outside the wanted rows are skipped, not made
+                let mut perm: Vec<u32> = (0..n as u32).collect();
                 for i in (1..n).rev() {
                     let j = rng.below(i + 1);
                     perm.swap(i, j);
                 }
-                let col: Vec<f64> = perm
+                rng.skip(want.start);
+                let col: Vec<f64> = perm[want.clone()]
                     .iter()
                     .map(|&s| {
                         let u = (s as f64 + rng.next_f64()) / n as f64;
@@ -453,10 +497,17 @@ impl Sweep {
                         }
                     })
                     .collect();
+                rng.skip(n - want.end);
                 cols.push(col);
             }
             (0..n)
-                .map(|i| cols.iter().map(|c| c[i]).collect())
+                .map(|i| {
+                    if want.contains(&i) {
+                        cols.iter().map(|c| c[i - want.start]).collect()
+                    } else {
+                        Vec::new()
+                    }
+                })
                 .collect()
         } else {
             if raw.cases.is_some() || raw.seed.is_some() {
@@ -484,8 +535,12 @@ impl Sweep {
                         ),
                     )
                 })?;
+            let want = needed(total);
             (0..total)
                 .map(|mut i| {
+                    if !want.contains(&i) {
+                        return Vec::new();
+                    }
                     let mut row = vec![0.0; axes.len()];
                     for (d, axis) in axes.iter().enumerate().rev() {
                         row[d] = axis[i % axis.len()];
@@ -808,6 +863,45 @@ mod tests {
             let e = Sweep::new(&base(), &raw("grid", vec![p(name, lo, hi, Some(2))])).unwrap_err();
             assert!(e.key.starts_with("sweep.parameter[1]"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_shard_generates_its_own_cases_only() {
+        // 200 LHS cases, 2 parameters; shard 4 of 7 is cases 85..114, and
+        // its first block starts at 64: those rows match the whole sweep's,
+        // every other row is left empty
+        let mut r = raw(
+            "lhs",
+            vec![
+                p("chemistry.beta.Nd", 1.4, 1.6, None),
+                p("cascade.scrub", 10.0, 30.0, None),
+            ],
+        );
+        r.cases = Some(200);
+        let all = Sweep::new(&base(), &r).unwrap();
+        let part = Sweep::new_shard(&base(), &r, 4, 7).unwrap();
+        assert_eq!(shard_range(200, 4, 7), 85..114);
+        assert_eq!(part.cases.len(), 200);
+        for (i, (a, b)) in all.cases.iter().zip(&part.cases).enumerate() {
+            if (64..114).contains(&i) {
+                assert_eq!(a, b, "case {i}");
+            } else {
+                assert!(b.is_empty(), "case {i}");
+            }
+        }
+        // a grid too
+        let g = raw(
+            "grid",
+            vec![
+                p("cascade.scrub", 10.0, 30.0, Some(21)),
+                p("flows.extraction_amount", 4.0, 4.2, Some(5)),
+            ],
+        );
+        let all = Sweep::new(&base(), &g).unwrap();
+        let part = Sweep::new_shard(&base(), &g, 3, 3).unwrap();
+        assert_eq!(all.cases[70..], part.cases[70..]);
+        assert!(part.cases[..64].iter().all(|c| c.is_empty()));
+        assert_eq!(part.cases[64], vec![22.0, 4.2]);
     }
 
     #[test]

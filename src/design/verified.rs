@@ -208,6 +208,10 @@ pub fn parse_split(v: &[String], components: &[String]) -> Result<(usize, usize)
     Ok((idx(&v[0])?, idx(&v[1])?))
 }
 
+/// Largest spread of the separation factors (largest over smallest) that
+/// [`design`] accepts.
+pub const MAX_BETA_SPREAD: f64 = 1e100;
+
 /// Runs the shortcut and its verification.
 pub fn shortcut_design(input: &DesignInput) -> Result<Design, DesignError> {
     let k = input.components.len();
@@ -238,6 +242,31 @@ pub fn shortcut_design(input: &DesignInput) -> Result<Design, DesignError> {
             )
             .into());
         }
+    }
+    // Xu's reflux and stage counts scale with powers of the spread of the
+    // separation factors: beyond 1e100 they leave the range of a double
+    // (a scrub amount of 0 would then be blamed on the wrong input)
+    let (lo, hi) = input
+        .beta
+        .iter()
+        .enumerate()
+        .fold((0, 0), |(lo, hi), (i, &b)| {
+            (
+                if b < input.beta[lo] { i } else { lo },
+                if b > input.beta[hi] { i } else { hi },
+            )
+        });
+    if input.beta[hi] / input.beta[lo] > MAX_BETA_SPREAD {
+        let far = if input.beta[lo] < 1.0 { lo } else { hi };
+        return Err(InputError::new(
+            format!("beta.{}", input.components[far]),
+            Some(format!("{:e}", input.beta[far])),
+            format!(
+                "the separation factors span {:e} (largest over smallest); expected at most {MAX_BETA_SPREAD:e}",
+                input.beta[hi] / input.beta[lo]
+            ),
+        )
+        .into());
     }
     for (c, &f) in input.components.iter().zip(&input.feed) {
         if !(f.is_finite() && f >= 0.0) {

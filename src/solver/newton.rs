@@ -641,9 +641,9 @@ pub fn solve<E: Equilibrium>(
 /// while far from the steady state and becomes Newton near it. `M` is each
 /// stage's holdup of every conserved quantity (the derivative of its
 /// outflows, i.e. holdups proportional to the flows, `dt` in residence
-/// times); local equations carry no holdup. Steps keep the models'
-/// admissible region ([`Equilibrium::step_limit`]) and the cap on
-/// logarithmic steps.
+/// times); local equations get the same pseudo-holdup (a regularisation).
+/// Steps keep the models' admissible region ([`Equilibrium::step_limit`])
+/// and the cap on logarithmic steps. See also [`solve_ptc_dae`].
 ///
 /// # References
 /// C. T. Kelley, D. E. Keyes, "Convergence analysis of pseudo-transient
@@ -657,7 +657,52 @@ pub fn solve_ptc<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
 ) -> NewtonReport {
+    ptc(model, links, feed, u, ws, opts, dt0, false)
+}
+
+/// As [`solve_ptc`], with the local equations treated as the algebraic
+/// constraints they are (an index-1 DAE): they carry no holdup and are
+/// closed exactly in every stage at the start and after every step by the
+/// model's [`Equilibrium::project`]. From a start far off the constraints
+/// this keeps time steps that [`solve_ptc`] rejects; neither form solves
+/// every cascade the other does.
+pub fn solve_ptc_dae<E: Equilibrium>(
+    model: &E,
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+    dt0: f64,
+) -> NewtonReport {
+    ptc(model, links, feed, u, ws, opts, dt0, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ptc<E: Equilibrium>(
+    model: &E,
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+    dt0: f64,
+    dae: bool,
+) -> NewtonReport {
     let log = model.log_unknowns();
+    // DAE form: the local equations are closed exactly at the start and
+    // after every step ([`Equilibrium::project`])
+    let project = |u: &mut Array2<f64>| {
+        if !dae {
+            return;
+        }
+        let nv = u.ncols();
+        let us = u.as_slice_mut().expect("standard layout");
+        for (j, row) in us.chunks_mut(nv).enumerate() {
+            model.project(j, row);
+        }
+    };
+    project(u);
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
@@ -681,9 +726,10 @@ pub fn solve_ptc<E: Equilibrium>(
             let inv = 1.0 / dt;
             let diag = ws.sys.diag.as_slice_mut().expect("standard layout");
             for j in 0..ws.n {
-                for q in 0..nv {
-                    // conserved rows read -(outflow derivative), local rows
-                    // +(their derivative): the shift keeps each sign
+                // conserved rows read -(outflow derivative), local rows
+                // +(their derivative): the shift keeps each sign. In the
+                // DAE form local rows carry no holdup.
+                for q in 0..if dae { nq } else { nv } {
                     let d = &mut diag[j * nv * nv + q * nv + q];
                     let m = d.abs().max(1.0) * inv;
                     if q < nq {
@@ -730,6 +776,7 @@ pub fn solve_ptc<E: Equilibrium>(
         ndarray::Zip::from(&mut *u)
             .and(&ws.du)
             .for_each(|x, &d| *x += alpha * d);
+        project(u);
         let (r, a) = ws.evaluate(model, links, feed, u);
         let fnew = if r.is_finite() {
             norm(ws)

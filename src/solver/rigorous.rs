@@ -255,9 +255,56 @@ fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
     u
 }
 
+/// [`run_stages`], and when that fails in the relative-form pass (the last
+/// one, see [`with_fallback`]), pseudo-transient continuation with the
+/// extractant balance of each stage closed exactly at every step (local
+/// rows as algebraic constraints: it keeps the time steps that a start far
+/// off the constraints has rejected), within the iterations left. Placed
+/// last so that every cascade the earlier stages solve keeps its budget.
+fn run<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &mut E,
+    p: &Problem,
+    tol: f64,
+    max_it: usize,
+    log: bool,
+) -> (Array2<f64>, NewtonReport, usize, usize) {
+    let (u, rep, total, steps) = run_stages(solver, ker, p, tol, max_it, log);
+    if rep.status == Status::Converged || log || total >= max_it {
+        return (u, rep, total, steps);
+    }
+    ker.shift(&vec![0.0; ker.n_metals()]);
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    let mut v = start(ker, p);
+    let rep2 = newton::solve_ptc_dae(
+        ker,
+        &p.links,
+        &p.feed,
+        &mut v,
+        ws,
+        &NewtonOptions {
+            tolerance: tol,
+            max_iterations: (max_it - total).min(400),
+            ..NewtonOptions::default()
+        },
+        1.0,
+    );
+    let total = total + rep2.iterations;
+    if rep2.status == Status::Converged {
+        return (v, rep2, total, steps);
+    }
+    let status = if total >= max_it {
+        Status::MaxIterations
+    } else {
+        rep.status
+    };
+    // the earlier stages' iterate and report stand (with the shift at zero)
+    (u, NewtonReport { status, ..rep }, total, steps)
+}
+
 /// Cold start, Newton, and the continuation if Newton fails. Returns the
 /// final iterate, the last report, total iterations and continuation steps.
-fn run<E: Rigorous>(
+fn run_stages<E: Rigorous>(
     solver: &mut Solver,
     ker: &mut E,
     p: &Problem,

@@ -18,6 +18,22 @@ use super::{Method, Solution, Status};
 use crate::cascade::Phase;
 use crate::model::{Cascade, ChemistrySpec, StageFlows};
 
+/// Stage-component updates (rows x stages x components) a `--method rows`
+/// run is allowed when no `--max-rows` is given: about 10 s on the 2-core
+/// development machine (0.2-0.5 µs each), so no run passes about 20 s.
+pub const ROW_WORK_LIMIT: usize = 20_000_000;
+
+/// The row limit of a `--method rows` run of `cascade` without an explicit
+/// `--max-rows`: `[solver] max_rows`, capped at [`ROW_WORK_LIMIT`] over the
+/// stage count times the component count (at least 1,000 rows).
+pub fn default_max_rows(cascade: &Cascade) -> usize {
+    let size = (cascade.n_stages() * cascade.n_components()).max(1);
+    cascade
+        .solver_options()
+        .max_rows
+        .min((ROW_WORK_LIMIT / size).max(1_000))
+}
+
 /// Runs the start-up dynamics until the relative stage imbalance is at most
 /// `tolerance` or `max_rows` rows have been mixed. Returns `None` for models
 /// other than separation-factor.
@@ -175,7 +191,24 @@ fn split_root(t: &[f64], beta: &[f64], target: f64, tsum: f64, guess: f64) -> f6
 
 #[cfg(test)]
 mod tests {
-    use super::split_root;
+    use super::{default_max_rows, split_root, ROW_WORK_LIMIT};
+    use crate::model::CascadeSpec;
+
+    #[test]
+    fn default_row_limit_scales_with_the_cascade() {
+        let small = CascadeSpec::separation_factor("t", &["Pr", "Nd"], &[1.0, 1.5])
+            .with_stages(17, 20, 0)
+            .with_feed_amounts(&[0.5, 0.5])
+            .with_amounts(0.6, 0.3)
+            .build()
+            .unwrap();
+        // 2e7 / (37 x 2) = 270,270 rows, below the default [solver] 1e7
+        assert_eq!(default_max_rows(&small), ROW_WORK_LIMIT / 74);
+        assert_eq!(default_max_rows(&small), 270_270);
+        let mut spec = small.to_spec();
+        spec.solver.max_rows = 5_000;
+        assert_eq!(default_max_rows(&spec.build().unwrap()), 5_000);
+    }
 
     #[test]
     fn split_root_hits_target() {
