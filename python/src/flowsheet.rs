@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use sxforge::cost::CostReport;
 use sxforge::flowsheet::solve::FlowsheetResult;
 use sxforge::flowsheet::{self as fsheet, Flowsheet as Sheet};
 
@@ -76,6 +77,8 @@ impl Flowsheet {
 pub(crate) struct FlowsheetSolved {
     fs: Arc<Sheet>,
     res: Arc<FlowsheetResult>,
+    /// The cost block of a flowsheet with a `[cost]` table (converged only).
+    cost: Option<Arc<CostReport>>,
 }
 
 #[pymethods]
@@ -107,13 +110,21 @@ impl FlowsheetSolved {
     /// The JSON flowsheet contract, as `sxforge simulate --json` prints it
     /// (compact).
     fn json(&self) -> String {
-        serde_json::to_string(&fsheet::report::to_json(&self.fs, &self.res))
-            .expect("JSON values serialise")
+        let mut v = fsheet::report::to_json(&self.fs, &self.res);
+        if let Some(c) = &self.cost {
+            v["cost"] = sxforge::cost::report::to_json(c);
+        }
+        serde_json::to_string(&v).expect("JSON values serialise")
     }
 
     /// The text report of `sxforge simulate`.
     fn text(&self) -> String {
-        fsheet::report::to_text(&self.fs, &self.res)
+        let mut t = fsheet::report::to_text(&self.fs, &self.res);
+        if let Some(c) = &self.cost {
+            t.push('\n');
+            t.push_str(&sxforge::cost::report::to_text(c));
+        }
+        t
     }
 
     /// The units that were solved, in file order: `(name, model, result)`,
@@ -178,10 +189,20 @@ fn simulate_flowsheet(
     };
     let f = fs.clone();
     match py.allow_threads(move || fsheet::solve::solve(&f)) {
-        Ok(res) => Ok(FlowsheetSolved {
-            fs,
-            res: Arc::new(res),
-        }),
+        Ok(res) => {
+            // the CLI's cost block, from the same [cost] table
+            let path = PathBuf::from(flowsheet.file.as_deref().unwrap_or("<text>"));
+            let cost = match sxforge::cost::file::for_flowsheet(&path, &flowsheet.src, &fs, &res) {
+                Ok(c) => c.map(Arc::new),
+                Err(sxforge::Error::Input(e)) => return Err(from_input(py, &e)),
+                Err(e) => return Err(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            };
+            Ok(FlowsheetSolved {
+                fs,
+                res: Arc::new(res),
+                cost,
+            })
+        }
         Err(e) => {
             let file = flowsheet.file.as_ref().map(PathBuf::from);
             let e = fsheet::load::locate(&fs, e, &flowsheet.src, file);
