@@ -1081,6 +1081,13 @@ fn model(h: &Horizon, opts: &Options) -> Model {
 
 /// Reads the solution `x` of model `m`.
 fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
+    // a vertex's roundoff (e.g. 1e-10 t built) is reported as the zero it is
+    let scale = x.iter().fold(1.0_f64, |a, v| a.max(v.abs()));
+    let x: Vec<f64> = x
+        .iter()
+        .map(|&v| if v.abs() <= 1e-9 * scale { 0.0 } else { v })
+        .collect();
+    let x = &x[..];
     let plan = &h.plan;
     let (nr, ne, ni, ny, np) = (
         plan.refineries.len(),
