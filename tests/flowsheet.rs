@@ -372,17 +372,6 @@ proptest! {
     }
 }
 
-fn run_bad(text: &str) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fs.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = common::sxforge(&["simulate", path.to_str().unwrap()]);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 const BASE: &str = r#"name = "bad"
 components = ["A", "B"]
 [chemistry]
@@ -444,7 +433,7 @@ fn bad_flowsheets_exit_1_naming_the_key_and_line() {
         ),
     ];
     for (text, line, key, words) in cases {
-        let (code, err) = run_bad(&text);
+        let (code, err) = common::simulate_text(&text);
         assert_eq!(code, 1, "{err}");
         assert!(!err.contains("panicked"), "{err}");
         assert!(

@@ -244,17 +244,6 @@ fn to_spec_keeps_the_draws() {
     );
 }
 
-fn run_bad(text: &str) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fs.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = common::sxforge(&["simulate", path.to_str().unwrap()]);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn bad_draws_in_flowsheets_exit_1_naming_the_key() {
     let base = std::fs::read_to_string("models/smeugd-flowsheet.toml").unwrap();
@@ -296,7 +285,7 @@ fn bad_draws_in_flowsheets_exit_1_naming_the_key() {
         ),
     ];
     for (text, key, words) in cases {
-        let (code, err) = run_bad(&text);
+        let (code, err) = common::simulate_text(&text);
         assert_eq!(code, 1, "{key}: {err}");
         assert!(!err.contains("panicked"), "{err}");
         assert!(err.contains("fs.toml:"), "{err}");

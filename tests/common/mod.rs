@@ -73,3 +73,16 @@ pub fn sxforge(args: &[&str]) -> std::process::Output {
         .output()
         .expect("binary runs")
 }
+
+/// Writes `text` to a temporary model file and runs `sxforge simulate` on
+/// it: the exit code (-1 when killed) and standard error.
+pub fn simulate_text(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fs.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap()]);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
