@@ -156,7 +156,7 @@ fn shipped_d2ehpa_model_converges_and_balances() {
     assert!(strip.recovery[1] > 0.99, "{:?}", strip.recovery);
     let so = s.stream(&c, StreamKind::StrippedOrganic).unwrap();
     assert!(so.recovery[4] > 0.6, "{:?}", so.recovery); // Fe is hard to strip
-    let r = sxforge::chemistry::reagents::reagents(&c, &s).unwrap();
+    let r = sxforge::report::reagents::reagents(&c, &s).unwrap();
     assert_eq!(r.ph.len(), 14);
     assert_eq!(r.base, 0.0);
 }

@@ -148,7 +148,7 @@ organic = 1.0
     assert!((s.aqueous[[0, 0]] - 0.05).abs() < 1e-13);
     let h = s.acidity.as_ref().unwrap()[0];
     assert!((h - 0.25).abs() < 1e-13, "{h}");
-    let ph = sxforge::chemistry::reagents::stage_ph(&s).unwrap();
+    let ph = sxforge::report::reagents::stage_ph(&s).unwrap();
     assert!((ph[0] + 0.25f64.log10()).abs() < 1e-12);
 }
 
@@ -283,7 +283,7 @@ fn shipped_p507_model_converges_and_balances() {
     assert!(worst_imbalance(&c, &s) < 1e-10);
     let strip = s.stream(&c, StreamKind::StripLiquor).unwrap();
     assert!(strip.purity[1] > 0.99999, "{:?}", strip.purity);
-    let r = sxforge::chemistry::reagents::reagents(&c, &s).unwrap();
+    let r = sxforge::report::reagents::reagents(&c, &s).unwrap();
     // all the ammonia ends up neutralising acid: consumed acid = base
     assert!((r.acid_consumed / r.base - 1.0).abs() < 1e-6, "{r:?}");
     assert_eq!(r.base_name, "NH3");

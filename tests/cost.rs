@@ -249,7 +249,7 @@ fn rigorous_model_uses_its_solved_reagents() {
     assert!(s.converged());
     let p = CostParams::default();
     let u = cost::unit_from_cascade(&m.cascade, &s, &p).unwrap();
-    let r = sxforge::chemistry::reagents::reagents(&m.cascade, &s).unwrap();
+    let r = sxforge::report::reagents::reagents(&m.cascade, &s).unwrap();
     // scrub + strip acid fed (the feed's pH-2 acid comes with the liquor)
     assert!(close(u.acid, 2480.0 * 4.2 + 800.0 * 6.0, 1e-12));
     assert!(close(u.acid, r.acid_in - 1000.0 * 0.01, 1e-12));

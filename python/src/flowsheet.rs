@@ -1,6 +1,6 @@
 //! Flowsheets (`[[unit]]` files) from Python: parsed, solved and reported by
 //! the library's `sxforge::flowsheet` functions, the ones `sxforge simulate`
-//! calls for such a file (`flowsheet::report::simulate_file`), so that
+//! calls for such a file (`cli::simulate`), so that
 //! `FlowsheetResult.to_dict()` equals the CLI's `--json`.
 
 use std::path::PathBuf;
@@ -110,21 +110,15 @@ impl FlowsheetSolved {
     /// The JSON flowsheet contract, as `sxforge simulate --json` prints it
     /// (compact).
     fn json(&self) -> String {
-        let mut v = fsheet::report::to_json(&self.fs, &self.res);
-        if let Some(c) = &self.cost {
-            v["cost"] = sxforge::cost::report::to_json(c);
-        }
+        let v = fsheet::report::to_json(&self.fs, &self.res);
+        let v = sxforge::cost::report::with_cost_json(v, self.cost.as_deref());
         serde_json::to_string(&v).expect("JSON values serialise")
     }
 
     /// The text report of `sxforge simulate`.
     fn text(&self) -> String {
-        let mut t = fsheet::report::to_text(&self.fs, &self.res);
-        if let Some(c) = &self.cost {
-            t.push('\n');
-            t.push_str(&sxforge::cost::report::to_text(c));
-        }
-        t
+        let t = fsheet::report::to_text(&self.fs, &self.res);
+        sxforge::cost::report::with_cost_text(t, self.cost.as_deref())
     }
 
     /// The units that were solved, in file order: `(name, model, result)`,

@@ -381,22 +381,16 @@ impl Solved {
     /// The JSON result contract, as `sxforge simulate --json` prints it
     /// (compact).
     fn json(&self) -> String {
-        let mut v = sxforge::report::to_json(&self.cascade, &self.sol);
-        if let Some(c) = &self.cost {
-            v["cost"] = sxforge::cost::report::to_json(c);
-        }
+        let v = sxforge::report::to_json(&self.cascade, &self.sol);
+        let v = sxforge::cost::report::with_cost_json(v, self.cost.as_deref());
         serde_json::to_string(&v).expect("JSON values serialise")
     }
 
     /// The text report of `sxforge simulate` (with the cost report of a
     /// `[cost]` model).
     fn text(&self) -> String {
-        let mut s = sxforge::report::to_text(&self.cascade, &self.sol);
-        if let Some(c) = &self.cost {
-            s.push('\n');
-            s.push_str(&sxforge::cost::report::to_text(c));
-        }
-        s
+        let s = sxforge::report::to_text(&self.cascade, &self.sol);
+        sxforge::cost::report::with_cost_text(s, self.cost.as_deref())
     }
 
     /// Stage profiles as in the JSON's `stages` (mol/L for volumetric

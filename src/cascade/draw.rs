@@ -27,7 +27,7 @@
 
 use super::{Layout, Phase};
 use crate::error::InputError;
-use crate::model::fmt_num;
+use crate::input::fmt_num;
 
 /// How much a draw withdraws.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -20,7 +20,6 @@
 pub mod constant_d;
 pub mod log_linear;
 pub mod mass_action;
-pub mod reagents;
 pub(crate) mod schema;
 pub mod separation_factor;
 

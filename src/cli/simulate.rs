@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use sxforge::cost::report::{with_cost_json, with_cost_text};
 use sxforge::error::InputErrors;
+use sxforge::flowsheet::report as fs_report;
 use sxforge::solver::{SolverOptions, SolverOptionsBuilder};
 
 use super::{check_writable, fail, hint, out, report, Exit};
@@ -54,18 +56,8 @@ pub fn run(args: &SimulateArgs) -> Exit {
     if let Err(e) = overrides(args, SolverOptions::builder()).build() {
         return fail(&option_errors(&e));
     }
-    if let Some(code) = sxforge::flowsheet::report::simulate_file(
-        &args.file,
-        args.json,
-        args.profile.as_deref(),
-        args.plot.as_deref(),
-        args.tolerance,
-    ) {
-        return match code {
-            0 => Exit::Ok,
-            1 => Exit::BadInput,
-            _ => Exit::NotSolved,
-        };
+    if let Some(code) = flowsheet(args) {
+        return code;
     }
     let mut cascade = match sxforge::model::load::load_file(&args.file) {
         Ok(c) => c,
@@ -101,10 +93,7 @@ pub fn run(args: &SimulateArgs) -> Exit {
         Err(e) => return fail(&e),
     };
     let rep = sxforge::report::CascadeReport::new(&cascade, &sol);
-    let mut v = rep.to_json();
-    if let Some(c) = &cost {
-        v["cost"] = sxforge::cost::report::to_json(c);
-    }
+    let v = with_cost_json(rep.to_json(), cost.as_ref());
     if sol.converged() && has_null(&v) {
         // NaN and inf serialise as null: never a wrong number on exit 0
         return report(
@@ -119,10 +108,7 @@ pub fn run(args: &SimulateArgs) -> Exit {
     if args.json {
         out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
     } else {
-        out(&rep.to_text());
-        if let Some(c) = &cost {
-            out(&format!("\n{}", sxforge::cost::report::to_text(c)));
-        }
+        out(&with_cost_text(rep.to_text(), cost.as_ref()));
     }
     if let Some(p) = &args.profile {
         if let Err(e) = rep.write_profile_csv(p) {
@@ -152,6 +138,71 @@ pub fn run(args: &SimulateArgs) -> Exit {
         }
         code
     }
+}
+
+/// `sxforge simulate` on a flowsheet file: `None` if the file is not a
+/// flowsheet (no `[[unit]]`, or unreadable: the cascade path reports that),
+/// else the exit status.
+fn flowsheet(args: &SimulateArgs) -> Option<Exit> {
+    let path = args.file.as_path();
+    let src = sxforge::input::read_source(path).ok()?;
+    if !sxforge::flowsheet::is_flowsheet(&src) {
+        return None;
+    }
+    let mut fs = match sxforge::flowsheet::load::parse_str(&src, Some(path.to_path_buf())) {
+        Ok(f) => f,
+        Err(e) => return Some(fail(&e)),
+    };
+    if let Some(t) = args.tolerance {
+        // checked with the other options before the file was read
+        fs.tolerance = t;
+        for u in &mut fs.units {
+            u.spec.solver.tolerance = t;
+        }
+    }
+    let res = match sxforge::flowsheet::solve::solve(&fs) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = sxforge::flowsheet::load::locate(&fs, e, &src, Some(path.to_path_buf()));
+            return Some(fail(&e));
+        }
+    };
+    // the cost block of a flowsheet with a [cost] table (docs/cost.md)
+    let cost = match sxforge::cost::file::for_flowsheet(path, &src, &fs, &res) {
+        Ok(c) => c,
+        Err(e) => return Some(fail(&e)),
+    };
+    if args.json {
+        let v = with_cost_json(fs_report::to_json(&fs, &res), cost.as_ref());
+        out(&(serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"));
+    } else {
+        out(&with_cost_text(
+            fs_report::to_text(&fs, &res),
+            cost.as_ref(),
+        ));
+    }
+    if let Some(p) = &args.profile {
+        if let Err(e) = fs_report::write_profiles(&fs, &res, p) {
+            return Some(fail(&e));
+        }
+    }
+    if let Some(p) = &args.plot {
+        if let Err(source) = std::fs::write(p, fs_report::svg(&fs, &res)) {
+            return Some(fail(&format!("{}: {source}", p.display())));
+        }
+    }
+    Some(if res.converged {
+        Exit::Ok
+    } else {
+        report(
+            Exit::NotSolved,
+            &format!(
+                "{}: {}",
+                path.display(),
+                res.message.as_deref().unwrap_or("did not converge")
+            ),
+        )
+    })
 }
 
 /// `--tolerance` and `--max-rows` over `builder`.

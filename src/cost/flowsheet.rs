@@ -109,7 +109,7 @@ pub fn units_from_flowsheet(
         let (c, sol) = (&r.cascade, &r.solution);
         let mut u = unit_from_cascade(c, sol, p)?;
         u.name = fu.name.clone();
-        let stoichiometric = crate::chemistry::reagents::reagents(c, sol).is_none();
+        let stoichiometric = crate::report::reagents::reagents(c, sol).is_none();
 
         // feed from outside; acid of scrub/strip solutions made inside
         let (scrub_acid, strip_acid) = match &c.spec().chemistry {

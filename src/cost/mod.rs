@@ -241,7 +241,7 @@ pub fn unit_from_cascade(
                 outlets,
                 reagent_basis: stoich_basis,
             };
-            if let Some(r) = crate::chemistry::reagents::reagents(cascade, sol) {
+            if let Some(r) = crate::report::reagents::reagents(cascade, sol) {
                 let fed = if l.feed_phase == Phase::Aqueous {
                     spec.feed.flow.unwrap_or(0.0) * feed_acid
                 } else {

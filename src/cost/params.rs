@@ -8,87 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use crate::error::InputError;
 
-/// `[cost]` as written in a model file (every key optional).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCost {
-    /// Plant feed, t REO per year.
-    pub throughput: Option<f64>,
-    /// Operating hours per year.
-    pub hours: Option<f64>,
-    /// Mixer residence time, minutes.
-    pub residence_time: Option<f64>,
-    /// Specific settling rate, m3 of combined flow per m2 of settler per hour.
-    pub settling_rate: Option<f64>,
-    /// Depth of the organic layer in a settler, m.
-    pub organic_depth: Option<f64>,
-    /// Largest settler of one mixer-settler, m2 (larger stages run as
-    /// parallel units).
-    pub max_settler_area: Option<f64>,
-    /// Purchased cost of one reference mixer-settler, USD.
-    pub stage_cost: Option<f64>,
-    /// Settler area of the reference mixer-settler, m2.
-    pub reference_area: Option<f64>,
-    /// Size exponent of the equipment cost law.
-    pub exponent: Option<f64>,
-    /// Installed (Lang-type) factor on purchased equipment.
-    pub installation_factor: Option<f64>,
-    /// Discount rate for the capital recovery factor.
-    pub discount_rate: Option<f64>,
-    /// Economic lifetime, years.
-    pub lifetime: Option<f64>,
-    /// Maintenance, fraction of capex per year.
-    pub maintenance: Option<f64>,
-    /// Extractant price, USD/kg.
-    pub extractant_price: Option<f64>,
-    /// Extractant molar mass, g/mol.
-    pub extractant_molar_mass: Option<f64>,
-    /// Extractant in the organic, mol/L (models without their own value).
-    pub extractant_concentration: Option<f64>,
-    /// Diluent price, USD/L.
-    pub diluent_price: Option<f64>,
-    /// RE carried by the loaded organic, mol/L (constant-flow models).
-    pub organic_loading: Option<f64>,
-    /// RE in the aqueous feed, mol/L (constant-flow models).
-    pub feed_concentration: Option<f64>,
-    /// Acid of the scrub and strip solutions, mol/L H+ (constant-flow
-    /// models: sets the scrub aqueous volume).
-    pub scrub_acid_concentration: Option<f64>,
-    /// Organic lost per m3 of aqueous leaving the plant, L/m3.
-    pub entrainment_loss: Option<f64>,
-    /// Acid price, USD per kg HCl (100 % basis).
-    pub acid_price: Option<f64>,
-    /// Saponification base of constant-flow models: `NH3` or `NaOH`.
-    pub base: Option<String>,
-    /// Base price, USD/kg.
-    pub base_price: Option<f64>,
-    /// Stoichiometric excess of acid and base (constant-flow models).
-    pub reagent_excess: Option<f64>,
-    /// Precipitant (oxalic acid) per mol RE of product, mol.
-    pub precipitant_mol_per_mol: Option<f64>,
-    /// Precipitant price, USD/kg.
-    pub precipitant_price: Option<f64>,
-    /// Precipitant molar mass, g/mol.
-    pub precipitant_molar_mass: Option<f64>,
-    /// Mixer power per m3 of mixer, kW/m3.
-    pub mixer_power: Option<f64>,
-    /// Electricity price, USD/kWh.
-    pub electricity_price: Option<f64>,
-    /// Labour per stage per year, USD.
-    pub labour_per_stage: Option<f64>,
-    /// `value` (default), `mass` or `byproduct`.
-    pub allocation: Option<String>,
-    /// Main products under `byproduct` allocation.
-    pub main: Option<Vec<String>>,
-    /// Oxide prices, USD/kg, per component.
-    pub price: Option<BTreeMap<String, f64>>,
-    /// Oxide mass per mol of element, g, per component.
-    pub oxide_molar_mass: Option<BTreeMap<String, f64>>,
-}
+pub use crate::model::tables::RawCost;
 
 /// How the plant's cost is shared between co-products.
 #[derive(Debug, Clone, PartialEq, Eq)]

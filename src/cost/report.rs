@@ -6,6 +6,26 @@ use serde_json::{json, Value};
 
 use super::CostReport;
 
+/// A `simulate` result's JSON (cascade or flowsheet contract) with the cost
+/// block of a costed model under `cost`, as `sxforge simulate --json`
+/// prints it.
+pub fn with_cost_json(mut result: Value, cost: Option<&CostReport>) -> Value {
+    if let Some(c) = cost {
+        result["cost"] = to_json(c);
+    }
+    result
+}
+
+/// A `simulate` text report followed, after a blank line, by the cost
+/// report of a costed model, as `sxforge simulate` prints it.
+pub fn with_cost_text(mut report: String, cost: Option<&CostReport>) -> String {
+    if let Some(c) = cost {
+        report.push('\n');
+        report.push_str(&to_text(c));
+    }
+    report
+}
+
 /// Human-readable breakdown: sizing, capex terms, opex terms, products.
 pub fn to_text(r: &CostReport) -> String {
     let mut s = String::new();

@@ -14,7 +14,7 @@
 //! bounds that bracket the answer tightly help.
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::sweep::FlowKey;
 use super::{min_stages, Measure, Probe, StageSearch, StageVar, Target};
@@ -23,91 +23,9 @@ use crate::error::InputError;
 use crate::model::{Cascade, CascadeSpec};
 use crate::solver::Solution;
 
-/// `[optimize]` table of a model file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawOptimize {
-    /// `cost` (default) or `stages` (total stage count).
-    pub objective: Option<String>,
-    /// `[optimize.cascade]`: stage-count bounds `[min, max]` per section.
-    pub cascade: Option<RawStageBounds>,
-    /// `[optimize.flows]`: flow bounds `[min, max]` per `[flows]` key.
-    pub flows: Option<RawFlowBounds>,
-    /// `[optimize.price]`: prices per stage and per unit flow.
-    pub price: Option<RawPrice>,
-    /// `[[optimize.constraint]]`.
-    #[serde(default)]
-    pub constraint: Vec<RawConstraint>,
-    /// Most flow evaluations of the pattern search (default 400).
-    pub max_evaluations: Option<usize>,
-}
-
-/// `[optimize.cascade]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStageBounds {
-    /// Extraction stages `[min, max]`.
-    pub extraction: Option<[usize; 2]>,
-    /// Scrub stages `[min, max]`.
-    pub scrub: Option<[usize; 2]>,
-    /// Strip stages `[min, max]`.
-    pub strip: Option<[usize; 2]>,
-}
-
-/// `[optimize.flows]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFlowBounds {
-    /// S bounds.
-    pub extraction_amount: Option<[f64; 2]>,
-    /// W bounds.
-    pub scrub_amount: Option<[f64; 2]>,
-    /// Organic flow bounds (L/h).
-    pub organic: Option<[f64; 2]>,
-    /// Scrub flow bounds (L/h).
-    pub scrub: Option<[f64; 2]>,
-    /// Strip flow bounds (L/h).
-    pub strip: Option<[f64; 2]>,
-}
-
-/// `[optimize.price]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPrice {
-    /// Price per stage in any section (default 1).
-    pub stage: Option<f64>,
-    /// Price per extraction stage (overrides `stage`).
-    pub extraction_stage: Option<f64>,
-    /// Price per scrub stage.
-    pub scrub_stage: Option<f64>,
-    /// Price per strip stage.
-    pub strip_stage: Option<f64>,
-    /// Price per unit S (organic loading: extractant, saponification).
-    pub extraction_amount: Option<f64>,
-    /// Price per unit W (scrub acid).
-    pub scrub_amount: Option<f64>,
-    /// Price per L/h of organic.
-    pub organic: Option<f64>,
-    /// Price per L/h of scrub solution.
-    pub scrub: Option<f64>,
-    /// Price per L/h of strip solution.
-    pub strip: Option<f64>,
-}
-
-/// One `[[optimize.constraint]]`: purity and/or recovery lower bounds of a
-/// component in a stream.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConstraint {
-    /// Stream name (`raffinate`, `loaded_organic`, ...).
-    pub stream: String,
-    /// Component name, or several joined with `+` (a group, summed).
-    pub component: String,
-    /// Least purity.
-    pub purity: Option<f64>,
-    /// Least recovery.
-    pub recovery: Option<f64>,
-}
+pub use crate::model::tables::{
+    RawConstraint, RawFlowBounds, RawOptimize, RawPrice, RawStageBounds,
+};
 
 /// A continuous decision variable.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,13 +12,14 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
-use serde::Deserialize;
 
 use super::fmt_exact;
 use crate::cascade::StreamKind;
 use crate::error::InputError;
 use crate::model::{Cascade, CascadeSpec, ChemistrySpec};
 use crate::solver::{Solution, Solver, Status};
+
+pub use crate::model::tables::{RawParameter, RawSweep};
 
 /// Cases per warm-start chain.
 pub const BLOCK: usize = 32;
@@ -192,37 +193,6 @@ impl Param {
             Param::FeedFlow => spec.feed.flow = Some(v),
         }
     }
-}
-
-/// `[sweep]` table of a model file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSweep {
-    /// `grid` (default) or `lhs` (Latin hypercube).
-    pub method: Option<String>,
-    /// Number of cases (Latin hypercube only).
-    pub cases: Option<usize>,
-    /// Seed of the Latin hypercube.
-    pub seed: Option<u64>,
-    /// `[[sweep.parameter]]` entries, in column (and grid nesting) order.
-    #[serde(default)]
-    pub parameter: Vec<RawParameter>,
-}
-
-/// One `[[sweep.parameter]]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawParameter {
-    /// Dotted parameter name, e.g. `flows.extraction_amount`.
-    pub name: String,
-    /// Lower bound.
-    pub min: Option<f64>,
-    /// Upper bound.
-    pub max: Option<f64>,
-    /// Grid points from min to max inclusive (grid only).
-    pub steps: Option<usize>,
-    /// Explicit values (grid only), instead of min/max/steps.
-    pub values: Option<Vec<f64>>,
 }
 
 /// A checked sweep.

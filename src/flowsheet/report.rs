@@ -142,7 +142,7 @@ pub fn to_json(fs: &Flowsheet, res: &FlowsheetResult) -> Value {
 fn reagents_json(fs: &Flowsheet, res: &FlowsheetResult) -> Option<Value> {
     let (mut acid, mut base, mut any) = (0.0, 0.0, false);
     for r in res.units.iter().flatten() {
-        if let Some(g) = crate::chemistry::reagents::reagents(&r.cascade, &r.solution) {
+        if let Some(g) = crate::report::reagents::reagents(&r.cascade, &r.solution) {
             acid += g.acid_consumed;
             base += g.base;
             any = true;
@@ -473,90 +473,4 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     }
     s.push_str("</svg>\n");
     s
-}
-
-/// `sxforge simulate` on a flowsheet file: `None` if `path` is not a
-/// flowsheet (no `[[unit]]`), else the exit status (0 converged, 1 bad
-/// input, 2 not converged).
-pub fn simulate_file(
-    path: &Path,
-    json_out: bool,
-    profile: Option<&Path>,
-    plot: Option<&Path>,
-    tolerance: Option<f64>,
-) -> Option<u8> {
-    let src = crate::input::read_source(path).ok()?;
-    if !super::is_flowsheet(&src) {
-        return None;
-    }
-    let mut fs = match super::load::parse_str(&src, Some(path.to_path_buf())) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Some(1);
-        }
-    };
-    if let Some(t) = tolerance {
-        if !(t.is_finite() && t > 0.0 && t < 1.0) {
-            eprintln!("error: --tolerance = {t}: expected a relative tolerance in (0, 1)");
-            return Some(1);
-        }
-        fs.tolerance = t;
-        for u in &mut fs.units {
-            u.spec.solver.tolerance = t;
-        }
-    }
-    let res = match super::solve::solve(&fs) {
-        Ok(r) => r,
-        Err(e) => {
-            let e = super::load::locate(&fs, e, &src, Some(path.to_path_buf()));
-            eprintln!("error: {e}");
-            return Some(1);
-        }
-    };
-    // the cost block of a flowsheet with a [cost] table (docs/cost.md)
-    let cost = match crate::cost::file::for_flowsheet(path, &src, &fs, &res) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Some(1);
-        }
-    };
-    if json_out {
-        let mut v = to_json(&fs, &res);
-        if let Some(c) = &cost {
-            v["cost"] = crate::cost::report::to_json(c);
-        }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).expect("JSON values serialise")
-        );
-    } else {
-        print!("{}", to_text(&fs, &res));
-        if let Some(c) = &cost {
-            print!("\n{}", crate::cost::report::to_text(c));
-        }
-    }
-    if let Some(p) = profile {
-        if let Err(e) = write_profiles(&fs, &res, p) {
-            eprintln!("error: {e}");
-            return Some(1);
-        }
-    }
-    if let Some(p) = plot {
-        if let Err(source) = std::fs::write(p, svg(&fs, &res)) {
-            eprintln!("error: {}: {source}", p.display());
-            return Some(1);
-        }
-    }
-    if res.converged {
-        Some(0)
-    } else {
-        eprintln!(
-            "error: {}: {}",
-            path.display(),
-            res.message.as_deref().unwrap_or("did not converge")
-        );
-        Some(2)
-    }
 }

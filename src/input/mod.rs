@@ -26,6 +26,17 @@ pub const MAX_THREADS: usize = 256;
 /// kilobytes; this stops `simulate /dev/zero` from reading forever.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
+/// Formats a number for an error message as a user would write it
+/// (`1e308`, not 309 digits).
+pub(crate) fn fmt_num(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`].
 pub fn read_source(path: &Path) -> Result<String, crate::Error> {
     let io = |source| crate::Error::Io {

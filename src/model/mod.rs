@@ -19,14 +19,16 @@
 //! ```
 
 pub mod load;
+pub(crate) mod options;
 pub mod rigorous;
 pub mod schema;
+pub(crate) mod tables;
 mod validate;
 
 use crate::cascade::{Layout, Phase, Section};
 use crate::error::{InputError, InputErrors};
 
-pub use crate::solver::SolverOptions;
+pub use options::SolverOptions;
 
 /// Equilibrium model and its parameters, per component (in the order of
 /// [`CascadeSpec::components`]).
@@ -364,15 +366,7 @@ pub struct Cascade {
     pass: Option<crate::cascade::draw::Pass>,
 }
 
-/// Formats a number as a user would write it (`1e308`, not 309 digits).
-pub(crate) fn fmt_num(v: f64) -> String {
-    let a = v.abs();
-    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
+pub(crate) use crate::input::fmt_num;
 
 impl Cascade {
     /// Replaces the side draws (`[[draw]]`, see the README): checks them

@@ -32,12 +32,12 @@ pub struct RawCascade {
     /// `[[draw]]`: side draws (separation-factor model).
     pub draw: Option<Vec<RawDraw>>,
     /// `[optimize]`: read by `sxforge optimize`, ignored by `simulate`.
-    pub optimize: Option<crate::design::optimize::RawOptimize>,
+    pub optimize: Option<super::tables::RawOptimize>,
     /// `[sweep]`: read by `sxforge sweep`, ignored by `simulate`.
-    pub sweep: Option<crate::design::sweep::RawSweep>,
+    pub sweep: Option<super::tables::RawSweep>,
     /// `[cost]`: read by `sxforge cost` (and `simulate`, `optimize`,
     /// `sweep`, the planner's `process`); see docs/cost.md.
-    pub cost: Option<crate::cost::RawCost>,
+    pub cost: Option<super::tables::RawCost>,
     /// `[scrub]`: scrub solution chemistry (rigorous models).
     pub scrub: Option<RawAqueous>,
     /// `[strip]`: strip solution chemistry (rigorous models).

@@ -196,7 +196,7 @@ impl CascadeReport {
             .collect();
         let conc = sol.concentrations(cascade);
         let layout = *cascade.layout();
-        let ph = crate::chemistry::reagents::stage_ph(sol);
+        let ph = crate::report::reagents::stage_ph(sol);
         let stages = (0..cascade.n_stages())
             .map(|j| {
                 let (aq, org) = match &conc {
@@ -212,7 +212,7 @@ impl CascadeReport {
                 }
             })
             .collect();
-        let reagents = crate::chemistry::reagents::reagents(cascade, sol).map(|r| {
+        let reagents = crate::report::reagents::reagents(cascade, sol).map(|r| {
             let per_kg = names
                 .iter()
                 .zip(&r.per_kg)

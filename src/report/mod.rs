@@ -3,6 +3,7 @@
 //! section 2) and the stage profile as CSV are renderings of it.
 
 mod cascade;
+pub mod reagents;
 
 use std::path::Path;
 

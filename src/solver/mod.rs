@@ -13,7 +13,6 @@
 pub mod block_tridiag;
 pub mod logthomas;
 pub mod newton;
-mod options;
 pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
@@ -24,9 +23,11 @@ use serde::Serialize;
 
 use crate::cascade::{Layout, Outlet, Phase, StreamKind};
 use crate::chemistry::SeparationFactorKernel;
+pub use crate::model::options::{
+    SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT,
+};
 use crate::model::{Cascade, StageFlows};
 pub use newton::{NewtonOptions, NewtonReport, Workspace};
-pub use options::{SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT};
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,4 +1,7 @@
-//! Solver settings ([`SolverOptions`]) and their checked builder.
+//! Solver settings ([`SolverOptions`]) and their checked builder: the
+//! `[solver]` table a model carries, defined here (below the solver) so
+//! that the model does not import the solver that imports it; the solver
+//! re-exports them as `sxforge::solver::SolverOptions`.
 //!
 //! ```
 //! use sxforge::solver::SolverOptions;
@@ -71,7 +74,7 @@ impl SolverOptions {
         if !(t.is_finite() && t > 0.0 && t < 1.0) {
             p.push(InputError::new(
                 "solver.tolerance",
-                Some(crate::model::fmt_num(t)),
+                Some(crate::input::fmt_num(t)),
                 "expected a relative tolerance in (0, 1)",
             ));
         }
