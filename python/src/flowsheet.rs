@@ -12,7 +12,7 @@ use sxforge::cost::CostReport;
 use sxforge::flowsheet::solve::FlowsheetResult;
 use sxforge::flowsheet::{self as fsheet, Flowsheet as Sheet};
 
-use super::{checked_tolerance, from_input, Model, Solved};
+use super::{checked_tolerance, from_input, from_inputs, Model, Solved};
 
 /// A checked flowsheet (`[[unit]]` tables), with the text it came from.
 #[pyclass(module = "sxforge._native", frozen)]
@@ -29,7 +29,7 @@ impl Flowsheet {
     #[pyo3(signature = (text, file=None))]
     fn from_toml(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<Flowsheet> {
         let fs = fsheet::load::parse_str(text, file.as_ref().map(PathBuf::from))
-            .map_err(|e| from_input(py, &e))?;
+            .map_err(|e| from_inputs(py, &e))?;
         Ok(Flowsheet {
             fs: Arc::new(fs),
             src: text.into(),

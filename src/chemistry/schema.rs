@@ -94,6 +94,13 @@ impl ModelSchema {
     }
 }
 
+/// Whether model `name` tracks acidity (it takes `feed.acid`: the rigorous
+/// models, whose feed, scrub and strip solutions carry acid and sulfate).
+/// Unknown models do not.
+pub(crate) fn tracks_acidity(name: &str) -> bool {
+    lookup(name).is_ok_and(|m| m.other.contains(&"feed.acid"))
+}
+
 /// Whether some model lists `key` among its keys outside `[chemistry]`.
 fn model_dependent(key: &str) -> bool {
     MODELS.iter().any(|m| m.other.contains(&key))
@@ -119,6 +126,13 @@ mod tests {
     fn keys_are_checked_per_model() {
         let sf = lookup("separation-factor").unwrap();
         let cd = lookup("constant-d").unwrap();
+        let acid: Vec<&str> = MODELS
+            .iter()
+            .map(|m| m.name)
+            .filter(|n| tracks_acidity(n))
+            .collect();
+        assert_eq!(acid, ["mass-action", "log-linear"]);
+        assert!(!tracks_acidity("nope"));
         let ll = lookup("log-linear").unwrap();
         assert!(sf.takes("chemistry.beta") && !sf.takes("chemistry.d"));
         assert!(cd.takes("chemistry.scrub.d") && !cd.takes("chemistry.beta"));

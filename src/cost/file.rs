@@ -150,7 +150,9 @@ pub fn is_cost_file(src: &str) -> bool {
 fn parse_process(src: &str, file: &Path) -> Result<Process, InputError> {
     let f = Some(file.to_path_buf());
     if crate::flowsheet::is_flowsheet(src) {
-        crate::flowsheet::load::parse_str(src, f).map(Process::Flowsheet)
+        crate::flowsheet::load::parse_str(src, f)
+            .map(Process::Flowsheet)
+            .map_err(crate::error::InputErrors::into_first)
     } else {
         parse_str_with_extras(src, f)
             .map(|(c, _)| Process::Cascade(Box::new(c)))

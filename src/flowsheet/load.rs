@@ -11,7 +11,7 @@ use toml::{Table, Value};
 
 use super::{ExternalStream, Flowsheet, Port, Split, StreamValue, Unit};
 use crate::cascade::Phase;
-use crate::error::{Error, InputError, Location};
+use crate::error::{Error, InputError, InputErrors, Location, Problems};
 use crate::model::rigorous::element_molar_mass;
 use crate::model::schema::RawCascade;
 
@@ -37,6 +37,13 @@ fn at(
     Located {
         path,
         err: InputError::new(key, value, msg),
+    }
+}
+
+/// Several located problems turn into the list `?` passes up.
+impl From<Located> for Vec<Located> {
+    fn from(l: Located) -> Self {
+        vec![l]
     }
 }
 
@@ -98,19 +105,25 @@ pub fn locate(fs: &Flowsheet, mut e: InputError, src: &str, file: Option<PathBuf
     e
 }
 
-/// Parses and checks a flowsheet from TOML text (`file` for messages).
-pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Flowsheet, InputError> {
+/// Parses and checks a flowsheet from TOML text (`file` for messages):
+/// every unknown key, and every problem of every unit, each located.
+pub fn parse_str(src: &str, file: Option<PathBuf>) -> Result<Flowsheet, InputErrors> {
     let table: Table = src
         .parse()
         .map_err(|e| crate::model::load::toml_error(&e, src, file.clone()))?;
-    parse_table(&table).map_err(|l| {
-        let offset = DeTable::parse(src)
-            .ok()
-            .map(|doc| span_of(doc.get_ref(), &l.path))
-            .unwrap_or(0);
-        let mut e = l.err;
-        e.location = Location::at(file, src, offset);
-        e
+    parse_table(&table).map_err(|problems| {
+        let doc = DeTable::parse(src).ok();
+        let mut p = Problems::default();
+        for l in problems {
+            let offset = doc
+                .as_ref()
+                .map(|doc| span_of(doc.get_ref(), &l.path))
+                .unwrap_or(0);
+            let mut e = l.err;
+            e.location = Location::at(file.clone(), src, offset);
+            p.push(e);
+        }
+        p.check().expect_err("a failed parse has a problem")
     })
 }
 
@@ -155,18 +168,25 @@ fn opt_num(t: &Table, key: &str, path: &[Seg], label: &str) -> Result<Option<f64
     }
 }
 
-fn check_keys(t: &Table, allowed: &[&str], path: &[Seg], label: &str) -> Result<(), Located> {
-    for key in t.keys() {
-        if !allowed.contains(&key.as_str()) {
-            return Err(at(
+/// Every unknown key of `t`.
+fn check_keys(t: &Table, allowed: &[&str], path: &[Seg], label: &str) -> Result<(), Vec<Located>> {
+    let unknown: Vec<Located> = t
+        .keys()
+        .filter(|key| !allowed.contains(&key.as_str()))
+        .map(|key| {
+            at(
                 with(path, key),
                 format!("{label}{key}"),
                 None,
                 format!("unknown key (expected one of: {})", allowed.join(", ")),
-            ));
-        }
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown)
     }
-    Ok(())
 }
 
 fn tables<'a>(top: &'a Table, key: &str) -> Result<Vec<&'a Table>, Located> {
@@ -255,7 +275,7 @@ pub(crate) enum Producer {
     Split(usize),
 }
 
-fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
+fn parse_table(top: &Table) -> Result<Flowsheet, Vec<Located>> {
     check_keys(
         top,
         &[
@@ -268,7 +288,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             "unit",
             "split",
             "solver",
-            "cost", // checked by crate::cost::file
+            "cost", // checked by cost::file
         ],
         &[],
         "",
@@ -280,14 +300,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             .map(|v| v.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| at(vec![k("components")], "components", None, "expected names"))?,
-        _ => {
-            return Err(at(
-                vec![],
-                "components",
-                None,
-                "missing: the component names",
-            ))
-        }
+        _ => return Err(at(vec![], "components", None, "missing: the component names").into()),
     };
     let mg = match top.get("units") {
         None => false,
@@ -299,7 +312,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                 "units",
                 Some(v.to_string()),
                 "expected \"mol/L\" or \"mg/L\"",
-            ))
+            )
+            .into())
         }
     };
     let given_mm = match top.get("molar_mass") {
@@ -340,7 +354,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
     let mut accelerator = super::accel::Accelerator::default();
     if let Some(v) = top.get("solver") {
         let Value::Table(t) = v else {
-            return Err(at(vec![k("solver")], "solver", None, "expected a table"));
+            return Err(at(vec![k("solver")], "solver", None, "expected a table").into());
         };
         let p = vec![k("solver")];
         check_keys(
@@ -369,7 +383,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                     "solver.tolerance",
                     Some(x.to_string()),
                     "expected a relative tolerance in (0, 1)",
-                ));
+                )
+                .into());
             }
             tolerance = x;
         }
@@ -380,7 +395,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                     "solver.max_iterations",
                     Some(x.to_string()),
                     "expected at least one iteration",
-                ));
+                )
+                .into());
             }
             max_iterations = x as usize;
         }
@@ -456,7 +472,7 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                     format!("{label}amount"),
                     None,
                     "expected either `amount` (RE flow per component) or `flow` (L/h, positive) with `concentration`",
-                ))
+                ).into())
             }
         };
         if value.total() <= 0.0 {
@@ -465,17 +481,30 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                 format!("{label}amount"),
                 None,
                 "the stream carries nothing",
-            ));
+            )
+            .into());
         }
         streams.push(ExternalStream { name, value });
     }
 
     // units
+    // every problem of every unit before giving up
     let mut units = Vec::new();
+    let mut unit_problems = Vec::new();
     for (i, t) in tables(top, "unit")?.into_iter().enumerate() {
         let p = vec![k("unit"), Seg::Index(i)];
-        units.push(parse_unit(t, i, top, &comps, &p)?);
-        claim(&units[i].name, with(&p, "name"), "unit.")?;
+        match parse_unit(t, i, top, &comps, &p) {
+            Ok(u) => {
+                if let Err(e) = claim(&u.name, with(&p, "name"), "unit.") {
+                    unit_problems.push(e);
+                }
+                units.push(u);
+            }
+            Err(e) => unit_problems.extend(e),
+        }
+    }
+    if !unit_problems.is_empty() {
+        return Err(unit_problems);
     }
     if units.is_empty() {
         return Err(at(
@@ -483,7 +512,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
             "unit",
             None,
             "a flowsheet needs at least one [[unit]]",
-        ));
+        )
+        .into());
     }
 
     // splits
@@ -501,7 +531,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                 format!("{label}fractions"),
                 None,
                 "missing: fractions = { <outlet> = share, ... }",
-            ));
+            )
+            .into());
         };
         let mut fractions = Vec::new();
         for (key, v) in fr {
@@ -515,7 +546,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                         format!("{label}fractions.{key}"),
                         Some(v.to_string()),
                         "expected a share in [0, 1]",
-                    ))
+                    )
+                    .into())
                 }
             }
         }
@@ -526,7 +558,8 @@ fn parse_table(top: &Table) -> Result<Flowsheet, Located> {
                 format!("{label}fractions"),
                 Some(format!("{sum}")),
                 "expected shares that sum to 1",
-            ));
+            )
+            .into());
         }
         splits.push(Split {
             name,
@@ -555,7 +588,7 @@ fn parse_unit(
     top: &Table,
     comps: &[String],
     p: &[Seg],
-) -> Result<Unit, Located> {
+) -> Result<Unit, Vec<Located>> {
     check_keys(
         t,
         &[
@@ -601,13 +634,14 @@ fn parse_unit(
                 format!("{label}chemistry"),
                 None,
                 "missing: the unit's [chemistry] (or a top-level one)",
-            ))
+            )
+            .into())
         }
     };
-    let rigorous = matches!(
-        chem.get("model").and_then(Value::as_str),
-        Some("mass-action") | Some("log-linear")
-    );
+    let rigorous = chem
+        .get("model")
+        .and_then(Value::as_str)
+        .is_some_and(crate::chemistry::schema::tracks_acidity);
     raw.insert("chemistry".into(), chem);
     raw.insert("name".into(), Value::String(name.clone()));
     raw.insert(
@@ -634,7 +668,8 @@ fn parse_unit(
                 format!("{label}flows"),
                 None,
                 "expected a table",
-            ))
+            )
+            .into())
         }
     };
     let fp = with(p, "flows");
@@ -651,7 +686,8 @@ fn parse_unit(
                         format!("{label}flows.{key}"),
                         Some(v.to_string()),
                         "expected a non-negative ratio to the unit's feed total",
-                    ))
+                    )
+                    .into())
                 }
             }
         }
@@ -665,16 +701,22 @@ fn parse_unit(
             e.message().trim().to_string(),
         )
     })?;
-    let spec = crate::model::load::to_spec(rc).map_err(|e| {
-        let mut path = p.to_vec();
-        path.extend(e.key.split('.').map(k));
-        Located {
-            path,
-            err: InputError {
-                key: format!("{label}{}", e.key),
-                ..e
-            },
-        }
+    let spec = crate::model::load::spec_of(rc).map_err(|errors| {
+        errors
+            .into_vec()
+            .into_iter()
+            .map(|e| {
+                let mut path = p.to_vec();
+                path.extend(e.key.split('.').map(k));
+                Located {
+                    path,
+                    err: InputError {
+                        key: format!("{label}{}", e.key),
+                        ..e
+                    },
+                }
+            })
+            .collect::<Vec<_>>()
     })?;
     let unit = Unit {
         name,
@@ -684,27 +726,29 @@ fn parse_unit(
         scrub_ratio,
     };
     let sf = !unit.is_volumetric();
+    // the checks below are independent: every problem is reported
+    let mut problems = Vec::new();
     // side draws: what can be checked before the unit's flows are solved
     let sp = &unit.spec;
     crate::cascade::draw::check(sp.extraction + sp.scrub + sp.strip, !sf, &sp.draws, "draw")
-        .map_err(|(j, e)| {
+        .unwrap_or_else(|(j, e)| {
             let mut path = with(p, "draw");
             path.push(Seg::Index(j));
             path.extend(e.key.split('.').skip(1).map(k));
-            Located {
+            problems.push(Located {
                 path,
                 err: InputError {
                     key: format!("{label}{}", e.key),
                     ..e
                 },
-            }
-        })?;
+            })
+        });
     for (key, v) in [
         ("extraction_ratio", extraction_ratio),
         ("scrub_ratio", scrub_ratio),
     ] {
         if v.is_some() && !sf {
-            return Err(at(
+            problems.push(at(
                 with(&fp, key),
                 format!("{label}flows.{key}"),
                 None,
@@ -714,7 +758,7 @@ fn parse_unit(
     }
     if sf {
         if extraction_ratio.is_some() && unit.spec.flows.extraction_amount.is_some() {
-            return Err(at(
+            problems.push(at(
                 with(&fp, "extraction_ratio"),
                 format!("{label}flows.extraction_ratio"),
                 None,
@@ -722,7 +766,7 @@ fn parse_unit(
             ));
         }
         if scrub_ratio.is_some() && unit.spec.flows.scrub_amount.is_some() {
-            return Err(at(
+            problems.push(at(
                 with(&fp, "scrub_ratio"),
                 format!("{label}flows.scrub_ratio"),
                 None,
@@ -738,36 +782,39 @@ fn parse_unit(
         };
         let key = format!("{label}{}", port.key());
         if sf {
-            return Err(at(
+            problems.push(at(
                 with(p, port.key()),
                 key,
                 None,
                 "organic_in, scrub_in and strip_in are for volumetric units",
             ));
-        }
-        if stages == 0 {
-            return Err(at(
+        } else if stages == 0 {
+            problems.push(at(
                 with(p, port.key()),
                 key,
                 None,
                 format!("the unit has no {} stages", port.name()),
             ));
-        }
-        if let Some(inlet) = port.inlet() {
-            if unit.spec.inlet_concentration(inlet).is_some() {
-                return Err(at(
-                    with(p, port.key()),
-                    key,
-                    None,
-                    format!(
-                        "the unit also gives [{}] concentration: name a stream or give the composition, not both",
-                        port.name()
-                    ),
-                ));
-            }
+        } else if port
+            .inlet()
+            .is_some_and(|inlet| unit.spec.inlet_concentration(inlet).is_some())
+        {
+            problems.push(at(
+                with(p, port.key()),
+                key,
+                None,
+                format!(
+                    "the unit also gives [{}] concentration: name a stream or give the composition, not both",
+                    port.name()
+                ),
+            ));
         }
     }
-    Ok(unit)
+    if problems.is_empty() {
+        Ok(unit)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Where a stream name comes from, its phase, and whether its flow (L/h)

@@ -276,28 +276,37 @@ fn per_comp_or(
 /// A rigorous chemistry, the file's concentration unit and the molar masses.
 type RigorousParts = (ChemistrySpec, ConcentrationUnit, Vec<Option<f64>>);
 
-/// The rigorous models' chemistry, or `None` for the other models.
+/// The rigorous models' chemistry, or `None` for the other models; every
+/// problem is reported.
 fn rigorous_chemistry(
     raw: &RawCascade,
     comps: &[String],
-) -> Result<Option<RigorousParts>, InputError> {
+) -> Result<Option<RigorousParts>, InputErrors> {
     let model = raw.chemistry.model.as_str();
-    if model != "mass-action" && model != "log-linear" {
+    if !crate::chemistry::schema::tracks_acidity(model) {
         return Ok(None);
     }
+    let mut p = Problems::default();
+    let missing = |p: &mut Problems, key: &str, what: &str| {
+        p.push(InputError::new(key, None, format!("missing: {what}")));
+    };
     let c = &raw.chemistry;
     let units = match raw.units.as_deref() {
         None | Some("mol/L") => ConcentrationUnit::MolPerL,
         Some("mg/L") => ConcentrationUnit::MgPerL,
         Some(other) => {
-            return Err(InputError::new(
+            p.push(InputError::new(
                 "units",
                 Some(format!("\"{other}\"")),
                 "expected \"mol/L\" or \"mg/L\"",
-            ))
+            ));
+            ConcentrationUnit::MolPerL
         }
     };
-    let mm = molar_masses(raw, comps)?;
+    let k = comps.len();
+    let mm = p
+        .ok(molar_masses(raw, comps))
+        .unwrap_or_else(|| vec![None; k]);
     let streams = AqueousStreams {
         feed_acid: raw.feed.acid.unwrap_or(0.0),
         feed_sulfate: raw.feed.sulfate.unwrap_or(0.0),
@@ -310,120 +319,136 @@ fn rigorous_chemistry(
         units,
     };
     if raw.feed.acid.is_none() {
-        return Err(InputError::new(
+        missing(
+            &mut p,
             "feed.acid",
-            None,
-            "missing: the feed's acidity in mol/L H+ (0 for a neutral feed)",
-        ));
+            "the feed's acidity in mol/L H+ (0 for a neutral feed)",
+        );
     }
-    let k = comps.len();
-    let charge = per_comp_or("chemistry.charge", comps, &c.charge, &vec![3.0; k])?;
+    let charge = p
+        .ok(per_comp_or(
+            "chemistry.charge",
+            comps,
+            &c.charge,
+            &vec![3.0; k],
+        ))
+        .unwrap_or_else(|| vec![3.0; k]);
     let spec = if model == "mass-action" {
-        let lk = c.log10_k.as_ref().ok_or_else(|| {
-            InputError::new("chemistry.log10_k", None, "missing: log10 K per component")
-        })?;
+        if c.log10_k.is_none() {
+            missing(&mut p, "chemistry.log10_k", "log10 K per component");
+        }
         let counter_ion = match c.counter_ion.as_deref() {
             None | Some("NH4") => CounterIon::Ammonium,
             Some("Na") => CounterIon::Sodium,
             Some(other) => {
-                return Err(InputError::new(
+                p.push(InputError::new(
                     "chemistry.counter_ion",
                     Some(format!("\"{other}\"")),
                     "expected \"NH4\" or \"Na\"",
-                ))
+                ));
+                CounterIon::Ammonium
             }
         };
-        let extractant = c.extractant.ok_or_else(|| {
-            InputError::new(
+        if c.extractant.is_none() {
+            missing(
+                &mut p,
                 "chemistry.extractant",
-                None,
-                "missing: total extractant in the organic, mol/L HA",
-            )
-        })?;
-        ChemistrySpec::MassAction(Box::new(MassActionSpec {
-            log10_k: component_values("chemistry.log10_k", comps, lk, true)?,
-            a: c.a.unwrap_or(3.0),
-            b: c.b.unwrap_or(3.0),
-            charge: charge.clone(),
-            extractant,
-            saponification: c.saponification.unwrap_or(0.0),
-            counter_ion,
-            log10_k_ion: c.log10_k_ion.unwrap_or(DEFAULT_LOG10_K_ION),
-            streams,
-        }))
+                "total extractant in the organic, mol/L HA",
+            );
+        }
+        let log10_k = c
+            .log10_k
+            .as_ref()
+            .and_then(|lk| p.ok(component_values("chemistry.log10_k", comps, lk, true)));
+        log10_k.zip(c.extractant).map(|(log10_k, extractant)| {
+            ChemistrySpec::MassAction(Box::new(MassActionSpec {
+                log10_k,
+                a: c.a.unwrap_or(3.0),
+                b: c.b.unwrap_or(3.0),
+                charge: charge.clone(),
+                extractant,
+                saponification: c.saponification.unwrap_or(0.0),
+                counter_ion,
+                log10_k_ion: c.log10_k_ion.unwrap_or(DEFAULT_LOG10_K_ION),
+                streams,
+            }))
+        })
     } else {
         let mut fit = vec![None; k];
-        if let Some(f) = &c.fit {
-            for (name, rf) in f {
-                let Some(i) = comps.iter().position(|x| x == name) else {
-                    return Err(InputError::new(
-                        format!("chemistry.fit.{name}"),
-                        None,
-                        format!(
-                            "`{name}` is not a component of this model (components: {})",
-                            comps.join(", ")
-                        ),
-                    ));
-                };
-                fit[i] = Some(LogLinearFit {
-                    m0: rf.m0,
-                    m1: rf.m1,
-                    b0: rf.b0,
-                    b1: rf.b1,
-                });
+        for (name, rf) in c.fit.iter().flatten() {
+            match comps.iter().position(|x| x == name) {
+                Some(i) => {
+                    fit[i] = Some(LogLinearFit {
+                        m0: rf.m0,
+                        m1: rf.m1,
+                        b0: rf.b0,
+                        b1: rf.b1,
+                    })
+                }
+                None => p.push(InputError::new(
+                    format!("chemistry.fit.{name}"),
+                    None,
+                    format!(
+                        "`{name}` is not a component of this model (components: {})",
+                        comps.join(", ")
+                    ),
+                )),
             }
         }
-        let d = per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k])?;
-        let dose = c.dose.ok_or_else(|| {
-            InputError::new(
-                "chemistry.dose",
-                None,
-                "missing: extractant dose, volume percent",
-            )
-        })?;
-        let molarity_per_percent = c.molarity_per_percent.ok_or_else(|| {
-            InputError::new(
+        let d = p.ok(per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k]));
+        if c.dose.is_none() {
+            missing(&mut p, "chemistry.dose", "extractant dose, volume percent");
+        }
+        if c.molarity_per_percent.is_none() {
+            missing(
+                &mut p,
                 "chemistry.molarity_per_percent",
-                None,
-                "missing: mol/L of extractant per volume percent",
-            )
-        })?;
+                "mol/L of extractant per volume percent",
+            );
+        }
         let dose_free = match c.dose_basis.as_deref() {
             None | Some("total") => false,
             Some("free") => true,
             Some(other) => {
-                return Err(InputError::new(
+                p.push(InputError::new(
                     "chemistry.dose_basis",
                     Some(format!("\"{other}\"")),
                     "expected \"total\" or \"free\" (the extractant of the incoming organic that `dose` gives)",
-                ))
+                ));
+                false
             }
         };
-        ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
-            dose_free,
-            fixed_dose: c.fixed_dose.unwrap_or(false),
-            fit,
-            d,
-            extractant_per_metal: per_comp_or(
-                "chemistry.extractant_per_metal",
-                comps,
-                &c.extractant_per_metal,
-                &charge,
-            )?,
-            protons_per_metal: per_comp_or(
-                "chemistry.protons_per_metal",
-                comps,
-                &c.protons_per_metal,
-                &charge,
-            )?,
-            charge,
-            dose,
-            molarity_per_percent,
-            bisulfate: c.bisulfate.unwrap_or(false),
-            log10_ka2: c.log10_ka2.unwrap_or(-1.99),
-            streams,
-        }))
+        let per_metal = |p: &mut Problems, key: &str, map: &Option<ComponentMap>| {
+            p.ok(per_comp_or(key, comps, map, &charge))
+        };
+        let epm = per_metal(
+            &mut p,
+            "chemistry.extractant_per_metal",
+            &c.extractant_per_metal,
+        );
+        let ppm = per_metal(&mut p, "chemistry.protons_per_metal", &c.protons_per_metal);
+        match (d, c.dose, c.molarity_per_percent, epm, ppm) {
+            (Some(d), Some(dose), Some(molarity_per_percent), Some(epm), Some(ppm)) => {
+                Some(ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
+                    dose_free,
+                    fixed_dose: c.fixed_dose.unwrap_or(false),
+                    fit,
+                    d,
+                    extractant_per_metal: epm,
+                    protons_per_metal: ppm,
+                    charge,
+                    dose,
+                    molarity_per_percent,
+                    bisulfate: c.bisulfate.unwrap_or(false),
+                    log10_ka2: c.log10_ka2.unwrap_or(-1.99),
+                    streams,
+                })))
+            }
+            _ => None,
+        }
     };
+    p.check()?;
+    let spec = spec.expect("a problem is recorded for every part missing");
     Ok(Some((spec, units, mm)))
 }
 
@@ -455,7 +480,7 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
     let parts = match crate::chemistry::schema::lookup(&raw.chemistry.model) {
         Ok(model) => {
             check_model_keys(&raw, model, &mut p);
-            match p.ok(rigorous_chemistry(&raw, &comps)) {
+            match p.all(rigorous_chemistry(&raw, &comps)) {
                 Some(Some(r)) => Some(r),
                 Some(None) => p
                     .ok(chemistry(&raw.chemistry, &comps))

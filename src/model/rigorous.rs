@@ -7,7 +7,7 @@
 //! reflux), `[strip] acid`. See `docs/chemistry.md` for the keys.
 
 use crate::cascade::{Layout, Phase};
-use crate::error::InputError;
+use crate::error::{InputError, InputErrors, Problems};
 
 /// Counter-ion of a saponified extractant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,171 +179,181 @@ pub fn element_molar_mass(symbol: &str) -> Option<f64> {
 /// Checks the acid of the `[scrub]` or `[strip]` solution: required and
 /// positive when the section has stages, absent otherwise.
 fn section_acid(
+    p: &mut Problems,
     section: &str,
     stages: usize,
     acid: Option<f64>,
     other_keys: bool,
     why: &str,
-) -> Result<(), InputError> {
+) {
     let key = format!("{section}.acid");
     match acid {
         _ if stages == 0 => {
             if acid.is_some() || other_keys {
-                return Err(InputError::new(
+                p.push(InputError::new(
                     section,
                     None,
                     format!("the cascade has no {section} stages: omit [{section}]"),
                 ));
             }
         }
-        None => {
-            return Err(InputError::new(
-                key,
-                None,
-                format!(
-                    "missing: the {section} solution's acid concentration (mol/L); the cascade has {section} stages"
-                ),
-            ))
-        }
-        Some(v) if !(v.is_finite() && v > 0.0) => {
-            return Err(err(
-                &key,
-                v,
-                &format!("expected a positive acid concentration (mol/L): {why}"),
-            ))
-        }
+        None => p.push(InputError::new(
+            key,
+            None,
+            format!(
+                "missing: the {section} solution's acid concentration (mol/L); the cascade has {section} stages"
+            ),
+        )),
+        Some(v) if !(v.is_finite() && v > 0.0) => p.push(err(
+            &key,
+            v,
+            &format!("expected a positive acid concentration (mol/L): {why}"),
+        )),
         Some(_) => {}
     }
-    Ok(())
 }
 
 fn err(key: &str, v: f64, msg: &str) -> InputError {
     InputError::new(key, Some(super::fmt_num(v)), msg.to_string())
 }
 
+/// Records a problem at `key` with value `v` unless `ok`.
+fn expect(p: &mut Problems, ok: bool, key: &str, v: f64, msg: &str) {
+    if !ok {
+        p.push(err(key, v, msg));
+    }
+}
+
+/// Checks one value per component, recording every component that fails.
 fn check_each(
+    p: &mut Problems,
     key: &str,
     comps: &[String],
     v: &[f64],
     ok: impl Fn(f64) -> bool,
     msg: &str,
-) -> Result<(), InputError> {
+) {
     if v.len() != comps.len() {
-        return Err(InputError::new(
+        p.push(InputError::new(
             key,
             None,
             format!("expected one value per component ({})", comps.len()),
         ));
+        return;
     }
     for (c, &x) in comps.iter().zip(v) {
-        if !(x.is_finite() && ok(x)) {
-            return Err(err(&format!("{key}.{c}"), x, msg));
-        }
+        expect(p, x.is_finite() && ok(x), &format!("{key}.{c}"), x, msg);
     }
-    Ok(())
 }
 
 impl AqueousStreams {
-    fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputError> {
-        if !(self.feed_acid.is_finite() && self.feed_acid >= 0.0) {
-            return Err(err(
-                "feed.acid",
-                self.feed_acid,
-                "expected a non-negative acid concentration (mol/L H+)",
-            ));
-        }
+    fn check(&self, p: &mut Problems, comps: &[String], layout: &Layout) {
+        let a = self.feed_acid;
+        expect(
+            p,
+            a.is_finite() && a >= 0.0,
+            "feed.acid",
+            a,
+            "expected a non-negative acid concentration (mol/L H+)",
+        );
         for (key, v) in [
             ("feed.sulfate", self.feed_sulfate),
             ("scrub.sulfate", self.scrub_sulfate),
             ("strip.sulfate", self.strip_sulfate),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(err(
-                    key,
-                    v,
-                    "expected a non-negative sulfate concentration (mol/L)",
-                ));
-            }
+            expect(
+                p,
+                v.is_finite() && v >= 0.0,
+                key,
+                v,
+                "expected a non-negative sulfate concentration (mol/L)",
+            );
         }
         section_acid(
+            p,
             "scrub",
             layout.scrub,
             self.scrub_acid,
             self.scrub_concentration.is_some(),
             "scrubbing works by acid",
-        )?;
+        );
         if let Some(c) = &self.scrub_concentration {
             check_each(
+                p,
                 "scrub.concentration",
                 comps,
                 c,
                 |x| x >= 0.0,
                 "expected a non-negative concentration",
-            )?;
+            );
         }
         section_acid(
+            p,
             "strip",
             layout.strip,
             self.strip_acid,
             false,
             "a strip section with no acid cannot unload the organic",
-        )?;
-        Ok(())
+        );
     }
 }
 
 impl MassActionSpec {
     /// Checks the parameters against the components, the layout and the
-    /// feed (`feed_conc`, mol/L).
+    /// feed (`feed_conc`, mol/L); every problem is reported.
     pub(crate) fn check(
         &self,
         comps: &[String],
         layout: &Layout,
         feed_conc: &[f64],
-    ) -> Result<(), InputError> {
+    ) -> Result<(), InputErrors> {
+        let mut p = Problems::default();
         check_each(
+            &mut p,
             "chemistry.log10_k",
             comps,
             &self.log10_k,
             |_| true,
             "expected a finite log10 K",
-        )?;
+        );
         check_each(
+            &mut p,
             "chemistry.charge",
             comps,
             &self.charge,
             |x| x > 0.0 && x <= 6.0,
             "expected a metal charge in (0, 6]",
-        )?;
+        );
         for (key, v) in [("chemistry.a", self.a), ("chemistry.b", self.b)] {
-            if !(v.is_finite() && v > 0.0 && v <= 12.0) {
-                return Err(err(key, v, "expected a positive slope (at most 12)"));
-            }
+            let ok = v.is_finite() && v > 0.0 && v <= 12.0;
+            expect(&mut p, ok, key, v, "expected a positive slope (at most 12)");
         }
-        if !(self.extractant.is_finite() && self.extractant > 0.0) {
-            return Err(err(
-                "chemistry.extractant",
-                self.extractant,
-                "expected a positive extractant concentration (mol/L HA)",
-            ));
-        }
+        let e = self.extractant;
+        expect(
+            &mut p,
+            e.is_finite() && e > 0.0,
+            "chemistry.extractant",
+            e,
+            "expected a positive extractant concentration (mol/L HA)",
+        );
         let s = self.saponification;
-        if !(s.is_finite() && (0.0..1.0).contains(&s)) {
-            return Err(err(
-                "chemistry.saponification",
-                s,
-                "expected a saponification degree in [0, 1)",
-            ));
-        }
-        if !self.log10_k_ion.is_finite() {
-            return Err(err(
-                "chemistry.log10_k_ion",
-                self.log10_k_ion,
-                "expected a finite log10 K",
-            ));
-        }
-        self.streams.check(comps, layout)?;
-        if layout.feed_phase == Phase::Organic {
+        expect(
+            &mut p,
+            s.is_finite() && (0.0..1.0).contains(&s),
+            "chemistry.saponification",
+            s,
+            "expected a saponification degree in [0, 1)",
+        );
+        expect(
+            &mut p,
+            self.log10_k_ion.is_finite(),
+            "chemistry.log10_k_ion",
+            self.log10_k_ion,
+            "expected a finite log10 K",
+        );
+        self.streams.check(&mut p, comps, layout);
+        // with charges and extractant checked: the bound below means something
+        if p.is_empty() && layout.feed_phase == Phase::Organic {
             // The loaded organic feed holds 2 z HA per metal: it must leave
             // free extractant, otherwise its state has no equilibrium.
             let bound: f64 = feed_conc
@@ -352,7 +362,7 @@ impl MassActionSpec {
                 .map(|(c, z)| 2.0 * z * c)
                 .sum();
             if bound >= self.extractant {
-                return Err(InputError::new(
+                p.push(InputError::new(
                     "feed.concentration",
                     Some(super::fmt_num(bound)),
                     format!(
@@ -363,95 +373,92 @@ impl MassActionSpec {
                 ));
             }
         }
-        Ok(())
+        p.check()
     }
 }
 
 impl LogLinearSpec {
-    /// Checks the parameters.
-    pub(crate) fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputError> {
+    /// Checks the parameters; every problem is reported.
+    pub(crate) fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputErrors> {
+        let mut p = Problems::default();
         if self.fit.len() != comps.len() {
-            return Err(InputError::new(
+            p.push(InputError::new(
                 "chemistry.fit",
                 None,
                 "expected one entry per component",
             ));
         }
-        for (i, c) in comps.iter().enumerate() {
-            match &self.fit[i] {
+        for ((c, fit), &d) in comps.iter().zip(&self.fit).zip(&self.d) {
+            match fit {
                 Some(f) => {
                     for (name, v) in [("m0", f.m0), ("m1", f.m1), ("b0", f.b0), ("b1", f.b1)] {
-                        if !v.is_finite() {
-                            return Err(err(
-                                &format!("chemistry.fit.{c}.{name}"),
-                                v,
-                                "expected a finite number",
-                            ));
-                        }
+                        let key = format!("chemistry.fit.{c}.{name}");
+                        expect(&mut p, v.is_finite(), &key, v, "expected a finite number");
                     }
                 }
-                None => {
-                    let d = self.d[i];
-                    if !(d.is_finite() && d >= 0.0) {
-                        return Err(InputError::new(
-                            format!("chemistry.d.{c}"),
-                            (!d.is_nan()).then(|| super::fmt_num(d)),
-                            format!("component `{c}` has no fit: expected a non-negative constant D in chemistry.d or a fit in [chemistry.fit.{c}]"),
-                        ));
-                    }
-                }
+                None if !(d.is_finite() && d >= 0.0) => p.push(InputError::new(
+                    format!("chemistry.d.{c}"),
+                    (!d.is_nan()).then(|| super::fmt_num(d)),
+                    format!("component `{c}` has no fit: expected a non-negative constant D in chemistry.d or a fit in [chemistry.fit.{c}]"),
+                )),
+                None => {}
             }
         }
         check_each(
+            &mut p,
             "chemistry.charge",
             comps,
             &self.charge,
             |x| x > 0.0 && x <= 6.0,
             "expected a metal charge in (0, 6]",
-        )?;
+        );
         check_each(
+            &mut p,
             "chemistry.extractant_per_metal",
             comps,
             &self.extractant_per_metal,
             |x| x >= 0.0,
             "expected a non-negative number",
-        )?;
+        );
         check_each(
+            &mut p,
             "chemistry.protons_per_metal",
             comps,
             &self.protons_per_metal,
             |x| x >= 0.0,
             "expected a non-negative number",
-        )?;
-        if !(self.dose.is_finite() && self.dose > 0.0 && self.dose <= 100.0) {
-            return Err(err(
-                "chemistry.dose",
-                self.dose,
-                "expected an extractant dose in (0, 100] volume percent",
-            ));
-        }
-        if !(self.molarity_per_percent.is_finite() && self.molarity_per_percent > 0.0) {
-            return Err(err(
-                "chemistry.molarity_per_percent",
-                self.molarity_per_percent,
-                "expected a positive mol/L per volume percent",
-            ));
-        }
-        if !self.log10_ka2.is_finite() {
-            return Err(err(
-                "chemistry.log10_ka2",
-                self.log10_ka2,
-                "expected a finite log10 Ka2",
-            ));
-        }
+        );
+        expect(
+            &mut p,
+            self.dose.is_finite() && self.dose > 0.0 && self.dose <= 100.0,
+            "chemistry.dose",
+            self.dose,
+            "expected an extractant dose in (0, 100] volume percent",
+        );
+        let m = self.molarity_per_percent;
+        expect(
+            &mut p,
+            m.is_finite() && m > 0.0,
+            "chemistry.molarity_per_percent",
+            m,
+            "expected a positive mol/L per volume percent",
+        );
+        expect(
+            &mut p,
+            self.log10_ka2.is_finite(),
+            "chemistry.log10_ka2",
+            self.log10_ka2,
+            "expected a finite log10 Ka2",
+        );
         if layout.feed_phase == Phase::Organic {
-            return Err(InputError::new(
+            p.push(InputError::new(
                 "feed.phase",
                 Some("\"organic\"".into()),
                 "the log-linear model takes an aqueous feed",
             ));
         }
-        self.streams.check(comps, layout)
+        self.streams.check(&mut p, comps, layout);
+        p.check()
     }
 }
 

@@ -428,10 +428,10 @@ fn volume_flows(spec: &CascadeSpec, layout: &Layout, p: &mut Problems) -> Option
     let feed_conc = conc.as_deref().unwrap_or(&[]);
     match &spec.chemistry {
         ChemistrySpec::MassAction(m) => {
-            p.ok(m.check(comps, layout, feed_conc));
+            p.all(m.check(comps, layout, feed_conc));
         }
         ChemistrySpec::LogLinear(m) => {
-            p.ok(m.check(comps, layout));
+            p.all(m.check(comps, layout));
         }
         _ => {}
     }
