@@ -10,73 +10,20 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sxforge::model::CascadeSpec;
 use sxforge::solver::rows::solve_rows;
 use sxforge::{Cascade, Solver};
 
-fn cascade(beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64) -> Cascade {
-    let names: Vec<String> = (0..beta.len()).map(|i| format!("C{i}")).collect();
-    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    CascadeSpec::separation_factor("bench", &refs, beta)
-        .with_stages(n, m, 0)
-        .with_feed_amounts(feed)
-        .with_amounts(s, w)
-        .build()
-        .unwrap()
-}
-
-/// The named benchmark cascades.
-fn standard() -> Vec<(&'static str, Cascade)> {
-    vec![
-        (
-            "xu-A",
-            cascade(&[1.0, 1.5], &[0.25, 0.75], 17, 20, 4.0940, 3.3428),
-        ),
-        (
-            "xu-D",
-            cascade(&[1.0, 1.55], &[0.6287, 0.3713], 33, 28, 2.5668, 2.1956),
-        ),
-        (
-            "six-120",
-            cascade(
-                &[1.0, 1.5, 2.2, 3.3, 5.0, 7.5],
-                &[1.0 / 6.0; 6],
-                60,
-                60,
-                2.7247,
-                2.2247,
-            ),
-        ),
-    ]
-}
-
-/// A generated cascade of `n` stages and `k` components, scaled as plants
-/// are: adjacent components are `r` apart with `r^(n/2) = 1e6` (so longer
-/// cascades separate closer neighbours to about 99.9999 %), equal feed, the
-/// split in the middle at Xu's optimum flows with 20 % more reflux, stages
-/// shared evenly between extraction and scrub.
-fn generated(n: usize, k: usize) -> Cascade {
-    let r = 1e6f64.powf(2.0 / n as f64).min(4.0);
-    let beta: Vec<f64> = (0..k).map(|i| r.powi(i as i32)).collect();
-    let feed = vec![1.0 / k as f64; k];
-    let fa = (k - k / 2) as f64 / k as f64; // share of the more extractable group
-    let sb = r.sqrt();
-    let em = if fa <= 1.0 / (1.0 + sb) {
-        1.0 / sb
-    } else {
-        fa * sb / (sb - (1.0 - fa))
-    };
-    let s_opt = em * (1.0 - fa) / (1.0 - em);
-    let w = (s_opt - fa) * 1.2;
-    cascade(&beta, &feed, n / 2, n - n / 2, w + fa, w)
-}
+// the cascades the tests check (tests/common/fixtures.rs)
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+use fixtures::{benchmarks, generated};
 
 fn bench_standard(c: &mut Criterion) {
     let mut g = c.benchmark_group("standard");
     g.sample_size(20);
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(2));
-    for (name, cas) in standard() {
+    for (name, cas) in benchmarks() {
         let mut solver = Solver::new();
         assert!(solver.solve(&cas).converged());
         g.bench_function(BenchmarkId::new("cold", name), |b| {
@@ -102,7 +49,7 @@ fn bench_standard(c: &mut Criterion) {
 /// fixed), each solved warm from the previous one's solution, as a design
 /// sweep does. Criterion reports solves per second (`elem/s`), one core.
 fn bench_throughput(c: &mut Criterion) {
-    let (_, base) = standard().remove(1);
+    let (_, base) = benchmarks().remove(1);
     let spec = base.to_spec();
     let (s0, w0) = (
         spec.flows.extraction_amount.unwrap(),
@@ -142,7 +89,7 @@ fn bench_rows(c: &mut Criterion) {
     g.sample_size(10);
     g.warm_up_time(Duration::from_millis(100));
     g.measurement_time(Duration::from_secs(5));
-    let (_, cas) = standard().remove(0);
+    let (_, cas) = benchmarks().remove(0);
     g.bench_function("xu-A to 1e-12", |b| {
         b.iter(|| solve_rows(&cas, 1e-12, 10_000_000))
     });

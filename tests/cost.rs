@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::fixtures::{PRND, PRND_LINES};
 use sxforge::cost::{self, Allocation, CostParams};
 use sxforge::model::CascadeSpec;
 use sxforge::{Cascade, Solution, Solver};
@@ -191,12 +194,7 @@ fn economies_of_scale_lower_capex_per_tonne() {
 }
 
 fn prnd(extraction: usize, scrub: usize) -> (Cascade, Solution) {
-    let c = CascadeSpec::separation_factor("prnd", &["Pr", "Nd"], &[1.0, 1.5])
-        .with_stages(extraction, scrub, 0)
-        .with_feed_amounts(&[0.25, 0.75])
-        .with_amounts(4.094, 3.3428)
-        .build()
-        .unwrap();
+    let c = common::fixtures::prnd(extraction, scrub);
     let s = Solver::new().solve(&c);
     assert!(s.converged());
     (c, s)
@@ -266,33 +264,25 @@ fn write(name: &str, text: &str) -> PathBuf {
     p
 }
 
-const PRND: &str = r#"name = "t"
-components = ["Pr", "Nd"]
-[chemistry]
-model = "separation-factor"
-beta = { Pr = 1.0, Nd = 1.5 }
-[cascade]
-extraction = 17
-scrub = 20
-[feed]
-amount = { Pr = 0.25, Nd = 0.75 }
-[flows]
-extraction_amount = 4.094
-scrub_amount = 3.3428
-"#;
-
 #[test]
 fn bad_cost_input_names_file_line_and_key() {
+    // the [cost] table appended to the shared Pr/Nd model: its first key
+    // is on the line after the table header
+    let first = PRND_LINES + 2;
     for (extra, key, line) in [
-        ("[cost]\nsettling_rate = -2.0\n", "cost.settling_rate", 15),
+        (
+            "[cost]\nsettling_rate = -2.0\n",
+            "cost.settling_rate",
+            first,
+        ),
         (
             "[cost]\nthroughput = 10\nallocation = \"fair\"\n",
             "cost.allocation",
-            16,
+            first + 1,
         ),
-        ("[cost]\nbase = \"KOH\"\n", "cost.base", 15),
-        ("[cost]\nexponent = 1.5\n", "cost.exponent", 15),
-        ("[cost]\nmain = [\"Nd\"]\n", "cost.main", 15),
+        ("[cost]\nbase = \"KOH\"\n", "cost.base", first),
+        ("[cost]\nexponent = 1.5\n", "cost.exponent", first),
+        ("[cost]\nmain = [\"Nd\"]\n", "cost.main", first),
     ] {
         let p = write("bad.toml", &format!("{PRND}{extra}"));
         let e = match cost::file::load(&p) {
@@ -305,7 +295,7 @@ fn bad_cost_input_names_file_line_and_key() {
     let p = write("unknown.toml", &format!("{PRND}[cost]\nsettle = 2\n"));
     let e = cost::file::load(&p).err().unwrap().to_string();
     assert!(
-        e.contains("bad.toml") || e.contains("unknown.toml:15"),
+        e.contains("bad.toml") || e.contains(&format!("unknown.toml:{first}")),
         "{e}"
     );
     assert!(e.contains("settle"), "{e}");
@@ -318,7 +308,7 @@ fn bad_cost_input_names_file_line_and_key() {
     let s = Solver::new().solve(&m.cascade);
     let e = m.cost(&s).unwrap_err().to_string();
     assert!(
-        e.contains("price.toml:15:") && e.contains("cost.price.La"),
+        e.contains(&format!("price.toml:{first}:")) && e.contains("cost.price.La"),
         "{e}"
     );
 }

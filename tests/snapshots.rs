@@ -33,31 +33,14 @@ fn newton_iterations_of_shipped_models() {
 #[test]
 fn benchmark_cascades_converge_from_the_tearing_start() {
     // shared/design/benchmarks.md; NumPy damped Newton needs 15, 14, 36
-    let cases = [
-        (
-            common::sf(&[1.0, 1.5], &[0.25, 0.75], 17, 20, 4.0940, 3.3428),
-            4,
-        ),
-        (
-            common::sf(&[1.0, 1.55], &[0.6287, 0.3713], 33, 28, 2.5668, 2.1956),
-            4,
-        ),
-        (
-            common::sf(
-                &[1.0, 1.5, 2.2, 3.3, 5.0, 7.5],
-                &[1.0 / 6.0; 6],
-                60,
-                60,
-                2.7247,
-                2.2247,
-            ),
-            12,
-        ),
-    ];
-    for (c, it) in cases {
+    let iterations = [("xu-A", 4), ("xu-D", 4), ("six-120", 12)];
+    let cases = common::fixtures::benchmarks();
+    assert_eq!(cases.len(), iterations.len());
+    for ((name, c), (want, it)) in cases.into_iter().zip(iterations) {
+        assert_eq!(name, want);
         let s = Solver::new().solve(&c);
-        assert!(s.converged());
-        assert_eq!(s.iterations, it);
-        assert_eq!(s.continuation_steps, 0);
+        assert!(s.converged(), "{name}");
+        assert_eq!(s.iterations, it, "{name}");
+        assert_eq!(s.continuation_steps, 0, "{name}");
     }
 }

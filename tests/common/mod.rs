@@ -1,25 +1,10 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use sxforge::model::CascadeSpec;
-use sxforge::Cascade;
+pub mod fixtures;
 
-/// Component names C0..C{k-1}.
-pub fn names(k: usize) -> Vec<String> {
-    (0..k).map(|i| format!("C{i}")).collect()
-}
-
-/// A separation-factor cascade from plain numbers.
-pub fn sf(beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64) -> Cascade {
-    let names = names(beta.len());
-    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    CascadeSpec::separation_factor("test", &refs, beta)
-        .with_stages(n, m, 0)
-        .with_feed_amounts(feed)
-        .with_amounts(s, w)
-        .build()
-        .expect("valid test cascade")
-}
+#[allow(unused_imports)]
+pub use fixtures::{names, sf, PRND};
 
 /// Largest relative error of `a` against `b` (elementwise).
 pub fn max_rel(a: &[f64], b: &[f64]) -> f64 {
@@ -42,29 +27,6 @@ pub fn model(name: &str) -> std::path::PathBuf {
         .join("models")
         .join(name)
 }
-
-/// The Pr/Nd benchmark cascade (`xu-A`) as model-file text; tests append
-/// tables or replace lines (line numbers: `extraction` is on line 9,
-/// `extraction_amount` on 17, `scrub_amount` on 18).
-pub const PRND: &str = r#"name = "Pr/Nd"
-components = ["Pr", "Nd"]
-
-[chemistry]
-model = "separation-factor"
-beta = { Pr = 1.0, Nd = 1.5 }
-
-[cascade]
-extraction = 17
-scrub = 20
-
-[feed]
-phase = "aqueous"
-amount = { Pr = 0.25, Nd = 0.75 }
-
-[flows]
-extraction_amount = 4.094
-scrub_amount = 3.3428
-"#;
 
 /// Runs the `sxforge` binary with `args`.
 pub fn sxforge(args: &[&str]) -> std::process::Output {
