@@ -1,7 +1,7 @@
 //! Design, optimiser and plot checks through the library API.
 
 use sxforge::cascade::{Phase, StreamKind};
-use sxforge::design::optimize::{optimize, Problem, RawOptimize};
+use sxforge::design::optimize::{optimize, OptimizeProblem, RawOptimize};
 use sxforge::design::shortcut::xu_shortcut;
 use sxforge::design::{shortcut_design, DesignInput};
 use sxforge::model::load::{load_file, parse_str_with_extras};
@@ -138,10 +138,10 @@ component = "Pr"
 purity = 0.99
 "#;
 
-fn problem(src: &str) -> Problem {
+fn problem(src: &str) -> OptimizeProblem {
     let (c, raw) = parse_str_with_extras(src, None).unwrap();
     let ro: RawOptimize = raw.optimize.unwrap();
-    Problem::new(&c, &ro).unwrap()
+    OptimizeProblem::new(&c, &ro).unwrap()
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn bad_optimize_tables_name_the_key() {
     let (c, raw) = parse_str_with_extras(OPT, None).unwrap();
     let mut ro = raw.optimize.unwrap();
     ro.cascade.as_mut().unwrap().scrub = Some([30, 10]);
-    let e = Problem::new(&c, &ro).unwrap_err();
+    let e = OptimizeProblem::new(&c, &ro).unwrap_err();
     assert_eq!(e.key, "optimize.cascade.scrub");
     let mut ro = parse_str_with_extras(OPT, None)
         .unwrap()
@@ -199,7 +199,7 @@ fn bad_optimize_tables_name_the_key() {
         .optimize
         .unwrap();
     ro.constraint[0].stream = "strip_liquor".into();
-    let e = Problem::new(&c, &ro).unwrap_err();
+    let e = OptimizeProblem::new(&c, &ro).unwrap_err();
     assert_eq!(e.key, "optimize.constraint[1].stream");
 }
 
@@ -210,7 +210,7 @@ fn profile_svg_is_written() {
     let sol = Solver::new().solve(&c);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.svg");
-    sxforge::design::plot::profile_svg(&c, &sol, &path).unwrap();
+    sxforge::report::plot::profile_svg(&c, &sol, &path).unwrap();
     let svg = std::fs::read_to_string(&path).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("Nd") && svg.contains("polyline"));
 }

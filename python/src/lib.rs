@@ -2,8 +2,8 @@
 //!
 //! Thin bindings over the library: every result comes from the same
 //! functions the command-line tool prints (`report::to_json`,
-//! `cli::plan::execute_file`, `cli::design::design_json` (the binary's
-//! own modules, compiled in),
+//! `cli::plan::execute_file` (the binary's own module, compiled in),
+//! `design::report::design_json`,
 //! `design::sweep::csv_line`, and `flowsheet::report::to_json` for
 //! `[[unit]]` files, see `flowsheet.rs`), so Python and the CLI agree by
 //! construction.
@@ -29,7 +29,8 @@ mod cli;
 mod costed;
 mod flowsheet;
 
-use cli::design::{design_input, design_json, sweep_from_str, DesignArgs};
+use cli::design::{design_input, sweep_from_str, DesignArgs};
+use sxforge::design::report::design_json;
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
 use sxforge::design::sweep::{run_cases, shard_range, Param};
@@ -426,7 +427,7 @@ impl Solved {
 
     /// Draws the stage profile SVG (`simulate --plot`).
     fn plot(&self, path: PathBuf) -> PyResult<()> {
-        sxforge::design::plot::profile_svg(&self.cascade, &self.sol, &path)
+        sxforge::report::plot::profile_svg(&self.cascade, &self.sol, &path)
             .map_err(|e| PyOSError::new_err(e.to_string()))
     }
 }

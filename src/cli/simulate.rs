@@ -116,7 +116,7 @@ pub fn run(args: &SimulateArgs) -> Exit {
         }
     }
     if let Some(p) = &args.plot {
-        if let Err(e) = sxforge::design::plot::profile_svg(&cascade, &sol, p) {
+        if let Err(e) = sxforge::report::plot::profile_svg(&cascade, &sol, p) {
             return fail(&e);
         }
     }

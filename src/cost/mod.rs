@@ -34,10 +34,10 @@
 // `InputError` is the crate's error type (128 bytes); see design/mod.rs.
 #![allow(clippy::result_large_err)]
 
-pub mod derive;
+pub(crate) mod derive;
 pub mod file;
 pub mod flowsheet;
-pub mod params;
+pub(crate) mod params;
 pub mod report;
 
 use serde::Serialize;

@@ -8,7 +8,8 @@
 //!   recovery constraints (`[optimize]` table of a model file).
 //! - [`sweep`]: grid or Latin-hypercube studies solved in parallel, written as
 //!   CSV, shardable (`[sweep]` table).
-//! - [`plot`]: SVG pictures (stage profiles, sweep scatter plots).
+//! - [`report`]: the design's and the optimum's JSON and text.
+//! - Pictures of sweeps and profiles are in [`crate::report::plot`].
 //!
 //! Stage searches rely on monotonicity: at fixed flows, adding a stage to any
 //! section never lowers a product's purity. The minimal stage counts that
@@ -20,7 +21,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod optimize;
-pub mod plot;
+pub mod report;
 pub mod shortcut;
 pub mod sweep;
 pub mod verified;

@@ -40,7 +40,7 @@ pub struct FlowVar {
 
 /// A checked optimisation problem.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct OptimizeProblem {
     /// The model (its values are the start and the fixed settings).
     pub base: CascadeSpec,
     /// Constraints.
@@ -74,7 +74,7 @@ fn nonneg(key: &str, v: Option<f64>, default: f64) -> Result<f64, InputError> {
     }
 }
 
-impl Problem {
+impl OptimizeProblem {
     /// Checks an `[optimize]` table against its model; error keys are
     /// dotted paths such as `optimize.cascade.scrub`.
     pub fn new(model: &Cascade, raw: &RawOptimize) -> Result<Self, InputError> {
@@ -281,7 +281,7 @@ impl Problem {
         for v in stages.iter_mut() {
             v.price = stage_price[v.section.index()];
         }
-        Ok(Problem {
+        Ok(OptimizeProblem {
             base,
             targets,
             stages,
@@ -462,7 +462,7 @@ pub struct Optimum {
 }
 
 /// Solves an optimisation problem.
-pub fn optimize(p: &Problem) -> Optimum {
+pub fn optimize(p: &OptimizeProblem) -> Optimum {
     let x0: Vec<f64> = p
         .flows
         .iter()
@@ -537,7 +537,7 @@ pub fn optimize(p: &Problem) -> Optimum {
     finish(p, cur, evaluations, solves)
 }
 
-fn finish(p: &Problem, cur: Eval, evaluations: usize, mut solves: usize) -> Optimum {
+fn finish(p: &OptimizeProblem, cur: Eval, evaluations: usize, mut solves: usize) -> Optimum {
     let spec0 = p.spec_at(&cur.x);
     let search = cur.search.clone();
     let warm_best = search.as_ref().and_then(|s| s.best_solution.clone());

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::reagents::Reagents;
 use crate::cascade::Layout;
 use crate::error::Error;
 use crate::model::Cascade;
@@ -41,7 +42,10 @@ impl Serialize for PerComponent {
 }
 
 /// Serialises named entries as a map, in their order.
-fn named_map<S: Serializer, T: Serialize>(v: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn named_map<S: Serializer, T: Serialize>(
+    v: &[(String, T)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let mut m = s.serialize_map(Some(v.len()))?;
     for (k, x) in v {
         m.serialize_entry(k, x)?;
@@ -86,50 +90,6 @@ pub struct StageReport {
     pub ph: Option<f64>,
 }
 
-/// Reagent use of one product, per kg of the component it recovers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct ProductReagentsReport {
-    /// The outlet stream that carries most of the component.
-    pub stream: &'static str,
-    /// Component leaving in that stream, kg/h.
-    pub kg_per_h: f64,
-    /// Acid consumed, mol H+ per kg.
-    pub acid_mol_per_kg: f64,
-    /// Saponification base, mol per kg.
-    pub base_mol_per_kg: f64,
-    /// Extractant circulated, mol HA per kg.
-    pub extractant_mol_per_kg: f64,
-    /// Organic circulated, L per kg.
-    pub organic_l_per_kg: f64,
-}
-
-/// Reagent use of the cascade (mol/h), rigorous models.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct ReagentsReport {
-    /// Acid protons fed, mol/h.
-    pub acid_in: f64,
-    /// Acid protons leaving in the aqueous outlets, mol/h.
-    pub acid_out: f64,
-    /// `acid_in - acid_out`, mol/h.
-    pub acid_consumed: f64,
-    /// Saponification base, mol/h.
-    pub base: f64,
-    /// `NH3`, `NaOH`, or empty when the extractant is not saponified.
-    pub base_name: &'static str,
-    /// Extractant circulated, mol HA/h.
-    pub extractant_flow: f64,
-    /// Fresh organic, L/h.
-    pub organic_flow: f64,
-    /// Per product component.
-    #[serde(serialize_with = "named_map")]
-    pub per_kg: Vec<(String, ProductReagentsReport)>,
-    /// Lowest and highest stage pH.
-    #[serde(skip)]
-    pub ph_range: (f64, f64),
-}
-
 /// The result of one cascade solve, computed once; serialises to the JSON
 /// result contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -158,7 +118,7 @@ pub struct CascadeReport {
     pub streams: Vec<(String, StreamReport)>,
     /// Reagent use (models that track acidity).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reagents: Option<ReagentsReport>,
+    pub reagents: Option<Reagents>,
     /// Stage profile.
     pub stages: Vec<StageReport>,
     /// Stage layout (text only).
@@ -212,40 +172,7 @@ impl CascadeReport {
                 }
             })
             .collect();
-        let reagents = crate::report::reagents::reagents(cascade, sol).map(|r| {
-            let per_kg = names
-                .iter()
-                .zip(&r.per_kg)
-                .filter_map(|(name, p)| {
-                    let p = p.as_ref()?;
-                    let pr = ProductReagentsReport {
-                        stream: p.stream.name(),
-                        kg_per_h: p.kg_per_h,
-                        acid_mol_per_kg: p.acid_mol_per_kg,
-                        base_mol_per_kg: p.base_mol_per_kg,
-                        extractant_mol_per_kg: p.extractant_mol_per_kg,
-                        organic_l_per_kg: p.organic_l_per_kg,
-                    };
-                    Some((name.clone(), pr))
-                })
-                .collect();
-            let ph_range =
-                r.ph.iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                        (a.min(v), b.max(v))
-                    });
-            ReagentsReport {
-                acid_in: r.acid_in,
-                acid_out: r.acid_out,
-                acid_consumed: r.acid_consumed,
-                base: r.base,
-                base_name: r.base_name,
-                extractant_flow: r.extractant_flow,
-                organic_flow: r.organic_flow,
-                per_kg,
-                ph_range,
-            }
-        });
+        let reagents = crate::report::reagents::reagents(cascade, sol);
         CascadeReport {
             name: cascade.name().to_string(),
             components: names.to_vec(),
@@ -394,14 +321,18 @@ impl CascadeReport {
             for (name, p) in &r.per_kg {
                 out.push_str(&format!(
                     "  per kg {name} in the {}: acid {:.4} mol, base {:.4} mol, extractant {:.4} mol, organic {:.2} L\n",
-                    p.stream,
+                    p.stream.name(),
                     p.acid_mol_per_kg,
                     p.base_mol_per_kg,
                     p.extractant_mol_per_kg,
                     p.organic_l_per_kg
                 ));
             }
-            let (lo, hi) = r.ph_range;
+            let (lo, hi) =
+                r.ph.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                        (a.min(v), b.max(v))
+                    });
             out.push_str(&format!(
                 "  stage pH from {lo:.2} to {hi:.2} (per stage in --json and --profile)\n"
             ));

@@ -1,8 +1,12 @@
 //! Results for people and programs: [`CascadeReport`] is computed once from
 //! a solve; the text report, the JSON result contract (model-format.md,
 //! section 2) and the stage profile as CSV are renderings of it.
+//! [`reagents`] is the reagent accounting of rigorous models (serialised
+//! as is into the JSON); [`plot`] draws stage profiles and sweep results
+//! as SVG.
 
 mod cascade;
+pub mod plot;
 pub mod reagents;
 
 use std::path::Path;
@@ -13,9 +17,8 @@ use crate::error::Error;
 use crate::model::Cascade;
 use crate::solver::Solution;
 
-pub use cascade::{
-    CascadeReport, PerComponent, ProductReagentsReport, ReagentsReport, StageReport, StreamReport,
-};
+pub use cascade::{CascadeReport, PerComponent, StageReport, StreamReport};
+pub use reagents::{ProductReagents, Reagents};
 
 /// The result as the JSON object of the result contract
 /// (`CascadeReport::new(cascade, sol).to_json()`).

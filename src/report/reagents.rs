@@ -5,12 +5,15 @@
 //! Available for the models that track acidity (`mass-action`,
 //! `log-linear`); [`reagents`] returns `None` for the others.
 
+use serde::Serialize;
+
 use crate::cascade::{Phase, StreamKind};
 use crate::model::{Cascade, ChemistrySpec, StageFlows};
 use crate::solver::Solution;
 
 /// Reagent use of one product, per kg of the component it recovers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ProductReagents {
     /// The outlet stream that carries most of the component.
     pub stream: StreamKind,
@@ -27,7 +30,11 @@ pub struct ProductReagents {
 }
 
 /// Reagent use of a solved cascade (flows in mol/h).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serialises as the `reagents` object of the JSON result contract
+/// (`per_kg` a map by component; the stage pH is in `stages`, not here).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Reagents {
     /// Acid protons fed with the feed, scrub and strip solutions, mol/h.
     pub acid_in: f64,
@@ -45,10 +52,13 @@ pub struct Reagents {
     pub extractant_flow: f64,
     /// Fresh organic flow, L/h.
     pub organic_flow: f64,
-    /// Per component (model order): reagents per kg of its product, where
-    /// the component is fed and its molar mass known.
-    pub per_kg: Vec<Option<ProductReagents>>,
+    /// Per component (model order, by name): reagents per kg of its
+    /// product, for the components that are fed and whose molar mass is
+    /// known.
+    #[serde(serialize_with = "super::cascade::named_map")]
+    pub per_kg: Vec<(String, ProductReagents)>,
     /// pH of each stage's aqueous (`-log10 [H+]`).
+    #[serde(skip)]
     pub ph: Vec<f64>,
 }
 
@@ -122,20 +132,21 @@ pub fn reagents(cascade: &Cascade, solution: &Solution) -> Option<Reagents> {
     let extractant_flow = extractant * o0;
     let acid_consumed = acid_in - acid_out;
     let per_kg = (0..cascade.n_components())
-        .map(|i| {
+        .filter_map(|i| {
             let m = mm.get(i).copied().flatten()?;
             let best = outs
                 .iter()
                 .max_by(|a, b| a.amount[i].total_cmp(&b.amount[i]))?;
             let kg = best.amount[i] * m / 1000.0;
-            (kg > 0.0).then(|| ProductReagents {
+            let p = ProductReagents {
                 stream: best.kind,
                 kg_per_h: kg,
                 acid_mol_per_kg: acid_consumed / kg,
                 base_mol_per_kg: base / kg,
                 extractant_mol_per_kg: extractant_flow / kg,
                 organic_l_per_kg: o0 / kg,
-            })
+            };
+            (kg > 0.0).then(|| (sp.components[i].clone(), p))
         })
         .collect();
     Some(Reagents {
