@@ -246,6 +246,18 @@ fn check_each(
     }
 }
 
+/// Checks the metal charges (`chemistry.charge`), each in (0, 6].
+fn check_charge(p: &mut Problems, comps: &[String], charge: &[f64]) {
+    check_each(
+        p,
+        "chemistry.charge",
+        comps,
+        charge,
+        |x| x > 0.0 && x <= 6.0,
+        "expected a metal charge in (0, 6]",
+    );
+}
+
 impl AqueousStreams {
     fn check(&self, p: &mut Problems, comps: &[String], layout: &Layout) {
         let a = self.feed_acid;
@@ -316,14 +328,7 @@ impl MassActionSpec {
             |_| true,
             "expected a finite log10 K",
         );
-        check_each(
-            &mut p,
-            "chemistry.charge",
-            comps,
-            &self.charge,
-            |x| x > 0.0 && x <= 6.0,
-            "expected a metal charge in (0, 6]",
-        );
+        check_charge(&mut p, comps, &self.charge);
         for (key, v) in [("chemistry.a", self.a), ("chemistry.b", self.b)] {
             let ok = v.is_finite() && v > 0.0 && v <= 12.0;
             expect(&mut p, ok, key, v, "expected a positive slope (at most 12)");
@@ -404,14 +409,7 @@ impl LogLinearSpec {
                 None => {}
             }
         }
-        check_each(
-            &mut p,
-            "chemistry.charge",
-            comps,
-            &self.charge,
-            |x| x > 0.0 && x <= 6.0,
-            "expected a metal charge in (0, 6]",
-        );
+        check_charge(&mut p, comps, &self.charge);
         check_each(
             &mut p,
             "chemistry.extractant_per_metal",
