@@ -29,8 +29,9 @@ mod cli;
 mod costed;
 mod flowsheet;
 
-use cli::design::{design_input, sweep_from_str, DesignArgs};
+use cli::design::{design_input, DesignArgs};
 use sxforge::design::report::design_json;
+use sxforge::design::sweep::sweep_from_str;
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
 use sxforge::design::sweep::{run_cases, shard_range, Param};

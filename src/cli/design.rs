@@ -13,13 +13,12 @@ use sxforge::design::optimize::{optimize, OptimizeProblem};
 use sxforge::design::report::{
     design_json, design_text, most_converged, optimum_json, optimum_text,
 };
-use sxforge::design::sweep::{shard_range, write_csv, Sweep};
+use sxforge::design::sweep::{shard_range, sweep_of_model, write_csv};
 use sxforge::design::verified::{
     parse_phase, parse_split, shortcut_design, DesignError, DesignInput, RawDesign,
 };
-use sxforge::error::{Error, InputError, InputErrors, Location};
-use sxforge::input::locate::{line_col, KeyPath, Seg};
-use sxforge::input::{locate_error as locate, toml_error};
+use sxforge::error::{Error, InputError, Location};
+use sxforge::input::{locate_error as locate, locate_indexed, missing_table, toml_error};
 use sxforge::model::load::parse_str_with_extras;
 use sxforge::model::schema::{ComponentMap, RawCascade};
 use sxforge::model::Cascade;
@@ -132,28 +131,6 @@ fn input_fail(e: &InputError) -> Exit {
 
 fn read(path: &Path) -> Result<String, Error> {
     sxforge::input::read_source(path)
-}
-
-/// Points an error at its key; `[[optimize.constraint]]` and
-/// `[[sweep.parameter]]` errors count their tables from 1 (`[1]` is the
-/// first), the locator from 0.
-fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
-    let mut path = KeyPath::parse(&e.key);
-    for seg in &mut path.0 {
-        if let Seg::Index(i) = seg {
-            *i = i.saturating_sub(1);
-        }
-    }
-    let (line, column) = sxforge::input::locate::offset_of_path(src, &path)
-        .map(|off| line_col(src, off))
-        .unwrap_or((1, 1));
-    let mut e = e;
-    e.location = Location {
-        file,
-        line: Some(line as u32),
-        column: Some(column as u32),
-    };
-    e
 }
 
 fn load_model(path: &Path) -> Result<(Cascade, RawCascade, String), Exit> {
@@ -410,54 +387,6 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), InputError> {
     Ok((i, n))
 }
 
-const MISSING_SWEEP: &str = "missing: a [sweep] table with [[sweep.parameter]] entries";
-
-/// The error for a model file that lacks the table a command needs.
-fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError {
-    InputError {
-        location: Location {
-            file,
-            line: None,
-            column: None,
-        },
-        key: key.into(),
-        value: None,
-        message: message.into(),
-    }
-}
-
-/// Parses a model with a `[sweep]` table from TOML text into the checked
-/// sweep that `sxforge sweep` runs, with the same errors (`file` names the
-/// source in messages only). The binary does not call it; the Python
-/// package, which compiles these modules in, does.
-#[allow(dead_code)]
-pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputErrors> {
-    let (cascade, raw) = parse_str_with_extras(src, file.clone())?;
-    Ok(sweep_of(&cascade, &raw, src, file, (1, 1))?)
-}
-
-/// The model's `[sweep]` table, with its `[cost]` parameters when it has
-/// one (the cost columns); errors located in `src`. `shard` = (i, n) builds
-/// the cases of shard i of n only ((1, 1): all).
-fn sweep_of(
-    cascade: &Cascade,
-    raw: &RawCascade,
-    src: &str,
-    file: Option<PathBuf>,
-    (i, n): (usize, usize),
-) -> Result<Sweep, InputError> {
-    let Some(rs) = raw.sweep.as_ref() else {
-        return Err(missing_table(file, "sweep", MISSING_SWEEP));
-    };
-    let mut sweep =
-        Sweep::new_shard(cascade, rs, i, n).map_err(|e| locate_indexed(e, src, file.clone()))?;
-    if let Some(rc) = raw.cost.as_ref() {
-        sweep.cost =
-            Some(sxforge::cost::CostParams::from_raw(rc).map_err(|e| locate(e, src, file))?);
-    }
-    Ok(sweep)
-}
-
 /// Runs `sxforge sweep`.
 pub fn run_sweep(args: &SweepArgs) -> Exit {
     let (cascade, raw, src) = match load_model(&args.file) {
@@ -469,7 +398,7 @@ pub fn run_sweep(args: &SweepArgs) -> Exit {
         Err(e) => return input_fail(&e),
     };
     // a shard generates its own cases only
-    let sweep = match sweep_of(&cascade, &raw, &src, Some(args.file.clone()), (i, n)) {
+    let sweep = match sweep_of_model(&cascade, &raw, &src, Some(args.file.clone()), (i, n)) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };

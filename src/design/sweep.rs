@@ -9,13 +9,16 @@
 //! are therefore identical for every thread count and every `--shard` cut.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use super::fmt_exact;
 use crate::cascade::StreamKind;
-use crate::error::InputError;
+use crate::error::{InputError, InputErrors};
+use crate::input::{locate_error, locate_indexed, missing_table};
+use crate::model::schema::RawCascade;
 use crate::model::{Cascade, CascadeSpec, ChemistrySpec};
 use crate::solver::{Solution, Solver, Status};
 
@@ -193,6 +196,38 @@ impl Param {
             Param::FeedFlow => spec.feed.flow = Some(v),
         }
     }
+}
+
+const MISSING_SWEEP: &str = "missing: a [sweep] table with [[sweep.parameter]] entries";
+
+/// Parses a model with a `[sweep]` table from TOML text into the checked
+/// sweep that `sxforge sweep` runs, with the same errors (`file` names the
+/// source in messages only).
+pub fn sweep_from_str(src: &str, file: Option<PathBuf>) -> Result<Sweep, InputErrors> {
+    let (cascade, raw) = crate::model::load::parse_str_with_extras(src, file.clone())?;
+    Ok(sweep_of_model(&cascade, &raw, src, file, (1, 1))?)
+}
+
+/// The model's `[sweep]` table, with its `[cost]` parameters when it has
+/// one (the cost columns); errors located in `src` (`file` names it).
+/// `shard` = (i, n) builds the cases of shard i of n only ((1, 1): all).
+pub fn sweep_of_model(
+    cascade: &Cascade,
+    raw: &RawCascade,
+    src: &str,
+    file: Option<PathBuf>,
+    (i, n): (usize, usize),
+) -> Result<Sweep, InputError> {
+    let Some(rs) = raw.sweep.as_ref() else {
+        return Err(missing_table(file, "sweep", MISSING_SWEEP));
+    };
+    let mut sweep =
+        Sweep::new_shard(cascade, rs, i, n).map_err(|e| locate_indexed(e, src, file.clone()))?;
+    if let Some(rc) = raw.cost.as_ref() {
+        let cost = crate::cost::CostParams::from_raw(rc).map_err(|e| locate_error(e, src, file))?;
+        sweep.cost = Some(cost);
+    }
+    Ok(sweep)
 }
 
 /// A checked sweep.

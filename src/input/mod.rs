@@ -90,6 +90,43 @@ pub fn locate_error(mut e: InputError, src: &str, file: Option<PathBuf>) -> Inpu
     e
 }
 
+/// Points an error at its key, for keys that count array tables from 1
+/// (`optimize.constraint[1]` is the first `[[optimize.constraint]]`, as
+/// the optimiser and the sweep name them); the locator counts from 0.
+pub fn locate_indexed(e: InputError, src: &str, file: Option<PathBuf>) -> InputError {
+    let mut path = KeyPath::parse(&e.key);
+    for seg in &mut path.0 {
+        if let locate::Seg::Index(i) = seg {
+            *i = i.saturating_sub(1);
+        }
+    }
+    let (line, column) = locate::offset_of_path(src, &path)
+        .map(|off| locate::line_col(src, off))
+        .unwrap_or((1, 1));
+    let mut e = e;
+    e.location = Location {
+        file,
+        line: Some(line as u32),
+        column: Some(column as u32),
+    };
+    e
+}
+
+/// The error for a model file that lacks the table a command needs
+/// (`key` the table, placed in `file` with no line).
+pub fn missing_table(file: Option<PathBuf>, key: &str, message: &str) -> InputError {
+    InputError {
+        location: Location {
+            file,
+            line: None,
+            column: None,
+        },
+        key: key.into(),
+        value: None,
+        message: message.into(),
+    }
+}
+
 /// Turns a TOML/serde error into an [`InputError`] pointing at its span,
 /// with the key path written there (array items included:
 /// `optimize.constraint[0].foo`).
