@@ -265,11 +265,12 @@ fn run<E: Rigorous>(
     solver: &mut Solver,
     ker: &mut E,
     p: &Problem,
+    first: Option<&Array2<f64>>,
     tol: f64,
     max_it: usize,
     log: bool,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
-    let (u, rep, total, steps) = run_stages(solver, ker, p, tol, max_it, log);
+    let (u, rep, total, steps) = run_stages(solver, ker, p, first, tol, max_it, log);
     if rep.status == Status::Converged || log || total >= max_it {
         return (u, rep, total, steps);
     }
@@ -308,12 +309,17 @@ fn run_stages<E: Rigorous>(
     solver: &mut Solver,
     ker: &mut E,
     p: &Problem,
+    first: Option<&Array2<f64>>,
     tol: f64,
     max_it: usize,
     log: bool,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
     let ka = ker.n_metals();
+    let pass = solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()));
     let ws = solver.workspace(n, nv, nq);
     ws.set_log_balances(log);
     let zero = vec![0.0; ka];
@@ -347,6 +353,27 @@ fn run_stages<E: Rigorous>(
         1.0,
     );
     total += rep.iterations;
+    if rep.status == Status::Converged {
+        return (u, rep, total, 0);
+    }
+    // The start-up dynamics (implicit Euler with step control) from the
+    // best start, which a steady-state Newton finishes.
+    let mut u = first.cloned().unwrap_or_else(|| start(ker, p));
+    let budget = max_it.saturating_sub(total) * 2 / 3;
+    let (rep, used) = super::transient::follow(
+        ker,
+        &p.links,
+        &p.feed,
+        &mut u,
+        ws,
+        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+        &super::transient::TransientOptions {
+            tolerance: tol,
+            max_iterations: budget,
+            dt0: 0.5,
+        },
+    );
+    total += used;
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
     }
@@ -773,7 +800,8 @@ fn mass_action_once(
     };
     let opts = *c.solver_options();
     let mut used = 0;
-    if let Some(mut u) = sf_start(c, m, &ker, &p) {
+    let first = sf_start(c, m, &ker, &p);
+    if let Some(mut u) = first.clone() {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
         ws.set_log_balances(log);
@@ -799,7 +827,7 @@ fn mass_action_once(
         }
     }
     let budget = max_it.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget, log);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, first.as_ref(), opts.tolerance, budget, log);
     finish(
         c,
         &ker,
@@ -965,7 +993,7 @@ fn log_linear_once(
         extras,
     };
     let opts = *c.solver_options();
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, max_it, log);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, None, opts.tolerance, max_it, log);
     let ifr = ker.free_index();
     finish(
         c,
