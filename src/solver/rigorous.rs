@@ -843,7 +843,15 @@ fn mass_action_once(
         }
     }
     let budget = max_it.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, first.as_ref(), opts.tolerance, budget, log);
+    let (u, rep, it, steps) = run(
+        solver,
+        &mut ker,
+        &p,
+        first.as_ref(),
+        opts.tolerance,
+        budget,
+        log,
+    );
     finish(
         c,
         &ker,
