@@ -53,11 +53,12 @@ fn separation_factor_random_cascades_converge() {
 
 #[test]
 fn mass_action_random_cascades_mostly_converge() {
-    // Known gap (issue 9): about 9 % of random mass-action cascades do not
-    // converge yet; this pins the rate on the sample (37 of seeds 0..40;
-    // seeds 3, 7 and 8 fail) so it cannot regress.
+    // Known gap (issue 9): about 8 % of random mass-action cascades do not
+    // converge yet (277 of seeds 0..300); this pins the rate on the sample
+    // (38 of seeds 0..40; seeds 3 and 7 fail, seed 8 converges through the
+    // start-up dynamics) so it cannot regress.
     let ok = sample(ModelKind::MassAction, 40);
-    assert!(ok >= 37, "{ok}/40");
+    assert!(ok >= 38, "{ok}/40");
 }
 
 #[test]

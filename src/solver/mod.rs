@@ -17,6 +17,7 @@ pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
 pub mod tearing;
+mod transient;
 
 use ndarray::Array2;
 use serde::Serialize;

@@ -255,23 +255,63 @@ fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
     u
 }
 
-/// [`run_stages`], and when that fails in the relative-form pass (the last
-/// one, see [`with_fallback`]), pseudo-transient continuation with the
-/// extractant balance of each stage closed exactly at every step (local
-/// rows as algebraic constraints: it keeps the time steps that a start far
-/// off the constraints has rejected), within the iterations left. Placed
-/// last so that every cascade the earlier stages solve keeps its budget.
+/// [`run_stages`]; when that fails, the start-up dynamics
+/// ([`super::transient::follow`]) from `first` (or the cold start); and
+/// when that fails too in the relative-form pass (the last one, see
+/// [`with_fallback`]), pseudo-transient continuation with the extractant
+/// balance of each stage closed exactly at every step, within the
+/// iterations left. Placed after the faster stages so that every cascade
+/// those solve keeps its budget.
 fn run<E: Rigorous>(
     solver: &mut Solver,
     ker: &mut E,
     p: &Problem,
+    first: Option<&Array2<f64>>,
     tol: f64,
     max_it: usize,
     log: bool,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
-    let (u, rep, total, steps) = run_stages(solver, ker, p, tol, max_it, log);
-    if rep.status == Status::Converged || log || total >= max_it {
+    let (u, rep, mut total, steps) = run_stages(solver, ker, p, tol, max_it, log);
+    if rep.status == Status::Converged || total >= max_it {
         return (u, rep, total, steps);
+    }
+    // The start-up dynamics (implicit Euler with step control,
+    // [`super::transient`]) from the best start, which a steady-state
+    // Newton finishes; in the log-form pass it leaves a third of the
+    // budget to the relative-form pass.
+    ker.shift(&vec![0.0; ker.n_metals()]);
+    let pass = solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    let mut v = first.cloned().unwrap_or_else(|| start(ker, p));
+    let left = max_it - total;
+    let (rep_t, used) = super::transient::follow(
+        ker,
+        &p.links,
+        &p.feed,
+        &mut v,
+        ws,
+        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+        &super::transient::TransientOptions {
+            tolerance: tol,
+            max_iterations: if log { left * 2 / 3 } else { left },
+            dt0: 0.5,
+        },
+    );
+    total += used;
+    if rep_t.status == Status::Converged {
+        return (v, rep_t, total, steps);
+    }
+    if log || total >= max_it {
+        let status = if total >= max_it {
+            Status::MaxIterations
+        } else {
+            rep.status
+        };
+        return (u, NewtonReport { status, ..rep }, total, steps);
     }
     ker.shift(&vec![0.0; ker.n_metals()]);
     let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
@@ -350,6 +390,9 @@ fn run_stages<E: Rigorous>(
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
     }
+    // the continuation gets half of what is left, the start-up dynamics
+    // in [`run`] the rest
+    let max_it = total + max_it.saturating_sub(total) / 2;
     // Continuation: shift every ln D_k to a common weak value at t = 0.
     let fs = (0..n)
         .max_by(|&a, &b| p.feed.row(a).sum().total_cmp(&p.feed.row(b).sum()))
@@ -773,7 +816,8 @@ fn mass_action_once(
     };
     let opts = *c.solver_options();
     let mut used = 0;
-    if let Some(mut u) = sf_start(c, m, &ker, &p) {
+    let first = sf_start(c, m, &ker, &p);
+    if let Some(mut u) = first.clone() {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
         ws.set_log_balances(log);
@@ -799,7 +843,15 @@ fn mass_action_once(
         }
     }
     let budget = max_it.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, budget, log);
+    let (u, rep, it, steps) = run(
+        solver,
+        &mut ker,
+        &p,
+        first.as_ref(),
+        opts.tolerance,
+        budget,
+        log,
+    );
     finish(
         c,
         &ker,
@@ -965,7 +1017,7 @@ fn log_linear_once(
         extras,
     };
     let opts = *c.solver_options();
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, opts.tolerance, max_it, log);
+    let (u, rep, it, steps) = run(solver, &mut ker, &p, None, opts.tolerance, max_it, log);
     let ifr = ker.free_index();
     finish(
         c,
