@@ -4,7 +4,7 @@
 mod plan_support;
 
 use plan_support::{hand_plan, plan};
-use sxforge::capacity::{solve, Backend, Outcome, Solution};
+use sxforge::capacity::{report, solve, Backend, Outcome, Solution};
 
 const TOL: f64 = 1e-6;
 
@@ -58,7 +58,7 @@ fn build_beats_import() {
     );
     close(s.delivered(0), 500.0, "delivered");
     // Both plants run full: R1's capacity is scarce, R2 builds what it uses.
-    assert_eq!(s.binding(&p).len(), 2, "{:?}", s.binding(&p));
+    assert_eq!(s.binding().len(), 2, "{:?}", s.binding());
 }
 
 #[test]
@@ -79,7 +79,11 @@ fn max_new_binds_import_fills() {
     // one more t/yr (paying 100/yr of capex) is worth 500.
     close(s.capacity_value(1).unwrap(), 600.0, "R2 capacity value");
     close(s.max_new_value(1).unwrap(), 500.0, "R2 max_new value");
-    let words: Vec<String> = s.binding(&p).into_iter().map(|b| b.text).collect();
+    let words: Vec<String> = s
+        .binding()
+        .iter()
+        .map(|b| report::binding_text(&p, &s, b))
+        .collect();
     assert!(
         words
             .iter()

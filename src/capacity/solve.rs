@@ -1,11 +1,11 @@
 //! Solving a plan: backend choice, dual values, the [`Solution`] with its
-//! economic reading (served fractions, shadow prices, binding constraints in
-//! words), and the diagnosis of infeasible plans.
+//! economic reading (served fractions, shadow prices, binding constraints,
+//! shortages), and the diagnosis of infeasible plans. The findings are
+//! data; [`super::report`] puts them in words.
 
 use super::exact;
 use super::lp::{self, BuildOptions, Layout, Lp, RawSolution, RowKind, Sense, SolveFailure};
 use super::plan::{Backend, Plan};
-use super::report::num;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -74,16 +74,44 @@ pub struct RowResult {
     pub dual: Option<f64>,
 }
 
-/// A binding constraint, named in words.
+/// A binding constraint (in words: [`super::report::binding_text`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Binding {
     /// The row.
     pub kind: RowKind,
     /// Its value to the plan: how much the annual cost falls per unit the
     /// limit is relaxed (currency per unit of the row).
     pub value: f64,
-    /// A sentence.
-    pub text: String,
+    /// The row's right-hand side (the limit).
+    pub rhs: f64,
+}
+
+/// Unmet demand of one element in a solved plan.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Shortage {
+    /// Element index.
+    pub element: usize,
+    /// Unmet, t/yr.
+    pub short: f64,
+    /// Demand, t/yr.
+    pub total: f64,
+}
+
+/// A per-element supply bound of an infeasible plan that falls short of
+/// demand.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Shortfall {
+    /// Element index.
+    pub element: usize,
+    /// Demand, t/yr.
+    pub demand: f64,
+    /// Most the sources carry after the best recovery, t/yr.
+    pub from_sources: f64,
+    /// Most the imports can add, t/yr.
+    pub imports: f64,
 }
 
 /// A solved plan.
@@ -169,28 +197,29 @@ fn single_relaxation(model: &Lp, j: usize) -> Option<f64> {
     exact::solve_vertex(&m).ok().map(|r| r.x[id])
 }
 
-/// A constraint that conflicts in an infeasible plan.
+/// A constraint that conflicts in an infeasible plan (in words:
+/// [`super::report::conflict_text`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Conflict {
     /// The row.
     pub kind: RowKind,
     /// By how much it would have to give (t/yr, currency for the budget,
     /// tonnes of outside supply for the import share).
     pub excess: f64,
-    /// A sentence.
-    pub text: String,
+    /// The row's limit as written (t/yr, currency for the budget).
+    pub limit: f64,
 }
 
-/// Why a plan is infeasible, in words.
+/// Why a plan is infeasible.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Diagnosis {
     /// Per-element supply bounds that fall short of demand.
-    pub shortfalls: Vec<String>,
+    pub shortfalls: Vec<Shortfall>,
     /// Every single relaxation (one limit raised, or one demand lowered)
     /// that alone makes the plan feasible, by the least amount.
     pub conflicts: Vec<Conflict>,
-    /// Demand rows whose reduction alone makes the plan feasible.
-    pub demands: Vec<String>,
     /// The continuous relaxation is feasible: only whole modules fail.
     pub integrality_only: bool,
 }
@@ -753,15 +782,15 @@ impl Solution {
         self.dual(self.layout.market_row[e]).map(|d| -d)
     }
 
-    /// Binding constraints (tight, with a nonzero shadow price), in words.
-    pub fn binding(&self, plan: &Plan) -> Vec<Binding> {
+    /// Binding limits and saturated markets (tight, with a nonzero shadow
+    /// price).
+    pub fn binding(&self) -> Vec<Binding> {
         let scale = self
             .rows
             .iter()
             .filter_map(|r| r.dual)
             .fold(1.0_f64, |m, d| m.max(d.abs()));
         let dual_tol = 1e-7 * scale;
-        let cur = &plan.currency;
         let mut out = Vec::new();
         for row in &self.rows {
             let Some(dual) = row.dual else { continue };
@@ -772,89 +801,19 @@ impl Solution {
             if !tight || dual.abs() <= dual_tol {
                 continue;
             }
-            let v = -dual;
-            let zero = row.rhs == 0.0;
-            let text = match row.kind {
-                RowKind::SourceCapacity(s) if zero => format!(
-                    "source \"{}\" is closed (capacity 0); a first tonne of ore would save {} {cur}",
-                    plan.sources[s].name,
-                    num(v)
-                ),
-                RowKind::SourceCapacity(s) => format!(
-                    "source \"{}\" is mined at its capacity of {} t REO/yr; one more tonne of ore would save {} {cur}",
-                    plan.sources[s].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::RefineryCapacity(r) if row.rhs + self.new[r] <= 0.0 => format!(
-                    "refinery \"{}\" has no capacity and builds none; a first t/yr would be worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(v)
-                ),
-                RowKind::RefineryCapacity(r) => format!(
-                    "refinery \"{}\" runs full ({} t/yr); one more t/yr of capacity is worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(row.rhs + self.new[r]),
-                    num(v)
-                ),
-                RowKind::MaxNew(r) => format!(
-                    "refinery \"{}\" builds all the new capacity allowed (max_new = {} t/yr); leave to build one more t/yr is worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::ImportCapacity(i, e) if zero => format!(
-                    "imports of {} from \"{}\" are barred (capacity 0); a first tonne would save {} {cur}",
-                    plan.elements[e],
-                    plan.imports[i].name,
-                    num(v)
-                ),
-                RowKind::ImportCapacity(i, e) => format!(
-                    "imports of {} from \"{}\" are at their capacity of {} t/yr; one more tonne would save {} {cur}",
-                    plan.elements[e],
-                    plan.imports[i].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::ImportShare(e) => {
-                    let share = plan.policy.max_import_share[e].unwrap_or(1.0);
-                    let demand = plan.alliance_demand(e);
-                    format!(
-                        "the cap on {} from outside the alliance ({}% of {} t = {} t/yr) binds: independence costs {} {cur} per tonne ({} {cur}/yr per percentage point of share)",
-                        plan.elements[e],
-                        num(share * 100.0),
-                        num(demand),
-                        num(row.rhs),
-                        num(v),
-                        num(v * demand / 100.0)
-                    )
-                }
-                RowKind::Budget => format!(
-                    "the capex budget of {} {cur} is spent; one more {cur} of budget would save {} {cur}/yr",
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::Market(e) => format!(
-                    "the market for surplus {} ({} t/yr) is saturated; one more tonne of market would save {} {cur}",
-                    plan.elements[e],
-                    num(row.rhs),
-                    num(v)
-                ),
-                _ => continue,
-            };
             out.push(Binding {
                 kind: row.kind,
-                value: v,
-                text,
+                value: -dual,
+                rhs: row.rhs,
             });
         }
         out
     }
 
-    /// Shortages in words (one line per element with unmet demand).
-    pub fn shortages(&self, plan: &Plan) -> Vec<String> {
+    /// Elements with unmet demand (beyond 1e-6 of their demand).
+    pub fn shortages(&self, plan: &Plan) -> Vec<Shortage> {
         let mut out = Vec::new();
-        for (e, el) in plan.elements.iter().enumerate() {
+        for e in 0..plan.elements.len() {
             let (mut short, mut total) = (0.0, 0.0);
             for (k, d) in plan.demand.iter().enumerate() {
                 if d.element == e {
@@ -863,14 +822,11 @@ impl Solution {
                 }
             }
             if short > 1e-6 * total.max(1.0) {
-                out.push(format!(
-                    "{el}: {} t/yr of demand is not met ({}% of {} t), at a penalty of {} {}/t",
-                    num(short),
-                    num(100.0 * short / total),
-                    num(total),
-                    num(plan.policy.unmet_penalty[e].unwrap_or(0.0)),
-                    plan.currency
-                ));
+                out.push(Shortage {
+                    element: e,
+                    short,
+                    total,
+                });
             }
         }
         out
@@ -886,7 +842,7 @@ impl Solution {
 /// listed.
 pub fn diagnose(plan: &Plan) -> Diagnosis {
     let mut shortfalls = Vec::new();
-    for (e, el) in plan.elements.iter().enumerate() {
+    for e in 0..plan.elements.len() {
         let demand: f64 = plan
             .demand
             .iter()
@@ -926,19 +882,12 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
             (false, Some(c)) => import_cap.min(c),
         };
         if from_sources + imports < demand * (1.0 - 1e-9) {
-            let mut why = format!(
-                "sources carry at most {} t after recovery",
-                num(from_sources)
-            );
-            why.push_str(&format!(", imports can add at most {} t", num(imports)));
-            if let Some(s) = plan.policy.max_import_share[e] {
-                why.push_str(&format!(" (policy.max_import_share for {el} = {s})"));
-            }
-            shortfalls.push(format!(
-                "{el}: demand is {} t/yr but {why}: at least {} t/yr cannot be supplied",
-                num(demand),
-                num(demand - from_sources - imports)
-            ));
+            shortfalls.push(Shortfall {
+                element: e,
+                demand,
+                from_sources,
+                imports,
+            });
         }
     }
 
@@ -967,81 +916,25 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
             .filter_map(|&j| single_relaxation(&model, j).map(|x| (j, x)))
             .collect()
     };
-    let cur = &plan.currency;
-    let mut conflicts = Vec::new();
-    let mut demands = Vec::new();
-    for (j, x) in found {
-        let row = &model.rows[j];
-        let excess = x * row.scale;
-        let text = match row.kind {
-            RowKind::SourceCapacity(s) => format!(
-                "raise the capacity of source \"{}\" by {} t REO/yr (from {} t)",
-                plan.sources[s].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::RefineryCapacity(r) => format!(
-                "give refinery \"{}\" {} t/yr more existing capacity (refinery.existing)",
-                plan.refineries[r].name,
-                num(excess)
-            ),
-            RowKind::MaxNew(r) => format!(
-                "let refinery \"{}\" build {} t/yr beyond max_new = {} t/yr",
-                plan.refineries[r].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::ImportCapacity(i, e) => format!(
-                "raise the capacity of imports of {} from \"{}\" by {} t/yr (from {} t)",
-                plan.elements[e],
-                plan.imports[i].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::ImportShare(e) => {
-                let total = plan.alliance_demand(e);
-                format!(
-                    "raise policy.max_import_share for {} by {} percentage points (from {}; {} t/yr more from outside)",
-                    plan.elements[e],
-                    num(100.0 * excess / total),
-                    plan.policy.max_import_share[e].unwrap_or(1.0),
-                    num(excess)
-                )
+    // Every candidate is a limit or a demand row: each gets its relaxation.
+    let conflicts = found
+        .into_iter()
+        .map(|(j, x)| {
+            let row = &model.rows[j];
+            Conflict {
+                kind: row.kind,
+                excess: x * row.scale,
+                limit: if row.kind == RowKind::Budget {
+                    row.rhs * row.scale
+                } else {
+                    row.rhs
+                },
             }
-            RowKind::Budget => format!(
-                "raise the capex budget by {} {cur} (from {} {cur})",
-                num(excess),
-                num(row.rhs * row.scale)
-            ),
-            RowKind::Demand(k) => {
-                let d = &plan.demand[k];
-                let line = format!(
-                    "demand of {} for {} t/yr of {}",
-                    plan.regions[d.region].name,
-                    num(d.amount),
-                    plan.elements[d.element]
-                );
-                demands.push(line);
-                format!(
-                    "lower the demand of {} for {} by {} t/yr (from {} t)",
-                    plan.regions[d.region].name,
-                    plan.elements[d.element],
-                    num(excess),
-                    num(d.amount)
-                )
-            }
-            _ => continue,
-        };
-        conflicts.push(Conflict {
-            kind: row.kind,
-            excess,
-            text,
-        });
-    }
+        })
+        .collect();
     Diagnosis {
         shortfalls,
         conflicts,
-        demands,
         integrality_only,
     }
 }
