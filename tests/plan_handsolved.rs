@@ -35,7 +35,7 @@ fn build_beats_import() {
     // R1 runs full: 400 t ore -> 200 t Nd at 600/t. The other 300 t Nd come
     // from new R2 capacity at 1000/t (cheaper than the 2000/t import):
     // 600 t/yr of ore, so build 600. Cost = 400 x 300 + 600 x 500 = 420,000.
-    let (p, s) = solved(&hand_plan(1000.0, 300.0, ""));
+    let (_, s) = solved(&hand_plan(1000.0, 300.0, ""));
     close(s.objective, 420_000.0, "objective");
     close(s.new[1], 600.0, "build R2");
     close(s.capex_total, 600_000.0, "capex");

@@ -32,10 +32,9 @@
 // Year x future x element index loops read clearer with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
-use super::error::{InputIssue, PlanError};
+use super::error::{locate_issue, InputIssue, PlanError};
 use super::exact;
 use super::load::PlanFile;
-use super::locate::{line_of_path, KeyPath};
 use super::lp::{Lp, Row, RowKind, Sense, VarDef};
 use super::overrides::Override;
 use super::plan::Plan;
@@ -186,13 +185,12 @@ pub fn from_file(file: &PlanFile, sets: &[Override]) -> Result<Option<Horizon>, 
     if issues.is_empty() {
         return Ok(h);
     }
-    for i in &mut issues {
-        let path = KeyPath::parse(&i.key);
-        i.line = line_of_path(file.text(), &path);
-    }
     Err(PlanError::Input {
         file: file.path.clone(),
-        issues,
+        issues: issues
+            .into_iter()
+            .map(|i| locate_issue(i, &file.path, file.text(), None))
+            .collect(),
     })
 }
 
@@ -201,12 +199,16 @@ pub fn horizon_from_str(text: &str) -> Result<Horizon, PlanError> {
     let file = PlanFile::parse(std::path::Path::new("<plan>"), text.to_string())?;
     from_file(&file, &[])?.ok_or_else(|| PlanError::Input {
         file: "<plan>".into(),
-        issues: vec![InputIssue::new("horizon", "(absent)", "a [horizon] table")],
+        issues: vec![super::error::issue(
+            "horizon",
+            "(absent)",
+            "a [horizon] table",
+        )],
     })
 }
 
 fn issue(v: &mut Vec<InputIssue>, key: String, value: impl ToString, expected: &str) {
-    v.push(InputIssue::new(key, value.to_string(), expected));
+    v.push(super::error::issue(key, value.to_string(), expected));
 }
 
 fn years_of(v: Option<f64>, key: String, issues: &mut Vec<InputIssue>) -> usize {

@@ -53,7 +53,6 @@ pub mod exact;
 pub mod horizon;
 pub mod horizon_plot;
 pub mod load;
-pub mod locate;
 pub mod lp;
 pub mod overrides;
 pub mod plan;

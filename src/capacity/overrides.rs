@@ -10,7 +10,7 @@
 //! (the schema then rejects it if it is unknown); a missing array entry is an
 //! error.
 
-use super::locate::{KeyPath, Seg};
+use crate::input::locate::{KeyPath, Seg};
 
 /// One override: a path into the plan and the value to put there.
 #[derive(Debug, Clone, PartialEq)]

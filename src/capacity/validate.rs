@@ -1,9 +1,9 @@
 //! Raw schema -> validated [`Plan`]: resolves names, checks every number,
 //! fills in defaults. All problems are collected, not just the first.
 
-use super::locate::KeyPath;
 use super::plan::{crf, Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
 use super::schema::RawPlan;
+use crate::input::locate::KeyPath;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One validation problem, located by key path.

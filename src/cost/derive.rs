@@ -126,8 +126,8 @@ pub fn apply_processes(
     plan: &mut crate::capacity::Plan,
     dir: &Path,
 ) -> Result<(), Vec<crate::capacity::validate::Problem>> {
-    use crate::capacity::locate::KeyPath;
     use crate::capacity::validate::Problem;
+    use crate::input::locate::KeyPath;
     let mut problems = Vec::new();
     for (i, r) in raw.refinery.iter().enumerate() {
         let Some(proc_name) = &r.process else {
