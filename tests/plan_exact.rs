@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use sxforge::capacity::overrides::parse_set;
-use sxforge::capacity::{report, solve, Backend, Outcome, Plan, PlanFile, Solution};
+use sxforge::capacity::{report, solve, Backend, Outcome, Plan, PlanFile, PlanSolution};
 
 fn didactic(sets: &[&str]) -> Plan {
     let path = Path::new(concat!(
@@ -21,7 +21,7 @@ fn didactic(sets: &[&str]) -> Plan {
     file.plan(None, &o).unwrap()
 }
 
-fn solved(p: &Plan) -> Solution {
+fn solved(p: &Plan) -> PlanSolution {
     match solve(p, Backend::Auto) {
         Outcome::Solved(s) => *s,
         other => panic!("not solved: {other:?}"),

@@ -4,11 +4,11 @@
 mod plan_support;
 
 use plan_support::{hand_plan, plan};
-use sxforge::capacity::{report, solve, Backend, Outcome, Solution};
+use sxforge::capacity::{report, solve, Backend, Outcome, PlanSolution};
 
 const TOL: f64 = 1e-6;
 
-fn solved(text: &str) -> (sxforge::capacity::Plan, Solution) {
+fn solved(text: &str) -> (sxforge::capacity::Plan, PlanSolution) {
     // The default path (vertex, one-sided values), checked against the
     // interior-point backend's objective.
     let p = plan(text);

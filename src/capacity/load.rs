@@ -6,7 +6,7 @@ use super::error::{issue, locate_issue, PlanError};
 use super::overrides::{self, Override};
 use super::plan::Plan;
 use super::schema::RawPlan;
-use super::validate::{self, Problem};
+use super::validate::{self, PlanIssue};
 use crate::input::locate::KeyPath;
 use std::path::{Path, PathBuf};
 
@@ -194,7 +194,7 @@ impl PlanFile {
         Ok(plan)
     }
 
-    fn issues(&self, problems: Vec<Problem>, touched: &[(KeyPath, String)]) -> PlanError {
+    fn issues(&self, problems: Vec<PlanIssue>, touched: &[(KeyPath, String)]) -> PlanError {
         let mut issues: Vec<_> = problems
             .into_iter()
             .map(|p| {

@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! TOML --load (schema, overrides, validate)--> Plan --lp::build--> Lp
-//!      --good_lp backend--> Solution (+ duals) --report--> text | JSON | CSV
+//!      --good_lp backend--> PlanSolution (+ duals) --report--> text | JSON | CSV
 //! ```
 //!
 //! ```
@@ -64,4 +64,4 @@ pub mod validate;
 pub use error::{InputIssue, PlanError};
 pub use load::{plan_from_str, PlanFile, Scenario};
 pub use plan::{crf, Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
-pub use solve::{diagnose, solve, Binding, Costs, Diagnosis, DualSource, Outcome, Solution};
+pub use solve::{diagnose, solve, Binding, Costs, Diagnosis, DualSource, Outcome, PlanSolution};

@@ -7,11 +7,11 @@
 //! here too, from the structured findings of [`super::solve`].
 //!
 //! Tiny solver noise (|x| < 1e-7 in tonnes or prices) is printed as 0;
-//! the library's [`Solution`] keeps the raw values.
+//! the library's [`PlanSolution`] keeps the raw values.
 
 use super::lp::RowKind;
 use super::plan::Plan;
-use super::solve::{Binding, Conflict, DualSource, Outcome, Shortage, Shortfall, Solution};
+use super::solve::{Binding, Conflict, DualSource, Outcome, PlanSolution, Shortage, Shortfall};
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
@@ -585,7 +585,7 @@ pub struct DiagnosisReport {
 }
 
 /// Warnings about the plan itself (not the solution).
-fn warnings(plan: &Plan, sol: Option<&Solution>) -> Vec<String> {
+fn warnings(plan: &Plan, sol: Option<&PlanSolution>) -> Vec<String> {
     let mut w = Vec::new();
     if !plan.surplus.stated
         && plan
@@ -640,7 +640,7 @@ pub fn row_name(plan: &Plan, kind: RowKind) -> String {
 }
 
 /// A binding constraint of `sol` in words.
-pub fn binding_text(plan: &Plan, sol: &Solution, b: &Binding) -> String {
+pub fn binding_text(plan: &Plan, sol: &PlanSolution, b: &Binding) -> String {
     let cur = &plan.currency;
     let (v, rhs) = (b.value, b.rhs);
     let zero = rhs == 0.0;
@@ -1058,8 +1058,8 @@ fn per_element(plan: &Plan, e: usize, x: impl Fn(usize) -> f64) -> f64 {
 }
 
 impl SolvedReport {
-    /// The report of `sol` (already [`Solution::cleaned`]).
-    fn new(plan: &Plan, sol: &Solution) -> Self {
+    /// The report of `sol` (already [`PlanSolution::cleaned`]).
+    fn new(plan: &Plan, sol: &PlanSolution) -> Self {
         let c = &sol.costs;
         let el = |e: usize| plan.elements[e].clone();
         let region_of = |k: usize| plan.regions[plan.demand[k].region].name.clone();

@@ -1,10 +1,10 @@
-//! Solving a plan: backend choice, dual values, the [`Solution`] with its
+//! Solving a plan: backend choice, dual values, the [`PlanSolution`] with its
 //! economic reading (served fractions, shadow prices, binding constraints,
 //! shortages), and the diagnosis of infeasible plans. The findings are
 //! data; [`super::report`] puts them in words.
 
 use super::exact;
-use super::lp::{self, BuildOptions, Layout, Lp, RawSolution, RowKind, Sense, SolveFailure};
+use super::lp::{self, BuildOptions, Lp, LpLayout, RawSolution, RowKind, Sense, SolveFailure};
 use super::plan::{Backend, Plan};
 use rayon::prelude::*;
 use std::time::Instant;
@@ -116,7 +116,7 @@ pub struct Shortfall {
 
 /// A solved plan.
 #[derive(Debug, Clone)]
-pub struct Solution {
+pub struct PlanSolution {
     /// Backend that produced the primal solution.
     pub backend: Backend,
     /// Integer module counts were relaxed to continuous values.
@@ -157,7 +157,7 @@ pub struct Solution {
     /// Every row with activity and dual.
     pub rows: Vec<RowResult>,
     /// Row indices by meaning.
-    pub layout: Layout,
+    pub layout: LpLayout,
     /// Seconds to build the model (ours and the backend's).
     pub build_s: f64,
     /// Seconds in the backend's solve (plus the dual re-solve, if any).
@@ -169,7 +169,7 @@ pub struct Solution {
     /// Number of integer variables.
     pub n_integer: usize,
     /// One-sided `d cost / d demand` per demand row, computed directly (the
-    /// default path); `None`: from the duals (see [`Solution::demand_price`]).
+    /// default path); `None`: from the duals (see [`PlanSolution::demand_price`]).
     pub demand_prices: Option<Vec<Option<f64>>>,
 }
 
@@ -228,7 +228,7 @@ pub struct Diagnosis {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Solved to optimality.
-    Solved(Box<Solution>),
+    Solved(Box<PlanSolution>),
     /// No plan meets every constraint.
     Infeasible(Box<Diagnosis>),
     /// The backend failed (numerical trouble, missing feature, ...).
@@ -250,7 +250,7 @@ impl Outcome {
     }
 
     /// The solution, if solved.
-    pub fn solution(&self) -> Option<&Solution> {
+    pub fn solution(&self) -> Option<&PlanSolution> {
         match self {
             Outcome::Solved(s) => Some(s),
             _ => None,
@@ -513,7 +513,7 @@ fn extract(
     backend: Backend,
     relax: bool,
     dual_source: DualSource,
-) -> Solution {
+) -> PlanSolution {
     let x = &raw.x;
     let l = &model.layout;
     let get = |v: Option<usize>| v.map_or(0.0, |j| x[j]);
@@ -612,7 +612,7 @@ fn extract(
                 .filter(|d| !d.is_nan()),
         })
         .collect();
-    Solution {
+    PlanSolution {
         backend,
         relaxed_integers: relax,
         dual_source,
@@ -642,11 +642,11 @@ fn extract(
     }
 }
 
-impl Solution {
+impl PlanSolution {
     /// A copy for reporting, with interior-point noise set to zero: tonnages
     /// below 1e-7 of the plan's largest row activity
     /// and shadow prices below 1e-9 of the largest one.
-    pub fn cleaned(&self, plan: &Plan) -> Solution {
+    pub fn cleaned(&self, plan: &Plan) -> PlanSolution {
         let scale = self
             .rows
             .iter()
@@ -736,7 +736,7 @@ impl Solution {
 
     /// Shadow price of demand row `k` alone (d cost / d demand with every
     /// other right-hand side held fixed). On the default path it is only
-    /// computed where it equals [`Solution::demand_price`] (no import-share
+    /// computed where it equals [`PlanSolution::demand_price`] (no import-share
     /// or fair-share row moves with the demand), else `None`.
     pub fn demand_row_dual(&self, k: usize) -> Option<f64> {
         self.dual(Some(self.layout.demand_row[k]))
