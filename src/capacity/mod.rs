@@ -52,6 +52,7 @@ pub mod error;
 pub mod exact;
 pub mod horizon;
 pub mod horizon_plot;
+pub mod horizon_report;
 pub mod load;
 pub mod lp;
 pub mod overrides;
@@ -59,7 +60,7 @@ pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod solve;
-pub mod validate;
+pub(crate) mod validate;
 
 pub use error::{InputIssue, PlanError};
 pub use load::{plan_from_str, PlanFile, Scenario};

@@ -175,21 +175,11 @@ fn horizon(
     if let (Some(path), Ok(opt)) = (&args.plot, &a.optimum) {
         sxforge::capacity::horizon_plot::write(h, opt, path)?;
     }
+    let report = sxforge::capacity::horizon_report::HorizonReport::new(h, &a, values.as_ref());
     let text = if args.json {
-        let mut v = hz::json(h, &a);
-        if let Some(m) = &values {
-            v["marginal"] = hz::values_json(h, m);
-        }
-        let mut s =
-            serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
+        report.to_json()
     } else {
-        let mut s = hz::text(h, &a);
-        if let Some(m) = &values {
-            s.push_str(&hz::values_text(h, m));
-        }
-        s
+        report.to_text()
     };
     Ok((code, text))
 }
