@@ -119,6 +119,7 @@ fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
             Some(origin.clone()),
             None,
         ),
+        _ => input_error(py, msg, None, None, None, None, None),
     }
 }
 

@@ -51,6 +51,7 @@ pub(crate) fn locate_issue(
 
 /// Errors of the capacity planner: bad input of one kind or another.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The plan file could not be read.
     #[error("{file}: cannot read: {source}")]

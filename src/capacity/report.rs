@@ -11,7 +11,9 @@
 
 use super::lp::RowKind;
 use super::plan::Plan;
-use super::solve::{Binding, Conflict, DualSource, Outcome, PlanSolution, Shortage, Shortfall};
+use super::solve::{
+    Binding, Conflict, Costs, DualSource, Outcome, PlanSolution, Shortage, Shortfall,
+};
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
@@ -214,28 +216,6 @@ pub enum ScenarioResult {
     Solved(Box<SolvedReport>),
     /// An infeasible plan or a solver failure.
     Unsolved(Box<UnsolvedReport>),
-}
-
-/// The annual cost by component (`sales` is revenue: a negative cost).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct CostReport {
-    /// Ore / concentrate.
-    pub sources: f64,
-    /// Transport.
-    pub transport: f64,
-    /// Refinery operating cost.
-    pub opex: f64,
-    /// New capacity, annualised.
-    pub capex_annualised: f64,
-    /// Imports at their price.
-    pub imports: f64,
-    /// Disposal or storage of surplus oxide.
-    pub disposal: f64,
-    /// Revenue from surplus sales.
-    pub sales: f64,
-    /// Penalties for unmet demand.
-    pub unmet_penalty: f64,
 }
 
 /// One refinery of a solved plan.
@@ -477,8 +457,8 @@ pub struct SolvedReport {
     pub duals: &'static str,
     /// Annual cost.
     pub objective: f64,
-    /// Annual cost by component.
-    pub costs: CostReport,
+    /// Annual cost by component (`sales` is revenue: a negative cost).
+    pub costs: Costs,
     /// Capex of new capacity (not annualised).
     pub capex_total: f64,
     /// New capacity per refinery, t/yr.
@@ -1060,7 +1040,6 @@ fn per_element(plan: &Plan, e: usize, x: impl Fn(usize) -> f64) -> f64 {
 impl SolvedReport {
     /// The report of `sol` (already [`PlanSolution::cleaned`]).
     fn new(plan: &Plan, sol: &PlanSolution) -> Self {
-        let c = &sol.costs;
         let el = |e: usize| plan.elements[e].clone();
         let region_of = |k: usize| plan.regions[plan.demand[k].region].name.clone();
         let refineries = plan
@@ -1241,16 +1220,7 @@ impl SolvedReport {
                 DualSource::Unavailable => "unavailable",
             },
             objective: sol.objective,
-            costs: CostReport {
-                sources: c.sources,
-                transport: c.transport,
-                opex: c.opex,
-                capex_annualised: c.capex_annualised,
-                imports: c.imports,
-                disposal: c.disposal,
-                sales: c.sales,
-                unmet_penalty: c.unmet_penalty,
-            },
+            costs: sol.costs,
             capex_total: sol.capex_total,
             build: plan
                 .refineries

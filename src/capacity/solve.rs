@@ -11,6 +11,7 @@ use std::time::Instant;
 
 /// Where the dual values of a solution come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DualSource {
     /// The backend that solved the plan.
     Native,
@@ -24,8 +25,10 @@ pub enum DualSource {
     OneSided,
 }
 
-/// Annual cost, by component. `total()` equals the objective.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Annual cost, by component. `total()` equals the objective. Serialized
+/// as the `costs` object of the plan's JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Costs {
     /// Ore / concentrate.
     pub sources: f64,
@@ -61,6 +64,7 @@ impl Costs {
 
 /// One row after the solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RowResult {
     /// Meaning.
     pub kind: RowKind,
@@ -116,6 +120,7 @@ pub struct Shortfall {
 
 /// A solved plan.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PlanSolution {
     /// Backend that produced the primal solution.
     pub backend: Backend,
@@ -226,6 +231,7 @@ pub struct Diagnosis {
 
 /// The result of solving a plan.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Solved to optimality.
     Solved(Box<PlanSolution>),

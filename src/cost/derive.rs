@@ -121,7 +121,7 @@ pub fn derive_refinery(
 /// costed at the refinery's `max_new` when it may build, else at its
 /// `existing` size (else at the process's own `[cost] throughput`).
 /// Elements the process does not separate take the refinery's `recovery`.
-pub fn apply_processes(
+pub(crate) fn apply_processes(
     raw: &crate::capacity::schema::RawPlan,
     plan: &mut crate::capacity::Plan,
     dir: &Path,
