@@ -429,10 +429,7 @@ impl HorizonReport {
 
     /// The JSON object (pretty-printed, with a final newline).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
+        super::report::pretty(self)
     }
 
     /// The text report.

@@ -963,7 +963,7 @@ impl PlanReport {
 }
 
 /// Pretty JSON with a final newline.
-fn pretty<T: Serialize>(v: &T) -> String {
+pub(crate) fn pretty<T: Serialize>(v: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
