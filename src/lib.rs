@@ -12,9 +12,11 @@
 //! cascades; [`design`] ([`design::shortcut_design`], optimiser, sweeps) and
 //! [`cost`] call the same solve many times.
 //!
-//! **Plan path** (refining capacity): [`capacity`] reads a plan file, builds
-//! a linear program with good_lp and reports the plan with its marginal
-//! values; [`cost`] turns solved cascades into the planner's processes.
+//! **Plan path** (refining capacity): [`capacity`] reads a plan file (the
+//! same located [`InputError`]s), builds a linear program with good_lp, and
+//! computes one typed report per command (`capacity::report::PlanReport`,
+//! `capacity::horizon_report::HorizonReport`) rendered as text, JSON or CSV;
+//! [`cost`] turns solved cascades into the planner's processes.
 //!
 //! Errors are [`Error`] / [`InputError`] (bad input, exit 1 in the CLI); a
 //! solve that does not converge is a [`Status`], not an error.

@@ -8,9 +8,9 @@ use good_lp::{
 };
 use plan_support::{hand_plan, plan, RICH};
 use proptest::prelude::*;
-use sxforge::capacity::{plan_from_str, solve, Backend, Outcome, Plan, PlanFile, Solution};
+use sxforge::capacity::{plan_from_str, solve, Backend, Outcome, Plan, PlanFile, PlanSolution};
 
-fn solved(p: &Plan, b: Backend) -> Solution {
+fn solved(p: &Plan, b: Backend) -> PlanSolution {
     match solve(p, b) {
         Outcome::Solved(s) => *s,
         other => panic!("not solved: {other:?}"),
@@ -86,7 +86,7 @@ fn turn(p: &Plan, knob: Knob, h: f64) -> Plan {
 }
 
 /// The reported value as d objective / d rhs.
-fn reported(s: &Solution, knob: Knob) -> f64 {
+fn reported(s: &PlanSolution, knob: Knob) -> f64 {
     match knob {
         Knob::Demand(k) => s.demand_price(k).unwrap(),
         Knob::Existing(r) => -s.capacity_value(r).unwrap(),
@@ -190,7 +190,7 @@ fn clarabel_and_microlp_agree() {
     }
 }
 
-fn assert_coupling(p: &Plan, s: &Solution) {
+fn assert_coupling(p: &Plan, s: &PlanSolution) {
     let scale = p
         .sources
         .iter()

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use sxforge::capacity::overrides::parse_set;
-use sxforge::capacity::{solve, Backend, Outcome, Plan, PlanFile, Solution};
+use sxforge::capacity::{report, solve, Backend, Outcome, Plan, PlanFile, PlanSolution};
 
 fn didactic(sets: &[&str]) -> Plan {
     let path = Path::new(concat!(
@@ -21,7 +21,7 @@ fn didactic(sets: &[&str]) -> Plan {
     file.plan(None, &o).unwrap()
 }
 
-fn solved(p: &Plan) -> Solution {
+fn solved(p: &Plan) -> PlanSolution {
     match solve(p, Backend::Auto) {
         Outcome::Solved(s) => *s,
         other => panic!("not solved: {other:?}"),
@@ -64,7 +64,10 @@ fn a_share_cap_of_one_is_not_reported() {
     let p = didactic(&["policy.max_import_share=1"]);
     let s = solved(&p);
     assert!(s.import_share_value(0).is_none());
-    assert!(s.binding(&p).iter().all(|b| !b.text.contains("outside")));
+    assert!(s
+        .binding()
+        .iter()
+        .all(|b| !report::binding_text(&p, &s, b).contains("outside")));
     close(s.objective, 2_340_000.0, "objective");
 }
 
@@ -91,9 +94,9 @@ fn market_value_is_a_shadow_price() {
     let s = solved(&p);
     close(s.market_value(1).unwrap(), 400.0, "market value");
     assert!(s
-        .binding(&p)
+        .binding()
         .iter()
-        .any(|b| b.text.contains("market for surplus La")));
+        .any(|b| report::binding_text(&p, &s, b).contains("market for surplus La")));
 }
 
 #[test]
@@ -154,11 +157,15 @@ fn infeasibility_lists_each_single_relaxation_in_its_units() {
         Outcome::Infeasible(d) => d,
         other => panic!("{other:?}"),
     };
-    let texts: Vec<&str> = d.conflicts.iter().map(|c| c.text.as_str()).collect();
+    let texts: Vec<String> = d
+        .conflicts
+        .iter()
+        .map(|c| report::conflict_text(&p, c))
+        .collect();
     let find = |needle: &str| {
         d.conflicts
             .iter()
-            .find(|c| c.text.contains(needle))
+            .find(|c| report::conflict_text(&p, c).contains(needle))
             .unwrap_or_else(|| panic!("no {needle} in {texts:?}"))
             .excess
     };

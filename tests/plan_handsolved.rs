@@ -4,11 +4,11 @@
 mod plan_support;
 
 use plan_support::{hand_plan, plan};
-use sxforge::capacity::{solve, Backend, Outcome, Solution};
+use sxforge::capacity::{report, solve, Backend, Outcome, PlanSolution};
 
 const TOL: f64 = 1e-6;
 
-fn solved(text: &str) -> (sxforge::capacity::Plan, Solution) {
+fn solved(text: &str) -> (sxforge::capacity::Plan, PlanSolution) {
     // The default path (vertex, one-sided values), checked against the
     // interior-point backend's objective.
     let p = plan(text);
@@ -35,7 +35,7 @@ fn build_beats_import() {
     // R1 runs full: 400 t ore -> 200 t Nd at 600/t. The other 300 t Nd come
     // from new R2 capacity at 1000/t (cheaper than the 2000/t import):
     // 600 t/yr of ore, so build 600. Cost = 400 x 300 + 600 x 500 = 420,000.
-    let (p, s) = solved(&hand_plan(1000.0, 300.0, ""));
+    let (_, s) = solved(&hand_plan(1000.0, 300.0, ""));
     close(s.objective, 420_000.0, "objective");
     close(s.new[1], 600.0, "build R2");
     close(s.capex_total, 600_000.0, "capex");
@@ -58,7 +58,7 @@ fn build_beats_import() {
     );
     close(s.delivered(0), 500.0, "delivered");
     // Both plants run full: R1's capacity is scarce, R2 builds what it uses.
-    assert_eq!(s.binding(&p).len(), 2, "{:?}", s.binding(&p));
+    assert_eq!(s.binding().len(), 2, "{:?}", s.binding());
 }
 
 #[test]
@@ -79,7 +79,11 @@ fn max_new_binds_import_fills() {
     // one more t/yr (paying 100/yr of capex) is worth 500.
     close(s.capacity_value(1).unwrap(), 600.0, "R2 capacity value");
     close(s.max_new_value(1).unwrap(), 500.0, "R2 max_new value");
-    let words: Vec<String> = s.binding(&p).into_iter().map(|b| b.text).collect();
+    let words: Vec<String> = s
+        .binding()
+        .iter()
+        .map(|b| report::binding_text(&p, &s, b))
+        .collect();
     assert!(
         words
             .iter()

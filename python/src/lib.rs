@@ -99,36 +99,17 @@ fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
     let msg = e.to_string();
     match e {
         PlanError::Io { .. } | PlanError::Output { .. } => PyOSError::new_err(msg),
-        PlanError::Syntax {
-            file,
-            line,
-            message,
-        } => {
-            // The message names the key as "key `a.b`: ..." where known.
-            let key = message
-                .strip_prefix("key `")
-                .and_then(|r| r.split_once('`'))
-                .map(|(k, _)| k.to_string());
-            input_error(
-                py,
-                msg,
-                Some(file.display().to_string()),
-                *line,
-                None,
-                key,
-                None,
-            )
-        }
+        PlanError::Syntax(i) => from_input(py, i),
         PlanError::Input { file, issues } => {
             let first = issues.first();
             input_error(
                 py,
                 msg,
                 Some(file.display().to_string()),
-                first.and_then(|i| i.line),
-                None,
+                first.and_then(|i| i.location.line.map(|l| l as usize)),
+                first.and_then(|i| i.location.column.map(|c| c as usize)),
                 first.map(|i| i.key.clone()),
-                first.map(|i| i.value.clone()),
+                first.and_then(|i| i.value.clone()),
             )
         }
         PlanError::Override { file, origin, .. } => input_error(
@@ -140,6 +121,7 @@ fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
             Some(origin.clone()),
             None,
         ),
+        _ => input_error(py, msg, None, None, None, None, None),
     }
 }
 

@@ -6,59 +6,52 @@
 //! solver failure is *not* an error: it is an outcome
 //! ([`crate::capacity::Outcome`]) with its own report and exit status 2.
 
-use std::fmt;
-use std::path::PathBuf;
+use crate::error::{InputError, Location};
+use crate::input::locate::{line_col, offset_of_path, KeyPath};
+use std::path::{Path, PathBuf};
 
-/// One problem found in a plan file, located as precisely as the input allows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputIssue {
-    /// 1-based line in the plan file, when the value came from the file.
-    pub line: Option<usize>,
-    /// Dotted key path, e.g. `source[2].assay.Nd` (array entries by index,
-    /// with the entry's name in the message where it has one).
-    pub key: String,
-    /// The offending value as written (or `(missing)`).
-    pub value: String,
-    /// What was expected instead, in words.
-    pub expected: String,
-    /// Where the value came from when it was not the file itself, e.g.
-    /// `--set policy.budget=-1` or `scenario "capex overrun"`.
-    pub origin: Option<String>,
+/// One problem found in a plan file: the crate's located input error (file,
+/// line, column, dotted key such as `source[2].assay.Nd`, value, and the
+/// expectation in its message).
+pub type InputIssue = InputError;
+
+/// A problem with `key` holding `value`, which should have been `expected`
+/// (not yet located: see [`locate_issue`]).
+pub(crate) fn issue(
+    key: impl Into<String>,
+    value: impl Into<String>,
+    expected: &str,
+) -> InputError {
+    InputError::new(key, Some(value.into()), format!("expected {expected}"))
 }
 
-impl InputIssue {
-    /// A new issue for `key` holding `value`, which should have been `expected`.
-    pub fn new(
-        key: impl Into<String>,
-        value: impl Into<String>,
-        expected: impl Into<String>,
-    ) -> Self {
-        InputIssue {
-            line: None,
-            key: key.into(),
-            value: value.into(),
-            expected: expected.into(),
-            origin: None,
+/// Points `issue` at its key in the plan file `text` (`file`), or, when
+/// the value came from an override (`origin`, e.g. `--set policy.budget=-1`
+/// or `scenario "capex overrun"`), names the override instead of a line.
+pub(crate) fn locate_issue(
+    mut issue: InputError,
+    file: &Path,
+    text: &str,
+    origin: Option<&str>,
+) -> InputError {
+    let at = match origin {
+        Some(o) => {
+            issue.message.push_str(&format!(" (value set by {o})"));
+            None
         }
-    }
-}
-
-impl fmt::Display for InputIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "key `{}` = {}: expected {}",
-            self.key, self.value, self.expected
-        )?;
-        if let Some(origin) = &self.origin {
-            write!(f, " (value set by {origin})")?;
-        }
-        Ok(())
-    }
+        None => offset_of_path(text, &KeyPath::parse(&issue.key)).map(|o| line_col(text, o)),
+    };
+    issue.location = Location {
+        file: Some(file.to_path_buf()),
+        line: at.map(|(l, _)| l as u32),
+        column: at.map(|(_, c)| c as u32),
+    };
+    issue
 }
 
 /// Errors of the capacity planner: bad input of one kind or another.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The plan file could not be read.
     #[error("{file}: cannot read: {source}")]
@@ -69,23 +62,17 @@ pub enum PlanError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or does not fit the plan schema
-    /// (unknown key, wrong type, missing key).
-    #[error("{file}:{line}: {message}", line = line.map_or_else(|| "?".to_string(), |l| l.to_string()))]
-    Syntax {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line of the problem, when known.
-        line: Option<usize>,
-        /// What is wrong, naming the key where known.
-        message: String,
-    },
+    /// (unknown key, wrong type, missing key), located at the key.
+    #[error("{0}")]
+    Syntax(InputError),
     /// The file parsed but some values are invalid; every problem is listed.
     #[error("{}", format_issues(file, issues))]
     Input {
         /// The file.
         file: PathBuf,
-        /// The problems found, in file order where possible.
-        issues: Vec<InputIssue>,
+        /// The problems found, in file order where possible, each located
+        /// (see [`InputError`]).
+        issues: Vec<InputError>,
     },
     /// A `--set` override or a scenario's `set` entry is malformed or names a
     /// path that does not exist.
@@ -108,7 +95,7 @@ pub enum PlanError {
     },
 }
 
-fn format_issues(file: &std::path::Path, issues: &[InputIssue]) -> String {
+fn format_issues(file: &Path, issues: &[InputError]) -> String {
     let mut out = format!(
         "{}: invalid plan ({} problem{})",
         file.display(),
@@ -116,10 +103,7 @@ fn format_issues(file: &std::path::Path, issues: &[InputIssue]) -> String {
         if issues.len() == 1 { "" } else { "s" }
     );
     for issue in issues {
-        match issue.line {
-            Some(line) => out.push_str(&format!("\n  {}:{line}: {issue}", file.display())),
-            None => out.push_str(&format!("\n  {}: {issue}", file.display())),
-        }
+        out.push_str(&format!("\n  {issue}"));
     }
     out
 }
@@ -137,15 +121,31 @@ mod tests {
 
     #[test]
     fn input_issue_names_line_key_value_and_expectation() {
-        let mut issue = InputIssue::new("source[0].capacity", "-5", "a non-negative number");
-        issue.line = Some(12);
+        let text = "[[source]]\nname = \"s\"\ncapacity = -5\n";
+        let i = locate_issue(
+            issue("source[0].capacity", "-5", "a non-negative number"),
+            Path::new("p.toml"),
+            text,
+            None,
+        );
+        assert_eq!((i.location.line, i.location.column), (Some(3), Some(12)));
         let e = PlanError::Input {
             file: "p.toml".into(),
-            issues: vec![issue],
+            issues: vec![i],
         };
-        let s = e.to_string();
-        assert!(s.contains("p.toml:12: key"), "{s}");
-        assert!(s.contains("`source[0].capacity` = -5"), "{s}");
-        assert!(s.contains("expected a non-negative number"), "{s}");
+        assert_eq!(
+            e.to_string(),
+            "p.toml: invalid plan (1 problem)\n  p.toml:3:12: source[0].capacity = -5: expected a non-negative number"
+        );
+        let set = locate_issue(
+            issue("policy.budget", "-1", "a non-negative number"),
+            Path::new("p.toml"),
+            text,
+            Some("--set policy.budget=-1"),
+        );
+        assert_eq!(
+            set.to_string(),
+            "p.toml: policy.budget = -1: expected a non-negative number (value set by --set policy.budget=-1)"
+        );
     }
 }

@@ -32,15 +32,13 @@
 // Year x future x element index loops read clearer with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
-use super::error::{InputIssue, PlanError};
+use super::error::{locate_issue, InputIssue, PlanError};
 use super::exact;
 use super::load::PlanFile;
-use super::locate::{line_of_path, KeyPath};
 use super::lp::{Lp, Row, RowKind, Sense, VarDef};
 use super::overrides::Override;
 use super::plan::Plan;
 use super::schema::{RawPlan, RawShock};
-use serde_json::json;
 
 /// An import capacity cut over a range of years (year indices, inclusive).
 #[derive(Debug, Clone, PartialEq)]
@@ -186,13 +184,12 @@ pub fn from_file(file: &PlanFile, sets: &[Override]) -> Result<Option<Horizon>, 
     if issues.is_empty() {
         return Ok(h);
     }
-    for i in &mut issues {
-        let path = KeyPath::parse(&i.key);
-        i.line = line_of_path(file.text(), &path);
-    }
     Err(PlanError::Input {
         file: file.path.clone(),
-        issues,
+        issues: issues
+            .into_iter()
+            .map(|i| locate_issue(i, &file.path, file.text(), None))
+            .collect(),
     })
 }
 
@@ -201,12 +198,16 @@ pub fn horizon_from_str(text: &str) -> Result<Horizon, PlanError> {
     let file = PlanFile::parse(std::path::Path::new("<plan>"), text.to_string())?;
     from_file(&file, &[])?.ok_or_else(|| PlanError::Input {
         file: "<plan>".into(),
-        issues: vec![InputIssue::new("horizon", "(absent)", "a [horizon] table")],
+        issues: vec![super::error::issue(
+            "horizon",
+            "(absent)",
+            "a [horizon] table",
+        )],
     })
 }
 
 fn issue(v: &mut Vec<InputIssue>, key: String, value: impl ToString, expected: &str) {
-    v.push(InputIssue::new(key, value.to_string(), expected));
+    v.push(super::error::issue(key, value.to_string(), expected));
 }
 
 fn years_of(v: Option<f64>, key: String, issues: &mut Vec<InputIssue>) -> usize {
@@ -1278,209 +1279,6 @@ pub fn analyse(h: &Horizon) -> Analysis {
     }
 }
 
-fn fmt(x: f64) -> String {
-    let r = if x.abs() < 5e-7 { 0.0 } else { x };
-    if r.abs() >= 1e6 {
-        format!("{r:.4e}")
-    } else {
-        format!("{r:.2}")
-    }
-}
-
-/// Text report.
-pub fn text(h: &Horizon, a: &Analysis) -> String {
-    let plan = &h.plan;
-    let cur = &plan.currency;
-    let mut s = format!(
-        "Horizon plan: {} ({}-{}, {} future{}, discount rate {})\n",
-        plan.name,
-        h.first_year,
-        h.year(h.years - 1),
-        h.futures.len(),
-        if h.futures.len() == 1 { "" } else { "s" },
-        plan.policy.discount_rate
-    );
-    let opt = match &a.optimum {
-        Ok(o) => o,
-        Err(e) => {
-            s.push_str(&format!("status: not solved: {e}\n"));
-            return s;
-        }
-    };
-    s.push_str(&format!(
-        "expected discounted cost: {} {cur}\n",
-        fmt(opt.objective)
-    ));
-    if h.futures.len() > 1 {
-        for (f, (fu, r)) in h.futures.iter().zip(&opt.futures).enumerate() {
-            let det = a.deterministic[f]
-                .as_ref()
-                .map_or("infeasible".to_string(), |d| fmt(d.objective));
-            s.push_str(&format!(
-                "  future {:<16} p={:<5} cost {}  (planned for alone: {det})\n",
-                fu.name,
-                fu.probability,
-                fmt(r.cost)
-            ));
-        }
-        let opt_s = |v: Option<f64>| v.map_or("n/a (infeasible)".to_string(), fmt);
-        s.push_str(&format!(
-            "wait-and-see bound: {}\nreference plan ({}) across the futures: {}\nvalue of the stochastic solution: {}\n",
-            opt_s(a.wait_and_see(h)),
-            h.futures[h.reference].name,
-            opt_s(a.reference_expected),
-            opt_s(a.vss())
-        ));
-    }
-    if !h.stockpiles.is_empty() {
-        s.push_str(&format!(
-            "value of the stockpiles (cost without minus with): {}\n",
-            a.stockpile_value()
-                .map_or("n/a (infeasible without)".to_string(), fmt)
-        ));
-    }
-    let header = |s: &mut String, label: &str| {
-        s.push_str(&format!("{label:<28}"));
-        for y in 0..h.years {
-            s.push_str(&format!(" {:>10}", h.year(y)));
-        }
-        s.push('\n');
-    };
-    s.push_str("\nBuild-out (new t/yr decided per year; capacity available)\n");
-    header(&mut s, "refinery");
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        if opt.first.build[r].iter().all(|x| x.abs() < 1e-9) {
-            continue;
-        }
-        s.push_str(&format!("{:<28}", format!("{} build", rf.name)));
-        for x in &opt.first.build[r] {
-            s.push_str(&format!(" {:>10}", fmt(*x)));
-        }
-        s.push('\n');
-        s.push_str(&format!("{:<28}", format!("{} capacity", rf.name)));
-        for x in &opt.futures[0].capacity[r] {
-            s.push_str(&format!(" {:>10}", fmt(*x)));
-        }
-        s.push('\n');
-    }
-    for (f, (fu, r)) in h.futures.iter().zip(&opt.futures).enumerate() {
-        s.push_str(&format!("\nFuture {} (t per year)\n", fu.name));
-        header(&mut s, "supply");
-        for (e, el) in plan.elements.iter().enumerate() {
-            for (label, row) in [
-                ("allied refining", &r.refined[e]),
-                ("outside refining", &r.outside_refined[e]),
-                ("imports", &r.imported[e]),
-                ("stock release", &r.released[e]),
-                ("unmet", &r.unmet[e]),
-            ] {
-                if row.iter().all(|x| x.abs() < 1e-9) {
-                    continue;
-                }
-                s.push_str(&format!("{:<28}", format!("{el} {label}")));
-                for x in row {
-                    s.push_str(&format!(" {:>10}", fmt(*x)));
-                }
-                s.push('\n');
-            }
-        }
-        for (p, sp) in h.stockpiles.iter().enumerate() {
-            s.push_str(&format!(
-                "{:<28}",
-                format!(
-                    "stock {} {} (end)",
-                    plan.regions[sp.region].name, plan.elements[sp.element]
-                )
-            ));
-            for x in &r.stock[p] {
-                s.push_str(&format!(" {:>10}", fmt(*x)));
-            }
-            s.push('\n');
-        }
-        s.push_str("years to independence:");
-        for (e, el) in plan.elements.iter().enumerate() {
-            let d = plan.alliance_demand(e);
-            if d <= 0.0 {
-                continue;
-            }
-            match r.independence(e) {
-                Some(y) => s.push_str(&format!(" {el} {}", h.year(y))),
-                None => s.push_str(&format!(" {el} never within the horizon")),
-            }
-            s.push(';');
-        }
-        s.push('\n');
-        let _ = f;
-    }
-    s
-}
-
-/// JSON report.
-pub fn json(h: &Horizon, a: &Analysis) -> serde_json::Value {
-    let plan = &h.plan;
-    let years: Vec<i64> = (0..h.years).map(|y| h.year(y)).collect();
-    let opt = match &a.optimum {
-        Ok(o) => o,
-        Err(e) => {
-            return json!({"name": plan.name, "status": "failed", "message": e, "years": years})
-        }
-    };
-    let futures: Vec<_> = h
-        .futures
-        .iter()
-        .zip(&opt.futures)
-        .enumerate()
-        .map(|(f, (fu, r))| {
-            let by_el = |m: &Vec<Vec<f64>>| {
-                plan.elements
-                    .iter()
-                    .enumerate()
-                    .map(|(e, el)| (el.clone(), json!(m[e])))
-                    .collect::<serde_json::Map<_, _>>()
-            };
-            json!({
-                "name": fu.name,
-                "probability": fu.probability,
-                "cost": r.cost,
-                "deterministic_cost": a.deterministic[f].as_ref().ok().map(|d| d.objective),
-                "supply": {
-                    "allied_refining": by_el(&r.refined),
-                    "outside_refining": by_el(&r.outside_refined),
-                    "imports": by_el(&r.imported),
-                    "stock_release": by_el(&r.released),
-                    "unmet": by_el(&r.unmet),
-                },
-                "stock": h.stockpiles.iter().enumerate().map(|(p, sp)| json!({
-                    "region": plan.regions[sp.region].name,
-                    "element": plan.elements[sp.element],
-                    "level": r.stock[p],
-                })).collect::<Vec<_>>(),
-                "years_to_independence": plan.elements.iter().enumerate()
-                    .map(|(e, el)| (el.clone(), json!(r.independence(e).map(|y| h.year(y)))))
-                    .collect::<serde_json::Map<_, _>>(),
-            })
-        })
-        .collect();
-    json!({
-        "name": plan.name,
-        "status": "solved",
-        "currency": plan.currency,
-        "years": years,
-        "expected_cost": opt.objective,
-        "wait_and_see": a.wait_and_see(h),
-        "reference": h.futures[h.reference].name,
-        "reference_expected_cost": a.reference_expected,
-        "value_of_stochastic_solution": a.vss(),
-        "value_of_stockpiles": a.stockpile_value(),
-        "build": plan.refineries.iter().enumerate().map(|(r, rf)| json!({
-            "refinery": rf.name,
-            "new": opt.first.build[r],
-            "capacity": opt.futures[0].capacity[r],
-        })).collect::<Vec<_>>(),
-        "futures": futures,
-    })
-}
-
 /// One marginal value of a horizon plan: `d expected discounted cost / d
 /// right-hand side` as the quantity grows by one unit (one-sided, so that a
 /// limit set to zero or exactly met gets the value of its first unit of
@@ -1689,84 +1487,4 @@ pub fn values(h: &Horizon) -> Result<Values, String> {
         })
         .collect();
     Ok(Values { marginal, sooner })
-}
-
-/// Text section of [`values`].
-pub fn values_text(h: &Horizon, v: &Result<Values, String>) -> String {
-    let plan = &h.plan;
-    let cur = &plan.currency;
-    let v = match v {
-        Ok(v) => v,
-        Err(e) => return format!("\nMarginal values: not computed: {e}\n"),
-    };
-    let mut s = "\nMarginal values (d expected discounted cost / d one more unit, one-sided; negative: relaxing saves)\n".to_string();
-    let num = |x: Option<f64>| match x {
-        None => "n/a (re-solve failed)".to_string(),
-        Some(x) if x.is_infinite() => "infeasible".to_string(),
-        Some(x) => fmt(x),
-    };
-    for m in &v.marginal {
-        let label = match m.year {
-            Some(y) => format!("{} {y}", m.what),
-            None => m.what.clone(),
-        };
-        s.push_str(&format!("  {label:<44} {:>14}", num(m.value)));
-        if let Some(p) = m.in_year_money {
-            s.push_str(&format!("  ({} {cur}/t in that year's money)", fmt(p)));
-        }
-        s.push('\n');
-    }
-    s.push_str("\nCost of independence sooner (extra expected discounted cost; zero outside supply and nothing unmet from that year on, every future)\n");
-    for Sooner {
-        element: e,
-        optimum: at,
-        from: list,
-    } in &v.sooner
-    {
-        let at_s = at.map_or("never within the horizon".to_string(), |y| {
-            h.year(y).to_string()
-        });
-        s.push_str(&format!("  {} (optimum: {at_s}):", plan.elements[*e]));
-        if list.is_empty() {
-            s.push_str(" independent from the first year");
-        }
-        for (y, c) in list {
-            match c {
-                Some(c) => s.push_str(&format!(" from {} +{};", h.year(*y), fmt(*c))),
-                None => s.push_str(&format!(" from {} infeasible;", h.year(*y))),
-            }
-        }
-        s.push('\n');
-    }
-    s
-}
-
-/// JSON of [`values`].
-pub fn values_json(h: &Horizon, v: &Result<Values, String>) -> serde_json::Value {
-    let v = match v {
-        Ok(v) => v,
-        Err(e) => return json!({"status": "failed", "message": e}),
-    };
-    let num = |x: Option<f64>| match x {
-        Some(x) if x.is_finite() => json!(x),
-        Some(_) => json!("infeasible"),
-        None => serde_json::Value::Null,
-    };
-    json!({
-        "convention": "d expected discounted cost / d right-hand side, one-sided (one more unit)",
-        "values": v.marginal.iter().map(|m| json!({
-            "what": m.what,
-            "year": m.year,
-            "value": num(m.value),
-            "in_year_money": m.in_year_money,
-        })).collect::<Vec<_>>(),
-        "independence_sooner": v.sooner.iter().map(|so| json!({
-            "element": h.plan.elements[so.element],
-            "optimum_year": so.optimum.map(|y| h.year(y)),
-            "from": so.from.iter().map(|(y, c)| json!({
-                "year": h.year(*y),
-                "extra_cost": c.map_or(json!("infeasible"), |c| json!(c)),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
 }

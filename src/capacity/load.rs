@@ -2,12 +2,12 @@
 //! -> raw schema -> validated [`Plan`], with every error located by line (or
 //! by the override that caused it).
 
-use super::error::{InputIssue, PlanError};
-use super::locate::{self, KeyPath};
+use super::error::{issue, locate_issue, PlanError};
 use super::overrides::{self, Override};
 use super::plan::Plan;
 use super::schema::RawPlan;
-use super::validate::{self, Problem};
+use super::validate::{self, PlanIssue};
+use crate::input::locate::KeyPath;
 use std::path::{Path, PathBuf};
 
 /// A named scenario: overrides applied on top of the file.
@@ -54,20 +54,7 @@ impl PlanFile {
     pub fn parse(path: &Path, text: String) -> Result<PlanFile, PlanError> {
         let file = path.to_path_buf();
         let syntax = |e: toml::de::Error, text: &str| {
-            let line = e.span().map(|s| locate::line_of(text, s.start));
-            let key = e
-                .span()
-                .and_then(|s| locate::path_at(text, s.start))
-                .filter(|p| !p.0.is_empty());
-            let msg = e.message().trim().to_string();
-            PlanError::Syntax {
-                file: file.clone(),
-                line,
-                message: match key {
-                    Some(k) => format!("key `{k}`: {msg}"),
-                    None => msg,
-                },
-            }
+            PlanError::Syntax(crate::input::toml_error(&e, text, Some(file.clone())))
         };
         let mut tree: toml::Table = toml::from_str(&text).map_err(|e| syntax(e, &text))?;
         let base: RawPlan = toml::from_str(&text).map_err(|e| syntax(e, &text))?;
@@ -207,29 +194,20 @@ impl PlanFile {
         Ok(plan)
     }
 
-    fn issues(&self, problems: Vec<Problem>, touched: &[(KeyPath, String)]) -> PlanError {
-        let mut issues: Vec<InputIssue> = problems
+    fn issues(&self, problems: Vec<PlanIssue>, touched: &[(KeyPath, String)]) -> PlanError {
+        let mut issues: Vec<_> = problems
             .into_iter()
             .map(|p| {
                 let origin = touched
                     .iter()
                     .rev()
                     .find(|(t, _)| p.path.starts_with(t) || t.starts_with(&p.path))
-                    .map(|(_, o)| o.clone());
-                InputIssue {
-                    line: if origin.is_some() {
-                        None
-                    } else {
-                        locate::line_of_path(&self.text, &p.path)
-                    },
-                    key: p.path.to_string(),
-                    value: p.value,
-                    expected: p.expected,
-                    origin,
-                }
+                    .map(|(_, o)| o.as_str());
+                let i = issue(p.path.to_string(), p.value, &p.expected);
+                locate_issue(i, &self.path, &self.text, origin)
             })
             .collect();
-        issues.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+        issues.sort_by_key(|i| i.location.line.unwrap_or(u32::MAX));
         PlanError::Input {
             file: self.path.clone(),
             issues,

@@ -129,7 +129,7 @@ pub struct VarDef {
 
 /// Variable ids of each kind (indices into [`Lp::vars`]).
 #[derive(Debug, Clone, Default)]
-pub struct Layout {
+pub struct LpLayout {
     /// `feed[s][r]`.
     pub feed: Vec<Vec<usize>>,
     /// `new[r]` (None when nothing can be built).
@@ -182,7 +182,7 @@ pub struct Lp {
     /// Rows.
     pub rows: Vec<Row>,
     /// Where each quantity lives.
-    pub layout: Layout,
+    pub layout: LpLayout,
 }
 
 /// How to build the LP.
@@ -498,7 +498,7 @@ pub fn build(plan: &Plan, opts: &BuildOptions) -> Lp {
         }
     }
 
-    lp.layout = Layout {
+    lp.layout = LpLayout {
         feed,
         new,
         modules,

@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! TOML --load (schema, overrides, validate)--> Plan --lp::build--> Lp
-//!      --good_lp backend--> Solution (+ duals) --report--> text | JSON | CSV
+//!      --good_lp backend--> PlanSolution (+ duals) --report--> text | JSON | CSV
 //! ```
 //!
 //! ```
@@ -52,17 +52,17 @@ pub mod error;
 pub mod exact;
 pub mod horizon;
 pub mod horizon_plot;
+pub mod horizon_report;
 pub mod load;
-pub mod locate;
 pub mod lp;
 pub mod overrides;
 pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod solve;
-pub mod validate;
+pub(crate) mod validate;
 
 pub use error::{InputIssue, PlanError};
 pub use load::{plan_from_str, PlanFile, Scenario};
 pub use plan::{crf, Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
-pub use solve::{diagnose, solve, Binding, Costs, Diagnosis, DualSource, Outcome, Solution};
+pub use solve::{diagnose, solve, Binding, Costs, Diagnosis, DualSource, Outcome, PlanSolution};

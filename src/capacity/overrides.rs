@@ -10,7 +10,7 @@
 //! (the schema then rejects it if it is unknown); a missing array entry is an
 //! error.
 
-use super::locate::{KeyPath, Seg};
+use crate::input::locate::{KeyPath, Seg};
 
 /// One override: a path into the plan and the value to put there.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +24,7 @@ pub struct Override {
 }
 
 /// Parses a dotted path with optional double-quoted segments.
-pub fn parse_path(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn parse_path(text: &str) -> Result<Vec<String>, String> {
     let mut segs = Vec::new();
     let mut chars = text.trim().chars().peekable();
     loop {
@@ -105,7 +105,10 @@ fn parse_value(text: &str) -> toml::Value {
 
 /// Flattens a scenario's `set` (a table of path = value, nested tables
 /// merged key by key, or an array of `"path=value"` strings) into overrides.
-pub fn scenario_overrides(scenario: &str, set: &toml::Value) -> Result<Vec<Override>, String> {
+pub(crate) fn scenario_overrides(
+    scenario: &str,
+    set: &toml::Value,
+) -> Result<Vec<Override>, String> {
     let mut out = Vec::new();
     match set {
         toml::Value::Table(t) => flatten(scenario, &[], t, &mut out)?,
@@ -151,7 +154,7 @@ fn flatten(
 
 /// Applies one override to the value tree; returns the resolved key path
 /// (array entries as indices) so that later errors can be traced to it.
-pub fn apply(root: &mut toml::Table, o: &Override) -> Result<KeyPath, String> {
+pub(crate) fn apply(root: &mut toml::Table, o: &Override) -> Result<KeyPath, String> {
     let mut resolved = KeyPath::root();
     let (last, inner) = o
         .path

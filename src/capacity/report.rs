@@ -1,19 +1,25 @@
-//! Reports: a text table, JSON (the `--json` contract of
-//! docs/model-format.md section 3) and long-format CSV, for one scenario or a
-//! side-by-side comparison of several.
+//! Reports of one-year plans: every plan command computes one typed result
+//! ([`PlanReport`] for a scenario, [`Comparison`] for several side by side)
+//! once from the plan and its [`Outcome`]; the text table, the JSON (the
+//! `--json` contract of docs/model-format.md section 3, by serde) and the
+//! long-format CSV are renderings of it. The plan's sentences (binding
+//! constraints, shortages, the diagnosis of an infeasible plan) are written
+//! here too, from the structured findings of [`super::solve`].
 //!
 //! Tiny solver noise (|x| < 1e-7 in tonnes or prices) is printed as 0;
-//! the library's [`Solution`] keeps the raw values.
+//! the library's [`PlanSolution`] keeps the raw values.
 
 use super::lp::RowKind;
 use super::plan::Plan;
-use super::solve::{DualSource, Outcome, Solution};
-use serde_json::{json, Map, Value};
+use super::solve::{
+    Binding, Conflict, Costs, DualSource, Outcome, PlanSolution, Shortage, Shortfall,
+};
+use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
 /// Formats a number for people: thousands separators for large values, a
 /// few significant digits for small ones.
-pub fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
     }
@@ -70,7 +76,7 @@ fn trim(s: String) -> String {
 }
 
 /// Rounds solver noise to zero for output.
-pub fn clean(x: f64) -> f64 {
+pub(crate) fn clean(x: f64) -> f64 {
     if x.abs() < 1e-7 {
         0.0
     } else {
@@ -78,15 +84,8 @@ pub fn clean(x: f64) -> f64 {
     }
 }
 
-fn opt(x: Option<f64>) -> Value {
-    match x {
-        Some(v) if v.is_finite() => json!(clean(v)),
-        _ => Value::Null,
-    }
-}
-
 /// A simple aligned table: first column left-aligned, the rest right-aligned.
-pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(headers: &[String], rows: &[Vec<String>]) -> String {
     let ncol = headers.len();
     let mut width = vec![0; ncol];
     for (j, h) in headers.iter().enumerate() {
@@ -128,8 +127,445 @@ fn s(x: &str) -> String {
     x.to_string()
 }
 
+/// `-` for a missing value, else the number as [`num`] writes it.
+fn num_or_dash(x: Option<f64>) -> String {
+    x.map_or("-".into(), num)
+}
+
+/// Entries keyed by name, in plan order, serialized as a JSON object
+/// (setting a name twice keeps its first place and the last value, as a
+/// JSON object would).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    fn set(&mut self, key: &str, value: T) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.0.push((key.to_string(), value)),
+        }
+    }
+
+    fn entry(&mut self, key: &str, value: impl FnOnce() -> T) -> &mut T {
+        let i = match self.0.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.0.push((key.to_string(), value()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl<T> FromIterator<(String, T)> for Named<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(iter: I) -> Self {
+        let mut m = Named::default();
+        for (k, v) in iter {
+            m.set(&k, v);
+        }
+        m
+    }
+}
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The report of one scenario of a one-year plan.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct PlanReport {
+    /// Plan name.
+    pub name: String,
+    /// Scenario name (`base` for the file as written).
+    pub scenario: String,
+    /// Currency of every cost and price.
+    pub currency: String,
+    /// The plan's elements.
+    pub elements: Vec<String>,
+    /// What the solve found.
+    #[serde(flatten)]
+    pub result: ScenarioResult,
+}
+
+/// What the solve of one scenario found.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum ScenarioResult {
+    /// An optimal plan.
+    Solved(Box<SolvedReport>),
+    /// An infeasible plan or a solver failure.
+    Unsolved(Box<UnsolvedReport>),
+}
+
+/// One refinery of a solved plan.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct RefineryReport {
+    /// Region it stands in.
+    pub region: String,
+    /// Existing capacity, t REO feed/yr.
+    pub existing: f64,
+    /// New capacity built, t/yr.
+    pub new: f64,
+    /// Modules built (refineries with a module size).
+    pub modules: Option<f64>,
+    /// Existing plus new capacity.
+    pub capacity: f64,
+    /// Feed, t REO/yr.
+    pub feed: f64,
+    /// Separated oxide per element, t/yr.
+    pub output: Named<f64>,
+    /// Value of one more t/yr of capacity.
+    pub capacity_value: Option<f64>,
+    /// The process it was costed from (`refinery.process`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<serde_json::Value>,
+    /// Surplus sold per element (plan element order), t/yr.
+    #[serde(skip)]
+    pub sold: Vec<f64>,
+    /// Surplus disposed per element (plan element order), t/yr.
+    #[serde(skip)]
+    pub disposed: Vec<f64>,
+    /// Share of capacity used, percent (`None` without capacity).
+    #[serde(skip)]
+    pub use_pct: Option<f64>,
+}
+
+/// Ore or concentrate fed from a source to a refinery.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct FeedFlow {
+    /// The source.
+    pub source: String,
+    /// The refinery.
+    pub refinery: String,
+    /// t REO/yr.
+    pub amount: f64,
+}
+
+/// Separated oxide shipped from a refinery (or an import) to a region.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ProductFlow {
+    /// The refinery (products) or the import (imports).
+    #[serde(skip)]
+    pub from: String,
+    /// The receiving region.
+    pub region: String,
+    /// The element.
+    pub element: String,
+    /// t/yr.
+    pub amount: f64,
+    /// The demand row it serves.
+    #[serde(skip)]
+    pub demand: usize,
+}
+
+/// Flows of a solved plan (the JSON names the sender `refinery` or
+/// `import`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct Flows {
+    /// Feed, source-major.
+    pub feed: Vec<FeedFlow>,
+    /// Products, refinery-major.
+    #[serde(serialize_with = "senders::refinery")]
+    pub products: Vec<ProductFlow>,
+    /// Imports, import-major.
+    #[serde(serialize_with = "senders::import")]
+    pub imports: Vec<ProductFlow>,
+}
+
+mod senders {
+    use super::ProductFlow;
+    use serde::ser::{SerializeMap, SerializeSeq};
+    use serde::Serializer;
+
+    struct Flow<'a>(&'static str, &'a ProductFlow);
+
+    impl serde::Serialize for Flow<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(4))?;
+            m.serialize_entry(self.0, &self.1.from)?;
+            m.serialize_entry("region", &self.1.region)?;
+            m.serialize_entry("element", &self.1.element)?;
+            m.serialize_entry("amount", &self.1.amount)?;
+            m.end()
+        }
+    }
+
+    fn flows<S: Serializer>(key: &'static str, v: &[ProductFlow], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for f in v {
+            seq.serialize_element(&Flow(key, f))?;
+        }
+        seq.end()
+    }
+
+    pub(super) fn refinery<S: Serializer>(v: &[ProductFlow], s: S) -> Result<S::Ok, S::Error> {
+        flows("refinery", v, s)
+    }
+
+    pub(super) fn import<S: Serializer>(v: &[ProductFlow], s: S) -> Result<S::Ok, S::Error> {
+        flows("import", v, s)
+    }
+}
+
+/// Surplus of one element, t/yr.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct SurplusReport {
+    /// Sold.
+    pub sold: f64,
+    /// Disposed or stored.
+    pub disposed: f64,
+}
+
+/// Shadow prices of a solved plan (`None`: no dual value).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ShadowPrices {
+    /// Per refinery: one more t/yr of capacity.
+    pub refinery_capacity: Named<Option<f64>>,
+    /// Per source: one more t/yr of ore.
+    pub source_capacity: Named<Option<f64>>,
+    /// Per import and capped element: one more tonne of import capacity.
+    pub import_capacity: Named<Named<Option<f64>>>,
+    /// Per capped element: one more tonne of import-share allowance.
+    pub import_share: Named<Option<f64>>,
+    /// One more unit of capex budget.
+    pub budget: Option<f64>,
+    /// Per element with a market limit: one more tonne of market.
+    pub market: Named<Option<f64>>,
+}
+
+/// A binding constraint of a solved plan.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct BindingReport {
+    /// Row name, e.g. `refinery_capacity:Lynas Kuantan`.
+    pub constraint: String,
+    /// How much the annual cost falls per unit the limit is relaxed.
+    pub value: f64,
+    /// A sentence.
+    pub text: String,
+}
+
+/// One demand row of a solved plan (text and CSV; the JSON groups these
+/// by region as `served`, `unmet` and `prices`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DemandReport {
+    /// Region.
+    pub region: String,
+    /// Whether the region is allied.
+    pub allied: bool,
+    /// Element.
+    pub element: String,
+    /// Demand, t/yr.
+    pub amount: f64,
+    /// Delivered from refineries, t/yr.
+    pub refined: f64,
+    /// Delivered from imports, t/yr.
+    pub imported: f64,
+    /// Unmet, t/yr.
+    pub unmet: f64,
+    /// Fraction served.
+    pub served: f64,
+    /// Marginal cost of one more tonne (d cost / d demand).
+    pub price: Option<f64>,
+}
+
+/// One priced element of one import (text).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImportReport {
+    /// Import name.
+    pub import: String,
+    /// Element.
+    pub element: String,
+    /// Imported, t/yr.
+    pub amount: f64,
+    /// Capacity (`None`: unlimited).
+    pub capacity: Option<f64>,
+    /// Price per tonne.
+    pub price: f64,
+    /// Value of one more tonne of capacity.
+    pub cap_value: Option<f64>,
+}
+
+/// An element with an import-share cap that has a value (text).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ShareReport {
+    /// Element.
+    pub element: String,
+    /// Largest share from outside the alliance.
+    pub max_share: f64,
+    /// Supply from outside, t/yr.
+    pub outside: f64,
+    /// Value of one more tonne of allowance.
+    pub value: f64,
+}
+
+/// Size and timing of the solve.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Variables.
+    pub variables: usize,
+    /// Rows.
+    pub rows: usize,
+    /// Integer variables.
+    pub integers: usize,
+    /// Seconds to build the model.
+    pub build_s: f64,
+    /// Seconds to solve it.
+    pub solve_s: f64,
+}
+
+/// The report of a solved scenario.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SolvedReport {
+    /// `optimal`.
+    pub status: &'static str,
+    /// Backend that solved it.
+    pub backend: &'static str,
+    /// Where the dual values come from.
+    pub duals: &'static str,
+    /// Annual cost.
+    pub objective: f64,
+    /// Annual cost by component (`sales` is revenue: a negative cost).
+    pub costs: Costs,
+    /// Capex of new capacity (not annualised).
+    pub capex_total: f64,
+    /// New capacity per refinery, t/yr.
+    pub build: Named<f64>,
+    /// Every refinery.
+    pub refineries: Named<RefineryReport>,
+    /// Flows.
+    pub flows: Flows,
+    /// Imported per import and priced element, t/yr.
+    pub imports: Named<Named<f64>>,
+    /// Surplus per element.
+    pub surplus: Named<SurplusReport>,
+    /// Fraction served per region and element.
+    pub served: Named<Named<f64>>,
+    /// Unmet per region and element, t/yr.
+    pub unmet: Named<Named<f64>>,
+    /// Marginal cost per region and element.
+    pub prices: Named<Named<Option<f64>>>,
+    /// Shadow prices.
+    pub shadow_prices: ShadowPrices,
+    /// Binding constraints.
+    pub binding: Vec<BindingReport>,
+    /// Shortages, one sentence per element.
+    pub shortages: Vec<String>,
+    /// Warnings about the plan and the solve.
+    pub warnings: Vec<String>,
+    /// Size and timing.
+    pub stats: Stats,
+    /// Demand rows.
+    #[serde(skip)]
+    pub demand: Vec<DemandReport>,
+    /// Priced import elements.
+    #[serde(skip)]
+    pub import_rows: Vec<ImportReport>,
+    /// Import-share caps with a value.
+    #[serde(skip)]
+    pub shares: Vec<ShareReport>,
+    /// The capex budget, if any.
+    #[serde(skip)]
+    pub budget: Option<f64>,
+}
+
+/// The report of an infeasible or failed scenario (the JSON keeps the
+/// solved report's keys, empty).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct UnsolvedReport {
+    /// `infeasible` or `failed`.
+    pub status: &'static str,
+    /// Always `None` (JSON null).
+    pub objective: Option<f64>,
+    /// Empty.
+    pub build: Named<f64>,
+    /// Empty.
+    pub imports: Named<f64>,
+    /// Empty.
+    pub served: Named<f64>,
+    /// Empty.
+    pub prices: Named<f64>,
+    /// Empty.
+    pub flows: Flows,
+    /// Why an infeasible plan is infeasible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<DiagnosisReport>,
+    /// The backend that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<&'static str>,
+    /// What it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A conflicting constraint of an infeasible plan.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ConflictReport {
+    /// Row name.
+    pub constraint: String,
+    /// Least change of that row alone that makes the plan feasible.
+    pub excess: f64,
+    /// A sentence.
+    pub text: String,
+}
+
+/// Why a plan is infeasible, in words.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct DiagnosisReport {
+    /// Per-element supply bounds that fall short of demand.
+    pub shortfalls: Vec<String>,
+    /// Single relaxations that make the plan feasible.
+    pub conflicts: Vec<ConflictReport>,
+    /// Demand rows whose reduction alone makes the plan feasible.
+    #[serde(rename = "demand")]
+    pub demands: Vec<String>,
+    /// Only whole plant modules make the plan infeasible.
+    pub integrality_only: bool,
+    /// Some element's unmet demand is not allowed (no penalty).
+    #[serde(skip)]
+    pub unmet_forbidden: bool,
+    /// Some refinery builds whole modules.
+    #[serde(skip)]
+    pub has_modules: bool,
+}
+
 /// Warnings about the plan itself (not the solution).
-pub fn warnings(plan: &Plan, sol: Option<&Solution>) -> Vec<String> {
+fn warnings(plan: &Plan, sol: Option<&PlanSolution>) -> Vec<String> {
     let mut w = Vec::new();
     if !plan.surplus.stated
         && plan
@@ -150,521 +586,6 @@ pub fn warnings(plan: &Plan, sol: Option<&Solution>) -> Vec<String> {
         }
     }
     w
-}
-
-/// The text report of one scenario.
-pub fn text(plan: &Plan, scenario: &str, outcome: &Outcome) -> String {
-    let mut o = String::new();
-    let cur = &plan.currency;
-    let _ = writeln!(o, "Plan: {} (scenario: {scenario})", plan.name);
-    let sol = &match outcome {
-        Outcome::Solved(sol) => sol.cleaned(plan),
-        Outcome::Failed { backend, message } => {
-            let _ = writeln!(o, "Status: solver failure ({}): {message}", backend.name());
-            return o;
-        }
-        Outcome::Infeasible(d) => {
-            if plan.policy.unmet_penalty.iter().any(|p| p.is_none()) {
-                let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint (unmet demand of some elements is not allowed; set policy.unmet_penalty to see what is short).");
-            } else {
-                let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint.");
-            }
-            if !d.shortfalls.is_empty() {
-                let _ = writeln!(o, "\nSupply bounds that fall short of demand:");
-                for l in &d.shortfalls {
-                    let _ = writeln!(o, "  - {l}");
-                }
-            }
-            if !d.conflicts.is_empty() {
-                let _ = writeln!(
-                    o,
-                    "\nEach of these changes alone would make the plan feasible (the least change of that one limit or demand):"
-                );
-                for c in &d.conflicts {
-                    let _ = writeln!(o, "  - {}", c.text);
-                }
-            }
-            if d.integrality_only && plan.has_modules() {
-                let _ = writeln!(o, "\nThe plan is feasible with fractional plant modules: whole modules (refinery.module) make it infeasible.");
-            }
-            return o;
-        }
-    };
-    let _ = writeln!(
-        o,
-        "Status: optimal ({}; {} variables, {} rows, {} integer; build {:.3} s, solve {:.3} s)",
-        sol.backend.name(),
-        sol.n_vars,
-        sol.n_rows,
-        sol.n_integer,
-        sol.build_s,
-        sol.solve_s
-    );
-    for w in warnings(plan, Some(sol)) {
-        let _ = writeln!(o, "Warning: {w}");
-    }
-    let c = &sol.costs;
-    // Interior-point noise in a cost line (a few nanotonnes at a high price)
-    // is shown as 0.
-    let rel = |x: f64| {
-        num(if x.abs() < 1e-9 * sol.objective.abs().max(1.0) {
-            0.0
-        } else {
-            x
-        })
-    };
-    let _ = writeln!(o, "\nAnnual cost ({cur}/yr)");
-    let rows = vec![
-        vec![s("ore and concentrate"), rel(c.sources)],
-        vec![s("transport"), rel(c.transport)],
-        vec![s("refinery opex"), rel(c.opex)],
-        vec![
-            s("new capacity (annualised capex)"),
-            rel(c.capex_annualised),
-        ],
-        vec![s("imports"), rel(c.imports)],
-        vec![s("surplus disposal"), rel(c.disposal)],
-        vec![s("surplus sales"), rel(-c.sales)],
-        vec![s("unmet-demand penalty"), rel(c.unmet_penalty)],
-        vec![s("total (objective)"), num(sol.objective)],
-    ];
-    o.push_str(&table(&[s("component"), s("cost")], &rows));
-    let budget = plan
-        .policy
-        .budget
-        .map_or(String::new(), |b| format!(" of a budget of {}", num(b)));
-    let _ = writeln!(
-        o,
-        "Capex of new capacity: {} {cur}{budget}",
-        num(sol.capex_total)
-    );
-
-    // Refineries.
-    let _ = writeln!(o, "\nRefineries (t REO feed/yr)");
-    let mut rows = Vec::new();
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        let feed: f64 = sol.feed.iter().map(|f| f[r]).sum();
-        let cap = rf.existing + sol.new[r];
-        rows.push(vec![
-            rf.name.clone(),
-            plan.regions[rf.region].name.clone(),
-            num(rf.existing),
-            num(clean(sol.new[r])),
-            sol.modules[r].map_or("-".into(), |m| num(clean(m))),
-            num(clean(feed)),
-            if cap > 0.0 {
-                format!("{:.0}%", 100.0 * feed / cap)
-            } else {
-                "-".into()
-            },
-            sol.capacity_value(r).map_or("-".into(), |v| num(clean(v))),
-        ]);
-    }
-    o.push_str(&table(
-        &[
-            s("refinery"),
-            s("region"),
-            s("existing"),
-            s("build"),
-            s("modules"),
-            s("feed"),
-            s("use"),
-            format!("value {cur}/t/yr"),
-        ],
-        &rows,
-    ));
-
-    // Feed.
-    let _ = writeln!(o, "\nOre and concentrate to refineries (t REO/yr)");
-    let mut rows = Vec::new();
-    for (si, src) in plan.sources.iter().enumerate() {
-        for (r, rf) in plan.refineries.iter().enumerate() {
-            let f = clean(sol.feed[si][r]);
-            if f > 0.0 {
-                rows.push(vec![src.name.clone(), rf.name.clone(), num(f)]);
-            }
-        }
-    }
-    if rows.is_empty() {
-        o.push_str("  (none)\n");
-    } else {
-        o.push_str(&table(&[s("source"), s("refinery"), s("t/yr")], &rows));
-    }
-
-    // Output per refinery and element.
-    let _ = writeln!(
-        o,
-        "\nSeparated oxide per refinery (t/yr): output, of which sold / disposed as surplus"
-    );
-    let mut rows = Vec::new();
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        if sol.output[r].iter().all(|&y| clean(y) == 0.0) {
-            continue;
-        }
-        let mut row = vec![rf.name.clone()];
-        for e in 0..plan.elements.len() {
-            let y = clean(sol.output[r][e]);
-            let q = clean(sol.sold[r][e]);
-            let w = clean(sol.disposed[r][e]);
-            row.push(if q > 0.0 || w > 0.0 {
-                format!("{} ({}/{})", num(y), num(q), num(w))
-            } else {
-                num(y)
-            });
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        o.push_str("  (none)\n");
-    } else {
-        let mut h = vec![s("refinery")];
-        h.extend(plan.elements.iter().cloned());
-        o.push_str(&table(&h, &rows));
-    }
-
-    // Deliveries per demand row.
-    let _ = writeln!(o, "\nDemand (t/yr) and its marginal cost ({cur}/t)");
-    let mut rows = Vec::new();
-    for (k, d) in plan.demand.iter().enumerate() {
-        let from_ref: f64 = sol.ship.iter().map(|x| x[k]).sum();
-        let from_imp: f64 = sol.imports.iter().map(|x| x[k]).sum();
-        rows.push(vec![
-            plan.regions[d.region].name.clone(),
-            plan.elements[d.element].clone(),
-            num(d.amount),
-            num(clean(from_ref)),
-            num(clean(from_imp)),
-            num(clean(sol.unmet[k])),
-            format!("{:.1}%", 100.0 * sol.served(plan, k)),
-            sol.demand_price(k).map_or("-".into(), |p| num(clean(p))),
-        ]);
-    }
-    o.push_str(&table(
-        &[
-            s("region"),
-            s("element"),
-            s("demand"),
-            s("refined"),
-            s("imported"),
-            s("unmet"),
-            s("served"),
-            s("price"),
-        ],
-        &rows,
-    ));
-
-    // Imports.
-    let mut rows = Vec::new();
-    for (i, im) in plan.imports.iter().enumerate() {
-        for (e, el) in plan.elements.iter().enumerate() {
-            if im.price[e].is_none() {
-                continue;
-            }
-            let t: f64 = plan
-                .demand
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.element == e)
-                .map(|(k, _)| sol.imports[i][k])
-                .sum();
-            rows.push(vec![
-                im.name.clone(),
-                el.clone(),
-                num(clean(t)),
-                im.capacity[e].map_or("unlimited".into(), num),
-                num(im.price[e].unwrap_or(0.0)),
-                sol.import_cap_value(i, e)
-                    .map_or("-".into(), |v| num(clean(v))),
-            ]);
-        }
-    }
-    if !rows.is_empty() {
-        let _ = writeln!(o, "\nImports from outside the alliance (t/yr)");
-        o.push_str(&table(
-            &[
-                s("import"),
-                s("element"),
-                s("amount"),
-                s("capacity"),
-                s("price"),
-                s("cap value"),
-            ],
-            &rows,
-        ));
-    }
-
-    // Policy prices.
-    let mut rows = Vec::new();
-    for (e, el) in plan.elements.iter().enumerate() {
-        if let Some(v) = sol.import_share_value(e) {
-            let share = plan.policy.max_import_share[e].unwrap_or(1.0);
-            let outside: f64 = sol.layout.share_row[e].map_or(0.0, |j| sol.rows[j].activity);
-            rows.push(vec![
-                el.clone(),
-                format!("{:.1}%", share * 100.0),
-                num(clean(outside)),
-                num(clean(v)),
-            ]);
-        }
-    }
-    if !rows.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nImport share caps (cost of independence, {cur} per tonne of cap)"
-        );
-        o.push_str(&table(
-            &[
-                s("element"),
-                s("max share"),
-                s("from outside t/yr"),
-                s("value"),
-            ],
-            &rows,
-        ));
-    }
-    if let Some(v) = sol.budget_value().filter(|&v| v > 0.0) {
-        let _ = writeln!(
-            o,
-            "\nBudget: one more {cur} of capex budget saves {} {cur}/yr",
-            num(clean(v))
-        );
-    }
-
-    let binding = sol.binding(plan);
-    let _ = writeln!(o, "\nBinding constraints");
-    if binding.is_empty() {
-        o.push_str("  (none of the limits binds)\n");
-    }
-    for b in &binding {
-        let _ = writeln!(o, "  - {}", b.text);
-    }
-    let short = sol.shortages(plan);
-    if !short.is_empty() {
-        let _ = writeln!(o, "\nShortages");
-        for l in short {
-            let _ = writeln!(o, "  - {l}");
-        }
-    }
-    o
-}
-
-fn map_by<T>(items: impl Iterator<Item = (String, T)>) -> Map<String, Value>
-where
-    T: Into<Value>,
-{
-    let mut m = Map::new();
-    for (k, v) in items {
-        m.insert(k, v.into());
-    }
-    m
-}
-
-/// The JSON object of one scenario (contract keys: `status`, `objective`,
-/// `build`, `flows`, `imports`, `served`, `prices`).
-pub fn json(plan: &Plan, scenario: &str, outcome: &Outcome) -> Value {
-    let mut v = json!({
-        "name": plan.name,
-        "scenario": scenario,
-        "currency": plan.currency,
-        "elements": plan.elements,
-    });
-    let obj = v.as_object_mut().expect("object");
-    let sol = &match outcome {
-        Outcome::Solved(sol) => sol.cleaned(plan),
-        other => {
-            obj.insert(
-                "status".into(),
-                json!(if matches!(other, Outcome::Infeasible(_)) {
-                    "infeasible"
-                } else {
-                    "failed"
-                }),
-            );
-            obj.insert("objective".into(), Value::Null);
-            for k in ["build", "imports", "served", "prices"] {
-                obj.insert(k.into(), json!({}));
-            }
-            obj.insert(
-                "flows".into(),
-                json!({"feed": [], "products": [], "imports": []}),
-            );
-            match other {
-                Outcome::Infeasible(d) => {
-                    obj.insert(
-                        "diagnosis".into(),
-                        json!({
-                            "shortfalls": d.shortfalls,
-                            "conflicts": d.conflicts.iter().map(|c| json!({"constraint": row_name(plan, c.kind), "excess": c.excess, "text": c.text})).collect::<Vec<_>>(),
-                            "demand": d.demands,
-                            "integrality_only": d.integrality_only,
-                        }),
-                    );
-                }
-                Outcome::Failed { backend, message } => {
-                    obj.insert("backend".into(), json!(backend.name()));
-                    obj.insert("message".into(), json!(message));
-                }
-                Outcome::Solved(_) => {}
-            }
-            return v;
-        }
-    };
-    let c = &sol.costs;
-    obj.insert("status".into(), json!("optimal"));
-    obj.insert("backend".into(), json!(sol.backend.name()));
-    obj.insert(
-        "duals".into(),
-        json!(match sol.dual_source {
-            DualSource::Native => "native",
-            DualSource::OneSided => "one-sided",
-            DualSource::FixedIntegers => "fixed-integers",
-            DualSource::Unavailable => "unavailable",
-        }),
-    );
-    obj.insert("objective".into(), json!(sol.objective));
-    obj.insert(
-        "costs".into(),
-        json!({
-            "sources": c.sources, "transport": c.transport, "opex": c.opex,
-            "capex_annualised": c.capex_annualised, "imports": c.imports,
-            "disposal": c.disposal, "sales": c.sales, "unmet_penalty": c.unmet_penalty,
-        }),
-    );
-    obj.insert("capex_total".into(), json!(sol.capex_total));
-    obj.insert(
-        "build".into(),
-        Value::Object(map_by(
-            plan.refineries
-                .iter()
-                .enumerate()
-                .map(|(r, rf)| (rf.name.clone(), json!(clean(sol.new[r])))),
-        )),
-    );
-    let mut refs = Map::new();
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        let feed: f64 = sol.feed.iter().map(|f| f[r]).sum();
-        let mut entry = json!({
-                "region": plan.regions[rf.region].name,
-                "existing": rf.existing,
-                "new": clean(sol.new[r]),
-                "modules": sol.modules[r].map(clean),
-                "capacity": rf.existing + clean(sol.new[r]),
-                "feed": clean(feed),
-                "output": map_by(plan.elements.iter().enumerate().map(|(e, el)| (el.clone(), json!(clean(sol.output[r][e]))))),
-                "capacity_value": opt(sol.capacity_value(r)),
-        });
-        if let Some(d) = &rf.process {
-            entry["process"] = crate::cost::derive::process_json(d, rf, &plan.elements);
-        }
-        refs.insert(rf.name.clone(), entry);
-    }
-    obj.insert("refineries".into(), Value::Object(refs));
-    let mut feed = Vec::new();
-    for (si, src) in plan.sources.iter().enumerate() {
-        for (r, rf) in plan.refineries.iter().enumerate() {
-            if clean(sol.feed[si][r]) > 0.0 {
-                feed.push(
-                    json!({"source": src.name, "refinery": rf.name, "amount": sol.feed[si][r]}),
-                );
-            }
-        }
-    }
-    let mut products = Vec::new();
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        for (k, d) in plan.demand.iter().enumerate() {
-            if clean(sol.ship[r][k]) > 0.0 {
-                products.push(json!({"refinery": rf.name, "region": plan.regions[d.region].name, "element": plan.elements[d.element], "amount": sol.ship[r][k]}));
-            }
-        }
-    }
-    let mut imports_flow = Vec::new();
-    let mut imports = Map::new();
-    for (i, im) in plan.imports.iter().enumerate() {
-        let mut per = Map::new();
-        for (e, el) in plan.elements.iter().enumerate() {
-            if im.price[e].is_some() {
-                let t: f64 = plan
-                    .demand
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.element == e)
-                    .map(|(k, _)| sol.imports[i][k])
-                    .sum();
-                per.insert(el.clone(), json!(clean(t)));
-            }
-        }
-        imports.insert(im.name.clone(), Value::Object(per));
-        for (k, d) in plan.demand.iter().enumerate() {
-            if clean(sol.imports[i][k]) > 0.0 {
-                imports_flow.push(json!({"import": im.name, "region": plan.regions[d.region].name, "element": plan.elements[d.element], "amount": sol.imports[i][k]}));
-            }
-        }
-    }
-    let mut surplus = Map::new();
-    for (e, el) in plan.elements.iter().enumerate() {
-        let q: f64 = sol.sold.iter().map(|r| r[e]).sum();
-        let w: f64 = sol.disposed.iter().map(|r| r[e]).sum();
-        surplus.insert(el.clone(), json!({"sold": clean(q), "disposed": clean(w)}));
-    }
-    obj.insert(
-        "flows".into(),
-        json!({"feed": feed, "products": products, "imports": imports_flow}),
-    );
-    obj.insert("imports".into(), Value::Object(imports));
-    obj.insert("surplus".into(), Value::Object(surplus));
-    let mut served: Map<String, Value> = Map::new();
-    let mut unmet: Map<String, Value> = Map::new();
-    let mut prices: Map<String, Value> = Map::new();
-    for (k, d) in plan.demand.iter().enumerate() {
-        let region = plan.regions[d.region].name.clone();
-        let el = plan.elements[d.element].clone();
-        served.entry(region.clone()).or_insert_with(|| json!({}))[&el] = json!(sol.served(plan, k));
-        unmet.entry(region.clone()).or_insert_with(|| json!({}))[&el] = json!(clean(sol.unmet[k]));
-        prices.entry(region).or_insert_with(|| json!({}))[&el] = opt(sol.demand_price(k));
-    }
-    obj.insert("served".into(), Value::Object(served));
-    obj.insert("unmet".into(), Value::Object(unmet));
-    obj.insert("prices".into(), Value::Object(prices));
-    let import_caps = map_by(plan.imports.iter().enumerate().map(|(i, im)| {
-        (
-            im.name.clone(),
-            Value::Object(map_by(
-                plan.elements
-                    .iter()
-                    .enumerate()
-                    .filter(|(e, _)| sol.layout.import_cap_row[i][*e].is_some())
-                    .map(|(e, el)| (el.clone(), opt(sol.import_cap_value(i, e)))),
-            )),
-        )
-    }));
-    obj.insert(
-        "shadow_prices".into(),
-        json!({
-            "refinery_capacity": map_by(plan.refineries.iter().enumerate().map(|(r, rf)| (rf.name.clone(), opt(sol.capacity_value(r))))),
-            "source_capacity": map_by(plan.sources.iter().enumerate().map(|(si, src)| (src.name.clone(), opt(sol.source_value(si))))),
-            "import_capacity": import_caps,
-            "import_share": map_by(plan.elements.iter().enumerate().filter(|(e, _)| sol.layout.share_row[*e].is_some()).map(|(e, el)| (el.clone(), opt(sol.import_share_value(e))))),
-            "budget": opt(sol.budget_value()),
-            "market": map_by(plan.elements.iter().enumerate().filter(|(e, _)| sol.layout.market_row[*e].is_some()).map(|(e, el)| (el.clone(), opt(sol.market_value(e))))),
-        }),
-    );
-    obj.insert(
-        "binding".into(),
-        json!(sol
-            .binding(plan)
-            .iter()
-            .map(
-                |b| json!({"constraint": row_name(plan, b.kind), "value": b.value, "text": b.text})
-            )
-            .collect::<Vec<_>>()),
-    );
-    obj.insert("shortages".into(), json!(sol.shortages(plan)));
-    obj.insert("warnings".into(), json!(warnings(plan, Some(sol))));
-    obj.insert(
-        "stats".into(),
-        json!({"variables": sol.n_vars, "rows": sol.n_rows, "integers": sol.n_integer, "build_s": sol.build_s, "solve_s": sol.solve_s}),
-    );
-    v
 }
 
 /// A short machine-readable name of a row, e.g. `refinery_capacity:Lynas Kuantan`.
@@ -698,143 +619,893 @@ pub fn row_name(plan: &Plan, kind: RowKind) -> String {
     }
 }
 
-/// One CSV record: `table, from, to, element, value`.
-pub type CsvRecord = (&'static str, String, String, String, f64);
-
-/// Long-format records of one scenario (empty for an unsolved one, apart
-/// from its status).
-pub fn csv_records(plan: &Plan, outcome: &Outcome) -> Vec<CsvRecord> {
-    let mut out: Vec<CsvRecord> = Vec::new();
-    let e = String::new;
-    let Outcome::Solved(sol) = outcome else {
-        out.push(("status", "infeasible_or_failed".into(), e(), e(), f64::NAN));
-        return out;
-    };
-    let sol = &sol.cleaned(plan);
-    out.push(("objective", e(), e(), e(), sol.objective));
-    let c = &sol.costs;
-    for (name, v) in [
-        ("sources", c.sources),
-        ("transport", c.transport),
-        ("opex", c.opex),
-        ("capex_annualised", c.capex_annualised),
-        ("imports", c.imports),
-        ("disposal", c.disposal),
-        ("sales", -c.sales),
-        ("unmet_penalty", c.unmet_penalty),
-    ] {
-        out.push(("cost", name.into(), e(), e(), v));
-    }
-    for (r, rf) in plan.refineries.iter().enumerate() {
-        out.push((
-            "build",
-            rf.name.clone(),
-            plan.regions[rf.region].name.clone(),
-            e(),
-            clean(sol.new[r]),
-        ));
-        if let Some(v) = sol.capacity_value(r) {
-            out.push(("capacity_value", rf.name.clone(), e(), e(), clean(v)));
+/// A binding constraint of `sol` in words.
+pub fn binding_text(plan: &Plan, sol: &PlanSolution, b: &Binding) -> String {
+    let cur = &plan.currency;
+    let (v, rhs) = (b.value, b.rhs);
+    let zero = rhs == 0.0;
+    match b.kind {
+        RowKind::SourceCapacity(s) if zero => format!(
+            "source \"{}\" is closed (capacity 0); a first tonne of ore would save {} {cur}",
+            plan.sources[s].name,
+            num(v)
+        ),
+        RowKind::SourceCapacity(s) => format!(
+            "source \"{}\" is mined at its capacity of {} t REO/yr; one more tonne of ore would save {} {cur}",
+            plan.sources[s].name,
+            num(rhs),
+            num(v)
+        ),
+        RowKind::RefineryCapacity(r) if rhs + sol.new[r] <= 0.0 => format!(
+            "refinery \"{}\" has no capacity and builds none; a first t/yr would be worth {} {cur}/yr",
+            plan.refineries[r].name,
+            num(v)
+        ),
+        RowKind::RefineryCapacity(r) => format!(
+            "refinery \"{}\" runs full ({} t/yr); one more t/yr of capacity is worth {} {cur}/yr",
+            plan.refineries[r].name,
+            num(rhs + sol.new[r]),
+            num(v)
+        ),
+        RowKind::MaxNew(r) => format!(
+            "refinery \"{}\" builds all the new capacity allowed (max_new = {} t/yr); leave to build one more t/yr is worth {} {cur}/yr",
+            plan.refineries[r].name,
+            num(rhs),
+            num(v)
+        ),
+        RowKind::ImportCapacity(i, e) if zero => format!(
+            "imports of {} from \"{}\" are barred (capacity 0); a first tonne would save {} {cur}",
+            plan.elements[e],
+            plan.imports[i].name,
+            num(v)
+        ),
+        RowKind::ImportCapacity(i, e) => format!(
+            "imports of {} from \"{}\" are at their capacity of {} t/yr; one more tonne would save {} {cur}",
+            plan.elements[e],
+            plan.imports[i].name,
+            num(rhs),
+            num(v)
+        ),
+        RowKind::ImportShare(e) => {
+            let share = plan.policy.max_import_share[e].unwrap_or(1.0);
+            let demand = plan.alliance_demand(e);
+            format!(
+                "the cap on {} from outside the alliance ({}% of {} t = {} t/yr) binds: independence costs {} {cur} per tonne ({} {cur}/yr per percentage point of share)",
+                plan.elements[e],
+                num(share * 100.0),
+                num(demand),
+                num(rhs),
+                num(v),
+                num(v * demand / 100.0)
+            )
         }
-        for (ei, el) in plan.elements.iter().enumerate() {
-            for (what, table) in [
-                ("output", &sol.output),
-                ("surplus_sold", &sol.sold),
-                ("surplus_disposed", &sol.disposed),
-            ] {
-                if clean(table[r][ei]) > 0.0 {
-                    out.push((what, rf.name.clone(), e(), el.clone(), table[r][ei]));
+        RowKind::Budget => format!(
+            "the capex budget of {} {cur} is spent; one more {cur} of budget would save {} {cur}/yr",
+            num(rhs),
+            num(v)
+        ),
+        RowKind::Market(e) => format!(
+            "the market for surplus {} ({} t/yr) is saturated; one more tonne of market would save {} {cur}",
+            plan.elements[e],
+            num(rhs),
+            num(v)
+        ),
+        other => format!("{} binds (value {})", row_name(plan, other), num(v)),
+    }
+}
+
+/// A shortage of a solved plan in words.
+fn shortage_text(plan: &Plan, s: &Shortage) -> String {
+    format!(
+        "{}: {} t/yr of demand is not met ({}% of {} t), at a penalty of {} {}/t",
+        plan.elements[s.element],
+        num(s.short),
+        num(100.0 * s.short / s.total),
+        num(s.total),
+        num(plan.policy.unmet_penalty[s.element].unwrap_or(0.0)),
+        plan.currency
+    )
+}
+
+/// A per-element supply bound of an infeasible plan in words.
+fn shortfall_text(plan: &Plan, s: &Shortfall) -> String {
+    let el = &plan.elements[s.element];
+    let mut why = format!(
+        "sources carry at most {} t after recovery",
+        num(s.from_sources)
+    );
+    why.push_str(&format!(", imports can add at most {} t", num(s.imports)));
+    if let Some(share) = plan.policy.max_import_share[s.element] {
+        why.push_str(&format!(" (policy.max_import_share for {el} = {share})"));
+    }
+    format!(
+        "{el}: demand is {} t/yr but {why}: at least {} t/yr cannot be supplied",
+        num(s.demand),
+        num(s.demand - s.from_sources - s.imports)
+    )
+}
+
+/// The least relaxation of one row of an infeasible plan in words.
+pub fn conflict_text(plan: &Plan, c: &Conflict) -> String {
+    let cur = &plan.currency;
+    let excess = c.excess;
+    match c.kind {
+        RowKind::SourceCapacity(s) => format!(
+            "raise the capacity of source \"{}\" by {} t REO/yr (from {} t)",
+            plan.sources[s].name,
+            num(excess),
+            num(c.limit)
+        ),
+        RowKind::RefineryCapacity(r) => format!(
+            "give refinery \"{}\" {} t/yr more existing capacity (refinery.existing)",
+            plan.refineries[r].name,
+            num(excess)
+        ),
+        RowKind::MaxNew(r) => format!(
+            "let refinery \"{}\" build {} t/yr beyond max_new = {} t/yr",
+            plan.refineries[r].name,
+            num(excess),
+            num(c.limit)
+        ),
+        RowKind::ImportCapacity(i, e) => format!(
+            "raise the capacity of imports of {} from \"{}\" by {} t/yr (from {} t)",
+            plan.elements[e],
+            plan.imports[i].name,
+            num(excess),
+            num(c.limit)
+        ),
+        RowKind::ImportShare(e) => {
+            let total = plan.alliance_demand(e);
+            format!(
+                "raise policy.max_import_share for {} by {} percentage points (from {}; {} t/yr more from outside)",
+                plan.elements[e],
+                num(100.0 * excess / total),
+                plan.policy.max_import_share[e].unwrap_or(1.0),
+                num(excess)
+            )
+        }
+        RowKind::Budget => format!(
+            "raise the capex budget by {} {cur} (from {} {cur})",
+            num(excess),
+            num(c.limit)
+        ),
+        RowKind::Demand(k) => {
+            let d = &plan.demand[k];
+            format!(
+                "lower the demand of {} for {} by {} t/yr (from {} t)",
+                plan.regions[d.region].name,
+                plan.elements[d.element],
+                num(excess),
+                num(d.amount)
+            )
+        }
+        other => format!("relax {} by {}", row_name(plan, other), num(excess)),
+    }
+}
+
+impl PlanReport {
+    /// The report of scenario `scenario` of `plan`, solved to `outcome`.
+    pub fn new(plan: &Plan, scenario: &str, outcome: &Outcome) -> PlanReport {
+        let result = match outcome {
+            Outcome::Solved(sol) => {
+                ScenarioResult::Solved(Box::new(SolvedReport::new(plan, &sol.cleaned(plan))))
+            }
+            Outcome::Infeasible(d) => {
+                let demands = d
+                    .conflicts
+                    .iter()
+                    .filter_map(|c| match c.kind {
+                        RowKind::Demand(k) => {
+                            let d = &plan.demand[k];
+                            Some(format!(
+                                "demand of {} for {} t/yr of {}",
+                                plan.regions[d.region].name,
+                                num(d.amount),
+                                plan.elements[d.element]
+                            ))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                ScenarioResult::Unsolved(Box::new(UnsolvedReport::new(
+                    "infeasible",
+                    Some(DiagnosisReport {
+                        shortfalls: d
+                            .shortfalls
+                            .iter()
+                            .map(|s| shortfall_text(plan, s))
+                            .collect(),
+                        conflicts: d
+                            .conflicts
+                            .iter()
+                            .map(|c| ConflictReport {
+                                constraint: row_name(plan, c.kind),
+                                excess: c.excess,
+                                text: conflict_text(plan, c),
+                            })
+                            .collect(),
+                        demands,
+                        integrality_only: d.integrality_only,
+                        unmet_forbidden: plan.policy.unmet_penalty.iter().any(|p| p.is_none()),
+                        has_modules: plan.has_modules(),
+                    }),
+                    None,
+                )))
+            }
+            Outcome::Failed { backend, message } => ScenarioResult::Unsolved(Box::new(
+                UnsolvedReport::new("failed", None, Some((backend.name(), message.clone()))),
+            )),
+        };
+        PlanReport {
+            name: plan.name.clone(),
+            scenario: scenario.to_string(),
+            currency: plan.currency.clone(),
+            elements: plan.elements.clone(),
+            result,
+        }
+    }
+
+    /// The solved report, if the scenario solved.
+    pub fn solved(&self) -> Option<&SolvedReport> {
+        match &self.result {
+            ScenarioResult::Solved(s) => Some(s),
+            ScenarioResult::Unsolved(_) => None,
+        }
+    }
+
+    /// The JSON object (pretty-printed, with a final newline).
+    pub fn to_json(&self) -> String {
+        pretty(self)
+    }
+
+    /// The text report.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "Plan: {} (scenario: {})", self.name, self.scenario);
+        match &self.result {
+            ScenarioResult::Solved(sol) => sol.text(&mut o, &self.currency, &self.elements),
+            ScenarioResult::Unsolved(u) => u.text(&mut o),
+        }
+        o
+    }
+
+    /// Long-format records `table, from, to, element, value` (for an
+    /// unsolved scenario only its status).
+    pub fn csv_records(&self) -> Vec<CsvRecord> {
+        let e = String::new;
+        let ScenarioResult::Solved(sol) = &self.result else {
+            return vec![("status", "infeasible_or_failed".into(), e(), e(), f64::NAN)];
+        };
+        let mut out: Vec<CsvRecord> = vec![("objective", e(), e(), e(), sol.objective)];
+        let c = &sol.costs;
+        for (name, v) in [
+            ("sources", c.sources),
+            ("transport", c.transport),
+            ("opex", c.opex),
+            ("capex_annualised", c.capex_annualised),
+            ("imports", c.imports),
+            ("disposal", c.disposal),
+            ("sales", -c.sales),
+            ("unmet_penalty", c.unmet_penalty),
+        ] {
+            out.push(("cost", name.into(), e(), e(), v));
+        }
+        for (name, rf) in sol.refineries.iter() {
+            out.push(("build", name.into(), rf.region.clone(), e(), rf.new));
+            if let Some(v) = rf.capacity_value {
+                out.push(("capacity_value", name.into(), e(), e(), v));
+            }
+            for (ei, (el, &y)) in rf.output.iter().enumerate() {
+                for (what, x) in [
+                    ("output", y),
+                    ("surplus_sold", rf.sold[ei]),
+                    ("surplus_disposed", rf.disposed[ei]),
+                ] {
+                    if clean(x) > 0.0 {
+                        out.push((what, name.into(), e(), el.into(), x));
+                    }
                 }
             }
         }
-    }
-    for (si, src) in plan.sources.iter().enumerate() {
-        for (r, rf) in plan.refineries.iter().enumerate() {
-            if clean(sol.feed[si][r]) > 0.0 {
-                out.push((
-                    "feed",
-                    src.name.clone(),
-                    rf.name.clone(),
-                    e(),
-                    sol.feed[si][r],
-                ));
+        for (src, value) in sol.shadow_prices.source_capacity.iter() {
+            for f in sol.flows.feed.iter().filter(|f| f.source == src) {
+                out.push(("feed", src.into(), f.refinery.clone(), e(), f.amount));
+            }
+            if let Some(v) = value {
+                out.push(("source_value", src.into(), e(), e(), *v));
             }
         }
-        if let Some(v) = sol.source_value(si) {
-            out.push(("source_value", src.name.clone(), e(), e(), clean(v)));
-        }
-    }
-    for (k, d) in plan.demand.iter().enumerate() {
-        let region = plan.regions[d.region].name.clone();
-        let el = plan.elements[d.element].clone();
-        for (r, rf) in plan.refineries.iter().enumerate() {
-            if clean(sol.ship[r][k]) > 0.0 {
-                out.push((
-                    "product",
-                    rf.name.clone(),
-                    region.clone(),
-                    el.clone(),
-                    sol.ship[r][k],
-                ));
+        for (k, d) in sol.demand.iter().enumerate() {
+            for (table, flows) in [
+                ("product", &sol.flows.products),
+                ("import", &sol.flows.imports),
+            ] {
+                // senders in plan order: the flows are sender-major
+                for f in flows.iter().filter(|f| f.demand == k) {
+                    out.push((
+                        table,
+                        f.from.clone(),
+                        d.region.clone(),
+                        d.element.clone(),
+                        f.amount,
+                    ));
+                }
+            }
+            out.push(("served", e(), d.region.clone(), d.element.clone(), d.served));
+            out.push((
+                "unmet",
+                e(),
+                d.region.clone(),
+                d.element.clone(),
+                clean(d.unmet),
+            ));
+            if let Some(p) = d.price {
+                out.push(("price", e(), d.region.clone(), d.element.clone(), clean(p)));
             }
         }
-        for (i, im) in plan.imports.iter().enumerate() {
-            if clean(sol.imports[i][k]) > 0.0 {
-                out.push((
-                    "import",
-                    im.name.clone(),
-                    region.clone(),
-                    el.clone(),
-                    sol.imports[i][k],
-                ));
+        for (im, caps) in sol.shadow_prices.import_capacity.iter() {
+            for (el, v) in caps.iter() {
+                if let Some(v) = v {
+                    out.push(("import_cap_value", im.into(), e(), el.into(), *v));
+                }
             }
         }
-        out.push((
-            "served",
-            e(),
-            region.clone(),
-            el.clone(),
-            sol.served(plan, k),
-        ));
-        out.push((
-            "unmet",
-            e(),
-            region.clone(),
-            el.clone(),
-            clean(sol.unmet[k]),
-        ));
-        if let Some(p) = sol.demand_price(k) {
-            out.push(("price", e(), region, el, clean(p)));
-        }
-    }
-    for (i, im) in plan.imports.iter().enumerate() {
-        for (ei, el) in plan.elements.iter().enumerate() {
-            if let Some(v) = sol.import_cap_value(i, ei) {
-                out.push((
-                    "import_cap_value",
-                    im.name.clone(),
-                    e(),
-                    el.clone(),
-                    clean(v),
-                ));
+        for (el, v) in sol.shadow_prices.import_share.iter() {
+            if let Some(v) = v {
+                out.push(("import_share_value", e(), e(), el.into(), *v));
             }
         }
-    }
-    for (ei, el) in plan.elements.iter().enumerate() {
-        if let Some(v) = sol.import_share_value(ei) {
-            out.push(("import_share_value", e(), e(), el.clone(), clean(v)));
+        if let Some(v) = sol.shadow_prices.budget {
+            out.push(("budget_value", e(), e(), e(), v));
         }
+        out
     }
-    if let Some(v) = sol.budget_value() {
-        out.push(("budget_value", e(), e(), e(), clean(v)));
-    }
-    out
 }
+
+/// Pretty JSON with a final newline.
+pub(crate) fn pretty<T: Serialize>(v: &T) -> String {
+    let mut s =
+        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+impl UnsolvedReport {
+    fn new(
+        status: &'static str,
+        diagnosis: Option<DiagnosisReport>,
+        failure: Option<(&'static str, String)>,
+    ) -> Self {
+        let (backend, message) = failure.map_or((None, None), |(b, m)| (Some(b), Some(m)));
+        UnsolvedReport {
+            status,
+            objective: None,
+            build: Named::default(),
+            imports: Named::default(),
+            served: Named::default(),
+            prices: Named::default(),
+            flows: Flows::default(),
+            diagnosis,
+            backend,
+            message,
+        }
+    }
+
+    fn text(&self, o: &mut String) {
+        let Some(d) = &self.diagnosis else {
+            let _ = writeln!(
+                o,
+                "Status: solver failure ({}): {}",
+                self.backend.unwrap_or("?"),
+                self.message.as_deref().unwrap_or("")
+            );
+            return;
+        };
+        if d.unmet_forbidden {
+            let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint (unmet demand of some elements is not allowed; set policy.unmet_penalty to see what is short).");
+        } else {
+            let _ = writeln!(o, "Status: INFEASIBLE: no plan meets every constraint.");
+        }
+        if !d.shortfalls.is_empty() {
+            let _ = writeln!(o, "\nSupply bounds that fall short of demand:");
+            for l in &d.shortfalls {
+                let _ = writeln!(o, "  - {l}");
+            }
+        }
+        if !d.conflicts.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nEach of these changes alone would make the plan feasible (the least change of that one limit or demand):"
+            );
+            for c in &d.conflicts {
+                let _ = writeln!(o, "  - {}", c.text);
+            }
+        }
+        if d.integrality_only && d.has_modules {
+            let _ = writeln!(o, "\nThe plan is feasible with fractional plant modules: whole modules (refinery.module) make it infeasible.");
+        }
+    }
+}
+
+/// Sum of `x` over the elements' demand rows of element `e`.
+fn per_element(plan: &Plan, e: usize, x: impl Fn(usize) -> f64) -> f64 {
+    plan.demand
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.element == e)
+        .map(|(k, _)| x(k))
+        .sum()
+}
+
+impl SolvedReport {
+    /// The report of `sol` (already [`PlanSolution::cleaned`]).
+    fn new(plan: &Plan, sol: &PlanSolution) -> Self {
+        let el = |e: usize| plan.elements[e].clone();
+        let region_of = |k: usize| plan.regions[plan.demand[k].region].name.clone();
+        let refineries = plan
+            .refineries
+            .iter()
+            .enumerate()
+            .map(|(r, rf)| {
+                let feed: f64 = sol.feed.iter().map(|f| f[r]).sum();
+                let cap = rf.existing + sol.new[r];
+                let report = RefineryReport {
+                    region: plan.regions[rf.region].name.clone(),
+                    existing: rf.existing,
+                    new: clean(sol.new[r]),
+                    modules: sol.modules[r].map(clean),
+                    capacity: rf.existing + clean(sol.new[r]),
+                    feed: clean(feed),
+                    output: (0..plan.elements.len())
+                        .map(|e| (el(e), clean(sol.output[r][e])))
+                        .collect(),
+                    capacity_value: sol.capacity_value(r).map(clean),
+                    process: rf
+                        .process
+                        .as_ref()
+                        .map(|d| crate::cost::derive::process_json(d, rf, &plan.elements)),
+                    sold: sol.sold[r].iter().map(|&x| clean(x)).collect(),
+                    disposed: sol.disposed[r].iter().map(|&x| clean(x)).collect(),
+                    use_pct: (cap > 0.0).then(|| 100.0 * feed / cap),
+                };
+                (rf.name.clone(), report)
+            })
+            .collect();
+        let mut flows = Flows::default();
+        for (si, src) in plan.sources.iter().enumerate() {
+            for (r, rf) in plan.refineries.iter().enumerate() {
+                if clean(sol.feed[si][r]) > 0.0 {
+                    flows.feed.push(FeedFlow {
+                        source: src.name.clone(),
+                        refinery: rf.name.clone(),
+                        amount: sol.feed[si][r],
+                    });
+                }
+            }
+        }
+        let flow = |from: &str, k: usize, amount: f64| ProductFlow {
+            from: from.to_string(),
+            region: region_of(k),
+            element: el(plan.demand[k].element),
+            amount,
+            demand: k,
+        };
+        for (r, rf) in plan.refineries.iter().enumerate() {
+            for k in 0..plan.demand.len() {
+                if clean(sol.ship[r][k]) > 0.0 {
+                    flows.products.push(flow(&rf.name, k, sol.ship[r][k]));
+                }
+            }
+        }
+        let mut imports = Named::default();
+        let mut import_rows = Vec::new();
+        for (i, im) in plan.imports.iter().enumerate() {
+            let mut per = Named::default();
+            for e in 0..plan.elements.len() {
+                if let Some(price) = im.price[e] {
+                    let t = per_element(plan, e, |k| sol.imports[i][k]);
+                    per.set(&plan.elements[e], clean(t));
+                    import_rows.push(ImportReport {
+                        import: im.name.clone(),
+                        element: el(e),
+                        amount: clean(t),
+                        capacity: im.capacity[e],
+                        price,
+                        cap_value: sol.import_cap_value(i, e).map(clean),
+                    });
+                }
+            }
+            imports.set(&im.name, per);
+            for k in 0..plan.demand.len() {
+                if clean(sol.imports[i][k]) > 0.0 {
+                    flows.imports.push(flow(&im.name, k, sol.imports[i][k]));
+                }
+            }
+        }
+        let surplus = (0..plan.elements.len())
+            .map(|e| {
+                let q: f64 = sol.sold.iter().map(|r| r[e]).sum();
+                let w: f64 = sol.disposed.iter().map(|r| r[e]).sum();
+                (
+                    el(e),
+                    SurplusReport {
+                        sold: clean(q),
+                        disposed: clean(w),
+                    },
+                )
+            })
+            .collect();
+        let demand: Vec<DemandReport> = plan
+            .demand
+            .iter()
+            .enumerate()
+            .map(|(k, d)| DemandReport {
+                region: region_of(k),
+                allied: plan.regions[d.region].allied,
+                element: el(d.element),
+                amount: d.amount,
+                refined: sol.ship.iter().map(|x| x[k]).sum(),
+                imported: sol.imports.iter().map(|x| x[k]).sum(),
+                unmet: sol.unmet[k],
+                served: sol.served(plan, k),
+                price: sol.demand_price(k),
+            })
+            .collect();
+        let (mut served, mut unmet, mut prices) =
+            (Named::default(), Named::default(), Named::default());
+        for d in &demand {
+            served
+                .entry(&d.region, Named::default)
+                .set(&d.element, d.served);
+            unmet
+                .entry(&d.region, Named::default)
+                .set(&d.element, clean(d.unmet));
+            prices
+                .entry(&d.region, Named::default)
+                .set(&d.element, d.price.map(clean));
+        }
+        let layout = &sol.layout;
+        let elements_with = |rows: &[Option<usize>], v: &dyn Fn(usize) -> Option<f64>| {
+            (0..plan.elements.len())
+                .filter(|&e| rows[e].is_some())
+                .map(|e| (el(e), v(e).map(clean)))
+                .collect::<Named<_>>()
+        };
+        let shadow_prices = ShadowPrices {
+            refinery_capacity: plan
+                .refineries
+                .iter()
+                .enumerate()
+                .map(|(r, rf)| (rf.name.clone(), sol.capacity_value(r).map(clean)))
+                .collect(),
+            source_capacity: plan
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(si, src)| (src.name.clone(), sol.source_value(si).map(clean)))
+                .collect(),
+            import_capacity: plan
+                .imports
+                .iter()
+                .enumerate()
+                .map(|(i, im)| {
+                    (
+                        im.name.clone(),
+                        elements_with(&layout.import_cap_row[i], &|e| sol.import_cap_value(i, e)),
+                    )
+                })
+                .collect(),
+            import_share: elements_with(&layout.share_row, &|e| sol.import_share_value(e)),
+            budget: sol.budget_value().map(clean),
+            market: elements_with(&layout.market_row, &|e| sol.market_value(e)),
+        };
+        let shares = (0..plan.elements.len())
+            .filter_map(|e| {
+                let value = sol.import_share_value(e)?;
+                Some(ShareReport {
+                    element: el(e),
+                    max_share: plan.policy.max_import_share[e].unwrap_or(1.0),
+                    outside: layout.share_row[e].map_or(0.0, |j| sol.rows[j].activity),
+                    value,
+                })
+            })
+            .collect();
+        SolvedReport {
+            status: "optimal",
+            backend: sol.backend.name(),
+            duals: match sol.dual_source {
+                DualSource::Native => "native",
+                DualSource::OneSided => "one-sided",
+                DualSource::FixedIntegers => "fixed-integers",
+                DualSource::Unavailable => "unavailable",
+            },
+            objective: sol.objective,
+            costs: sol.costs,
+            capex_total: sol.capex_total,
+            build: plan
+                .refineries
+                .iter()
+                .enumerate()
+                .map(|(r, rf)| (rf.name.clone(), clean(sol.new[r])))
+                .collect(),
+            refineries,
+            flows,
+            imports,
+            surplus,
+            served,
+            unmet,
+            prices,
+            shadow_prices,
+            binding: sol
+                .binding()
+                .iter()
+                .map(|b| BindingReport {
+                    constraint: row_name(plan, b.kind),
+                    value: b.value,
+                    text: binding_text(plan, sol, b),
+                })
+                .collect(),
+            shortages: sol
+                .shortages(plan)
+                .iter()
+                .map(|s| shortage_text(plan, s))
+                .collect(),
+            warnings: warnings(plan, Some(sol)),
+            stats: Stats {
+                variables: sol.n_vars,
+                rows: sol.n_rows,
+                integers: sol.n_integer,
+                build_s: sol.build_s,
+                solve_s: sol.solve_s,
+            },
+            demand,
+            import_rows,
+            shares,
+            budget: plan.policy.budget,
+        }
+    }
+
+    /// The demand rows of element `el`.
+    fn demand_of<'a>(&'a self, el: &'a str) -> impl Iterator<Item = &'a DemandReport> + 'a {
+        self.demand.iter().filter(move |d| d.element == el)
+    }
+
+    /// Interior-point noise in a cost line (a few nanotonnes at a high
+    /// price) is shown as 0.
+    fn rel(&self, x: f64) -> String {
+        num(if x.abs() < 1e-9 * self.objective.abs().max(1.0) {
+            0.0
+        } else {
+            x
+        })
+    }
+
+    fn text(&self, o: &mut String, cur: &str, elements: &[String]) {
+        let st = &self.stats;
+        let _ = writeln!(
+            o,
+            "Status: optimal ({}; {} variables, {} rows, {} integer; build {:.3} s, solve {:.3} s)",
+            self.backend, st.variables, st.rows, st.integers, st.build_s, st.solve_s
+        );
+        for w in &self.warnings {
+            let _ = writeln!(o, "Warning: {w}");
+        }
+        let c = &self.costs;
+        let _ = writeln!(o, "\nAnnual cost ({cur}/yr)");
+        let rows = vec![
+            vec![s("ore and concentrate"), self.rel(c.sources)],
+            vec![s("transport"), self.rel(c.transport)],
+            vec![s("refinery opex"), self.rel(c.opex)],
+            vec![
+                s("new capacity (annualised capex)"),
+                self.rel(c.capex_annualised),
+            ],
+            vec![s("imports"), self.rel(c.imports)],
+            vec![s("surplus disposal"), self.rel(c.disposal)],
+            vec![s("surplus sales"), self.rel(-c.sales)],
+            vec![s("unmet-demand penalty"), self.rel(c.unmet_penalty)],
+            vec![s("total (objective)"), num(self.objective)],
+        ];
+        o.push_str(&table(&[s("component"), s("cost")], &rows));
+        let budget = self
+            .budget
+            .map_or(String::new(), |b| format!(" of a budget of {}", num(b)));
+        let _ = writeln!(
+            o,
+            "Capex of new capacity: {} {cur}{budget}",
+            num(self.capex_total)
+        );
+
+        let _ = writeln!(o, "\nRefineries (t REO feed/yr)");
+        let rows: Vec<Vec<String>> = self
+            .refineries
+            .iter()
+            .map(|(name, rf)| {
+                vec![
+                    name.to_string(),
+                    rf.region.clone(),
+                    num(rf.existing),
+                    num(rf.new),
+                    num_or_dash(rf.modules),
+                    num(rf.feed),
+                    rf.use_pct.map_or("-".into(), |p| format!("{p:.0}%")),
+                    num_or_dash(rf.capacity_value),
+                ]
+            })
+            .collect();
+        o.push_str(&table(
+            &[
+                s("refinery"),
+                s("region"),
+                s("existing"),
+                s("build"),
+                s("modules"),
+                s("feed"),
+                s("use"),
+                format!("value {cur}/t/yr"),
+            ],
+            &rows,
+        ));
+
+        let _ = writeln!(o, "\nOre and concentrate to refineries (t REO/yr)");
+        let rows: Vec<Vec<String>> = self
+            .flows
+            .feed
+            .iter()
+            .map(|f| vec![f.source.clone(), f.refinery.clone(), num(f.amount)])
+            .collect();
+        if rows.is_empty() {
+            o.push_str("  (none)\n");
+        } else {
+            o.push_str(&table(&[s("source"), s("refinery"), s("t/yr")], &rows));
+        }
+
+        let _ = writeln!(
+            o,
+            "\nSeparated oxide per refinery (t/yr): output, of which sold / disposed as surplus"
+        );
+        let mut rows = Vec::new();
+        for (name, rf) in self.refineries.iter() {
+            if rf.output.iter().all(|(_, &y)| y == 0.0) {
+                continue;
+            }
+            let mut row = vec![name.to_string()];
+            for (e, (_, &y)) in rf.output.iter().enumerate() {
+                let (q, w) = (rf.sold[e], rf.disposed[e]);
+                row.push(if q > 0.0 || w > 0.0 {
+                    format!("{} ({}/{})", num(y), num(q), num(w))
+                } else {
+                    num(y)
+                });
+            }
+            rows.push(row);
+        }
+        if rows.is_empty() {
+            o.push_str("  (none)\n");
+        } else {
+            let mut h = vec![s("refinery")];
+            h.extend(elements.iter().cloned());
+            o.push_str(&table(&h, &rows));
+        }
+
+        let _ = writeln!(o, "\nDemand (t/yr) and its marginal cost ({cur}/t)");
+        let rows: Vec<Vec<String>> = self
+            .demand
+            .iter()
+            .map(|d| {
+                vec![
+                    d.region.clone(),
+                    d.element.clone(),
+                    num(d.amount),
+                    num(clean(d.refined)),
+                    num(clean(d.imported)),
+                    num(clean(d.unmet)),
+                    format!("{:.1}%", 100.0 * d.served),
+                    num_or_dash(d.price.map(clean)),
+                ]
+            })
+            .collect();
+        o.push_str(&table(
+            &[
+                s("region"),
+                s("element"),
+                s("demand"),
+                s("refined"),
+                s("imported"),
+                s("unmet"),
+                s("served"),
+                s("price"),
+            ],
+            &rows,
+        ));
+
+        if !self.import_rows.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .import_rows
+                .iter()
+                .map(|im| {
+                    vec![
+                        im.import.clone(),
+                        im.element.clone(),
+                        num(im.amount),
+                        im.capacity.map_or("unlimited".into(), num),
+                        num(im.price),
+                        num_or_dash(im.cap_value),
+                    ]
+                })
+                .collect();
+            let _ = writeln!(o, "\nImports from outside the alliance (t/yr)");
+            o.push_str(&table(
+                &[
+                    s("import"),
+                    s("element"),
+                    s("amount"),
+                    s("capacity"),
+                    s("price"),
+                    s("cap value"),
+                ],
+                &rows,
+            ));
+        }
+
+        if !self.shares.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .shares
+                .iter()
+                .map(|sh| {
+                    vec![
+                        sh.element.clone(),
+                        format!("{:.1}%", sh.max_share * 100.0),
+                        num(clean(sh.outside)),
+                        num(clean(sh.value)),
+                    ]
+                })
+                .collect();
+            let _ = writeln!(
+                o,
+                "\nImport share caps (cost of independence, {cur} per tonne of cap)"
+            );
+            o.push_str(&table(
+                &[
+                    s("element"),
+                    s("max share"),
+                    s("from outside t/yr"),
+                    s("value"),
+                ],
+                &rows,
+            ));
+        }
+        if let Some(v) = self.shadow_prices.budget.filter(|&v| v > 0.0) {
+            let _ = writeln!(
+                o,
+                "\nBudget: one more {cur} of capex budget saves {} {cur}/yr",
+                num(v)
+            );
+        }
+
+        let _ = writeln!(o, "\nBinding constraints");
+        if self.binding.is_empty() {
+            o.push_str("  (none of the limits binds)\n");
+        }
+        for b in &self.binding {
+            let _ = writeln!(o, "  - {}", b.text);
+        }
+        if !self.shortages.is_empty() {
+            let _ = writeln!(o, "\nShortages");
+            for l in &self.shortages {
+                let _ = writeln!(o, "  - {l}");
+            }
+        }
+    }
+}
+
+/// One CSV record: `table, from, to, element, value`.
+pub type CsvRecord = (&'static str, String, String, String, f64);
 
 /// A CSV number: rounded to 6 decimals (micro-tonnes, micro-units of
 /// currency), so that solver noise does not show as 437.4999999998; empty
 /// for a missing value.
-pub fn csv_num(x: f64) -> String {
+fn csv_num(x: f64) -> String {
     if !x.is_finite() {
         return String::new();
     }
@@ -849,137 +1520,199 @@ pub fn csv_num(x: f64) -> String {
     }
 }
 
-/// Quotes a CSV field when needed (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// The CSV renderings of one or more scenario reports: one long table
+/// (`scenario,table,from,to,element,value`), and one table per record kind
+/// (`scenario,from,to,element,value`), keyed by the kind.
+pub fn csv_tables(
+    reports: &[PlanReport],
+) -> (String, std::collections::BTreeMap<&'static str, String>) {
+    type Writer = csv::Writer<Vec<u8>>;
+    let new = |header: &[&str]| {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(header);
+        w
+    };
+    let mut long: Writer = new(&["scenario", "table", "from", "to", "element", "value"]);
+    let mut tables: std::collections::BTreeMap<&'static str, Writer> = Default::default();
+    for rep in reports {
+        for (table, from, to, element, value) in rep.csv_records() {
+            let value = csv_num(value);
+            let _ = long.write_record([rep.scenario.as_str(), table, &from, &to, &element, &value]);
+            let _ = tables
+                .entry(table)
+                .or_insert_with(|| new(&["scenario", "from", "to", "element", "value"]))
+                .write_record([rep.scenario.as_str(), &from, &to, &element, &value]);
+        }
     }
+    let text =
+        |w: Writer| String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    (
+        text(long),
+        tables.into_iter().map(|(k, w)| (k, text(w))).collect(),
+    )
 }
 
-/// The side-by-side text comparison of several scenarios of one plan.
-pub fn compare_text(runs: &[(String, Option<String>, Plan, Outcome)]) -> String {
-    let mut o = String::new();
-    let Some((_, _, first, _)) = runs.first() else {
-        return o;
-    };
-    let cur = &first.currency;
-    let _ = writeln!(o, "Plan: {} ({} scenarios)", first.name, runs.len());
-    for (name, desc, _, _) in runs {
-        if let Some(d) = desc {
-            let _ = writeln!(o, "  {name}: {d}");
+/// Several scenarios of one plan, side by side.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Comparison {
+    /// Name of the plan (of its first scenario).
+    pub name: Option<String>,
+    /// Every scenario's report, with its description.
+    pub scenarios: Vec<ComparedScenario>,
+    /// Refineries that may build (of the first scenario), compared by name.
+    #[serde(skip)]
+    pub builds: Vec<String>,
+    /// Elements compared, and whether any import offers each.
+    #[serde(skip)]
+    pub compared_elements: Vec<(String, bool)>,
+}
+
+/// One scenario of a [`Comparison`].
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ComparedScenario {
+    /// Its report.
+    #[serde(flatten)]
+    pub report: PlanReport,
+    /// Its description in the plan file.
+    pub description: Option<String>,
+}
+
+impl Comparison {
+    /// The comparison of scenario reports with their descriptions; `first`,
+    /// the plan of the first scenario, sets the rows compared.
+    pub fn new(first: &Plan, scenarios: Vec<(PlanReport, Option<String>)>) -> Comparison {
+        let builds = first
+            .refineries
+            .iter()
+            .filter(|rf| rf.max_new > 0.0)
+            .map(|rf| rf.name.clone())
+            .collect();
+        let mut compared_elements = Vec::new();
+        for (e, el) in first.elements.iter().enumerate() {
+            if first.alliance_demand(e) <= 0.0 && !first.demand.iter().any(|d| d.element == e) {
+                continue;
+            }
+            let imported = first.imports.iter().any(|im| im.price[e].is_some());
+            compared_elements.push((el.clone(), imported));
+        }
+        Comparison {
+            name: scenarios.first().map(|(r, _)| r.name.clone()),
+            scenarios: scenarios
+                .into_iter()
+                .map(|(report, description)| ComparedScenario {
+                    report,
+                    description,
+                })
+                .collect(),
+            builds,
+            compared_elements,
         }
     }
-    let mut headers = vec![s("")];
-    headers.extend(runs.iter().map(|r| r.0.clone()));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut add = |label: String, f: &dyn Fn(&Plan, &Solution) -> String| {
-        let mut row = vec![label];
-        for (_, _, plan, out) in runs {
-            row.push(match out {
-                Outcome::Solved(sol) => f(plan, &sol.cleaned(plan)),
-                Outcome::Infeasible(_) => "infeasible".into(),
-                Outcome::Failed { .. } => "failed".into(),
+
+    /// The JSON object (pretty-printed, with a final newline).
+    pub fn to_json(&self) -> String {
+        pretty(self)
+    }
+
+    /// The side-by-side table, then the full report of every scenario that
+    /// did not solve.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let Some(first) = self.scenarios.first() else {
+            return o;
+        };
+        let cur = &first.report.currency;
+        let _ = writeln!(
+            o,
+            "Plan: {} ({} scenarios)",
+            first.report.name,
+            self.scenarios.len()
+        );
+        for sc in &self.scenarios {
+            if let Some(d) = &sc.description {
+                let _ = writeln!(o, "  {}: {d}", sc.report.scenario);
+            }
+        }
+        let mut headers = vec![s("")];
+        headers.extend(self.scenarios.iter().map(|sc| sc.report.scenario.clone()));
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut add = |label: String, f: &dyn Fn(&SolvedReport) -> String| {
+            let mut row = vec![label];
+            for sc in &self.scenarios {
+                row.push(match &sc.report.result {
+                    ScenarioResult::Solved(sol) => f(sol),
+                    ScenarioResult::Unsolved(u) => u.status.to_string(),
+                });
+            }
+            rows.push(row);
+        };
+        add(format!("annual cost ({cur}/yr)"), &|s| num(s.objective));
+        add(s("  capex annualised"), &|s| {
+            s.rel(s.costs.capex_annualised)
+        });
+        add(s("  imports"), &|s| s.rel(s.costs.imports));
+        add(s("  unmet penalty"), &|s| s.rel(s.costs.unmet_penalty));
+        add(format!("capex total ({cur})"), &|s| num(s.capex_total));
+        for name in &self.builds {
+            add(format!("build {name} (t/yr)"), &|s: &SolvedReport| {
+                s.build.get(name).map_or("-".into(), |&x| num(x))
             });
         }
-        rows.push(row);
-    };
-    let rel = |x: f64, s: &Solution| {
-        num(if x.abs() < 1e-9 * s.objective.abs().max(1.0) {
-            0.0
-        } else {
-            x
-        })
-    };
-    add(format!("annual cost ({cur}/yr)"), &|_, s| num(s.objective));
-    add(s("  capex annualised"), &|_, s| {
-        rel(s.costs.capex_annualised, s)
-    });
-    add(s("  imports"), &|_, s| rel(s.costs.imports, s));
-    add(s("  unmet penalty"), &|_, s| rel(s.costs.unmet_penalty, s));
-    add(format!("capex total ({cur})"), &|_, s| num(s.capex_total));
-    for rf in &first.refineries {
-        if rf.max_new > 0.0 {
-            let name = rf.name.clone();
-            add(
-                format!("build {} (t/yr)", rf.name),
-                &move |p: &Plan, s: &Solution| {
-                    p.refineries
-                        .iter()
-                        .position(|r| r.name == name)
-                        .map_or("-".into(), |r| num(clean(s.new[r])))
-                },
-            );
-        }
-    }
-    for (e, el) in first.elements.iter().enumerate() {
-        if first.alliance_demand(e) <= 0.0 && !first.demand.iter().any(|d| d.element == e) {
-            continue;
-        }
-        let el2 = el.clone();
-        if first.imports.iter().any(|im| im.price[e].is_some()) {
-            add(
-                format!("{el}: imported (t/yr)"),
-                &move |p: &Plan, s: &Solution| {
-                    let Some(e) = p.element_index(&el2) else {
-                        return "-".into();
-                    };
-                    num(clean(
-                        (0..p.demand.len())
-                            .filter(|&k| p.demand[k].element == e)
-                            .map(|k| s.imports.iter().map(|i| i[k]).sum::<f64>())
-                            .sum(),
-                    ))
-                },
-            );
-        }
-        let el2 = el.clone();
-        add(
-            format!("{el}: served, allied (min)"),
-            &move |p: &Plan, s: &Solution| {
-                let Some(e) = p.element_index(&el2) else {
-                    return "-".into();
-                };
-                let m = (0..p.demand.len())
-                    .filter(|&k| p.demand[k].element == e && p.regions[p.demand[k].region].allied)
-                    .map(|k| s.served(p, k))
-                    .fold(f64::INFINITY, f64::min);
-                if m.is_finite() {
-                    format!("{:.1}%", 100.0 * m)
-                } else {
-                    "-".into()
-                }
-            },
-        );
-        let el2 = el.clone();
-        add(
-            format!("{el}: marginal cost ({cur}/t, mean)"),
-            &move |p: &Plan, s: &Solution| {
-                let Some(e) = p.element_index(&el2) else {
-                    return "-".into();
-                };
-                let (mut sum, mut w) = (0.0, 0.0);
-                for k in (0..p.demand.len()).filter(|&k| p.demand[k].element == e) {
-                    if let Some(pr) = s.demand_price(k) {
-                        let weight = p.demand[k].amount.max(1e-12);
-                        sum += pr * weight;
-                        w += weight;
+        for (el, imported) in &self.compared_elements {
+            if *imported {
+                add(format!("{el}: imported (t/yr)"), &|s: &SolvedReport| {
+                    if !s.surplus.iter().any(|(e, _)| e == el) {
+                        return "-".into(); // not an element of this scenario
                     }
-                }
-                if w > 0.0 {
-                    num(clean(sum / w))
-                } else {
-                    "-".into()
-                }
-            },
-        );
+                    num(clean(s.demand_of(el).map(|d| d.imported).sum()))
+                });
+            }
+            add(
+                format!("{el}: served, allied (min)"),
+                &|s: &SolvedReport| {
+                    let m = s
+                        .demand_of(el)
+                        .filter(|d| d.allied)
+                        .map(|d| d.served)
+                        .fold(f64::INFINITY, f64::min);
+                    if m.is_finite() {
+                        format!("{:.1}%", 100.0 * m)
+                    } else {
+                        "-".into()
+                    }
+                },
+            );
+            add(
+                format!("{el}: marginal cost ({cur}/t, mean)"),
+                &|s: &SolvedReport| {
+                    let (mut sum, mut w) = (0.0, 0.0);
+                    for d in s.demand_of(el) {
+                        if let Some(pr) = d.price {
+                            let weight = d.amount.max(1e-12);
+                            sum += pr * weight;
+                            w += weight;
+                        }
+                    }
+                    if w > 0.0 {
+                        num(clean(sum / w))
+                    } else {
+                        "-".into()
+                    }
+                },
+            );
+        }
+        add(s("binding constraints"), &|s| s.binding.len().to_string());
+        o.push_str(&table(&headers, &rows));
+        for sc in &self.scenarios {
+            if sc.report.solved().is_none() {
+                o.push('\n');
+                o.push_str(&sc.report.to_text());
+            }
+        }
+        o
     }
-    add(s("binding constraints"), &|p, s| {
-        s.binding(p).len().to_string()
-    });
-    o.push_str(&table(&headers, &rows));
-    o
 }
 
 #[cfg(test)]
@@ -998,13 +1731,45 @@ mod tests {
         assert_eq!(num(0.012346), "0.01235");
         assert_eq!(num(1e-12), "0");
         assert_eq!(num(f64::INFINITY), "unlimited");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_num(437.4999999998), "437.5");
+        assert_eq!(csv_num(f64::NAN), "");
     }
 
     #[test]
     fn aligns_tables() {
         let t = table(&[s("a"), s("bb")], &[vec![s("xyz"), s("1")]]);
         assert_eq!(t, "  a    bb\n  -------\n  xyz   1\n");
+    }
+
+    #[test]
+    fn named_entries_keep_first_place_and_last_value() {
+        let m: Named<f64> = [("a".to_string(), 1.0), ("b".into(), 2.0), ("a".into(), 3.0)]
+            .into_iter()
+            .collect();
+        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"a":3.0,"b":2.0}"#);
+    }
+
+    #[test]
+    fn csv_quotes_names_with_commas_and_quotes() {
+        let rep = PlanReport {
+            name: "p".into(),
+            scenario: "a, \"b\"".into(),
+            currency: "USD".into(),
+            elements: vec![],
+            result: ScenarioResult::Unsolved(Box::new(UnsolvedReport::new(
+                "failed",
+                None,
+                Some(("microlp", "x".into())),
+            ))),
+        };
+        let (long, tables) = csv_tables(&[rep]);
+        assert_eq!(
+            long,
+            "scenario,table,from,to,element,value\n\"a, \"\"b\"\"\",status,infeasible_or_failed,,,\n"
+        );
+        assert_eq!(
+            tables["status"],
+            "scenario,from,to,element,value\n\"a, \"\"b\"\"\",infeasible_or_failed,,,\n"
+        );
     }
 }

@@ -1,16 +1,17 @@
-//! Solving a plan: backend choice, dual values, the [`Solution`] with its
-//! economic reading (served fractions, shadow prices, binding constraints in
-//! words), and the diagnosis of infeasible plans.
+//! Solving a plan: backend choice, dual values, the [`PlanSolution`] with its
+//! economic reading (served fractions, shadow prices, binding constraints,
+//! shortages), and the diagnosis of infeasible plans. The findings are
+//! data; [`super::report`] puts them in words.
 
 use super::exact;
-use super::lp::{self, BuildOptions, Layout, Lp, RawSolution, RowKind, Sense, SolveFailure};
+use super::lp::{self, BuildOptions, Lp, LpLayout, RawSolution, RowKind, Sense, SolveFailure};
 use super::plan::{Backend, Plan};
-use super::report::num;
 use rayon::prelude::*;
 use std::time::Instant;
 
 /// Where the dual values of a solution come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DualSource {
     /// The backend that solved the plan.
     Native,
@@ -24,8 +25,10 @@ pub enum DualSource {
     OneSided,
 }
 
-/// Annual cost, by component. `total()` equals the objective.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Annual cost, by component. `total()` equals the objective. Serialized
+/// as the `costs` object of the plan's JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Costs {
     /// Ore / concentrate.
     pub sources: f64,
@@ -61,6 +64,7 @@ impl Costs {
 
 /// One row after the solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RowResult {
     /// Meaning.
     pub kind: RowKind,
@@ -74,21 +78,50 @@ pub struct RowResult {
     pub dual: Option<f64>,
 }
 
-/// A binding constraint, named in words.
+/// A binding constraint (in words: [`super::report::binding_text`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Binding {
     /// The row.
     pub kind: RowKind,
     /// Its value to the plan: how much the annual cost falls per unit the
     /// limit is relaxed (currency per unit of the row).
     pub value: f64,
-    /// A sentence.
-    pub text: String,
+    /// The row's right-hand side (the limit).
+    pub rhs: f64,
+}
+
+/// Unmet demand of one element in a solved plan.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Shortage {
+    /// Element index.
+    pub element: usize,
+    /// Unmet, t/yr.
+    pub short: f64,
+    /// Demand, t/yr.
+    pub total: f64,
+}
+
+/// A per-element supply bound of an infeasible plan that falls short of
+/// demand.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Shortfall {
+    /// Element index.
+    pub element: usize,
+    /// Demand, t/yr.
+    pub demand: f64,
+    /// Most the sources carry after the best recovery, t/yr.
+    pub from_sources: f64,
+    /// Most the imports can add, t/yr.
+    pub imports: f64,
 }
 
 /// A solved plan.
 #[derive(Debug, Clone)]
-pub struct Solution {
+#[non_exhaustive]
+pub struct PlanSolution {
     /// Backend that produced the primal solution.
     pub backend: Backend,
     /// Integer module counts were relaxed to continuous values.
@@ -129,7 +162,7 @@ pub struct Solution {
     /// Every row with activity and dual.
     pub rows: Vec<RowResult>,
     /// Row indices by meaning.
-    pub layout: Layout,
+    pub layout: LpLayout,
     /// Seconds to build the model (ours and the backend's).
     pub build_s: f64,
     /// Seconds in the backend's solve (plus the dual re-solve, if any).
@@ -141,7 +174,7 @@ pub struct Solution {
     /// Number of integer variables.
     pub n_integer: usize,
     /// One-sided `d cost / d demand` per demand row, computed directly (the
-    /// default path); `None`: from the duals (see [`Solution::demand_price`]).
+    /// default path); `None`: from the duals (see [`PlanSolution::demand_price`]).
     pub demand_prices: Option<Vec<Option<f64>>>,
 }
 
@@ -169,37 +202,39 @@ fn single_relaxation(model: &Lp, j: usize) -> Option<f64> {
     exact::solve_vertex(&m).ok().map(|r| r.x[id])
 }
 
-/// A constraint that conflicts in an infeasible plan.
+/// A constraint that conflicts in an infeasible plan (in words:
+/// [`super::report::conflict_text`]).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Conflict {
     /// The row.
     pub kind: RowKind,
     /// By how much it would have to give (t/yr, currency for the budget,
     /// tonnes of outside supply for the import share).
     pub excess: f64,
-    /// A sentence.
-    pub text: String,
+    /// The row's limit as written (t/yr, currency for the budget).
+    pub limit: f64,
 }
 
-/// Why a plan is infeasible, in words.
+/// Why a plan is infeasible.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Diagnosis {
     /// Per-element supply bounds that fall short of demand.
-    pub shortfalls: Vec<String>,
+    pub shortfalls: Vec<Shortfall>,
     /// Every single relaxation (one limit raised, or one demand lowered)
     /// that alone makes the plan feasible, by the least amount.
     pub conflicts: Vec<Conflict>,
-    /// Demand rows whose reduction alone makes the plan feasible.
-    pub demands: Vec<String>,
     /// The continuous relaxation is feasible: only whole modules fail.
     pub integrality_only: bool,
 }
 
 /// The result of solving a plan.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Solved to optimality.
-    Solved(Box<Solution>),
+    Solved(Box<PlanSolution>),
     /// No plan meets every constraint.
     Infeasible(Box<Diagnosis>),
     /// The backend failed (numerical trouble, missing feature, ...).
@@ -221,7 +256,7 @@ impl Outcome {
     }
 
     /// The solution, if solved.
-    pub fn solution(&self) -> Option<&Solution> {
+    pub fn solution(&self) -> Option<&PlanSolution> {
         match self {
             Outcome::Solved(s) => Some(s),
             _ => None,
@@ -484,7 +519,7 @@ fn extract(
     backend: Backend,
     relax: bool,
     dual_source: DualSource,
-) -> Solution {
+) -> PlanSolution {
     let x = &raw.x;
     let l = &model.layout;
     let get = |v: Option<usize>| v.map_or(0.0, |j| x[j]);
@@ -583,7 +618,7 @@ fn extract(
                 .filter(|d| !d.is_nan()),
         })
         .collect();
-    Solution {
+    PlanSolution {
         backend,
         relaxed_integers: relax,
         dual_source,
@@ -613,11 +648,11 @@ fn extract(
     }
 }
 
-impl Solution {
+impl PlanSolution {
     /// A copy for reporting, with interior-point noise set to zero: tonnages
     /// below 1e-7 of the plan's largest row activity
     /// and shadow prices below 1e-9 of the largest one.
-    pub fn cleaned(&self, plan: &Plan) -> Solution {
+    pub fn cleaned(&self, plan: &Plan) -> PlanSolution {
         let scale = self
             .rows
             .iter()
@@ -707,7 +742,7 @@ impl Solution {
 
     /// Shadow price of demand row `k` alone (d cost / d demand with every
     /// other right-hand side held fixed). On the default path it is only
-    /// computed where it equals [`Solution::demand_price`] (no import-share
+    /// computed where it equals [`PlanSolution::demand_price`] (no import-share
     /// or fair-share row moves with the demand), else `None`.
     pub fn demand_row_dual(&self, k: usize) -> Option<f64> {
         self.dual(Some(self.layout.demand_row[k]))
@@ -753,15 +788,15 @@ impl Solution {
         self.dual(self.layout.market_row[e]).map(|d| -d)
     }
 
-    /// Binding constraints (tight, with a nonzero shadow price), in words.
-    pub fn binding(&self, plan: &Plan) -> Vec<Binding> {
+    /// Binding limits and saturated markets (tight, with a nonzero shadow
+    /// price).
+    pub fn binding(&self) -> Vec<Binding> {
         let scale = self
             .rows
             .iter()
             .filter_map(|r| r.dual)
             .fold(1.0_f64, |m, d| m.max(d.abs()));
         let dual_tol = 1e-7 * scale;
-        let cur = &plan.currency;
         let mut out = Vec::new();
         for row in &self.rows {
             let Some(dual) = row.dual else { continue };
@@ -772,89 +807,19 @@ impl Solution {
             if !tight || dual.abs() <= dual_tol {
                 continue;
             }
-            let v = -dual;
-            let zero = row.rhs == 0.0;
-            let text = match row.kind {
-                RowKind::SourceCapacity(s) if zero => format!(
-                    "source \"{}\" is closed (capacity 0); a first tonne of ore would save {} {cur}",
-                    plan.sources[s].name,
-                    num(v)
-                ),
-                RowKind::SourceCapacity(s) => format!(
-                    "source \"{}\" is mined at its capacity of {} t REO/yr; one more tonne of ore would save {} {cur}",
-                    plan.sources[s].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::RefineryCapacity(r) if row.rhs + self.new[r] <= 0.0 => format!(
-                    "refinery \"{}\" has no capacity and builds none; a first t/yr would be worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(v)
-                ),
-                RowKind::RefineryCapacity(r) => format!(
-                    "refinery \"{}\" runs full ({} t/yr); one more t/yr of capacity is worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(row.rhs + self.new[r]),
-                    num(v)
-                ),
-                RowKind::MaxNew(r) => format!(
-                    "refinery \"{}\" builds all the new capacity allowed (max_new = {} t/yr); leave to build one more t/yr is worth {} {cur}/yr",
-                    plan.refineries[r].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::ImportCapacity(i, e) if zero => format!(
-                    "imports of {} from \"{}\" are barred (capacity 0); a first tonne would save {} {cur}",
-                    plan.elements[e],
-                    plan.imports[i].name,
-                    num(v)
-                ),
-                RowKind::ImportCapacity(i, e) => format!(
-                    "imports of {} from \"{}\" are at their capacity of {} t/yr; one more tonne would save {} {cur}",
-                    plan.elements[e],
-                    plan.imports[i].name,
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::ImportShare(e) => {
-                    let share = plan.policy.max_import_share[e].unwrap_or(1.0);
-                    let demand = plan.alliance_demand(e);
-                    format!(
-                        "the cap on {} from outside the alliance ({}% of {} t = {} t/yr) binds: independence costs {} {cur} per tonne ({} {cur}/yr per percentage point of share)",
-                        plan.elements[e],
-                        num(share * 100.0),
-                        num(demand),
-                        num(row.rhs),
-                        num(v),
-                        num(v * demand / 100.0)
-                    )
-                }
-                RowKind::Budget => format!(
-                    "the capex budget of {} {cur} is spent; one more {cur} of budget would save {} {cur}/yr",
-                    num(row.rhs),
-                    num(v)
-                ),
-                RowKind::Market(e) => format!(
-                    "the market for surplus {} ({} t/yr) is saturated; one more tonne of market would save {} {cur}",
-                    plan.elements[e],
-                    num(row.rhs),
-                    num(v)
-                ),
-                _ => continue,
-            };
             out.push(Binding {
                 kind: row.kind,
-                value: v,
-                text,
+                value: -dual,
+                rhs: row.rhs,
             });
         }
         out
     }
 
-    /// Shortages in words (one line per element with unmet demand).
-    pub fn shortages(&self, plan: &Plan) -> Vec<String> {
+    /// Elements with unmet demand (beyond 1e-6 of their demand).
+    pub fn shortages(&self, plan: &Plan) -> Vec<Shortage> {
         let mut out = Vec::new();
-        for (e, el) in plan.elements.iter().enumerate() {
+        for e in 0..plan.elements.len() {
             let (mut short, mut total) = (0.0, 0.0);
             for (k, d) in plan.demand.iter().enumerate() {
                 if d.element == e {
@@ -863,14 +828,11 @@ impl Solution {
                 }
             }
             if short > 1e-6 * total.max(1.0) {
-                out.push(format!(
-                    "{el}: {} t/yr of demand is not met ({}% of {} t), at a penalty of {} {}/t",
-                    num(short),
-                    num(100.0 * short / total),
-                    num(total),
-                    num(plan.policy.unmet_penalty[e].unwrap_or(0.0)),
-                    plan.currency
-                ));
+                out.push(Shortage {
+                    element: e,
+                    short,
+                    total,
+                });
             }
         }
         out
@@ -886,7 +848,7 @@ impl Solution {
 /// listed.
 pub fn diagnose(plan: &Plan) -> Diagnosis {
     let mut shortfalls = Vec::new();
-    for (e, el) in plan.elements.iter().enumerate() {
+    for e in 0..plan.elements.len() {
         let demand: f64 = plan
             .demand
             .iter()
@@ -926,19 +888,12 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
             (false, Some(c)) => import_cap.min(c),
         };
         if from_sources + imports < demand * (1.0 - 1e-9) {
-            let mut why = format!(
-                "sources carry at most {} t after recovery",
-                num(from_sources)
-            );
-            why.push_str(&format!(", imports can add at most {} t", num(imports)));
-            if let Some(s) = plan.policy.max_import_share[e] {
-                why.push_str(&format!(" (policy.max_import_share for {el} = {s})"));
-            }
-            shortfalls.push(format!(
-                "{el}: demand is {} t/yr but {why}: at least {} t/yr cannot be supplied",
-                num(demand),
-                num(demand - from_sources - imports)
-            ));
+            shortfalls.push(Shortfall {
+                element: e,
+                demand,
+                from_sources,
+                imports,
+            });
         }
     }
 
@@ -967,81 +922,25 @@ pub fn diagnose(plan: &Plan) -> Diagnosis {
             .filter_map(|&j| single_relaxation(&model, j).map(|x| (j, x)))
             .collect()
     };
-    let cur = &plan.currency;
-    let mut conflicts = Vec::new();
-    let mut demands = Vec::new();
-    for (j, x) in found {
-        let row = &model.rows[j];
-        let excess = x * row.scale;
-        let text = match row.kind {
-            RowKind::SourceCapacity(s) => format!(
-                "raise the capacity of source \"{}\" by {} t REO/yr (from {} t)",
-                plan.sources[s].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::RefineryCapacity(r) => format!(
-                "give refinery \"{}\" {} t/yr more existing capacity (refinery.existing)",
-                plan.refineries[r].name,
-                num(excess)
-            ),
-            RowKind::MaxNew(r) => format!(
-                "let refinery \"{}\" build {} t/yr beyond max_new = {} t/yr",
-                plan.refineries[r].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::ImportCapacity(i, e) => format!(
-                "raise the capacity of imports of {} from \"{}\" by {} t/yr (from {} t)",
-                plan.elements[e],
-                plan.imports[i].name,
-                num(excess),
-                num(row.rhs)
-            ),
-            RowKind::ImportShare(e) => {
-                let total = plan.alliance_demand(e);
-                format!(
-                    "raise policy.max_import_share for {} by {} percentage points (from {}; {} t/yr more from outside)",
-                    plan.elements[e],
-                    num(100.0 * excess / total),
-                    plan.policy.max_import_share[e].unwrap_or(1.0),
-                    num(excess)
-                )
+    // Every candidate is a limit or a demand row: each gets its relaxation.
+    let conflicts = found
+        .into_iter()
+        .map(|(j, x)| {
+            let row = &model.rows[j];
+            Conflict {
+                kind: row.kind,
+                excess: x * row.scale,
+                limit: if row.kind == RowKind::Budget {
+                    row.rhs * row.scale
+                } else {
+                    row.rhs
+                },
             }
-            RowKind::Budget => format!(
-                "raise the capex budget by {} {cur} (from {} {cur})",
-                num(excess),
-                num(row.rhs * row.scale)
-            ),
-            RowKind::Demand(k) => {
-                let d = &plan.demand[k];
-                let line = format!(
-                    "demand of {} for {} t/yr of {}",
-                    plan.regions[d.region].name,
-                    num(d.amount),
-                    plan.elements[d.element]
-                );
-                demands.push(line);
-                format!(
-                    "lower the demand of {} for {} by {} t/yr (from {} t)",
-                    plan.regions[d.region].name,
-                    plan.elements[d.element],
-                    num(excess),
-                    num(d.amount)
-                )
-            }
-            _ => continue,
-        };
-        conflicts.push(Conflict {
-            kind: row.kind,
-            excess,
-            text,
-        });
-    }
+        })
+        .collect();
     Diagnosis {
         shortfalls,
         conflicts,
-        demands,
         integrality_only,
     }
 }

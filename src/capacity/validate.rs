@@ -1,14 +1,14 @@
 //! Raw schema -> validated [`Plan`]: resolves names, checks every number,
 //! fills in defaults. All problems are collected, not just the first.
 
-use super::locate::KeyPath;
 use super::plan::{crf, Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
 use super::schema::RawPlan;
+use crate::input::locate::KeyPath;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One validation problem, located by key path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub struct PlanIssue {
     /// Where the value is.
     pub path: KeyPath,
     /// The value as written.
@@ -18,12 +18,12 @@ pub struct Problem {
 }
 
 struct V {
-    problems: Vec<Problem>,
+    problems: Vec<PlanIssue>,
 }
 
 impl V {
     fn bad(&mut self, path: KeyPath, value: impl ToString, expected: impl Into<String>) {
-        self.problems.push(Problem {
+        self.problems.push(PlanIssue {
             path,
             value: value.to_string(),
             expected: expected.into(),
@@ -166,7 +166,7 @@ fn element_table(
 
 /// Validates a raw plan. `name_fallback` names the plan when the file has no
 /// `name`.
-pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<Problem>> {
+pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<PlanIssue>> {
     let mut v = V {
         problems: Vec::new(),
     };

@@ -175,21 +175,11 @@ fn horizon(
     if let (Some(path), Ok(opt)) = (&args.plot, &a.optimum) {
         sxforge::capacity::horizon_plot::write(h, opt, path)?;
     }
+    let report = sxforge::capacity::horizon_report::HorizonReport::new(h, &a, values.as_ref());
     let text = if args.json {
-        let mut v = hz::json(h, &a);
-        if let Some(m) = &values {
-            v["marginal"] = hz::values_json(h, m);
-        }
-        let mut s =
-            serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
+        report.to_json()
     } else {
-        let mut s = hz::text(h, &a);
-        if let Some(m) = &values {
-            s.push_str(&hz::values_text(h, m));
-        }
-        s
+        report.to_text()
     };
     Ok((code, text))
 }
@@ -237,76 +227,39 @@ pub fn execute_file(
         .max()
         .unwrap_or(Exit::Ok);
 
+    let reports: Vec<report::PlanReport> = runs
+        .iter()
+        .map(|(n, _, p, o)| report::PlanReport::new(p, n, o))
+        .collect();
     if let Some(path) = &args.csv {
-        write_csv(path, &runs)?;
+        write_csv(path, &reports)?;
     }
-    let out = if args.json {
-        let v = if args.compare {
-            serde_json::json!({
-                "name": runs.first().map(|r| r.2.name.clone()),
-                "scenarios": runs.iter().map(|(n, d, p, o)| {
-                    let mut v = report::json(p, n, o);
-                    v["description"] = serde_json::json!(d);
-                    v
-                }).collect::<Vec<_>>(),
-            })
+    let out = if args.compare {
+        let descriptions = runs.iter().map(|r| r.1.clone());
+        let comparison =
+            report::Comparison::new(&runs[0].2, reports.into_iter().zip(descriptions).collect());
+        if args.json {
+            comparison.to_json()
         } else {
-            let (n, _, p, o) = &runs[0];
-            report::json(p, n, o)
-        };
-        let mut s =
-            serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
-    } else if args.compare {
-        let mut s = report::compare_text(&runs);
-        for (name, _, plan, outcome) in &runs {
-            if !matches!(outcome, Outcome::Solved(_)) {
-                s.push('\n');
-                s.push_str(&report::text(plan, name, outcome));
-            }
+            comparison.to_text()
         }
-        s
+    } else if args.json {
+        reports[0].to_json()
     } else {
-        let (n, _, p, o) = &runs[0];
-        report::text(p, n, o)
+        reports[0].to_text()
     };
     Ok((code, out))
 }
 
-fn write_csv(
-    path: &Path,
-    runs: &[(String, Option<String>, Plan, Outcome)],
-) -> Result<(), PlanError> {
+/// Writes the long CSV to `path`, or one CSV per table into it when it is
+/// a directory (or ends with `/`).
+fn write_csv(path: &Path, reports: &[report::PlanReport]) -> Result<(), PlanError> {
     let err = |p: &Path, source| PlanError::Output {
         path: p.to_path_buf(),
         source,
     };
     let as_dir = path.is_dir() || path.to_string_lossy().ends_with('/');
-    let mut tables: std::collections::BTreeMap<&'static str, String> = Default::default();
-    let mut long = String::from("scenario,table,from,to,element,value\n");
-    for (name, _, plan, outcome) in runs {
-        for (table, from, to, element, value) in report::csv_records(plan, outcome) {
-            let fields = format!(
-                "{},{},{},{},{}",
-                report::csv_field(name),
-                report::csv_field(&from),
-                report::csv_field(&to),
-                report::csv_field(&element),
-                report::csv_num(value)
-            );
-            long.push_str(&format!(
-                "{},{},{}\n",
-                report::csv_field(name),
-                table,
-                fields.split_once(',').map_or("", |x| x.1)
-            ));
-            tables
-                .entry(table)
-                .or_insert_with(|| String::from("scenario,from,to,element,value\n"))
-                .push_str(&(fields + "\n"));
-        }
-    }
+    let (long, tables) = report::csv_tables(reports);
     if as_dir {
         std::fs::create_dir_all(path).map_err(|e| err(path, e))?;
         for (table, body) in tables {

@@ -121,13 +121,13 @@ pub fn derive_refinery(
 /// costed at the refinery's `max_new` when it may build, else at its
 /// `existing` size (else at the process's own `[cost] throughput`).
 /// Elements the process does not separate take the refinery's `recovery`.
-pub fn apply_processes(
+pub(crate) fn apply_processes(
     raw: &crate::capacity::schema::RawPlan,
     plan: &mut crate::capacity::Plan,
     dir: &Path,
-) -> Result<(), Vec<crate::capacity::validate::Problem>> {
-    use crate::capacity::locate::KeyPath;
-    use crate::capacity::validate::Problem;
+) -> Result<(), Vec<crate::capacity::validate::PlanIssue>> {
+    use crate::capacity::validate::PlanIssue;
+    use crate::input::locate::KeyPath;
     let mut problems = Vec::new();
     for (i, r) in raw.refinery.iter().enumerate() {
         let Some(proc_name) = &r.process else {
@@ -143,7 +143,7 @@ pub fn apply_processes(
         let d = match derive_refinery(&dir.join(proc_name), proc_name, size) {
             Ok(d) => d,
             Err(e) => {
-                problems.push(Problem {
+                problems.push(PlanIssue {
                     path: key.key("process"),
                     value: format!("\"{proc_name}\""),
                     expected: format!("a costed process model that solves ({e})"),
@@ -157,7 +157,7 @@ pub fn apply_processes(
                 (Some(x), _) => rec.push(x),
                 (None, Some(x)) => rec.push(x),
                 (None, None) => {
-                    problems.push(Problem {
+                    problems.push(PlanIssue {
                         path: key.key("recovery"),
                         value: "(missing)".into(),
                         expected: format!(
