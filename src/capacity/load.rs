@@ -160,7 +160,7 @@ impl PlanFile {
         if list.is_empty() {
             let mut plan =
                 validate::validate(&self.base, &fallback).map_err(|p| self.issues(p, &[]))?;
-            crate::cost::derive::apply_processes(&self.base, &mut plan, &dir)
+            super::process::apply_processes(&self.base, &mut plan, &dir)
                 .map_err(|p| self.issues(p, &[]))?;
             return Ok(plan);
         }
@@ -189,7 +189,7 @@ impl PlanFile {
                 ),
             })?;
         let mut plan = validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))?;
-        crate::cost::derive::apply_processes(&raw, &mut plan, &dir)
+        super::process::apply_processes(&raw, &mut plan, &dir)
             .map_err(|p| self.issues(p, &touched))?;
         Ok(plan)
     }

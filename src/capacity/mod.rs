@@ -57,6 +57,7 @@ pub mod load;
 pub mod lp;
 pub mod overrides;
 pub mod plan;
+pub(crate) mod process;
 pub mod report;
 pub mod schema;
 pub mod solve;

@@ -1063,7 +1063,7 @@ impl SolvedReport {
                     process: rf
                         .process
                         .as_ref()
-                        .map(|d| crate::cost::derive::process_json(d, rf, &plan.elements)),
+                        .map(|d| super::process::process_json(d, rf, &plan.elements)),
                     sold: sol.sold[r].iter().map(|&x| clean(x)).collect(),
                     disposed: sol.disposed[r].iter().map(|&x| clean(x)).collect(),
                     use_pct: (cap > 0.0).then(|| 100.0 * feed / cap),

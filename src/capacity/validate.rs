@@ -358,7 +358,7 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<PlanIssu
                     1.0
                 }
             }
-            // derived from the process (crate::cost::derive::apply_processes)
+            // derived from the process (crate::capacity::process::apply_processes)
             None if r.process.is_some() => 1.0,
             None => {
                 v.bad(
