@@ -16,6 +16,7 @@ pub mod newton;
 pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
+mod sf_newton;
 pub mod tearing;
 mod transient;
 
@@ -265,6 +266,8 @@ pub struct Solver {
     // pass fractions of the side draws of the cascade being solved, handed
     // to the workspace with it
     pass: Option<crate::cascade::draw::Pass>,
+    // buffers of the specialised separation-factor Newton
+    sf: sf_newton::SfWorkspace,
 }
 
 impl Solver {
@@ -273,6 +276,7 @@ impl Solver {
         Solver {
             ws: None,
             pass: None,
+            sf: sf_newton::SfWorkspace::default(),
         }
     }
 
@@ -421,6 +425,7 @@ impl Solver {
             feed[[layout.feed_stage(), q]] = c.feed_amount()[i];
         }
         let opts = *c.solver_options();
+        let mut sf_ws = std::mem::take(&mut self.sf);
         let ws = self.workspace(n, ka, ka);
         ws.set_pass(c.pass().map(|p| (&p.aqueous[..], &p.organic[..])));
         let flat = Array2::from_shape_fn((n, ka), |(j, q)| (aq_tot[j] * z[q]).ln());
@@ -441,11 +446,31 @@ impl Solver {
             ..NewtonOptions::default()
         };
         kernel.set_beta(&b);
+        let pass = c.pass().map(|p| (&p.aqueous[..], &p.organic[..]));
+        // Newton on the stage balances: the kernel specialised by the
+        // component count where there is one, else the general one
+        let mut newton = |kernel: &SeparationFactorKernel,
+                          u: &mut Array2<f64>,
+                          ws: &mut Workspace,
+                          nopts: &NewtonOptions| {
+            if sf_newton::supports(ka) {
+                let prob = sf_newton::SfProblem {
+                    beta: kernel.beta(),
+                    org_flow,
+                    links: &links,
+                    feed: &feed,
+                    pass,
+                };
+                sf_newton::solve(&prob, u, &mut sf_ws, nopts)
+            } else {
+                newton::solve(kernel, &links, &feed, u, ws, nopts)
+            }
+        };
         // 1. Warm start from a previous solution.
         if let Some(prev) = start {
             let mut u = warm_start(prev, &layout, &active, aq_tot);
             let nopts = newton_opts(opts.max_iterations.min(30), opts.tolerance);
-            let rep = newton::solve(&kernel, &links, &feed, &mut u, ws, &nopts);
+            let rep = newton(&kernel, &mut u, ws, &nopts);
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
@@ -457,14 +482,7 @@ impl Solver {
         if result.is_none() {
             let mut u = tear();
             let budget = opts.max_iterations.saturating_sub(total_it).min(40);
-            let rep = newton::solve(
-                &kernel,
-                &links,
-                &feed,
-                &mut u,
-                ws,
-                &newton_opts(budget, opts.tolerance),
-            );
+            let rep = newton(&kernel, &mut u, ws, &newton_opts(budget, opts.tolerance));
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
@@ -500,14 +518,7 @@ impl Solver {
                 } else {
                     opts.tolerance.max(1e-7)
                 };
-                let rep = newton::solve(
-                    &kernel,
-                    &links,
-                    &feed,
-                    &mut trial,
-                    ws,
-                    &newton_opts(budget, tol),
-                );
+                let rep = newton(&kernel, &mut trial, ws, &newton_opts(budget, tol));
                 total_it += rep.iterations;
                 steps += 1;
                 if rep.status == Status::Converged {
@@ -556,6 +567,7 @@ impl Solver {
         }
         let (u, rep) = result.expect("set above");
         ws.set_pass(None);
+        self.sf = sf_ws;
         // Evaluate the outflows at the final point, with the full beta.
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));
