@@ -8,7 +8,7 @@
 //! sources, `[[stockpile]]`, `[[shock]]` and `[[future]]` entries. The
 //! one-year planner is untouched; this module builds its own LP (same sparse
 //! form, [`Lp`]) and solves it to a vertex optimum with the default pure-Rust
-//! backend ([`exact::solve_vertex`], microlp through good_lp).
+//! backend ([`exact::solve_vertex`], microlp).
 //!
 //! The model, per future `f` (probability `p_f`) and year `y` (index 0 is
 //! `first_year`, discount factor `d_y = (1+r)^-y`):
@@ -27,8 +27,19 @@
 //! * a stockpile target (`cover_days`, `survive_ban_years`) holds at the end
 //!   of every year before the future's first shock starts.
 //!
+//! The LP leaves out what must be zero or can be pooled without changing
+//! any optimum (issue 12, speed): capacity built too late to arrive within
+//! the horizon; per-refinery shipments, sales and disposal (transport costs
+//! depend on regions only, so each region's refineries pool their output of
+//! an element in one balance row); and each surplus sale carries its
+//! market as an upper bound besides the market row, so that every
+//! negative cost has a finite bound and microlp's dual simplex starts dual
+//! feasible (no artificial phase). With the first stage fixed (the
+//! reference plan across the futures) each future is solved on its own
+//! ([`evaluate`]).
+//!
 //! Not modelled (errors where the file asks for them): whole plant modules
-//! and `fair_share`. No marginal values are reported for horizon plans.
+//! and `fair_share`.
 // Year x future x element index loops read clearer with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
@@ -774,6 +785,19 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             .map(|(i, f)| (i, f.probability))
             .collect(),
     };
+    // Refineries of one region share their output's shipments, sales and
+    // disposal (transport costs depend on regions only): one balance row
+    // per region and element, shipments from the region's first refinery.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (r, rf) in plan.refineries.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|g| plan.refineries[g[0]].region == rf.region)
+        {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
     let mut b = Builder {
         lp: Lp::default(),
         tags: Vec::new(),
@@ -786,6 +810,10 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             continue;
         }
         for (t, slot) in build[r].iter_mut().enumerate() {
+            // Capacity that would arrive after the horizon is never built.
+            if t + h.refinery_lead[r] >= ny && opts.fixed.is_none_or(|fx| fx.build[r][t] == 0.0) {
+                continue;
+            }
             let v = b.var(rf.capex * h.discount(t), f64::INFINITY);
             if let Some(fx) = opts.fixed {
                 b.lp.vars[v].min = fx.build[r][t];
@@ -793,9 +821,11 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             }
             *slot = Some(v);
         }
-        let terms = build[r].iter().flatten().map(|&v| (v, 1.0)).collect();
-        b.tag = Tag::MaxNew(r);
-        b.row(RowKind::MaxNew(r), terms, Sense::Le, rf.max_new);
+        let terms: Vec<(usize, f64)> = build[r].iter().flatten().map(|&v| (v, 1.0)).collect();
+        if !terms.is_empty() {
+            b.tag = Tag::MaxNew(r);
+            b.row(RowKind::MaxNew(r), terms, Sense::Le, rf.max_new);
+        }
     }
     for t in 0..ny {
         let terms: Vec<(usize, f64)> = (0..nr)
@@ -880,12 +910,19 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             }
             let mut ship = vec![vec![None; nk]; nr];
             let mut sold = vec![vec![None; ne]; nr];
-            for (r, rf) in plan.refineries.iter().enumerate() {
+            for g in &groups {
+                let r = g[0];
+                let rf = &plan.refineries[r];
                 for e in 0..ne {
-                    let out: Vec<(usize, f64)> = (0..ns)
-                        .filter_map(|s| {
-                            let a = plan.sources[s].assay[e] * rf.recovery_of(e);
-                            feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
+                    let out: Vec<(usize, f64)> = g
+                        .iter()
+                        .flat_map(|&r| {
+                            let rf = &plan.refineries[r];
+                            let feed = &feed;
+                            (0..ns).filter_map(move |s| {
+                                let a = plan.sources[s].assay[e] * rf.recovery_of(e);
+                                feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
+                            })
                         })
                         .collect();
                     if out.is_empty() {
@@ -904,7 +941,11 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                     let disp = b.var(w * plan.surplus.disposal[e], f64::INFINITY);
                     terms.push((disp, -1.0));
                     if let Some(p) = plan.surplus.price[e] {
-                        let v = b.var(-w * p, f64::INFINITY);
+                        // The market row caps every region's sales too: as a
+                        // bound it lets the simplex start dual feasible (a
+                        // negative cost at a finite upper bound).
+                        let max = plan.surplus.market[e].unwrap_or(f64::INFINITY);
+                        let v = b.var(-w * p, max);
                         sold[r][e] = Some(v);
                         terms.push((v, -1.0));
                     }
@@ -1206,7 +1247,34 @@ impl Analysis {
     }
 }
 
-/// Runs [`Analysis`].
+/// Expected discounted cost of the first stage `first` across the futures
+/// of `h`, each future's recourse chosen at least cost (None: infeasible in
+/// some future, or a solve failed). With the first stage fixed the futures
+/// no longer share a variable, so each is solved on its own (side by side)
+/// and the costs weighted by probability: `sum_f p_f (first + recourse_f)`.
+pub fn evaluate(h: &Horizon, first: &FirstStage) -> Option<f64> {
+    use rayon::prelude::*;
+    let costs: Vec<Option<f64>> = (0..h.futures.len())
+        .into_par_iter()
+        .map(|f| {
+            let o = Options {
+                only: Some(f),
+                fixed: Some(first),
+                ..Default::default()
+            };
+            solve(h, &o).ok().map(|s| s.objective)
+        })
+        .collect();
+    costs
+        .iter()
+        .zip(&h.futures)
+        .map(|(c, fu)| c.map(|c| fu.probability * c))
+        .sum()
+}
+
+/// Runs [`Analysis`]: the independent solves side by side (the optimum,
+/// the plan without stockpiles, each future alone and then the reference
+/// future's first stage across the futures, [`evaluate`]).
 pub fn analyse(h: &Horizon) -> Analysis {
     use rayon::prelude::*;
     let stochastic = h.futures.len() > 1;
@@ -1227,44 +1295,37 @@ pub fn analyse(h: &Horizon) -> Analysis {
             )
         }
     };
-    // The solves are independent: run them side by side.
-    let ((optimum, without), deterministic) = rayon::join(
-        || rayon::join(|| solve(h, &Options::default()), without),
-        || -> Vec<_> {
-            if !stochastic {
-                return Vec::new();
-            }
-            (0..h.futures.len())
-                .into_par_iter()
-                .map(|f| {
-                    solve(
-                        h,
-                        &Options {
-                            only: Some(f),
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect()
-        },
-    );
-    let deterministic = if stochastic {
-        deterministic
-    } else {
-        vec![optimum.clone()]
+    let alone = || -> (Vec<_>, Option<f64>) {
+        if !stochastic {
+            return (Vec::new(), None);
+        }
+        let det: Vec<_> = (0..h.futures.len())
+            .into_par_iter()
+            .map(|f| {
+                solve(
+                    h,
+                    &Options {
+                        only: Some(f),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let reference = match &det[h.reference] {
+            Ok(d) => evaluate(h, &d.first),
+            Err(_) => None,
+        };
+        (det, reference)
     };
-    let reference_expected = match &deterministic[h.reference] {
-        Ok(d) if stochastic => solve(
-            h,
-            &Options {
-                fixed: Some(&d.first),
-                ..Default::default()
-            },
-        )
-        .ok()
-        .map(|s| s.objective),
-        Ok(d) => Some(d.objective),
-        Err(_) => None,
+    let ((optimum, without), (deterministic, reference_expected)) = rayon::join(
+        || rayon::join(|| solve(h, &Options::default()), without),
+        alone,
+    );
+    let (deterministic, reference_expected) = if stochastic {
+        (deterministic, reference_expected)
+    } else {
+        let objective = optimum.as_ref().ok().map(|s| s.objective);
+        (vec![optimum.clone()], objective)
     };
     let without_stockpiles = match without {
         Some(w) => w,
