@@ -366,55 +366,30 @@ fn refineries_of_one_region_share_their_shipments() {
     // All 60 + 50 = 110 t refined are used (at most 4 + 5 < 15): Home
     // takes 100 refined, Far 10 refined (+5 each) and 40 imported:
     // 120 + 200 + 50 + 600 = 970.
-    let text = r#"
-elements = ["Nd"]
-[[region]]
-name = "Home"
-[[region]]
-name = "Far"
-[[region]]
-name = "Abroad"
-allied = false
-[[source]]
-name = "Mine"
-region = "Home"
-capacity = 1000
-cost = 1
-assay = { Nd = 1.0 }
-[[refinery]]
-name = "A"
-region = "Home"
-existing = 60
-opex = 1
-recovery = 1.0
+    // PLAN for one year (the plant's lead time of 2 years leaves nothing
+    // to build, a stock bought would arrive after the horizon) with 60 t/yr
+    // of existing capacity, a second plant, a second demand region.
+    let more = r#"
 [[refinery]]
 name = "B"
 region = "Home"
 existing = 100
 opex = 1
 recovery = 0.5
-[[demand]]
-region = "Home"
-element = "Nd"
-amount = 100
+[[region]]
+name = "Far"
 [[demand]]
 region = "Far"
 element = "Nd"
 amount = 50
-[[import]]
-region = "Abroad"
-price = { Nd = 10 }
 [transport]
 default = 5
 within = 0
-[policy]
-discount_rate = 0.0
-unmet_penalty = 1000
-[horizon]
-first_year = 2026
-years = 1
 "#;
-    let s = solve(&horizon_from_str(text).unwrap(), &Options::default()).unwrap();
+    let text = format!("{PLAN}{more}")
+        .replace("years = 3", "years = 1")
+        .replace("max_new = 500", "existing = 60\nmax_new = 500");
+    let s = solve(&horizon_from_str(&text).unwrap(), &Options::default()).unwrap();
     assert!(close(s.objective, 970.0), "{}", s.objective);
     let f = &s.futures[0];
     assert!(close(f.refined[0][0], 110.0) && close(f.imported[0][0], 40.0));

@@ -1317,9 +1317,11 @@ pub fn analyse(h: &Horizon) -> Analysis {
         };
         (det, reference)
     };
-    let ((optimum, without), (deterministic, reference_expected)) = rayon::join(
-        || rayon::join(|| solve(h, &Options::default()), without),
-        alone,
+    // The two large LPs (the optimum, the plan without stockpiles) start
+    // first on different threads; the small ones (one future each) fill in.
+    let (optimum, (without, (deterministic, reference_expected))) = rayon::join(
+        || solve(h, &Options::default()),
+        || rayon::join(without, alone),
     );
     let (deterministic, reference_expected) = if stochastic {
         (deterministic, reference_expected)
