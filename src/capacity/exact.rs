@@ -472,6 +472,36 @@ mod tests {
     }
 
     #[test]
+    fn direct_microlp_takes_good_lps_path() {
+        // min x0 + 3 x1 - x2 with x0 + x1 >= 4, x0 <= 3, x1 + x2 <= 5 and
+        // 0 <= x2 <= 2: x0 (cheaper) takes 3, x1 the other 1, x2 sits at
+        // its bound: (3, 1, 2), cost 4, by either route into microlp.
+        let inf = f64::INFINITY;
+        let m = lp(
+            &[(1.0, inf), (3.0, inf), (-1.0, 2.0)],
+            &[
+                (&[(0, 1.0), (1, 1.0)], Sense::Ge, 4.0),
+                (&[(0, 1.0)], Sense::Le, 3.0),
+                (&[(1, 1.0), (2, 1.0)], Sense::Le, 5.0),
+            ],
+        );
+        let direct = solve_continuous(&m).unwrap();
+        let via = lp::solve_microlp(&m).unwrap();
+        assert_eq!(direct.x, via.x);
+        assert_eq!(direct.x, vec![3.0, 1.0, 2.0]);
+        assert_eq!(m.objective(&direct.x), 4.0);
+        // Infeasible rows are reported as such.
+        let bad = lp(
+            &[(1.0, inf)],
+            &[(&[(0, 1.0)], Sense::Ge, 2.0), (&[(0, 1.0)], Sense::Le, 1.0)],
+        );
+        assert_eq!(
+            solve_continuous(&bad).unwrap_err(),
+            SolveFailure::Infeasible
+        );
+    }
+
+    #[test]
     fn verify_catches_violations() {
         let inf = f64::INFINITY;
         let m = lp(&[(1.0, inf)], &[(&[(0, 1.0)], Sense::Ge, 2.0)]);
