@@ -393,6 +393,25 @@ within = 0
     assert!(close(s.objective, 970.0), "{}", s.objective);
     let f = &s.futures[0];
     assert!(close(f.refined[0][0], 110.0) && close(f.imported[0][0], 40.0));
+    // A plant abroad (outside the alliance) refining the same ore at
+    // 1 + 5 (ore transport) + 1 per t: its Nd reaches Home or Far at 12 < 15
+    // for imports, so it replaces the 40 t imported:
+    // 120 + 200 + 50 + 40 x 12 = 850. Independence from 2026 closes both
+    // outside refining and imports: infeasible.
+    let abroad = format!(
+        "{text}[[refinery]]\nname = \"C\"\nregion = \"Abroad\"\nexisting = 100\nopex = 1\nrecovery = 1.0\n"
+    );
+    let h = horizon_from_str(&abroad).unwrap();
+    let s = solve(&h, &Options::default()).unwrap();
+    assert!(close(s.objective, 850.0), "{}", s.objective);
+    let f = &s.futures[0];
+    assert!(close(f.refined[0][0], 110.0) && close(f.outside_refined[0][0], 40.0));
+    assert!(f.imported[0][0].abs() < 1e-9);
+    let closed = Options {
+        independent: Some((0, 0)),
+        ..Default::default()
+    };
+    assert!(solve(&h, &closed).is_err());
 }
 
 fn same_first_stage(a: &FirstStage, b: &FirstStage) {

@@ -798,6 +798,7 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             None => groups.push(vec![r]),
         }
     }
+    let hub = hub_cost(plan, &groups);
     let mut b = Builder {
         lp: Lp::default(),
         tags: Vec::new(),
@@ -908,11 +909,15 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                 b.tag = Tag::Refinery(r);
                 b.row(RowKind::RefineryCapacity(r), terms, Sense::Le, rf.existing);
             }
-            let mut ship = vec![vec![None; nk]; nr];
+            // ship[r][k]: from region group r (first refinery) or, at
+            // nr + class, from the allied (0) or outside (1) hub.
+            let mut ship = vec![vec![None; nk]; nr + 2];
             let mut sold = vec![vec![None; ne]; nr];
+            let mut to_hub = vec![vec![Vec::new(); ne]; 2];
             for g in &groups {
                 let r = g[0];
                 let rf = &plan.refineries[r];
+                let class = usize::from(!plan.regions[rf.region].allied);
                 for e in 0..ne {
                     let out: Vec<(usize, f64)> = g
                         .iter()
@@ -929,14 +934,22 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                         continue;
                     }
                     let mut terms = out;
+                    let mut far = false;
                     for (k, d) in plan.demand.iter().enumerate() {
-                        if d.element == e {
+                        if d.element == e && hub.is_some() && d.region != rf.region {
+                            far = true;
+                        } else if d.element == e {
                             let closed = !plan.regions[rf.region].allied && shut(k, y);
                             let max = if closed { 0.0 } else { f64::INFINITY };
                             let v = b.var(w * plan.transport[rf.region][d.region], max);
                             ship[r][k] = Some(v);
                             terms.push((v, -1.0));
                         }
+                    }
+                    if let (Some(c), true) = (hub, far) {
+                        let v = b.var(w * c, f64::INFINITY);
+                        to_hub[class][e].push(v);
+                        terms.push((v, -1.0));
                     }
                     let disp = b.var(w * plan.surplus.disposal[e], f64::INFINITY);
                     terms.push((disp, -1.0));
@@ -950,6 +963,27 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                         terms.push((v, -1.0));
                     }
                     b.row(RowKind::Balance(r, e), terms, Sense::Eq, 0.0);
+                }
+            }
+            for (class, inflow) in to_hub.iter().enumerate() {
+                for (e, inflow) in inflow.iter().enumerate() {
+                    if inflow.is_empty() {
+                        continue;
+                    }
+                    let mut terms: Vec<(usize, f64)> = inflow.iter().map(|&v| (v, 1.0)).collect();
+                    for (k, d) in plan.demand.iter().enumerate() {
+                        if d.element == e {
+                            let max = if class == 1 && shut(k, y) {
+                                0.0
+                            } else {
+                                f64::INFINITY
+                            };
+                            let v = b.var(0.0, max);
+                            ship[nr + class][k] = Some(v);
+                            terms.push((v, -1.0));
+                        }
+                    }
+                    b.row(RowKind::Balance(nr + 1 + class, e), terms, Sense::Eq, 0.0);
                 }
             }
             for e in 0..ne {
@@ -1057,7 +1091,7 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             }
             let mut unmet = vec![None; nk];
             for (k, d) in plan.demand.iter().enumerate() {
-                let mut terms: Vec<(usize, f64)> = (0..nr)
+                let mut terms: Vec<(usize, f64)> = (0..nr + 2)
                     .filter_map(|r| ship[r][k].map(|v| (v, 1.0)))
                     .chain((0..ni).filter_map(|i| import[i][k].map(|v| (v, 1.0))))
                     .collect();
@@ -1092,6 +1126,7 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                             terms.extend(ship[r][k].map(|v| (v, 1.0)));
                         }
                     }
+                    terms.extend(ship[nr + 1][k].map(|v| (v, 1.0)));
                 }
                 let total: f64 = rows.iter().map(|&k| h.demand(k, y)).sum();
                 if !terms.is_empty() {
@@ -1118,6 +1153,34 @@ fn model(h: &Horizon, opts: &Options) -> Model {
         fvars,
         np,
     }
+}
+
+/// The cost of every shipment of refined product between two different
+/// regions (refinery groups to demand rows) when it is one number `c`, no
+/// more than each shipment within a region: then each region's output
+/// bound elsewhere goes through one hub per side (allied, outside) at `c`,
+/// and the hub delivers to every demand row at no cost, which gives the
+/// same optimum with far fewer shipment variables (regions + demand rows
+/// instead of their product). None otherwise.
+fn hub_cost(plan: &Plan, groups: &[Vec<usize>]) -> Option<f64> {
+    let mut c = None;
+    for g in groups {
+        let from = plan.refineries[g[0]].region;
+        for d in plan.demand.iter().filter(|d| d.region != from) {
+            let t = plan.transport[from][d.region];
+            match c {
+                None => c = Some(t),
+                Some(x) if x == t => {}
+                Some(_) => return None,
+            }
+        }
+    }
+    let c = c?;
+    let local_ok = groups.iter().all(|g| {
+        let at = plan.refineries[g[0]].region;
+        plan.transport[at][at] <= c
+    });
+    local_ok.then_some(c)
 }
 
 /// Reads the solution `x` of model `m`.
@@ -1186,6 +1249,8 @@ fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
                         res.outside_refined[e][y] += s;
                     }
                 }
+                res.refined[e][y] += val(fv.ship[y][nr][k]);
+                res.outside_refined[e][y] += val(fv.ship[y][nr + 1][k]);
                 res.imported[e][y] += (0..ni).map(|i| val(fv.import[y][i][k])).sum::<f64>();
                 res.unmet[e][y] += val(fv.unmet[y][k]);
             }
