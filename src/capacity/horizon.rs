@@ -31,7 +31,9 @@
 //! any optimum (issue 12, speed): capacity built too late to arrive within
 //! the horizon; per-refinery shipments, sales and disposal (transport costs
 //! depend on regions only, so each region's refineries pool their output of
-//! an element in one balance row); and each surplus sale carries its
+//! an element in one balance row, and where every shipment between two
+//! regions costs the same, output bound elsewhere goes through one hub per
+//! side, see `hub_cost`); and each surplus sale carries its
 //! market as an upper bound besides the market row, so that every
 //! negative cost has a finite bound and microlp's dual simplex starts dual
 //! feasible (no artificial phase). With the first stage fixed (the
