@@ -229,7 +229,8 @@ fn large_once() {
 }
 
 /// The shipped 15-year alliance plan with three futures (issue 12): the
-/// stochastic LP alone, and the whole analysis the CLI reports (optimum,
+/// stochastic LP alone, the reference future's plan evaluated across the
+/// futures (one LP per future), and the whole analysis the CLI reports (optimum,
 /// each future alone, the reference plan across the futures, the plan
 /// without stockpiles).
 fn bench_horizon(c: &mut Criterion) {
@@ -247,6 +248,17 @@ fn bench_horizon(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     group.bench_function("stochastic solve", |b| {
         b.iter(|| horizon::solve(&h, &horizon::Options::default()).expect("solves"))
+    });
+    let reference = horizon::solve(
+        &h,
+        &horizon::Options {
+            only: Some(h.reference),
+            ..Default::default()
+        },
+    )
+    .expect("solves");
+    group.bench_function("reference plan across the futures", |b| {
+        b.iter(|| horizon::evaluate(&h, &reference.first).expect("feasible"))
     });
     group.bench_function("analysis", |b| b.iter(|| horizon::analyse(&h)));
     group.finish();

@@ -3,7 +3,7 @@
 //! plan against its deterministic limits.
 
 use sxforge::capacity::horizon::{
-    analyse, horizon_from_str, solve, values, FirstStage, Options, Values,
+    analyse, evaluate, horizon_from_str, solve, values, FirstStage, Options, Values,
 };
 
 /// One element (Nd), one mine, a plant that can be built (lead time 2
@@ -275,6 +275,143 @@ fn cost_of_independence_sooner_by_hand() {
     let v = values(&h).unwrap();
     assert_eq!(v.sooner[0].optimum, Some(1));
     assert_eq!(v.sooner[0].from, vec![(0, None)]);
+}
+
+#[test]
+fn stochastic_marginal_values_by_hand() {
+    // The two futures of FUTURES (no ban, or a 2027 ban, 0.5 each) with a
+    // stockpile of 60 t: too small for the 100 t of 2027. With s t bought
+    // in 2026 (first stage: 10/t, held over one year end at 1/t, so 11/t),
+    // released in 2027 in both futures, the expected cost is
+    //   1000 (2026 imports) + 11 s + 0.5 x 10 (100 - s)   [no ban: imports]
+    //   + 0.5 x 1000 (100 - s)                            [ban: unmet]
+    //   + 700 (plant built in 2026 for 2028),
+    // falling by 494 per t of s, so s = 60 (the capacity): 22,560.
+    let text =
+        format!("{PLAN}{FUTURES}").replace("capacity = 500\nholding", "capacity = 60\nholding");
+    let h = horizon_from_str(&text).unwrap();
+    let a = analyse(&h);
+    let opt = a.optimum.as_ref().unwrap();
+    assert!(close(opt.objective, 22_560.0), "{}", opt.objective);
+    assert!(close(opt.first.buy[0][0][0], 60.0), "{:?}", opt.first.buy);
+    // Per future (first stage included): 1000 + 660 + 700 plus 40 t
+    // imported (400) or unmet (40,000).
+    assert!(close(opt.futures[0].cost, 2760.0) && close(opt.futures[1].cost, 42_360.0));
+    // Planned alone: no ban 2700 (no stock), ban 42,360 (the same 60 t);
+    // wait-and-see 22,530. Without the stockpile (and for the no-ban
+    // plan across both futures) the ban leaves 100 t unmet: 52,200.
+    assert!(close(a.wait_and_see(&h).unwrap(), 22_530.0));
+    assert!(close(a.stockpile_value().unwrap(), 52_200.0 - 22_560.0));
+    assert!(close(a.vss().unwrap(), 52_200.0 - 22_560.0));
+    let v = values(&h).unwrap();
+    // One more t of stockpile capacity: one more t bought (+11), which
+    // replaces an import in the no-ban future (-0.5 x 10) and a tonne
+    // unmet in the ban future (-0.5 x 1000): -494.
+    let got = value(&v, "stockpile capacity Home Nd", None);
+    assert!(close(got, 11.0 - 0.5 * 10.0 - 0.5 * 1000.0), "{got}");
+    // One more t of import capacity in every year and future: only the
+    // ban future's 2027 row (0 t) binds; the tonne imported at 10 replaces
+    // a tonne unmet: 0.5 x (10 - 1000) = -495.
+    let got = value(&v, "import cap Abroad Nd", None);
+    assert!(close(got, 0.5 * (10.0 - 1000.0)), "{got}");
+    // One more t of 2027 demand, with the stockpile full: imported in the
+    // no-ban future, unmet in the ban future: 0.5 x 10 + 0.5 x 1000 = 505.
+    // 2026: imported (10); 2028: the plant (7).
+    for (year, want) in [(2026, 10.0), (2027, 505.0), (2028, 7.0)] {
+        let got = value(&v, "demand Nd", Some(year));
+        assert!(close(got, want), "{year}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn a_fixed_first_stage_is_evaluated_future_by_future() {
+    // The no-ban plan (no stock, 100 t/yr built in 2026) across both
+    // futures of FUTURES: 0.5 x 2700 + 0.5 x (2700 - 1000 + 100,000), as
+    // one LP over both futures and as one LP per future.
+    let h = horizon_from_str(&format!("{PLAN}{FUTURES}")).unwrap();
+    let alone = solve(
+        &h,
+        &Options {
+            only: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let joint = solve(
+        &h,
+        &Options {
+            fixed: Some(&alone.first),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(close(joint.objective, 52_200.0), "{}", joint.objective);
+    assert!(close(evaluate(&h, &alone.first).unwrap(), 52_200.0));
+    // A first stage that leaves the ban future infeasible (no unmet
+    // penalty, no stock): None.
+    let strict = format!("{PLAN}{FUTURES}").replace("unmet_penalty = 1000\n", "");
+    let h = horizon_from_str(&strict).unwrap();
+    let first = FirstStage {
+        build: vec![vec![100.0, 0.0, 0.0]],
+        buy: vec![vec![vec![0.0; 3]]],
+    };
+    assert_eq!(evaluate(&h, &first), None);
+}
+
+#[test]
+fn refineries_of_one_region_share_their_shipments() {
+    // Two plants at Home, recoveries 1 and 0.5 (ore at 1, opex 1: refined
+    // Nd at 2 and 4 per t), 60 and 100 t/yr of ore; demand 100 t at Home
+    // and 50 t at Far; transport 5 between regions; imports at 10 + 5.
+    // All 60 + 50 = 110 t refined are used (at most 4 + 5 < 15): Home
+    // takes 100 refined, Far 10 refined (+5 each) and 40 imported:
+    // 120 + 200 + 50 + 600 = 970.
+    // PLAN for one year (the plant's lead time of 2 years leaves nothing
+    // to build, a stock bought would arrive after the horizon) with 60 t/yr
+    // of existing capacity, a second plant, a second demand region.
+    let more = r#"
+[[refinery]]
+name = "B"
+region = "Home"
+existing = 100
+opex = 1
+recovery = 0.5
+[[region]]
+name = "Far"
+[[demand]]
+region = "Far"
+element = "Nd"
+amount = 50
+[transport]
+default = 5
+within = 0
+"#;
+    let text = format!("{PLAN}{more}")
+        .replace("years = 3", "years = 1")
+        .replace("max_new = 500", "existing = 60\nmax_new = 500");
+    let s = solve(&horizon_from_str(&text).unwrap(), &Options::default()).unwrap();
+    assert!(close(s.objective, 970.0), "{}", s.objective);
+    let f = &s.futures[0];
+    assert!(close(f.refined[0][0], 110.0) && close(f.imported[0][0], 40.0));
+    // A plant abroad (outside the alliance) refining the same ore at
+    // 1 + 5 (ore transport) + 1 per t: its Nd reaches Home or Far at 12 < 15
+    // for imports, so it replaces the 40 t imported:
+    // 120 + 200 + 50 + 40 x 12 = 850. Independence from 2026 closes both
+    // outside refining and imports: infeasible.
+    let abroad = format!(
+        "{text}[[refinery]]\nname = \"C\"\nregion = \"Abroad\"\nexisting = 100\nopex = 1\nrecovery = 1.0\n"
+    );
+    let h = horizon_from_str(&abroad).unwrap();
+    let s = solve(&h, &Options::default()).unwrap();
+    assert!(close(s.objective, 850.0), "{}", s.objective);
+    let f = &s.futures[0];
+    assert!(close(f.refined[0][0], 110.0) && close(f.outside_refined[0][0], 40.0));
+    assert!(f.imported[0][0].abs() < 1e-9);
+    let closed = Options {
+        independent: Some((0, 0)),
+        ..Default::default()
+    };
+    assert!(solve(&h, &closed).is_err());
 }
 
 fn same_first_stage(a: &FirstStage, b: &FirstStage) {

@@ -8,7 +8,7 @@
 //! sources, `[[stockpile]]`, `[[shock]]` and `[[future]]` entries. The
 //! one-year planner is untouched; this module builds its own LP (same sparse
 //! form, [`Lp`]) and solves it to a vertex optimum with the default pure-Rust
-//! backend ([`exact::solve_vertex`], microlp through good_lp).
+//! backend ([`exact::solve_vertex`], microlp).
 //!
 //! The model, per future `f` (probability `p_f`) and year `y` (index 0 is
 //! `first_year`, discount factor `d_y = (1+r)^-y`):
@@ -27,8 +27,21 @@
 //! * a stockpile target (`cover_days`, `survive_ban_years`) holds at the end
 //!   of every year before the future's first shock starts.
 //!
+//! The LP leaves out what must be zero or can be pooled without changing
+//! any optimum (issue 12, speed): capacity built too late to arrive within
+//! the horizon; per-refinery shipments, sales and disposal (transport costs
+//! depend on regions only, so each region's refineries pool their output of
+//! an element in one balance row, and where every shipment between two
+//! regions costs the same, output bound elsewhere goes through one hub per
+//! side, see `hub_cost`); and each surplus sale carries its
+//! market as an upper bound besides the market row, so that every
+//! negative cost has a finite bound and microlp's dual simplex starts dual
+//! feasible (no artificial phase). With the first stage fixed (the
+//! reference plan across the futures) each future is solved on its own
+//! ([`evaluate`]).
+//!
 //! Not modelled (errors where the file asks for them): whole plant modules
-//! and `fair_share`. No marginal values are reported for horizon plans.
+//! and `fair_share`.
 // Year x future x element index loops read clearer with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
@@ -775,6 +788,20 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             .map(|(i, f)| (i, f.probability))
             .collect(),
     };
+    // Refineries of one region share their output's shipments, sales and
+    // disposal (transport costs depend on regions only): one balance row
+    // per region and element, shipments from the region's first refinery.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (r, rf) in plan.refineries.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|g| plan.refineries[g[0]].region == rf.region)
+        {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    let hub = hub_cost(plan, &groups);
     let mut b = Builder {
         lp: Lp::default(),
         tags: Vec::new(),
@@ -787,6 +814,10 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             continue;
         }
         for (t, slot) in build[r].iter_mut().enumerate() {
+            // Capacity that would arrive after the horizon is never built.
+            if t + h.refinery_lead[r] >= ny && opts.fixed.is_none_or(|fx| fx.build[r][t] == 0.0) {
+                continue;
+            }
             let v = b.var(rf.capex * h.discount(t), f64::INFINITY);
             if let Some(fx) = opts.fixed {
                 b.lp.vars[v].min = fx.build[r][t];
@@ -794,9 +825,11 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             }
             *slot = Some(v);
         }
-        let terms = build[r].iter().flatten().map(|&v| (v, 1.0)).collect();
-        b.tag = Tag::MaxNew(r);
-        b.row(RowKind::MaxNew(r), terms, Sense::Le, rf.max_new);
+        let terms: Vec<(usize, f64)> = build[r].iter().flatten().map(|&v| (v, 1.0)).collect();
+        if !terms.is_empty() {
+            b.tag = Tag::MaxNew(r);
+            b.row(RowKind::MaxNew(r), terms, Sense::Le, rf.max_new);
+        }
     }
     for t in 0..ny {
         let terms: Vec<(usize, f64)> = (0..nr)
@@ -879,22 +912,36 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                 b.tag = Tag::Refinery(r);
                 b.row(RowKind::RefineryCapacity(r), terms, Sense::Le, rf.existing);
             }
-            let mut ship = vec![vec![None; nk]; nr];
+            // ship[r][k]: from region group r (first refinery) or, at
+            // nr + class, from the allied (0) or outside (1) hub.
+            let mut ship = vec![vec![None; nk]; nr + 2];
             let mut sold = vec![vec![None; ne]; nr];
-            for (r, rf) in plan.refineries.iter().enumerate() {
+            let mut to_hub = vec![vec![Vec::new(); ne]; 2];
+            for g in &groups {
+                let r = g[0];
+                let rf = &plan.refineries[r];
+                let class = usize::from(!plan.regions[rf.region].allied);
                 for e in 0..ne {
-                    let out: Vec<(usize, f64)> = (0..ns)
-                        .filter_map(|s| {
-                            let a = plan.sources[s].assay[e] * rf.recovery_of(e);
-                            feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
+                    let out: Vec<(usize, f64)> = g
+                        .iter()
+                        .flat_map(|&r| {
+                            let rf = &plan.refineries[r];
+                            let feed = &feed;
+                            (0..ns).filter_map(move |s| {
+                                let a = plan.sources[s].assay[e] * rf.recovery_of(e);
+                                feed[s][r].filter(|_| a > 0.0).map(|v| (v, a))
+                            })
                         })
                         .collect();
                     if out.is_empty() {
                         continue;
                     }
                     let mut terms = out;
+                    let mut far = false;
                     for (k, d) in plan.demand.iter().enumerate() {
-                        if d.element == e {
+                        if d.element == e && hub.is_some() && d.region != rf.region {
+                            far = true;
+                        } else if d.element == e {
                             let closed = !plan.regions[rf.region].allied && shut(k, y);
                             let max = if closed { 0.0 } else { f64::INFINITY };
                             let v = b.var(w * plan.transport[rf.region][d.region], max);
@@ -902,14 +949,44 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                             terms.push((v, -1.0));
                         }
                     }
+                    if let (Some(c), true) = (hub, far) {
+                        let v = b.var(w * c, f64::INFINITY);
+                        to_hub[class][e].push(v);
+                        terms.push((v, -1.0));
+                    }
                     let disp = b.var(w * plan.surplus.disposal[e], f64::INFINITY);
                     terms.push((disp, -1.0));
                     if let Some(p) = plan.surplus.price[e] {
-                        let v = b.var(-w * p, f64::INFINITY);
+                        // The market row caps every region's sales too: as a
+                        // bound it lets the simplex start dual feasible (a
+                        // negative cost at a finite upper bound).
+                        let max = plan.surplus.market[e].unwrap_or(f64::INFINITY);
+                        let v = b.var(-w * p, max);
                         sold[r][e] = Some(v);
                         terms.push((v, -1.0));
                     }
                     b.row(RowKind::Balance(r, e), terms, Sense::Eq, 0.0);
+                }
+            }
+            for (class, inflow) in to_hub.iter().enumerate() {
+                for (e, inflow) in inflow.iter().enumerate() {
+                    if inflow.is_empty() {
+                        continue;
+                    }
+                    let mut terms: Vec<(usize, f64)> = inflow.iter().map(|&v| (v, 1.0)).collect();
+                    for (k, d) in plan.demand.iter().enumerate() {
+                        if d.element == e {
+                            let max = if class == 1 && shut(k, y) {
+                                0.0
+                            } else {
+                                f64::INFINITY
+                            };
+                            let v = b.var(0.0, max);
+                            ship[nr + class][k] = Some(v);
+                            terms.push((v, -1.0));
+                        }
+                    }
+                    b.row(RowKind::Balance(nr + 1 + class, e), terms, Sense::Eq, 0.0);
                 }
             }
             for e in 0..ne {
@@ -1017,7 +1094,7 @@ fn model(h: &Horizon, opts: &Options) -> Model {
             }
             let mut unmet = vec![None; nk];
             for (k, d) in plan.demand.iter().enumerate() {
-                let mut terms: Vec<(usize, f64)> = (0..nr)
+                let mut terms: Vec<(usize, f64)> = (0..nr + 2)
                     .filter_map(|r| ship[r][k].map(|v| (v, 1.0)))
                     .chain((0..ni).filter_map(|i| import[i][k].map(|v| (v, 1.0))))
                     .collect();
@@ -1052,6 +1129,7 @@ fn model(h: &Horizon, opts: &Options) -> Model {
                             terms.extend(ship[r][k].map(|v| (v, 1.0)));
                         }
                     }
+                    terms.extend(ship[nr + 1][k].map(|v| (v, 1.0)));
                 }
                 let total: f64 = rows.iter().map(|&k| h.demand(k, y)).sum();
                 if !terms.is_empty() {
@@ -1078,6 +1156,34 @@ fn model(h: &Horizon, opts: &Options) -> Model {
         fvars,
         np,
     }
+}
+
+/// The cost of every shipment of refined product between two different
+/// regions (refinery groups to demand rows) when it is one number `c`, no
+/// more than each shipment within a region: then each region's output
+/// bound elsewhere goes through one hub per side (allied, outside) at `c`,
+/// and the hub delivers to every demand row at no cost, which gives the
+/// same optimum with far fewer shipment variables (regions + demand rows
+/// instead of their product). None otherwise.
+fn hub_cost(plan: &Plan, groups: &[Vec<usize>]) -> Option<f64> {
+    let mut c = None;
+    for g in groups {
+        let from = plan.refineries[g[0]].region;
+        for d in plan.demand.iter().filter(|d| d.region != from) {
+            let t = plan.transport[from][d.region];
+            match c {
+                None => c = Some(t),
+                Some(x) if x == t => {}
+                Some(_) => return None,
+            }
+        }
+    }
+    let c = c?;
+    let local_ok = groups.iter().all(|g| {
+        let at = plan.refineries[g[0]].region;
+        plan.transport[at][at] <= c
+    });
+    local_ok.then_some(c)
 }
 
 /// Reads the solution `x` of model `m`.
@@ -1146,6 +1252,8 @@ fn extract(h: &Horizon, m: &Model, x: &[f64]) -> HorizonSolution {
                         res.outside_refined[e][y] += s;
                     }
                 }
+                res.refined[e][y] += val(fv.ship[y][nr][k]);
+                res.outside_refined[e][y] += val(fv.ship[y][nr + 1][k]);
                 res.imported[e][y] += (0..ni).map(|i| val(fv.import[y][i][k])).sum::<f64>();
                 res.unmet[e][y] += val(fv.unmet[y][k]);
             }
@@ -1207,7 +1315,34 @@ impl Analysis {
     }
 }
 
-/// Runs [`Analysis`].
+/// Expected discounted cost of the first stage `first` across the futures
+/// of `h`, each future's recourse chosen at least cost (None: infeasible in
+/// some future, or a solve failed). With the first stage fixed the futures
+/// no longer share a variable, so each is solved on its own (side by side)
+/// and the costs weighted by probability: `sum_f p_f (first + recourse_f)`.
+pub fn evaluate(h: &Horizon, first: &FirstStage) -> Option<f64> {
+    use rayon::prelude::*;
+    let costs: Vec<Option<f64>> = (0..h.futures.len())
+        .into_par_iter()
+        .map(|f| {
+            let o = Options {
+                only: Some(f),
+                fixed: Some(first),
+                ..Default::default()
+            };
+            solve(h, &o).ok().map(|s| s.objective)
+        })
+        .collect();
+    costs
+        .iter()
+        .zip(&h.futures)
+        .map(|(c, fu)| c.map(|c| fu.probability * c))
+        .sum()
+}
+
+/// Runs [`Analysis`]: the independent solves side by side (the optimum,
+/// the plan without stockpiles, each future alone and then the reference
+/// future's first stage across the futures, [`evaluate`]).
 pub fn analyse(h: &Horizon) -> Analysis {
     use rayon::prelude::*;
     let stochastic = h.futures.len() > 1;
@@ -1228,44 +1363,39 @@ pub fn analyse(h: &Horizon) -> Analysis {
             )
         }
     };
-    // The solves are independent: run them side by side.
-    let ((optimum, without), deterministic) = rayon::join(
-        || rayon::join(|| solve(h, &Options::default()), without),
-        || -> Vec<_> {
-            if !stochastic {
-                return Vec::new();
-            }
-            (0..h.futures.len())
-                .into_par_iter()
-                .map(|f| {
-                    solve(
-                        h,
-                        &Options {
-                            only: Some(f),
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect()
-        },
-    );
-    let deterministic = if stochastic {
-        deterministic
-    } else {
-        vec![optimum.clone()]
+    let alone = || -> (Vec<_>, Option<f64>) {
+        if !stochastic {
+            return (Vec::new(), None);
+        }
+        let det: Vec<_> = (0..h.futures.len())
+            .into_par_iter()
+            .map(|f| {
+                solve(
+                    h,
+                    &Options {
+                        only: Some(f),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let reference = match &det[h.reference] {
+            Ok(d) => evaluate(h, &d.first),
+            Err(_) => None,
+        };
+        (det, reference)
     };
-    let reference_expected = match &deterministic[h.reference] {
-        Ok(d) if stochastic => solve(
-            h,
-            &Options {
-                fixed: Some(&d.first),
-                ..Default::default()
-            },
-        )
-        .ok()
-        .map(|s| s.objective),
-        Ok(d) => Some(d.objective),
-        Err(_) => None,
+    // The two large LPs (the optimum, the plan without stockpiles) start
+    // first on different threads; the small ones (one future each) fill in.
+    let (optimum, (without, (deterministic, reference_expected))) = rayon::join(
+        || solve(h, &Options::default()),
+        || rayon::join(without, alone),
+    );
+    let (deterministic, reference_expected) = if stochastic {
+        (deterministic, reference_expected)
+    } else {
+        let objective = optimum.as_ref().ok().map(|s| s.objective);
+        (vec![optimum.clone()], objective)
     };
     let without_stockpiles = match without {
         Some(w) => w,
