@@ -30,10 +30,10 @@ mod costed;
 mod flowsheet;
 
 use cli::design::{design_input, DesignArgs};
-use sxforge::design::report::design_json;
-use sxforge::design::sweep::sweep_from_str;
 use cli::plan::{execute_file, PlanArgs};
 use sxforge::capacity::{overrides, PlanError, PlanFile};
+use sxforge::design::report::design_json;
+use sxforge::design::sweep::sweep_from_str;
 use sxforge::design::sweep::{run_cases, shard_range, Param};
 use sxforge::design::{shortcut_design as run_design, DesignError};
 use sxforge::model::load::{locate, parse_str_with_extras};
