@@ -635,3 +635,91 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
     }
     worst
 }
+
+/// A proof that a `log-linear` cascade has no steady state with a positive
+/// acidity: the scrub acid cannot pay for the metal its constant-D
+/// components must strip. Returns `(demand, supply)` in mol/h of protons
+/// when `demand > supply`, `None` when this test proves nothing (other
+/// models, no scrub section, organic feed, side draws, metals in the
+/// scrub solution).
+///
+/// Over the scrub section (no metal enters with the scrub solution) the
+/// proton balance is `a_W W = A [H+] + sum_k p_k A x_k`, with `x_k` the
+/// aqueous leaving the section towards the feed stage, so
+/// `sum_k p_k A x_k <= a_W W`. For a component with a constant `D_k` the
+/// feed-stage balance gives the organic entering the section at least
+/// `O D_k f_k / (A_F + D_k O)` (`A_F` the aqueous leaving the feed stage,
+/// `f_k` its feed), and the section, linear for it, strips the fraction
+/// `(S^(N+1) - S) / (S^(N+1) - 1)` of that (Kremser, stripping factor
+/// `S = A / (D_k O)`, `N` scrub stages). Components with a fitted law
+/// only add to the demand, so leaving them out keeps a lower bound.
+pub fn acid_starved(c: &Cascade) -> Option<(f64, f64)> {
+    let ChemistrySpec::LogLinear(m) = &c.spec().chemistry else {
+        return None;
+    };
+    let StageFlows::Volumes { aqueous, organic } = c.flows() else {
+        return None;
+    };
+    let layout = c.layout();
+    let nsc = layout.scrub;
+    let fs = layout.feed_stage();
+    let top = fs + nsc;
+    if nsc == 0
+        || layout.feed_phase != Phase::Aqueous
+        || c.pass().is_some()
+        || m.streams.scrub_concentration.is_some()
+        || top >= c.n_stages()
+        || layout.aqueous_link(top)
+    {
+        return None;
+    }
+    let supply = c.spec().flows.scrub.unwrap_or(0.0) * m.streams.scrub_acid.unwrap_or(0.0);
+    let (a_f, a, o) = (aqueous[fs], aqueous[fs + 1], organic[fs + 1]);
+    let demand: f64 = (0..c.n_components())
+        .filter(|&k| m.fit[k].is_none())
+        .map(|k| {
+            let d = m.d[k];
+            let entering = organic[fs] * d * c.feed_amount()[k] / (a_f + d * organic[fs]);
+            let s = a / (d * o);
+            let n = nsc as i32;
+            let stripped = if (s - 1.0).abs() < 1e-12 {
+                nsc as f64 / (nsc as f64 + 1.0)
+            } else if s > 1.0 {
+                (1.0 - s.powi(-n)) / (1.0 - s.powi(-n - 1))
+            } else {
+                s * (1.0 - s.powi(n)) / (1.0 - s.powi(n + 1))
+            };
+            m.protons_per_metal[k] * entering * stripped
+        })
+        .sum();
+    (demand > supply).then_some((demand, supply))
+}
+
+#[cfg(test)]
+mod starved_tests {
+    use super::*;
+    use crate::solver::Solver;
+
+    /// Log-linear seed 45 (7 + 1 stages, components 1 and 2 with constant
+    /// D): with one scrub stage the bound is, by hand,
+    /// `sum_k p_k W D_k O f_k / ((W + D_k O) (F + W + D_k O))`, 0.05194
+    /// mol/h of protons against `a_W W` = 0.002793 mol/h of scrub acid.
+    #[test]
+    fn seed_45_has_no_steady_state() {
+        let c = generate(ModelKind::LogLinear, 45);
+        let (f, w, o) = (3.7313596428443625, 0.7835920152208845, 2.879102219869697);
+        let x = [0.013641327303505061, 0.06336002135730144];
+        let d = [0.012654600800246453, 0.24923108220346082];
+        let want: f64 = (0..2)
+            .map(|i| 3.0 * w * d[i] * o * f * x[i] / ((w + d[i] * o) * (f + w + d[i] * o)))
+            .sum();
+        let (demand, supply) = acid_starved(&c).expect("seed 45 is starved");
+        assert!((want - 0.0519393).abs() < 1e-6, "{want}");
+        assert!((demand - want).abs() < 1e-12 * want, "{demand} vs {want}");
+        assert!((supply - 0.0035638354624272237 * w).abs() < 1e-15);
+        // a cascade the suite solves is never flagged
+        let ok = generate(ModelKind::LogLinear, 0);
+        assert!(Solver::new().solve(&ok).converged());
+        assert!(acid_starved(&ok).is_none());
+    }
+}
