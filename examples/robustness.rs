@@ -153,7 +153,7 @@ fn main() {
         if !starved.is_empty() {
             // `starved_solved` must be 0, or the bound is wrong
             println!(
-                "  no steady state (scrub acid short, robust_gen::acid_starved): {} ({starved_solved} of them solved)",
+                "  no steady state (scrub or strip acid short, robust_gen::acid_starved): {} ({starved_solved} of them solved)",
                 starved.join(" ")
             );
         }

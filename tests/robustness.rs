@@ -73,7 +73,8 @@ fn log_linear_random_cascades_mostly_converge() {
     // failure in this sample is the solver's.
     let ok = sample(ModelKind::LogLinear, 60);
     assert!(ok >= 55, "{ok}/60");
-    for seed in [12, 45, 48, 51, 54] {
+    // seed 71 (28 + 0 + 1 stages) is starved in its strip stage
+    for seed in [12, 45, 48, 51, 54, 71] {
         let (demand, supply) = acid_starved(&generate(ModelKind::LogLinear, seed))
             .unwrap_or_else(|| panic!("seed {seed} is not proved starved"));
         assert!(demand > supply, "seed {seed}");
