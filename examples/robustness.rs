@@ -2,17 +2,20 @@
 //!
 //! ```text
 //! cargo run --release --example robustness -- N [model] [first-seed]
+//! cargo run --release --example robustness -- case MODEL SEED [MAX_ITERATIONS]
 //! ```
 //!
 //! Solves `N` random cascades per model (seeds `first-seed..first-seed+N`,
 //! default 0) from a cold start, checks every converged solution against
 //! the stage equations independently ([`sxforge::solver::robust_gen::verify`])
 //! and prints the convergence rate and the distributions of iterations and
-//! solve times, then the seeds of the cases that failed.
+//! solve times, then the seeds of the cases that failed. `case` solves one
+//! cascade and prints its spec and outcome; a larger iteration limit tells
+//! a slow case from one that is stuck.
 
 use std::time::Instant;
 
-use sxforge::solver::robust_gen::{generate, verify, ModelKind};
+use sxforge::solver::robust_gen::{acid_starved, generate, verify, ModelKind};
 use sxforge::solver::Solver;
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -49,7 +52,19 @@ fn main() {
         let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
             .unwrap_or(ModelKind::SeparationFactor);
         let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let c = generate(kind, seed);
+        let mut c = generate(kind, seed);
+        if let Some(max) = args.get(4).and_then(|s| s.parse().ok()) {
+            // `robustness case MODEL SEED MAX_ITERATIONS`: a crawl or a dead end?
+            let mut spec = c.spec().clone();
+            spec.solver.max_iterations = max;
+            c = match spec.build() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("max_iterations {max}: {e}");
+                    std::process::exit(1);
+                }
+            };
+        }
         println!("{:?}", c.spec());
         let t = Instant::now();
         let s = Solver::new().solve(&c);
@@ -83,6 +98,8 @@ fn main() {
         let mut times = Vec::new();
         let mut failed = Vec::new();
         let mut worst_check = 0.0f64;
+        // seeds proved to have no steady state with positive acidity
+        let (mut starved, mut starved_solved) = (Vec::new(), 0);
         for seed in first..first + n {
             let c = generate(kind, seed);
             let t = Instant::now();
@@ -90,7 +107,12 @@ fn main() {
             let dt = t.elapsed().as_secs_f64();
             let check = verify(&c, &s);
             let limit = c.solver_options().max_iterations;
-            if s.converged() && check < 1e-8 && s.iterations <= limit {
+            let ok = s.converged() && check < 1e-8 && s.iterations <= limit;
+            if acid_starved(&c).is_some() {
+                starved.push(seed.to_string());
+                starved_solved += usize::from(ok);
+            }
+            if ok {
                 worst_check = worst_check.max(check);
                 its.push(s.iterations as f64);
                 times.push(dt * 1e3);
@@ -126,6 +148,15 @@ fn main() {
             pct(&mut times, 0.99),
             pct(&mut times, 1.0)
         );
+        let seeds: Vec<String> = failed.iter().map(|f| f.0.to_string()).collect();
+        println!("  failed seeds: {}", seeds.join(" "));
+        if !starved.is_empty() {
+            // `starved_solved` must be 0, or the bound is wrong
+            println!(
+                "  no steady state (scrub or strip acid short, robust_gen::acid_starved): {} ({starved_solved} of them solved)",
+                starved.join(" ")
+            );
+        }
         for (seed, ns, k, st, r, chk, dt) in failed.iter().take(20) {
             println!(
                 "  FAIL seed {seed}: {ns} stages, {k} components, {}, residual {r:.2e}, check {chk:.2e}, {:.1} ms",
