@@ -154,3 +154,28 @@ fn iteration_limits_are_kept_and_named() {
         ChemistrySpec::LogLinear(_)
     ));
 }
+
+#[test]
+fn an_acid_starved_failure_says_why_and_a_solvable_one_does_not() {
+    // log-linear seed 45: its scrub acid cannot pay for the constant-D
+    // metals it must strip (0.0519 mol/h of protons against 0.0028)
+    let c = generate(ModelKind::LogLinear, 45);
+    let s = Solver::new().solve(&c);
+    assert!(!s.converged());
+    let r = sxforge::report::CascadeReport::new(&c, &s);
+    let why = r.diagnosis.as_deref().expect("a proved reason");
+    assert!(why.contains("5.1939e-2 mol/h"), "{why}");
+    let text = r.to_text();
+    assert!(text.starts_with("NOT CONVERGED"), "{text}");
+    assert!(text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("why: no steady state"));
+    assert_eq!(r.to_json()["diagnosis"].as_str(), Some(why));
+    // a cascade that converges carries no diagnosis, in text or JSON
+    let ok = generate(ModelKind::LogLinear, 0);
+    let r = sxforge::report::CascadeReport::new(&ok, &Solver::new().solve(&ok));
+    assert!(r.diagnosis.is_none() && r.to_json().get("diagnosis").is_none());
+    assert!(!r.to_text().contains("why:"));
+}

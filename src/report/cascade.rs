@@ -119,6 +119,10 @@ pub struct CascadeReport {
     /// Reagent use (models that track acidity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reagents: Option<Reagents>,
+    /// Why an unconverged solve cannot converge, when that is proved from
+    /// the model alone (absent otherwise and for converged solves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
     /// Stage profile.
     pub stages: Vec<StageReport>,
     /// Stage layout (text only).
@@ -185,6 +189,7 @@ impl CascadeReport {
             balance_error: pc(&sol.balance_error(cascade)),
             streams,
             reagents,
+            diagnosis: (!sol.converged()).then(|| diagnose(cascade)).flatten(),
             stages,
             layout,
             worst: sol.worst,
@@ -213,6 +218,9 @@ impl CascadeReport {
                 self.worst.0 + 1,
                 names.get(self.worst.1).map_or("(all)", |s| s.as_str())
             ));
+        }
+        if let Some(d) = &self.diagnosis {
+            out.push_str(&format!("why: {d}\n"));
         }
         out.push_str(&format!("{}\n", self.name));
         out.push_str(&format!(
@@ -399,4 +407,16 @@ fn pct(v: f64) -> String {
     } else {
         format!("{:.3e} %", v * 100.0)
     }
+}
+
+/// A reason, proved from the model alone, why no steady state exists (see
+/// [`crate::solver::robust_gen::acid_starved`]): `None` when none is known.
+fn diagnose(cascade: &Cascade) -> Option<String> {
+    let (demand, supply) = crate::solver::robust_gen::acid_starved(cascade)?;
+    Some(format!(
+        "no steady state exists with a positive acidity: stripping the constant-D metals \
+         in the scrub or strip section consumes at least {demand:.4e} mol/h of protons, \
+         but that section's acid brings only {supply:.4e} mol/h; raise its acid or flow, \
+         or give those metals a pH-dependent fit"
+    ))
 }
