@@ -466,6 +466,49 @@ fn rms(a: &Array2<f64>) -> f64 {
     (a.iter().map(|v| v * v).sum::<f64>() / a.len().max(1) as f64).sqrt()
 }
 
+/// Root-mean-square of a slice.
+pub(crate) fn rms_slice(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt()
+}
+
+/// Deuflhard's a-priori damping prediction from the previous step:
+/// `mu = ||du_prev|| ||dbar|| / (||dbar - du|| ||du||) alpha_prev`, clamped
+/// to `[alpha_min, 1]` (`dbar` the previous simplified correction, `du`
+/// this step's Newton correction, `nd` its norm).
+pub(crate) fn predicted_damping(
+    (nd_prev, a_prev): (f64, f64),
+    dbar: &[f64],
+    du: &[f64],
+    nd: f64,
+    alpha_min: f64,
+) -> f64 {
+    let diff: f64 = dbar.iter().zip(du).map(|(b, d)| (b - d) * (b - d)).sum();
+    let diff = (diff / du.len().max(1) as f64).sqrt();
+    let mu = nd_prev * rms_slice(dbar) / (diff * nd).max(1e-300) * a_prev;
+    mu.clamp(alpha_min, 1.0)
+}
+
+/// Deuflhard's a-posteriori damping after a rejected trial step `alpha`:
+/// `mu = nd alpha^2 / (2 ||dbar - (1 - alpha) du||)`, at most half of
+/// `alpha` (half when `mu` is not finite).
+pub(crate) fn corrected_damping(nd: f64, alpha: f64, dbar: &[f64], du: &[f64]) -> f64 {
+    let diff: f64 = dbar
+        .iter()
+        .zip(du)
+        .map(|(b, d)| {
+            let e = b - (1.0 - alpha) * d;
+            e * e
+        })
+        .sum();
+    let diff = (diff / du.len().max(1) as f64).sqrt();
+    let mu = 0.5 * nd * alpha * alpha / diff.max(1e-300);
+    if mu.is_finite() {
+        mu.min(0.5 * alpha)
+    } else {
+        0.5 * alpha
+    }
+}
+
 /// Solves the cascade balances for `u` (shape `(n, nv)`, holding the start
 /// on entry and the last accepted iterate on return) by damped Newton.
 ///
@@ -547,16 +590,13 @@ pub fn solve<E: Equilibrium>(
             return report(Status::Diverged, it, res, at);
         }
         let mut alpha: f64 = match prev {
-            Some((nd_prev, a_prev)) => {
-                // mu = ||du_prev|| ||dbar|| / (||dbar - du|| ||du||) alpha_prev
-                let mut diff = 0.0;
-                for (b, d) in ws.dbar.iter().zip(ws.du.iter()) {
-                    diff += (b - d) * (b - d);
-                }
-                let diff = (diff / ws.du.len().max(1) as f64).sqrt();
-                let mu = nd_prev * rms(&ws.dbar) / (diff * nd).max(1e-300) * a_prev;
-                mu.clamp(ALPHA_MIN, 1.0)
-            }
+            Some(last) => predicted_damping(
+                last,
+                ws.dbar.as_slice().expect("standard layout"),
+                ws.du.as_slice().expect("standard layout"),
+                nd,
+                ALPHA_MIN,
+            ),
             None => 1.0,
         }
         .min(alpha_cap.max(ALPHA_MIN));
@@ -610,18 +650,12 @@ pub fn solve<E: Equilibrium>(
                     break;
                 }
                 // a-posteriori estimate of a better damping factor
-                let mut diff = 0.0;
-                for (b, d) in ws.dbar.iter().zip(ws.du.iter()) {
-                    let e = b - (1.0 - alpha) * d;
-                    diff += e * e;
-                }
-                let diff = (diff / ws.du.len().max(1) as f64).sqrt();
-                let mu = 0.5 * nd * alpha * alpha / diff.max(1e-300);
-                alpha = if mu.is_finite() {
-                    mu.min(0.5 * alpha)
-                } else {
-                    0.5 * alpha
-                };
+                alpha = corrected_damping(
+                    nd,
+                    alpha,
+                    ws.dbar.as_slice().expect("standard layout"),
+                    ws.du.as_slice().expect("standard layout"),
+                );
             } else {
                 alpha *= 0.5;
             }

@@ -17,7 +17,7 @@
 use ndarray::Array2;
 
 use super::block_tridiag::BlockTridiag;
-use super::newton::{NewtonOptions, NewtonReport};
+use super::newton::{corrected_damping, predicted_damping, rms_slice, NewtonOptions, NewtonReport};
 use super::Status;
 
 /// The stage equations of one separation-factor solve.
@@ -112,11 +112,6 @@ fn report(status: Status, iterations: usize, residual: f64, worst: (usize, usize
         residual,
         worst,
     }
-}
-
-/// Root-mean-square of a slice.
-fn rms(v: &[f64]) -> f64 {
-    (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt()
 }
 
 /// Root-mean-square of `r / s`.
@@ -301,18 +296,18 @@ fn solve_k<const K: usize>(
         } else {
             1.0
         };
-        let nd = rms(du);
+        let nd = rms_slice(du);
         if !nd.is_finite() {
             return report(Status::Diverged, it, res, at);
         }
         let mut alpha: f64 = match prev {
-            Some((nd_prev, a_prev)) => {
-                let dbar = ws.dbar.as_slice().expect("standard layout");
-                let diff: f64 = dbar.iter().zip(du).map(|(b, d)| (b - d) * (b - d)).sum();
-                let diff = (diff / du.len().max(1) as f64).sqrt();
-                let mu = nd_prev * rms(dbar) / (diff * nd).max(1e-300) * a_prev;
-                mu.clamp(ALPHA_MIN, 1.0)
-            }
+            Some(last) => predicted_damping(
+                last,
+                ws.dbar.as_slice().expect("standard layout"),
+                du,
+                nd,
+                ALPHA_MIN,
+            ),
             None => 1.0,
         }
         .min(alpha_cap.max(ALPHA_MIN));
@@ -339,7 +334,7 @@ fn solve_k<const K: usize>(
                 ws.sys.as_ref().expect("sized").solve(&mut ws.dbar);
                 let dbar = ws.dbar.as_slice().expect("standard layout");
                 let du = ws.du.as_slice().expect("standard layout");
-                let nb = rms(dbar);
+                let nb = rms_slice(dbar);
                 let theta = nb / nd;
                 let fnew = rms_ratio(&ws.r, &ws.s_base);
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
@@ -349,21 +344,7 @@ fn solve_k<const K: usize>(
                     prev = Some((nd, alpha));
                     break;
                 }
-                let diff: f64 = dbar
-                    .iter()
-                    .zip(du)
-                    .map(|(b, d)| {
-                        let e = b - (1.0 - alpha) * d;
-                        e * e
-                    })
-                    .sum();
-                let diff = (diff / du.len().max(1) as f64).sqrt();
-                let mu = 0.5 * nd * alpha * alpha / diff.max(1e-300);
-                alpha = if mu.is_finite() {
-                    mu.min(0.5 * alpha)
-                } else {
-                    0.5 * alpha
-                };
+                alpha = corrected_damping(nd, alpha, dbar, du);
             } else {
                 alpha *= 0.5;
             }
