@@ -410,9 +410,9 @@ fn pct(v: f64) -> String {
 }
 
 /// A reason, proved from the model alone, why no steady state exists (see
-/// [`crate::solver::robust_gen::acid_starved`]): `None` when none is known.
+/// [`crate::solver::diagnose::acid_starved`]): `None` when none is known.
 fn diagnose(cascade: &Cascade) -> Option<String> {
-    let (demand, supply) = crate::solver::robust_gen::acid_starved(cascade)?;
+    let (demand, supply) = crate::solver::diagnose::acid_starved(cascade)?;
     Some(format!(
         "no steady state exists with a positive acidity: stripping the constant-D metals \
          in the scrub or strip section consumes at least {demand:.4e} mol/h of protons, \

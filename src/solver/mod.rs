@@ -11,6 +11,7 @@
 //! [`Solution`] whose [`Status`] says so, with iterations and residual.
 
 pub mod block_tridiag;
+pub mod diagnose;
 pub mod logthomas;
 pub mod newton;
 pub mod rigorous;
