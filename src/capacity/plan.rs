@@ -1,5 +1,5 @@
 //! The validated plan: names resolved to indices, numbers checked, defaults
-//! filled in. Nothing downstream of [`crate::capacity::validate`] sees an
+//! filled in. Nothing downstream of `capacity::validate` sees an
 //! unchecked value.
 //!
 //! Units: tonnes per year of rare-earth oxide (REO) for ore, capacity and

@@ -2,7 +2,7 @@
 //! rejected).
 //!
 //! These structs hold only what the file says, with names as strings and
-//! numbers unchecked; [`crate::capacity::validate`] turns them into a
+//! numbers unchecked; `capacity::validate` turns them into a
 //! [`crate::capacity::Plan`]. Keys follow docs/model-format.md section 3 (a
 //! contract: extend, never rename). Keys that accept either a number or a
 //! per-element table (`max_import_share`, `unmet_penalty`,
