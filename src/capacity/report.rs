@@ -4,7 +4,7 @@
 //! `--json` contract of docs/model-format.md section 3, by serde) and the
 //! long-format CSV are renderings of it. The plan's sentences (binding
 //! constraints, shortages, the diagnosis of an infeasible plan) are written
-//! here too, from the structured findings of [`super::solve`].
+//! here too, from the structured findings of [`super::solve`](mod@super::solve).
 //!
 //! Tiny solver noise (|x| < 1e-7 in tonnes or prices) is printed as 0;
 //! the library's [`PlanSolution`] keeps the raw values.

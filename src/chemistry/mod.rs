@@ -15,7 +15,7 @@
 //! ```
 //!
 //! A new model is one new file implementing [`Equilibrium`] and declaring
-//! its model-file keys (a `SCHEMA` entry listed in [`schema::MODELS`]).
+//! its model-file keys (a `SCHEMA` entry listed in `schema::MODELS`).
 
 pub mod constant_d;
 pub mod log_linear;

@@ -102,7 +102,7 @@ pub struct CostParams {
     pub labour_per_stage: f64,
     /// Cost sharing between co-products.
     pub allocation: Allocation,
-    /// USD/kg oxide per component name (defaults in [`default_price`]).
+    /// USD/kg oxide per component name (defaults in `default_price`).
     pub price: BTreeMap<String, f64>,
     /// g oxide per mol element, per component name (defaults in
     /// [`super::oxide_molar_mass`]).

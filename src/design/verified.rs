@@ -209,7 +209,7 @@ pub fn parse_split(v: &[String], components: &[String]) -> Result<(usize, usize)
 }
 
 /// Largest spread of the separation factors (largest over smallest) that
-/// [`design`] accepts.
+/// [`shortcut_design`] accepts.
 pub const MAX_BETA_SPREAD: f64 = 1e100;
 
 /// Runs the shortcut and its verification.

@@ -1,6 +1,6 @@
 //! The one input layer: reading a source file within limits, the one
 //! located-error type ([`InputError`]: file, line, column, dotted key,
-//! value, expectation) and the one TOML key locator ([`locate`]), used by
+//! value, expectation) and the one TOML key locator ([`locate`](mod@locate)), used by
 //! cascade, optimise, sweep and plan files.
 
 pub mod locate;
