@@ -15,7 +15,8 @@
 //! ```
 //!
 //! A new model is one new file implementing [`Equilibrium`] and declaring
-//! its model-file keys (a `SCHEMA` entry listed in `schema::MODELS`).
+//! its model-file keys (a `SCHEMA` entry), plus its spec file in `model`
+//! registered in `model::registry::MODELS`.
 
 pub mod constant_d;
 pub mod log_linear;

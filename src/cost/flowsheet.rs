@@ -36,7 +36,7 @@ use crate::error::InputError;
 use crate::flowsheet::load::{producer, Producer};
 use crate::flowsheet::solve::FlowsheetResult;
 use crate::flowsheet::{Flowsheet, Port};
-use crate::model::{ChemistrySpec, StageFlows};
+use crate::model::StageFlows;
 
 /// Splits nest at most this deep (the loader rejects cycles of splits).
 const MAX_DEPTH: usize = 64;
@@ -112,10 +112,9 @@ pub fn units_from_flowsheet(
         let stoichiometric = crate::report::reagents::reagents(c, sol).is_none();
 
         // feed from outside; acid of scrub/strip solutions made inside
-        let (scrub_acid, strip_acid) = match &c.spec().chemistry {
-            ChemistrySpec::MassAction(m) => (m.streams.scrub_acid, m.streams.strip_acid),
-            ChemistrySpec::LogLinear(m) => (m.streams.scrub_acid, m.streams.strip_acid),
-            _ => (None, None),
+        let (scrub_acid, strip_acid) = match c.spec().chemistry.model().streams() {
+            Some(st) => (st.scrub_acid, st.strip_acid),
+            None => (None, None),
         };
         let mut feed = vec![0.0; k];
         let mut recycled_acid = 0.0;

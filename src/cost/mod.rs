@@ -48,7 +48,7 @@ pub use params::{Allocation, CostParams, RawCost};
 
 use crate::cascade::Phase;
 use crate::error::InputError;
-use crate::model::{Cascade, ChemistrySpec, StageFlows};
+use crate::model::{Cascade, StageFlows};
 use crate::solver::Solution;
 
 /// Molar mass of HCl, g/mol.
@@ -221,11 +221,9 @@ pub fn unit_from_cascade(
                 .filter(|s| s.phase == Phase::Aqueous)
                 .map(|s| aqueous[s.stage])
                 .sum();
-            let (extractant, feed_acid) = match &spec.chemistry {
-                ChemistrySpec::MassAction(m) => (m.extractant, m.streams.feed_acid),
-                ChemistrySpec::LogLinear(m) => {
-                    (m.dose * m.molarity_per_percent, m.streams.feed_acid)
-                }
+            let model = spec.chemistry.model();
+            let (extractant, feed_acid) = match (model.extractant(), model.streams()) {
+                (Some(x), Some(st)) => (x, st.feed_acid),
                 _ => (p.extractant_concentration, 0.0),
             };
             let mut unit = SolvedUnit {

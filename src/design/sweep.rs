@@ -18,8 +18,9 @@ use super::fmt_exact;
 use crate::cascade::StreamKind;
 use crate::error::{InputError, InputErrors};
 use crate::input::{locate_error, locate_indexed, missing_table};
+use crate::model::registry;
 use crate::model::schema::RawCascade;
-use crate::model::{Cascade, CascadeSpec, ChemistrySpec};
+use crate::model::{Cascade, CascadeSpec};
 use crate::solver::{Solution, Solver, Status};
 
 pub use crate::model::tables::{RawParameter, RawSweep};
@@ -100,6 +101,14 @@ impl FlowKey {
     }
 }
 
+/// The model whose sweepable per-component parameter is `chemistry.<key>`.
+fn sweep_owner(key: &str) -> Option<&'static str> {
+    registry::MODELS
+        .iter()
+        .find(|m| m.sweep == Some(key))
+        .map(|m| m.schema.name)
+}
+
 impl Param {
     /// Parses a dotted parameter name against a model; `key` names the
     /// setting in messages.
@@ -133,21 +142,13 @@ impl Param {
                 }
                 Param::Flow(fk)
             }
-            ["chemistry", "beta", c] => {
-                if !matches!(spec.chemistry, ChemistrySpec::SeparationFactor { .. }) {
-                    return Err(err("this model has no beta (not separation-factor)".into()));
-                }
-                Param::Chemistry(comp(c)?)
-            }
-            ["chemistry", "d", c] => {
-                if !matches!(spec.chemistry, ChemistrySpec::ConstantD { .. }) {
-                    return Err(err("this model has no d (not constant-d)".into()));
-                }
-                Param::Chemistry(comp(c)?)
-            }
-            ["chemistry", "log10_k", c] => {
-                if !matches!(spec.chemistry, ChemistrySpec::MassAction(_)) {
-                    return Err(err("this model has no log10_k (not mass-action)".into()));
+            ["chemistry", key, c] if sweep_owner(key).is_some() => {
+                let own = registry::lookup(spec.chemistry.name())
+                    .ok()
+                    .and_then(|m| m.sweep);
+                if own != Some(*key) {
+                    let owner = sweep_owner(key).expect("guarded");
+                    return Err(err(format!("this model has no {key} (not {owner})")));
                 }
                 Param::Chemistry(comp(c)?)
             }
@@ -178,14 +179,8 @@ impl Param {
                 }
             }
             Param::Flow(k) => k.set(spec, v),
-            Param::Chemistry(c) => match &mut spec.chemistry {
-                ChemistrySpec::SeparationFactor { beta } => beta[*c] = v,
-                ChemistrySpec::ConstantD { d, .. } => d[*c] = v,
-                ChemistrySpec::MassAction(m) => m.log10_k[*c] = v,
-                // log-linear fits have no single per-component parameter;
-                // `parse` never yields Chemistry for them
-                ChemistrySpec::LogLinear(_) => {}
-            },
+            // models without a sweepable parameter never get here
+            Param::Chemistry(c) => spec.chemistry.model_mut().set_param(*c, v),
             Param::Feed(c) => {
                 if let Some(a) = spec.feed.amount.as_mut() {
                     a[*c] = v;

@@ -641,7 +641,7 @@ fn parse_unit(
     let rigorous = chem
         .get("model")
         .and_then(Value::as_str)
-        .is_some_and(crate::chemistry::schema::tracks_acidity);
+        .is_some_and(crate::model::registry::tracks_acidity);
     raw.insert("chemistry".into(), chem);
     raw.insert("name".into(), Value::String(name.clone()));
     raw.insert(

@@ -142,10 +142,7 @@ pub struct Unit {
 impl Unit {
     /// Whether the unit's chemistry is volumetric.
     pub fn is_volumetric(&self) -> bool {
-        !matches!(
-            self.spec.chemistry,
-            crate::model::ChemistrySpec::SeparationFactor { .. }
-        )
+        self.spec.chemistry.model().schema().basis == crate::chemistry::schema::Basis::Volumes
     }
 
     /// Every outlet of the unit with its phase: the layout's (raffinate

@@ -8,7 +8,7 @@ use super::load::{node_of, producer};
 use super::{Flowsheet, Port, StreamValue};
 use crate::cascade::Phase;
 use crate::error::InputError;
-use crate::model::{Cascade, ChemistrySpec, StageFlows};
+use crate::model::{Cascade, StageFlows};
 use crate::solver::{Solution, Solver};
 
 /// Order of the nodes and the torn recycle inlets.
@@ -432,14 +432,7 @@ pub fn build_unit(
                     spec.feed.concentration = s.concentration();
                     spec.feed.amount = None;
                     let (acid, sulfate) = (s.acid.unwrap_or(0.0), s.sulfate.unwrap_or(0.0));
-                    match &mut spec.chemistry {
-                        ChemistrySpec::MassAction(m) => m.streams.feed_acid = acid,
-                        ChemistrySpec::LogLinear(m) => {
-                            m.streams.feed_acid = acid;
-                            m.streams.feed_sulfate = sulfate;
-                        }
-                        _ => {}
-                    }
+                    spec.chemistry.set_feed_acidity(acid, sulfate);
                 } else {
                     spec.feed.amount = Some(s.amount.clone());
                     let f = s.total();
@@ -504,12 +497,9 @@ pub fn outlets(c: &Cascade, sol: &Solution) -> Vec<(String, StreamValue)> {
             if s.phase == Phase::Aqueous {
                 if let Some(h) = sol.acidity.as_ref().map(|a| a[s.stage]) {
                     let so4 = sulfate[s.stage];
-                    acid = Some(match &c.spec().chemistry {
-                        ChemistrySpec::LogLinear(m) => {
-                            let ka = 10f64.powf(m.log10_ka2);
-                            h + so4 * h / (h + ka)
-                        }
-                        _ => h,
+                    acid = Some(match c.spec().chemistry.model().bisulfate_ka2() {
+                        Some(ka) => h + so4 * h / (h + ka),
+                        None => h,
                     });
                     sul = Some(so4);
                 }

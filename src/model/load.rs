@@ -2,13 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::rigorous::{
-    element_molar_mass, AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec,
-    MassActionSpec,
-};
-use super::schema::{ComponentMap, RawCascade, RawChemistry};
-use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, FeedSpec, FlowSpec, SolverOptions};
-use crate::cascade::{Phase, Section};
+use super::registry::{self, Parsed};
+use super::rigorous::ConcentrationUnit;
+use super::schema::{ComponentMap, RawCascade};
+use super::{fmt_num, Cascade, CascadeSpec, FeedSpec, FlowSpec, SolverOptions};
+use crate::cascade::Phase;
 use crate::chemistry::schema::ModelSchema;
 use crate::error::{Error, InputError, InputErrors, Problems};
 
@@ -155,7 +153,7 @@ fn check_model_keys(raw: &RawCascade, model: &ModelSchema, p: &mut Problems) {
             keys.push(key.to_string());
         }
     }
-    for key in keys.into_iter().filter(|k| !model.takes(k)) {
+    for key in keys.into_iter().filter(|k| !registry::takes(model, k)) {
         p.push(InputError::new(
             key,
             None,
@@ -166,65 +164,6 @@ fn check_model_keys(raw: &RawCascade, model: &ModelSchema, p: &mut Problems) {
             ),
         ));
     }
-}
-
-/// The constant-flow and constant-D models' chemistry.
-fn chemistry(raw: &RawChemistry, comps: &[String]) -> Result<ChemistrySpec, InputError> {
-    if raw.model == "separation-factor" {
-        let beta = raw.beta.as_ref().ok_or_else(|| {
-            InputError::new("chemistry.beta", None, "missing: beta per component")
-        })?;
-        return Ok(ChemistrySpec::SeparationFactor {
-            beta: component_values("chemistry.beta", comps, beta, true)?,
-        });
-    }
-    let d = raw
-        .d
-        .as_ref()
-        .ok_or_else(|| InputError::new("chemistry.d", None, "missing: D per component"))?;
-    let d = component_values("chemistry.d", comps, d, true)?;
-    let mut section_d = [None, None, None];
-    for (sec, raw_sec) in Section::ALL
-        .iter()
-        .zip([&raw.extraction, &raw.scrub, &raw.strip])
-    {
-        if let Some(sd) = raw_sec.as_ref().and_then(|s| s.d.as_ref()) {
-            let key = format!("chemistry.{}.d", sec.name());
-            section_d[sec.index()] = Some(component_values(&key, comps, sd, true)?);
-        }
-    }
-    Ok(ChemistrySpec::ConstantD { d, section_d })
-}
-
-/// Molar masses per component: given ones first, then the element table.
-fn molar_masses(raw: &RawCascade, comps: &[String]) -> Result<Vec<Option<f64>>, InputError> {
-    let given = match &raw.molar_mass {
-        Some(m) => {
-            let v = component_values("molar_mass", comps, m, false)?;
-            for (c, &x) in comps.iter().zip(&v) {
-                if m.contains_key(c) && !(x.is_finite() && x > 0.0) {
-                    return Err(InputError::new(
-                        format!("molar_mass.{c}"),
-                        Some(fmt_num(x)),
-                        "expected a positive molar mass (g/mol)",
-                    ));
-                }
-            }
-            v
-        }
-        None => vec![0.0; comps.len()],
-    };
-    Ok(comps
-        .iter()
-        .zip(given)
-        .map(|(c, g)| {
-            if g > 0.0 {
-                Some(g)
-            } else {
-                element_molar_mass(c)
-            }
-        })
-        .collect())
 }
 
 /// Converts metal concentrations from the file's units into mol/L.
@@ -253,208 +192,7 @@ fn to_molar(
         .collect()
 }
 
-fn per_comp_or(
-    key: &str,
-    comps: &[String],
-    map: &Option<ComponentMap>,
-    default: &[f64],
-) -> Result<Vec<f64>, InputError> {
-    match map {
-        None => Ok(default.to_vec()),
-        Some(m) => {
-            let v = component_values(key, comps, m, false)?;
-            Ok(comps
-                .iter()
-                .zip(v)
-                .zip(default)
-                .map(|((c, x), d)| if m.contains_key(c) { x } else { *d })
-                .collect())
-        }
-    }
-}
-
-/// A rigorous chemistry, the file's concentration unit and the molar masses.
-type RigorousParts = (ChemistrySpec, ConcentrationUnit, Vec<Option<f64>>);
-
-/// The rigorous models' chemistry, or `None` for the other models; every
-/// problem is reported.
-fn rigorous_chemistry(
-    raw: &RawCascade,
-    comps: &[String],
-) -> Result<Option<RigorousParts>, InputErrors> {
-    let model = raw.chemistry.model.as_str();
-    if !crate::chemistry::schema::tracks_acidity(model) {
-        return Ok(None);
-    }
-    let mut p = Problems::default();
-    let missing = |p: &mut Problems, key: &str, what: &str| {
-        p.push(InputError::new(key, None, format!("missing: {what}")));
-    };
-    let c = &raw.chemistry;
-    let units = match raw.units.as_deref() {
-        None | Some("mol/L") => ConcentrationUnit::MolPerL,
-        Some("mg/L") => ConcentrationUnit::MgPerL,
-        Some(other) => {
-            p.push(InputError::new(
-                "units",
-                Some(format!("\"{other}\"")),
-                "expected \"mol/L\" or \"mg/L\"",
-            ));
-            ConcentrationUnit::MolPerL
-        }
-    };
-    let k = comps.len();
-    let mm = p
-        .ok(molar_masses(raw, comps))
-        .unwrap_or_else(|| vec![None; k]);
-    let streams = AqueousStreams {
-        feed_acid: raw.feed.acid.unwrap_or(0.0),
-        feed_sulfate: raw.feed.sulfate.unwrap_or(0.0),
-        scrub_acid: raw.scrub.as_ref().and_then(|s| s.acid),
-        scrub_concentration: None,
-        scrub_sulfate: raw.scrub.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
-        strip_acid: raw.strip.as_ref().and_then(|s| s.acid),
-        strip_sulfate: raw.strip.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
-        molar_mass: mm.clone(),
-        units,
-    };
-    if raw.feed.acid.is_none() {
-        missing(
-            &mut p,
-            "feed.acid",
-            "the feed's acidity in mol/L H+ (0 for a neutral feed)",
-        );
-    }
-    let charge = p
-        .ok(per_comp_or(
-            "chemistry.charge",
-            comps,
-            &c.charge,
-            &vec![3.0; k],
-        ))
-        .unwrap_or_else(|| vec![3.0; k]);
-    let spec = if model == "mass-action" {
-        if c.log10_k.is_none() {
-            missing(&mut p, "chemistry.log10_k", "log10 K per component");
-        }
-        let counter_ion = match c.counter_ion.as_deref() {
-            None | Some("NH4") => CounterIon::Ammonium,
-            Some("Na") => CounterIon::Sodium,
-            Some(other) => {
-                p.push(InputError::new(
-                    "chemistry.counter_ion",
-                    Some(format!("\"{other}\"")),
-                    "expected \"NH4\" or \"Na\"",
-                ));
-                CounterIon::Ammonium
-            }
-        };
-        if c.extractant.is_none() {
-            missing(
-                &mut p,
-                "chemistry.extractant",
-                "total extractant in the organic, mol/L HA",
-            );
-        }
-        let log10_k = c
-            .log10_k
-            .as_ref()
-            .and_then(|lk| p.ok(component_values("chemistry.log10_k", comps, lk, true)));
-        log10_k.zip(c.extractant).map(|(log10_k, extractant)| {
-            ChemistrySpec::MassAction(Box::new(MassActionSpec {
-                log10_k,
-                a: c.a.unwrap_or(3.0),
-                b: c.b.unwrap_or(3.0),
-                charge: charge.clone(),
-                extractant,
-                saponification: c.saponification.unwrap_or(0.0),
-                counter_ion,
-                log10_k_ion: c.log10_k_ion.unwrap_or(DEFAULT_LOG10_K_ION),
-                streams,
-            }))
-        })
-    } else {
-        let mut fit = vec![None; k];
-        for (name, rf) in c.fit.iter().flatten() {
-            match comps.iter().position(|x| x == name) {
-                Some(i) => {
-                    fit[i] = Some(LogLinearFit {
-                        m0: rf.m0,
-                        m1: rf.m1,
-                        b0: rf.b0,
-                        b1: rf.b1,
-                    })
-                }
-                None => p.push(InputError::new(
-                    format!("chemistry.fit.{name}"),
-                    None,
-                    format!(
-                        "`{name}` is not a component of this model (components: {})",
-                        comps.join(", ")
-                    ),
-                )),
-            }
-        }
-        let d = p.ok(per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k]));
-        if c.dose.is_none() {
-            missing(&mut p, "chemistry.dose", "extractant dose, volume percent");
-        }
-        if c.molarity_per_percent.is_none() {
-            missing(
-                &mut p,
-                "chemistry.molarity_per_percent",
-                "mol/L of extractant per volume percent",
-            );
-        }
-        let dose_free = match c.dose_basis.as_deref() {
-            None | Some("total") => false,
-            Some("free") => true,
-            Some(other) => {
-                p.push(InputError::new(
-                    "chemistry.dose_basis",
-                    Some(format!("\"{other}\"")),
-                    "expected \"total\" or \"free\" (the extractant of the incoming organic that `dose` gives)",
-                ));
-                false
-            }
-        };
-        let per_metal = |p: &mut Problems, key: &str, map: &Option<ComponentMap>| {
-            p.ok(per_comp_or(key, comps, map, &charge))
-        };
-        let epm = per_metal(
-            &mut p,
-            "chemistry.extractant_per_metal",
-            &c.extractant_per_metal,
-        );
-        let ppm = per_metal(&mut p, "chemistry.protons_per_metal", &c.protons_per_metal);
-        match (d, c.dose, c.molarity_per_percent, epm, ppm) {
-            (Some(d), Some(dose), Some(molarity_per_percent), Some(epm), Some(ppm)) => {
-                Some(ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
-                    dose_free,
-                    fixed_dose: c.fixed_dose.unwrap_or(false),
-                    fit,
-                    d,
-                    extractant_per_metal: epm,
-                    protons_per_metal: ppm,
-                    charge,
-                    dose,
-                    molarity_per_percent,
-                    bisulfate: c.bisulfate.unwrap_or(false),
-                    log10_ka2: c.log10_ka2.unwrap_or(-1.99),
-                    streams,
-                })))
-            }
-            _ => None,
-        }
-    };
-    p.check()?;
-    let spec = spec.expect("a problem is recorded for every part missing");
-    Ok(Some((spec, units, mm)))
-}
-
-/// Default log10 of the counter-ion exchange constant of the mass-action
-/// model (illustrative: NH4+ loads a P507-like extractant above pH ~4).
-pub const DEFAULT_LOG10_K_ION: f64 = -4.0;
+pub use super::rigorous::DEFAULT_LOG10_K_ION;
 
 /// Converts the raw file into a specification (names resolved, no physics
 /// checks yet); the error is the first problem found.
@@ -477,16 +215,10 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
         ));
         p.check()?;
     }
-    let parts = match crate::chemistry::schema::lookup(&raw.chemistry.model) {
+    let parts = match registry::lookup(&raw.chemistry.model) {
         Ok(model) => {
-            check_model_keys(&raw, model, &mut p);
-            match p.all(rigorous_chemistry(&raw, &comps)) {
-                Some(Some(r)) => Some(r),
-                Some(None) => p
-                    .ok(chemistry(&raw.chemistry, &comps))
-                    .map(|c| (c, ConcentrationUnit::MolPerL, Vec::new())),
-                None => None,
-            }
+            check_model_keys(&raw, model.schema, &mut p);
+            (model.parse)(&raw, &comps, &mut p)
         }
         Err(msg) => {
             let value = format!("\"{}\"", raw.chemistry.model);
@@ -495,7 +227,7 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
         }
     };
     let (units, mm) = match &parts {
-        Some((_, units, mm)) => (*units, mm.clone()),
+        Some(parsed) => (parsed.units, parsed.molar_mass.clone()),
         None => (ConcentrationUnit::MolPerL, Vec::new()),
     };
     let feed_phase = match raw.feed.phase.as_deref() {
@@ -540,12 +272,12 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
         else {
             continue;
         };
-        match (&parts, inlet) {
-            // the rigorous models keep their scrub reflux with their streams
-            (
-                Some((ChemistrySpec::MassAction(_) | ChemistrySpec::LogLinear(_), _, _)),
-                super::Inlet::Scrub,
-            ) => scrub_reflux = Some(v),
+        // the rigorous models keep their scrub reflux with their streams
+        let tracks = parts
+            .as_ref()
+            .is_some_and(|m| m.chemistry.model().streams().is_some());
+        match inlet {
+            super::Inlet::Scrub if tracks => scrub_reflux = Some(v),
             _ => inlets.set(inlet, Some(v)),
         }
     }
@@ -564,11 +296,9 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
     let solver = p.all(solver.build());
     let draws = p.ok(to_draws(raw.draw.as_deref()));
     p.check()?;
-    let (mut chemistry, _, _) = parts.expect("no problems");
-    match &mut chemistry {
-        ChemistrySpec::MassAction(m) => m.streams.scrub_concentration = scrub_reflux,
-        ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration = scrub_reflux,
-        _ => {}
+    let Parsed { mut chemistry, .. } = parts.expect("no problems");
+    if let Some(st) = chemistry.model_mut().streams_mut() {
+        st.scrub_concentration = scrub_reflux;
     }
     Ok(CascadeSpec {
         name: raw.name,

@@ -18,35 +18,34 @@
 //! assert!(raff.purity[0] > 0.989);
 //! ```
 
+pub mod constant_d;
 pub mod load;
 pub(crate) mod options;
+pub(crate) mod registry;
 pub mod rigorous;
 pub mod schema;
+pub mod separation_factor;
 pub(crate) mod tables;
 mod validate;
 
 use crate::cascade::{Layout, Phase, Section};
 use crate::error::{InputError, InputErrors};
 
+pub use constant_d::ConstantDSpec;
 pub use options::SolverOptions;
+pub use separation_factor::SeparationFactorSpec;
 
 /// Equilibrium model and its parameters, per component (in the order of
-/// [`CascadeSpec::components`]).
+/// [`CascadeSpec::components`]). Each variant holds one model's spec type;
+/// what the rest of the crate asks of a model goes through its
+/// `registry::ChemistryModel` implementation (see `docs/architecture.md`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChemistrySpec {
     /// `y = D x` with optional per-section overrides.
-    ConstantD {
-        /// D of each component (organic over aqueous).
-        d: Vec<f64>,
-        /// Per-section overrides (`[extraction, scrub, strip]`).
-        section_d: [Option<Vec<f64>>; 3],
-    },
+    ConstantD(ConstantDSpec),
     /// Xu's constant-flow model with relative extractabilities `beta`.
-    SeparationFactor {
-        /// Relative extractability of each component (any reference).
-        beta: Vec<f64>,
-    },
+    SeparationFactor(SeparationFactorSpec),
     /// Mass action of an acidic extractant with acidity and saponification.
     MassAction(Box<rigorous::MassActionSpec>),
     /// Empirical log-linear D(pH, dose) model.
@@ -54,13 +53,42 @@ pub enum ChemistrySpec {
 }
 
 impl ChemistrySpec {
+    /// The model behind the variant.
+    pub(crate) fn model(&self) -> &dyn registry::ChemistryModel {
+        match self {
+            ChemistrySpec::ConstantD(m) => m,
+            ChemistrySpec::SeparationFactor(m) => m,
+            ChemistrySpec::MassAction(m) => m.as_ref(),
+            ChemistrySpec::LogLinear(m) => m.as_ref(),
+        }
+    }
+
+    /// Mutable [`ChemistrySpec::model`].
+    pub(crate) fn model_mut(&mut self) -> &mut dyn registry::ChemistryModel {
+        match self {
+            ChemistrySpec::ConstantD(m) => m,
+            ChemistrySpec::SeparationFactor(m) => m,
+            ChemistrySpec::MassAction(m) => m.as_mut(),
+            ChemistrySpec::LogLinear(m) => m.as_mut(),
+        }
+    }
+
     /// Name as written in model files.
     pub fn name(&self) -> &'static str {
-        match self {
-            ChemistrySpec::ConstantD { .. } => "constant-d",
-            ChemistrySpec::SeparationFactor { .. } => "separation-factor",
-            ChemistrySpec::MassAction(_) => "mass-action",
-            ChemistrySpec::LogLinear(_) => "log-linear",
+        self.model().schema().name
+    }
+
+    /// Sets the acidity (total acid protons, mol/L) and, for models that
+    /// take `feed.sulfate`, the sulfate of the feed; models that do not
+    /// track acidity ignore both.
+    pub fn set_feed_acidity(&mut self, acid: f64, sulfate: f64) {
+        let model = self.model_mut();
+        let takes_sulfate = model.schema().other.contains(&"feed.sulfate");
+        if let Some(st) = model.streams_mut() {
+            st.feed_acid = acid;
+            if takes_sulfate {
+                st.feed_sulfate = sulfate;
+            }
         }
     }
 }
@@ -211,9 +239,9 @@ impl CascadeSpec {
         Self::empty(
             name,
             components,
-            ChemistrySpec::SeparationFactor {
+            ChemistrySpec::SeparationFactor(SeparationFactorSpec {
                 beta: beta.to_vec(),
-            },
+            }),
         )
     }
 
@@ -222,10 +250,10 @@ impl CascadeSpec {
         Self::empty(
             name,
             components,
-            ChemistrySpec::ConstantD {
+            ChemistrySpec::ConstantD(ConstantDSpec {
                 d: d.to_vec(),
                 section_d: [None, None, None],
-            },
+            }),
         )
     }
 
@@ -274,8 +302,8 @@ impl CascadeSpec {
 
     /// Per-section distribution ratios (constant-D model).
     pub fn with_section_d(mut self, section: Section, d: &[f64]) -> Self {
-        if let ChemistrySpec::ConstantD { section_d, .. } = &mut self.chemistry {
-            section_d[section.index()] = Some(d.to_vec());
+        if let ChemistrySpec::ConstantD(m) = &mut self.chemistry {
+            m.section_d[section.index()] = Some(d.to_vec());
         }
         self
     }
@@ -292,10 +320,8 @@ impl CascadeSpec {
     /// `[scrub] concentration`.
     pub fn set_inlet(&mut self, inlet: Inlet, concentration: Option<Vec<f64>>) {
         if inlet == Inlet::Scrub {
-            match &mut self.chemistry {
-                ChemistrySpec::MassAction(m) => m.streams.scrub_concentration = None,
-                ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration = None,
-                _ => {}
+            if let Some(st) = self.chemistry.model_mut().streams_mut() {
+                st.scrub_concentration = None;
             }
         }
         self.inlets.set(inlet, concentration);
@@ -308,11 +334,11 @@ impl CascadeSpec {
             return Some(v);
         }
         if inlet == Inlet::Scrub {
-            return match &self.chemistry {
-                ChemistrySpec::MassAction(m) => m.streams.scrub_concentration.as_deref(),
-                ChemistrySpec::LogLinear(m) => m.streams.scrub_concentration.as_deref(),
-                _ => None,
-            };
+            return self
+                .chemistry
+                .model()
+                .streams()
+                .and_then(|st| st.scrub_concentration.as_deref());
         }
         None
     }
@@ -531,15 +557,9 @@ impl Cascade {
     /// Distribution ratio of each component in each stage (constant-D model),
     /// row-major `N x K`.
     pub(crate) fn stage_d(&self) -> Option<Vec<f64>> {
-        let ChemistrySpec::ConstantD { d, section_d } = &self.spec.chemistry else {
+        let ChemistrySpec::ConstantD(m) = &self.spec.chemistry else {
             return None;
         };
-        let k = self.n_components();
-        let mut out = Vec::with_capacity(self.n_stages() * k);
-        for j in 0..self.n_stages() {
-            let sec = self.layout.section(j);
-            out.extend_from_slice(section_d[sec.index()].as_deref().unwrap_or(d));
-        }
-        Some(out)
+        Some(m.stage_d(&self.layout))
     }
 }

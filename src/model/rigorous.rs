@@ -6,7 +6,12 @@
 //! `[scrub] acid` (and any rare earths the scrub solution carries, for
 //! reflux), `[strip] acid`. See `docs/chemistry.md` for the keys.
 
+use super::load::component_values;
+use super::registry::{ChemistryModel, Parsed, Registered};
+use super::schema::{ComponentMap, RawCascade};
+use super::ChemistrySpec;
 use crate::cascade::{Layout, Phase};
+use crate::chemistry::schema::ModelSchema;
 use crate::error::{InputError, InputErrors, Problems};
 
 /// Counter-ion of a saponified extractant.
@@ -313,7 +318,7 @@ impl AqueousStreams {
 impl MassActionSpec {
     /// Checks the parameters against the components, the layout and the
     /// feed (`feed_conc`, mol/L); every problem is reported.
-    pub(crate) fn check(
+    pub(crate) fn problems(
         &self,
         comps: &[String],
         layout: &Layout,
@@ -384,7 +389,7 @@ impl MassActionSpec {
 
 impl LogLinearSpec {
     /// Checks the parameters; every problem is reported.
-    pub(crate) fn check(&self, comps: &[String], layout: &Layout) -> Result<(), InputErrors> {
+    pub(crate) fn problems(&self, comps: &[String], layout: &Layout) -> Result<(), InputErrors> {
         let mut p = Problems::default();
         if self.fit.len() != comps.len() {
             p.push(InputError::new(
@@ -460,6 +465,70 @@ impl LogLinearSpec {
     }
 }
 
+impl ChemistryModel for MassActionSpec {
+    fn schema(&self) -> &'static ModelSchema {
+        MASS_ACTION.schema
+    }
+
+    fn check(&self, comps: &[String], layout: &Layout, feed_conc: &[f64], p: &mut Problems) {
+        p.all(self.problems(comps, layout, feed_conc));
+    }
+
+    fn set_param(&mut self, i: usize, v: f64) {
+        self.log10_k[i] = v;
+    }
+
+    fn streams(&self) -> Option<&AqueousStreams> {
+        Some(&self.streams)
+    }
+
+    fn streams_mut(&mut self) -> Option<&mut AqueousStreams> {
+        Some(&mut self.streams)
+    }
+
+    fn extractant(&self) -> Option<f64> {
+        Some(self.extractant)
+    }
+
+    fn base(&self) -> (f64, &'static str) {
+        let name = if self.saponification > 0.0 {
+            match self.counter_ion {
+                CounterIon::Ammonium => "NH3",
+                CounterIon::Sodium => "NaOH",
+            }
+        } else {
+            ""
+        };
+        (self.saponification, name)
+    }
+}
+
+impl ChemistryModel for LogLinearSpec {
+    fn schema(&self) -> &'static ModelSchema {
+        LOG_LINEAR.schema
+    }
+
+    fn check(&self, comps: &[String], layout: &Layout, _feed_conc: &[f64], p: &mut Problems) {
+        p.all(self.problems(comps, layout));
+    }
+
+    fn streams(&self) -> Option<&AqueousStreams> {
+        Some(&self.streams)
+    }
+
+    fn streams_mut(&mut self) -> Option<&mut AqueousStreams> {
+        Some(&mut self.streams)
+    }
+
+    fn extractant(&self) -> Option<f64> {
+        Some(self.dose * self.molarity_per_percent)
+    }
+
+    fn bisulfate_ka2(&self) -> Option<f64> {
+        Some(10f64.powf(self.log10_ka2))
+    }
+}
+
 /// Xu's flow-split check in mass-action terms, for a saponified extractant:
 /// the saponified capacity `S = s C O / z` (RE the fresh organic can load by
 /// exchanging its counter-ion) and the scrub reflux `W = acid x flow / z`
@@ -496,4 +565,283 @@ pub fn flow_split_hint(c: &super::Cascade) -> Option<String> {
             "the organic could carry more than the feed holds (lower the organic flow or saponification, or raise the scrub acid)"
         }
     ))
+}
+
+// ---- file parsing (the registry's parsers of the two rigorous models) ----
+
+/// The `mass-action` model's registry entry.
+pub(crate) const MASS_ACTION: Registered = Registered {
+    schema: &crate::chemistry::mass_action::SCHEMA,
+    parse: parse_mass_action,
+    sweep: Some("log10_k"),
+};
+
+/// The `log-linear` model's registry entry (its fits have no single
+/// per-component parameter to sweep).
+pub(crate) const LOG_LINEAR: Registered = Registered {
+    schema: &crate::chemistry::log_linear::SCHEMA,
+    parse: parse_log_linear,
+    sweep: None,
+};
+
+/// Default log10 of the counter-ion exchange constant of the mass-action
+/// model (illustrative: NH4+ loads a P507-like extractant above pH ~4).
+pub const DEFAULT_LOG10_K_ION: f64 = -4.0;
+
+/// What both rigorous models read alike: units, molar masses, the
+/// streams' acidity, the metal charges.
+struct Common {
+    units: ConcentrationUnit,
+    mm: Vec<Option<f64>>,
+    streams: AqueousStreams,
+    charge: Vec<f64>,
+}
+
+fn missing(p: &mut Problems, key: &str, what: &str) {
+    p.push(InputError::new(key, None, format!("missing: {what}")));
+}
+
+/// The parts both rigorous models share; every problem is recorded.
+fn common(raw: &RawCascade, comps: &[String], p: &mut Problems) -> Common {
+    let c = &raw.chemistry;
+    let units = match raw.units.as_deref() {
+        None | Some("mol/L") => ConcentrationUnit::MolPerL,
+        Some("mg/L") => ConcentrationUnit::MgPerL,
+        Some(other) => {
+            p.push(InputError::new(
+                "units",
+                Some(format!("\"{other}\"")),
+                "expected \"mol/L\" or \"mg/L\"",
+            ));
+            ConcentrationUnit::MolPerL
+        }
+    };
+    let k = comps.len();
+    let mm = p
+        .ok(molar_masses(raw, comps))
+        .unwrap_or_else(|| vec![None; k]);
+    let streams = AqueousStreams {
+        feed_acid: raw.feed.acid.unwrap_or(0.0),
+        feed_sulfate: raw.feed.sulfate.unwrap_or(0.0),
+        scrub_acid: raw.scrub.as_ref().and_then(|s| s.acid),
+        scrub_concentration: None,
+        scrub_sulfate: raw.scrub.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
+        strip_acid: raw.strip.as_ref().and_then(|s| s.acid),
+        strip_sulfate: raw.strip.as_ref().and_then(|s| s.sulfate).unwrap_or(0.0),
+        molar_mass: mm.clone(),
+        units,
+    };
+    if raw.feed.acid.is_none() {
+        missing(
+            p,
+            "feed.acid",
+            "the feed's acidity in mol/L H+ (0 for a neutral feed)",
+        );
+    }
+    let charge = p
+        .ok(per_comp_or(
+            "chemistry.charge",
+            comps,
+            &c.charge,
+            &vec![3.0; k],
+        ))
+        .unwrap_or_else(|| vec![3.0; k]);
+    Common {
+        units,
+        mm,
+        streams,
+        charge,
+    }
+}
+
+/// Moves the problems of one model's parse into `outer`; the parsed model
+/// when there were none.
+fn finish(
+    outer: &mut Problems,
+    mut p: Problems,
+    spec: Option<ChemistrySpec>,
+    common: Common,
+) -> Option<Parsed> {
+    outer.all(p.check())?;
+    Some(Parsed {
+        chemistry: spec.expect("a problem is recorded for every part missing"),
+        units: common.units,
+        molar_mass: common.mm,
+    })
+}
+
+fn parse_mass_action(raw: &RawCascade, comps: &[String], outer: &mut Problems) -> Option<Parsed> {
+    let mut p = Problems::default();
+    let common = common(raw, comps, &mut p);
+    let c = &raw.chemistry;
+    if c.log10_k.is_none() {
+        missing(&mut p, "chemistry.log10_k", "log10 K per component");
+    }
+    let counter_ion = match c.counter_ion.as_deref() {
+        None | Some("NH4") => CounterIon::Ammonium,
+        Some("Na") => CounterIon::Sodium,
+        Some(other) => {
+            p.push(InputError::new(
+                "chemistry.counter_ion",
+                Some(format!("\"{other}\"")),
+                "expected \"NH4\" or \"Na\"",
+            ));
+            CounterIon::Ammonium
+        }
+    };
+    if c.extractant.is_none() {
+        missing(
+            &mut p,
+            "chemistry.extractant",
+            "total extractant in the organic, mol/L HA",
+        );
+    }
+    let log10_k = c
+        .log10_k
+        .as_ref()
+        .and_then(|lk| p.ok(component_values("chemistry.log10_k", comps, lk, true)));
+    let spec = log10_k.zip(c.extractant).map(|(log10_k, extractant)| {
+        ChemistrySpec::MassAction(Box::new(MassActionSpec {
+            log10_k,
+            a: c.a.unwrap_or(3.0),
+            b: c.b.unwrap_or(3.0),
+            charge: common.charge.clone(),
+            extractant,
+            saponification: c.saponification.unwrap_or(0.0),
+            counter_ion,
+            log10_k_ion: c.log10_k_ion.unwrap_or(DEFAULT_LOG10_K_ION),
+            streams: common.streams.clone(),
+        }))
+    });
+    finish(outer, p, spec, common)
+}
+
+fn parse_log_linear(raw: &RawCascade, comps: &[String], outer: &mut Problems) -> Option<Parsed> {
+    let mut p = Problems::default();
+    let common = common(raw, comps, &mut p);
+    let (c, k, charge) = (&raw.chemistry, comps.len(), &common.charge);
+    let mut fit = vec![None; k];
+    for (name, rf) in c.fit.iter().flatten() {
+        match comps.iter().position(|x| x == name) {
+            Some(i) => {
+                fit[i] = Some(LogLinearFit {
+                    m0: rf.m0,
+                    m1: rf.m1,
+                    b0: rf.b0,
+                    b1: rf.b1,
+                })
+            }
+            None => p.push(InputError::new(
+                format!("chemistry.fit.{name}"),
+                None,
+                format!(
+                    "`{name}` is not a component of this model (components: {})",
+                    comps.join(", ")
+                ),
+            )),
+        }
+    }
+    let d = p.ok(per_comp_or("chemistry.d", comps, &c.d, &vec![f64::NAN; k]));
+    if c.dose.is_none() {
+        missing(&mut p, "chemistry.dose", "extractant dose, volume percent");
+    }
+    if c.molarity_per_percent.is_none() {
+        missing(
+            &mut p,
+            "chemistry.molarity_per_percent",
+            "mol/L of extractant per volume percent",
+        );
+    }
+    let dose_free = match c.dose_basis.as_deref() {
+        None | Some("total") => false,
+        Some("free") => true,
+        Some(other) => {
+            p.push(InputError::new(
+                "chemistry.dose_basis",
+                Some(format!("\"{other}\"")),
+                "expected \"total\" or \"free\" (the extractant of the incoming organic that `dose` gives)",
+            ));
+            false
+        }
+    };
+    let per_metal = |p: &mut Problems, key: &str, map: &Option<ComponentMap>| {
+        p.ok(per_comp_or(key, comps, map, charge))
+    };
+    let epm = per_metal(
+        &mut p,
+        "chemistry.extractant_per_metal",
+        &c.extractant_per_metal,
+    );
+    let ppm = per_metal(&mut p, "chemistry.protons_per_metal", &c.protons_per_metal);
+    let spec = match (d, c.dose, c.molarity_per_percent, epm, ppm) {
+        (Some(d), Some(dose), Some(molarity_per_percent), Some(epm), Some(ppm)) => {
+            Some(ChemistrySpec::LogLinear(Box::new(LogLinearSpec {
+                dose_free,
+                fixed_dose: c.fixed_dose.unwrap_or(false),
+                fit,
+                d,
+                extractant_per_metal: epm,
+                protons_per_metal: ppm,
+                charge: charge.clone(),
+                dose,
+                molarity_per_percent,
+                bisulfate: c.bisulfate.unwrap_or(false),
+                log10_ka2: c.log10_ka2.unwrap_or(-1.99),
+                streams: common.streams.clone(),
+            })))
+        }
+        _ => None,
+    };
+    finish(outer, p, spec, common)
+}
+
+/// Molar masses per component: given ones first, then the element table.
+fn molar_masses(raw: &RawCascade, comps: &[String]) -> Result<Vec<Option<f64>>, InputError> {
+    let given = match &raw.molar_mass {
+        Some(m) => {
+            let v = component_values("molar_mass", comps, m, false)?;
+            for (c, &x) in comps.iter().zip(&v) {
+                if m.contains_key(c) && !(x.is_finite() && x > 0.0) {
+                    return Err(InputError::new(
+                        format!("molar_mass.{c}"),
+                        Some(super::fmt_num(x)),
+                        "expected a positive molar mass (g/mol)",
+                    ));
+                }
+            }
+            v
+        }
+        None => vec![0.0; comps.len()],
+    };
+    Ok(comps
+        .iter()
+        .zip(given)
+        .map(|(c, g)| {
+            if g > 0.0 {
+                Some(g)
+            } else {
+                element_molar_mass(c)
+            }
+        })
+        .collect())
+}
+
+fn per_comp_or(
+    key: &str,
+    comps: &[String],
+    map: &Option<ComponentMap>,
+    default: &[f64],
+) -> Result<Vec<f64>, InputError> {
+    match map {
+        None => Ok(default.to_vec()),
+        Some(m) => {
+            let v = component_values(key, comps, m, false)?;
+            Ok(comps
+                .iter()
+                .zip(v)
+                .zip(default)
+                .map(|((c, x), d)| if m.contains_key(c) { x } else { *d })
+                .collect())
+        }
+    }
 }

@@ -3,9 +3,9 @@
 //! not only the first. Which feed and flow keys a model takes comes from
 //! its schema entry ([`crate::chemistry::schema`]).
 
-use super::{fmt_num, Cascade, CascadeSpec, ChemistrySpec, Inlet, StageFlows};
+use super::{fmt_num, Cascade, CascadeSpec, Inlet, StageFlows};
 use crate::cascade::{Layout, Phase, Section, MAX_COMPONENTS};
-use crate::chemistry::schema::{self, Basis};
+use crate::chemistry::schema::Basis;
 use crate::error::{InputError, InputErrors, Problems};
 
 /// Keys whose presence depends on the flow basis: the basis that takes
@@ -79,7 +79,7 @@ const BASIS_KEYS: &[BasisKey] = &[
     ),
 ];
 
-fn positive(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
+pub(super) fn positive(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
@@ -91,7 +91,7 @@ fn positive(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
     }
 }
 
-fn non_negative(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
+pub(super) fn non_negative(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
@@ -105,7 +105,7 @@ fn non_negative(key: &str, v: f64, what: &str) -> Result<f64, InputError> {
 
 /// Checks one value per component (`key.<component>`), recording every bad
 /// one; the values when all are good.
-fn per_component(
+pub(super) fn per_component(
     p: &mut Problems,
     key: &str,
     components: &[String],
@@ -216,7 +216,7 @@ impl Cascade {
             }
         }
         p.all(spec.solver.check());
-        let model = schema::lookup(spec.chemistry.name()).expect("every model has a schema entry");
+        let model = spec.chemistry.model().schema();
         for (key, basis, instead, set) in BASIS_KEYS {
             if *basis != model.basis && set(&spec) {
                 p.push(InputError::new(
@@ -254,11 +254,7 @@ type Flows = (Vec<f64>, Vec<f64>, StageFlows);
 fn amount_flows(spec: &CascadeSpec, layout: &Layout, p: &mut Problems) -> Option<Flows> {
     let comps = &spec.components;
     let n = layout.stages();
-    if let ChemistrySpec::SeparationFactor { beta } = &spec.chemistry {
-        per_component(p, "chemistry.beta", comps, beta, |key, v| {
-            positive(key, v, "relative extractability (beta > 0)")
-        });
-    }
+    spec.chemistry.model().check(comps, layout, &[], p);
     if spec.strip > 0 {
         p.push(InputError::new(
             "cascade.strip",
@@ -402,16 +398,6 @@ fn section_flow(p: &mut Problems, key: &str, v: Option<f64>, stages: usize) -> O
 fn volume_flows(spec: &CascadeSpec, layout: &Layout, p: &mut Problems) -> Option<Flows> {
     let comps = &spec.components;
     let n = layout.stages();
-    if let ChemistrySpec::ConstantD { d, section_d } = &spec.chemistry {
-        let check_d = |key: &str, v: f64| non_negative(key, v, "distribution ratio D");
-        per_component(p, "chemistry.d", comps, d, check_d);
-        for (sec, sd) in Section::ALL.iter().zip(section_d) {
-            if let Some(sd) = sd {
-                let key = format!("chemistry.{}.d", sec.name());
-                per_component(p, &key, comps, sd, check_d);
-            }
-        }
-    }
     let feed_flow = require(p, spec.feed.flow, "feed.flow", "the feed's flow in L/h")
         .and_then(|v| p.ok(positive("feed.flow", v, "feed flow (L/h)")));
     let conc = require(
@@ -426,15 +412,7 @@ fn volume_flows(spec: &CascadeSpec, layout: &Layout, p: &mut Problems) -> Option
         })
     });
     let feed_conc = conc.as_deref().unwrap_or(&[]);
-    match &spec.chemistry {
-        ChemistrySpec::MassAction(m) => {
-            p.all(m.check(comps, layout, feed_conc));
-        }
-        ChemistrySpec::LogLinear(m) => {
-            p.all(m.check(comps, layout));
-        }
-        _ => {}
-    }
+    spec.chemistry.model().check(comps, layout, feed_conc, p);
     let organic = require(
         p,
         spec.flows.organic,

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::cascade::{Phase, StreamKind};
-use crate::model::{Cascade, ChemistrySpec, StageFlows};
+use crate::model::{Cascade, StageFlows};
 use crate::solver::Solution;
 
 /// Reagent use of one product, per kg of the component it recovers.
@@ -78,30 +78,10 @@ pub fn reagents(cascade: &Cascade, solution: &Solution) -> Option<Reagents> {
         return None;
     };
     let sp = cascade.spec();
-    let (streams, extractant, sapon, base_name, mm) = match &sp.chemistry {
-        ChemistrySpec::MassAction(m) => (
-            &m.streams,
-            m.extractant,
-            m.saponification,
-            if m.saponification > 0.0 {
-                match m.counter_ion {
-                    crate::model::rigorous::CounterIon::Ammonium => "NH3",
-                    crate::model::rigorous::CounterIon::Sodium => "NaOH",
-                }
-            } else {
-                ""
-            },
-            &m.streams.molar_mass,
-        ),
-        ChemistrySpec::LogLinear(m) => (
-            &m.streams,
-            m.dose * m.molarity_per_percent,
-            0.0,
-            "",
-            &m.streams.molar_mass,
-        ),
-        _ => return None,
-    };
+    let model = sp.chemistry.model();
+    let (streams, extractant) = (model.streams()?, model.extractant()?);
+    let (sapon, base_name) = model.base();
+    let mm = &streams.molar_mass;
     let layout = cascade.layout();
     let mut acid_in = 0.0;
     if layout.feed_phase == Phase::Aqueous {
@@ -114,10 +94,7 @@ pub fn reagents(cascade: &Cascade, solution: &Solution) -> Option<Reagents> {
         acid_in += sp.flows.strip.unwrap_or(0.0) * streams.strip_acid.unwrap_or(0.0);
     }
     let sulfate = crate::solver::rigorous::sulfate_profile(cascade);
-    let ka2 = match &sp.chemistry {
-        ChemistrySpec::LogLinear(m) => 10f64.powf(m.log10_ka2),
-        _ => 1.0,
-    };
+    let ka2 = model.bisulfate_ka2().unwrap_or(1.0);
     let outs = solution.streams(cascade);
     let mut acid_out = 0.0;
     for o in &outs {

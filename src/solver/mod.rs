@@ -404,7 +404,10 @@ impl Solver {
         aq_tot: &[f64],
         start: Option<&Solution>,
     ) -> Solution {
-        let crate::model::ChemistrySpec::SeparationFactor { beta } = &c.spec().chemistry else {
+        let crate::model::ChemistrySpec::SeparationFactor(crate::model::SeparationFactorSpec {
+            beta,
+        }) = &c.spec().chemistry
+        else {
             unreachable!("amount flows belong to the separation-factor model")
         };
         let layout = *c.layout();

@@ -495,7 +495,7 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
     };
     match (&c.spec().chemistry, c.flows()) {
         (
-            ChemistrySpec::SeparationFactor { beta },
+            ChemistrySpec::SeparationFactor(crate::model::SeparationFactorSpec { beta }),
             StageFlows::Amounts {
                 organic: oflow,
                 aqueous: aflow,

@@ -38,7 +38,9 @@ pub fn default_max_rows(cascade: &Cascade) -> usize {
 /// `tolerance` or `max_rows` rows have been mixed. Returns `None` for models
 /// other than separation-factor.
 pub fn solve_rows(cascade: &Cascade, tolerance: f64, max_rows: usize) -> Option<Solution> {
-    let ChemistrySpec::SeparationFactor { beta } = &cascade.spec().chemistry else {
+    let ChemistrySpec::SeparationFactor(crate::model::SeparationFactorSpec { beta }) =
+        &cascade.spec().chemistry
+    else {
         return None;
     };
     let StageFlows::Amounts { organic: oflow, .. } = cascade.flows() else {
