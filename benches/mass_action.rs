@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ndarray::Array2;
+use sxforge::bench_support::newton::{self, NewtonOptions, Workspace};
 use sxforge::chemistry::{Equilibrium, MassActionKernel};
-use sxforge::solver::newton::{self, NewtonOptions, Workspace};
 use sxforge::solver::robust_gen::saponified;
 use sxforge::solver::Solver;
 

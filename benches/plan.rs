@@ -9,7 +9,7 @@
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use std::time::{Duration, Instant};
-use sxforge::capacity::lp::{self, BuildOptions};
+use sxforge::bench_support::lp::{self, BuildOptions};
 use sxforge::capacity::{Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
 
 /// Deterministic pseudo-random numbers in [0, 1) (a 64-bit LCG).

@@ -22,6 +22,8 @@
 //! solve that does not converge is a [`Status`], not an error.
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod bench_support;
 pub mod capacity;
 pub mod cascade;
 pub mod chemistry;

@@ -49,12 +49,12 @@
 //! ```
 
 pub mod error;
-pub mod exact;
+pub(crate) mod exact;
 pub mod horizon;
 pub mod horizon_plot;
 pub mod horizon_report;
 pub mod load;
-pub mod lp;
+pub(crate) mod lp;
 pub mod overrides;
 pub mod plan;
 pub(crate) mod process;

@@ -10,15 +10,15 @@
 //! A solve that does not converge is not an error: it returns a
 //! [`Solution`] whose [`Status`] says so, with iterations and residual.
 
-pub mod block_tridiag;
+pub(crate) mod block_tridiag;
 pub mod diagnose;
-pub mod logthomas;
-pub mod newton;
+pub(crate) mod logthomas;
+pub(crate) mod newton;
 pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
 mod sf_newton;
-pub mod tearing;
+pub(crate) mod tearing;
 mod transient;
 
 use ndarray::Array2;
