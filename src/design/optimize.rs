@@ -121,13 +121,7 @@ impl OptimizeProblem {
             nonneg("optimize.price.scrub_stage", pr.scrub_stage, stage)?,
             nonneg("optimize.price.strip_stage", pr.strip_stage, stage)?,
         ];
-        let fp = [
-            pr.extraction_amount,
-            pr.scrub_amount,
-            pr.organic,
-            pr.scrub,
-            pr.strip,
-        ];
+        let fp = pr.flows().values();
         let mut flow_price = [0.0; 5];
         for (i, k) in FlowKey::ALL.iter().enumerate() {
             let key = format!("optimize.price.{}", k.name());
@@ -170,13 +164,7 @@ impl OptimizeProblem {
         }
         let fb = raw.flows.clone().unwrap_or_default();
         let mut flows = Vec::new();
-        for (k, b) in FlowKey::ALL.iter().zip([
-            fb.extraction_amount,
-            fb.scrub_amount,
-            fb.organic,
-            fb.scrub,
-            fb.strip,
-        ]) {
+        for (k, b) in FlowKey::ALL.iter().zip(fb.values()) {
             let Some([lo, hi]) = b else { continue };
             let key = format!("optimize.flows.{}", k.name());
             let val = Some(format!("[{lo}, {hi}]"));

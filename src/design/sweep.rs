@@ -21,6 +21,8 @@ use crate::input::{locate_error, locate_indexed, missing_table};
 use crate::model::registry;
 use crate::model::schema::RawCascade;
 use crate::model::{Cascade, CascadeSpec};
+
+pub use crate::model::FlowKey;
 use crate::solver::{Solution, Solver, Status};
 
 pub use crate::model::tables::{RawParameter, RawSweep};
@@ -41,64 +43,6 @@ pub enum Param {
     Feed(usize),
     /// `feed.flow`.
     FeedFlow,
-}
-
-/// The keys of `[flows]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlowKey {
-    /// `extraction_amount` (S).
-    ExtractionAmount,
-    /// `scrub_amount` (W).
-    ScrubAmount,
-    /// `organic` (L/h).
-    Organic,
-    /// `scrub` (L/h).
-    Scrub,
-    /// `strip` (L/h).
-    Strip,
-}
-
-impl FlowKey {
-    /// All keys, in file order.
-    pub const ALL: [FlowKey; 5] = [
-        FlowKey::ExtractionAmount,
-        FlowKey::ScrubAmount,
-        FlowKey::Organic,
-        FlowKey::Scrub,
-        FlowKey::Strip,
-    ];
-
-    /// Name as in `[flows]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            FlowKey::ExtractionAmount => "extraction_amount",
-            FlowKey::ScrubAmount => "scrub_amount",
-            FlowKey::Organic => "organic",
-            FlowKey::Scrub => "scrub",
-            FlowKey::Strip => "strip",
-        }
-    }
-
-    fn slot(self, spec: &mut CascadeSpec) -> &mut Option<f64> {
-        let f = &mut spec.flows;
-        match self {
-            FlowKey::ExtractionAmount => &mut f.extraction_amount,
-            FlowKey::ScrubAmount => &mut f.scrub_amount,
-            FlowKey::Organic => &mut f.organic,
-            FlowKey::Scrub => &mut f.scrub,
-            FlowKey::Strip => &mut f.strip,
-        }
-    }
-
-    /// The model's value of this flow, if it has one.
-    pub fn get(self, spec: &CascadeSpec) -> Option<f64> {
-        *self.slot(&mut spec.clone())
-    }
-
-    /// Sets this flow.
-    pub fn set(self, spec: &mut CascadeSpec, v: f64) {
-        *self.slot(spec) = Some(v);
-    }
 }
 
 /// The model whose sweepable per-component parameter is `chemistry.<key>`.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::registry::{self, Parsed};
 use super::rigorous::ConcentrationUnit;
 use super::schema::{ComponentMap, RawCascade};
-use super::{fmt_num, Cascade, CascadeSpec, FeedSpec, FlowSpec, SolverOptions};
+use super::{fmt_num, Cascade, CascadeSpec, FeedSpec, SolverOptions};
 use crate::cascade::Phase;
 use crate::chemistry::schema::ModelSchema;
 use crate::error::{Error, InputError, InputErrors, Problems};
@@ -313,13 +313,7 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
             flow: raw.feed.flow,
             concentration: concentration.expect("no problems"),
         },
-        flows: FlowSpec {
-            extraction_amount: raw.flows.extraction_amount,
-            scrub_amount: raw.flows.scrub_amount,
-            organic: raw.flows.organic,
-            scrub: raw.flows.scrub,
-            strip: raw.flows.strip,
-        },
+        flows: raw.flows,
         inlets,
         solver: solver.expect("no problems"),
         draws: draws.expect("no problems"),

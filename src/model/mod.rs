@@ -19,6 +19,7 @@
 //! ```
 
 pub mod constant_d;
+pub mod flows;
 pub mod load;
 pub(crate) mod options;
 pub(crate) mod registry;
@@ -32,6 +33,7 @@ use crate::cascade::{Layout, Phase, Section};
 use crate::error::{InputError, InputErrors};
 
 pub use constant_d::ConstantDSpec;
+pub use flows::{FlowKey, FlowSpec, Flows};
 pub use options::SolverOptions;
 pub use separation_factor::SeparationFactorSpec;
 
@@ -102,21 +104,6 @@ pub struct FeedSpec {
     pub flow: Option<f64>,
     /// Concentrations (mol/L), volumetric models.
     pub concentration: Option<Vec<f64>>,
-}
-
-/// Stream flows (`[flows]`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FlowSpec {
-    /// S: RE flow carried by the loaded organic (constant-flow model).
-    pub extraction_amount: Option<f64>,
-    /// W: RE flow carried by the scrub aqueous (constant-flow model).
-    pub scrub_amount: Option<f64>,
-    /// Organic flow, L/h (volumetric models).
-    pub organic: Option<f64>,
-    /// Scrub solution flow, L/h (volumetric models).
-    pub scrub: Option<f64>,
-    /// Strip solution flow, L/h (volumetric models).
-    pub strip: Option<f64>,
 }
 
 /// Metals carried by the inlets other than the feed (model-format.md,

@@ -182,21 +182,8 @@ pub struct RawFeed {
     pub sulfate: Option<f64>,
 }
 
-/// `[flows]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFlows {
-    /// S (constant-flow model).
-    pub extraction_amount: Option<f64>,
-    /// W (constant-flow model).
-    pub scrub_amount: Option<f64>,
-    /// Organic flow, L/h.
-    pub organic: Option<f64>,
-    /// Scrub solution flow, L/h.
-    pub scrub: Option<f64>,
-    /// Strip solution flow, L/h.
-    pub strip: Option<f64>,
-}
+/// `[flows]` (the keys are declared once, in [`super::flows`]).
+pub type RawFlows = super::flows::Flows<f64>;
 
 /// `[solver]`.
 #[derive(Debug, Clone, Deserialize)]

@@ -40,21 +40,9 @@ pub struct RawStageBounds {
     pub strip: Option<[usize; 2]>,
 }
 
-/// `[optimize.flows]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFlowBounds {
-    /// S bounds.
-    pub extraction_amount: Option<[f64; 2]>,
-    /// W bounds.
-    pub scrub_amount: Option<[f64; 2]>,
-    /// Organic flow bounds (L/h).
-    pub organic: Option<[f64; 2]>,
-    /// Scrub flow bounds (L/h).
-    pub scrub: Option<[f64; 2]>,
-    /// Strip flow bounds (L/h).
-    pub strip: Option<[f64; 2]>,
-}
+/// `[optimize.flows]`: `[min, max]` per key of `[flows]` (the keys are
+/// declared once, in [`super::flows`]).
+pub type RawFlowBounds = super::flows::Flows<[f64; 2]>;
 
 /// `[optimize.price]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,6 +66,21 @@ pub struct RawPrice {
     pub scrub: Option<f64>,
     /// Price per L/h of strip solution.
     pub strip: Option<f64>,
+}
+
+impl RawPrice {
+    /// The prices of the flows (serde cannot flatten [`super::Flows`] here
+    /// and still reject unknown keys; `model::flows`' tests check that
+    /// these fields are the flow keys).
+    pub fn flows(&self) -> super::Flows<f64> {
+        super::Flows {
+            extraction_amount: self.extraction_amount,
+            scrub_amount: self.scrub_amount,
+            organic: self.organic,
+            scrub: self.scrub,
+            strip: self.strip,
+        }
+    }
 }
 
 /// One `[[optimize.constraint]]`: purity and/or recovery lower bounds of a
