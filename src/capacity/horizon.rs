@@ -8,7 +8,7 @@
 //! sources, `[[stockpile]]`, `[[shock]]` and `[[future]]` entries. The
 //! one-year planner is untouched; this module builds its own LP (same sparse
 //! form, [`Lp`]) and solves it to a vertex optimum with the default pure-Rust
-//! backend ([`exact::solve_vertex`], microlp).
+//! backend (`exact::solve_vertex`, microlp).
 //!
 //! The model, per future `f` (probability `p_f`) and year `y` (index 0 is
 //! `first_year`, discount factor `d_y = (1+r)^-y`):
@@ -1412,7 +1412,7 @@ pub fn analyse(h: &Horizon) -> Analysis {
 /// One marginal value of a horizon plan: `d expected discounted cost / d
 /// right-hand side` as the quantity grows by one unit (one-sided, so that a
 /// limit set to zero or exactly met gets the value of its first unit of
-/// relaxation; see [`exact::one_sided`]).
+/// relaxation; see `exact::one_sided`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marginal {
     /// What grows by one unit, in words (`demand Nd`, `ore capacity X`, ...).

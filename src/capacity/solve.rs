@@ -21,7 +21,7 @@ pub enum DualSource {
     /// No dual values (the re-solve failed).
     Unavailable,
     /// Exact one-sided values from parametric re-solves at a vertex
-    /// optimum (the default path; see [`crate::capacity::exact`]).
+    /// optimum (the default path; see `capacity::exact`).
     OneSided,
 }
 
@@ -265,7 +265,7 @@ impl Outcome {
 }
 
 /// Solves a plan with the requested backend (`Auto` and `Microlp`: the
-/// exact vertex path of [`crate::capacity::exact`]; `Clarabel` and `Highs`:
+/// exact vertex path of `capacity::exact`; `Clarabel` and `Highs`:
 /// the backend's own duals).
 pub fn solve(plan: &Plan, requested: Backend) -> Outcome {
     let backend = lp::resolve_backend(plan, requested);

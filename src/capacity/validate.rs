@@ -3,6 +3,7 @@
 
 use super::plan::{crf, Backend, Demand, Import, Plan, Policy, Refinery, Region, Source, Surplus};
 use super::schema::RawPlan;
+use crate::input::fmt_num;
 use crate::input::locate::KeyPath;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -51,14 +52,6 @@ impl V {
         } else {
             true
         }
-    }
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else {
-        format!("{x}")
     }
 }
 

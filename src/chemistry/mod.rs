@@ -16,7 +16,7 @@
 //!
 //! A new model is one new file implementing [`Equilibrium`] and declaring
 //! its model-file keys (a `SCHEMA` entry), plus its spec file in `model`
-//! registered in `model::registry::MODELS`.
+//! registered in `model::models::MODELS`.
 
 pub mod constant_d;
 pub mod log_linear;

@@ -1,8 +1,8 @@
 //! What each equilibrium model takes from a model file: one
 //! [`ModelSchema`] per model (declared next to its kernel), registered with
-//! the model's spec in `model::registry::MODELS`. The table drives the unknown-key check of model files (a key
-//! of `[chemistry]`, or a stream key such as `feed.acid`, that the model does
-//! not list is an error naming the model and the keys it takes) and the
+//! the model's spec in `model::models::MODELS`. The table drives the
+//! unknown-key check of model files (a key of `[chemistry]`, or a stream
+//! key such as `feed.acid`, that the model does not list is an error naming the model and the keys it takes) and the
 //! flow-basis check of every cascade, from a file or built in code (RE
 //! amounts or volumetric flows).
 

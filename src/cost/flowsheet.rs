@@ -33,8 +33,8 @@ use super::{evaluate, unit_from_cascade, CostError, CostParams, CostReport, Solv
 use super::{UnitOutlet, PROTONS_PER_RE};
 use crate::cascade::{Phase, StreamKind};
 use crate::error::InputError;
-use crate::flowsheet::load::{producer, Producer};
 use crate::flowsheet::solve::FlowsheetResult;
+use crate::flowsheet::{producer, Producer};
 use crate::flowsheet::{Flowsheet, Port};
 use crate::model::StageFlows;
 

@@ -162,7 +162,7 @@ impl OptimizeProblem {
                 price: stage_price[sec.index()],
             });
         }
-        let fb = raw.flows.clone().unwrap_or_default();
+        let fb = raw.flows.unwrap_or_default();
         let mut flows = Vec::new();
         for (k, b) in FlowKey::ALL.iter().zip(fb.values()) {
             let Some([lo, hi]) = b else { continue };

@@ -18,12 +18,12 @@ use super::fmt_exact;
 use crate::cascade::StreamKind;
 use crate::error::{InputError, InputErrors};
 use crate::input::{locate_error, locate_indexed, missing_table};
-use crate::model::registry;
+use crate::model::models;
 use crate::model::schema::RawCascade;
 use crate::model::{Cascade, CascadeSpec};
 
 pub use crate::model::FlowKey;
-use crate::solver::{Solution, Solver, Status};
+use crate::solver::{Solution, Solver};
 
 pub use crate::model::tables::{RawParameter, RawSweep};
 
@@ -47,7 +47,7 @@ pub enum Param {
 
 /// The model whose sweepable per-component parameter is `chemistry.<key>`.
 fn sweep_owner(key: &str) -> Option<&'static str> {
-    registry::MODELS
+    models::MODELS
         .iter()
         .find(|m| m.sweep == Some(key))
         .map(|m| m.schema.name)
@@ -87,7 +87,7 @@ impl Param {
                 Param::Flow(fk)
             }
             ["chemistry", key, c] if sweep_owner(key).is_some() => {
-                let own = registry::lookup(spec.chemistry.name())
+                let own = models::lookup(spec.chemistry.name())
                     .ok()
                     .and_then(|m| m.sweep);
                 if own != Some(*key) {
@@ -553,7 +553,7 @@ impl Sweep {
         cols.extend(self.names.iter().cloned());
         cols.extend(["status", "iterations", "residual"].map(String::from));
         cols.extend(self.output_names());
-        cols.join(",") + "\n"
+        csv_row(&cols)
     }
 }
 
@@ -571,14 +571,6 @@ pub struct CaseResult {
     pub residual: f64,
     /// Output values in [`Sweep::output_names`] order (empty if invalid).
     pub outputs: Vec<f64>,
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Converged => "converged",
-        Status::MaxIterations => "max-iterations",
-        Status::Diverged => "diverged",
-    }
 }
 
 fn solve_case(
@@ -631,7 +623,7 @@ fn solve_case(
             }
             let r = CaseResult {
                 case: i,
-                status: status_name(sol.status).into(),
+                status: sol.status.name().into(),
                 iterations: sol.iterations,
                 residual: sol.residual,
                 outputs,
@@ -703,7 +695,18 @@ pub fn csv_line(sweep: &Sweep, r: &CaseResult) -> String {
     } else {
         cols.extend(r.outputs.iter().map(|v| format!("{v:.12e}")));
     }
-    cols.join(",") + "\n"
+    csv_row(&cols)
+}
+
+/// One CSV record and its newline, quoted by the `csv` crate where a field
+/// needs it (a component or stream name with a comma or a quote).
+fn csv_row(cols: &[String]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(cols).expect("writing to memory");
+    let bytes = w.into_inner().expect("writing to memory");
+    String::from_utf8(bytes).expect("the fields are UTF-8")
 }
 
 /// Runs a sweep (or one shard of it) and writes the CSV; the header comes
@@ -732,6 +735,23 @@ pub fn write_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solver::Status;
+
+    #[test]
+    fn csv_rows_quote_only_the_fields_that_need_it() {
+        let cols = ["1", "Nd,Pr", "say \"hi\"", "2.5e-3"].map(String::from);
+        assert_eq!(csv_row(&cols), "1,\"Nd,Pr\",\"say \"\"hi\"\"\",2.5e-3\n");
+        assert_eq!(csv_row(&["a".to_string(), String::new()]), "a,\n");
+    }
+
+    #[test]
+    fn the_sweep_csv_status_is_the_json_status() {
+        // one name per status: the CSV column and the serialised JSON agree
+        for s in [Status::Converged, Status::MaxIterations, Status::Diverged] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
+        }
+        assert_eq!(Status::MaxIterations.name(), "max-iterations");
+    }
 
     fn base() -> Cascade {
         CascadeSpec::separation_factor("t", &["Pr", "Nd"], &[1.0, 1.5])

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
-use super::{ExternalStream, Flowsheet, Port, Split, StreamValue, Unit};
+use super::{producer, ExternalStream, Flowsheet, Port, Producer, Split, StreamValue, Unit};
 use crate::cascade::Phase;
 use crate::error::{Error, InputError, InputErrors, Location, Problems};
 use crate::model::rigorous::element_molar_mass;
@@ -264,15 +264,6 @@ fn phase_of(v: Option<&Value>, path: &[Seg], label: &str) -> Result<Phase, Locat
             "expected \"aqueous\" or \"organic\"",
         )),
     }
-}
-
-/// Who makes a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Producer {
-    External(usize),
-    /// A unit's outlet (or side draw), of this phase.
-    Unit(usize, Phase),
-    Split(usize),
 }
 
 fn parse_table(top: &Table) -> Result<Flowsheet, Vec<Located>> {
@@ -641,7 +632,7 @@ fn parse_unit(
     let rigorous = chem
         .get("model")
         .and_then(Value::as_str)
-        .is_some_and(crate::model::registry::tracks_acidity);
+        .is_some_and(crate::model::models::tracks_acidity);
     raw.insert("chemistry".into(), chem);
     raw.insert("name".into(), Value::String(name.clone()));
     raw.insert(
@@ -817,28 +808,6 @@ fn parse_unit(
     }
 }
 
-/// Where a stream name comes from, its phase, and whether its flow (L/h)
-/// is known.
-pub(crate) fn producer(fs: &Flowsheet, name: &str) -> Option<Producer> {
-    if let Some(i) = fs.streams.iter().position(|s| s.name == name) {
-        return Some(Producer::External(i));
-    }
-    let (node, outlet) = name.split_once('.')?;
-    if let Some(i) = fs.units.iter().position(|u| u.name == node) {
-        return fs.units[i]
-            .outlet_streams()
-            .into_iter()
-            .find(|o| o.0 == outlet)
-            .map(|o| Producer::Unit(i, o.1));
-    }
-    let i = fs.splits.iter().position(|s| s.name == node)?;
-    fs.splits[i]
-        .fractions
-        .iter()
-        .any(|f| f.0 == outlet)
-        .then_some(Producer::Split(i))
-}
-
 /// Phase and whether the flow (L/h) is known, of a resolved stream.
 fn stream_props(fs: &Flowsheet, name: &str, depth: usize) -> Option<(Phase, bool)> {
     match producer(fs, name)? {
@@ -849,15 +818,6 @@ fn stream_props(fs: &Flowsheet, name: &str, depth: usize) -> Option<(Phase, bool
         Producer::Unit(i, phase) => Some((phase, fs.units[i].is_volumetric())),
         Producer::Split(i) if depth < 64 => stream_props(fs, &fs.splits[i].from, depth + 1),
         Producer::Split(_) => None,
-    }
-}
-
-/// Nodes of the stream graph: units `0..nu`, then splits.
-pub(crate) fn node_of(fs: &Flowsheet, p: Producer) -> Option<usize> {
-    match p {
-        Producer::External(_) => None,
-        Producer::Unit(i, _) => Some(i),
-        Producer::Split(i) => Some(fs.units.len() + i),
     }
 }
 

@@ -218,3 +218,43 @@ pub fn is_flowsheet(src: &str) -> bool {
         .map(|t| t.contains_key("unit"))
         .unwrap_or(false)
 }
+
+/// Who makes a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Producer {
+    External(usize),
+    /// A unit's outlet (or side draw), of this phase.
+    Unit(usize, Phase),
+    Split(usize),
+}
+
+/// Where a stream name comes from, its phase, and whether its flow (L/h)
+/// is known.
+pub(crate) fn producer(fs: &Flowsheet, name: &str) -> Option<Producer> {
+    if let Some(i) = fs.streams.iter().position(|s| s.name == name) {
+        return Some(Producer::External(i));
+    }
+    let (node, outlet) = name.split_once('.')?;
+    if let Some(i) = fs.units.iter().position(|u| u.name == node) {
+        return fs.units[i]
+            .outlet_streams()
+            .into_iter()
+            .find(|o| o.0 == outlet)
+            .map(|o| Producer::Unit(i, o.1));
+    }
+    let i = fs.splits.iter().position(|s| s.name == node)?;
+    fs.splits[i]
+        .fractions
+        .iter()
+        .any(|f| f.0 == outlet)
+        .then_some(Producer::Split(i))
+}
+
+/// Nodes of the stream graph: units `0..nu`, then splits.
+pub(crate) fn node_of(fs: &Flowsheet, p: Producer) -> Option<usize> {
+    match p {
+        Producer::External(_) => None,
+        Producer::Unit(i, _) => Some(i),
+        Producer::Split(i) => Some(fs.units.len() + i),
+    }
+}

@@ -416,7 +416,7 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
             let v = res.streams.get(name);
             let x2 = x_of(i) + bw / 2.0;
             let text = format!("{} -> {}", name, port.name());
-            match super::load::producer(fs, name).and_then(|p| super::load::node_of(fs, p)) {
+            match super::producer(fs, name).and_then(|p| super::node_of(fs, p)) {
                 None => arrow(&mut s, x2 - bw / 2.0 - 150.0, x2 - 20.0, &text, v, false),
                 Some(p) => {
                     let back = plan.tears.contains(&(i, *port));
@@ -427,9 +427,7 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     }
     for (i, sp) in fs.splits.iter().enumerate() {
         let x2 = x_of(nu + i) + bw / 2.0;
-        if let Some(p) =
-            super::load::producer(fs, &sp.from).and_then(|p| super::load::node_of(fs, p))
-        {
+        if let Some(p) = super::producer(fs, &sp.from).and_then(|p| super::node_of(fs, p)) {
             arrow(
                 &mut s,
                 x_of(p) + bw / 2.0,

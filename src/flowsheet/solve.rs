@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::load::{node_of, producer};
+use super::{node_of, producer};
 use super::{Flowsheet, Port, StreamValue};
 use crate::cascade::Phase;
 use crate::error::InputError;

@@ -26,11 +26,14 @@ pub const MAX_THREADS: usize = 256;
 /// kilobytes; this stops `simulate /dev/zero` from reading forever.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
-/// Formats a number for an error message as a user would write it
-/// (`1e308`, not 309 digits).
+/// Formats a number for an error message as a user would write it in
+/// TOML (`1e308`, not 309 digits; `nan`, `inf`), for cascade and plan
+/// files alike.
 pub(crate) fn fmt_num(v: f64) -> String {
     let a = v.abs();
-    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+    if v.is_nan() {
+        "nan".into()
+    } else if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
         format!("{v:e}")
     } else {
         format!("{v}")
@@ -48,22 +51,8 @@ pub fn read_source(path: &Path) -> Result<String, crate::Error> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(crate::Error::Input(InputError {
-            location: Location {
-                file: Some(path.to_path_buf()),
-                ..Location::default()
-            },
-            key: String::new(),
-            value: None,
-            message: format!(
-                "file larger than {} MiB: expected a TOML model",
-                MAX_FILE_BYTES >> 20
-            ),
-        }));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
+    // a problem of the whole file: located by the file alone
+    let whole_file = |message: String| {
         crate::Error::Input(InputError {
             location: Location {
                 file: Some(path.to_path_buf()),
@@ -71,10 +60,20 @@ pub fn read_source(path: &Path) -> Result<String, crate::Error> {
             },
             key: String::new(),
             value: None,
-            message: format!(
-                "not UTF-8 text (invalid byte at offset {offset}): expected a TOML model"
-            ),
+            message,
         })
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(whole_file(format!(
+            "file larger than {} MiB: expected a TOML model",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        whole_file(format!(
+            "not UTF-8 text (invalid byte at offset {offset}): expected a TOML model"
+        ))
     })
 }
 

@@ -2,9 +2,9 @@
 //! [`crate::chemistry::constant_d`]): how a file gives them, their checks,
 //! their sweepable `d`.
 
-use super::load::component_values;
 use super::registry::{ChemistryModel, Parsed, Registered};
 use super::rigorous::ConcentrationUnit;
+use super::schema::component_values;
 use super::schema::RawCascade;
 use super::validate::{non_negative, per_component};
 use super::ChemistrySpec;

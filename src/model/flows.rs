@@ -3,7 +3,7 @@
 //! `[optimize.flows]`), and [`FlowKey`] names each key for sweeps,
 //! optimisations and prices. `[optimize.price]` repeats the keys beside its
 //! stage prices (serde cannot flatten a table and still reject unknown
-//! keys); a unit test checks it against [`FlowKey::ALL`].
+//! keys); a unit test in `model::tables` checks it against [`FlowKey::ALL`].
 
 use serde::Deserialize;
 
@@ -107,7 +107,6 @@ impl FlowKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::tables::RawPrice;
 
     #[test]
     fn every_key_is_read_into_its_own_slot_and_others_are_errors() {
@@ -122,31 +121,5 @@ mod tests {
         }
         let e = toml::from_str::<Flows<f64>>("aqueous = 1.0").unwrap_err();
         assert!(e.to_string().contains("unknown field `aqueous`"), "{e}");
-    }
-
-    #[test]
-    fn the_price_table_takes_exactly_the_flow_keys_beside_its_stage_prices() {
-        for (i, k) in FlowKey::ALL.iter().enumerate() {
-            let v = 2.0 + i as f64;
-            let p: RawPrice = toml::from_str(&format!("{} = {v}", k.name())).unwrap();
-            let mut want = [None; 5];
-            want[i] = Some(v);
-            assert_eq!(p.flows().values(), want, "{}", k.name());
-        }
-        let e = toml::from_str::<RawPrice>("aqueous = 1.0").unwrap_err();
-        let msg = e.to_string();
-        // serde lists every field: the stage prices, then the five flow keys
-        let listed = msg.split("expected one of ").nth(1).unwrap_or_default();
-        let fields: Vec<&str> = listed
-            .split(", ")
-            .map(|s| s.trim().trim_matches('`'))
-            .collect();
-        let stage = ["stage", "extraction_stage", "scrub_stage", "strip_stage"];
-        let flows: Vec<&str> = fields
-            .iter()
-            .copied()
-            .filter(|f| !stage.contains(f))
-            .collect();
-        assert_eq!(flows, FlowKey::ALL.map(FlowKey::name), "{msg}");
     }
 }

@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::registry::{self, Parsed};
+use super::models;
+use super::registry::Parsed;
 use super::rigorous::ConcentrationUnit;
-use super::schema::{ComponentMap, RawCascade};
-use super::{fmt_num, Cascade, CascadeSpec, FeedSpec, SolverOptions};
+use super::schema::RawCascade;
+use super::{Cascade, CascadeSpec, FeedSpec, SolverOptions};
 use crate::cascade::Phase;
 use crate::chemistry::schema::ModelSchema;
 use crate::error::{Error, InputError, InputErrors, Problems};
@@ -94,39 +95,7 @@ pub(crate) fn to_draws(
     Ok(out)
 }
 
-/// Converts a per-component table into a vector in component order.
-/// `required`: every component must be present; otherwise missing ones are 0.
-pub(crate) fn component_values(
-    key: &str,
-    components: &[String],
-    map: &ComponentMap,
-    required: bool,
-) -> Result<Vec<f64>, InputError> {
-    for name in map.keys() {
-        if !components.contains(name) {
-            return Err(InputError::new(
-                format!("{key}.{name}"),
-                Some(fmt_num(map[name])),
-                format!(
-                    "`{name}` is not a component of this model (components: {})",
-                    components.join(", ")
-                ),
-            ));
-        }
-    }
-    components
-        .iter()
-        .map(|c| match map.get(c) {
-            Some(v) => Ok(*v),
-            None if required => Err(InputError::new(
-                key,
-                None,
-                format!("missing a value for component `{c}`"),
-            )),
-            None => Ok(0.0),
-        })
-        .collect()
-}
+pub(crate) use super::schema::component_values;
 
 /// Records every key written in the file that depends on the model and
 /// that the model's schema entry does not list.
@@ -153,7 +122,7 @@ fn check_model_keys(raw: &RawCascade, model: &ModelSchema, p: &mut Problems) {
             keys.push(key.to_string());
         }
     }
-    for key in keys.into_iter().filter(|k| !registry::takes(model, k)) {
+    for key in keys.into_iter().filter(|k| !models::takes(model, k)) {
         p.push(InputError::new(
             key,
             None,
@@ -215,7 +184,7 @@ pub(crate) fn spec_of(raw: RawCascade) -> Result<CascadeSpec, InputErrors> {
         ));
         p.check()?;
     }
-    let parts = match registry::lookup(&raw.chemistry.model) {
+    let parts = match models::lookup(&raw.chemistry.model) {
         Ok(model) => {
             check_model_keys(&raw, model.schema, &mut p);
             (model.parse)(&raw, &comps, &mut p)

@@ -21,11 +21,13 @@
 pub mod constant_d;
 pub mod flows;
 pub mod load;
+pub(crate) mod models;
 pub(crate) mod options;
 pub(crate) mod registry;
 pub mod rigorous;
 pub mod schema;
 pub mod separation_factor;
+mod streams;
 pub(crate) mod tables;
 mod validate;
 

@@ -214,3 +214,37 @@ pub struct RawDraw {
     /// Share of the phase leaving the stage withdrawn, in [0, 1).
     pub fraction: Option<f64>,
 }
+
+/// Converts a per-component table into a vector in component order.
+/// `required`: every component must be present; otherwise missing ones are 0.
+pub(crate) fn component_values(
+    key: &str,
+    components: &[String],
+    map: &ComponentMap,
+    required: bool,
+) -> Result<Vec<f64>, crate::error::InputError> {
+    for name in map.keys() {
+        if !components.contains(name) {
+            return Err(crate::error::InputError::new(
+                format!("{key}.{name}"),
+                Some(crate::input::fmt_num(map[name])),
+                format!(
+                    "`{name}` is not a component of this model (components: {})",
+                    components.join(", ")
+                ),
+            ));
+        }
+    }
+    components
+        .iter()
+        .map(|c| match map.get(c) {
+            Some(v) => Ok(*v),
+            None if required => Err(crate::error::InputError::new(
+                key,
+                None,
+                format!("missing a value for component `{c}`"),
+            )),
+            None => Ok(0.0),
+        })
+        .collect()
+}

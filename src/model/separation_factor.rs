@@ -30,7 +30,7 @@ fn parse(raw: &RawCascade, comps: &[String], p: &mut Problems) -> Option<Parsed>
         p.ok(raw.chemistry.beta.as_ref().ok_or_else(|| {
             InputError::new("chemistry.beta", None, "missing: beta per component")
         }))?;
-    let beta = p.ok(super::load::component_values(
+    let beta = p.ok(super::schema::component_values(
         "chemistry.beta",
         comps,
         beta,

@@ -70,7 +70,7 @@ pub struct RawPrice {
 
 impl RawPrice {
     /// The prices of the flows (serde cannot flatten [`super::Flows`] here
-    /// and still reject unknown keys; `model::flows`' tests check that
+    /// and still reject unknown keys; this module's tests check that
     /// these fields are the flow keys).
     pub fn flows(&self) -> super::Flows<f64> {
         super::Flows {
@@ -205,4 +205,36 @@ pub struct RawCost {
     pub price: Option<BTreeMap<String, f64>>,
     /// Oxide mass per mol of element, g, per component.
     pub oxide_molar_mass: Option<BTreeMap<String, f64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::flows::FlowKey;
+    use super::RawPrice;
+
+    #[test]
+    fn the_price_table_takes_exactly_the_flow_keys_beside_its_stage_prices() {
+        for (i, k) in FlowKey::ALL.iter().enumerate() {
+            let v = 2.0 + i as f64;
+            let p: RawPrice = toml::from_str(&format!("{} = {v}", k.name())).unwrap();
+            let mut want = [None; 5];
+            want[i] = Some(v);
+            assert_eq!(p.flows().values(), want, "{}", k.name());
+        }
+        let e = toml::from_str::<RawPrice>("aqueous = 1.0").unwrap_err();
+        let msg = e.to_string();
+        // serde lists every field: the stage prices, then the five flow keys
+        let listed = msg.split("expected one of ").nth(1).unwrap_or_default();
+        let fields: Vec<&str> = listed
+            .split(", ")
+            .map(|s| s.trim().trim_matches('`'))
+            .collect();
+        let stage = ["stage", "extraction_stage", "scrub_stage", "strip_stage"];
+        let flows: Vec<&str> = fields
+            .iter()
+            .copied()
+            .filter(|f| !stage.contains(f))
+            .collect();
+        assert_eq!(flows, FlowKey::ALL.map(FlowKey::name), "{msg}");
+    }
 }

@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
+use super::named_map;
 use super::reagents::Reagents;
 use crate::cascade::Layout;
 use crate::error::Error;
@@ -33,24 +33,8 @@ impl PerComponent {
 
 impl Serialize for PerComponent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+        named_map(&self.0, s)
     }
-}
-
-/// Serialises named entries as a map, in their order.
-pub(super) fn named_map<S: Serializer, T: Serialize>(
-    v: &[(String, T)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    let mut m = s.serialize_map(Some(v.len()))?;
-    for (k, x) in v {
-        m.serialize_entry(k, x)?;
-    }
-    m.end()
 }
 
 /// One outlet stream (regular outlet or side draw).

@@ -36,3 +36,16 @@ pub fn to_text(cascade: &Cascade, sol: &Solution) -> String {
 pub fn write_profile_csv(cascade: &Cascade, sol: &Solution, path: &Path) -> Result<(), Error> {
     CascadeReport::new(cascade, sol).write_profile_csv(path)
 }
+
+/// Serialises named entries as a map, in their order.
+pub(crate) fn named_map<S: serde::Serializer, T: serde::Serialize>(
+    v: &[(String, T)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, x) in v {
+        m.serialize_entry(k, x)?;
+    }
+    m.end()
+}

@@ -55,7 +55,7 @@ pub struct Reagents {
     /// Per component (model order, by name): reagents per kg of its
     /// product, for the components that are fed and whose molar mass is
     /// known.
-    #[serde(serialize_with = "super::cascade::named_map")]
+    #[serde(serialize_with = "super::named_map")]
     pub per_kg: Vec<(String, ProductReagents)>,
     /// pH of each stage's aqueous (`-log10 [H+]`).
     #[serde(skip)]

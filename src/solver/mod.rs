@@ -1,7 +1,7 @@
 //! Steady-state and start-up solvers.
 //!
 //! - [`Solver::solve`]: damped Newton on the block-tridiagonal stage balances
-//!   ([`newton`]), with continuation in the separation factors for the
+//!   (`newton`), with continuation in the separation factors for the
 //!   separation-factor model (`beta(s) = beta^s`, `s: 0 -> 1`; at `s = 0` the
 //!   flat profile is exact).
 //! - [`rows::solve_rows`]: start-up dynamics of the separation-factor model
@@ -47,6 +47,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Name in JSON and CSV output, as serialised (`converged`,
+    /// `max-iterations`, `diverged`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Converged => "converged",
+            Status::MaxIterations => "max-iterations",
+            Status::Diverged => "diverged",
+        }
+    }
+
     /// Lower-case words for reports.
     pub fn describe(self) -> &'static str {
         match self {
