@@ -60,8 +60,11 @@ fn main() {
         if let Some(max) = args.get(4).and_then(|s| s.parse().ok()) {
             // `robustness case MODEL SEED MAX_ITERATIONS`: a crawl or a dead end?
             let mut spec = c.spec().clone();
-            spec.solver.max_iterations = max;
-            c = match spec.build() {
+            let opts = spec.solver.to_builder().max_iterations(max).build();
+            c = match opts.and_then(|o| {
+                spec.solver = o;
+                spec.validate()
+            }) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("max_iterations {max}: {e}");

@@ -173,3 +173,29 @@ fn an_acid_starved_failure_says_why_and_a_solvable_one_does_not() {
     assert!(r.diagnosis.is_none() && r.to_json().get("diagnosis").is_none());
     assert!(!r.to_text().contains("why:"));
 }
+
+#[test]
+fn the_default_iteration_budget_scales_and_an_explicit_one_is_exact() {
+    // prnd.toml: 2 components; the default budget is 1000 + 20 per stage
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/prnd.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let c0 = sxforge::model::load::parse_str(&text, None).unwrap();
+    let n = c0.n_stages();
+    assert_eq!(c0.solver_options().max_iterations, 1000 + 20 * n);
+    assert!(!c0.solver_options().explicit_iterations);
+    // `[solver] max_iterations = 1000` in the file is kept exactly
+    for limit in [1000usize, 3, 25_000] {
+        let t = format!("{text}\n[solver]\nmax_iterations = {limit}\n");
+        let c = sxforge::model::load::parse_str(&t, None).unwrap();
+        assert_eq!(c.solver_options().max_iterations, limit);
+    }
+    // a rebuilt cascade of another size gets its own default budget
+    let mut spec = c0.to_spec();
+    spec.extraction = 5;
+    spec.scrub = 5;
+    let small = spec.build().unwrap();
+    assert_eq!(small.solver_options().max_iterations, 1000 + 20 * 10);
+    // a 50-stage 3-component log-linear cascade gets 2000, enough for the
+    // 1,274 iterations of the one that a flat 1000 used to stop
+    assert_eq!(sxforge::solver::default_iterations(50, 3), 2000);
+}

@@ -27,7 +27,8 @@ use serde::Serialize;
 use crate::cascade::{Layout, Outlet, Phase, StreamKind};
 use crate::chemistry::SeparationFactorKernel;
 pub use crate::model::options::{
-    SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT,
+    default_iterations, SolverOptions, SolverOptionsBuilder, DEFAULT_MAX_ITERATIONS,
+    MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT,
 };
 use crate::model::{Cascade, StageFlows};
 pub use newton::{NewtonOptions, NewtonReport, Workspace};
