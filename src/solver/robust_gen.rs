@@ -595,6 +595,57 @@ pub fn acid_starved_example() -> Cascade {
         .expect("valid cascade")
 }
 
+/// Two separation-factor cascades whose solve used to fail (issue 9; seeds
+/// 139 and 250 of the generator before its ranges changed). The first, 19
+/// + 159 stages of 3 components (beta 1, 12.0, 150.7), has a trace that
+/// falls to `exp(-796)`, past the range of a double, where the plain
+/// balances of the continuation in beta lose their digits; it now
+/// converges in 143 iterations through the logarithmic ones. The second,
+/// 161 + 24 stages of 4 (beta 1, 2.85, 12.2, 24.5), is one whose
+/// continuation stalls and whose pseudo-transient fallback needs 1,372
+/// iterations: the default budget that grows with the stage count allows
+/// them, the old flat 1,000 did not.
+pub fn stalled_continuations() -> Vec<Cascade> {
+    let case = |beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64| {
+        let nm = names(beta.len());
+        let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+        CascadeSpec::separation_factor("deep trace", &refs, beta)
+            .with_stages(n, m, 0)
+            .with_feed_amounts(feed)
+            .with_amounts(s, w)
+            .build()
+            .expect("valid cascade")
+    };
+    vec![
+        case(
+            &[1.0, 11.969528028847652, 150.74561739510239],
+            &[0.007140262305027814, 0.162443877996865, 0.8304158596981072],
+            19,
+            159,
+            2.4495548798362567,
+            2.3465205806076113,
+        ),
+        case(
+            &[
+                1.0,
+                2.8535395539171025,
+                12.219204269385319,
+                24.527753871514005,
+            ],
+            &[
+                0.007358194681630077,
+                0.12270033450279243,
+                0.33777442692664766,
+                0.5321670438889298,
+            ],
+            161,
+            24,
+            3.236098755576614,
+            2.3412794286690315,
+        ),
+    ]
+}
+
 /// difflow's saponified benchmark (issue 9): extraction section only, feed
 /// 1 L/h at 0.2 mol/L RE, organic 1.25 L/h with 1.0 mol/L extractant, 36 %
 /// Na saponification, feed acid 0.01 mol/L, a = b = 3, no scrub.
