@@ -596,12 +596,12 @@ pub fn acid_starved_example() -> Cascade {
 }
 
 /// Two separation-factor cascades whose solve used to fail (issue 9; seeds
-/// 139 and 250 of the generator before its ranges changed). The first, 19
-/// + 159 stages of 3 components (beta 1, 12.0, 150.7), has a trace that
+/// 139 and 250 of the generator before its ranges changed). The first,
+/// with 19 and 159 stages of 3 components (beta 1, 12.0, 150.7), has a trace that
 /// falls to `exp(-796)`, past the range of a double, where the plain
 /// balances of the continuation in beta lose their digits; it now
 /// converges in 143 iterations through the logarithmic ones. The second,
-/// 161 + 24 stages of 4 (beta 1, 2.85, 12.2, 24.5), is one whose
+/// with 161 and 24 stages of 4 (beta 1, 2.85, 12.2, 24.5), is one whose
 /// continuation stalls and whose pseudo-transient fallback needs 1,372
 /// iterations: the default budget that grows with the stage count allows
 /// them, the old flat 1,000 did not.

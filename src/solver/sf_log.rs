@@ -64,11 +64,10 @@ impl Equilibrium for LogSeparationFactorKernel {
             .map(|(l, u)| l + u)
             .fold(f64::NEG_INFINITY, f64::max);
         let mut sum = 0.0;
-        for c in 0..k {
-            let e = (self.ln_beta[c] + u[c] - top).exp();
+        for ((w, l), uc) in out.aq.iter_mut().zip(&self.ln_beta).zip(u) {
             // w_c = beta_c a_c / sum beta a, kept in `aq` until the sum is known
-            out.aq[c] = e;
-            sum += e;
+            *w = (l + uc - top).exp();
+            sum += *w;
         }
         let o = self.org_flow[j];
         for c in 0..k {
