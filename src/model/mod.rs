@@ -379,6 +379,9 @@ pub struct Cascade {
     inflow: Vec<f64>,
     flows: StageFlows,
     pass: Option<crate::cascade::draw::Pass>,
+    // the spec's solver settings with the iteration budget of this
+    // cascade's size (`SolverOptions::for_cascade`)
+    solver: SolverOptions,
 }
 
 pub(crate) use crate::input::fmt_num;
@@ -515,9 +518,11 @@ impl Cascade {
         matches!(self.flows, StageFlows::Volumes { .. })
     }
 
-    /// Solver settings.
+    /// Solver settings, with the iteration limit this cascade's solves get:
+    /// the spec's `max_iterations` if explicit, else the default budget
+    /// scaled with the cascade's size ([`SolverOptions::budget_for`]).
     pub fn solver_options(&self) -> &SolverOptions {
-        &self.spec.solver
+        &self.solver
     }
 
     /// Replaces the solver settings (tolerance, limits) without checking
@@ -540,6 +545,7 @@ impl Cascade {
     pub fn set_solver_options(&mut self, options: SolverOptions) -> Result<(), InputErrors> {
         options.check()?;
         self.spec.solver = options;
+        self.solver = options.for_cascade(self.n_stages(), self.n_components());
         Ok(())
     }
 

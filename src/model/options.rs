@@ -12,6 +12,9 @@
 //! let e = SolverOptions::builder().tolerance(f64::NAN).max_iterations(0).build().unwrap_err();
 //! assert_eq!(e.len(), 2);
 //! assert_eq!(e.first().key, "solver.tolerance");
+//! // an explicit limit is kept exactly; the default grows with the cascade
+//! assert_eq!(opts.budget_for(300, 4), 200);
+//! assert_eq!(SolverOptions::default().budget_for(50, 3), 2000);
 //! ```
 
 use crate::error::{InputError, InputErrors, Problems};
@@ -20,6 +23,48 @@ use crate::error::{InputError, InputErrors, Problems};
 /// default; beyond this a stalled solve runs for hours instead of
 /// reporting).
 pub const MAX_ITERATIONS_LIMIT: usize = 1_000_000;
+
+/// Newton iterations every solve gets by default, however small the
+/// cascade (the floor of [`default_iterations`]).
+pub const DEFAULT_MAX_ITERATIONS: usize = 1000;
+
+/// Iterations the default budget adds per stage: fronts of the start-up
+/// and of the continuations cross the cascade stage by stage, and slow
+/// random cascades of 14 to 260 stages were measured to need up to 13 per
+/// stage over the first 1,000 (issue 9).
+pub const ITERATIONS_PER_STAGE: usize = 20;
+
+/// Work, in units of `stages x (components + 2)^3` (the cost of one
+/// block-tridiagonal factorisation) summed over iterations, past which the
+/// default budget stops growing: a solve that does not converge then costs
+/// no more than 1,000 iterations of a 400-stage cascade of six components
+/// (seconds), and never fewer iterations than
+/// [`DEFAULT_MAX_ITERATIONS`].
+pub const DEFAULT_WORK_LIMIT: f64 = 2e8;
+
+/// The default iteration budget of a cascade of `stages` stages and
+/// `components` components: [`DEFAULT_MAX_ITERATIONS`] plus
+/// [`ITERATIONS_PER_STAGE`] per stage, capped where the work passes
+/// [`DEFAULT_WORK_LIMIT`], and never below [`DEFAULT_MAX_ITERATIONS`].
+///
+/// ```
+/// use sxforge::solver::default_iterations;
+/// assert_eq!(default_iterations(50, 3), 1000 + 20 * 50); // 2000
+/// // 600 stages of 10 components: 2e8 / (600 * 12^3) = 192, so the floor
+/// assert_eq!(default_iterations(600, 10), 1000);
+/// // 250 stages of 4 components: 2e8 / (250 * 6^3) = 3703 < 1000 + 5000
+/// assert_eq!(default_iterations(250, 4), 3703);
+/// ```
+pub fn default_iterations(stages: usize, components: usize) -> usize {
+    let nv = (components + 2) as f64;
+    let per_iteration = stages.max(1) as f64 * nv * nv * nv;
+    let by_stages =
+        DEFAULT_MAX_ITERATIONS.saturating_add(ITERATIONS_PER_STAGE.saturating_mul(stages));
+    let by_work = (DEFAULT_WORK_LIMIT / per_iteration) as usize;
+    by_stages
+        .min(by_work)
+        .clamp(DEFAULT_MAX_ITERATIONS, MAX_ITERATIONS_LIMIT)
+}
 
 /// Most rows the start-up method may be allowed (ten times the default).
 pub const MAX_ROWS_LIMIT: usize = 100_000_000;
@@ -35,29 +80,60 @@ pub struct SolverOptions {
     /// Relative residual at which a solve stops, in (0, 1).
     pub tolerance: f64,
     /// Newton iterations allowed (over all continuation steps), from 1 to
-    /// [`MAX_ITERATIONS_LIMIT`].
+    /// [`MAX_ITERATIONS_LIMIT`]. Left at its default
+    /// ([`DEFAULT_MAX_ITERATIONS`], not [`SolverOptions::explicit_iterations`]),
+    /// it is a floor that a cascade raises with its size
+    /// ([`default_iterations`], applied by [`SolverOptions::budget_for`]);
+    /// any other value, or one set through the builder or a model file, is
+    /// an exact limit.
     pub max_iterations: usize,
     /// Rows allowed for the start-up (rows) method, from 1 to
     /// [`MAX_ROWS_LIMIT`].
     pub max_rows: usize,
+    /// Whether `max_iterations` was given explicitly (by
+    /// [`SolverOptionsBuilder::max_iterations`] or `[solver]
+    /// max_iterations`), so that even the default value is kept exactly.
+    pub explicit_iterations: bool,
 }
 
 impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {
             tolerance: 1e-12,
-            max_iterations: 1000,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
             max_rows: 10_000_000,
+            explicit_iterations: false,
         }
     }
 }
 
 impl SolverOptions {
-    /// A builder starting from the defaults (tolerance 1e-12, 1000
-    /// iterations, 10^7 rows).
+    /// A builder starting from the defaults (tolerance 1e-12, the
+    /// iteration budget of [`default_iterations`], 10^7 rows).
     pub fn builder() -> SolverOptionsBuilder {
         SolverOptionsBuilder {
             opts: SolverOptions::default(),
+        }
+    }
+
+    /// The iteration limit of a solve of a cascade of `stages` stages and
+    /// `components` components: `max_iterations` when it is explicit or
+    /// not the default, else [`default_iterations`].
+    pub fn budget_for(&self, stages: usize, components: usize) -> usize {
+        if self.explicit_iterations || self.max_iterations != DEFAULT_MAX_ITERATIONS {
+            self.max_iterations
+        } else {
+            default_iterations(stages, components)
+        }
+    }
+
+    /// These settings with the iteration limit of a cascade of `stages`
+    /// stages and `components` components ([`SolverOptions::budget_for`])
+    /// in `max_iterations`.
+    pub fn for_cascade(self, stages: usize, components: usize) -> SolverOptions {
+        SolverOptions {
+            max_iterations: self.budget_for(stages, components),
+            ..self
         }
     }
 
@@ -119,9 +195,11 @@ impl SolverOptionsBuilder {
         self
     }
 
-    /// Newton iterations allowed, from 1 to [`MAX_ITERATIONS_LIMIT`].
+    /// Newton iterations allowed, from 1 to [`MAX_ITERATIONS_LIMIT`]: an
+    /// exact limit, whatever the cascade's size.
     pub fn max_iterations(mut self, max_iterations: usize) -> Self {
         self.opts.max_iterations = max_iterations;
+        self.opts.explicit_iterations = true;
         self
     }
 
@@ -169,5 +247,38 @@ mod tests {
             (t.tolerance, t.max_iterations, t.max_rows),
             (1e-6, MAX_ITERATIONS_LIMIT, 1)
         );
+    }
+
+    #[test]
+    fn default_budget_grows_with_stages_until_the_work_cap() {
+        // by stages: 1000 + 20 N while N (K + 2)^3 (1000 + 20 N) <= 2e8
+        assert_eq!(default_iterations(1, 1), 1020);
+        assert_eq!(default_iterations(0, 2), 1000);
+        assert_eq!(default_iterations(147, 3), 3940);
+        // work cap: 2e8 / (258 * 6^3) = 3588.8 < 6160
+        assert_eq!(default_iterations(258, 4), 3588);
+        // floor: 900 stages of 15 components
+        assert_eq!(default_iterations(900, 15), DEFAULT_MAX_ITERATIONS);
+        assert_eq!(
+            default_iterations(usize::MAX / 2, 1),
+            DEFAULT_MAX_ITERATIONS
+        );
+        // the default is scaled, an explicit limit (even 1000) is not, and
+        // neither is any other value written into the field
+        let d = SolverOptions::default();
+        assert_eq!(d.budget_for(147, 3), 3940);
+        let e = SolverOptions::builder()
+            .max_iterations(1000)
+            .build()
+            .unwrap();
+        assert_eq!(e.budget_for(147, 3), 1000);
+        let w = SolverOptions {
+            max_iterations: 7,
+            ..SolverOptions::default()
+        };
+        assert_eq!(w.for_cascade(147, 3).max_iterations, 7);
+        // resolving twice changes nothing
+        let r = d.for_cascade(147, 3);
+        assert_eq!(r.for_cascade(147, 3), r);
     }
 }

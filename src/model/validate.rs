@@ -236,6 +236,7 @@ impl Cascade {
         };
         p.check()?;
         let (feed_amount, inflow, flows) = flows.expect("computed when nothing is wrong");
+        let solver = spec.solver.for_cascade(layout.stages(), k);
         Ok(Cascade {
             spec,
             layout,
@@ -243,6 +244,7 @@ impl Cascade {
             inflow,
             flows,
             pass: None,
+            solver,
         })
     }
 }

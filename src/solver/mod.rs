@@ -3,7 +3,8 @@
 //! - [`Solver::solve`]: damped Newton on the block-tridiagonal stage balances
 //!   (`newton`), with continuation in the separation factors for the
 //!   separation-factor model (`beta(s) = beta^s`, `s: 0 -> 1`; at `s = 0` the
-//!   flat profile is exact).
+//!   flat profile is exact), whose steps solve the balances in logarithms
+//!   once a trace nears the bottom of the double range ([`sf_log`]).
 //! - [`rows::solve_rows`]: start-up dynamics of the separation-factor model
 //!   from empty stages, row by row, an independent check of the steady state.
 //!
@@ -17,6 +18,7 @@ pub(crate) mod newton;
 pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
+mod sf_log;
 mod sf_newton;
 pub(crate) mod tearing;
 mod transient;
@@ -27,10 +29,17 @@ use serde::Serialize;
 use crate::cascade::{Layout, Outlet, Phase, StreamKind};
 use crate::chemistry::SeparationFactorKernel;
 pub use crate::model::options::{
-    SolverOptions, SolverOptionsBuilder, MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT,
+    default_iterations, SolverOptions, SolverOptionsBuilder, DEFAULT_MAX_ITERATIONS,
+    MAX_ITERATIONS_LIMIT, MAX_ROWS_LIMIT,
 };
 use crate::model::{Cascade, StageFlows};
 pub use newton::{NewtonOptions, NewtonReport, Workspace};
+
+/// `ln` of an aqueous amount below which the continuation in beta solves
+/// the stage balances in logarithms ([`sf_log`]): `exp(-600)` is 1e-261, a
+/// margin above the subnormal range (`exp(-708)`) where the plain
+/// balances lose their digits.
+const DEEP_TRACE: f64 = -600.0;
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -510,6 +519,7 @@ impl Solver {
             let mut ds: f64 = 0.25;
             let cont_budget = total_it + opts.max_iterations.saturating_sub(total_it) / 2;
             let mut trial = Array2::zeros((n, ka));
+            let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
             loop {
                 let s_try = (s + ds).min(1.0);
                 let last = s_try >= 1.0;
@@ -532,7 +542,16 @@ impl Solver {
                 } else {
                     opts.tolerance.max(1e-7)
                 };
-                let rep = newton(&kernel, &mut trial, ws, &newton_opts(budget, tol));
+                // a trace near the bottom of the double range: balances in
+                // logarithms, which neither underflow nor lose their digits
+                let rep = if trial.iter().any(|&v| v < DEEP_TRACE) {
+                    log_kernel.set_beta(&b);
+                    ws.set_log_balances(true);
+                    let nopts = newton_opts(budget, tol);
+                    newton::solve(&log_kernel, &links, &feed, &mut trial, ws, &nopts)
+                } else {
+                    newton(&kernel, &mut trial, ws, &newton_opts(budget, tol))
+                };
                 total_it += rep.iterations;
                 steps += 1;
                 if rep.status == Status::Converged {

@@ -72,9 +72,10 @@ impl Rng {
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
-    /// Stage count in `lo..=hi`, log-uniform so that short and long sections
-    /// are both common.
+    /// Stage count in `lo..=hi` (`lo >= 1`), log-uniform so that short and
+    /// long sections are both common.
     pub fn stages(&mut self, lo: usize, hi: usize) -> usize {
+        debug_assert!(lo >= 1, "log-uniform from {lo}");
         (self.log_uniform(lo as f64, hi as f64 + 1.0).floor() as usize).clamp(lo, hi)
     }
 }
@@ -119,31 +120,122 @@ fn names(k: usize) -> Vec<String> {
     (0..k).map(|i| format!("C{i}")).collect()
 }
 
-/// A random valid cascade of model `kind`, determined by `seed`.
+/// Why a draw of a generator was thrown away and drawn again.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The drawn specification does not build (the model checks refuse
+    /// it); the message says why.
+    Invalid(String),
+    /// A `log-linear` cascade with no steady state: the scrub or strip acid
+    /// cannot pay for the constant-D metal that must strip there
+    /// ([`acid_starved`]); `demand` and `supply` in mol/h of protons.
+    AcidStarved {
+        /// Protons the section must at least give up.
+        demand: f64,
+        /// Protons its acid brings.
+        supply: f64,
+    },
+}
+
+impl Rejection {
+    /// A short name of the reason, for counts.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::Invalid(_) => "invalid specification",
+            Rejection::AcidStarved { .. } => "no steady state (acid-starved)",
+        }
+    }
+}
+
+/// The valid cascade a seed draws, with the draws thrown away before it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Draw {
+    /// The valid cascade.
+    pub cascade: Cascade,
+    /// Why each earlier draw of this seed was thrown away, in order.
+    pub rejected: Vec<Rejection>,
+    /// The thrown-away cascades that built but have no steady state (to
+    /// check that proof against the solver).
+    pub starved: Vec<Cascade>,
+}
+
+/// Draws thrown away before a seed gives up (a generator that rejects this
+/// often is broken; none comes near it).
+const MAX_DRAWS: usize = 10_000;
+
+/// A random valid cascade of model `kind`, determined by `seed`: the
+/// cascade of [`draw`].
+///
+/// Ranges (stage counts log-uniform, so that short and long sections are
+/// both common):
 ///
 /// - separation-factor: 2-8 components, beta up to 200 apart (log-uniform),
 ///   feed shares from 1e-3 to 1, 1-200 extraction and 1-200 scrub stages,
-///   S and W anywhere inside the feasible split, aqueous or organic feed;
-/// - constant-D: 2-8 components, D from 1e-3 to 1e3 per section, 1-200
-///   stages per section, with or without a strip section;
-/// - mass-action: 2-6 metals, 5-300 extraction stages with or without scrub
-///   (1-100) and strip (1-30) sections, O/A 0.5-4, saponified (5-60 %) or
-///   not, feed loading 5-99 % of the extractant's capacity, acids from pH 3
-///   to 6 mol/L;
-/// - log-linear: 2-6 metals (fits or constant D), the same ranges of stages,
-///   O/A, loading and acid, with or without bisulfate.
+///   S and W anywhere inside the feasible split (the product split uniform
+///   in 0.001-0.999 of the feed, the smaller flow from 0.05 to 10 times the
+///   feed), aqueous (80 %) or organic feed;
+/// - constant-D: 1-15 components, D from 1e-3 to 1e3 per section, 1-300
+///   extraction and 0-300 scrub stages, with or without (1-300) a strip
+///   section;
+/// - mass-action: 2-6 metals (three draws in four; otherwise 1-15), 1-300
+///   extraction stages, with or without scrub and strip sections (1-300
+///   stages each), O/A 0.5-4, saponified (5-60 %) or not, feed loading
+///   5-99 % of the extractant's capacity, every acid from pH 3 to 6 mol/L
+///   (log-uniform);
+/// - log-linear: the same metal counts, stages, O/A, loading and acids;
+///   fitted (85 %) or constant D, with or without bisulfate.
 pub fn generate(kind: ModelKind, seed: u64) -> Cascade {
+    draw(kind, seed).cascade
+}
+
+/// The valid cascade a seed draws, and what it threw away first: a draw
+/// that does not build, or a `log-linear` one proved to have no steady
+/// state ([`acid_starved`]), is drawn again from the same generator
+/// stream, so a seed still names one cascade.
+pub fn draw(kind: ModelKind, seed: u64) -> Draw {
     let mut rng = Rng::new(seed.wrapping_mul(4).wrapping_add(kind as u64));
-    loop {
+    let mut rejected = Vec::new();
+    let mut starved = Vec::new();
+    while rejected.len() < MAX_DRAWS {
         let spec = match kind {
             ModelKind::SeparationFactor => gen_sf(&mut rng),
             ModelKind::ConstantD => gen_cd(&mut rng),
             ModelKind::MassAction => gen_ma(&mut rng),
             ModelKind::LogLinear => gen_ll(&mut rng),
         };
-        if let Ok(c) = spec.build() {
-            return c;
+        match spec.build() {
+            Err(e) => rejected.push(Rejection::Invalid(e.to_string())),
+            Ok(c) => match acid_starved(&c) {
+                Some((demand, supply)) => {
+                    rejected.push(Rejection::AcidStarved { demand, supply });
+                    starved.push(c);
+                }
+                None => {
+                    return Draw {
+                        cascade: c,
+                        rejected,
+                        starved,
+                    }
+                }
+            },
         }
+    }
+    panic!(
+        "{} seed {seed}: {MAX_DRAWS} draws rejected in a row, the last: {:?}",
+        kind.name(),
+        rejected.last()
+    )
+}
+
+/// Metal count of the rigorous generators: 2-6 (the issue's random
+/// mass-action cascades) three times in four, else 1-15.
+fn metals(rng: &mut Rng) -> usize {
+    if rng.chance(0.75) {
+        rng.int(2, 6)
+    } else {
+        rng.int(1, 15)
     }
 }
 
@@ -165,7 +257,7 @@ fn gen_sf(rng: &mut Rng) -> CascadeSpec {
     let organic = rng.chance(0.2);
     let nm = names(k);
     let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
-    let u = rng.uniform(0.005, 0.995);
+    let u = rng.uniform(0.001, 0.999);
     let (s, w) = if organic {
         let s = rng.log_uniform(0.05, 10.0);
         (s, s + u)
@@ -185,14 +277,19 @@ fn gen_sf(rng: &mut Rng) -> CascadeSpec {
 }
 
 fn gen_cd(rng: &mut Rng) -> CascadeSpec {
-    let k = rng.int(2, 8);
+    let k = rng.int(1, 15);
     let nm = names(k);
     let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
     let d: Vec<f64> = (0..k).map(|_| rng.log_uniform(1e-3, 1e3)).collect();
-    let n = rng.stages(1, 200);
-    let m = rng.stages(0, 200);
+    let n = rng.stages(1, 300);
+    // a scrub section half the time
+    let m = if rng.chance(0.5) {
+        rng.stages(1, 300)
+    } else {
+        0
+    };
     let st = if rng.chance(0.5) {
-        rng.stages(1, 50)
+        rng.stages(1, 300)
     } else {
         0
     };
@@ -240,14 +337,14 @@ struct RigorousFrame {
 }
 
 fn frame(rng: &mut Rng) -> RigorousFrame {
-    let n = rng.stages(5, 300);
+    let n = rng.stages(1, 300);
     let m = if rng.chance(0.5) {
-        rng.stages(1, 100)
+        rng.stages(1, 300)
     } else {
         0
     };
     let st = if rng.chance(0.5) {
-        rng.stages(1, 30)
+        rng.stages(1, 300)
     } else {
         0
     };
@@ -306,7 +403,7 @@ fn rigorous_spec(
 }
 
 fn gen_ma(rng: &mut Rng) -> CascadeSpec {
-    let k = rng.int(2, 6);
+    let k = metals(rng);
     let f = frame(rng);
     let z = if rng.chance(0.85) { 3.0 } else { 2.0 };
     let l0 = rng.uniform(-3.0, 1.0);
@@ -344,7 +441,7 @@ fn gen_ma(rng: &mut Rng) -> CascadeSpec {
 }
 
 fn gen_ll(rng: &mut Rng) -> CascadeSpec {
-    let k = rng.int(2, 6);
+    let k = metals(rng);
     let f = frame(rng);
     let fit: Vec<Option<LogLinearFit>> = (0..k)
         .map(|_| {
@@ -406,6 +503,147 @@ pub fn deep_separation() -> Cascade {
         .with_amounts(0.4327, 0.2067)
         .build()
         .expect("valid cascade")
+}
+
+/// A `log-linear` cascade with no steady state (the first draw of
+/// log-linear seed 45 before the generator rejected such draws): 7
+/// extraction stages and one scrub stage whose acid, 0.00356 mol/L at
+/// 0.784 L/h, cannot pay for the constant-D metals C1 and C2 that must strip
+/// there ([`acid_starved`]).
+pub fn acid_starved_example() -> Cascade {
+    let fit = |m0, m1, b0, b1| Some(LogLinearFit { m0, m1, b0, b1 });
+    let charge = vec![3.0, 3.0, 3.0, 3.0, 3.0, 2.0];
+    let m = LogLinearSpec {
+        fit: vec![
+            fit(
+                2.9065259668594488,
+                0.016025119211826824,
+                -2.719130562530094,
+                1.3417471454591179,
+            ),
+            None,
+            None,
+            fit(
+                2.6888180336134724,
+                0.00218511188975634,
+                -4.7478749352338685,
+                1.3122524157170783,
+            ),
+            fit(
+                1.2958707885023855,
+                0.008940255972289412,
+                -3.375637583756809,
+                0.8742335430613064,
+            ),
+            fit(
+                2.5809400944547383,
+                0.008669021025981232,
+                -1.191676900212273,
+                1.307807688889536,
+            ),
+        ],
+        d: vec![
+            0.8711264667090945,
+            0.012654600800246453,
+            0.24923108220346082,
+            0.1498070562470832,
+            0.02639376668923895,
+            0.11669310753647884,
+        ],
+        extractant_per_metal: charge.clone(),
+        protons_per_metal: charge.clone(),
+        charge,
+        dose: 36.101951507875995,
+        dose_free: false,
+        fixed_dose: false,
+        molarity_per_percent: 0.0302,
+        bisulfate: true,
+        log10_ka2: -1.99,
+        streams: AqueousStreams {
+            feed_acid: 0.0665484400397001,
+            feed_sulfate: 0.08230284319378783,
+            scrub_acid: Some(0.0035638354624272237),
+            scrub_sulfate: 0.16724858246052676,
+            strip_sulfate: 1.7581508058604216,
+            molar_mass: vec![None; 6],
+            units: ConcentrationUnit::MolPerL,
+            ..AqueousStreams::default()
+        },
+    };
+    let conc = [
+        0.013718588709809618,
+        0.013641327303505061,
+        0.06336002135730144,
+        0.10285550392551726,
+        0.007886095750213895,
+        0.002178873165942173,
+    ];
+    let f = RigorousFrame {
+        n: 7,
+        m: 1,
+        st: 0,
+        feed_flow: 3.7313596428443625,
+        organic: 2.879102219869697,
+        scrub: 0.7835920152208845,
+        strip: 0.0,
+        feed_acid: 0.0,
+        scrub_acid: 0.0,
+        strip_acid: 0.0,
+    };
+    rigorous_spec(6, &f, conc.to_vec(), ChemistrySpec::LogLinear(Box::new(m)))
+        .build()
+        .expect("valid cascade")
+}
+
+/// Two separation-factor cascades whose solve used to fail (issue 9; seeds
+/// 139 and 250 of the generator before its ranges changed). The first,
+/// with 19 and 159 stages of 3 components (beta 1, 12.0, 150.7), has a trace that
+/// falls to `exp(-796)`, past the range of a double, where the plain
+/// balances of the continuation in beta lose their digits; it now
+/// converges in 143 iterations through the logarithmic ones. The second,
+/// with 161 and 24 stages of 4 (beta 1, 2.85, 12.2, 24.5), is one whose
+/// continuation stalls and whose pseudo-transient fallback needs 1,372
+/// iterations: the default budget that grows with the stage count allows
+/// them, the old flat 1,000 did not.
+pub fn stalled_continuations() -> Vec<Cascade> {
+    let case = |beta: &[f64], feed: &[f64], n: usize, m: usize, s: f64, w: f64| {
+        let nm = names(beta.len());
+        let refs: Vec<&str> = nm.iter().map(|s| s.as_str()).collect();
+        CascadeSpec::separation_factor("deep trace", &refs, beta)
+            .with_stages(n, m, 0)
+            .with_feed_amounts(feed)
+            .with_amounts(s, w)
+            .build()
+            .expect("valid cascade")
+    };
+    vec![
+        case(
+            &[1.0, 11.969528028847652, 150.74561739510239],
+            &[0.007140262305027814, 0.162443877996865, 0.8304158596981072],
+            19,
+            159,
+            2.4495548798362567,
+            2.3465205806076113,
+        ),
+        case(
+            &[
+                1.0,
+                2.8535395539171025,
+                12.219204269385319,
+                24.527753871514005,
+            ],
+            &[
+                0.007358194681630077,
+                0.12270033450279243,
+                0.33777442692664766,
+                0.5321670438889298,
+            ],
+            161,
+            24,
+            3.236098755576614,
+            2.3412794286690315,
+        ),
+    ]
 }
 
 /// difflow's saponified benchmark (issue 9): extraction section only, feed
@@ -643,20 +881,20 @@ mod starved_tests {
     use super::*;
     use crate::solver::Solver;
 
-    /// Log-linear seed 45 (7 + 1 stages, components 1 and 2 with constant
-    /// D): with one scrub stage the bound is, by hand,
+    /// [`acid_starved_example`] (7 + 1 stages, components 1 and 2 with
+    /// constant D): with one scrub stage the bound is, by hand,
     /// `sum_k p_k W D_k O f_k / ((W + D_k O) (F + W + D_k O))`, 0.05194
     /// mol/h of protons against `a_W W` = 0.002793 mol/h of scrub acid.
     #[test]
-    fn seed_45_has_no_steady_state() {
-        let c = generate(ModelKind::LogLinear, 45);
+    fn example_has_no_steady_state() {
+        let c = acid_starved_example();
         let (f, w, o) = (3.7313596428443625, 0.7835920152208845, 2.879102219869697);
         let x = [0.013641327303505061, 0.06336002135730144];
         let d = [0.012654600800246453, 0.24923108220346082];
         let want: f64 = (0..2)
             .map(|i| 3.0 * w * d[i] * o * f * x[i] / ((w + d[i] * o) * (f + w + d[i] * o)))
             .sum();
-        let (demand, supply) = acid_starved(&c).expect("seed 45 is starved");
+        let (demand, supply) = acid_starved(&c).expect("the example is starved");
         assert!((want - 0.0519393).abs() < 1e-6, "{want}");
         assert!((demand - want).abs() < 1e-12 * want, "{demand} vs {want}");
         assert!((supply - 0.0035638354624272237 * w).abs() < 1e-15);
@@ -664,5 +902,63 @@ mod starved_tests {
         let ok = generate(ModelKind::LogLinear, 0);
         assert!(Solver::new().solve(&ok).converged());
         assert!(acid_starved(&ok).is_none());
+    }
+
+    /// A seed names one valid cascade: starved draws are drawn again, the
+    /// same way every time, and counted.
+    #[test]
+    fn draws_are_valid_reproducible_and_counted() {
+        let mut starved = 0;
+        for seed in 0..200 {
+            let d = draw(ModelKind::LogLinear, seed);
+            assert!(acid_starved(&d.cascade).is_none(), "seed {seed}");
+            let n = d
+                .rejected
+                .iter()
+                .filter(|r| matches!(r, Rejection::AcidStarved { .. }))
+                .count();
+            assert_eq!(n, d.starved.len());
+            for (r, c) in d.rejected.iter().zip(&d.starved) {
+                let Rejection::AcidStarved { demand, supply } = r else {
+                    continue;
+                };
+                assert_eq!(acid_starved(c), Some((*demand, *supply)));
+                assert!(demand > supply);
+            }
+            starved += n;
+            assert_eq!(
+                generate(ModelKind::LogLinear, seed).spec(),
+                d.cascade.spec()
+            );
+        }
+        // the generator does draw starved cascades (about one in ten), so
+        // the redraw is exercised
+        assert!(starved >= 5, "{starved}");
+    }
+
+    /// The rigorous generators reach the ends of the issue's ranges: one
+    /// and 15 metals, one and 300 stages per section.
+    #[test]
+    fn rigorous_ranges_reach_their_ends() {
+        for kind in [ModelKind::MassAction, ModelKind::LogLinear] {
+            let (mut k, mut n, mut m, mut st) = ((99, 0), (999, 0), (999, 0), (999, 0));
+            for seed in 0..3000 {
+                let c = generate(kind, seed);
+                let l = c.layout();
+                let ext = l.extraction;
+                k = (k.0.min(c.n_components()), k.1.max(c.n_components()));
+                n = (n.0.min(ext), n.1.max(ext));
+                if l.scrub > 0 {
+                    m = (m.0.min(l.scrub), m.1.max(l.scrub));
+                }
+                if l.strip > 0 {
+                    st = (st.0.min(l.strip), st.1.max(l.strip));
+                }
+            }
+            assert_eq!(k, (1, 15), "{}", kind.name());
+            for r in [n, m, st] {
+                assert!(r.0 == 1 && r.1 > 250, "{} {r:?}", kind.name());
+            }
+        }
     }
 }
