@@ -20,7 +20,10 @@ use crate::cascade::Layout;
 
 /// Solves every component's tridiagonal balance for the given `lam`,
 /// writing aqueous amounts into `a` and the elimination pivots into `dp`
-/// (both component-major: `a[c * N + j]`).
+/// (both component-major: `a[c * N + j]`), and each stage's aqueous RE
+/// `sum_c a` and `sum_c beta_c a` into `aq` and `org` (in the same pass,
+/// components summed in order).
+#[allow(clippy::too_many_arguments)]
 fn profiles(
     links: &[bool],
     fs: usize,
@@ -29,8 +32,11 @@ fn profiles(
     lam: &[f64],
     a: &mut [f64],
     dp: &mut [f64],
+    (aq, org): (&mut [f64], &mut [f64]),
 ) {
     let n = lam.len();
+    aq.fill(0.0);
+    org.fill(0.0);
     for (c, &b) in beta.iter().enumerate() {
         let a = &mut a[c * n..(c + 1) * n];
         let dp = &mut dp[c * n..(c + 1) * n];
@@ -44,9 +50,13 @@ fn profiles(
             a[j] = rhs + f * a[j - 1];
         }
         a[n - 1] /= dp[n - 1];
+        aq[n - 1] += a[n - 1];
+        org[n - 1] += b * a[n - 1];
         for j in (0..n - 1).rev() {
             let above = if links[j] { a[j + 1] } else { 0.0 };
             a[j] = (a[j] + above) / dp[j];
+            aq[j] += a[j];
+            org[j] += b * a[j];
         }
     }
 }
@@ -92,16 +102,16 @@ pub fn fixed_point(
     let mut omega: f64 = 1.0;
     let mut last_worst = f64::INFINITY;
     for _ in 0..max_sweeps {
-        profiles(&links, fs, beta, feed, &lam, &mut a, &mut dp);
-        org.iter_mut().for_each(|v| *v = 0.0);
-        aq.iter_mut().for_each(|v| *v = 0.0);
-        for (c, &b) in beta.iter().enumerate() {
-            for j in 0..n {
-                let v = a[c * n + j];
-                aq[j] += v;
-                org[j] += b * v;
-            }
-        }
+        profiles(
+            &links,
+            fs,
+            beta,
+            feed,
+            &lam,
+            &mut a,
+            &mut dp,
+            (&mut aq, &mut org),
+        );
         let mut worst = 0.0f64;
         for j in 0..n {
             let ratio = (org_flow[j] / aq_tot[j]) / (lam[j] * org[j] / aq[j]);
@@ -123,7 +133,16 @@ pub fn fixed_point(
         };
         last_worst = worst;
     }
-    profiles(&links, fs, beta, feed, &lam, &mut a, &mut dp);
+    profiles(
+        &links,
+        fs,
+        beta,
+        feed,
+        &lam,
+        &mut a,
+        &mut dp,
+        (&mut aq, &mut org),
+    );
     (to_log(&a, aq_tot), lam)
 }
 
@@ -147,6 +166,7 @@ mod tests {
         let lam: Vec<f64> = (0..n).map(|j| 0.5 + 0.1 * j as f64).collect();
         let mut a = vec![0.0; n * 3];
         let mut dp = vec![0.0; n * 3];
+        let (mut aq, mut org) = (vec![0.0; n], vec![0.0; n]);
         profiles(
             &links,
             layout.feed_stage(),
@@ -155,8 +175,16 @@ mod tests {
             &lam,
             &mut a,
             &mut dp,
+            (&mut aq, &mut org),
         );
         let a = Array2::from_shape_fn((n, 3), |(j, c)| a[c * n + j]);
+        // the stage sums of the same pass
+        for j in 0..n {
+            let (s, sb) = (0..3).fold((0.0, 0.0), |(s, sb), c| {
+                (s + a[[j, c]], sb + beta[c] * a[[j, c]])
+            });
+            assert_eq!((aq[j], org[j]), (s, sb), "stage {j}");
+        }
         for c in 0..3 {
             for j in 0..n {
                 let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
