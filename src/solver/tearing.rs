@@ -99,10 +99,11 @@ fn anderson_weights(df: &[Vec<f64>], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]>
         if g[p][p] <= 0.0 || !g[p][p].is_finite() {
             return None;
         }
+        let pivot_row = g[p];
         for r in p + 1..m {
-            let t = g[r][p] / g[p][p];
-            for c in p..m {
-                g[r][c] -= t * g[p][c];
+            let t = g[r][p] / pivot_row[p];
+            for (gv, pv) in g[r][p..m].iter_mut().zip(&pivot_row[p..m]) {
+                *gv -= t * pv;
             }
             b[r] -= t * b[p];
         }
