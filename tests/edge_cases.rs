@@ -33,8 +33,10 @@ fn one_stage_split_by_beta() {
     let l = (-0.2 + (0.04f64 + 4.0 * 1.5 * 0.5).sqrt()) / (2.0 * 1.5);
     let org = sol.stream(&c, StreamKind::LoadedOrganic).unwrap();
     let want = [0.4 * l / (1.0 + l), 0.6 * 3.0 * l / (1.0 + 3.0 * l)];
+    // to the solve's tolerance (relative stage imbalance 1e-12): with one
+    // stage the amounts are as accurate as the balance
     assert!(
-        common::max_rel(&org.amount, &want) < 1e-13,
+        common::max_rel(&org.amount, &want) < 1e-12,
         "{:?} vs {want:?}",
         org.amount
     );

@@ -451,7 +451,6 @@ impl Solver {
         let mut sf_ws = std::mem::take(&mut self.sf);
         let ws = self.workspace(n, ka, ka);
         ws.set_pass(c.pass().map(|p| (&p.aqueous[..], &p.organic[..])));
-        let flat = Array2::from_shape_fn((n, ka), |(j, q)| (aq_tot[j] * z[q]).ln());
         let mut total_it = 0;
         let mut steps = 0;
         let beta_at = |s: f64, out: &mut Vec<f64>| {
@@ -514,7 +513,8 @@ impl Solver {
         // 3. Continuation in beta from the exact flat profile at s = 0.
         if result.is_none() {
             let mut s = 0.0;
-            let mut u = flat.clone();
+            // the flat profile, exact at s = 0 (built only when needed)
+            let mut u = Array2::from_shape_fn((n, ka), |(j, q)| (aq_tot[j] * z[q]).ln());
             let mut prev: Option<(f64, Array2<f64>)> = None;
             let mut ds: f64 = 0.25;
             let cont_budget = total_it + opts.max_iterations.saturating_sub(total_it) / 2;

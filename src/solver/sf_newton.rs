@@ -44,9 +44,14 @@ pub(crate) struct SfWorkspace {
     a: Vec<f64>,
     o: Vec<f64>,
     w: Vec<f64>,
+    /// Imbalance of each row, `in - out`, and its scale `max(in, out)`.
     r: Vec<f64>,
     s: Vec<f64>,
     s_base: Vec<f64>,
+    /// Share of stage `j + 1`'s aqueous reaching stage `j` (0 where the
+    /// link breaks) and of stage `j - 1`'s organic (0 for stage 0).
+    pa: Vec<f64>,
+    po: Vec<f64>,
     du: Array2<f64>,
     dbar: Array2<f64>,
     u_base: Vec<f64>,
@@ -68,11 +73,29 @@ impl SfWorkspace {
             r: vec![0.0; nk],
             s: vec![1.0; nk],
             s_base: vec![1.0; nk],
+            pa: vec![0.0; n],
+            po: vec![0.0; n],
             du: Array2::zeros((n, k)),
             dbar: Array2::zeros((n, k)),
             u_base: vec![0.0; nk],
             sys: Some(BlockTridiag::new(n, k)),
         };
+    }
+
+    /// Pass shares of the problem's links and side draws, once per solve.
+    fn set_links(&mut self, p: &SfProblem<'_>) {
+        for j in 0..self.n {
+            self.pa[j] = if p.links[j] {
+                p.pass.map_or(1.0, |(a, _)| a[j + 1])
+            } else {
+                0.0
+            };
+            self.po[j] = if j > 0 {
+                p.pass.map_or(1.0, |(_, o)| o[j - 1])
+            } else {
+                0.0
+            };
+        }
     }
 }
 
@@ -83,9 +106,9 @@ pub(crate) fn supports(k: usize) -> bool {
 
 /// Solves the separation-factor stage balances for `u` (`ln` aqueous
 /// amounts, shape `(n, K)`, the start on entry and the last accepted
-/// iterate on return), as [`super::newton::solve`] does with the
-/// [`crate::chemistry::SeparationFactorKernel`]. `K` must be 1 to 8
-/// ([`supports`]).
+/// iterate on return) with the
+/// [`crate::chemistry::SeparationFactorKernel`] equations. `K` must be 1
+/// to 8 ([`supports`]).
 pub(crate) fn solve(
     p: &SfProblem<'_>,
     u: &mut Array2<f64>,
@@ -105,6 +128,12 @@ pub(crate) fn solve(
     }
 }
 
+/// Root-mean-square of `r / s`.
+fn rms_ratio(r: &[f64], s: &[f64]) -> f64 {
+    let sum: f64 = r.iter().zip(s).map(|(r, s)| (r / s) * (r / s)).sum();
+    (sum / r.len().max(1) as f64).sqrt()
+}
+
 fn report(status: Status, iterations: usize, residual: f64, worst: (usize, usize)) -> NewtonReport {
     NewtonReport {
         status,
@@ -112,12 +141,6 @@ fn report(status: Status, iterations: usize, residual: f64, worst: (usize, usize
         residual,
         worst,
     }
-}
-
-/// Root-mean-square of `r / s`.
-fn rms_ratio(r: &[f64], s: &[f64]) -> f64 {
-    let sum: f64 = r.iter().zip(s).map(|(r, s)| (r / s) * (r / s)).sum();
-    (sum / r.len().max(1) as f64).sqrt()
 }
 
 /// Stage outflows and relative balances at `u`: fills `a`, `o`, `w`, the raw
@@ -155,17 +178,9 @@ fn evaluate<const K: usize>(
     let (mut worst, mut at, mut finite) = (0.0f64, (0, 0), true);
     for j in 0..n {
         let row = j * K..(j + 1) * K;
-        let pa = if p.links[j] {
-            p.pass.map_or(1.0, |(a, _)| a[j + 1])
-        } else {
-            0.0
-        };
-        let po = if j > 0 {
-            p.pass.map_or(1.0, |(_, o)| o[j - 1])
-        } else {
-            0.0
-        };
-        let above = if p.links[j] {
+        let (pa, po) = (ws.pa[j], ws.po[j]);
+        // with a zero share the neighbour's values do not count
+        let above = if j + 1 < n {
             &ws.a[(j + 1) * K..(j + 2) * K]
         } else {
             &ws.a[row.clone()]
@@ -205,30 +220,22 @@ fn evaluate<const K: usize>(
 
 /// Fills the row-scaled block-tridiagonal Jacobian at the last evaluated
 /// point and `du = -r / s`.
-fn assemble<const K: usize>(p: &SfProblem<'_>, ws: &mut SfWorkspace) {
+fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let sys = ws.sys.as_mut().expect("sized");
     let lower = sys.lower.as_slice_mut().expect("standard layout");
     let diag = sys.diag.as_slice_mut().expect("standard layout");
     let upper = sys.upper.as_slice_mut().expect("standard layout");
     let du = ws.du.as_slice_mut().expect("standard layout");
     let kk = K * K;
-    for j in 0..ws.n {
+    let n = ws.n;
+    for j in 0..n {
         let row = j * K..(j + 1) * K;
         let (aj, oj, wj) = (&ws.a[row.clone()], &ws.o[row.clone()], &ws.w[row.clone()]);
-        let (rj, sj) = (&ws.r[row.clone()], &ws.s[row.clone()]);
+        let (rj, sj) = (&ws.r[row.clone()], &ws.s[row]);
         let dj = &mut diag[j * kk..(j + 1) * kk];
         let lj = &mut lower[j * kk..(j + 1) * kk];
         let uj = &mut upper[j * kk..(j + 1) * kk];
-        let po = if j > 0 {
-            p.pass.map_or(1.0, |(_, o)| o[j - 1])
-        } else {
-            0.0
-        };
-        let pa = if p.links[j] {
-            p.pass.map_or(1.0, |(a, _)| a[j + 1])
-        } else {
-            0.0
-        };
+        let (pa, po) = (ws.pa[j], ws.po[j]);
         for q in 0..K {
             let inv = 1.0 / sj[q];
             du[j * K + q] = -rj[q] * inv;
@@ -252,7 +259,7 @@ fn assemble<const K: usize>(p: &SfProblem<'_>, ws: &mut SfWorkspace) {
             }
             let urow = &mut uj[q * K..(q + 1) * K];
             urow.fill(0.0);
-            if p.links[j] {
+            if j + 1 < n {
                 urow[q] = pa * ws.a[(j + 1) * K + q] * inv;
             }
         }
@@ -268,6 +275,7 @@ fn solve_k<const K: usize>(
     const ALPHA_MIN: f64 = 1e-6;
     let n = u.nrows();
     ws.size(n, K);
+    ws.set_links(p);
     let us = u.as_slice_mut().expect("standard layout");
     let (mut res, mut at) = evaluate::<K>(p, us, ws);
     if !res.is_finite() {
@@ -283,7 +291,8 @@ fn solve_k<const K: usize>(
             return report(Status::MaxIterations, it, res, at);
         }
         it += 1;
-        assemble::<K>(p, ws);
+        let f0 = rms_ratio(&ws.r, &ws.s);
+        assemble::<K>(ws);
         let sys = ws.sys.as_mut().expect("sized");
         if sys.factor().is_err() {
             return report(Status::Diverged, it, res, at);
@@ -313,7 +322,6 @@ fn solve_k<const K: usize>(
         .min(alpha_cap.max(ALPHA_MIN));
         ws.u_base.copy_from_slice(us);
         ws.s_base.copy_from_slice(&ws.s);
-        let f0 = rms_ratio(&ws.r, &ws.s);
         loop {
             let du = ws.du.as_slice().expect("standard layout");
             for ((x, b), d) in us.iter_mut().zip(&ws.u_base).zip(du) {
@@ -326,17 +334,19 @@ fn solve_k<const K: usize>(
                     at = a;
                     break;
                 }
-                // simplified correction with the old Jacobian
+                // simplified correction with the old Jacobian (rows scaled
+                // as assembled); its right-hand side's norm is the scaled
+                // residual of the monotonicity test
                 let dbar = ws.dbar.as_slice_mut().expect("standard layout");
                 for ((b, r), s) in dbar.iter_mut().zip(&ws.r).zip(&ws.s_base) {
                     *b = -r / s;
                 }
+                let fnew = rms_slice(dbar);
                 ws.sys.as_ref().expect("sized").solve(&mut ws.dbar);
                 let dbar = ws.dbar.as_slice().expect("standard layout");
                 let du = ws.du.as_slice().expect("standard layout");
                 let nb = rms_slice(dbar);
                 let theta = nb / nd;
-                let fnew = rms_ratio(&ws.r, &ws.s_base);
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
                 {
                     res = r;
@@ -413,6 +423,7 @@ mod tests {
                 // and it is a solution: component balances close
                 let mut ws = SfWorkspace::default();
                 ws.size(n, k);
+                ws.set_links(&prob);
                 let (res, _) = evaluate_dyn(&prob, us.as_slice().unwrap(), &mut ws);
                 assert!(res <= 1e-12, "k={k}: {res}");
             }

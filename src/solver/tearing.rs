@@ -20,7 +20,10 @@ use crate::cascade::Layout;
 
 /// Solves every component's tridiagonal balance for the given `lam`,
 /// writing aqueous amounts into `a` and the elimination pivots into `dp`
-/// (both component-major: `a[c * N + j]`).
+/// (both component-major: `a[c * N + j]`), and each stage's aqueous RE
+/// `sum_c a` and `sum_c beta_c a` into `aq` and `org` (in the same pass,
+/// components summed in order).
+#[allow(clippy::too_many_arguments)]
 fn profiles(
     links: &[bool],
     fs: usize,
@@ -29,8 +32,11 @@ fn profiles(
     lam: &[f64],
     a: &mut [f64],
     dp: &mut [f64],
+    (aq, org): (&mut [f64], &mut [f64]),
 ) {
     let n = lam.len();
+    aq.fill(0.0);
+    org.fill(0.0);
     for (c, &b) in beta.iter().enumerate() {
         let a = &mut a[c * n..(c + 1) * n];
         let dp = &mut dp[c * n..(c + 1) * n];
@@ -44,9 +50,13 @@ fn profiles(
             a[j] = rhs + f * a[j - 1];
         }
         a[n - 1] /= dp[n - 1];
+        aq[n - 1] += a[n - 1];
+        org[n - 1] += b * a[n - 1];
         for j in (0..n - 1).rev() {
             let above = if links[j] { a[j + 1] } else { 0.0 };
             a[j] = (a[j] + above) / dp[j];
+            aq[j] += a[j];
+            org[j] += b * a[j];
         }
     }
 }
@@ -61,16 +71,72 @@ fn start_lambda(beta: &[f64], feed: &[f64], org_flow: &[f64], aq_tot: &[f64]) ->
         .collect()
 }
 
+/// Anderson weights `gamma` minimising `|f - sum_i gamma_i df_i|` (normal
+/// equations with a small ridge, at most [`ANDERSON_DEPTH`] columns);
+/// `None` without history or when the system is singular.
+fn anderson_weights(df: &[Vec<f64>], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
+    let m = df.len();
+    if m == 0 {
+        return None;
+    }
+    let mut g = [[0.0f64; ANDERSON_DEPTH]; ANDERSON_DEPTH];
+    let mut b = [0.0f64; ANDERSON_DEPTH];
+    for r in 0..m {
+        for c in r..m {
+            let v: f64 = df[r].iter().zip(&df[c]).map(|(x, y)| x * y).sum();
+            g[r][c] = v;
+            g[c][r] = v;
+        }
+        b[r] = df[r].iter().zip(f).map(|(x, y)| x * y).sum();
+    }
+    let ridge = 1e-12 * (0..m).map(|r| g[r][r]).fold(0.0, f64::max);
+    for (r, row) in g.iter_mut().enumerate().take(m) {
+        row[r] += ridge;
+    }
+    // Gaussian elimination (the matrix is symmetric positive semi-definite
+    // plus the ridge: no pivoting needed)
+    for p in 0..m {
+        if g[p][p] <= 0.0 || !g[p][p].is_finite() {
+            return None;
+        }
+        let pivot_row = g[p];
+        for r in p + 1..m {
+            let t = g[r][p] / pivot_row[p];
+            for (gv, pv) in g[r][p..m].iter_mut().zip(&pivot_row[p..m]) {
+                *gv -= t * pv;
+            }
+            b[r] -= t * b[p];
+        }
+    }
+    let mut x = [0.0f64; ANDERSON_DEPTH];
+    for r in (0..m).rev() {
+        let s: f64 = (r + 1..m).map(|c| g[r][c] * x[c]).sum();
+        x[r] = (b[r] - s) / g[r][r];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
 fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
     let n = aq_tot.len();
     let k = a.len() / n;
     Array2::from_shape_fn((n, k), |(j, c)| a[c * n + j].max(1e-300 * aq_tot[j]).ln())
 }
 
+/// Depth of the Anderson acceleration in [`fixed_point`].
+const ANDERSON_DEPTH: usize = 3;
+
 /// Tearing fixed point: rescales each `lambda_j` so that the ratio of the
-/// stage's organic to aqueous RE matches the prescribed flows (damped when
-/// it oscillates). Returns log aqueous amounts (a start for Newton) and the
-/// last `lambda`.
+/// stage's organic to aqueous RE matches the prescribed flows. The plain
+/// update `lambda_j <- lambda_j * ratio_j` contracts slowly (a smooth error
+/// along the cascade loses about 15 % a sweep), so the sweeps are
+/// accelerated by Anderson mixing over the last [`ANDERSON_DEPTH`] updates;
+/// the history is dropped, and the update damped, whenever the largest
+/// mismatch grows or a mixed `lambda` would not be positive. Returns log
+/// aqueous amounts (a start for Newton) and the last `lambda`.
+///
+/// # References
+/// H. F. Walker, P. Ni, "Anderson acceleration for fixed-point
+/// iterations", *SIAM J. Numer. Anal.* 49 (2011) 1715-1735.
 pub fn fixed_point(
     layout: &Layout,
     beta: &[f64],
@@ -91,39 +157,99 @@ pub fn fixed_point(
     let mut aq = vec![0.0; n];
     let mut omega: f64 = 1.0;
     let mut last_worst = f64::INFINITY;
+    // update f = g(lam) - lam; histories of lam and f differences (ring)
+    let mut f = vec![0.0; n];
+    let mut lam_prev = vec![0.0; n];
+    let mut f_prev = vec![0.0; n];
+    let mut dx = vec![vec![0.0; n]; ANDERSON_DEPTH];
+    let mut df = vec![vec![0.0; n]; ANDERSON_DEPTH];
+    let (mut stored, mut next, mut have_prev) = (0usize, 0usize, false);
+    // organic over aqueous RE each stage must reach
+    let target: Vec<f64> = org_flow.iter().zip(aq_tot).map(|(o, a)| o / a).collect();
     for _ in 0..max_sweeps {
-        profiles(&links, fs, beta, feed, &lam, &mut a, &mut dp);
-        org.iter_mut().for_each(|v| *v = 0.0);
-        aq.iter_mut().for_each(|v| *v = 0.0);
-        for (c, &b) in beta.iter().enumerate() {
-            for j in 0..n {
-                let v = a[c * n + j];
-                aq[j] += v;
-                org[j] += b * v;
-            }
-        }
+        profiles(
+            &links,
+            fs,
+            beta,
+            feed,
+            &lam,
+            &mut a,
+            &mut dp,
+            (&mut aq, &mut org),
+        );
         let mut worst = 0.0f64;
         for j in 0..n {
-            let ratio = (org_flow[j] / aq_tot[j]) / (lam[j] * org[j] / aq[j]);
+            let ratio = target[j] * aq[j] / (lam[j] * org[j]);
             worst = worst.max((ratio - 1.0).abs());
-            lam[j] *= if omega == 1.0 {
-                ratio
-            } else {
-                (omega * ratio.ln()).exp()
-            };
+            f[j] = lam[j] * (ratio - 1.0);
         }
-        if worst < tol {
+        if !worst.is_finite() {
             break;
         }
-        // damp when the update starts to oscillate, relax again while it contracts
-        omega = if worst > last_worst {
-            (omega * 0.5).max(0.1)
+        if worst < tol {
+            for (l, fv) in lam.iter_mut().zip(&f) {
+                *l += fv;
+            }
+            break;
+        }
+        if worst > last_worst {
+            // growing: forget the history and damp the plain update
+            stored = 0;
+            have_prev = false;
+            omega = (omega * 0.5).max(0.1);
         } else {
-            (omega * 1.2).min(1.0)
-        };
+            omega = (omega * 1.2).min(1.0);
+        }
         last_worst = worst;
+        if have_prev {
+            for (((x, l), lp), (d, (fv, fp))) in dx[next]
+                .iter_mut()
+                .zip(&lam)
+                .zip(&lam_prev)
+                .zip(df[next].iter_mut().zip(f.iter().zip(&f_prev)))
+            {
+                *x = l - lp;
+                *d = fv - fp;
+            }
+            next = (next + 1) % ANDERSON_DEPTH;
+            stored = (stored + 1).min(ANDERSON_DEPTH);
+        }
+        lam_prev.copy_from_slice(&lam);
+        f_prev.copy_from_slice(&f);
+        have_prev = true;
+        let gamma = if omega == 1.0 {
+            anderson_weights(&df[..stored], &f)
+        } else {
+            None
+        };
+        for (l, fv) in lam.iter_mut().zip(&f) {
+            *l += omega * fv;
+        }
+        if let Some(g) = &gamma {
+            for ((gi, x), d) in g.iter().zip(&dx).zip(&df).take(stored) {
+                for ((l, xv), dv) in lam.iter_mut().zip(x).zip(d) {
+                    *l -= gi * (xv + dv);
+                }
+            }
+        }
+        if !lam.iter().all(|v| *v > 0.0 && v.is_finite()) {
+            // the mixed lambda left the admissible region: plain step
+            for j in 0..n {
+                lam[j] = lam_prev[j] + omega * f_prev[j];
+            }
+            stored = 0;
+        }
     }
-    profiles(&links, fs, beta, feed, &lam, &mut a, &mut dp);
+    profiles(
+        &links,
+        fs,
+        beta,
+        feed,
+        &lam,
+        &mut a,
+        &mut dp,
+        (&mut aq, &mut org),
+    );
     (to_log(&a, aq_tot), lam)
 }
 
@@ -147,6 +273,7 @@ mod tests {
         let lam: Vec<f64> = (0..n).map(|j| 0.5 + 0.1 * j as f64).collect();
         let mut a = vec![0.0; n * 3];
         let mut dp = vec![0.0; n * 3];
+        let (mut aq, mut org) = (vec![0.0; n], vec![0.0; n]);
         profiles(
             &links,
             layout.feed_stage(),
@@ -155,8 +282,16 @@ mod tests {
             &lam,
             &mut a,
             &mut dp,
+            (&mut aq, &mut org),
         );
         let a = Array2::from_shape_fn((n, 3), |(j, c)| a[c * n + j]);
+        // the stage sums of the same pass
+        for j in 0..n {
+            let (s, sb) = (0..3).fold((0.0, 0.0), |(s, sb), c| {
+                (s + a[[j, c]], sb + beta[c] * a[[j, c]])
+            });
+            assert_eq!((aq[j], org[j]), (s, sb), "stage {j}");
+        }
         for c in 0..3 {
             for j in 0..n {
                 let above = if links[j] { a[[j + 1, c]] } else { 0.0 };
@@ -177,6 +312,61 @@ mod tests {
                     "stage {j} comp {c}"
                 );
             }
+        }
+    }
+
+    /// Anderson weights on hand-worked least-squares problems: one
+    /// column, `gamma = df.f / df.df`; two orthogonal columns, each its
+    /// own projection.
+    #[test]
+    fn anderson_weights_solve_the_least_squares_problem() {
+        let g = anderson_weights(&[vec![1.0, 2.0, 0.0]], &[3.0, 1.0, 7.0]).unwrap();
+        assert!((g[0] - 1.0).abs() < 1e-12, "{g:?}"); // (3 + 2) / 5
+        let g = anderson_weights(
+            &[vec![1.0, 0.0, 0.0], vec![0.0, 2.0, 0.0]],
+            &[4.0, 3.0, 1.0],
+        )
+        .unwrap();
+        assert!(
+            (g[0] - 4.0).abs() < 1e-10 && (g[1] - 1.5).abs() < 1e-10,
+            "{g:?}"
+        );
+        assert!(anderson_weights(&[], &[1.0]).is_none());
+        assert!(anderson_weights(&[vec![0.0, 0.0]], &[1.0, 1.0]).is_none());
+    }
+
+    /// The accelerated fixed point meets a tight tolerance on Xu's Pr/Nd
+    /// cascade: every stage's organic RE over aqueous RE is the prescribed
+    /// ratio.
+    #[test]
+    fn fixed_point_closes_the_stage_split() {
+        let cas = crate::model::CascadeSpec::separation_factor("t", &["Pr", "Nd"], &[1.0, 1.5])
+            .with_stages(17, 20, 0)
+            .with_feed_amounts(&[0.25, 0.75])
+            .with_amounts(4.094, 3.3428)
+            .build()
+            .unwrap();
+        let crate::model::StageFlows::Amounts {
+            organic, aqueous, ..
+        } = cas.flows()
+        else {
+            panic!("amount flows")
+        };
+        let beta = [1.0, 1.5];
+        let (u, lam) = fixed_point(
+            cas.layout(),
+            &beta,
+            &[0.25, 0.75],
+            organic,
+            aqueous,
+            300,
+            1e-10,
+        );
+        for j in 0..lam.len() {
+            let a: f64 = (0..2).map(|c| u[[j, c]].exp()).sum();
+            let o: f64 = (0..2).map(|c| lam[j] * beta[c] * u[[j, c]].exp()).sum();
+            let want = organic[j] / aqueous[j];
+            assert!(((o / a) / want - 1.0).abs() < 1e-9, "stage {j}");
         }
     }
 }
