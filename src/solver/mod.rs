@@ -18,6 +18,7 @@ pub mod rigorous;
 pub mod robust_gen;
 pub mod rows;
 mod sf_newton;
+mod substitution;
 pub mod tearing;
 mod transient;
 

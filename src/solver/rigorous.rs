@@ -82,6 +82,15 @@ impl Rigorous for LogLinearKernel {
     }
 }
 
+fn trace(what: &str, rep: &NewtonReport) {
+    if std::env::var_os("SXFORGE_TRACE").is_some() {
+        eprintln!(
+            "  [{what}] {:?} it {} res {:.2e} at {:?}",
+            rep.status, rep.iterations, rep.residual, rep.worst
+        );
+    }
+}
+
 /// Common description of a rigorous cascade problem.
 struct Problem {
     n: usize,
@@ -301,6 +310,7 @@ fn run<E: Rigorous>(
             dt0: 0.5,
         },
     );
+    trace("transient", &rep_t);
     total += used;
     if rep_t.status == Status::Converged {
         return (v, rep_t, total, steps);
@@ -329,6 +339,7 @@ fn run<E: Rigorous>(
         },
         1.0,
     );
+    trace("ptc_dae", &rep2);
     let total = total + rep2.iterations;
     if rep2.status == Status::Converged {
         return (v, rep2, total, steps);
@@ -365,6 +376,14 @@ fn run_stages<E: Rigorous>(
         ..NewtonOptions::default()
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
+    trace(
+        if log {
+            "cold newton log"
+        } else {
+            "cold newton rel"
+        },
+        &rep,
+    );
     let mut total = rep.iterations;
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
@@ -386,6 +405,7 @@ fn run_stages<E: Rigorous>(
         },
         1.0,
     );
+    trace("ptc", &rep);
     total += rep.iterations;
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
@@ -419,6 +439,7 @@ fn run_stages<E: Rigorous>(
         ..NewtonOptions::default()
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
+    trace("cont t=0", &rep);
     total += rep.iterations;
     let mut steps = 1;
     if rep.status != Status::Converged {
@@ -472,6 +493,9 @@ fn run_stages<E: Rigorous>(
                 } else {
                     Status::Diverged
                 };
+                if std::env::var_os("SXFORGE_TRACE").is_some() {
+                    eprintln!("  [cont] gave up at t={t} dt={dt} total={total}");
+                }
                 // report at the specified chemistry where it stalled
                 ker.shift(&zero);
                 let r = newton::solve(
@@ -827,6 +851,7 @@ fn mass_action_once(
             ..NewtonOptions::default()
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        trace("sf-start newton", &rep);
         used = rep.iterations;
         if rep.status == Status::Converged {
             return finish(
@@ -840,6 +865,26 @@ fn mass_action_once(
                 |row| row[ih].exp(),
                 |_, row| ma_species(&ker, row),
             );
+        }
+    }
+    if log {
+        if let Some((u, rep, it)) =
+            substituted(solver, c, m, &ker, &p, first.as_ref(), max_it - used)
+        {
+            used += it;
+            if rep.status == Status::Converged {
+                return finish(
+                    c,
+                    &ker,
+                    &p,
+                    &u,
+                    rep,
+                    used,
+                    0,
+                    |row| row[ih].exp(),
+                    |_, row| ma_species(&ker, row),
+                );
+            }
         }
     }
     let budget = max_it.saturating_sub(used);
@@ -863,6 +908,89 @@ fn mass_action_once(
         |row| row[ih].exp(),
         |_, row| ma_species(&ker, row),
     )
+}
+
+/// Successive substitution with exact stage equilibria
+/// ([`super::substitution`]) from `first` (or the cold start), each round
+/// finished by Newton. Returns the iterate, the last Newton report and the
+/// iterations charged (ten sweeps count as one iteration).
+#[allow(clippy::too_many_arguments)]
+fn substituted(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+    first: Option<&Array2<f64>>,
+    max_it: usize,
+) -> Option<(Array2<f64>, NewtonReport, usize)> {
+    let ln_k: Vec<f64> = p
+        .active
+        .iter()
+        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
+        .collect();
+    let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let mc = super::substitution::MassActionCascade {
+        ln_k: &ln_k,
+        a: m.a,
+        b: m.b,
+        z: &z,
+        c_total: m.extractant,
+        ln_k_ion: ker
+            .has_ion()
+            .then(|| m.log10_k_ion * std::f64::consts::LN_10),
+        aq: &p.aq,
+        org: &p.org,
+        links: &p.links,
+        pass: pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+        feed: &p.feed,
+    };
+    let mut u = first.cloned().unwrap_or_else(|| start(ker, p));
+    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+    let mut used = 0;
+    let mut sweeps = 0;
+    let mut last = None;
+    for tol in [1e-3, 1e-6, 1e-10] {
+        let budget_sweeps = 10 * max_it.saturating_sub(used + sweeps / 10);
+        let out =
+            super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(20_000), LN_FLOOR);
+        sweeps += out.sweeps;
+        if std::env::var_os("SXFORGE_TRACE").is_some() {
+            eprintln!(
+                "  [subst] tol {tol:e}: {} sweeps, change {:.2e} evals {}",
+                out.sweeps,
+                out.change,
+                super::substitution::EVALS.swap(0, std::sync::atomic::Ordering::Relaxed)
+            );
+        }
+        let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(true);
+        let mut v = u.clone();
+        let left = max_it.saturating_sub(used + sweeps / 10);
+        let rep = newton::solve(
+            ker,
+            &p.links,
+            &p.feed,
+            &mut v,
+            ws,
+            &NewtonOptions {
+                tolerance: c.solver_options().tolerance,
+                max_iterations: left.min(30),
+                ..NewtonOptions::default()
+            },
+        );
+        trace("subst newton", &rep);
+        used += rep.iterations;
+        if rep.status == Status::Converged {
+            return Some((v, rep, used + sweeps.div_ceil(10)));
+        }
+        last = Some(rep);
+        if out.change > tol {
+            break;
+        }
+    }
+    last.map(|rep| (u, rep, used + sweeps.div_ceil(10)))
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous, from the flows.
