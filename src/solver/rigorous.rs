@@ -976,7 +976,7 @@ fn substituted(
             ws,
             &NewtonOptions {
                 tolerance: c.solver_options().tolerance,
-                max_iterations: left.min(30),
+                max_iterations: left.min(150),
                 ..NewtonOptions::default()
             },
         );

@@ -336,7 +336,7 @@ pub(crate) fn substitute(
             since_best = 0;
         } else {
             since_best += 1;
-            if since_best > 60 {
+            if since_best > 25 {
                 break;
             }
         }
