@@ -119,7 +119,7 @@ fn root(x0: f64, mut lo: f64, mut hi: f64, mut f: impl FnMut(f64) -> (f64, f64))
             }
             next = 0.5 * (lo + hi);
         }
-        if (next - x).abs() <= 1e-13 * (1.0 + x.abs()) || hi - lo <= 1e-13 * (1.0 + x.abs()) {
+        if (next - x).abs() <= 1e-10 * (1.0 + x.abs()) || hi - lo <= 1e-10 * (1.0 + x.abs()) {
             return next;
         }
         x = next;
