@@ -7,7 +7,10 @@
 //! loading from the saponification, reflux from the scrub acid), with each
 //! stage's free extractant from the extractant balance, its acidity from the
 //! major metal's D, and the strip section and the counter-ion from their
-//! (then linear) balances. Otherwise, or if Newton fails from there, the
+//! (then linear) balances. If Newton fails from there, successive
+//! substitution with exact stage equilibria ([`super::substitution`])
+//! moves the loading fronts into place and Newton finishes. Otherwise, or
+//! if that fails too, the
 //! cold start fixes each stage's acidity at its section's acid (feed,
 //! scrub or strip), the free extractant at a half-loaded guess, and solves
 //! the then linear metal balances exactly (one tridiagonal solve per metal).
@@ -79,15 +82,6 @@ impl Rigorous for LogLinearKernel {
     }
     fn dist(&self, u: &[f64], out: &mut [f64]) {
         self.distribution(u, out)
-    }
-}
-
-fn trace(what: &str, rep: &NewtonReport) {
-    if std::env::var_os("SXFORGE_TRACE").is_some() {
-        eprintln!(
-            "  [{what}] {:?} it {} res {:.2e} at {:?}",
-            rep.status, rep.iterations, rep.residual, rep.worst
-        );
     }
 }
 
@@ -310,7 +304,6 @@ fn run<E: Rigorous>(
             dt0: 0.5,
         },
     );
-    trace("transient", &rep_t);
     total += used;
     if rep_t.status == Status::Converged {
         return (v, rep_t, total, steps);
@@ -339,7 +332,6 @@ fn run<E: Rigorous>(
         },
         1.0,
     );
-    trace("ptc_dae", &rep2);
     let total = total + rep2.iterations;
     if rep2.status == Status::Converged {
         return (v, rep2, total, steps);
@@ -376,14 +368,6 @@ fn run_stages<E: Rigorous>(
         ..NewtonOptions::default()
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &nopts);
-    trace(
-        if log {
-            "cold newton log"
-        } else {
-            "cold newton rel"
-        },
-        &rep,
-    );
     let mut total = rep.iterations;
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
@@ -405,7 +389,6 @@ fn run_stages<E: Rigorous>(
         },
         1.0,
     );
-    trace("ptc", &rep);
     total += rep.iterations;
     if rep.status == Status::Converged {
         return (u, rep, total, 0);
@@ -439,7 +422,6 @@ fn run_stages<E: Rigorous>(
         ..NewtonOptions::default()
     };
     let rep = newton::solve(ker, &p.links, &p.feed, &mut u, ws, &o0);
-    trace("cont t=0", &rep);
     total += rep.iterations;
     let mut steps = 1;
     if rep.status != Status::Converged {
@@ -493,9 +475,6 @@ fn run_stages<E: Rigorous>(
                 } else {
                     Status::Diverged
                 };
-                if std::env::var_os("SXFORGE_TRACE").is_some() {
-                    eprintln!("  [cont] gave up at t={t} dt={dt} total={total}");
-                }
                 // report at the specified chemistry where it stalled
                 ker.shift(&zero);
                 let r = newton::solve(
@@ -851,7 +830,6 @@ fn mass_action_once(
             ..NewtonOptions::default()
         };
         let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
-        trace("sf-start newton", &rep);
         used = rep.iterations;
         if rep.status == Status::Converged {
             return finish(
@@ -956,14 +934,6 @@ fn substituted(
         let out =
             super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(20_000), LN_FLOOR);
         sweeps += out.sweeps;
-        if std::env::var_os("SXFORGE_TRACE").is_some() {
-            eprintln!(
-                "  [subst] tol {tol:e}: {} sweeps, change {:.2e} evals {}",
-                out.sweeps,
-                out.change,
-                super::substitution::EVALS.swap(0, std::sync::atomic::Ordering::Relaxed)
-            );
-        }
         let ws = solver.workspace(n, nv, nq);
         ws.set_log_balances(true);
         let mut v = u.clone();
@@ -980,17 +950,16 @@ fn substituted(
                 ..NewtonOptions::default()
             },
         );
-        trace("subst newton", &rep);
         used += rep.iterations;
         if rep.status == Status::Converged {
-            return Some((v, rep, used + sweeps.div_ceil(10)));
+            return Some((v, rep, (used + sweeps.div_ceil(10)).min(max_it)));
         }
         last = Some(rep);
         if out.change > tol {
             break;
         }
     }
-    last.map(|rep| (u, rep, used + sweeps.div_ceil(10)))
+    last.map(|rep| (u, rep, (used + sweeps.div_ceil(10)).min(max_it)))
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous, from the flows.

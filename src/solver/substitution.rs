@@ -57,8 +57,6 @@ pub(crate) struct MassActionCascade<'a> {
     pub feed: &'a Array2<f64>,
 }
 
-pub(crate) static EVALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 /// Largest change of a stage's `ln [H+]` or `ln [(HA)2]` in one sweep.
 const MAX_STEP: f64 = 1.0;
 
@@ -141,7 +139,6 @@ struct StageEq<'a> {
 
 impl StageEq<'_> {
     fn eval(&self, ld: f64, lh: f64) -> [f64; 6] {
-        EVALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let m = self.m;
         let (a, b) = (m.a, m.b);
         let d = ld.exp();

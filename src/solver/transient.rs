@@ -183,12 +183,6 @@ pub(crate) fn follow<E: Equilibrium>(
         }
         let left = opts.max_iterations.saturating_sub(used);
         if left == 0 {
-            if std::env::var_os("SXFORGE_TRACE").is_some() {
-                eprintln!(
-                    "  [transient] out of iterations at dt={dt:.3e} used {used} res {:.2e}",
-                    last.residual
-                );
-            }
             ws.set_pass(pass);
             return (
                 NewtonReport {
@@ -251,9 +245,6 @@ pub(crate) fn follow<E: Equilibrium>(
             u.assign(&u_prev);
             dt *= 0.25;
             if dt < 1e-9 * opts.dt0 {
-                if std::env::var_os("SXFORGE_TRACE").is_some() {
-                    eprintln!("  [transient] step floor, used {used}");
-                }
                 ws.set_pass(pass);
                 return (
                     NewtonReport {
