@@ -917,7 +917,7 @@ fn substituted(
         c_total: m.extractant,
         ln_k_ion: ker
             .has_ion()
-            .then(|| m.log10_k_ion * std::f64::consts::LN_10),
+            .then_some(m.log10_k_ion * std::f64::consts::LN_10),
         aq: &p.aq,
         org: &p.org,
         links: &p.links,
