@@ -908,6 +908,12 @@ fn substituted(
         .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
         .collect();
     let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    // magnitudes near the range of a double (a constant of 1e308, say)
+    // leave nothing for the stage roots to find: the later stages report
+    let sane = |v: f64| v.is_finite() && v.abs() < 1e100;
+    if !(ln_k.iter().all(|&v| sane(v)) && p.feed.iter().all(|&v| sane(v))) {
+        return None;
+    }
     let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
     let mc = super::substitution::MassActionCascade {
         ln_k: &ln_k,
@@ -932,7 +938,7 @@ fn substituted(
     for tol in [1e-3, 1e-6, 1e-10] {
         let budget_sweeps = 10 * max_it.saturating_sub(used + sweeps / 10);
         let out =
-            super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(20_000), LN_FLOOR);
+            super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(2_000), LN_FLOOR);
         sweeps += out.sweeps;
         let ws = solver.workspace(n, nv, nq);
         ws.set_log_balances(true);
