@@ -73,9 +73,8 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// difflow's saponified benchmark (issue 9): whole cold solves. At the time
-/// of writing 6 x 300 does not converge yet (the bench then times the
-/// failed solve, about 10 s; `robustness saponified` prints the status).
+/// difflow's saponified benchmark (issue 9): whole cold solves, all
+/// converged (`robustness saponified` prints status and independent check).
 fn bench_saponified(c: &mut Criterion) {
     let mut g = c.benchmark_group("saponified");
     g.sample_size(10)

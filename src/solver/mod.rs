@@ -20,6 +20,7 @@ pub mod robust_gen;
 pub mod rows;
 mod sf_log;
 mod sf_newton;
+mod substitution;
 pub(crate) mod tearing;
 mod transient;
 

@@ -7,7 +7,10 @@
 //! loading from the saponification, reflux from the scrub acid), with each
 //! stage's free extractant from the extractant balance, its acidity from the
 //! major metal's D, and the strip section and the counter-ion from their
-//! (then linear) balances. Otherwise, or if Newton fails from there, the
+//! (then linear) balances. If Newton fails from there, successive
+//! substitution with exact stage equilibria ([`super::substitution`])
+//! moves the loading fronts into place and Newton finishes. Otherwise, or
+//! if that fails too, the
 //! cold start fixes each stage's acidity at its section's acid (feed,
 //! scrub or strip), the free extractant at a half-loaded guess, and solves
 //! the then linear metal balances exactly (one tridiagonal solve per metal).
@@ -842,6 +845,26 @@ fn mass_action_once(
             );
         }
     }
+    if log {
+        if let Some((u, rep, it)) =
+            substituted(solver, c, m, &ker, &p, first.as_ref(), max_it - used)
+        {
+            used += it;
+            if rep.status == Status::Converged {
+                return finish(
+                    c,
+                    &ker,
+                    &p,
+                    &u,
+                    rep,
+                    used,
+                    0,
+                    |row| row[ih].exp(),
+                    |_, row| ma_species(&ker, row),
+                );
+            }
+        }
+    }
     let budget = max_it.saturating_sub(used);
     let (u, rep, it, steps) = run(
         solver,
@@ -863,6 +886,86 @@ fn mass_action_once(
         |row| row[ih].exp(),
         |_, row| ma_species(&ker, row),
     )
+}
+
+/// Successive substitution with exact stage equilibria
+/// ([`super::substitution`]) from `first` (or the cold start), each round
+/// finished by Newton. Returns the iterate, the last Newton report and the
+/// iterations charged (ten sweeps count as one iteration).
+#[allow(clippy::too_many_arguments)]
+fn substituted(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+    first: Option<&Array2<f64>>,
+    max_it: usize,
+) -> Option<(Array2<f64>, NewtonReport, usize)> {
+    let ln_k: Vec<f64> = p
+        .active
+        .iter()
+        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
+        .collect();
+    let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    // magnitudes near the range of a double (a constant of 1e308, say)
+    // leave nothing for the stage roots to find: the later stages report
+    let sane = |v: f64| v.is_finite() && v.abs() < 1e100;
+    if !(ln_k.iter().all(|&v| sane(v)) && p.feed.iter().all(|&v| sane(v))) {
+        return None;
+    }
+    let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let mc = super::substitution::MassActionCascade {
+        ln_k: &ln_k,
+        a: m.a,
+        b: m.b,
+        z: &z,
+        c_total: m.extractant,
+        ln_k_ion: ker
+            .has_ion()
+            .then_some(m.log10_k_ion * std::f64::consts::LN_10),
+        aq: &p.aq,
+        org: &p.org,
+        links: &p.links,
+        pass: pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+        feed: &p.feed,
+    };
+    let mut u = first.cloned().unwrap_or_else(|| start(ker, p));
+    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+    let mut used = 0;
+    let mut sweeps = 0;
+    let mut last = None;
+    for tol in [1e-3, 1e-6, 1e-10] {
+        let budget_sweeps = 10 * max_it.saturating_sub(used + sweeps / 10);
+        let out =
+            super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(2_000), LN_FLOOR);
+        sweeps += out.sweeps;
+        let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(true);
+        let mut v = u.clone();
+        let left = max_it.saturating_sub(used + sweeps / 10);
+        let rep = newton::solve(
+            ker,
+            &p.links,
+            &p.feed,
+            &mut v,
+            ws,
+            &NewtonOptions {
+                tolerance: c.solver_options().tolerance,
+                max_iterations: left.min(150),
+                ..NewtonOptions::default()
+            },
+        );
+        used += rep.iterations;
+        if rep.status == Status::Converged {
+            return Some((v, rep, (used + sweeps.div_ceil(10)).min(max_it)));
+        }
+        last = Some(rep);
+        if out.change > tol {
+            break;
+        }
+    }
+    last.map(|rep| (u, rep, (used + sweeps.div_ceil(10)).min(max_it)))
 }
 
 /// Total sulfate (mol/L) in each stage's aqueous, from the flows.

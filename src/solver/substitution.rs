@@ -1,0 +1,370 @@
+//! Successive substitution with exact stage equilibria for the
+//! `mass-action` model: a start for Newton that keeps every iterate
+//! physical and every balance of the transported quantities closed.
+//!
+//! The chloride (or nitrate) of the aqueous is inert and aqueous only, so
+//! its profile follows from the flows alone; with it, the exchangeable
+//! hydrogen balance follows from the others (every stream carries as many
+//! cation equivalents as anions: `Cl` in the aqueous, the extractant's `C`
+//! in the organic). What is left to transport is each metal and the
+//! counter-ion. One sweep
+//!
+//! 1. holds each stage's distribution ratios and solves every transported
+//!    quantity's linear stage balances exactly (one log-Thomas solve each,
+//!    [`super::logthomas`]), which gives each stage's total outflow `T_q`;
+//! 2. solves each stage's equilibrium for its totals: for a given `[H+]`
+//!    the extractant balance `2 [(HA)2] + [NA] + 2 sum z y = C` is
+//!    increasing in `ln [(HA)2]` (one root), and electroneutrality
+//!    `[H+] + [N+] + sum z x = Cl` then fixes `ln [H+]` (an outer root
+//!    with the inner one differentiated implicitly); both by Newton
+//!    safeguarded with bisection, warm-started from the last sweep.
+//!
+//! A loading front moves through the cascade by many stages per sweep (the
+//! balance solve is global), at the cost of a few scalar tridiagonal solves
+//! and small root-findings per sweep instead of a block factorisation.
+//! Convergence is linear; Newton finishes from the substituted profile.
+
+use ndarray::Array2;
+
+use super::logthomas::{self, log_add, LogSystem};
+
+/// A mass-action cascade in the form the substitution needs (active
+/// metals only, in the kernel's order of unknowns: `ln x_k`, `ln [H+]`,
+/// `ln [N+]` when a counter-ion is present, `ln [(HA)2]`).
+pub(crate) struct MassActionCascade<'a> {
+    /// `ln K_k` per metal.
+    pub ln_k: &'a [f64],
+    /// Extractant slope.
+    pub a: f64,
+    /// Acidity slope.
+    pub b: f64,
+    /// Charge per metal.
+    pub z: &'a [f64],
+    /// Total extractant, mol/L of HA units.
+    pub c_total: f64,
+    /// `ln K_N` of the counter-ion, when present.
+    pub ln_k_ion: Option<f64>,
+    /// Aqueous and organic flows leaving each stage, L/h.
+    pub aq: &'a [f64],
+    /// Organic flows.
+    pub org: &'a [f64],
+    /// Aqueous links (`links[j]`: stage `j` receives the aqueous of `j + 1`).
+    pub links: &'a [bool],
+    /// Side-draw pass fractions (aqueous, organic), if any.
+    pub pass: Option<(&'a [f64], &'a [f64])>,
+    /// External inflows of the conserved quantities (metals, hydrogen,
+    /// counter-ion), mol/h, shape `(n, nq)`.
+    pub feed: &'a Array2<f64>,
+}
+
+/// Largest change of a stage's `ln [H+]` or `ln [(HA)2]` in one sweep.
+const MAX_STEP: f64 = 1.0;
+
+/// How a substitution ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Outcome {
+    /// Sweeps made.
+    pub sweeps: usize,
+    /// Largest change of `ln [H+]` or `ln [(HA)2]` in the last sweep.
+    pub change: f64,
+}
+
+/// Root of an increasing `f` (given with its derivative) in `[lo, hi]`,
+/// by Newton from `x0` safeguarded with bisection; the nearer end when
+/// there is no sign change.
+fn root(x0: f64, mut lo: f64, mut hi: f64, mut f: impl FnMut(f64) -> (f64, f64)) -> f64 {
+    let mut x = if x0.is_finite() {
+        x0.clamp(lo, hi)
+    } else {
+        0.5 * (lo + hi)
+    };
+    let (mut lo_seen, mut hi_seen) = (false, false);
+    for _ in 0..200 {
+        let (v, dv) = f(x);
+        if v == 0.0 {
+            return x;
+        }
+        if v.is_nan() {
+            // outside the representable range: back toward the middle
+            hi = x;
+            x = 0.5 * (lo + hi);
+            continue;
+        }
+        if v < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let step = -v / dv;
+        let mut next = if dv > 0.0 && step.is_finite() {
+            x + step.clamp(-30.0, 30.0)
+        } else {
+            f64::NAN
+        };
+        if !(next > lo && next < hi) {
+            // Newton leaves the bracket: if the root is not inside at all,
+            // the end it heads for is the answer
+            if next <= lo && !lo_seen {
+                lo_seen = true;
+                if f(lo).0 >= 0.0 {
+                    return lo;
+                }
+            } else if next >= hi && !hi_seen {
+                hi_seen = true;
+                if f(hi).0 <= 0.0 {
+                    return hi;
+                }
+            }
+            next = 0.5 * (lo + hi);
+        }
+        if (next - x).abs() <= 1e-10 * (1.0 + x.abs()) || hi - lo <= 1e-10 * (1.0 + x.abs()) {
+            return next;
+        }
+        x = next;
+    }
+    x
+}
+
+/// Residuals of one stage's equilibrium at `(ld, lh)` and their partial
+/// derivatives: `(F1, dF1/dld, dF1/dlh, F2, dF2/dld, dF2/dlh)` with `F1`
+/// the extractant balance and `F2` electroneutrality.
+struct StageEq<'a> {
+    m: &'a MassActionCascade<'a>,
+    la: f64,
+    lo: f64,
+    lt: &'a [f64],
+    lt_ion: f64,
+    cl: f64,
+}
+
+impl StageEq<'_> {
+    fn eval(&self, ld: f64, lh: f64) -> [f64; 6] {
+        let m = self.m;
+        let (a, b) = (m.a, m.b);
+        let d = ld.exp();
+        let h = lh.exp();
+        let mut r = [2.0 * d - m.c_total, 2.0 * d, 0.0, h - self.cl, 0.0, h];
+        for ((lk, z), lt) in m.ln_k.iter().zip(m.z).zip(self.lt) {
+            let l_d = lk + a * ld - b * lh;
+            let lden = log_add(self.la, self.lo + l_d);
+            let lx = lt - lden;
+            let x = lx.exp();
+            let y = (lx + l_d).exp();
+            let w = (self.lo + l_d - lden).exp();
+            let w1 = (self.la - lden).exp();
+            r[0] += 2.0 * z * y;
+            r[1] += 2.0 * z * y * w1 * a;
+            r[2] -= 2.0 * z * y * w1 * b;
+            r[3] += z * x;
+            r[4] -= a * z * x * w;
+            r[5] += b * z * x * w;
+        }
+        if let Some(lkn) = m.ln_k_ion {
+            let lg = lkn + 0.5 * ld - lh;
+            let lden = log_add(self.la, self.lo + lg);
+            let ln_n = self.lt_ion - lden;
+            let n = ln_n.exp();
+            let na = (ln_n + lg).exp();
+            let w = (self.lo + lg - lden).exp();
+            let w1 = (self.la - lden).exp();
+            r[0] += na;
+            r[1] += 0.5 * na * w1;
+            r[2] -= na * w1;
+            r[3] += n;
+            r[4] -= 0.5 * n * w;
+            r[5] += n * w;
+        }
+        r
+    }
+
+    /// `(ln [(HA)2], ln [H+])` of the stage, warm-started from `(ld0, lh0)`.
+    fn solve(&self, ld0: f64, lh0: f64) -> (f64, f64) {
+        let top = (0.5 * self.m.c_total).ln();
+        let cl = self.cl.max(1e-300);
+        let mut ld = ld0;
+        let inner = |lh: f64, ld0: f64| {
+            root(ld0, top - 745.0, top, |ld| {
+                let r = self.eval(ld, lh);
+                (r[0], r[1])
+            })
+        };
+        let lh = root(lh0, cl.ln() - 60.0, cl.ln(), |lh| {
+            ld = inner(lh, ld);
+            let r = self.eval(ld, lh);
+            // total derivative along the extractant balance
+            let dld = if r[1] > 0.0 { -r[2] / r[1] } else { 0.0 };
+            (r[3], r[5] + r[4] * dld)
+        });
+        let ld = inner(lh, ld);
+        (ld, lh)
+    }
+}
+
+/// The inert anion (charge equivalents, mol/L) of each stage's aqueous,
+/// from the cation equivalents every stream brings in (an organic inflow
+/// brings `C` per litre on its extractant, none of it anion).
+fn anion_profile(m: &MassActionCascade<'_>, ih: usize, ion: Option<usize>) -> Vec<f64> {
+    let n = m.aq.len();
+    let ka = m.ln_k.len();
+    let (pa, po) = match m.pass {
+        Some((a, o)) => (a.to_vec(), o.to_vec()),
+        None => (vec![1.0; n], vec![1.0; n]),
+    };
+    let mut cl = vec![0.0; n];
+    let mut from_above = 0.0;
+    for j in (0..n).rev() {
+        let mut cations: f64 = (0..ka).map(|q| m.z[q] * m.feed[[j, q]]).sum();
+        cations += m.feed[[j, ih]];
+        if let Some(i) = ion {
+            cations += m.feed[[j, i]];
+        }
+        let org_in = m.org[j] - if j > 0 { po[j - 1] * m.org[j - 1] } else { 0.0 };
+        let inflow = (cations - m.c_total * org_in.max(0.0)).max(0.0);
+        let above = if m.links[j] { from_above } else { 0.0 };
+        cl[j] = (above + inflow) / m.aq[j];
+        from_above = pa[j] * m.aq[j] * cl[j];
+    }
+    cl
+}
+
+/// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
+/// `ln [(HA)2]` falls below `tol` or `max_sweeps` are made, and leaves the
+/// substituted profile in `u` (amounts below the range of a double at
+/// `floor`).
+pub(crate) fn substitute(
+    m: &MassActionCascade<'_>,
+    u: &mut Array2<f64>,
+    tol: f64,
+    max_sweeps: usize,
+    floor: f64,
+) -> Outcome {
+    let n = m.aq.len();
+    let ka = m.ln_k.len();
+    let ih = ka;
+    let ion = m.ln_k_ion.map(|_| ka + 1);
+    let id = ka + 1 + usize::from(ion.is_some());
+    let nt = ka + usize::from(ion.is_some());
+    let cl = anion_profile(m, ih, ion);
+    let la: Vec<f64> = m.aq.iter().map(|v| v.ln()).collect();
+    let lo: Vec<f64> = m.org.iter().map(|v| v.ln()).collect();
+    let mut ld: Vec<f64> = (0..n).map(|j| u[[j, id]]).collect();
+    let mut lh: Vec<f64> = (0..n).map(|j| u[[j, ih]]).collect();
+    // ln of the distribution ratio of each transported quantity
+    let ln_ratio = |q: usize, ld: f64, lh: f64| -> f64 {
+        if q < ka {
+            m.ln_k[q] + m.a * ld - m.b * lh
+        } else {
+            m.ln_k_ion.unwrap_or(0.0) + 0.5 * ld - lh
+        }
+    };
+    let col = |q: usize| if q < ka { q } else { ion.unwrap_or(0) };
+    let mut lt = Array2::<f64>::zeros((n, nt));
+    let mut lx = vec![0.0; n];
+    let mut lm = vec![0.0; n];
+    let mut lov = vec![0.0; n];
+    let mut lf = vec![0.0; n];
+    let mut out = Outcome {
+        sweeps: 0,
+        change: f64::INFINITY,
+    };
+    let mut omega = 1.0f64;
+    let (mut best, mut since_best) = (f64::INFINITY, 0);
+    while out.sweeps < max_sweeps {
+        out.sweeps += 1;
+        for q in 0..nt {
+            for j in 0..n {
+                lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
+                let f = m.feed[[j, col(q)]];
+                lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
+            }
+            logthomas::solve_with_pass(
+                LogSystem {
+                    lo: &lov,
+                    lq: &la,
+                    lf: &lf,
+                    links: m.links,
+                },
+                m.pass,
+                &mut lx,
+                &mut lm,
+            );
+            for j in 0..n {
+                lt[[j, q]] = lx[j] + log_add(la[j], lov[j]);
+            }
+        }
+        let mut change = 0.0f64;
+        for j in 0..n {
+            let row = lt.row(j);
+            let row = row.as_slice().expect("standard layout");
+            let st = StageEq {
+                m,
+                la: la[j],
+                lo: lo[j],
+                lt: &row[..ka],
+                lt_ion: if ion.is_some() {
+                    row[ka]
+                } else {
+                    f64::NEG_INFINITY
+                },
+                cl: cl[j],
+            };
+            let (d_new, h_new) = st.solve(ld[j], lh[j]);
+            if d_new.is_finite() && h_new.is_finite() {
+                change = change.max((d_new - ld[j]).abs()).max((h_new - lh[j]).abs());
+                // a trust region on each stage's update: an overloaded
+                // stage's equilibrium jumps far, and the next balance solve
+                // would swing back
+                ld[j] += (omega * (d_new - ld[j])).clamp(-MAX_STEP, MAX_STEP);
+                lh[j] += (omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
+            }
+        }
+        // under-relax while the sweeps oscillate, relax back when they settle
+        omega = if change > 2.0 * out.change {
+            (0.5 * omega).max(0.02)
+        } else {
+            (1.25 * omega).min(1.0)
+        };
+        out.change = change;
+        if change <= tol {
+            break;
+        }
+        if change < 0.999 * best {
+            best = change;
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if since_best > 25 {
+                break;
+            }
+        }
+    }
+    // the profile at the last equilibria: totals from one more balance solve
+    for j in 0..n {
+        u[[j, id]] = ld[j];
+        u[[j, ih]] = lh[j];
+    }
+    for q in 0..nt {
+        for j in 0..n {
+            lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
+            let f = m.feed[[j, col(q)]];
+            lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
+        }
+        logthomas::solve_with_pass(
+            LogSystem {
+                lo: &lov,
+                lq: &la,
+                lf: &lf,
+                links: m.links,
+            },
+            m.pass,
+            &mut lx,
+            &mut lm,
+        );
+        for j in 0..n {
+            // concentration in the aqueous
+            let v = lx[j];
+            u[[j, col(q)]] = if v.is_finite() { v } else { floor };
+        }
+    }
+    out
+}
