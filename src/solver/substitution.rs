@@ -263,6 +263,27 @@ pub(crate) fn substitute(
     let mut lm = vec![0.0; n];
     let mut lov = vec![0.0; n];
     let mut lf = vec![0.0; n];
+    // one transported quantity's stage balances solved exactly with the
+    // distribution ratios held: ln of its aqueous amounts into `lx`, ln of
+    // its organic flow factors into `lov`
+    let mut transport = |q: usize, (ld, lh): (&[f64], &[f64]), lov: &mut [f64], lx: &mut [f64]| {
+        for j in 0..n {
+            lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
+            let f = m.feed[[j, col(q)]];
+            lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
+        }
+        logthomas::solve_with_pass(
+            LogSystem {
+                lo: lov,
+                lq: &la,
+                lf: &lf,
+                links: m.links,
+            },
+            m.pass,
+            lx,
+            &mut lm,
+        );
+    };
     let mut out = Outcome {
         sweeps: 0,
         change: f64::INFINITY,
@@ -272,22 +293,7 @@ pub(crate) fn substitute(
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for q in 0..nt {
-            for j in 0..n {
-                lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
-                let f = m.feed[[j, col(q)]];
-                lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
-            }
-            logthomas::solve_with_pass(
-                LogSystem {
-                    lo: &lov,
-                    lq: &la,
-                    lf: &lf,
-                    links: m.links,
-                },
-                m.pass,
-                &mut lx,
-                &mut lm,
-            );
+            transport(q, (&ld, &lh), &mut lov, &mut lx);
             for j in 0..n {
                 lt[[j, q]] = lx[j] + log_add(la[j], lov[j]);
             }
@@ -344,22 +350,7 @@ pub(crate) fn substitute(
         u[[j, ih]] = lh[j];
     }
     for q in 0..nt {
-        for j in 0..n {
-            lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
-            let f = m.feed[[j, col(q)]];
-            lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
-        }
-        logthomas::solve_with_pass(
-            LogSystem {
-                lo: &lov,
-                lq: &la,
-                lf: &lf,
-                links: m.links,
-            },
-            m.pass,
-            &mut lx,
-            &mut lm,
-        );
+        transport(q, (&ld, &lh), &mut lov, &mut lx);
         for j in 0..n {
             // concentration in the aqueous
             let v = lx[j];
