@@ -34,6 +34,7 @@ pub mod flowsheet;
 pub mod input;
 pub mod model;
 pub mod report;
+pub mod rng;
 pub mod solver;
 
 pub use error::{Error, InputError, Result};

@@ -11,27 +11,15 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Deterministic sampler (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+use sxforge::rng::SplitMix64;
 
 /// Keeps about `keep` of `items`, always the same ones.
 fn sample<T>(items: Vec<T>, keep: usize, seed: u64) -> Vec<T> {
     if items.len() <= keep {
         return items;
     }
-    let mut rng = Rng(seed);
-    let mut keyed: Vec<(u64, T)> = items.into_iter().map(|t| (rng.next(), t)).collect();
+    let mut rng = SplitMix64::new(seed);
+    let mut keyed: Vec<(u64, T)> = items.into_iter().map(|t| (rng.next_u64(), t)).collect();
     keyed.sort_by_key(|k| k.0);
     keyed.truncate(keep);
     keyed.into_iter().map(|k| k.1).collect()

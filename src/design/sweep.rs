@@ -186,40 +186,7 @@ pub struct Sweep {
     pub cost: Option<crate::cost::CostParams>,
 }
 
-/// SplitMix64: a small, fully specified generator, so that a seed gives the
-/// same cases on every platform and version.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform integer in `0..n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_f64() * n as f64) as usize
-    }
-    /// Skips `k` draws (as `k` calls of [`SplitMix64::next_u64`] would),
-    /// in constant time.
-    pub fn skip(&mut self, k: usize) {
-        self.0 = self
-            .0
-            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k as u64));
-    }
-}
+pub use crate::rng::SplitMix64;
 
 impl Sweep {
     /// Checks a `[sweep]` table against its model. Errors name the key

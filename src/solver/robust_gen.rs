@@ -29,32 +29,30 @@ use crate::model::rigorous::{
     AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec, MassActionSpec,
 };
 use crate::model::{Cascade, CascadeSpec, ChemistrySpec, StageFlows};
+use crate::rng::SplitMix64;
 use crate::solver::rigorous::TRACE_ION;
 use crate::solver::Solution;
 
 pub use super::diagnose::acid_starved;
 
-/// Small deterministic generator (SplitMix64), so that a case is named by its
+/// The random cascades' generator: [`SplitMix64`] from a mixed seed, with the
+/// draws the generators need, so that a case is named by its
 /// seed alone.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
+        Rng(SplitMix64::new(seed ^ 0x5851_f42d_4c95_7f2d))
     }
     /// Next raw 64 bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
     /// Uniform in `[lo, hi)`.
     pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
