@@ -177,6 +177,55 @@ impl StageEq<'_> {
         r
     }
 
+    /// Electroneutrality's residual at `ln [H+] = lh` (not below the lowest
+    /// `[H+]` of the stage's search), with the extractant balance solved.
+    fn excess_at_floor(&self, lh: f64) -> f64 {
+        let top = (0.5 * self.m.c_total).ln();
+        let lh = lh.max(self.cl.max(1e-300).ln() - 60.0);
+        let ld = root(top, top - 745.0, top, |ld| {
+            let r = self.eval(ld, lh);
+            (r[0], r[1])
+        });
+        self.eval(ld, lh)[3]
+    }
+
+    /// When the stage's totals carry more cations than the anion and the
+    /// fully loaded extractant can hold (electroneutrality has no root with
+    /// `[H+] > 0`), the ln of the common factor on the totals that puts the
+    /// root at `ln [H+] = lh`; 0 when they are feasible.
+    fn infeasible_shift(&mut self, lh: f64) -> f64 {
+        let excess = self.excess_at_floor(f64::NEG_INFINITY);
+        if excess.is_nan() || excess <= 0.0 {
+            return 0.0;
+        }
+        let (lt0, ion0) = (self.lt, self.lt_ion);
+        let mut buf = lt0.to_vec();
+        let (mut lo, mut hi) = (-60.0f64, 0.0f64);
+        for _ in 0..50 {
+            let mid = 0.5 * (lo + hi);
+            for (b, v) in buf.iter_mut().zip(lt0) {
+                *b = v + mid;
+            }
+            let probe = StageEq {
+                m: self.m,
+                la: self.la,
+                lo: self.lo,
+                lt: &buf,
+                lt_ion: ion0 + mid,
+                cl: self.cl,
+            };
+            if probe.excess_at_floor(lh) > 0.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo < 1e-6 {
+                break;
+            }
+        }
+        lo
+    }
+
     /// `(ln [(HA)2], ln [H+])` of the stage, warm-started from `(ld0, lh0)`.
     fn solve(&self, ld0: f64, lh0: f64) -> (f64, f64) {
         let top = (0.5 * self.m.c_total).ln();
@@ -302,7 +351,7 @@ pub(crate) fn substitute(
         for j in 0..n {
             let row = lt.row(j);
             let row = row.as_slice().expect("standard layout");
-            let st = StageEq {
+            let mut st = StageEq {
                 m,
                 la: la[j],
                 lo: lo[j],
@@ -314,6 +363,17 @@ pub(crate) fn substitute(
                 },
                 cl: cl[j],
             };
+            // lagged transport can bring a stage more cations than its
+            // anion and fully loaded extractant hold (no root with
+            // [H+] > 0): scale its totals so that the root lies no more
+            // than one trust step below the current [H+]
+            let shift = st.infeasible_shift(lh[j] - MAX_STEP);
+            let scaled: Vec<f64>;
+            if shift < 0.0 {
+                scaled = row[..ka].iter().map(|v| v + shift).collect();
+                st.lt = &scaled;
+                st.lt_ion += shift;
+            }
             let (d_new, h_new) = st.solve(ld[j], lh[j]);
             if d_new.is_finite() && h_new.is_finite() {
                 change = change.max((d_new - ld[j]).abs()).max((h_new - lh[j]).abs());
