@@ -62,7 +62,7 @@ fn separation_factor_random_cascades_converge() {
 #[test]
 fn mass_action_random_cascades_mostly_converge() {
     // Known gap (issue 9): about 6 % of random mass-action cascades do
-    // not converge yet (281 of seeds 0..300, all failures saponified);
+    // not converge yet (283 of seeds 0..300, all failures saponified);
     // this pins the rate on the sample (39 of seeds 0..40; seed 38 fails)
     // so it cannot regress.
     let ok = sample(ModelKind::MassAction, 40);
