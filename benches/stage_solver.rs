@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sxforge::solver::rows::solve_rows;
-use sxforge::{Cascade, Solver};
+use sxforge::Solver;
 
 // the cascades the tests check (tests/common/fixtures.rs)
 #[path = "../tests/common/fixtures.rs"]
 mod fixtures;
-use fixtures::{benchmarks, generated};
+use fixtures::{benchmarks, generated, neighbour, warm_sweep};
 
 fn bench_standard(c: &mut Criterion) {
     let mut g = c.benchmark_group("standard");
@@ -30,13 +30,7 @@ fn bench_standard(c: &mut Criterion) {
             b.iter(|| solver.solve(&cas))
         });
         let prev = solver.solve(&cas);
-        let mut spec = cas.to_spec();
-        spec.flows.scrub_amount = spec.flows.scrub_amount.map(|w| w * 1.01);
-        spec.flows.extraction_amount = spec
-            .flows
-            .extraction_amount
-            .map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
-        let near = spec.build().unwrap();
+        let near = neighbour(&cas);
         g.bench_function(BenchmarkId::new("warm-neighbour", name), |b| {
             b.iter(|| solver.solve_from(&near, &prev))
         });
@@ -50,20 +44,7 @@ fn bench_standard(c: &mut Criterion) {
 /// sweep does. Criterion reports solves per second (`elem/s`), one core.
 fn bench_throughput(c: &mut Criterion) {
     let (_, base) = benchmarks().remove(1);
-    let spec = base.to_spec();
-    let (s0, w0) = (
-        spec.flows.extraction_amount.unwrap(),
-        spec.flows.scrub_amount.unwrap(),
-    );
-    let sweep: Vec<Cascade> = (0..50)
-        .map(|i| {
-            let w = w0 * (1.0 + 0.002 * i as f64);
-            let mut sp = spec.clone();
-            sp.flows.scrub_amount = Some(w);
-            sp.flows.extraction_amount = Some(s0 - w0 + w);
-            sp.build().unwrap()
-        })
-        .collect();
+    let sweep = warm_sweep(&base);
     let mut solver = Solver::new();
     let first = solver.solve(&sweep[0]);
     assert!(first.converged());

@@ -13,6 +13,7 @@
 //! or `kK/N` (a generated cascade). One solve of each kind runs first
 //! (workspace sizing), then `COUNT` more.
 
+use fixtures::{neighbour, warm_sweep};
 use sxforge::{Cascade, Solver};
 
 #[path = "../tests/common/fixtures.rs"]
@@ -28,36 +29,6 @@ fn cascade(name: &str) -> Cascade {
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no benchmark cascade {name}"))
         .1
-}
-
-/// The W + 1 % neighbour of the bench's `warm-neighbour` group.
-fn neighbour(cas: &Cascade) -> Cascade {
-    let mut spec = cas.to_spec();
-    spec.flows.scrub_amount = spec.flows.scrub_amount.map(|w| w * 1.01);
-    spec.flows.extraction_amount = spec
-        .flows
-        .extraction_amount
-        .map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
-    spec.build().unwrap()
-}
-
-/// The 50 cascades of the `throughput/warm-sweep/xu-D` bench.
-fn sweep() -> Vec<Cascade> {
-    let base = cascade("xu-D");
-    let spec = base.to_spec();
-    let (s0, w0) = (
-        spec.flows.extraction_amount.unwrap(),
-        spec.flows.scrub_amount.unwrap(),
-    );
-    (0..50)
-        .map(|i| {
-            let w = w0 * (1.0 + 0.002 * i as f64);
-            let mut sp = spec.clone();
-            sp.flows.scrub_amount = Some(w);
-            sp.flows.extraction_amount = Some(s0 - w0 + w);
-            sp.build().unwrap()
-        })
-        .collect()
 }
 
 fn main() {
@@ -102,7 +73,7 @@ fn main() {
             }
         }
         "sweep" => {
-            let cases = sweep();
+            let cases = warm_sweep(&cascade("xu-D"));
             let first = solver.solve(&cases[0]);
             for _ in 0..count {
                 let mut prev = first.clone();

@@ -87,6 +87,39 @@ pub fn generated(n: usize, k: usize) -> Cascade {
     sf(&beta, &feed, n / 2, n - n / 2, w + fa, w)
 }
 
+/// The neighbour of a benchmark cascade that the `warm-neighbour` benches
+/// solve from its solution: scrub flow W 1 % higher, product split S - W
+/// kept.
+pub fn neighbour(cas: &Cascade) -> Cascade {
+    let mut spec = cas.to_spec();
+    spec.flows.scrub_amount = spec.flows.scrub_amount.map(|w| w * 1.01);
+    spec.flows.extraction_amount = spec
+        .flows
+        .extraction_amount
+        .map(|s| s + 0.01 * spec.flows.scrub_amount.unwrap() / 1.01);
+    spec.build().unwrap()
+}
+
+/// The 50 cascades of the `throughput/warm-sweep/xu-D` bench: `base` with
+/// the scrub flow W from 1.00x to 1.098x in steps of 0.2 %, the product
+/// split S - W fixed.
+pub fn warm_sweep(base: &Cascade) -> Vec<Cascade> {
+    let spec = base.to_spec();
+    let (s0, w0) = (
+        spec.flows.extraction_amount.unwrap(),
+        spec.flows.scrub_amount.unwrap(),
+    );
+    (0..50)
+        .map(|i| {
+            let w = w0 * (1.0 + 0.002 * i as f64);
+            let mut sp = spec.clone();
+            sp.flows.scrub_amount = Some(w);
+            sp.flows.extraction_amount = Some(s0 - w0 + w);
+            sp.build().unwrap()
+        })
+        .collect()
+}
+
 /// The Pr/Nd benchmark cascade (`xu-A`) as model-file text; tests append
 /// tables or replace lines (line numbers: `extraction` is on line 9,
 /// `extraction_amount` on 17, `scrub_amount` on 18; a table appended
