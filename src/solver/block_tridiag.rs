@@ -5,8 +5,8 @@
 //! with `b x b` blocks. The factorisation overwrites `diag` with the LU
 //! factors of the Schur complements and `upper` with
 //! `diag'^{-1} upper`, then solves in place; nothing is allocated.
-//! Cost: O(n b^3). Blocks of size 1 to 8 (the usual component counts) run
-//! on code specialised by the block size (const generics: fixed-size
+//! Cost: O(n b^3). Blocks of size 1 to 12 (the usual component counts of
+//! every model) run on code specialised by the block size (const generics: fixed-size
 //! arrays on the stack, loops unrolled, no bounds checks); larger blocks
 //! on the general loops. Both give the same factors.
 
@@ -91,6 +91,11 @@ impl BlockTridiag {
             6 => return self.factor_fixed::<6>(),
             7 => return self.factor_fixed::<7>(),
             8 => return self.factor_fixed::<8>(),
+            // the rigorous models' blocks: metals plus 2 or 3 (2..9 metals)
+            9 => return self.factor_fixed::<9>(),
+            10 => return self.factor_fixed::<10>(),
+            11 => return self.factor_fixed::<11>(),
+            12 => return self.factor_fixed::<12>(),
             _ => {}
         }
         self.factor_general()
@@ -144,6 +149,10 @@ impl BlockTridiag {
             6 => return self.solve_fixed::<6>(rhs_s),
             7 => return self.solve_fixed::<7>(rhs_s),
             8 => return self.solve_fixed::<8>(rhs_s),
+            9 => return self.solve_fixed::<9>(rhs_s),
+            10 => return self.solve_fixed::<10>(rhs_s),
+            11 => return self.solve_fixed::<11>(rhs_s),
+            12 => return self.solve_fixed::<12>(rhs_s),
             _ => {}
         }
         self.solve_general(rhs_s)
@@ -546,7 +555,7 @@ mod tests {
     #[test]
     fn fixed_size_kernels_match_the_general_loops() {
         let mut seed = 7;
-        for b in 1..=8usize {
+        for b in 1..=13usize {
             let n = 9;
             let mut m = BlockTridiag::new(n, b);
             for v in m

@@ -361,18 +361,28 @@ impl Workspace {
                 du[j * nv + q] = -r[j * nv + q];
                 let row = j * bb + q * nv;
                 let src = j * bq + q * nv;
-                for v in 0..nv {
-                    diag[row + v] = -(d_aq[src + v] + d_org[src + v]) * inv;
-                    lower[row + v] = if j > 0 {
-                        self.pass_org[j - 1] * d_org[src - bq + v] * inv_lo
-                    } else {
-                        0.0
-                    };
-                    upper[row + v] = if link {
-                        self.pass_aq[j + 1] * d_aq[src + bq + v] * inv_up
-                    } else {
-                        0.0
-                    };
+                // whole rows as slices: no bounds checks or branches per entry
+                let (da, dor) = (&d_aq[src..src + nv], &d_org[src..src + nv]);
+                for ((dv, a), o) in diag[row..row + nv].iter_mut().zip(da).zip(dor) {
+                    *dv = -(a + o) * inv;
+                }
+                let lrow = &mut lower[row..row + nv];
+                if j > 0 {
+                    let p = self.pass_org[j - 1];
+                    for (lv, o) in lrow.iter_mut().zip(&d_org[src - bq..src - bq + nv]) {
+                        *lv = p * o * inv_lo;
+                    }
+                } else {
+                    lrow.fill(0.0);
+                }
+                let urow = &mut upper[row..row + nv];
+                if link {
+                    let p = self.pass_aq[j + 1];
+                    for (uv, a) in urow.iter_mut().zip(&d_aq[src + bq..src + bq + nv]) {
+                        *uv = p * a * inv_up;
+                    }
+                } else {
+                    urow.fill(0.0);
                 }
             }
             for l in 0..nl {
@@ -380,11 +390,11 @@ impl Workspace {
                 du[j * nv + nq + l] = -r[j * nv + nq + l];
                 let row = j * bb + (nq + l) * nv;
                 let src = (j * nl + l) * nv;
-                for v in 0..nv {
-                    diag[row + v] = d_local[src + v] * inv;
-                    lower[row + v] = 0.0;
-                    upper[row + v] = 0.0;
+                for (dv, d) in diag[row..row + nv].iter_mut().zip(&d_local[src..src + nv]) {
+                    *dv = d * inv;
                 }
+                lower[row..row + nv].fill(0.0);
+                upper[row..row + nv].fill(0.0);
             }
         }
     }
@@ -393,6 +403,10 @@ impl Workspace {
 /// `exp(e)`, with the exponent kept inside the range of a double.
 #[inline]
 fn rescale(e: f64) -> f64 {
+    if e == 0.0 {
+        // the usual case (a row scaled by its own scale): no `exp` call
+        return 1.0;
+    }
     e.clamp(-745.0, 700.0).exp()
 }
 
@@ -411,6 +425,8 @@ struct Balance {
 /// term `value * exp(ln factor)`; inflows and outflows non-negative),
 /// evaluated in logarithmic form so that nothing underflows.
 fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
+    // every term's magnitude in logarithms, once (`ln` of each value and
+    // one `exp` per term below: the balance is on the hot path)
     let lmag = |(v, e): (f64, f64)| {
         if v == 0.0 {
             f64::NEG_INFINITY
@@ -418,10 +434,12 @@ fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
             v.abs().ln() + e
         }
     };
-    let mut m = f64::NEG_INFINITY;
-    for t in inn.iter().chain(out.iter()) {
-        m = m.max(lmag(*t));
-    }
+    let li = [lmag(inn[0]), lmag(inn[1]), lmag(inn[2])];
+    let lo = [lmag(out[0]), lmag(out[1])];
+    let m = li
+        .iter()
+        .chain(&lo)
+        .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
     if m == f64::NEG_INFINITY {
         return Balance {
             rel: 0.0,
@@ -436,27 +454,28 @@ fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
             log_form: None,
         };
     }
-    let rel = |t: (f64, f64), l: f64| -> f64 {
-        let lm = lmag(t);
-        if lm == f64::NEG_INFINITY {
+    // each term relative to the largest, `sign(v) exp(lmag - m)`
+    let rel = |v: f64, l: f64| -> f64 {
+        if l == f64::NEG_INFINITY {
             0.0
         } else {
-            t.0.signum() * (lm - l).exp()
+            v.signum() * (l - m).exp()
         }
     };
-    let si: f64 = inn.iter().map(|t| rel(*t, m).abs()).sum();
-    let so: f64 = out.iter().map(|t| rel(*t, m).abs()).sum();
-    let ls = m + si.max(so).ln();
-    let r =
-        inn.iter().map(|t| rel(*t, ls)).sum::<f64>() - out.iter().map(|t| rel(*t, ls)).sum::<f64>();
-    let log_form = (si > 0.0 && so > 0.0).then(|| {
-        let d = inn.iter().map(|t| rel(*t, m)).sum::<f64>()
-            - out.iter().map(|t| rel(*t, m)).sum::<f64>();
-        ((d / so).ln_1p(), m + si.ln(), m + so.ln())
-    });
+    let wi = [
+        rel(inn[0].0, li[0]),
+        rel(inn[1].0, li[1]),
+        rel(inn[2].0, li[2]),
+    ];
+    let wo = [rel(out[0].0, lo[0]), rel(out[1].0, lo[1])];
+    let si = wi[0].abs() + wi[1].abs() + wi[2].abs();
+    let so = wo[0].abs() + wo[1].abs();
+    let d = (wi[0] + wi[1] + wi[2]) - (wo[0] + wo[1]);
+    let (lsi, lso) = (si.ln(), so.ln());
+    let log_form = (si > 0.0 && so > 0.0).then(|| ((d / so).ln_1p(), m + lsi, m + lso));
     Balance {
-        rel: r,
-        ln_scale: ls,
+        rel: d / si.max(so),
+        ln_scale: m + lsi.max(lso),
         log_form,
     }
 }
