@@ -209,6 +209,22 @@ impl LogLinearKernel {
         }
     }
 
+    /// `ln D` of metal `c` at `ln [H+] = lh` and `ln C_free = lf`, with its
+    /// derivatives in both (for the substitution of the solver).
+    pub(crate) fn ln_distribution(&self, c: usize, lh: f64, lf: f64) -> (f64, f64, f64) {
+        self.ln_d(c, lh, lf)
+    }
+
+    /// Extractant bound and protons released per metal `c` extracted.
+    pub(crate) fn stoichiometry(&self, c: usize) -> (f64, f64) {
+        (self.ext_per[c], self.protons_per[c])
+    }
+
+    /// Whether metal `c` has a constant D (no fit).
+    pub(crate) fn is_constant(&self, c: usize) -> bool {
+        matches!(self.law[c], DistributionLaw::Constant(_))
+    }
+
     /// Acid protons in the aqueous (`[H+] + [HSO4-]`, mol/L) of stage `j`
     /// at free `[H+]` = `h`.
     pub fn total_acid(&self, j: usize, h: f64) -> f64 {

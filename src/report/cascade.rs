@@ -398,9 +398,9 @@ fn pct(v: f64) -> String {
 fn diagnose(cascade: &Cascade) -> Option<String> {
     let (demand, supply) = crate::solver::diagnose::acid_starved(cascade)?;
     Some(format!(
-        "no steady state exists with a positive acidity: stripping the constant-D metals \
-         in the scrub or strip section consumes at least {demand:.4e} mol/h of protons, \
-         but that section's acid brings only {supply:.4e} mol/h; raise its acid or flow, \
+        "no steady state exists with a positive acidity: the constant-D metals in one \
+         stage's aqueous take {demand:.4e} mol/h of protons, but the acid the flows bring \
+         there is only {supply:.4e} mol/h; raise the scrub or strip acid or flow, \
          or give those metals a pH-dependent fit"
     ))
 }

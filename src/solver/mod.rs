@@ -13,6 +13,7 @@
 
 pub(crate) mod block_tridiag;
 pub mod diagnose;
+mod ll_substitution;
 pub(crate) mod logthomas;
 pub(crate) mod newton;
 pub mod rigorous;

@@ -1025,13 +1025,9 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     })
 }
 
-fn log_linear_once(
-    solver: &mut Solver,
-    c: &Cascade,
-    m: &LogLinearSpec,
-    max_it: usize,
-    log: bool,
-) -> Solution {
+/// The kernel and stage problem of a `log-linear` cascade (active metals
+/// only).
+fn log_linear_problem(c: &Cascade, m: &LogLinearSpec) -> (LogLinearKernel, Problem) {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -1102,7 +1098,7 @@ fn log_linear_once(
         );
     }
     let ker_fixed = m.fixed_dose.then_some(m.dose);
-    let mut ker = ker.with_fixed_dose(ker_fixed);
+    let ker = ker.with_fixed_dose(ker_fixed);
     let cx = ker.extractant();
     feed[[0, ih]] += org[0] * (cx - displaced);
     let mut extras = Array2::zeros((n, nv - ka));
@@ -1119,18 +1115,191 @@ fn log_linear_once(
         feed,
         extras,
     };
-    let opts = *c.solver_options();
-    let (u, rep, it, steps) = run(solver, &mut ker, &p, None, opts.tolerance, max_it, log);
-    let ifr = ker.free_index();
-    finish(
-        c,
+    (ker, p)
+}
+
+/// The substitution's view of a log-linear problem.
+fn ll_cascade<'a>(
+    ker: &'a LogLinearKernel,
+    p: &'a Problem,
+    pass: Option<(&'a [f64], &'a [f64])>,
+) -> super::ll_substitution::LogLinearCascade<'a> {
+    super::ll_substitution::LogLinearCascade {
+        ker,
+        aq: &p.aq,
+        org: &p.org,
+        links: &p.links,
+        pass,
+        feed: &p.feed,
+    }
+}
+
+/// The exact acid test of a `log-linear` cascade
+/// ([`super::ll_substitution::starved`]): `(stage, demand, supply)` in
+/// mol/h of protons for the first stage whose constant-D metals alone
+/// leave its aqueous no acid; `None` when there is none, or for other
+/// models.
+pub(crate) fn log_linear_starved(c: &Cascade) -> Option<(usize, f64, f64)> {
+    let crate::model::ChemistrySpec::LogLinear(m) = &c.spec().chemistry else {
+        return None;
+    };
+    if !matches!(c.flows(), StageFlows::Volumes { .. }) {
+        return None;
+    }
+    let (ker, p) = log_linear_problem(c, m);
+    let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
+    super::ll_substitution::starved(&ll_cascade(
         &ker,
         &p,
-        &u,
+        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+    ))
+}
+
+fn log_linear_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
+    let (mut ker, p) = log_linear_problem(c, m);
+    let opts = *c.solver_options();
+    let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let pass = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
+    // no steady state (proved): report the start rather than search
+    let starved = super::ll_substitution::starved(&ll_cascade(&ker, &p, pass)).is_some();
+    // magnitudes near the range of a double (a fit constant of 1e308, say)
+    // leave nothing for the stage roots to find: the later stages report
+    let sane = |v: f64| v.is_finite() && v.abs() < 1e100;
+    let reference = |q: usize| {
+        let (ld, dh, df) = ker.ln_distribution(q, 0.01f64.ln(), (0.5 * ker.extractant()).ln());
+        ld.abs() < 1e3 && sane(dh) && sane(df)
+    };
+    let sane = p.feed.iter().all(|&v| sane(v)) && (0..ker.metals()).all(reference);
+    let mut used = 0;
+    let mut first = None;
+    if sane && (starved || log) {
+        let (u, rep, it) = ll_substituted(solver, c, &ker, &p, pass, max_it, starved);
+        used = it;
+        if rep.status == Status::Converged || starved {
+            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+        }
+        first = Some(u);
+    }
+    let (u, rep, it, steps) = run(
+        solver,
+        &mut ker,
+        &p,
+        first.as_ref(),
+        opts.tolerance,
+        max_it.saturating_sub(used),
+        log,
+    );
+    ll_finish(c, &ker, &p, &u, rep, it + used, steps)
+}
+
+/// [`finish`] for a log-linear kernel (species: free extractant, sulfate).
+fn ll_finish(
+    c: &Cascade,
+    ker: &LogLinearKernel,
+    p: &Problem,
+    u: &Array2<f64>,
+    rep: NewtonReport,
+    iterations: usize,
+    steps: usize,
+) -> Solution {
+    let (ih, ifr) = (ker.h_index(), ker.free_index());
+    finish(
+        c,
+        ker,
+        p,
+        u,
         rep,
-        it,
+        iterations,
         steps,
         |row| row[ih].exp(),
         |j, row| [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]],
     )
+}
+
+/// Successive substitution with exact stage equilibria
+/// ([`super::ll_substitution`]) from the cold start, each stage of it
+/// (changes below 1e-3, 1e-6, 1e-10) finished by Newton. Returns the
+/// iterate, the last Newton report and the iterations charged (ten sweeps
+/// count as one). With `only_report` it makes no sweep and returns the
+/// cold start's report (a cascade proved to have no steady state).
+fn ll_substituted(
+    solver: &mut Solver,
+    c: &Cascade,
+    ker: &LogLinearKernel,
+    p: &Problem,
+    pass: Option<(&[f64], &[f64])>,
+    max_it: usize,
+    only_report: bool,
+) -> (Array2<f64>, NewtonReport, usize) {
+    let m = ll_cascade(ker, p, pass);
+    let mut u = start(ker, p);
+    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+    let tol = c.solver_options().tolerance;
+    let (mut used, mut sweeps) = (0, 0);
+    let mut last = None;
+    let stages: &[f64] = if only_report {
+        &[]
+    } else {
+        &[1e-3, 1e-6, 1e-10]
+    };
+    for &t in stages {
+        let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
+        let out = super::ll_substitution::substitute(&m, &mut u, t, budget.min(2_000), LN_FLOOR);
+        sweeps += out.sweeps;
+        let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(true);
+        let mut v = u.clone();
+        let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
+        let rep = newton::solve(
+            ker,
+            &p.links,
+            &p.feed,
+            &mut v,
+            ws,
+            &NewtonOptions {
+                tolerance: tol,
+                max_iterations: left.min(150),
+                ..NewtonOptions::default()
+            },
+        );
+        used += rep.iterations;
+        let charged = (used + sweeps.div_ceil(10)).min(max_it);
+        if rep.status == Status::Converged {
+            return (v, rep, charged);
+        }
+        last = Some(rep);
+        if out.change > t || charged >= max_it {
+            break;
+        }
+    }
+    let rep = match last {
+        Some(r) => r,
+        None => {
+            let ws = solver.workspace(n, nv, nq);
+            ws.set_log_balances(true);
+            let r = newton::solve(
+                ker,
+                &p.links,
+                &p.feed,
+                &mut u,
+                ws,
+                &NewtonOptions {
+                    tolerance: tol,
+                    max_iterations: 0,
+                    ..NewtonOptions::default()
+                },
+            );
+            NewtonReport {
+                status: Status::Diverged,
+                ..r
+            }
+        }
+    };
+    (u, rep, (used + sweeps.div_ceil(10)).min(max_it))
 }

@@ -69,10 +69,51 @@ pub(crate) struct Outcome {
     pub change: f64,
 }
 
+/// Under-relaxation and stall test of a substitution: `omega` halves
+/// while the sweeps oscillate and grows back when they settle; the sweeps
+/// stop at `tol` or after 25 without progress.
+pub(crate) struct Relaxation {
+    /// Factor on each stage's update.
+    pub omega: f64,
+    best: f64,
+    since_best: usize,
+}
+
+impl Relaxation {
+    /// Full steps, no progress recorded.
+    pub fn new() -> Self {
+        Relaxation {
+            omega: 1.0,
+            best: f64::INFINITY,
+            since_best: 0,
+        }
+    }
+
+    /// Records a sweep's largest `change` in `out`; whether to stop.
+    pub fn after_sweep(&mut self, out: &mut Outcome, change: f64, tol: f64) -> bool {
+        self.omega = if change > 2.0 * out.change {
+            (0.5 * self.omega).max(0.02)
+        } else {
+            (1.25 * self.omega).min(1.0)
+        };
+        out.change = change;
+        if change <= tol {
+            return true;
+        }
+        if change < 0.999 * self.best {
+            self.best = change;
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        self.since_best > 25
+    }
+}
+
 /// Root of an increasing `f` (given with its derivative) in `[lo, hi]`,
 /// by Newton from `x0` safeguarded with bisection; the nearer end when
 /// there is no sign change.
-fn root(x0: f64, mut lo: f64, mut hi: f64, mut f: impl FnMut(f64) -> (f64, f64)) -> f64 {
+pub(crate) fn root(x0: f64, mut lo: f64, mut hi: f64, mut f: impl FnMut(f64) -> (f64, f64)) -> f64 {
     let mut x = if x0.is_finite() {
         x0.clamp(lo, hi)
     } else {
@@ -337,8 +378,7 @@ pub(crate) fn substitute(
         sweeps: 0,
         change: f64::INFINITY,
     };
-    let mut omega = 1.0f64;
-    let (mut best, mut since_best) = (f64::INFINITY, 0);
+    let mut relax = Relaxation::new();
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for q in 0..nt {
@@ -380,28 +420,13 @@ pub(crate) fn substitute(
                 // a trust region on each stage's update: an overloaded
                 // stage's equilibrium jumps far, and the next balance solve
                 // would swing back
-                ld[j] += (omega * (d_new - ld[j])).clamp(-MAX_STEP, MAX_STEP);
-                lh[j] += (omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
+                ld[j] += (relax.omega * (d_new - ld[j])).clamp(-MAX_STEP, MAX_STEP);
+                lh[j] += (relax.omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
             }
         }
         // under-relax while the sweeps oscillate, relax back when they settle
-        omega = if change > 2.0 * out.change {
-            (0.5 * omega).max(0.02)
-        } else {
-            (1.25 * omega).min(1.0)
-        };
-        out.change = change;
-        if change <= tol {
+        if relax.after_sweep(&mut out, change, tol) {
             break;
-        }
-        if change < 0.999 * best {
-            best = change;
-            since_best = 0;
-        } else {
-            since_best += 1;
-            if since_best > 25 {
-                break;
-            }
         }
     }
     // the profile at the last equilibria: totals from one more balance solve

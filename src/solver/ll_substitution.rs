@@ -1,0 +1,339 @@
+//! Successive substitution with exact stage equilibria for the
+//! `log-linear` model, and the exact test of its acid balance.
+//!
+//! Each metal extracted releases `p_k` protons into the aqueous, and the
+//! organic carries `C - sum p_k y_k` acid protons per litre; so the sum
+//! `Q = (acid protons) + sum_k p_k (metal k)` is carried by the organic
+//! at exactly `C` per litre whatever it holds. Its stage balances then fix
+//! each stage's aqueous `Q_j = [H+] + [HSO4-] + sum_k p_k x_k` from the
+//! flows alone ([`proton_profile`]). What is left to transport is the
+//! metals. One sweep
+//!
+//! 1. holds each stage's distribution ratios and solves every metal's
+//!    linear stage balances exactly (one log-Thomas solve each,
+//!    [`super::logthomas`]), which gives each stage's total outflow `T_k`;
+//! 2. solves each stage's equilibrium for its totals: for a given `[H+]`
+//!    the extractant balance `C_free + sum e_k y_k = C` fixes `ln C_free`
+//!    (inner root), and the acid `[H+] + [HSO4-] + sum p_k x_k = Q_j`
+//!    then fixes `ln [H+]` (outer root, increasing: a higher acidity
+//!    lowers every fitted D and so raises every `x_k`); both by Newton
+//!    safeguarded with bisection, warm-started from the last sweep.
+//!
+//! Converged sweeps are a steady state; Newton finishes from them.
+//!
+//! The same balance gives a proof that no steady state exists: a
+//! constant-D metal's profile does not depend on the acidity, so it is
+//! exact from one linear solve, and a stage whose constant-D metals alone
+//! hold `sum p_k x_k >= Q_j` leaves its aqueous no acid ([`starved`]).
+
+use ndarray::Array2;
+
+use super::logthomas::{self, log_add, LogSystem};
+use super::substitution::{root, Outcome, Relaxation};
+use crate::chemistry::LogLinearKernel;
+
+/// A log-linear cascade in the form the substitution needs (active metals
+/// only, in the kernel's order of unknowns: `ln x_k`, `ln [H+]`,
+/// `ln C_free`; conserved: the metals, then the acid protons).
+pub(crate) struct LogLinearCascade<'a> {
+    /// The stage equilibria (its continuation shift is taken as set).
+    pub ker: &'a LogLinearKernel,
+    /// Aqueous flows leaving each stage, L/h.
+    pub aq: &'a [f64],
+    /// Organic flows leaving each stage, L/h.
+    pub org: &'a [f64],
+    /// Aqueous links (`links[j]`: stage `j` receives the aqueous of `j + 1`).
+    pub links: &'a [bool],
+    /// Side-draw pass fractions (aqueous, organic), if any.
+    pub pass: Option<(&'a [f64], &'a [f64])>,
+    /// External inflows of the conserved quantities, mol/h, `(n, ka + 1)`.
+    pub feed: &'a Array2<f64>,
+}
+
+/// Largest change of a stage's `ln [H+]` or `ln C_free` in one sweep.
+const MAX_STEP: f64 = 1.0;
+
+/// How far below `ln Q_j` the search for a stage's `ln [H+]` goes.
+const H_RANGE: f64 = 200.0;
+
+/// `Q_j` (mol/L) of every stage: acid protons plus `p_k` times each
+/// metal in its aqueous, from the flows alone (see the module docs). A
+/// value at or below zero leaves no room for any acid.
+pub(crate) fn proton_profile(m: &LogLinearCascade<'_>) -> Vec<f64> {
+    let n = m.aq.len();
+    let ka = m.ker.metals();
+    let (pa, po) = match m.pass {
+        Some((a, o)) => (a.to_vec(), o.to_vec()),
+        None => (vec![1.0; n], vec![1.0; n]),
+    };
+    let c = m.ker.extractant();
+    let mut qa = vec![0.0; n];
+    let mut from_above = 0.0;
+    for j in (0..n).rev() {
+        let mut inflow = m.feed[[j, ka]];
+        for q in 0..ka {
+            inflow += m.ker.stoichiometry(q).1 * m.feed[[j, q]];
+        }
+        // the organic arriving brings C per litre, the organic leaving takes it
+        let org_in = if j > 0 { po[j - 1] * m.org[j - 1] } else { 0.0 };
+        inflow -= c * (m.org[j] - org_in);
+        let above = if m.links[j] { from_above } else { 0.0 };
+        qa[j] = (above + inflow) / m.aq[j];
+        from_above = pa[j] * m.aq[j] * qa[j];
+    }
+    qa
+}
+
+/// One metal's stage balances solved exactly with ln distribution ratios
+/// `ld` held: ln of its aqueous concentration into `lx`, ln of its
+/// organic flow per unit aqueous concentration into `lov`.
+fn transport(m: &LogLinearCascade<'_>, q: usize, ld: &[f64], lov: &mut [f64], lx: &mut [f64]) {
+    let n = m.aq.len();
+    let la: Vec<f64> = m.aq.iter().map(|v| v.ln()).collect();
+    let lf: Vec<f64> = (0..n)
+        .map(|j| {
+            let f = m.feed[[j, q]];
+            if f > 0.0 {
+                f.ln()
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    for j in 0..n {
+        lov[j] = m.org[j].ln() + ld[j];
+    }
+    let mut lm = vec![0.0; n];
+    logthomas::solve_with_pass(
+        LogSystem {
+            lo: lov,
+            lq: &la,
+            lf: &lf,
+            links: m.links,
+        },
+        m.pass,
+        lx,
+        &mut lm,
+    );
+}
+
+/// A proof that the cascade has no steady state with a positive acidity:
+/// the first stage `j` whose constant-D metals alone hold at least the
+/// `Q_j` its flows allow, as `(j, demand, supply)` in mol/h of protons
+/// (`A_j sum p_k x_k` over the constant-D metals, and `A_j Q_j`); `None`
+/// when no stage is short. Exact, not a bound: a constant-D metal's
+/// stage balances are linear and do not involve the acidity, and every
+/// other metal only adds to the demand.
+pub(crate) fn starved(m: &LogLinearCascade<'_>) -> Option<(usize, f64, f64)> {
+    let n = m.aq.len();
+    let qa = proton_profile(m);
+    let mut demand = vec![0.0; n];
+    let (mut lov, mut lx) = (vec![0.0; n], vec![0.0; n]);
+    for q in 0..m.ker.metals() {
+        let p = m.ker.stoichiometry(q).1;
+        if !m.ker.is_constant(q) || p <= 0.0 {
+            continue;
+        }
+        let ld = vec![m.ker.ln_distribution(q, 0.0, 0.0).0; n];
+        transport(m, q, &ld, &mut lov, &mut lx);
+        for j in 0..n {
+            demand[j] += p * m.aq[j] * lx[j].exp();
+        }
+    }
+    (0..n)
+        .find(|&j| demand[j] >= m.aq[j] * qa[j] && demand[j] > 0.0 || qa[j] <= 0.0)
+        .map(|j| (j, demand[j], m.aq[j] * qa[j]))
+}
+
+/// One stage's equilibrium for given ln totals `lt` (mol/h) of its metals.
+struct StageEq<'a> {
+    ker: &'a LogLinearKernel,
+    j: usize,
+    la: f64,
+    lo: f64,
+    lt: &'a [f64],
+    qa: f64,
+}
+
+impl StageEq<'_> {
+    /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
+    /// the totals scaled by `exp(sh)`.
+    fn free(&self, lh: f64, lf0: f64, sh: f64) -> f64 {
+        let c = self.ker.extractant();
+        let top = c.ln();
+        root(lf0, top - 700.0, top, |lf| {
+            let cf = lf.exp();
+            let (mut v, mut dv) = (cf - c, cf);
+            for (q, lt) in self.lt.iter().enumerate() {
+                let (ld, _, df) = self.ker.ln_distribution(q, lh, lf);
+                let lden = log_add(self.la, self.lo + ld);
+                let y = (lt + sh + ld - lden).exp();
+                let w1 = (self.la - lden).exp();
+                let e = self.ker.stoichiometry(q).0;
+                v += e * y;
+                dv += e * y * w1 * df;
+            }
+            (v, dv)
+        })
+    }
+
+    /// The acid balance `[H+] + [HSO4-] + sum p x - Q` at `(lh, lf)` and
+    /// its derivatives in `lh` and in `sh`, both along the extractant
+    /// balance.
+    fn acid(&self, lh: f64, lf: f64, sh: f64) -> (f64, f64, f64) {
+        let h = lh.exp();
+        let ka2 = self.ker.ka2();
+        let s = self.ker.sulfate()[self.j];
+        let mut v = self.ker.total_acid(self.j, h) - self.qa;
+        let dv = h + s * h * ka2 / ((h + ka2) * (h + ka2));
+        let cf = lf.exp();
+        let (mut f1h, mut f1f, mut xh, mut xf) = (0.0, cf, 0.0, 0.0);
+        let (mut px, mut ey) = (0.0, 0.0);
+        for (q, lt) in self.lt.iter().enumerate() {
+            let (ld, dh, df) = self.ker.ln_distribution(q, lh, lf);
+            let lden = log_add(self.la, self.lo + ld);
+            let x = (lt + sh - lden).exp();
+            let y = (lt + sh + ld - lden).exp();
+            let w = (self.lo + ld - lden).exp();
+            let w1 = (self.la - lden).exp();
+            let (e, p) = self.ker.stoichiometry(q);
+            px += p * x;
+            ey += e * y;
+            xh -= p * x * w * dh;
+            xf -= p * x * w * df;
+            f1h += e * y * w1 * dh;
+            f1f += e * y * w1 * df;
+        }
+        v += px;
+        let (dlf_h, dlf_s) = if f1f > 0.0 {
+            (-f1h / f1f, -ey / f1f)
+        } else {
+            (0.0, 0.0)
+        };
+        (v, dv + xh + xf * dlf_h, px + xf * dlf_s)
+    }
+
+    /// `(ln [H+], ln C_free)` with the totals scaled by `exp(sh)`,
+    /// warm-started from `(lh0, lf0)`.
+    fn solve(&self, lh0: f64, lf0: f64, sh: f64) -> (f64, f64) {
+        let top = self.qa.ln();
+        let mut lf = lf0;
+        let lh = root(lh0, top - H_RANGE, top, |lh| {
+            lf = self.free(lh, lf, sh);
+            let (v, d, _) = self.acid(lh, lf, sh);
+            (v, d)
+        });
+        (lh, self.free(lh, lf, sh))
+    }
+
+    /// When the totals hold more metal than the stage's `Q` leaves room
+    /// for (no root with `[H+]` in range, lagged transport can do that),
+    /// the ln of the common factor on them that puts the root at
+    /// `ln [H+] = lh`; 0 when they fit.
+    fn infeasible_shift(&self, lh: f64, lf0: f64) -> f64 {
+        let floor = self.qa.ln() - H_RANGE;
+        let excess = self.acid(floor, self.free(floor, lf0, 0.0), 0.0).0;
+        if excess.is_nan() || excess < 0.0 {
+            return 0.0;
+        }
+        let lh = lh.max(floor);
+        let mut lf = lf0;
+        root(-1.0, -60.0, 0.0, |sh| {
+            lf = self.free(lh, lf, sh);
+            let (v, _, d) = self.acid(lh, lf, sh);
+            (v, d)
+        })
+    }
+}
+
+/// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
+/// `ln C_free` falls below `tol` or `max_sweeps` are made, and leaves the
+/// substituted profile in `u` (metals absent from a stage at `floor`).
+pub(crate) fn substitute(
+    m: &LogLinearCascade<'_>,
+    u: &mut Array2<f64>,
+    tol: f64,
+    max_sweeps: usize,
+    floor: f64,
+) -> Outcome {
+    let n = m.aq.len();
+    let ka = m.ker.metals();
+    let (ih, iff) = (ka, ka + 1);
+    let qa = proton_profile(m);
+    let la: Vec<f64> = m.aq.iter().map(|v| v.ln()).collect();
+    let lo: Vec<f64> = m.org.iter().map(|v| v.ln()).collect();
+    let mut lh: Vec<f64> = (0..n)
+        .map(|j| u[[j, ih]].min(qa[j].max(1e-300).ln()))
+        .collect();
+    let mut lf: Vec<f64> = (0..n).map(|j| u[[j, iff]]).collect();
+    let mut lt = Array2::<f64>::zeros((n, ka));
+    let (mut lx, mut lov, mut ld) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut out = Outcome {
+        sweeps: 0,
+        change: f64::INFINITY,
+    };
+    let mut relax = Relaxation::new();
+    let mut row = vec![0.0; ka];
+    while out.sweeps < max_sweeps {
+        out.sweeps += 1;
+        for q in 0..ka {
+            for j in 0..n {
+                ld[j] = m.ker.ln_distribution(q, lh[j], lf[j]).0;
+            }
+            transport(m, q, &ld, &mut lov, &mut lx);
+            for j in 0..n {
+                lt[[j, q]] = lx[j] + log_add(la[j], lov[j]);
+            }
+        }
+        let mut change = 0.0f64;
+        for j in 0..n {
+            if qa[j].is_nan() || qa[j] <= 0.0 {
+                continue;
+            }
+            for (q, r) in row.iter_mut().enumerate() {
+                *r = lt[[j, q]];
+            }
+            let st = StageEq {
+                ker: m.ker,
+                j,
+                la: la[j],
+                lo: lo[j],
+                lt: &row,
+                qa: qa[j],
+            };
+            let (mut h_new, mut f_new) = st.solve(lh[j], lf[j], 0.0);
+            if h_new <= qa[j].ln() - H_RANGE + 1e-9 {
+                // at the bottom of the search: the totals may not fit
+                let sh = st.infeasible_shift(lh[j] - MAX_STEP, lf[j]);
+                if sh < 0.0 {
+                    (h_new, f_new) = st.solve(lh[j], lf[j], sh);
+                }
+            }
+            if h_new.is_finite() && f_new.is_finite() {
+                change = change.max((h_new - lh[j]).abs()).max((f_new - lf[j]).abs());
+                lh[j] += (relax.omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
+                lf[j] += (relax.omega * (f_new - lf[j])).clamp(-MAX_STEP, MAX_STEP);
+            }
+        }
+        if relax.after_sweep(&mut out, change, tol) {
+            break;
+        }
+    }
+    for j in 0..n {
+        u[[j, ih]] = lh[j];
+        u[[j, iff]] = lf[j];
+    }
+    for q in 0..ka {
+        for j in 0..n {
+            ld[j] = m.ker.ln_distribution(q, lh[j], lf[j]).0;
+        }
+        transport(m, q, &ld, &mut lov, &mut lx);
+        for j in 0..n {
+            // no floor on a finite value: a trace extracted over hundreds
+            // of stages lies far below any fixed floor, and flooring it
+            // breaks its balances
+            u[[j, q]] = if lx[j].is_finite() { lx[j] } else { floor };
+        }
+    }
+    out
+}
