@@ -734,10 +734,13 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     })
 }
 
-/// The kernel and problem of a `mass-action` cascade: inflows of every
-/// conserved quantity (the saponified organic's counter-ion and protons
-/// from `m.saponification`) and the start values of the non-metals.
-fn ma_problem(c: &Cascade, m: &MassActionSpec) -> (MassActionKernel, Problem) {
+fn mass_action_once(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    max_it: usize,
+    log: bool,
+) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
     let n = c.n_stages();
@@ -747,7 +750,7 @@ fn ma_problem(c: &Cascade, m: &MassActionSpec) -> (MassActionKernel, Problem) {
     let ion = m.saponification > 0.0;
     let lk: Vec<f64> = active.iter().map(|&i| m.log10_k[i]).collect();
     let z: Vec<f64> = active.iter().map(|&i| m.charge[i]).collect();
-    let ker = MassActionKernel::new(
+    let mut ker = MassActionKernel::new(
         &lk,
         m.a,
         m.b,
@@ -814,53 +817,9 @@ fn ma_problem(c: &Cascade, m: &MassActionSpec) -> (MassActionKernel, Problem) {
         feed,
         extras,
     };
-    (ker, p)
-}
-
-fn mass_action_once(
-    solver: &mut Solver,
-    c: &Cascade,
-    m: &MassActionSpec,
-    max_it: usize,
-    log: bool,
-) -> Solution {
-    let (mut ker, p) = ma_problem(c, m);
-    let ih = ker.h_index();
-    let (u, rep, it, steps) = ma_strategy(solver, c, m, &mut ker, &p, max_it, log, true);
-    finish(
-        c,
-        &ker,
-        &p,
-        &u,
-        rep,
-        it,
-        steps,
-        |row| row[ih].exp(),
-        |_, row| ma_species(&ker, row),
-    )
-}
-
-/// The solve strategy of a `mass-action` cascade: Newton from the
-/// separation-factor start; for a saponified organic, continuation in the
-/// saponification ([`saponification_continuation`]); successive
-/// substitution (log-form pass); then the fallbacks of [`run`] (skipped
-/// when `full` is false: the inner solves of the continuation). Returns
-/// the iterate, the last report, the iterations and continuation steps.
-#[allow(clippy::too_many_arguments)]
-fn ma_strategy(
-    solver: &mut Solver,
-    c: &Cascade,
-    m: &MassActionSpec,
-    ker: &mut MassActionKernel,
-    p: &Problem,
-    max_it: usize,
-    log: bool,
-    full: bool,
-) -> (Array2<f64>, NewtonReport, usize, usize) {
-    let n = p.n;
     let opts = *c.solver_options();
     let mut used = 0;
-    let first = sf_start(c, m, ker, p);
+    let first = sf_start(c, m, &ker, &p);
     if let Some(mut u) = first.clone() {
         let (nv, nq) = (ker.unknowns(), ker.conserved());
         let ws = solver.workspace(n, nv, nq);
@@ -870,180 +829,63 @@ fn ma_strategy(
             max_iterations: max_it.min(100),
             ..NewtonOptions::default()
         };
-        let rep = newton::solve(&*ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
         used = rep.iterations;
         if rep.status == Status::Converged {
-            return (u, rep, used, 0);
+            return finish(
+                c,
+                &ker,
+                &p,
+                &u,
+                rep,
+                rep.iterations,
+                0,
+                |row| row[ih].exp(),
+                |_, row| ma_species(&ker, row),
+            );
         }
     }
     if log {
-        if let Some((u, rep, it)) = substituted(
-            solver,
-            c,
-            m,
-            ker,
-            p,
-            first.as_ref(),
-            max_it.saturating_sub(used),
-        ) {
-            used += it;
-            if rep.status == Status::Converged || !full {
-                return (u, rep, used, 0);
-            }
-        }
-    }
-    let mut near = None;
-    if log && full && m.saponification > 0.0 {
-        if let Some((u, rep, it, steps)) =
-            saponification_continuation(solver, c, m, max_it.saturating_sub(used))
+        if let Some((u, rep, it)) =
+            substituted(solver, c, m, &ker, &p, first.as_ref(), max_it - used)
         {
             used += it;
             if rep.status == Status::Converged {
-                return (u, rep, used, steps);
+                return finish(
+                    c,
+                    &ker,
+                    &p,
+                    &u,
+                    rep,
+                    used,
+                    0,
+                    |row| row[ih].exp(),
+                    |_, row| ma_species(&ker, row),
+                );
             }
-            near = Some((u, steps));
         }
-    }
-    if let Some((mut v, steps)) = near {
-        // the start-up dynamics from the most saponified cascade the
-        // continuation solved: its fronts are near their places
-        let pass = solver
-            .pass
-            .as_ref()
-            .map(|d| (d.aqueous.clone(), d.organic.clone()));
-        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-        ws.set_log_balances(true);
-        let (rep, it) = super::transient::follow(
-            &*ker,
-            &p.links,
-            &p.feed,
-            &mut v,
-            ws,
-            pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
-            &super::transient::TransientOptions {
-                tolerance: c.solver_options().tolerance,
-                max_iterations: max_it.saturating_sub(used) * 2 / 3,
-                dt0: 0.5,
-            },
-        );
-        used += it;
-        if rep.status == Status::Converged {
-            return (v, rep, used, steps);
-        }
-    }
-    if !full {
-        let u = first.unwrap_or_else(|| start(ker, p));
-        let rep = NewtonReport {
-            status: Status::Diverged,
-            iterations: 0,
-            residual: f64::INFINITY,
-            worst: (0, 0),
-        };
-        return (u, rep, used, 0);
     }
     let budget = max_it.saturating_sub(used);
-    let (u, rep, it, steps) = run(solver, ker, p, first.as_ref(), opts.tolerance, budget, log);
-    (u, rep, it + used, steps)
-}
-
-/// Continuation in the saponification of the organic: a saponified cascade
-/// whose start is far off (the counter-ion's exchange moves the raffinate's
-/// pH and the loading front) is solved first with a small fraction of the
-/// counter-ion, where it behaves as an unsaponified one, and the fraction
-/// is raised to the specified one step by step (steps in `ln s`, each from
-/// the secant extrapolation of the last two solutions, halved when Newton
-/// fails and doubled when it is easy). Returns the iterate, the last
-/// report, the iterations and steps used, or `None` when the first,
-/// lightly saponified, cascade does not converge.
-fn saponification_continuation(
-    solver: &mut Solver,
-    c: &Cascade,
-    m: &MassActionSpec,
-    max_it: usize,
-) -> Option<(Array2<f64>, NewtonReport, usize, usize)> {
-    let tol = c.solver_options().tolerance;
-    let at = |frac: f64| {
-        let mut mt = m.clone();
-        mt.saponification = m.saponification * frac;
-        mt
-    };
-    let mut used = 0;
-    let mut first = None;
-    for frac in [0.05, 1e-4] {
-        let mt = at(frac);
-        let (mut ker, p) = ma_problem(c, &mt);
-        let (u, rep, it, _) = ma_strategy(
-            solver,
-            c,
-            &mt,
-            &mut ker,
-            &p,
-            max_it.saturating_sub(used),
-            true,
-            false,
-        );
-        used += it;
-        if rep.status == Status::Converged {
-            first = Some((frac.ln(), u));
-            break;
-        }
-        if used >= max_it {
-            return None;
-        }
-    }
-    let (mut lam, mut u) = first?;
-    let mut prev: Option<(f64, Array2<f64>)> = None;
-    let mut dl = (0.5f64).min(-lam);
-    let mut steps = 1;
-    let mut trial = u.clone();
-    loop {
-        let l_try = (lam + dl).min(0.0);
-        let last = l_try >= 0.0;
-        let mt = at(l_try.exp());
-        let (ker, p) = ma_problem(c, &mt);
-        trial.assign(&u);
-        match &prev {
-            Some((lp, up)) => {
-                let f = (l_try - lam) / (lam - lp);
-                ndarray::Zip::from(&mut trial)
-                    .and(&u)
-                    .and(up)
-                    .for_each(|x, &a, &b| *x = a + f * (a - b));
-            }
-            None => {
-                // the counter-ion's inflow scales with the saponification
-                if let Some(i_n) = ker.ion_index() {
-                    trial.column_mut(i_n).mapv_inplace(|v| v + (l_try - lam));
-                }
-            }
-        }
-        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-        ws.set_log_balances(true);
-        let budget = max_it.saturating_sub(used);
-        let o = NewtonOptions {
-            tolerance: if last { tol } else { tol.max(1e-8) },
-            max_iterations: budget.min(if last { 100 } else { 50 }),
-            ..NewtonOptions::default()
-        };
-        let rep = newton::solve(&ker, &p.links, &p.feed, &mut trial, ws, &o);
-        used += rep.iterations;
-        steps += 1;
-        if rep.status == Status::Converged {
-            if last {
-                return Some((trial, rep, used, steps));
-            }
-            prev = Some((lam, std::mem::replace(&mut u, trial.clone())));
-            lam = l_try;
-            if rep.iterations <= 5 {
-                dl *= 2.0;
-            }
-        } else {
-            dl *= 0.5;
-            if dl < 1e-4 || used >= max_it {
-                return Some((u, rep, used, steps));
-            }
-        }
-    }
+    let (u, rep, it, steps) = run(
+        solver,
+        &mut ker,
+        &p,
+        first.as_ref(),
+        opts.tolerance,
+        budget,
+        log,
+    );
+    finish(
+        c,
+        &ker,
+        &p,
+        &u,
+        rep,
+        it + used,
+        steps,
+        |row| row[ih].exp(),
+        |_, row| ma_species(&ker, row),
+    )
 }
 
 /// Successive substitution with exact stage equilibria
