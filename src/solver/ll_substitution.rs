@@ -29,7 +29,7 @@
 use ndarray::Array2;
 
 use super::logthomas::{self, log_add, LogSystem};
-use super::substitution::{root, Outcome, Relaxation};
+use super::substitution::{root, Outcome, Relaxation, MAX_STEP};
 use crate::chemistry::LogLinearKernel;
 
 /// A log-linear cascade in the form the substitution needs (active metals
@@ -49,9 +49,6 @@ pub(crate) struct LogLinearCascade<'a> {
     /// External inflows of the conserved quantities, mol/h, `(n, ka + 1)`.
     pub feed: &'a Array2<f64>,
 }
-
-/// Largest change of a stage's `ln [H+]` or `ln C_free` in one sweep.
-const MAX_STEP: f64 = 1.0;
 
 /// How far below `ln Q_j` the search for a stage's `ln [H+]` goes.
 const H_RANGE: f64 = 200.0;
@@ -309,11 +306,7 @@ pub(crate) fn substitute(
                     (h_new, f_new) = st.solve(lh[j], lf[j], sh);
                 }
             }
-            if h_new.is_finite() && f_new.is_finite() {
-                change = change.max((h_new - lh[j]).abs()).max((f_new - lf[j]).abs());
-                lh[j] += (relax.omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
-                lf[j] += (relax.omega * (f_new - lf[j])).clamp(-MAX_STEP, MAX_STEP);
-            }
+            relax.update(&mut lh[j], &mut lf[j], (h_new, f_new), &mut change);
         }
         if relax.after_sweep(&mut out, change, tol) {
             break;

@@ -57,8 +57,10 @@ pub(crate) struct MassActionCascade<'a> {
     pub feed: &'a Array2<f64>,
 }
 
-/// Largest change of a stage's `ln [H+]` or `ln [(HA)2]` in one sweep.
-const MAX_STEP: f64 = 1.0;
+/// Largest change of a stage's log unknowns (`ln [H+]` and `ln [(HA)2]`
+/// here, `ln [H+]` and `ln C_free` in the log-linear substitution) in one
+/// sweep.
+pub(crate) const MAX_STEP: f64 = 1.0;
 
 /// How a substitution ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,6 +109,21 @@ impl Relaxation {
             self.since_best += 1;
         }
         self.since_best > 25
+    }
+
+    /// Moves a stage's two log unknowns `(a, b)` toward its new
+    /// equilibrium `new` by the relaxation factor, each by at most one
+    /// trust step (an overloaded stage's equilibrium jumps far, and the
+    /// next balance solve would swing back), and raises `change` to the
+    /// larger raw change; a non-finite equilibrium leaves the stage as it
+    /// is.
+    pub fn update(&self, a: &mut f64, b: &mut f64, new: (f64, f64), change: &mut f64) {
+        if !(new.0.is_finite() && new.1.is_finite()) {
+            return;
+        }
+        *change = change.max((new.0 - *a).abs()).max((new.1 - *b).abs());
+        *a += (self.omega * (new.0 - *a)).clamp(-MAX_STEP, MAX_STEP);
+        *b += (self.omega * (new.1 - *b)).clamp(-MAX_STEP, MAX_STEP);
     }
 }
 
@@ -414,15 +431,8 @@ pub(crate) fn substitute(
                 st.lt = &scaled;
                 st.lt_ion += shift;
             }
-            let (d_new, h_new) = st.solve(ld[j], lh[j]);
-            if d_new.is_finite() && h_new.is_finite() {
-                change = change.max((d_new - ld[j]).abs()).max((h_new - lh[j]).abs());
-                // a trust region on each stage's update: an overloaded
-                // stage's equilibrium jumps far, and the next balance solve
-                // would swing back
-                ld[j] += (relax.omega * (d_new - ld[j])).clamp(-MAX_STEP, MAX_STEP);
-                lh[j] += (relax.omega * (h_new - lh[j])).clamp(-MAX_STEP, MAX_STEP);
-            }
+            let new = st.solve(ld[j], lh[j]);
+            relax.update(&mut ld[j], &mut lh[j], new, &mut change);
         }
         // under-relax while the sweeps oscillate, relax back when they settle
         if relax.after_sweep(&mut out, change, tol) {
