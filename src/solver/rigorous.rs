@@ -1155,6 +1155,10 @@ pub(crate) fn log_linear_starved(c: &Cascade) -> Option<(usize, f64, f64)> {
     ))
 }
 
+/// Newton iterations a log-linear solve tries from its cold start before the
+/// substitution ([`ll_substituted`]).
+const QUICK_NEWTON: usize = 25;
+
 fn log_linear_once(
     solver: &mut Solver,
     c: &Cascade,
@@ -1178,9 +1182,33 @@ fn log_linear_once(
     let sane = p.feed.iter().all(|&v| sane(v)) && (0..ker.metals()).all(reference);
     let mut used = 0;
     let mut first = None;
+    if sane && log && !starved {
+        // most cascades: a few Newton iterations from the cold start, before
+        // the substitution's stage roots are paid for
+        let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
+        let mut u = start(&ker, &p);
+        let ws = solver.workspace(n, nv, nq);
+        ws.set_log_balances(true);
+        let rep = newton::solve(
+            &ker,
+            &p.links,
+            &p.feed,
+            &mut u,
+            ws,
+            &NewtonOptions {
+                tolerance: opts.tolerance,
+                max_iterations: max_it.min(QUICK_NEWTON),
+                ..NewtonOptions::default()
+            },
+        );
+        used = rep.iterations;
+        if rep.status == Status::Converged || used >= max_it {
+            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+        }
+    }
     if sane && (starved || log) {
-        let (u, rep, it) = ll_substituted(solver, c, &ker, &p, pass, max_it, starved);
-        used = it;
+        let (u, rep, it) = ll_substituted(solver, c, &ker, &p, pass, max_it - used, starved);
+        used += it;
         if rep.status == Status::Converged || starved {
             return ll_finish(c, &ker, &p, &u, rep, used, 0);
         }
