@@ -1202,7 +1202,15 @@ fn log_linear_once(
             },
         );
         used = rep.iterations;
-        if rep.status == Status::Converged || used >= max_it {
+        if rep.status == Status::Converged {
+            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+        }
+        if used >= max_it {
+            // the limit, not the iteration, stopped it
+            let rep = NewtonReport {
+                status: Status::MaxIterations,
+                ..rep
+            };
             return ll_finish(c, &ker, &p, &u, rep, used, 0);
         }
     }
