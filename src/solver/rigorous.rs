@@ -494,6 +494,27 @@ fn run_stages<E: Rigorous>(
     }
 }
 
+/// Damped Newton on `u` from where it is, in the solver's workspace sized
+/// for `p`, with the balances in log form when `log`.
+fn newton_in<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    u: &mut Array2<f64>,
+    log: bool,
+    tolerance: f64,
+    max_iterations: usize,
+) -> NewtonReport {
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    let opts = NewtonOptions {
+        tolerance,
+        max_iterations,
+        ..NewtonOptions::default()
+    };
+    newton::solve(ker, &p.links, &p.feed, u, ws, &opts)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finish<E: Rigorous>(
     c: &Cascade,
@@ -821,15 +842,15 @@ fn mass_action_once(
     let mut used = 0;
     let first = sf_start(c, m, &ker, &p);
     if let Some(mut u) = first.clone() {
-        let (nv, nq) = (ker.unknowns(), ker.conserved());
-        let ws = solver.workspace(n, nv, nq);
-        ws.set_log_balances(log);
-        let nopts = NewtonOptions {
-            tolerance: opts.tolerance,
-            max_iterations: max_it.min(100),
-            ..NewtonOptions::default()
-        };
-        let rep = newton::solve(&ker, &p.links, &p.feed, &mut u, ws, &nopts);
+        let rep = newton_in(
+            solver,
+            &ker,
+            &p,
+            &mut u,
+            log,
+            opts.tolerance,
+            max_it.min(100),
+        );
         used = rep.iterations;
         if rep.status == Status::Converged {
             return finish(
@@ -931,7 +952,6 @@ fn substituted(
         feed: &p.feed,
     };
     let mut u = first.cloned().unwrap_or_else(|| start(ker, p));
-    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
     let mut used = 0;
     let mut sweeps = 0;
     let mut last = None;
@@ -940,22 +960,10 @@ fn substituted(
         let out =
             super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(2_000), LN_FLOOR);
         sweeps += out.sweeps;
-        let ws = solver.workspace(n, nv, nq);
-        ws.set_log_balances(true);
         let mut v = u.clone();
         let left = max_it.saturating_sub(used + sweeps / 10);
-        let rep = newton::solve(
-            ker,
-            &p.links,
-            &p.feed,
-            &mut v,
-            ws,
-            &NewtonOptions {
-                tolerance: c.solver_options().tolerance,
-                max_iterations: left.min(150),
-                ..NewtonOptions::default()
-            },
-        );
+        let tol = c.solver_options().tolerance;
+        let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
         used += rep.iterations;
         if rep.status == Status::Converged {
             return Some((v, rep, (used + sweeps.div_ceil(10)).min(max_it)));
@@ -1185,22 +1193,9 @@ fn log_linear_once(
     if sane && log && !starved {
         // most cascades: a few Newton iterations from the cold start, before
         // the substitution's stage roots are paid for
-        let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
         let mut u = start(&ker, &p);
-        let ws = solver.workspace(n, nv, nq);
-        ws.set_log_balances(true);
-        let rep = newton::solve(
-            &ker,
-            &p.links,
-            &p.feed,
-            &mut u,
-            ws,
-            &NewtonOptions {
-                tolerance: opts.tolerance,
-                max_iterations: max_it.min(QUICK_NEWTON),
-                ..NewtonOptions::default()
-            },
-        );
+        let quick = max_it.min(QUICK_NEWTON);
+        let rep = newton_in(solver, &ker, &p, &mut u, true, opts.tolerance, quick);
         used = rep.iterations;
         if rep.status == Status::Converged {
             return ll_finish(c, &ker, &p, &u, rep, used, 0);
@@ -1275,7 +1270,6 @@ fn ll_substituted(
 ) -> (Array2<f64>, NewtonReport, usize) {
     let m = ll_cascade(ker, p, pass);
     let mut u = start(ker, p);
-    let (n, nv, nq) = (p.n, ker.unknowns(), ker.conserved());
     let tol = c.solver_options().tolerance;
     let (mut used, mut sweeps) = (0, 0);
     let mut last = None;
@@ -1288,22 +1282,9 @@ fn ll_substituted(
         let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
         let out = super::ll_substitution::substitute(&m, &mut u, t, budget.min(2_000), LN_FLOOR);
         sweeps += out.sweeps;
-        let ws = solver.workspace(n, nv, nq);
-        ws.set_log_balances(true);
         let mut v = u.clone();
         let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
-        let rep = newton::solve(
-            ker,
-            &p.links,
-            &p.feed,
-            &mut v,
-            ws,
-            &NewtonOptions {
-                tolerance: tol,
-                max_iterations: left.min(150),
-                ..NewtonOptions::default()
-            },
-        );
+        let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
         used += rep.iterations;
         let charged = (used + sweeps.div_ceil(10)).min(max_it);
         if rep.status == Status::Converged {
@@ -1317,20 +1298,7 @@ fn ll_substituted(
     let rep = match last {
         Some(r) => r,
         None => {
-            let ws = solver.workspace(n, nv, nq);
-            ws.set_log_balances(true);
-            let r = newton::solve(
-                ker,
-                &p.links,
-                &p.feed,
-                &mut u,
-                ws,
-                &NewtonOptions {
-                    tolerance: tol,
-                    max_iterations: 0,
-                    ..NewtonOptions::default()
-                },
-            );
+            let r = newton_in(solver, ker, p, &mut u, true, tol, 0);
             NewtonReport {
                 status: Status::Diverged,
                 ..r
