@@ -102,12 +102,15 @@ fn stalled_continuations_converge() {
     let least = s.aqueous.iter().fold(f64::INFINITY, |m, &v| m.min(v));
     assert!(least < 1e-300, "{least:e}");
     assert!(s.iterations < 1000, "{}", s.iterations);
-    // the second needs more than the old flat budget of 1000 iterations
+    // the second needed 1,372 iterations, more than the old flat budget of
+    // 1000, while its pseudo-transient fallback took plain balances; in
+    // logarithms it fits inside that budget
     let mut c = cases[1].clone();
     let flat = c.solver_options().to_builder().max_iterations(1000).build();
     c.set_solver_options(flat.unwrap()).unwrap();
     let s = Solver::new().solve(&c);
-    assert!(!s.converged() && s.iterations <= 1000);
+    assert!(s.converged() && s.iterations <= 1000, "{}", s.iterations);
+    assert!(verify(&c, &s) < 1e-8);
 }
 
 #[test]

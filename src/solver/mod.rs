@@ -577,27 +577,39 @@ impl Solver {
         }
         // 4. Last resort: pseudo-transient continuation from the tearing
         //    start. It follows the physical transient, so a front that the
-        //    continuation in beta cannot move travels stage by stage.
+        //    continuation in beta cannot move travels stage by stage. The
+        //    cascades that get here are long and sharp: the tearing start
+        //    and the steady state hold traces below the double range, whose
+        //    plain balances underflow (the transient then stalls at a
+        //    relative residual of 1), so the balances are taken in
+        //    logarithms first ([`sf_log`]), and plainly only if that fails.
         if !result
             .as_ref()
             .is_some_and(|r| r.1.status == Status::Converged)
         {
             beta_at(1.0, &mut b);
             kernel.set_beta(&b);
-            let mut u = tear();
-            let budget = opts.max_iterations.saturating_sub(total_it);
-            let rep = newton::solve_ptc(
-                &kernel,
-                &links,
-                &feed,
-                &mut u,
-                ws,
-                &newton_opts(budget, opts.tolerance),
-                10.0,
-            );
-            total_it += rep.iterations;
-            if rep.status == Status::Converged || result.is_none() {
-                result = Some((u, rep));
+            let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
+            log_kernel.set_beta(&b);
+            for log in [true, false] {
+                let mut u = tear();
+                let budget = opts.max_iterations.saturating_sub(total_it);
+                let nopts = newton_opts(budget, opts.tolerance);
+                ws.set_log_balances(log);
+                let rep = if log {
+                    newton::solve_ptc(&log_kernel, &links, &feed, &mut u, ws, &nopts, 10.0)
+                } else {
+                    newton::solve_ptc(&kernel, &links, &feed, &mut u, ws, &nopts, 10.0)
+                };
+                ws.set_log_balances(false);
+                total_it += rep.iterations;
+                let done = rep.status == Status::Converged;
+                if done || result.is_none() {
+                    result = Some((u, rep));
+                }
+                if done {
+                    break;
+                }
             }
         }
         let (u, rep) = result.expect("set above");
