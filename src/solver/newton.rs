@@ -91,6 +91,9 @@ pub struct Workspace {
     // neighbour stage (below 1 where a side draw takes part of it)
     pass_aq: Vec<f64>,
     pass_org: Vec<f64>,
+    // `ln` factor on each external inflow (true inflow `feed * exp`):
+    // zero but for the hold-up terms of the start-up dynamics
+    feed_ln: Array2<f64>,
 }
 
 impl Workspace {
@@ -122,6 +125,18 @@ impl Workspace {
             u_base: Array2::zeros((n, nv)),
             pass_aq: vec![1.0; n],
             pass_org: vec![1.0; n],
+            feed_ln: Array2::zeros((n, nq)),
+        }
+    }
+
+    /// Sets `ln` factors on the external inflows, shape `(n, nq)` (the true
+    /// inflow of row `q` into stage `j` is `feed[[j, q]] * exp(ln[[j, q]])`,
+    /// so inflows below the range of a double stay exact); `None` restores
+    /// plain inflows.
+    pub fn set_feed_ln(&mut self, ln: Option<&Array2<f64>>) {
+        match ln {
+            Some(l) => self.feed_ln.assign(l),
+            None => self.feed_ln.fill(0.0),
         }
     }
 
@@ -225,6 +240,7 @@ impl Workspace {
         let lscale = self.local_scale.as_slice().expect("standard layout");
         let ln_out = self.ln_out.as_slice().expect("standard layout");
         let feed = feed.as_slice().expect("standard layout");
+        let feed_ln = self.feed_ln.as_slice().expect("standard layout");
         let r_all = self.r.as_slice_mut().expect("standard layout");
         let s_all = self.scale.as_slice_mut().expect("standard layout");
         let l_in = self.l_in.as_slice_mut().expect("standard layout");
@@ -251,9 +267,10 @@ impl Workspace {
                 };
                 let e_b = if j > 0 { ln_out[(j - 1) * nq + q] } else { 0.0 };
                 let e_o = ln_out[j * nq + q];
+                let e_f = feed_ln[j * nq + q];
                 l_in[j * nq + q] = f64::NAN;
                 l_out[j * nq + q] = f64::NAN;
-                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 {
+                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
                     let r = from_above + from_below + f - out_a - out_o;
                     let inflow = from_above.abs() + from_below.abs() + f.abs();
                     let outflow = out_a.abs() + out_o.abs();
@@ -264,7 +281,7 @@ impl Workspace {
                     (r / s).abs()
                 } else {
                     let b = scaled_balance(
-                        [(from_above, e_a), (from_below, e_b), (f, 0.0)],
+                        [(from_above, e_a), (from_below, e_b), (f, e_f)],
                         [(out_a, e_o), (out_o, e_o)],
                     );
                     match b.log_form {

@@ -283,27 +283,10 @@ fn run<E: Rigorous>(
     // Newton finishes; in the log-form pass it leaves a third of the
     // budget to the relative-form pass.
     ker.shift(&vec![0.0; ker.n_metals()]);
-    let pass = solver
-        .pass
-        .as_ref()
-        .map(|d| (d.aqueous.clone(), d.organic.clone()));
-    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-    ws.set_log_balances(log);
     let mut v = first.cloned().unwrap_or_else(|| start(ker, p));
     let left = max_it - total;
-    let (rep_t, used) = super::transient::follow(
-        ker,
-        &p.links,
-        &p.feed,
-        &mut v,
-        ws,
-        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
-        &super::transient::TransientOptions {
-            tolerance: tol,
-            max_iterations: if log { left * 2 / 3 } else { left },
-            dt0: 0.5,
-        },
-    );
+    let budget = if log { left * 2 / 3 } else { left };
+    let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, budget, log);
     total += used;
     if rep_t.status == Status::Converged {
         return (v, rep_t, total, steps);
@@ -343,6 +326,39 @@ fn run<E: Rigorous>(
     };
     // the earlier stages' iterate and report stand (with the shift at zero)
     (u, NewtonReport { status, ..rep }, total, steps)
+}
+
+/// The start-up dynamics ([`super::transient::follow`]) from `v`, within
+/// `budget` iterations, in the solver's workspace (side draws included).
+/// Returns the last report and the iterations used.
+fn start_up<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    v: &mut Array2<f64>,
+    tol: f64,
+    budget: usize,
+    log: bool,
+) -> (NewtonReport, usize) {
+    let pass = solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    super::transient::follow(
+        ker,
+        &p.links,
+        &p.feed,
+        v,
+        ws,
+        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
+        &super::transient::TransientOptions {
+            tolerance: tol,
+            max_iterations: budget,
+            dt0: 0.5,
+        },
+    )
 }
 
 /// Cold start, Newton, and the continuation if Newton fails. Returns the

@@ -24,6 +24,7 @@
 
 use ndarray::Array2;
 
+use super::logthomas::log_add;
 use super::newton::{self, NewtonOptions, NewtonReport, Workspace};
 use super::Status;
 use crate::chemistry::{Equilibrium, StageEval};
@@ -73,9 +74,10 @@ impl<E: Equilibrium> Equilibrium for Stepped<'_, E> {
     }
 }
 
-/// Holdup `H(u)` of every conserved quantity in every stage (the stage's
-/// total outflow; amounts below the range of a double are zero).
-fn holdup<E: Equilibrium>(model: &E, u: &Array2<f64>, h: &mut Array2<f64>) {
+/// `ln` of the holdup `H(u)` of every conserved quantity in every stage
+/// (the stage's total outflow), in the kernel's log scaling so that
+/// amounts below the range of a double keep their size (`-inf` for none).
+fn ln_holdup<E: Equilibrium>(model: &E, u: &Array2<f64>, h: &mut Array2<f64>) {
     let (nv, nq) = (model.unknowns(), model.conserved());
     let nl = nv - nq;
     let mut aq = vec![0.0; nq];
@@ -107,10 +109,51 @@ fn holdup<E: Equilibrium>(model: &E, u: &Array2<f64>, h: &mut Array2<f64>) {
             },
         );
         for q in 0..nq {
-            let v = (aq[q] + org[q]) * ln_scale[q].clamp(-745.0, 700.0).exp();
-            h[[j, q]] = if v.is_finite() { v } else { 0.0 };
+            let v = aq[q] + org[q];
+            let l = if v > 0.0 {
+                v.ln() + ln_scale[q]
+            } else {
+                f64::NEG_INFINITY
+            };
+            h[[j, q]] = if l.is_nan() { f64::NEG_INFINITY } else { l };
         }
     }
+}
+
+/// Inflows of one implicit-Euler step of length `dt`, `feed + H / dt`,
+/// as values and `ln` factors ([`Workspace::set_feed_ln`]): each
+/// positive inflow is `1 * exp(ln)`, so a holdup below the range of a
+/// double enters at its own size rather than as zero or the smallest
+/// double.
+fn step_inflows(
+    feed: &Array2<f64>,
+    ln_h: &Array2<f64>,
+    dt: f64,
+    value: &mut Array2<f64>,
+    ln: &mut Array2<f64>,
+) {
+    let ldt = dt.ln();
+    ndarray::Zip::from(value)
+        .and(ln)
+        .and(feed)
+        .and(ln_h)
+        .for_each(|v, l, &f, &h| {
+            if f < 0.0 {
+                // not an inflow (no model gives one): added as it is
+                *v = f + (h - ldt).exp();
+                *l = 0.0;
+                return;
+            }
+            let lf = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
+            let t = log_add(lf, h - ldt);
+            if t.is_finite() {
+                *v = 1.0;
+                *l = t;
+            } else {
+                *v = 0.0;
+                *l = 0.0;
+            }
+        });
 }
 
 /// Settings of [`follow`].
@@ -147,6 +190,7 @@ pub(crate) fn follow<E: Equilibrium>(
     };
     let mut h = Array2::zeros((n, nq));
     let mut feed_t = Array2::zeros((n, nq));
+    let mut feed_ln = Array2::zeros((n, nq));
     let mut u_prev = u.clone();
     let mut trial = u.clone();
     let mut dt = opts.dt0;
@@ -208,11 +252,9 @@ pub(crate) fn follow<E: Equilibrium>(
         }
         // one implicit-Euler step of length dt
         let f = 1.0 + 1.0 / dt;
-        holdup(model, u, &mut h);
-        ndarray::Zip::from(&mut feed_t)
-            .and(feed)
-            .and(&h)
-            .for_each(|t, &a, &b| *t = a + b / dt);
+        ln_holdup(model, u, &mut h);
+        step_inflows(feed, &h, dt, &mut feed_t, &mut feed_ln);
+        ws.set_feed_ln(Some(&feed_ln));
         let pa_t: Vec<f64> = pa.iter().map(|v| v / f).collect();
         let po_t: Vec<f64> = po.iter().map(|v| v / f).collect();
         ws.set_pass(Some((&pa_t, &po_t)));
@@ -233,6 +275,7 @@ pub(crate) fn follow<E: Equilibrium>(
                 ..NewtonOptions::default()
             },
         );
+        ws.set_feed_ln(None);
         used += rep.iterations;
         if rep.status == Status::Converged {
             dt *= match rep.iterations {
@@ -271,12 +314,20 @@ mod tests {
         let ker = ConstantDKernel::new(1, vec![1.0], vec![2.0], vec![0.5]);
         let u0 = Array2::from_elem((1, 1), 0.1);
         let mut h = Array2::zeros((1, 1));
-        holdup(&ker, &u0, &mut h);
-        assert!((h[[0, 0]] - 0.2).abs() < 1e-15);
+        ln_holdup(&ker, &u0, &mut h);
+        assert!((h[[0, 0]].exp() - 0.2).abs() < 1e-15);
         let dt = 0.5;
         let f = 1.0 + 1.0 / dt;
-        let feed = Array2::from_elem((1, 1), 1.0 + h[[0, 0]] / dt);
+        let (mut feed, mut feed_ln) = (Array2::zeros((1, 1)), Array2::zeros((1, 1)));
+        step_inflows(
+            &Array2::from_elem((1, 1), 1.0),
+            &h,
+            dt,
+            &mut feed,
+            &mut feed_ln,
+        );
         let mut ws = Workspace::new(1, 1, 1);
+        ws.set_feed_ln(Some(&feed_ln));
         ws.set_pass(Some((&[1.0 / f], &[1.0 / f])));
         let mut u = u0.clone();
         let stepped = Stepped {
@@ -293,6 +344,25 @@ mod tests {
         );
         assert_eq!(rep.status, Status::Converged);
         assert!((u[[0, 0]] - 1.4 / 6.0).abs() < 1e-13, "{}", u[[0, 0]]);
+    }
+
+    /// A holdup far below the range of a double enters a step at its own
+    /// size: `ln(f + H / dt)` with `ln H = -2000`, `dt = 0.5` is
+    /// `-2000 + ln 2` for no feed and `ln 3` for a feed of 3.
+    #[test]
+    fn holdup_below_the_double_range_keeps_its_size() {
+        let h = Array2::from_elem((2, 1), -2000.0);
+        let feed = Array2::from_shape_vec((2, 1), vec![0.0, 3.0]).unwrap();
+        let (mut v, mut l) = (Array2::zeros((2, 1)), Array2::zeros((2, 1)));
+        step_inflows(&feed, &h, 0.5, &mut v, &mut l);
+        assert_eq!(v[[0, 0]], 1.0);
+        assert!((l[[0, 0]] - (-2000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(v[[1, 0]], 1.0);
+        assert!((l[[1, 0]] - 3f64.ln()).abs() < 1e-15);
+        // nothing held and no feed: no inflow
+        let none = Array2::from_elem((2, 1), f64::NEG_INFINITY);
+        step_inflows(&Array2::zeros((2, 1)), &none, 0.5, &mut v, &mut l);
+        assert_eq!((v[[0, 0]], l[[0, 0]]), (0.0, 0.0));
     }
 
     /// Three stages with extraction factor 1 and the feed in the middle:
