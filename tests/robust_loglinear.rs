@@ -188,6 +188,71 @@ fn three_sections_with_a_constant_d_metal_converge() {
     }
 }
 
+/// 32 + 152 + 3 stages, four fitted metals, bisulfate: the substitution
+/// with bracketed stage roots stalled here (change 7e2 after 32 sweeps) and
+/// the start-up fallback needed 1,702 iterations; the stage Newton in both
+/// unknowns moves the overloaded stages so that the sweeps settle and
+/// Newton finishes in a few iterations.
+#[test]
+fn long_scrub_with_overloaded_stages_settles_in_few_iterations() {
+    let c = build(Case {
+        stages: (32, 152, 3),
+        fit: vec![
+            Some((
+                2.6104942806065075,
+                -0.004178778495119041,
+                -4.061989304809854,
+                1.3800495853706258,
+            )),
+            Some((
+                0.9813586977160031,
+                0.013231324020720863,
+                -3.789120998023438,
+                1.1939159464087596,
+            )),
+            Some((
+                2.2715263077715298,
+                -0.0014689595824523387,
+                -3.690235095103588,
+                1.4603688433186472,
+            )),
+            Some((
+                2.412877888324352,
+                0.004915102035460649,
+                -4.052714738985597,
+                0.5265113146188903,
+            )),
+        ],
+        d: vec![
+            0.004889233115211875,
+            0.001224774858177722,
+            0.9069136594835688,
+            0.019014828807643897,
+        ],
+        charge: vec![3.0, 3.0, 2.0, 3.0],
+        dose: 29.536984947520722,
+        acid: (
+            0.03455872875058661,
+            Some(1.8095800522986232),
+            Some(1.1253949380192092),
+        ),
+        sulfate: Some((0.22396000474979594, 0.9583333264300725, 0.5551417011898228)),
+        feed_flow: 0.7311380669152034,
+        conc: vec![
+            0.1256601847246827,
+            0.0006389677854440233,
+            0.5067838843322896,
+            0.0051666061883293545,
+        ],
+        flows: (3.983813979045526, 0.33762006707280445, 0.4517572933602233),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 100, "{} iterations", s.iterations);
+    for (q, e) in s.balance_error(&c).iter().enumerate() {
+        assert!(e.abs() < 1e-10, "component {q}: {e:e}");
+    }
+}
+
 /// The exact acid test on a hand-sized case: one extraction stage and one
 /// scrub stage, a single constant-D metal (D = 1, p = 3), no fitted metal.
 /// Organic 1 L/h, feed 1 L/h at 0.3 mol/L metal and acid a_F, scrub 1 L/h

@@ -19,6 +19,16 @@
 //!    lowers every fitted D and so raises every `x_k`); both by Newton
 //!    safeguarded with bisection, warm-started from the last sweep.
 //!
+//! Those nested roots cost hundreds of evaluations of every metal's D per
+//! stage, most of them where lagged transport has overloaded a stage. The
+//! fast form of a sweep (`exact = false`) first tries Newton on both
+//! balances at once in `(ln [H+], ln C_free)` from the stage's last root
+//! (one `exp` per metal and evaluation, a few evaluations), searching
+//! `ln [H+]` only down to where the trust-limited update stops; below
+//! that, the factor on the totals that puts the root there (one bracketed
+//! root in `ln C_free`) says whether the totals fit at all, and the
+//! nested roots are left for what neither settles.
+//!
 //! Converged sweeps are a steady state; Newton finishes from them.
 //!
 //! The same balance gives a proof that no steady state exists: a
@@ -49,6 +59,13 @@ pub(crate) struct LogLinearCascade<'a> {
     /// External inflows of the conserved quantities, mol/h, `(n, ka + 1)`.
     pub feed: &'a Array2<f64>,
 }
+
+/// Newton iterations a stage's two-unknown solve may take before the
+/// bracketed roots take over.
+const NEWTON2_ITERATIONS: usize = 20;
+
+/// Largest step of the two-unknown stage Newton (in the log unknowns).
+const NEWTON2_STEP: f64 = 2.0;
 
 /// How far below `ln Q_j` the search for a stage's `ln [H+]` goes.
 const H_RANGE: f64 = 200.0;
@@ -223,6 +240,126 @@ impl StageEq<'_> {
         (lh, self.free(lh, lf, sh))
     }
 
+    /// Both stage balances and their partial derivatives at
+    /// `(ln [H+], ln C_free)`: `[F1, F1_h, F1_f, F2, F2_h, F2_f, sum e y,
+    /// sum p x]` with `F1` the extractant balance and `F2` the acid balance
+    /// (mol/L). `et[k]` holds `(exp(lt_k - ln A), exp(lt_k - ln O))`, so
+    /// that one `exp` per metal is left to pay.
+    fn balances(&self, et: &[(f64, f64)], lh: f64, lf: f64) -> [f64; 8] {
+        let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
+        let (mut px, mut px_h, mut px_f) = (0.0, 0.0, 0.0);
+        for (q, &(ea, eo)) in et.iter().enumerate() {
+            let (ld, dh, df) = self.ker.ln_distribution(q, lh, lf);
+            // r = O D / A: x = T / (A (1 + r)), y = D x, w = r / (1 + r),
+            // written so that neither r nor 1 / r overflows
+            let lr = self.lo + ld - self.la;
+            let t = (-lr.abs()).exp();
+            let s = 1.0 / (1.0 + t);
+            let (x, y, w, w1) = if lr > 0.0 {
+                (ea * t * s, eo * s, s, t * s)
+            } else {
+                (ea * s, eo * t * s, t * s, s)
+            };
+            let (e, p) = self.ker.stoichiometry(q);
+            ey += e * y;
+            ey_h += e * y * w1 * dh;
+            ey_f += e * y * w1 * df;
+            px += p * x;
+            px_h -= p * x * w * dh;
+            px_f -= p * x * w * df;
+        }
+        let c = self.ker.extractant();
+        let cf = lf.exp();
+        let h = lh.exp();
+        let ka2 = self.ker.ka2();
+        let su = self.ker.sulfate()[self.j];
+        let dtot = h + su * h * ka2 / ((h + ka2) * (h + ka2));
+        [
+            cf - c + ey,
+            ey_h,
+            cf + ey_f,
+            self.ker.total_acid(self.j, h) - self.qa + px,
+            dtot + px_h,
+            px_f,
+            ey,
+            px,
+        ]
+    }
+
+    /// Both balances by Newton in `(ln [H+], ln C_free)` from `(lh0, lf0)`,
+    /// with `ln [H+]` searched above `h_low` only. `None` when it leaves
+    /// that range, meets a singular or non-finite step, or has not
+    /// converged in a few iterations (the caller then asks
+    /// [`Self::shift_at`] and the bracketed roots).
+    fn newton2(&self, et: &[(f64, f64)], lh0: f64, lf0: f64, h_low: f64) -> Option<(f64, f64)> {
+        let ftop = self.ker.extractant().ln();
+        let htop = self.qa.ln();
+        if !(lh0.is_finite() && lf0.is_finite()) || h_low >= htop {
+            return None;
+        }
+        let (mut a, mut b) = (lh0.clamp(h_low, htop), lf0.min(ftop));
+        for _ in 0..NEWTON2_ITERATIONS {
+            let r = self.balances(et, a, b);
+            // [F1_h F1_f; F2_h F2_f] (da, db) = -(F1, F2)
+            let det = r[1] * r[5] - r[2] * r[4];
+            let mut da = (-r[0] * r[5] + r[2] * r[3]) / det;
+            let mut db = (-r[3] * r[1] + r[4] * r[0]) / det;
+            if !(da.is_finite() && db.is_finite()) {
+                return None;
+            }
+            let big = da.abs().max(db.abs());
+            if big > NEWTON2_STEP {
+                da *= NEWTON2_STEP / big;
+                db *= NEWTON2_STEP / big;
+            }
+            a = (a + da).min(htop);
+            b = (b + db).min(ftop);
+            if a < h_low || b < ftop - 700.0 {
+                return None;
+            }
+            if da.abs() <= 1e-11 * (1.0 + a.abs()) && db.abs() <= 1e-11 * (1.0 + b.abs()) {
+                return Some((a, b));
+            }
+        }
+        None
+    }
+
+    /// The log factor `sh` on the totals that puts the stage's root at
+    /// `ln [H+] = lh`, with its `ln C_free`: the extractant balance gives
+    /// `exp(sh) = (C - C_free) / sum e y`, and the acid balance then reads
+    /// `(C - C_free) sum p x / sum e y = Q - [H+] - [HSO4-]`, one equation
+    /// in `ln C_free` (decreasing where a larger free extractant raises
+    /// every D), solved bracketed. `None` when there is no room for
+    /// metal at `lh` or no root.
+    fn shift_at(&self, et: &[(f64, f64)], lh: f64, lf0: f64) -> Option<(f64, f64)> {
+        let c = self.ker.extractant();
+        let room = self.qa - self.ker.total_acid(self.j, lh.exp());
+        if room.is_nan() || room <= 0.0 {
+            return None;
+        }
+        let ftop = c.ln() - 1e-9;
+        let g = |lf: f64| {
+            let r = self.balances(et, lh, lf);
+            let cf = lf.exp();
+            let (ey, px) = (r[6], r[7]);
+            let (ey_f, px_f) = (r[2] - cf, r[5]);
+            let v = (c - cf).ln() + px.ln() - ey.ln() - room.ln();
+            let dv = -cf / (c - cf) + px_f / px - ey_f / ey;
+            (v, dv)
+        };
+        let lf = root(lf0, ftop - 700.0, ftop, |lf| {
+            let (v, dv) = g(lf);
+            (-v, -dv)
+        });
+        let (v, _) = g(lf);
+        if v.is_nan() || v.abs() >= 1e-8 {
+            return None;
+        }
+        let r = self.balances(et, lh, lf);
+        let sh = (c - lf.exp()).ln() - r[6].ln();
+        sh.is_finite().then_some((sh, lf))
+    }
+
     /// When the totals hold more metal than the stage's `Q` leaves room
     /// for (no root with `[H+]` in range, lagged transport can do that),
     /// the ln of the common factor on them that puts the root at
@@ -252,6 +389,7 @@ pub(crate) fn substitute(
     tol: f64,
     max_sweeps: usize,
     floor: f64,
+    exact: bool,
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -271,6 +409,9 @@ pub(crate) fn substitute(
     };
     let mut relax = Relaxation::new();
     let mut row = vec![0.0; ka];
+    let mut et = vec![(0.0, 0.0); ka];
+    // each stage's last exact equilibrium (and shift): the warm start
+    let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for q in 0..ka {
@@ -298,13 +439,50 @@ pub(crate) fn substitute(
                 lt: &row,
                 qa: qa[j],
             };
-            let (mut h_new, mut f_new) = st.solve(lh[j], lf[j], 0.0);
-            if h_new <= qa[j].ln() - H_RANGE + 1e-9 {
-                // at the bottom of the search: the totals may not fit
-                let sh = st.infeasible_shift(lh[j] - MAX_STEP, lf[j]);
-                if sh < 0.0 {
-                    (h_new, f_new) = st.solve(lh[j], lf[j], sh);
+            for (q, e) in et.iter_mut().enumerate() {
+                *e = ((row[q] - la[j]).exp(), (row[q] - lo[j]).exp());
+            }
+            // the root, or where the trust-limited update stops short of it
+            let floor = qa[j].ln() - H_RANGE;
+            let target = (lh[j] - MAX_STEP).max(floor);
+            // the bracketed roots of both balances, and the scaled totals
+            // where there is no root above the floor
+            let nested = || {
+                let (mut h_new, mut f_new) = st.solve(lh[j], lf[j], 0.0);
+                if h_new <= floor + 1e-9 {
+                    // at the bottom of the search: the totals may not fit
+                    let sh = st.infeasible_shift(lh[j] - MAX_STEP, lf[j]);
+                    if sh < 0.0 {
+                        (h_new, f_new) = st.solve(lh[j], lf[j], sh);
+                    }
                 }
+                (h_new, f_new)
+            };
+            let fast = if exact {
+                None
+            } else {
+                st.newton2(&et, raw[j].0, raw[j].1, target)
+            };
+            let (h_new, f_new) = match fast {
+                Some(v) => v,
+                None if exact => nested(),
+                None => match st.shift_at(&et, target, raw[j].1) {
+                    // the totals do not fit above the target: the update
+                    // stops there, heading for the root below it if there
+                    // is one
+                    Some((sh, f)) if sh < 0.0 => match st.shift_at(&et, floor, f) {
+                        // none above the floor either (more metal than the
+                        // stage's Q leaves room for; lagged transport can
+                        // do that): the totals scaled down to fit
+                        Some((sf, _)) if sf < 0.0 => (target, f),
+                        _ => st.newton2(&et, target, f, floor).unwrap_or_else(nested),
+                    },
+                    _ => nested(),
+                },
+            };
+            if h_new.is_finite() && f_new.is_finite() {
+                raw[j].0 = h_new;
+                raw[j].1 = f_new;
             }
             relax.update(&mut lh[j], &mut lf[j], (h_new, f_new), &mut change);
         }
@@ -329,4 +507,85 @@ pub(crate) fn substitute(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chemistry::log_linear::DistributionLaw;
+
+    /// A stage with two fitted metals and a constant-D one, bisulfate on.
+    fn kernel() -> LogLinearKernel {
+        let law = [
+            DistributionLaw::Fit {
+                m0: 1.4,
+                m1: 0.01,
+                b0: -2.5,
+                b1: 1.1,
+            },
+            DistributionLaw::Fit {
+                m0: 2.2,
+                m1: -0.005,
+                b0: -3.5,
+                b1: 0.9,
+            },
+            DistributionLaw::Constant(0.05),
+        ];
+        LogLinearKernel::new(
+            &law,
+            &[3.0, 3.0, 2.0],
+            &[3.0, 3.0, 2.0],
+            20.0,
+            0.0302,
+            -1.99,
+            vec![0.5],
+            vec![1.5],
+            vec![2.0],
+        )
+    }
+
+    /// The two-unknown Newton lands on the root the bracketed roots find,
+    /// and both balances hold there.
+    #[test]
+    fn stage_newton_matches_the_bracketed_roots() {
+        let ker = kernel();
+        let lt: Vec<f64> = [0.05f64, 0.2, 0.01].iter().map(|v| v.ln()).collect();
+        let (la, lo) = (1.5f64.ln(), 2.0f64.ln());
+        let st = StageEq {
+            ker: &ker,
+            j: 0,
+            la,
+            lo,
+            lt: &lt,
+            qa: 1.2,
+        };
+        let et: Vec<(f64, f64)> = lt
+            .iter()
+            .map(|l| ((l - la).exp(), (l - lo).exp()))
+            .collect();
+        let (h0, f0) = st.solve(-2.0, -1.0, 0.0);
+        let floor = st.qa.ln() - H_RANGE;
+        for start in [(-2.0, -1.0), (-4.0, -3.0), (0.0, -0.6)] {
+            let (h, f) = st.newton2(&et, start.0, start.1, floor).expect("converges");
+            assert!(
+                (h - h0).abs() < 1e-8 && (f - f0).abs() < 1e-8,
+                "{h} {f} vs {h0} {f0}"
+            );
+            let r = st.balances(&et, h, f);
+            assert!(r[0].abs() < 1e-12 && r[3].abs() < 1e-12, "{r:?}");
+            // the acid balance as the bracketed solve writes it
+            assert!(st.acid(h, f, 0.0).0.abs() < 1e-12);
+        }
+        // below the root (less acid, metal extracted more) the totals leave
+        // room for more (sh > 0), above it they must be scaled down
+        // (sh < 0), and the scaled totals close both balances there
+        for (lh, sign) in [(h0 - 1.0, 1.0), (h0 + 0.5, -1.0)] {
+            let (sh, f) = st.shift_at(&et, lh, f0).expect("root");
+            assert_eq!(sh.signum(), sign, "{sh}");
+            let es = sh.exp();
+            let scaled: Vec<(f64, f64)> = et.iter().map(|&(a, o)| (a * es, o * es)).collect();
+            let r = st.balances(&scaled, lh, f);
+            assert!(r[0].abs() < 1e-10 && r[3].abs() < 1e-10, "{r:?}");
+        }
+    }
 }

@@ -1271,7 +1271,9 @@ fn ll_finish(
 
 /// Successive substitution with exact stage equilibria
 /// ([`super::ll_substitution`]) from the cold start, each stage of it
-/// (changes below 1e-3, 1e-6, 1e-10) finished by Newton. Returns the
+/// (changes below 1e-3, 1e-6, 1e-10) finished by Newton: first with the
+/// fast stage solves, then, when those do not lead Newton home, again
+/// from the cold start with the bracketed ones alone. Returns the
 /// iterate, the last Newton report and the iterations charged (ten sweeps
 /// count as one). With `only_report` it makes no sweep and returns the
 /// cold start's report (a cascade proved to have no steady state).
@@ -1294,21 +1296,39 @@ fn ll_substituted(
     } else {
         &[1e-3, 1e-6, 1e-10]
     };
-    for &t in stages {
-        let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
-        let out = super::ll_substitution::substitute(&m, &mut u, t, budget.min(2_000), LN_FLOOR);
-        sweeps += out.sweeps;
-        let mut v = u.clone();
-        let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
-        let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
-        used += rep.iterations;
-        let charged = (used + sweeps.div_ceil(10)).min(max_it);
-        if rep.status == Status::Converged {
-            return (v, rep, charged);
+    // the fast stage solves first ([`super::ll_substitution::substitute`]);
+    // where their sweeps do not lead Newton home, the exact bracketed ones
+    // from the cold start again
+    'modes: for exact in [false, true] {
+        if exact {
+            u = start(ker, p);
         }
-        last = Some(rep);
-        if out.change > t || charged >= max_it {
-            break;
+        for &t in stages {
+            let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
+            let out = super::ll_substitution::substitute(
+                &m,
+                &mut u,
+                t,
+                budget.min(2_000),
+                LN_FLOOR,
+                exact,
+            );
+            sweeps += out.sweeps;
+            let mut v = u.clone();
+            let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
+            let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
+            used += rep.iterations;
+            let charged = (used + sweeps.div_ceil(10)).min(max_it);
+            if rep.status == Status::Converged {
+                return (v, rep, charged);
+            }
+            last = Some(rep);
+            if charged >= max_it {
+                break 'modes;
+            }
+            if out.change > t {
+                break;
+            }
         }
     }
     let rep = match last {
