@@ -31,7 +31,7 @@ const TABLE: [f64; 32] = [
     1.3252366431597413,
     1.3542555469368927,
     1.383909881963832,
-    1.4142135623730951,
+    std::f64::consts::SQRT_2,
     1.4451808069770467,
     1.4768261459394993,
     1.5091644275934228,
@@ -62,8 +62,7 @@ const SHIFT: f64 = 6755399441055744.0;
 /// `e^x`, within about one ulp of the correctly rounded value.
 #[inline(always)]
 pub(crate) fn exp(x: f64) -> f64 {
-    // also false for NaN
-    if !(x.abs() <= 708.0) {
+    if x.is_nan() || x.abs() > 708.0 {
         return x.exp();
     }
     let z = x * INV_LN2_32 + SHIFT;
