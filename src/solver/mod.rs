@@ -13,6 +13,7 @@
 
 pub(crate) mod block_tridiag;
 pub mod diagnose;
+mod fast_exp;
 mod ll_substitution;
 pub(crate) mod logthomas;
 pub(crate) mod newton;
@@ -622,7 +623,7 @@ impl Solver {
         for j in 0..n {
             let mut sum = 0.0;
             for (q, &i) in active.iter().enumerate() {
-                let a = u[[j, q]].exp();
+                let a = fast_exp::exp(u[[j, q]]);
                 aqueous[[j, i]] = a;
                 sum += bfull[q] * a;
             }

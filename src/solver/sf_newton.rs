@@ -21,7 +21,8 @@
 use ndarray::Array2;
 
 use super::block_tridiag::BlockTridiag;
-use super::newton::{corrected_damping, predicted_damping, rms_slice, NewtonOptions, NewtonReport};
+use super::fast_exp;
+use super::newton::{corrected_damping, predicted_damping, NewtonOptions, NewtonReport};
 use super::Status;
 
 /// The stage equations of one separation-factor solve.
@@ -89,7 +90,7 @@ impl SfWorkspace {
     /// Pass shares of the problem's links and side draws, once per solve.
     fn set_links(&mut self, p: &SfProblem<'_>) {
         for j in 0..self.n {
-            self.pa[j] = if p.links[j] {
+            self.pa[j] = if p.links[j] && j + 1 < self.n {
                 p.pass.map_or(1.0, |(a, _)| a[j + 1])
             } else {
                 0.0
@@ -147,14 +148,21 @@ fn report(status: Status, iterations: usize, residual: f64, worst: (usize, usize
     }
 }
 
+/// What [`evaluate`] measured at a point.
+#[derive(Debug, Clone, Copy)]
+struct Eval {
+    /// Largest relative imbalance `|r / s|` (infinite if anything is not
+    /// finite).
+    worst: f64,
+    /// Root-mean-square of `r / s`, the scaled residual of the next step.
+    rms: f64,
+}
+
 /// Stage outflows and relative balances at `u`: fills `a`, `o`, `w`, the raw
 /// imbalances `r` and their scales `s`; returns the largest relative
-/// imbalance (infinite if anything is not finite) and where.
-fn evaluate<const K: usize>(
-    p: &SfProblem<'_>,
-    u: &[f64],
-    ws: &mut SfWorkspace,
-) -> (f64, (usize, usize)) {
+/// imbalance and the root-mean-square one, in one pass (where the largest
+/// sits is found by [`worst_at`] when a solve reports).
+fn evaluate<const K: usize>(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) -> Eval {
     let beta: &[f64; K] = p.beta.try_into().expect("K components");
     for (((uj, aj), (oj, wj)), &o_tot) in u
         .chunks_exact(K)
@@ -165,7 +173,7 @@ fn evaluate<const K: usize>(
         let mut sum = 0.0;
         let mut bw = [0.0f64; K];
         for c in 0..K {
-            let a = uj[c].exp();
+            let a = fast_exp::exp(uj[c]);
             aj[c] = a;
             bw[c] = beta[c] * a;
             sum += bw[c];
@@ -178,95 +186,188 @@ fn evaluate<const K: usize>(
         }
     }
     let n = ws.n;
-    let feed = p.feed.as_slice().expect("standard layout");
-    let (mut worst, mut at, mut finite) = (0.0f64, (0, 0), true);
-    for j in 0..n {
-        let row = j * K..(j + 1) * K;
-        let (pa, po) = (ws.pa[j], ws.po[j]);
-        // with a zero share the neighbour's values do not count
-        let above = if j + 1 < n {
-            &ws.a[(j + 1) * K..(j + 2) * K]
-        } else {
-            &ws.a[row.clone()]
-        };
-        let below = if j > 0 {
-            &ws.o[(j - 1) * K..j * K]
-        } else {
-            &ws.o[row.clone()]
-        };
-        let (aj, oj, fj) = (&ws.a[row.clone()], &ws.o[row.clone()], &feed[row.clone()]);
-        let (rj, sj) = (&mut ws.r[row.clone()], &mut ws.s[row]);
-        for q in 0..K {
-            let from_above = pa * above[q];
-            let from_below = po * below[q];
-            let f = fj[q];
-            let (out_a, out_o) = (aj[q], oj[q]);
-            let r = from_above + from_below + f - out_a - out_o;
-            let inflow = from_above.abs() + from_below.abs() + f.abs();
-            let outflow = out_a.abs() + out_o.abs();
-            let s = inflow.max(outflow);
-            let s = if s > 0.0 { s } else { 1.0 };
-            rj[q] = r;
-            sj[q] = s;
-            let rel = (r / s).abs();
-            finite &= rel.is_finite();
-            if rel > worst {
-                worst = rel;
-                at = (j, q);
-            }
+    let nk = n * K;
+    let feed = &p.feed.as_slice().expect("standard layout")[..nk];
+    let mut acc = Acc {
+        worst: 0.0,
+        sumsq: 0.0,
+        finite: true,
+    };
+    let (a, o) = (&ws.a[..nk], &ws.o[..nk]);
+    let (r, s) = (&mut ws.r[..nk], &mut ws.s[..nk]);
+    let (pa, po) = (&ws.pa[..n], &ws.po[..n]);
+    // The neighbours of the end stages are the stages themselves, with
+    // shares of zero (`pa[n - 1] = po[0] = 0`); stages 1..n-1 are zipped
+    // with their neighbours so that no index is checked in the loop.
+    let last = nk - K;
+    let top = if n > 1 { &a[K..2 * K] } else { &a[..K] };
+    balance_row::<K>(
+        (top, &o[..K]),
+        (pa[0], po[0]),
+        (&a[..K], &o[..K], &feed[..K]),
+        (&mut r[..K], &mut s[..K]),
+        &mut acc,
+    );
+    if n > 1 {
+        let inner = a[K..last]
+            .chunks_exact(K)
+            .zip(o[K..last].chunks_exact(K))
+            .zip(feed[K..last].chunks_exact(K))
+            .zip(a[2 * K..].chunks_exact(K))
+            .zip(o[..last - K].chunks_exact(K))
+            .zip(r[K..last].chunks_exact_mut(K))
+            .zip(s[K..last].chunks_exact_mut(K))
+            .zip(pa[1..n - 1].iter().zip(&po[1..n - 1]));
+        for (((((((aj, oj), fj), above), below), rj), sj), (&paj, &poj)) in inner {
+            balance_row::<K>((above, below), (paj, poj), (aj, oj, fj), (rj, sj), &mut acc);
+        }
+        balance_row::<K>(
+            (&a[last..], &o[last - K..last]),
+            (pa[n - 1], po[n - 1]),
+            (&a[last..], &o[last..], &feed[last..]),
+            (&mut r[last..], &mut s[last..]),
+            &mut acc,
+        );
+    }
+    Eval {
+        worst: if acc.finite { acc.worst } else { f64::INFINITY },
+        rms: (acc.sumsq / nk.max(1) as f64).sqrt(),
+    }
+}
+
+/// Running measures of one evaluation's relative imbalances.
+struct Acc {
+    worst: f64,
+    sumsq: f64,
+    finite: bool,
+}
+
+/// The balances of one stage: `r = in - out`, `s = max(in, out)` (1 where
+/// both are 0), from the aqueous above and the organic below (with their
+/// shares), the stage's own outflows and its external inflow.
+#[inline(always)]
+fn balance_row<const K: usize>(
+    (above, below): (&[f64], &[f64]),
+    (pa, po): (f64, f64),
+    (a, o, f): (&[f64], &[f64], &[f64]),
+    (r, s): (&mut [f64], &mut [f64]),
+    acc: &mut Acc,
+) {
+    let above: &[f64; K] = above.try_into().expect("K values");
+    let below: &[f64; K] = below.try_into().expect("K values");
+    let a: &[f64; K] = a.try_into().expect("K values");
+    let o: &[f64; K] = o.try_into().expect("K values");
+    let f: &[f64; K] = f.try_into().expect("K values");
+    let r: &mut [f64; K] = r.try_into().expect("K values");
+    let s: &mut [f64; K] = s.try_into().expect("K values");
+    for q in 0..K {
+        let from_above = pa * above[q];
+        let from_below = po * below[q];
+        let (fq, out_a, out_o) = (f[q], a[q], o[q]);
+        let rq = from_above + from_below + fq - out_a - out_o;
+        let inflow = from_above.abs() + from_below.abs() + fq.abs();
+        let outflow = out_a.abs() + out_o.abs();
+        // a NaN anywhere makes `rq`, so the relative imbalance, NaN
+        let sq = if inflow > outflow { inflow } else { outflow };
+        let sq = if sq > 0.0 { sq } else { 1.0 };
+        r[q] = rq;
+        s[q] = sq;
+        let rel = rq / sq;
+        acc.sumsq += rel * rel;
+        let rel = rel.abs();
+        // false for NaN and infinity
+        acc.finite &= rel < f64::INFINITY;
+        acc.worst = if rel > acc.worst { rel } else { acc.worst };
+    }
+}
+
+/// Stage and component of the largest relative imbalance of the last
+/// evaluation (the first one, as [`evaluate`] scans).
+fn worst_at(ws: &SfWorkspace, k: usize) -> (usize, usize) {
+    let (mut worst, mut at) = (0.0f64, 0);
+    for (i, (r, s)) in ws.r.iter().zip(&ws.s).enumerate() {
+        let rel = (r / s).abs();
+        if rel > worst {
+            worst = rel;
+            at = i;
         }
     }
-    if !finite {
-        worst = f64::INFINITY;
-    }
-    (worst, at)
+    (at / k, at % k)
 }
 
 /// Fills the row-scaled block-tridiagonal Jacobian at the last evaluated
 /// point and `du = -r / s`.
 fn assemble<const K: usize>(ws: &mut SfWorkspace) {
-    let sys = ws.sys.as_mut().expect("sized");
-    let lower = sys.lower.as_slice_mut().expect("standard layout");
-    let diag = sys.diag.as_slice_mut().expect("standard layout");
-    let upper = sys.upper.as_slice_mut().expect("standard layout");
-    let du = ws.du.as_slice_mut().expect("standard layout");
     let kk = K * K;
     let n = ws.n;
-    for j in 0..n {
-        let row = j * K..(j + 1) * K;
-        let (aj, oj, wj) = (&ws.a[row.clone()], &ws.o[row.clone()], &ws.w[row.clone()]);
-        let (rj, sj) = (&ws.r[row.clone()], &ws.s[row]);
-        let dj = &mut diag[j * kk..(j + 1) * kk];
-        let lj = &mut lower[j * kk..(j + 1) * kk];
-        let uj = &mut upper[j * kk..(j + 1) * kk];
-        let (pa, po) = (ws.pa[j], ws.po[j]);
-        for q in 0..K {
+    let nk = n * K;
+    let sys = ws.sys.as_mut().expect("sized");
+    let lower = &mut sys.lower.as_slice_mut().expect("standard layout")[..n * kk];
+    let diag = &mut sys.diag.as_slice_mut().expect("standard layout")[..n * kk];
+    let upper = &mut sys.upper.as_slice_mut().expect("standard layout")[..n * kk];
+    let du = &mut ws.du.as_slice_mut().expect("standard layout")[..nk];
+    let (a, o, w) = (&ws.a[..nk], &ws.o[..nk], &ws.w[..nk]);
+    // the aqueous of the stage above (none for the last stage)
+    let mut above = a[K.min(nk)..].chunks_exact(K);
+    // the organic outflow and its shares of the stage below (none for stage 0)
+    let mut below: Option<(&[f64; K], &[f64; K])> = None;
+    let stages = diag
+        .chunks_exact_mut(kk)
+        .zip(lower.chunks_exact_mut(kk))
+        .zip(upper.chunks_exact_mut(kk))
+        .zip(du.chunks_exact_mut(K))
+        .zip(
+            a.chunks_exact(K)
+                .zip(o.chunks_exact(K))
+                .zip(w.chunks_exact(K)),
+        )
+        .zip(ws.r[..nk].chunks_exact(K).zip(ws.s[..nk].chunks_exact(K)))
+        .zip(ws.pa[..n].iter().zip(&ws.po[..n]));
+    for ((((((dj, lj), uj), duj), ((aj, oj), wj)), (rj, sj)), (&pa, &po)) in stages {
+        let up = above.next();
+        let (aj, oj): (&[f64; K], &[f64; K]) = (
+            aj.try_into().expect("K values"),
+            oj.try_into().expect("K values"),
+        );
+        let wj: &[f64; K] = wj.try_into().expect("K values");
+        let (rj, sj): (&[f64; K], &[f64; K]) = (
+            rj.try_into().expect("K values"),
+            sj.try_into().expect("K values"),
+        );
+        let duj: &mut [f64; K] = duj.try_into().expect("K values");
+        for (q, ((drow, lrow), urow)) in dj
+            .chunks_exact_mut(K)
+            .zip(lj.chunks_exact_mut(K))
+            .zip(uj.chunks_exact_mut(K))
+            .enumerate()
+        {
+            let drow: &mut [f64; K] = drow.try_into().expect("K values");
+            let lrow: &mut [f64; K] = lrow.try_into().expect("K values");
+            let urow: &mut [f64; K] = urow.try_into().expect("K values");
             let inv = 1.0 / sj[q];
-            du[j * K + q] = -rj[q] * inv;
+            duj[q] = -rj[q] * inv;
             // d(a_q + o_q)/du_v = a_q delta + o_q (delta - w_v)
             let oq = oj[q] * inv;
-            let drow = &mut dj[q * K..(q + 1) * K];
             for v in 0..K {
                 drow[v] = oq * wj[v];
             }
             drow[q] -= (aj[q] + oj[q]) * inv;
-            let lrow = &mut lj[q * K..(q + 1) * K];
-            if j > 0 {
-                let (ob, wb) = (&ws.o[(j - 1) * K..j * K], &ws.w[(j - 1) * K..j * K]);
-                let f = po * ob[q] * inv;
-                for v in 0..K {
-                    lrow[v] = -f * wb[v];
+            match below {
+                Some((ob, wb)) => {
+                    let f = po * ob[q] * inv;
+                    for v in 0..K {
+                        lrow[v] = -f * wb[v];
+                    }
+                    lrow[q] += f;
                 }
-                lrow[q] += f;
-            } else {
-                lrow.fill(0.0);
+                None => lrow.fill(0.0),
             }
-            let urow = &mut uj[q * K..(q + 1) * K];
             urow.fill(0.0);
-            if j + 1 < n {
-                urow[q] = pa * ws.a[(j + 1) * K + q] * inv;
+            if let Some(up) = up {
+                urow[q] = pa * up[q] * inv;
             }
         }
+        below = Some((oj, wj));
     }
 }
 
@@ -287,37 +388,41 @@ fn solve_k<const K: usize>(
     ws.size(n, K);
     ws.set_links(p);
     let us = u.as_slice_mut().expect("standard layout");
-    let (mut res, mut at) = evaluate::<K>(p, us, ws);
-    if !res.is_finite() {
-        return report(Status::Diverged, 0, res, at);
+    // the report of the last evaluation (`ws.r`, `ws.s` hold its balances)
+    let done = |ws: &SfWorkspace, status, it, res| report(status, it, res, worst_at(ws, K));
+    let mut e = evaluate::<K>(p, us, ws);
+    if !e.worst.is_finite() {
+        return done(ws, Status::Diverged, 0, e.worst);
     }
     let mut it = 0;
     let mut prev: Option<(f64, f64)> = None; // (||du_prev||, alpha_prev)
     loop {
-        if res <= opts.tolerance {
-            return report(Status::Converged, it, res, at);
+        if e.worst <= opts.tolerance {
+            return done(ws, Status::Converged, it, e.worst);
         }
         if it >= opts.max_iterations {
-            return report(Status::MaxIterations, it, res, at);
+            return done(ws, Status::MaxIterations, it, e.worst);
         }
         it += 1;
-        let f0 = rms_ratio(&ws.r, &ws.s);
+        let f0 = e.rms;
         assemble::<K>(ws);
         let sys = ws.sys.as_mut().expect("sized");
         if sys.factor().is_err() {
-            return report(Status::Diverged, it, res, at);
+            return done(ws, Status::Diverged, it, e.worst);
         }
         sys.solve(&mut ws.du);
         let du = ws.du.as_slice().expect("standard layout");
-        let big = du.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let (big, sq) = du
+            .iter()
+            .fold((0.0f64, 0.0f64), |(m, q), v| (m.max(v.abs()), q + v * v));
         let alpha_cap = if big > opts.max_log_step {
             opts.max_log_step / big
         } else {
             1.0
         };
-        let nd = rms_slice(du);
+        let nd = (sq / du.len().max(1) as f64).sqrt();
         if !nd.is_finite() {
-            return report(Status::Diverged, it, res, at);
+            return done(ws, Status::Diverged, it, e.worst);
         }
         let mut alpha: f64 = match prev {
             Some(last) => predicted_damping(
@@ -331,61 +436,62 @@ fn solve_k<const K: usize>(
         }
         .min(alpha_cap.max(ALPHA_MIN));
         ws.u_base.copy_from_slice(us);
-        ws.s_base.copy_from_slice(&ws.s);
+        // the row scales of the assembled Jacobian; `s` is rewritten by
+        // the next evaluation
+        std::mem::swap(&mut ws.s, &mut ws.s_base);
         loop {
             let du = ws.du.as_slice().expect("standard layout");
             for ((x, b), d) in us.iter_mut().zip(&ws.u_base).zip(du) {
                 *x = b + alpha * d;
             }
-            let (r, a) = evaluate::<K>(p, us, ws);
-            if r.is_finite() {
-                if r <= opts.tolerance {
-                    res = r;
-                    at = a;
+            let t = evaluate::<K>(p, us, ws);
+            if t.worst.is_finite() {
+                if t.worst <= opts.tolerance {
+                    e = t;
                     break;
                 }
                 // simplified correction with the old Jacobian (rows scaled
                 // as assembled); its right-hand side's norm is the scaled
                 // residual of the monotonicity test
                 let dbar = ws.dbar.as_slice_mut().expect("standard layout");
+                let mut sq = 0.0;
                 for ((b, r), s) in dbar.iter_mut().zip(&ws.r).zip(&ws.s_base) {
                     *b = -r / s;
+                    sq += *b * *b;
                 }
-                let fnew = rms_slice(dbar);
+                let fnew = (sq / dbar.len().max(1) as f64).sqrt();
                 ws.sys.as_ref().expect("sized").solve(&mut ws.dbar);
                 let dbar = ws.dbar.as_slice().expect("standard layout");
                 let du = ws.du.as_slice().expect("standard layout");
-                let nb = rms_slice(dbar);
+                let (big, sq) = dbar
+                    .iter()
+                    .fold((0.0f64, 0.0f64), |(m, q), v| (m.max(v.abs()), q + v * v));
+                let nb = (sq / dbar.len().max(1) as f64).sqrt();
                 let theta = nb / nd;
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
                 {
-                    res = r;
-                    at = a;
+                    e = t;
                     prev = Some((nd, alpha));
                     // Chord step: a full step that contracted well is
                     // followed by its simplified correction, already
                     // solved with this iteration's factors, at the price of
                     // one evaluation (which the next iteration needs
                     // anyway). Kept only if the residual falls.
-                    let big = dbar.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                     if alpha == 1.0 && theta < CHORD_THETA && big <= opts.max_log_step {
                         ws.u_base.copy_from_slice(us);
                         for (x, d) in us.iter_mut().zip(dbar) {
                             *x += d;
                         }
-                        let (rz, az) = evaluate::<K>(p, us, ws);
+                        let z = evaluate::<K>(p, us, ws);
                         let fz = rms_ratio(&ws.r, &ws.s_base);
-                        if rz.is_finite() && (rz <= opts.tolerance || fz < fnew) {
-                            res = rz;
-                            at = az;
+                        if z.worst.is_finite() && (z.worst <= opts.tolerance || fz < fnew) {
+                            e = z;
                             // the a-priori damping estimate needs the
                             // simplified correction at the accepted point
                             prev = None;
                         } else {
                             us.copy_from_slice(&ws.u_base);
-                            let (ry, ay) = evaluate::<K>(p, us, ws);
-                            res = ry;
-                            at = ay;
+                            e = evaluate::<K>(p, us, ws);
                         }
                     }
                     break;
@@ -396,8 +502,8 @@ fn solve_k<const K: usize>(
             }
             if alpha < ALPHA_MIN {
                 us.copy_from_slice(&ws.u_base);
-                let (r, a) = evaluate::<K>(p, us, ws);
-                return report(Status::Diverged, it, r, a);
+                let r = evaluate::<K>(p, us, ws);
+                return done(ws, Status::Diverged, it, r.worst);
             }
         }
     }
@@ -461,13 +567,13 @@ mod tests {
                 let mut ws = SfWorkspace::default();
                 ws.size(n, k);
                 ws.set_links(&prob);
-                let (res, _) = evaluate_dyn(&prob, us.as_slice().unwrap(), &mut ws);
+                let res = evaluate_dyn(&prob, us.as_slice().unwrap(), &mut ws).worst;
                 assert!(res <= 1e-12, "k={k}: {res}");
             }
         }
     }
 
-    fn evaluate_dyn(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) -> (f64, (usize, usize)) {
+    fn evaluate_dyn(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) -> Eval {
         match p.beta.len() {
             1 => evaluate::<1>(p, u, ws),
             2 => evaluate::<2>(p, u, ws),

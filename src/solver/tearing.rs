@@ -37,26 +37,46 @@ fn profiles(
     let n = lam.len();
     aq.fill(0.0);
     org.fill(0.0);
+    // the same elimination as indexed loops, written as zipped slices so
+    // that no index is checked inside them
+    let (links, lam_prev, lam_next) = (&links[..n - 1], &lam[..n - 1], &lam[1..]);
     for (c, &b) in beta.iter().enumerate() {
         let a = &mut a[c * n..(c + 1) * n];
         let dp = &mut dp[c * n..(c + 1) * n];
-        dp[0] = 1.0 + lam[0] * b;
-        a[0] = if fs == 0 { feed[c] } else { 0.0 };
-        for j in 1..n {
-            let d = 1.0 + lam[j] * b;
-            let rhs = if j == fs { feed[c] } else { 0.0 };
-            let f = lam[j - 1] * b / dp[j - 1];
-            dp[j] = if links[j - 1] { d - f } else { d };
-            a[j] = rhs + f * a[j - 1];
+        let mut dp_prev = 1.0 + lam[0] * b;
+        let mut a_prev = if fs == 0 { feed[c] } else { 0.0 };
+        dp[0] = dp_prev;
+        a[0] = a_prev;
+        let forward = dp[1..]
+            .iter_mut()
+            .zip(a[1..].iter_mut())
+            .zip(lam_next.iter().zip(lam_prev))
+            .zip(links);
+        for (j, (((dpj, aj), (&lj, &lp)), &link)) in forward.enumerate() {
+            let d = 1.0 + lj * b;
+            let rhs = if j + 1 == fs { feed[c] } else { 0.0 };
+            let f = lp * b / dp_prev;
+            dp_prev = if link { d - f } else { d };
+            a_prev = rhs + f * a_prev;
+            *dpj = dp_prev;
+            *aj = a_prev;
         }
-        a[n - 1] /= dp[n - 1];
-        aq[n - 1] += a[n - 1];
-        org[n - 1] += b * a[n - 1];
-        for j in (0..n - 1).rev() {
-            let above = if links[j] { a[j + 1] } else { 0.0 };
-            a[j] = (a[j] + above) / dp[j];
-            aq[j] += a[j];
-            org[j] += b * a[j];
+        let mut next = a[n - 1] / dp[n - 1];
+        a[n - 1] = next;
+        aq[n - 1] += next;
+        org[n - 1] += b * next;
+        let back = a[..n - 1]
+            .iter_mut()
+            .zip(&dp[..n - 1])
+            .zip(links)
+            .zip(aq[..n - 1].iter_mut().zip(org[..n - 1].iter_mut()))
+            .rev();
+        for (((aj, &dpj), &link), (aqj, orgj)) in back {
+            let above = if link { next } else { 0.0 };
+            next = (*aj + above) / dpj;
+            *aj = next;
+            *aqj += next;
+            *orgj += b * next;
         }
     }
 }
@@ -178,10 +198,12 @@ pub fn fixed_point(
             (&mut aq, &mut org),
         );
         let mut worst = 0.0f64;
-        for j in 0..n {
-            let ratio = target[j] * aq[j] / (lam[j] * org[j]);
+        for (((fj, &t), &l), (&aqj, &orgj)) in
+            f.iter_mut().zip(&target).zip(&lam).zip(aq.iter().zip(&org))
+        {
+            let ratio = t * aqj / (l * orgj);
             worst = worst.max((ratio - 1.0).abs());
-            f[j] = lam[j] * (ratio - 1.0);
+            *fj = l * (ratio - 1.0);
         }
         if !worst.is_finite() {
             break;
