@@ -98,37 +98,67 @@ pub(crate) fn proton_profile(m: &LogLinearCascade<'_>) -> Vec<f64> {
     qa
 }
 
-/// One metal's stage balances solved exactly with ln distribution ratios
-/// `ld` held: ln of its aqueous concentration into `lx`, ln of its
-/// organic flow per unit aqueous concentration into `lov`.
-fn transport(m: &LogLinearCascade<'_>, q: usize, ld: &[f64], lov: &mut [f64], lx: &mut [f64]) {
-    let n = m.aq.len();
-    let la: Vec<f64> = m.aq.iter().map(|v| v.ln()).collect();
-    let lf: Vec<f64> = (0..n)
-        .map(|j| {
-            let f = m.feed[[j, q]];
-            if f > 0.0 {
-                f.ln()
-            } else {
-                f64::NEG_INFINITY
-            }
-        })
-        .collect();
-    for j in 0..n {
-        lov[j] = m.org[j].ln() + ld[j];
+/// What every metal's exact transport needs that no sweep changes: ln of
+/// the aqueous and organic flows and of each metal's feed, computed once per
+/// cascade instead of once per metal and sweep, and the solve's scratch.
+struct Transport {
+    la: Vec<f64>,
+    lo: Vec<f64>,
+    /// `ln` of each metal's feed to each stage (negative infinity for none).
+    lf: Vec<Vec<f64>>,
+    lm: Vec<f64>,
+}
+
+impl Transport {
+    fn new(m: &LogLinearCascade<'_>) -> Self {
+        let n = m.aq.len();
+        Transport {
+            la: m.aq.iter().map(|v| v.ln()).collect(),
+            lo: m.org.iter().map(|v| v.ln()).collect(),
+            lf: (0..m.ker.metals())
+                .map(|q| {
+                    (0..n)
+                        .map(|j| {
+                            let f = m.feed[[j, q]];
+                            if f > 0.0 {
+                                f.ln()
+                            } else {
+                                f64::NEG_INFINITY
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+            lm: vec![0.0; n],
+        }
     }
-    let mut lm = vec![0.0; n];
-    logthomas::solve_with_pass(
-        LogSystem {
-            lo: lov,
-            lq: &la,
-            lf: &lf,
-            links: m.links,
-        },
-        m.pass,
-        lx,
-        &mut lm,
-    );
+
+    /// Metal `q`'s stage balances solved exactly with ln distribution
+    /// ratios `ld` held: ln of its aqueous concentration into `lx`, ln of
+    /// its organic flow per unit aqueous concentration into `lov`.
+    fn solve(
+        &mut self,
+        m: &LogLinearCascade<'_>,
+        q: usize,
+        ld: &[f64],
+        lov: &mut [f64],
+        lx: &mut [f64],
+    ) {
+        for (v, (o, d)) in lov.iter_mut().zip(self.lo.iter().zip(ld)) {
+            *v = o + d;
+        }
+        logthomas::solve_with_pass(
+            LogSystem {
+                lo: lov,
+                lq: &self.la,
+                lf: &self.lf[q],
+                links: m.links,
+            },
+            m.pass,
+            lx,
+            &mut self.lm,
+        );
+    }
 }
 
 /// A proof that the cascade has no steady state with a positive acidity:
@@ -143,13 +173,14 @@ pub(crate) fn starved(m: &LogLinearCascade<'_>) -> Option<(usize, f64, f64)> {
     let qa = proton_profile(m);
     let mut demand = vec![0.0; n];
     let (mut lov, mut lx) = (vec![0.0; n], vec![0.0; n]);
+    let mut tr = Transport::new(m);
     for q in 0..m.ker.metals() {
         let p = m.ker.stoichiometry(q).1;
         if !m.ker.is_constant(q) || p <= 0.0 {
             continue;
         }
         let ld = vec![m.ker.ln_distribution(q, 0.0, 0.0).0; n];
-        transport(m, q, &ld, &mut lov, &mut lx);
+        tr.solve(m, q, &ld, &mut lov, &mut lx);
         for j in 0..n {
             demand[j] += p * m.aq[j] * lx[j].exp();
         }
@@ -395,8 +426,7 @@ pub(crate) fn substitute(
     let ka = m.ker.metals();
     let (ih, iff) = (ka, ka + 1);
     let qa = proton_profile(m);
-    let la: Vec<f64> = m.aq.iter().map(|v| v.ln()).collect();
-    let lo: Vec<f64> = m.org.iter().map(|v| v.ln()).collect();
+    let mut tr = Transport::new(m);
     let mut lh: Vec<f64> = (0..n)
         .map(|j| u[[j, ih]].min(qa[j].max(1e-300).ln()))
         .collect();
@@ -418,9 +448,9 @@ pub(crate) fn substitute(
             for j in 0..n {
                 ld[j] = m.ker.ln_distribution(q, lh[j], lf[j]).0;
             }
-            transport(m, q, &ld, &mut lov, &mut lx);
+            tr.solve(m, q, &ld, &mut lov, &mut lx);
             for j in 0..n {
-                lt[[j, q]] = lx[j] + log_add(la[j], lov[j]);
+                lt[[j, q]] = lx[j] + log_add(tr.la[j], lov[j]);
             }
         }
         let mut change = 0.0f64;
@@ -434,13 +464,13 @@ pub(crate) fn substitute(
             let st = StageEq {
                 ker: m.ker,
                 j,
-                la: la[j],
-                lo: lo[j],
+                la: tr.la[j],
+                lo: tr.lo[j],
                 lt: &row,
                 qa: qa[j],
             };
             for (q, e) in et.iter_mut().enumerate() {
-                *e = ((row[q] - la[j]).exp(), (row[q] - lo[j]).exp());
+                *e = ((row[q] - tr.la[j]).exp(), (row[q] - tr.lo[j]).exp());
             }
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -498,7 +528,7 @@ pub(crate) fn substitute(
         for j in 0..n {
             ld[j] = m.ker.ln_distribution(q, lh[j], lf[j]).0;
         }
-        transport(m, q, &ld, &mut lov, &mut lx);
+        tr.solve(m, q, &ld, &mut lov, &mut lx);
         for j in 0..n {
             // no floor on a finite value: a trace extracted over hundreds
             // of stages lies far below any fixed floor, and flooring it
