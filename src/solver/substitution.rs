@@ -465,21 +465,34 @@ pub(crate) fn substitute(
     let mut lx = vec![0.0; n];
     let mut lm = vec![0.0; n];
     let mut lov = vec![0.0; n];
-    let mut lf = vec![0.0; n];
+    // ln of each transported quantity's feed to each stage (negative
+    // infinity for none): fixed, so computed once, not every sweep
+    let lfs: Vec<Vec<f64>> = (0..nt)
+        .map(|q| {
+            (0..n)
+                .map(|j| {
+                    let f = m.feed[[j, col(q)]];
+                    if f > 0.0 {
+                        f.ln()
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                })
+                .collect()
+        })
+        .collect();
     // one transported quantity's stage balances solved exactly with the
     // distribution ratios held: ln of its aqueous amounts into `lx`, ln of
     // its organic flow factors into `lov`
     let mut transport = |q: usize, (ld, lh): (&[f64], &[f64]), lov: &mut [f64], lx: &mut [f64]| {
         for j in 0..n {
             lov[j] = lo[j] + ln_ratio(q, ld[j], lh[j]);
-            let f = m.feed[[j, col(q)]];
-            lf[j] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
         }
         logthomas::solve_with_pass(
             LogSystem {
                 lo: lov,
                 lq: &la,
-                lf: &lf,
+                lf: &lfs[q],
                 links: m.links,
             },
             m.pass,
