@@ -104,8 +104,8 @@ fn main() {
         let mut its = Vec::new();
         let mut times = Vec::new();
         let mut failed = Vec::new();
-        // converged cases by solve time: (ms, seed, iterations)
-        let mut slow: Vec<(f64, u64, usize)> = Vec::new();
+        // converged cases by solve time: (ms, seed, iterations, continuation steps)
+        let mut slow: Vec<(f64, u64, usize, usize)> = Vec::new();
         let mut worst_check = 0.0f64;
         // draws thrown away: reason -> count, and the starved cascades that
         // a solve converged on (must stay 0, or the proof is wrong)
@@ -131,7 +131,7 @@ fn main() {
                 worst_check = worst_check.max(check);
                 its.push(s.iterations as f64);
                 times.push(dt * 1e3);
-                slow.push((dt * 1e3, seed, s.iterations));
+                slow.push((dt * 1e3, seed, s.iterations, s.continuation_steps));
             } else {
                 failed.push((
                     seed,
@@ -167,8 +167,8 @@ fn main() {
         slow.sort_by(|a, b| b.0.total_cmp(&a.0));
         let tail: Vec<String> = slow
             .iter()
-            .take(8)
-            .map(|(ms, seed, it)| format!("{seed} ({ms:.0} ms, {it} it)"))
+            .take(20)
+            .map(|(ms, seed, it, st)| format!("{seed} ({ms:.0} ms, {it} it, {st} st)"))
             .collect();
         println!("  slowest converged: {}", tail.join(", "));
         let seeds: Vec<String> = failed.iter().map(|f| f.0.to_string()).collect();

@@ -4,7 +4,9 @@
 //!   (`newton`), with continuation in the separation factors for the
 //!   separation-factor model (`beta(s) = beta^s`, `s: 0 -> 1`; at `s = 0` the
 //!   flat profile is exact), whose steps solve the balances in logarithms
-//!   once a trace nears the bottom of the double range ([`sf_log`]).
+//!   once a trace nears the bottom of the double range ([`sf_log`]), and
+//!   which turns to pseudo-arclength steps where the path in `s` is
+//!   nearly vertical.
 //! - [`rows::solve_rows`]: start-up dynamics of the separation-factor model
 //!   from empty stages, row by row, an independent check of the steady state.
 //!
@@ -43,6 +45,10 @@ pub use newton::{NewtonOptions, NewtonReport, Workspace};
 /// margin above the subnormal range (`exp(-708)`) where the plain
 /// balances lose their digits.
 const DEEP_TRACE: f64 = -600.0;
+
+/// Most pseudo-arclength steps of one continuation in beta (a guard: the
+/// hardest random cascades take under 200).
+const MAX_ARC_STEPS: usize = 2000;
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -514,6 +520,11 @@ impl Solver {
             }
         }
         // 3. Continuation in beta from the exact flat profile at s = 0.
+        //    Where the steps in s stall (a composition front crossing a
+        //    section for a tiny change of beta: the path is nearly vertical
+        //    in s), pseudo-arclength steps follow the path along the front
+        //    ([`sf_newton::arc_step`]), until traces near the bottom of the
+        //    double range send it back to steps in s in logarithms.
         if result.is_none() {
             let mut s = 0.0;
             // the flat profile, exact at s = 0 (built only when needed)
@@ -523,7 +534,106 @@ impl Solver {
             let cont_budget = total_it + opts.max_iterations.saturating_sub(total_it) / 2;
             let mut trial = Array2::zeros((n, ka));
             let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
+            // pseudo-arclength step length, once the steps in s stall
+            let mut arc: Option<f64> = None;
+            // once left for deep traces, the arclength is not taken again
+            let mut arc_done = false;
+            let mut arc_steps = 0;
+            let path = sf_newton::ArcPath {
+                lb: &lb,
+                org_flow,
+                links: &links,
+                feed: &feed,
+                pass,
+            };
+            let mut tangent = Array2::zeros((n, ka));
+            let mut arc_ws = sf_newton::SfWorkspace::default();
             loop {
+                if let (Some(h), Some((sp, up))) = (arc, &prev) {
+                    arc_steps += 1;
+                    if arc_steps > MAX_ARC_STEPS {
+                        break;
+                    }
+                    // unit secant tangent of the last two points on the path
+                    tangent.assign(&u);
+                    tangent -= up;
+                    let ts = s - sp;
+                    let norm = (tangent.iter().map(|v| v * v).sum::<f64>() / (n * ka) as f64
+                        + ts * ts)
+                        .sqrt();
+                    if !norm.is_finite() || norm <= 0.0 {
+                        break;
+                    }
+                    tangent /= norm;
+                    let ts = ts / norm;
+                    let budget = cont_budget.saturating_sub(total_it).min(12);
+                    let s_pred = s + h * ts;
+                    if s_pred < 1.0
+                        && u.iter()
+                            .zip(&tangent)
+                            .any(|(&a, &d)| a + h * d < DEEP_TRACE)
+                    {
+                        // traces near the bottom of the double range: back to
+                        // steps in s, whose balances go to logarithms there
+                        arc = None;
+                        arc_done = true;
+                        ds = (s - sp).max(1e-4);
+                        continue;
+                    }
+                    let end = s_pred >= 1.0;
+                    let (rep, s_new) = if end {
+                        // the end of the path: along the tangent to s = 1,
+                        // then Newton at the full beta
+                        let f = (1.0 - s) / ts;
+                        ndarray::Zip::from(&mut trial)
+                            .and(&u)
+                            .and(&tangent)
+                            .for_each(|t, &a, &d| *t = a + f * d);
+                        beta_at(1.0, &mut b);
+                        kernel.set_beta(&b);
+                        let budget = cont_budget.saturating_sub(total_it).min(40);
+                        let nopts = newton_opts(budget, opts.tolerance);
+                        (newton(&kernel, &mut trial, ws, &nopts), 1.0)
+                    } else {
+                        ndarray::Zip::from(&mut trial)
+                            .and(&u)
+                            .and(&tangent)
+                            .for_each(|t, &a, &d| *t = a + h * d);
+                        let mut s_new = s_pred;
+                        let nopts = newton_opts(budget, opts.tolerance.max(1e-7));
+                        let rep = sf_newton::arc_step(
+                            &path,
+                            &mut trial,
+                            &mut s_new,
+                            (&u, s),
+                            (&tangent, ts),
+                            h,
+                            &mut arc_ws,
+                            &nopts,
+                        );
+                        (rep, s_new)
+                    };
+                    total_it += rep.iterations;
+                    steps += 1;
+                    // (the arclength condition keeps a converged point
+                    // ahead on the path, though s may hardly move)
+                    if rep.status == Status::Converged {
+                        if end {
+                            result = Some((trial.clone(), rep));
+                            break;
+                        }
+                        prev = Some((s, std::mem::replace(&mut u, trial.clone())));
+                        s = s_new;
+                        arc = Some(if rep.iterations <= 5 { 2.0 * h } else { h });
+                    } else {
+                        arc = Some(0.5 * h);
+                        if h < 1e-6 || total_it >= cont_budget {
+                            // (a point short of s = 1 is no result)
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 let s_try = (s + ds).min(1.0);
                 let last = s_try >= 1.0;
                 beta_at(s_try, &mut b);
@@ -569,6 +679,20 @@ impl Solver {
                     }
                 } else {
                     ds *= 0.5;
+                    if ds < 1e-2 && !arc_done && sf_newton::supports(ka) {
+                        // the steps in s stall (a front crossing a section
+                        // for a tiny change of beta): pseudo-arclength from
+                        // the last two points, the first step as long as
+                        // the last one taken
+                        if let Some((sp, up)) = &prev {
+                            let d2 = ndarray::Zip::from(&u)
+                                .and(up)
+                                .fold(0.0, |acc, &a, &p| acc + (a - p) * (a - p));
+                            let ds2 = (s - sp) * (s - sp);
+                            arc = Some((d2 / (n * ka) as f64 + ds2).sqrt());
+                            continue;
+                        }
+                    }
                     if ds < 1e-5 || total_it >= cont_budget {
                         result = Some((trial.clone(), rep));
                         break;

@@ -509,6 +509,190 @@ fn solve_k<const K: usize>(
     }
 }
 
+/// The separation-factor stage balances along the continuation path
+/// `beta(s) = exp(s lb)` of [`super::Solver`], for pseudo-arclength steps
+/// ([`arc_step`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArcPath<'a> {
+    /// `ln beta` of the active components, normalised (`K`).
+    pub lb: &'a [f64],
+    /// Organic RE outflow of each stage (`n`).
+    pub org_flow: &'a [f64],
+    /// Whether stage `j` receives the aqueous of stage `j + 1`.
+    pub links: &'a [bool],
+    /// External inflows, shape `(n, K)`.
+    pub feed: &'a Array2<f64>,
+    /// Shares passed on to the neighbour stages (side draws).
+    pub pass: Option<(&'a [f64], &'a [f64])>,
+}
+
+/// One pseudo-arclength corrector: solves the stage balances at
+/// `beta(s)` together with the arclength condition
+/// `<tu, u - u0> / nk + ts (s - s0) = h` for `(u, s)` (the predictor on
+/// entry), where `(u0, s0)` is the last point on the path and `(tu, ts)`
+/// its unit tangent. The augmented Jacobian is the block-tridiagonal one
+/// bordered by `dF/ds` and the tangent: two solves with one factorisation
+/// and a scalar Schur complement. Where the path is nearly vertical in
+/// `s` (a composition front crossing a section for a tiny change of
+/// beta), the step moves along the front instead of stalling in `s`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn arc_step(
+    path: &ArcPath<'_>,
+    u: &mut Array2<f64>,
+    s: &mut f64,
+    (u0, s0): (&Array2<f64>, f64),
+    (tu, ts): (&Array2<f64>, f64),
+    h: f64,
+    ws: &mut SfWorkspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    match path.lb.len() {
+        1 => arc_k::<1>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        2 => arc_k::<2>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        3 => arc_k::<3>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        4 => arc_k::<4>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        5 => arc_k::<5>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        6 => arc_k::<6>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        7 => arc_k::<7>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        8 => arc_k::<8>(path, u, s, (u0, s0), (tu, ts), h, ws, opts),
+        k => unreachable!("no specialised separation-factor kernel for {k} components"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn arc_k<const K: usize>(
+    path: &ArcPath<'_>,
+    u: &mut Array2<f64>,
+    s: &mut f64,
+    (u0, s0): (&Array2<f64>, f64),
+    (tu, ts): (&Array2<f64>, f64),
+    h: f64,
+    ws: &mut SfWorkspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    let n = u.nrows();
+    let nk = n * K;
+    let lb: &[f64; K] = path.lb.try_into().expect("K components");
+    let beta_at = |s: f64| {
+        let mut b = [0.0f64; K];
+        for (b, l) in b.iter_mut().zip(lb) {
+            *b = (s * l).exp();
+        }
+        b
+    };
+    fn prob<'b>(path: &ArcPath<'b>, beta: &'b [f64]) -> SfProblem<'b> {
+        SfProblem {
+            beta,
+            org_flow: path.org_flow,
+            links: path.links,
+            feed: path.feed,
+            pass: path.pass,
+        }
+    }
+    ws.size(n, K);
+    let beta = beta_at(*s);
+    ws.set_links(&prob(path, &beta));
+    let (u0s, tus) = (
+        u0.as_slice().expect("standard layout"),
+        tu.as_slice().expect("standard layout"),
+    );
+    let inv_nk = 1.0 / nk.max(1) as f64;
+    let us = u.as_slice_mut().expect("standard layout");
+    let done = |ws: &SfWorkspace, status, it, res| report(status, it, res, worst_at(ws, K));
+    let mut e = evaluate::<K>(&prob(path, &beta), us, ws);
+    let mut it = 0;
+    loop {
+        if !e.worst.is_finite() {
+            return done(ws, Status::Diverged, it, e.worst);
+        }
+        if e.worst <= opts.tolerance {
+            return done(ws, Status::Converged, it, e.worst);
+        }
+        if it >= opts.max_iterations {
+            return done(ws, Status::MaxIterations, it, e.worst);
+        }
+        it += 1;
+        // dF/ds of the scaled rows: d o_q / ds = o_q (lb_q - sum_v w_v lb_v)
+        {
+            let dbar = ws.dbar.as_slice_mut().expect("standard layout");
+            let mut below = 0.0;
+            for j in 0..n {
+                let w = &ws.w[j * K..(j + 1) * K];
+                let lbar: f64 = w.iter().zip(lb).map(|(w, l)| w * l).sum();
+                for (q, &lq) in lb.iter().enumerate() {
+                    let i = j * K + q;
+                    let mut d = -ws.o[i] * (lq - lbar);
+                    if j > 0 {
+                        d += ws.po[j] * ws.o[i - K] * (lq - below);
+                    }
+                    dbar[i] = d / ws.s[i];
+                }
+                below = lbar;
+            }
+        }
+        assemble::<K>(ws);
+        let sys = ws.sys.as_mut().expect("sized");
+        if sys.factor().is_err() {
+            return done(ws, Status::Diverged, it, e.worst);
+        }
+        sys.solve(&mut ws.du);
+        sys.solve(&mut ws.dbar);
+        let (x1, x2) = (
+            ws.du.as_slice().expect("standard layout"),
+            ws.dbar.as_slice().expect("standard layout"),
+        );
+        let mut g = ts * (*s - s0) - h;
+        let (mut t1, mut t2) = (0.0, 0.0);
+        for i in 0..nk {
+            g += tus[i] * (us[i] - u0s[i]) * inv_nk;
+            t1 += tus[i] * x1[i] * inv_nk;
+            t2 += tus[i] * x2[i] * inv_nk;
+        }
+        let schur = ts - t2;
+        if schur.is_nan() || schur.abs() <= 1e-300 {
+            return done(ws, Status::Diverged, it, e.worst);
+        }
+        let dsig = (-g - t1) / schur;
+        let mut big = 0.0f64;
+        for i in 0..nk {
+            big = big.max((x1[i] - dsig * x2[i]).abs());
+        }
+        if !big.is_finite() || !dsig.is_finite() {
+            return done(ws, Status::Diverged, it, e.worst);
+        }
+        let mut alpha: f64 = if big > opts.max_log_step {
+            opts.max_log_step / big
+        } else {
+            1.0
+        };
+        ws.u_base.copy_from_slice(us);
+        let (s_base, f0) = (*s, e.rms);
+        loop {
+            let (x1, x2) = (
+                ws.du.as_slice().expect("standard layout"),
+                ws.dbar.as_slice().expect("standard layout"),
+            );
+            for i in 0..nk {
+                us[i] = ws.u_base[i] + alpha * (x1[i] - dsig * x2[i]);
+            }
+            *s = s_base + alpha * dsig;
+            let beta = beta_at(*s);
+            let t = evaluate::<K>(&prob(path, &beta), us, ws);
+            if t.worst.is_finite() && (t.worst <= opts.tolerance || t.rms < f0) {
+                e = t;
+                break;
+            }
+            alpha *= 0.5;
+            if alpha < 1e-3 {
+                us.copy_from_slice(&ws.u_base);
+                *s = s_base;
+                let t = evaluate::<K>(&prob(path, &beta_at(*s)), us, ws);
+                return done(ws, Status::Diverged, it, t.worst);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
