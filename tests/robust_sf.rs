@@ -4,7 +4,9 @@
 //! only in logarithmic balances (the traces fall below the range of a
 //! double). Each once failed with exit 2; each is checked against the
 //! stage equations independently, for its mass balance, and where the
-//! start-up dynamics are fast enough, against them.
+//! start-up dynamics are fast enough, against them. Since the
+//! continuation turns to pseudo-arclength steps where it stalls, some of
+//! them (the last) no longer need the pseudo-transient fallback.
 
 use sxforge::cascade::{Phase, StreamKind};
 use sxforge::model::{Cascade, CascadeSpec};
@@ -187,4 +189,34 @@ fn a_front_that_travels_the_whole_scrub_section() {
         (0.8977155242768649, 0.8907382107314973),
     );
     solve_and_check(&c);
+}
+
+/// Five components, 2 + 190 stages, organic feed (generator seed 14405):
+/// the continuation in beta stalls where a front sweeps the scrub section
+/// (the path in the continuation parameter is nearly vertical) and the
+/// pseudo-transient fallback ran out of the 1,000-iteration budget; the
+/// pseudo-arclength steps follow the front (about 290 iterations).
+#[test]
+fn pseudo_arclength_steps_follow_a_front_across_the_scrub_section() {
+    let c = cascade(
+        &[
+            1.0,
+            3.6776608558568653,
+            12.27610712205358,
+            2.057150186508918,
+            78.5059950070507,
+        ],
+        &[
+            0.275757299290454,
+            0.009209659384365881,
+            0.011872323725631798,
+            0.1905073195887899,
+            0.5126533980107584,
+        ],
+        (2, 190),
+        Phase::Organic,
+        (0.13165983977226478, 0.5371062010762239),
+    );
+    let s = solve_and_check(&c);
+    assert!(s.iterations < 600, "{} iterations", s.iterations);
 }
