@@ -264,7 +264,9 @@ fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
 /// [`with_fallback`]), pseudo-transient continuation with the extractant
 /// balance of each stage closed exactly at every step, within the
 /// iterations left. Placed after the faster stages so that every cascade
-/// those solve keeps its budget.
+/// those solve keeps its budget. In the log-form pass the start-up gets
+/// the fraction `share` (numerator, denominator) of the iterations left.
+#[allow(clippy::too_many_arguments)]
 fn run<E: Rigorous>(
     solver: &mut Solver,
     ker: &mut E,
@@ -273,6 +275,7 @@ fn run<E: Rigorous>(
     tol: f64,
     max_it: usize,
     log: bool,
+    share: (usize, usize),
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (u, rep, mut total, steps) = run_stages(solver, ker, p, tol, max_it, log);
     if rep.status == Status::Converged || total >= max_it {
@@ -280,12 +283,12 @@ fn run<E: Rigorous>(
     }
     // The start-up dynamics (implicit Euler with step control,
     // [`super::transient`]) from the best start, which a steady-state
-    // Newton finishes; in the log-form pass it leaves a third of the
-    // budget to the relative-form pass.
+    // Newton finishes; in the log-form pass it gets the fraction
+    // `share` of the iterations left, the rest going to the relative form.
     ker.shift(&vec![0.0; ker.n_metals()]);
     let mut v = first.cloned().unwrap_or_else(|| start(ker, p));
     let left = max_it - total;
-    let budget = if log { left * 2 / 3 } else { left };
+    let budget = if log { left * share.0 / share.1 } else { left };
     let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, budget, log);
     total += used;
     if rep_t.status == Status::Converged {
@@ -911,6 +914,12 @@ fn mass_action_once(
         opts.tolerance,
         budget,
         log,
+        // the whole budget left: a start-up that runs out of iterations
+        // was on its way (seeds 200 and 285 of the robustness sample need
+        // 85-92 % of their budget there), and the relative-form pass
+        // solved none of the saponified failures; one that diverges still
+        // leaves the rest to the relative form
+        (1, 1),
     );
     finish(
         c,
@@ -1241,6 +1250,7 @@ fn log_linear_once(
         opts.tolerance,
         max_it.saturating_sub(used),
         log,
+        (2, 3),
     );
     ll_finish(c, &ker, &p, &u, rep, it + used, steps)
 }
