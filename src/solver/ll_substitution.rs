@@ -67,10 +67,6 @@ const NEWTON2_ITERATIONS: usize = 20;
 /// Largest step of the two-unknown stage Newton (in the log unknowns).
 const NEWTON2_STEP: f64 = 2.0;
 
-/// Sweeps without progress the bracketed form (`exact`) makes before it
-/// gives up.
-const EXACT_PATIENCE: usize = 100;
-
 /// How far below `ln Q_j` the search for a stage's `ln [H+]` goes.
 const H_RANGE: f64 = 200.0;
 
@@ -416,8 +412,9 @@ impl StageEq<'_> {
 }
 
 /// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
-/// `ln C_free` falls below `tol` or `max_sweeps` are made, and leaves the
-/// substituted profile in `u` (metals absent from a stage at `floor`).
+/// `ln C_free` falls below `tol`, `max_sweeps` are made or `relax` says
+/// they stall, and leaves the substituted profile in `u` (metals absent
+/// from a stage at `floor`).
 pub(crate) fn substitute(
     m: &LogLinearCascade<'_>,
     u: &mut Array2<f64>,
@@ -425,6 +422,7 @@ pub(crate) fn substitute(
     max_sweeps: usize,
     floor: f64,
     exact: bool,
+    relax: &mut Relaxation,
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -440,17 +438,6 @@ pub(crate) fn substitute(
     let mut out = Outcome {
         sweeps: 0,
         change: f64::INFINITY,
-    };
-    // The bracketed rerun is the last resort before the pseudo-transient
-    // fallback: on a long cascade whose stages lagged transport overloads
-    // again and again (seed 43 of the log-linear generator: 15 metals,
-    // 107 + 81 stages) its largest change jumps between a few units and
-    // hundreds for well over 25 (and 60) sweeps before it settles; 100
-    // lets it converge, at some cost to the slow cases that stall here
-    let mut relax = if exact {
-        Relaxation::with_patience(EXACT_PATIENCE)
-    } else {
-        Relaxation::new()
     };
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];

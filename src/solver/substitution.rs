@@ -98,6 +98,12 @@ impl Relaxation {
         }
     }
 
+    /// Sets how many sweeps without progress stop the sweeps (a stalled
+    /// substitution resumed with more patience keeps its state).
+    pub fn set_patience(&mut self, patience: usize) {
+        self.patience = patience;
+    }
+
     /// Records a sweep's largest `change` in `out`; whether to stop.
     pub fn after_sweep(&mut self, out: &mut Outcome, change: f64, tol: f64) -> bool {
         self.omega = if change > 2.0 * out.change {
