@@ -412,8 +412,9 @@ impl StageEq<'_> {
 }
 
 /// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
-/// `ln C_free` falls below `tol` or `max_sweeps` are made, and leaves the
-/// substituted profile in `u` (metals absent from a stage at `floor`).
+/// `ln C_free` falls below `tol`, `max_sweeps` are made or `relax` says
+/// they stall, and leaves the substituted profile in `u` (metals absent
+/// from a stage at `floor`).
 pub(crate) fn substitute(
     m: &LogLinearCascade<'_>,
     u: &mut Array2<f64>,
@@ -421,6 +422,7 @@ pub(crate) fn substitute(
     max_sweeps: usize,
     floor: f64,
     exact: bool,
+    relax: &mut Relaxation,
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -437,7 +439,6 @@ pub(crate) fn substitute(
         sweeps: 0,
         change: f64::INFINITY,
     };
-    let mut relax = Relaxation::new();
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
     // each stage's last exact equilibrium (and shift): the warm start

@@ -1192,6 +1192,10 @@ pub(crate) fn log_linear_starved(c: &Cascade) -> Option<(usize, f64, f64)> {
 /// substitution ([`ll_substituted`]).
 const QUICK_NEWTON: usize = 25;
 
+/// Sweeps without progress the bracketed substitution makes, once Newton
+/// has failed from where 25 of them stopped, before it gives up.
+const EXACT_PATIENCE: usize = 100;
+
 fn log_linear_once(
     solver: &mut Solver,
     c: &Cascade,
@@ -1314,29 +1318,46 @@ fn ll_substituted(
             u = start(ker, p);
         }
         for &t in stages {
-            let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
-            let out = super::ll_substitution::substitute(
-                &m,
-                &mut u,
-                t,
-                budget.min(2_000),
-                LN_FLOOR,
-                exact,
-            );
-            sweeps += out.sweeps;
-            let mut v = u.clone();
-            let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
-            let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
-            used += rep.iterations;
-            let charged = (used + sweeps.div_ceil(10)).min(max_it);
-            if rep.status == Status::Converged {
-                return (v, rep, charged);
+            let mut relax = super::substitution::Relaxation::new();
+            // the bracketed sweeps, stalled, get Newton's try and then more
+            // patience: on a long cascade whose stages lagged transport
+            // overloads again and again (seed 43 of the log-linear
+            // generator: 15 metals, 107 + 81 stages) their largest change
+            // jumps between units and hundreds for over 60 sweeps before
+            // it settles
+            let rounds: &[usize] = if exact { &[25, EXACT_PATIENCE] } else { &[25] };
+            let mut change = f64::INFINITY;
+            for &patience in rounds {
+                relax.set_patience(patience);
+                let budget = 10 * max_it.saturating_sub(used + sweeps / 10);
+                let out = super::ll_substitution::substitute(
+                    &m,
+                    &mut u,
+                    t,
+                    budget.min(2_000),
+                    LN_FLOOR,
+                    exact,
+                    &mut relax,
+                );
+                sweeps += out.sweeps;
+                change = out.change;
+                let mut v = u.clone();
+                let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
+                let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(150));
+                used += rep.iterations;
+                let charged = (used + sweeps.div_ceil(10)).min(max_it);
+                if rep.status == Status::Converged {
+                    return (v, rep, charged);
+                }
+                last = Some(rep);
+                if charged >= max_it {
+                    break 'modes;
+                }
+                if change <= t {
+                    break;
+                }
             }
-            last = Some(rep);
-            if charged >= max_it {
-                break 'modes;
-            }
-            if out.change > t {
+            if change > t {
                 break;
             }
         }

@@ -73,22 +73,35 @@ pub(crate) struct Outcome {
 
 /// Under-relaxation and stall test of a substitution: `omega` halves
 /// while the sweeps oscillate and grows back when they settle; the sweeps
-/// stop at `tol` or after 25 without progress.
+/// stop at `tol` or after `patience` (25 unless set) without progress.
 pub(crate) struct Relaxation {
     /// Factor on each stage's update.
     pub omega: f64,
     best: f64,
     since_best: usize,
+    patience: usize,
 }
 
 impl Relaxation {
     /// Full steps, no progress recorded.
     pub fn new() -> Self {
+        Self::with_patience(25)
+    }
+
+    /// [`Self::new`], stopping after `patience` sweeps without progress.
+    pub fn with_patience(patience: usize) -> Self {
         Relaxation {
             omega: 1.0,
             best: f64::INFINITY,
             since_best: 0,
+            patience,
         }
+    }
+
+    /// Sets how many sweeps without progress stop the sweeps (a stalled
+    /// substitution resumed with more patience keeps its state).
+    pub fn set_patience(&mut self, patience: usize) {
+        self.patience = patience;
     }
 
     /// Records a sweep's largest `change` in `out`; whether to stop.
@@ -108,7 +121,7 @@ impl Relaxation {
         } else {
             self.since_best += 1;
         }
-        self.since_best > 25
+        self.since_best > self.patience
     }
 
     /// Moves a stage's two log unknowns `(a, b)` toward its new
