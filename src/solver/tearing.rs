@@ -217,6 +217,7 @@ pub fn fixed_point(
         if worst > last_worst {
             // growing: forget the history and damp the plain update
             stored = 0;
+            next = 0;
             have_prev = false;
             omega = (omega * 0.5).max(0.1);
         } else {
@@ -260,6 +261,7 @@ pub fn fixed_point(
                 lam[j] = lam_prev[j] + omega * f_prev[j];
             }
             stored = 0;
+            next = 0;
         }
     }
     profiles(
