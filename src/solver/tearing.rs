@@ -143,7 +143,7 @@ fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
 }
 
 /// Depth of the Anderson acceleration in [`fixed_point`].
-const ANDERSON_DEPTH: usize = 3;
+const ANDERSON_DEPTH: usize = 4;
 
 /// Tearing fixed point: rescales each `lambda_j` so that the ratio of the
 /// stage's organic to aqueous RE matches the prescribed flows. The plain
