@@ -143,7 +143,7 @@ fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
 }
 
 /// Depth of the Anderson acceleration in [`fixed_point`].
-const ANDERSON_DEPTH: usize = 3;
+const ANDERSON_DEPTH: usize = 4;
 
 /// Tearing fixed point: rescales each `lambda_j` so that the ratio of the
 /// stage's organic to aqueous RE matches the prescribed flows. The plain
@@ -217,6 +217,7 @@ pub fn fixed_point(
         if worst > last_worst {
             // growing: forget the history and damp the plain update
             stored = 0;
+            next = 0;
             have_prev = false;
             omega = (omega * 0.5).max(0.1);
         } else {
@@ -260,6 +261,7 @@ pub fn fixed_point(
                 lam[j] = lam_prev[j] + omega * f_prev[j];
             }
             stored = 0;
+            next = 0;
         }
     }
     profiles(
