@@ -85,16 +85,11 @@ pub(crate) struct Relaxation {
 impl Relaxation {
     /// Full steps, no progress recorded.
     pub fn new() -> Self {
-        Self::with_patience(25)
-    }
-
-    /// [`Self::new`], stopping after `patience` sweeps without progress.
-    pub fn with_patience(patience: usize) -> Self {
         Relaxation {
             omega: 1.0,
             best: f64::INFINITY,
             since_best: 0,
-            patience,
+            patience: 25,
         }
     }
 
