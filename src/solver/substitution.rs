@@ -205,11 +205,20 @@ struct StageEq<'a> {
 
 impl StageEq<'_> {
     fn eval(&self, ld: f64, lh: f64) -> [f64; 6] {
-        let m = self.m;
-        let (a, b) = (m.a, m.b);
         let d = ld.exp();
         let h = lh.exp();
-        let mut r = [2.0 * d - m.c_total, 2.0 * d, 0.0, h - self.cl, 0.0, h];
+        self.add_terms(
+            ld,
+            lh,
+            [2.0 * d - self.m.c_total, 2.0 * d, 0.0, h - self.cl, 0.0, h],
+        )
+    }
+
+    /// The metals' and counter-ion's terms of [`StageEq::eval`] (the parts
+    /// proportional to the stage's totals) added to `r`.
+    fn add_terms(&self, ld: f64, lh: f64, mut r: [f64; 6]) -> [f64; 6] {
+        let m = self.m;
+        let (a, b) = (m.a, m.b);
         for ((lk, z), lt) in m.ln_k.iter().zip(m.z).zip(self.lt) {
             let l_d = lk + a * ld - b * lh;
             let lden = log_add(self.la, self.lo + l_d);
@@ -258,8 +267,23 @@ impl StageEq<'_> {
     /// When the stage's totals carry more cations than the anion and the
     /// fully loaded extractant can hold (electroneutrality has no root with
     /// `[H+] > 0`), the ln of the common factor on the totals that puts the
-    /// root at `ln [H+] = lh`; 0 when they are feasible.
-    fn infeasible_shift(&mut self, lh: f64) -> f64 {
+    /// root at `ln [H+] = lh`; 0 when they are feasible. First by Newton
+    /// from `ld0` ([`StageEq::shift_newton`], which also gives the
+    /// shifted root's `ln [(HA)2]`, returned with a negative factor), then
+    /// by regula falsi on electroneutrality at the floor of the search.
+    fn infeasible_shift(&mut self, lh: f64, ld0: f64) -> (f64, Option<(f64, f64)>) {
+        if let Some((mid, ld, lh)) = self.shift_newton(lh, ld0) {
+            return if mid < 0.0 {
+                (mid, Some((ld, lh)))
+            } else {
+                (0.0, None)
+            };
+        }
+        (self.shift_bracketed(lh), None)
+    }
+
+    /// [`StageEq::infeasible_shift`] by regula falsi.
+    fn shift_bracketed(&mut self, lh: f64) -> f64 {
         let excess = self.excess_at_floor(f64::NEG_INFINITY);
         if excess.is_nan() || excess <= 0.0 {
             return 0.0;
@@ -325,6 +349,65 @@ impl StageEq<'_> {
         lo
     }
 
+    /// The common shift `mid` of the ln totals that puts the stage's
+    /// equilibrium at `ln [H+] = lh` (not below the floor of the search
+    /// box), by Newton on the extractant balance and electroneutrality in
+    /// `(ln [(HA)2], mid)` from `ld0` and the `mid` that closes
+    /// electroneutrality there: both are linear in the totals, so the
+    /// shift scales their metal and counter-ion terms by `exp(mid)`.
+    /// Returns `(mid, ln [(HA)2], ln [H+])` at the root, or `None` when
+    /// Newton does not settle inside the box (`mid` within 60 of zero)
+    /// within 30 steps of at most 2 in either. A root with `mid >= 0`
+    /// proves the totals feasible (electroneutrality increases in `ln [H+]`
+    /// along the extractant balance, and in `mid`).
+    fn shift_newton(&self, lh: f64, ld0: f64) -> Option<(f64, f64, f64)> {
+        let top = (0.5 * self.m.c_total).ln();
+        let lh = lh.max(self.cl.max(1e-300).ln() - 60.0);
+        let h = lh.exp();
+        if h >= self.cl || h.is_nan() {
+            // electroneutrality is positive at any totals
+            return None;
+        }
+        let mut ld = if ld0.is_finite() { ld0 } else { top }.clamp(top - 745.0, top);
+        let mut mid = (self.cl - h).ln() - self.add_terms(ld, lh, [0.0; 6])[3].ln();
+        if !mid.is_finite() {
+            return None;
+        }
+        for _ in 0..30 {
+            let d = ld.exp();
+            // the totals' terms at the unshifted totals, scaled by `e`
+            let s = self.add_terms(ld, lh, [0.0; 6]);
+            let e = mid.exp();
+            let f1 = 2.0 * d - self.m.c_total + e * s[0];
+            let f2 = h - self.cl + e * s[3];
+            let (j11, j12) = (2.0 * d + e * s[1], e * s[0]);
+            let (j21, j22) = (e * s[4], e * s[3]);
+            let det = j11 * j22 - j12 * j21;
+            let sd = -(f1 * j22 - j12 * f2) / det;
+            let sm = -(j11 * f2 - j21 * f1) / det;
+            if !(sd.is_finite() && sm.is_finite()) {
+                return None;
+            }
+            if sd.abs() <= 1e-10 * (1.0 + (ld + sd).abs())
+                && sm.abs() <= 1e-10 * (1.0 + (mid + sm).abs())
+            {
+                let ld = (ld + sd).min(top);
+                return (ld >= top - 745.0).then_some((mid + sm, ld, lh));
+            }
+            let mut k = (2.0 / sd.abs().max(sm.abs())).min(1.0);
+            if ld + k * sd > top {
+                // the root lies below a free extractant of all of it
+                k = 0.9 * (top - ld) / sd;
+            }
+            ld += k * sd;
+            mid += k * sm;
+            if ld < top - 745.0 || mid.abs() > 60.0 {
+                return None;
+            }
+        }
+        None
+    }
+
     /// `(ln [(HA)2], ln [H+])` of the stage, warm-started from `(ld0, lh0)`:
     /// Newton on both equations at once ([`StageEq::joint`]), and the
     /// nested safeguarded roots when that does not settle inside the
@@ -345,8 +428,9 @@ impl StageEq<'_> {
     }
 
     /// Plain Newton on the stage's two equations from `(ld, lh)`, each step
-    /// at most 2 in either log: the root when a full step falls below 1e-10
-    /// within a few iterations inside the boxes `bd` and `bh`, `None`
+    /// at most 2 in either log and at most nine tenths of the way to the
+    /// upper end of a box: the root when a full step falls below 1e-10
+    /// within 30 iterations inside the boxes `bd` and `bh`, `None`
     /// otherwise. Both equations have one root in the box (the extractant
     /// balance increases in `ln [(HA)2]`, electroneutrality along it in
     /// `ln [H+]`), so a settled Newton has found the root the nested
@@ -363,7 +447,7 @@ impl StageEq<'_> {
         }
         ld = ld.clamp(bd.0, bd.1);
         lh = lh.clamp(bh.0, bh.1);
-        for _ in 0..12 {
+        for _ in 0..30 {
             let r = self.eval(ld, lh);
             let det = r[1] * r[5] - r[2] * r[4];
             let sd = -(r[0] * r[5] - r[2] * r[3]) / det;
@@ -371,17 +455,29 @@ impl StageEq<'_> {
             if !(sd.is_finite() && sh.is_finite()) {
                 return None;
             }
-            let k = (2.0 / sd.abs().max(sh.abs())).min(1.0);
+            if sd.abs() <= 1e-10 * (1.0 + (ld + sd).abs())
+                && sh.abs() <= 1e-10 * (1.0 + (lh + sh).abs())
+            {
+                // settled (on the upper ends at most: a root closer to
+                // them than the last digit)
+                let (ld, lh) = ((ld + sd).min(bd.1), (lh + sh).min(bh.1));
+                return (ld >= bd.0 && lh >= bh.0).then_some((ld, lh));
+            }
+            let mut k = (2.0 / sd.abs().max(sh.abs())).min(1.0);
+            // the root lies below the upper ends (a free extractant of all
+            // of it, an acid of all of the anion), at times closer than the
+            // last digit (no metal to speak of): a step across one goes
+            // nine tenths of the way to it
+            if ld + k * sd > bd.1 {
+                k = 0.9 * (bd.1 - ld) / sd;
+            }
+            if lh + k * sh > bh.1 {
+                k = k.min(0.9 * (bh.1 - lh) / sh);
+            }
             ld += k * sd;
             lh += k * sh;
-            if ld < bd.0 || ld > bd.1 || lh < bh.0 || lh > bh.1 {
+            if ld < bd.0 || lh < bh.0 {
                 return None;
-            }
-            if k == 1.0
-                && sd.abs() <= 1e-10 * (1.0 + ld.abs())
-                && sh.abs() <= 1e-10 * (1.0 + lh.abs())
-            {
-                return Some((ld, lh));
             }
         }
         None
@@ -546,13 +642,15 @@ pub(crate) fn substitute(
             let new = match st.quick(ld[j], lh[j]) {
                 Some(v) => v,
                 None => {
-                    let shift = st.infeasible_shift(lh[j] - MAX_STEP);
+                    let (shift, hint) = st.infeasible_shift(lh[j] - MAX_STEP, ld[j]);
                     if shift < 0.0 {
                         scaled = row[..ka].iter().map(|v| v + shift).collect();
                         st.lt = &scaled;
                         st.lt_ion += shift;
                     }
-                    st.solve(ld[j], lh[j])
+                    // from the shifted root where Newton found it
+                    let (d0, h0) = hint.unwrap_or((ld[j], lh[j]));
+                    st.solve(d0, h0)
                 }
             };
             relax.update(&mut ld[j], &mut lh[j], new, &mut change);
@@ -633,5 +731,55 @@ mod tests {
             r[3]
         );
         assert_eq!(st.solve(ld0, lh0), (ld, lh));
+    }
+
+    /// A stage whose totals carry more cations (4.1 eq/h) than its anion
+    /// (1.5) and fully loaded extractant (1.25) can hold: the Newton shift
+    /// and the regula falsi agree on the factor that puts the root at
+    /// `[H+] = 0.01` mol/L, and the shifted totals have their root there.
+    #[test]
+    fn newton_shift_matches_regula_falsi() {
+        let feed = Array2::zeros((1, 4));
+        let m = MassActionCascade {
+            ln_k: &[0.0, 1.5f64.ln()],
+            a: 3.0,
+            b: 3.0,
+            z: &[3.0, 3.0],
+            c_total: 1.0,
+            ln_k_ion: Some(2.0),
+            aq: &[1.0],
+            org: &[1.25],
+            links: &[false],
+            pass: None,
+            feed: &feed,
+        };
+        let lt = [0.5f64.ln(), 0.8f64.ln()];
+        let mut st = StageEq {
+            m: &m,
+            la: 0.0,
+            lo: 1.25f64.ln(),
+            lt: &lt,
+            lt_ion: 0.2f64.ln(),
+            cl: 1.5,
+        };
+        let target = 0.01f64.ln();
+        let (shift, hint) = st.infeasible_shift(target, 0.3f64.ln());
+        let bracketed = st.shift_bracketed(target);
+        assert!(shift < -0.1, "{shift}");
+        assert!((shift - bracketed).abs() < 1e-5, "{shift} vs {bracketed}");
+        let (ld, lh) = hint.expect("Newton found the shifted root");
+        assert_eq!(lh, target);
+        let scaled: Vec<f64> = lt.iter().map(|v| v + shift).collect();
+        st.lt = &scaled;
+        st.lt_ion += shift;
+        let r = st.eval(ld, lh);
+        assert!(
+            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
+            "{} {}",
+            r[0],
+            r[3]
+        );
+        let (sd, sh) = st.solve(ld, lh);
+        assert!((sd - ld).abs() < 1e-9 && (sh - lh).abs() < 1e-9);
     }
 }
