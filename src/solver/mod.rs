@@ -744,10 +744,17 @@ impl Solver {
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));
         let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
+        // the specialised Newton's last amounts where it ended at `u` (the
+        // same exponentials)
+        let us = u.as_slice().expect("standard layout");
+        let known = self.sf.amounts_at(us);
         for j in 0..n {
             let mut sum = 0.0;
             for (q, &i) in active.iter().enumerate() {
-                let a = fast_exp::exp(u[[j, q]]);
+                let a = match known {
+                    Some(a) => a[j * ka + q],
+                    None => fast_exp::exp(us[j * ka + q]),
+                };
                 aqueous[[j, i]] = a;
                 sum += bfull[q] * a;
             }

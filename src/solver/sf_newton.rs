@@ -60,6 +60,9 @@ pub(crate) struct SfWorkspace {
     du: Array2<f64>,
     dbar: Array2<f64>,
     u_base: Vec<f64>,
+    /// The point at which `a` was last evaluated by [`solve`] (empty
+    /// otherwise), for [`SfWorkspace::amounts_at`].
+    u_eval: Vec<f64>,
     sys: Option<BlockTridiag>,
 }
 
@@ -83,8 +86,16 @@ impl SfWorkspace {
             du: Array2::zeros((n, k)),
             dbar: Array2::zeros((n, k)),
             u_base: vec![0.0; nk],
+            u_eval: Vec::with_capacity(nk),
             sys: Some(BlockTridiag::new(n, k)),
         };
+    }
+
+    /// The aqueous amounts `exp(u)` (as [`fast_exp::exp`] rounds them) if
+    /// the last [`solve`] ended at `u` (row-major `(n, K)`), so that a
+    /// caller need not take the exponentials again; `None` otherwise.
+    pub(crate) fn amounts_at(&self, u: &[f64]) -> Option<&[f64]> {
+        (!u.is_empty() && self.u_eval.as_slice() == u).then(|| &self.a[..u.len()])
     }
 
     /// Pass shares of the problem's links and side draws, once per solve.
@@ -120,7 +131,7 @@ pub(crate) fn solve(
     ws: &mut SfWorkspace,
     opts: &NewtonOptions,
 ) -> NewtonReport {
-    match p.beta.len() {
+    let rep = match p.beta.len() {
         1 => solve_k::<1>(p, u, ws, opts),
         2 => solve_k::<2>(p, u, ws, opts),
         3 => solve_k::<3>(p, u, ws, opts),
@@ -130,7 +141,13 @@ pub(crate) fn solve(
         7 => solve_k::<7>(p, u, ws, opts),
         8 => solve_k::<8>(p, u, ws, opts),
         k => unreachable!("no specialised separation-factor kernel for {k} components"),
-    }
+    };
+    // every return of `solve_k` follows an evaluation at the point it
+    // leaves in `u`
+    ws.u_eval.clear();
+    ws.u_eval
+        .extend_from_slice(u.as_slice().expect("standard layout"));
+    rep
 }
 
 /// Root-mean-square of `r / s`.
@@ -734,7 +751,13 @@ mod tests {
                     pass: draws.then_some((&pa[..], &po[..])),
                 };
                 let mut us = start.clone();
-                let s = solve(&prob, &mut us, &mut SfWorkspace::default(), &opts);
+                let mut sws = SfWorkspace::default();
+                let s = solve(&prob, &mut us, &mut sws, &opts);
+                // the amounts of the last evaluation, at the returned point only
+                let ul = us.as_slice().unwrap();
+                let want: Vec<f64> = ul.iter().map(|&v| fast_exp::exp(v)).collect();
+                assert_eq!(sws.amounts_at(ul), Some(&want[..]), "k={k}");
+                assert_eq!(sws.amounts_at(start.as_slice().unwrap()), None, "k={k}");
                 assert_eq!(g.status, Status::Converged, "k={k}");
                 assert_eq!(s.status, Status::Converged, "k={k}");
                 // the chord steps save iterations, never cost one
