@@ -253,6 +253,78 @@ fn long_scrub_with_overloaded_stages_settles_in_few_iterations() {
     }
 }
 
+/// 2 + 0 + 54 stages, five fitted metals and a constant-D one: both
+/// substitutions stalled (fast sweeps at change 4.9, bracketed ones
+/// oscillating up to 7e2) and the fallback needed 231 iterations and
+/// seconds; pseudo-transient continuation from the cold start, tried
+/// before the bracketed sweeps, settles it (seed 268 of the generator).
+#[test]
+fn short_extraction_long_strip_settles_by_continuation() {
+    let c = build(Case {
+        stages: (2, 0, 54),
+        fit: vec![
+            Some((
+                2.8465444734591,
+                0.01200075526972495,
+                -3.2651917381247855,
+                1.4343923867686499,
+            )),
+            Some((
+                2.4809611416096953,
+                -0.001197818367327642,
+                -4.775119756243184,
+                1.1832195637742018,
+            )),
+            Some((
+                2.1073920197454235,
+                0.0017103597147618659,
+                -4.706492778384841,
+                1.2591218557331927,
+            )),
+            None,
+            Some((
+                2.655429409833493,
+                0.004250598765500293,
+                -5.666427809766561,
+                0.709628944467238,
+            )),
+            Some((
+                2.75194091379063,
+                -0.00965445794588584,
+                -5.641592854002003,
+                0.5477973428010875,
+            )),
+        ],
+        d: vec![
+            0.02085491324816365,
+            0.9006292453014392,
+            0.5298109074640013,
+            0.02307440522370208,
+            0.1443148503502727,
+            0.2304557911108399,
+        ],
+        charge: vec![3.0; 6],
+        dose: 19.14336334289779,
+        acid: (0.006149799458543872, None, Some(0.1931824331491247)),
+        sulfate: None,
+        feed_flow: 0.58151648922835,
+        conc: vec![
+            0.004590217125135424,
+            0.0652927801677229,
+            0.007845810189937474,
+            0.014158878875062784,
+            0.002219182426915341,
+            0.027184238290370765,
+        ],
+        flows: (0.9078064306309314, 0.0, 0.2740688944400377),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 180, "{} iterations", s.iterations);
+    for (q, e) in s.balance_error(&c).iter().enumerate() {
+        assert!(e.abs() < 1e-10, "component {q}: {e:e}");
+    }
+}
+
 /// The exact acid test on a hand-sized case: one extraction stage and one
 /// scrub stage, a single constant-D metal (D = 1, p = 3), no fitted metal.
 /// Organic 1 L/h, feed 1 L/h at 0.3 mol/L metal and acid a_F, scrub 1 L/h

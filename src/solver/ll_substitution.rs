@@ -414,7 +414,10 @@ impl StageEq<'_> {
 /// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
 /// `ln C_free` falls below `tol`, `max_sweeps` are made or `relax` says
 /// they stall, and leaves the substituted profile in `u` (metals absent
-/// from a stage at `floor`).
+/// from a stage at `floor`). `resumed` is the last sweep's largest change
+/// when these sweeps continue earlier ones with the same `relax` (so that
+/// a pause changes nothing), infinity for a fresh start.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn substitute(
     m: &LogLinearCascade<'_>,
     u: &mut Array2<f64>,
@@ -423,6 +426,7 @@ pub(crate) fn substitute(
     floor: f64,
     exact: bool,
     relax: &mut Relaxation,
+    resumed: f64,
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -437,7 +441,7 @@ pub(crate) fn substitute(
     let (mut lx, mut lov, mut ld) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut out = Outcome {
         sweeps: 0,
-        change: f64::INFINITY,
+        change: resumed,
     };
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
