@@ -406,10 +406,16 @@ fn lu_factor_fixed<const B: usize>(
         let pivot_row = a[k];
         for row in a.iter_mut().skip(k + 1) {
             let f = row[k] * inv;
-            row[k] = f;
-            for c in k + 1..B {
-                row[c] -= f * pivot_row[c];
+            // the whole row at the fixed width `B`, columns up to `k` kept
+            // by a select: the loop unrolls into vector code without the
+            // remainder loops of a variable range `k + 1..B` (the same
+            // values: columns past `k` see the same operations, the others
+            // none)
+            for (c, (rv, &pv)) in row.iter_mut().zip(&pivot_row).enumerate() {
+                let t = *rv - f * pv;
+                *rv = if c > k { t } else { *rv };
             }
+            row[k] = f;
         }
     }
     Ok(())
