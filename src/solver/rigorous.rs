@@ -368,7 +368,7 @@ fn run<E: Rigorous>(
     if let Some(a) = alt {
         let mut v = a.clone();
         let b = ((max_it - total) / 4).min(600);
-        let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, b, log);
+        let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, b, log, false);
         total += used;
         if rep_t.status == Status::Converged {
             return (v, rep_t, total, steps);
@@ -377,7 +377,7 @@ fn run<E: Rigorous>(
     let mut v = first.cloned().unwrap_or_else(|| start(ker, p));
     let left = max_it - total;
     let budget = if log { left * share.0 / share.1 } else { left };
-    let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, budget, log);
+    let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, budget, log, true);
     total += used;
     if rep_t.status == Status::Converged {
         return (v, rep_t, total, steps);
@@ -420,8 +420,10 @@ fn run<E: Rigorous>(
 }
 
 /// The start-up dynamics ([`super::transient::follow`]) from `v`, within
-/// `budget` iterations, in the solver's workspace (side draws included).
+/// `budget` iterations, in the solver's workspace (side draws included);
+/// `retry_plain` as [`super::transient::TransientOptions::retry_plain`].
 /// Returns the last report and the iterations used.
+#[allow(clippy::too_many_arguments)]
 fn start_up<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
@@ -430,6 +432,7 @@ fn start_up<E: Rigorous>(
     tol: f64,
     budget: usize,
     log: bool,
+    retry_plain: bool,
 ) -> (NewtonReport, usize) {
     let pass = solver
         .pass
@@ -448,6 +451,7 @@ fn start_up<E: Rigorous>(
             tolerance: tol,
             max_iterations: budget,
             dt0: 0.5,
+            retry_plain,
         },
     )
 }
