@@ -94,6 +94,10 @@ pub struct Workspace {
     // `ln` factor on each external inflow (true inflow `feed * exp`):
     // zero but for the hold-up terms of the start-up dynamics
     feed_ln: Array2<f64>,
+    // `ln` factor on each stage's outflows in its own balance only (not
+    // in what the neighbours receive): zero but for the hold-up terms of
+    // the start-up dynamics
+    hold_ln: Array2<f64>,
 }
 
 impl Workspace {
@@ -126,6 +130,7 @@ impl Workspace {
             pass_aq: vec![1.0; n],
             pass_org: vec![1.0; n],
             feed_ln: Array2::zeros((n, nq)),
+            hold_ln: Array2::zeros((n, nq)),
         }
     }
 
@@ -137,6 +142,18 @@ impl Workspace {
         match ln {
             Some(l) => self.feed_ln.assign(l),
             None => self.feed_ln.fill(0.0),
+        }
+    }
+
+    /// Sets `ln` factors on each stage's outflows in its own balance only,
+    /// shape `(n, nq)` (row `q` of stage `j` balances its inflows against
+    /// `exp(ln[[j, q]])` times its outflows, while the neighbour stages
+    /// still receive the plain outflows): the hold-up terms of an
+    /// implicit time step. `None` restores plain balances.
+    pub fn set_hold_ln(&mut self, ln: Option<&Array2<f64>>) {
+        match ln {
+            Some(l) => self.hold_ln.assign(l),
+            None => self.hold_ln.fill(0.0),
         }
     }
 
@@ -241,6 +258,7 @@ impl Workspace {
         let ln_out = self.ln_out.as_slice().expect("standard layout");
         let feed = feed.as_slice().expect("standard layout");
         let feed_ln = self.feed_ln.as_slice().expect("standard layout");
+        let hold_ln = self.hold_ln.as_slice().expect("standard layout");
         let r_all = self.r.as_slice_mut().expect("standard layout");
         let s_all = self.scale.as_slice_mut().expect("standard layout");
         let l_in = self.l_in.as_slice_mut().expect("standard layout");
@@ -266,7 +284,7 @@ impl Workspace {
                     0.0
                 };
                 let e_b = if j > 0 { ln_out[(j - 1) * nq + q] } else { 0.0 };
-                let e_o = ln_out[j * nq + q];
+                let e_o = ln_out[j * nq + q] + hold_ln[j * nq + q];
                 let e_f = feed_ln[j * nq + q];
                 l_in[j * nq + q] = f64::NAN;
                 l_out[j * nq + q] = f64::NAN;
@@ -351,6 +369,7 @@ impl Workspace {
         let ln_out = self.ln_out.as_slice().expect("standard layout");
         let l_in = self.l_in.as_slice().expect("standard layout");
         let l_out = self.l_out.as_slice().expect("standard layout");
+        let hold_ln = self.hold_ln.as_slice().expect("standard layout");
         let du = self.du.as_slice_mut().expect("standard layout");
         let lower = self.sys.lower.as_slice_mut().expect("standard layout");
         let diag = self.sys.diag.as_slice_mut().expect("standard layout");
@@ -364,7 +383,7 @@ impl Workspace {
                 } else {
                     (l_in[j * nq + q], l_out[j * nq + q])
                 };
-                let inv = rescale(ln_out[j * nq + q] - lo);
+                let inv = rescale(ln_out[j * nq + q] + hold_ln[j * nq + q] - lo);
                 let inv_lo = if j > 0 {
                     rescale(ln_out[(j - 1) * nq + q] - li)
                 } else {
