@@ -680,15 +680,12 @@ pub(crate) fn substitute(
 mod tests {
     use super::*;
 
-    /// One saponified stage (two trivalent metals, a = b = 3, C = 1 mol/L,
-    /// O/A = 1.25): the joint Newton and the nested roots find the same
-    /// equilibrium, and it closes both the extractant balance and
-    /// electroneutrality.
-    #[test]
-    fn joint_newton_finds_the_nested_root() {
-        let feed = Array2::zeros((1, 4));
-        let m = MassActionCascade {
-            ln_k: &[0.0, 1.5f64.ln()],
+    /// One saponified stage of the tests: two trivalent metals (`ln K`
+    /// given), a = b = 3, C = 1 mol/L, `ln K_N` = 2, O/A = 1.25, `feed`
+    /// of shape `(1, 4)`.
+    fn one_stage<'a>(feed: &'a Array2<f64>, ln_k: &'a [f64]) -> MassActionCascade<'a> {
+        MassActionCascade {
+            ln_k,
             a: 3.0,
             b: 3.0,
             z: &[3.0, 3.0],
@@ -698,8 +695,18 @@ mod tests {
             org: &[1.25],
             links: &[false],
             pass: None,
-            feed: &feed,
-        };
+            feed,
+        }
+    }
+
+    /// One saponified stage (two trivalent metals, a = b = 3, C = 1 mol/L,
+    /// O/A = 1.25): the joint Newton and the nested roots find the same
+    /// equilibrium, and it closes both the extractant balance and
+    /// electroneutrality.
+    #[test]
+    fn joint_newton_finds_the_nested_root() {
+        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
+        let m = one_stage(&feed, &ln_k);
         let st = StageEq {
             m: &m,
             la: 0.0,
@@ -739,20 +746,8 @@ mod tests {
     /// `[H+] = 0.01` mol/L, and the shifted totals have their root there.
     #[test]
     fn newton_shift_matches_regula_falsi() {
-        let feed = Array2::zeros((1, 4));
-        let m = MassActionCascade {
-            ln_k: &[0.0, 1.5f64.ln()],
-            a: 3.0,
-            b: 3.0,
-            z: &[3.0, 3.0],
-            c_total: 1.0,
-            ln_k_ion: Some(2.0),
-            aq: &[1.0],
-            org: &[1.25],
-            links: &[false],
-            pass: None,
-            feed: &feed,
-        };
+        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
+        let m = one_stage(&feed, &ln_k);
         let lt = [0.5f64.ln(), 0.8f64.ln()];
         let mut st = StageEq {
             m: &m,
