@@ -258,29 +258,140 @@ fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
     u
 }
 
+/// Stage states of a saponified cascade whose acids and metals are all
+/// exchanged for the counter-ion where they enter: the organic carries
+/// the counter-ion flow `s C O` less every equivalent (metal and acid)
+/// that entered at or below a stage, the aqueous carries as counter-ion
+/// the equivalents that entered at or above it in its run, the metals ride
+/// the organic above the stage they enter, the free extractant closes the
+/// extractant balance and `[H+]` the exchange equilibrium. Stages where
+/// the organic has no counter-ion left keep their rows (their
+/// counter-ion from its linear balance).
+fn neutralised_rows(
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+    u: &mut Array2<f64>,
+) {
+    let Some(i_n) = ker.ion_index() else { return };
+    let layout = c.layout();
+    let (ih, id) = (ker.h_index(), ker.free_index());
+    let (s, cx) = (m.saponification, m.extractant);
+    let st = &m.streams;
+    let sp = c.spec();
+    let ka = p.active.len();
+    // equivalents entering every stage from outside (metal and acid)
+    let mut eq = vec![0.0; p.n];
+    for (j, e) in eq.iter_mut().enumerate() {
+        *e = p
+            .active
+            .iter()
+            .enumerate()
+            .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
+            .sum::<f64>();
+    }
+    eq[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
+        eq[ss] += sp.flows.scrub.unwrap_or(0.0) * a;
+    }
+    if let (Some(ss), Some(a)) = (layout.strip_stage(), st.strip_acid) {
+        eq[ss] += sp.flows.strip.unwrap_or(0.0) * a;
+    }
+    // aqueous counter-ion flow: what entered at or above, in the same run
+    let mut down = vec![0.0; p.n];
+    for j in (0..p.n).rev() {
+        let above = if p.links[j] && j + 1 < p.n {
+            down[j + 1]
+        } else {
+            0.0
+        };
+        down[j] = eq[j] + above;
+    }
+    let lk_ion = m.log10_k_ion * std::f64::consts::LN_10;
+    let floor = 1e-3 * s * cx * p.org[0];
+    let mut f_n = s * cx * p.org[0];
+    let mut carried = vec![0.0; ka];
+    let mut lo = p.n;
+    for j in 0..p.n {
+        f_n -= eq[j];
+        for (q, y) in carried.iter_mut().enumerate() {
+            *y += p.feed[[j, q]];
+        }
+        if f_n <= floor {
+            lo = j;
+            break;
+        }
+        let o = p.org[j];
+        let na = f_n / o;
+        let bound: f64 = p
+            .active
+            .iter()
+            .zip(&carried)
+            .map(|(&i, y)| 2.0 * m.charge[i] * y / o)
+            .sum();
+        let ld = (0.5 * (cx - na - bound).max(1e-3 * cx)).ln();
+        let ln_n = (down[j] / p.aq[j]).max(1e-12 * s * cx).ln();
+        u[[j, i_n]] = ln_n;
+        u[[j, id]] = ld;
+        u[[j, ih]] = lk_ion + ln_n + 0.5 * ld - na.ln();
+    }
+    if lo < p.n && lo > 0 {
+        // the counter-ion the organic carries on into stages with none to
+        // spare, from its linear balance there
+        let d: Vec<f64> = (0..p.n)
+            .map(|j| {
+                let mut row: Vec<f64> = u.row(j).to_vec();
+                row[i_n] = 0.0;
+                ker.organic_ion(&row).clamp(1e-12, 1e12)
+            })
+            .collect();
+        let mut f: Vec<f64> = (0..p.n).map(|j| p.feed[[j, i_n]]).collect();
+        f[lo] += (f_n + eq[lo]).max(0.0);
+        let lx = log_range(p, &d, &f, lo);
+        for j in lo..p.n {
+            u[[j, i_n]] = lx[j];
+        }
+    }
+    metals_start(ker, p, u);
+    let nv = u.ncols();
+    for j in 0..lo.min(p.n) {
+        let mut row: Vec<f64> = u.row(j).to_vec();
+        ker.project(j, &mut row);
+        for v in 0..nv {
+            u[[j, v]] = row[v];
+        }
+    }
+}
+
 /// Start of the start-up dynamics of a saponified cascade whose organic
 /// can exchange more counter-ion than the aqueous brings metal and acid
 /// (equivalents) into its extraction section: at steady state the metals
-/// then load the organic in the few stages next to the feed, and every
-/// other extraction stage holds the pinch of the fresh organic with the
-/// raffinate, `[(HA)2] = (1 - s) C / 2`, `[N+]` all the counter-ion
-/// exchanged (`load / A`) and `[H+]` from the exchange equilibrium with
-/// `[NA] = s C`; the metals follow from those stage states
+/// then load the organic in the few stages next to the feed, every other
+/// extraction stage holds the pinch of the fresh organic with the
+/// raffinate, and each acid is exchanged for the counter-ion where it
+/// enters ([`neutralised_rows`]: `[NA]` from the counter-ion the organic
+/// has left, `[N+]` from the equivalents exchanged above, the free
+/// extractant from the extractant balance, `[H+]` from the exchange
+/// equilibrium); the metals follow from those stage states
 /// ([`metals_start`]). The usual starts load the whole section, and the
 /// start-up then carries the front of unloaded organic across it, a stage
 /// per tens of residence times when the excess of capacity is small (seed
 /// 242 of the mass-action robustness sample: 7 % excess, 115 stages, 4210
-/// iterations from the usual start, 554 from this one). The loaded stages
-/// next to the feed are not placed (their count is not known), so this is
-/// a first try ([`run`]), not the start. `None` when the capacity does not
-/// exceed the load (or there is no counter-ion).
+/// iterations from the usual start, 554 from this one). Scrub and strip
+/// sections at their cold start (acid, no counter-ion) made the first steps
+/// fail on the counter-ion entering the scrub (seeds 154, 220, 290: 5-12
+/// start-up iterations from this start). The loaded stages next to the
+/// feed are not placed (their count is not known), so this is a first try
+/// ([`run`]), not the start. `None` when the capacity does not exceed the
+/// load (or there is no counter-ion).
 fn pinch_start(
     c: &Cascade,
     m: &MassActionSpec,
     ker: &MassActionKernel,
     p: &Problem,
 ) -> Option<Array2<f64>> {
-    let i_n = ker.ion_index()?;
+    ker.ion_index()?;
     let layout = c.layout();
     let (s, cx) = (m.saponification, m.extractant);
     if layout.feed_phase != Phase::Aqueous || !(s > 0.0 && s < 1.0) {
@@ -306,18 +417,8 @@ fn pinch_start(
     if !(load > 0.0 && cap > load && cap.is_finite()) {
         return None;
     }
-    let (ih, id) = (ker.h_index(), ker.free_index());
-    let ld = (0.5 * (1.0 - s) * cx).ln();
     let mut u = start(ker, p);
-    for j in 0..p.n {
-        if layout.section(j) != Section::Extraction {
-            continue;
-        }
-        let ln_n = (load / p.aq[j]).ln();
-        u[[j, ih]] = m.log10_k_ion * std::f64::consts::LN_10 + ln_n + 0.5 * ld - (s * cx).ln();
-        u[[j, i_n]] = ln_n;
-        u[[j, id]] = ld;
-    }
+    neutralised_rows(c, m, ker, p, &mut u);
     metals_start(ker, p, &mut u);
     // a trace the start profile cut at `LN_FLOOR` carries on falling at
     // the rate of the stage above (a constant floor is no balance: the
