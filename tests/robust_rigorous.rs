@@ -128,7 +128,8 @@ fn saponified_section_with_spare_capacity_starts_from_the_pinch() {
 /// strip included; from the pinch start with the scrub and strip at their
 /// cold (acid) start the first steps failed on the counter-ion entering
 /// the scrub, and the usual start-up ran past its budget (4,360
-/// iterations). From the neutralised start the start-up needs 7.
+/// iterations). From the neutralised start, tried first, the solve takes
+/// 13 iterations in all.
 #[test]
 fn saponified_cascade_neutralises_its_scrub_and_strip_acids() {
     let m = MassActionSpec {
@@ -163,7 +164,7 @@ fn saponified_cascade_neutralises_its_scrub_and_strip_acids() {
     let c = spec.build().expect("valid cascade");
     let s = Solver::new().solve(&c);
     assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations < 1000, "{} iterations", s.iterations);
+    assert!(s.iterations < 100, "{} iterations", s.iterations);
     let check = verify(&c, &s);
     assert!(check < 1e-10, "stage equations off by {check:e}");
     // every metal fed leaves in the raffinate, the strip liquor (out of
