@@ -381,7 +381,11 @@ pub fn fixed_point(
                 }
             }
         }
-        if !lam.iter().all(|v| *v > 0.0 && v.is_finite()) {
+        // (a fold without early exit, which vectorises; false for NaN)
+        if !lam
+            .iter()
+            .fold(true, |ok, &v| ok & (v > 0.0) & (v < f64::INFINITY))
+        {
             // the mixed lambda left the admissible region: plain step
             for j in 0..n {
                 lam[j] = lam_prev[j] + omega * f_prev[j];
