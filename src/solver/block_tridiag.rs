@@ -390,8 +390,11 @@ fn lu_factor_fixed<const B: usize>(
     for k in 0..B {
         let mut p = k;
         let mut max = a[k][k].abs();
-        for (r, row) in a.iter().enumerate().skip(k + 1) {
-            let v = row[k].abs();
+        // an index loop over a fixed range (an iterator with `skip` goes
+        // through a closure that LLVM does not always inline)
+        #[allow(clippy::needless_range_loop)]
+        for r in k + 1..B {
+            let v = a[r][k].abs();
             if v > max {
                 max = v;
                 p = r;

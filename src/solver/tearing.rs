@@ -145,15 +145,13 @@ fn start_lambda(
     // Underwood's pinch lambda of the extraction section (increasing in
     // lambda on (0, 1 / max beta of the raffinate))
     let a_e = aq_tot[fs / 2];
-    let in_raff: Vec<usize> = (0..k).filter(|&q| raff[q] > 0.0).collect();
-    let bmax = in_raff.iter().map(|&q| beta[q]).fold(0.0, f64::max);
-    let g_e = |l: f64| {
-        in_raff
-            .iter()
-            .map(|&q| raff[q] / (1.0 - l * beta[q]))
-            .sum::<f64>()
-            - a_e
-    };
+    // (amount, beta) of the raffinate's components
+    let in_raff: Vec<(f64, f64)> = (0..k)
+        .filter(|&q| raff[q] > 0.0)
+        .map(|q| (raff[q], beta[q]))
+        .collect();
+    let bmax = in_raff.iter().map(|&(_, b)| b).fold(0.0, f64::max);
+    let g_e = |l: f64| in_raff.iter().map(|&(x, b)| x / (1.0 - l * b)).sum::<f64>() - a_e;
     let l_e = bisect(0.0, 1.0 / bmax, |l| g_e(l) < 0.0);
     let rho_e = (0..k)
         .filter(|&q| l_e * beta[q] > 1.0)
@@ -164,18 +162,16 @@ fn start_lambda(
     let js = (fs + 1 + scrub_end) / 2;
     let rho_s = if scrub_end > fs && js < n {
         let a_s = aq_tot[js];
-        let in_prod: Vec<usize> = (0..k).filter(|&q| prod[q] > 0.0).collect();
+        // (amount, beta) of the extract's components
+        let in_prod: Vec<(f64, f64)> = (0..k)
+            .filter(|&q| prod[q] > 0.0)
+            .map(|q| (prod[q], beta[q]))
+            .collect();
         let bmin = in_prod
             .iter()
-            .map(|&q| beta[q])
+            .map(|&(_, b)| b)
             .fold(f64::INFINITY, f64::min);
-        let g_s = |l: f64| {
-            in_prod
-                .iter()
-                .map(|&q| prod[q] / (l * beta[q] - 1.0))
-                .sum::<f64>()
-                - a_s
-        };
+        let g_s = |l: f64| in_prod.iter().map(|&(x, b)| x / (l * b - 1.0)).sum::<f64>() - a_s;
         let lo = 1.0 / bmin;
         let mut hi = 2.0 * lo;
         while g_s(hi) > 0.0 && hi < 1e12 * lo {
@@ -218,22 +214,27 @@ fn bisect(mut lo: f64, mut hi: f64, below: impl Fn(f64) -> bool) -> f64 {
 }
 
 /// Anderson weights `gamma` minimising `|f - sum_i gamma_i df_i|` (normal
-/// equations with a small ridge, at most [`ANDERSON_DEPTH`] columns);
-/// `None` without history or when the system is singular.
-fn anderson_weights(df: &[Vec<f64>], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
-    let m = df.len();
+/// equations with a small ridge, at most [`ANDERSON_DEPTH`] columns `df_i`,
+/// each as long as `f`, stored one after the other in `df`); `None`
+/// without history or when the system is singular.
+fn anderson_weights(df: &[f64], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
+    let n = f.len();
+    let m = df.len().checked_div(n).unwrap_or(0);
     if m == 0 {
         return None;
     }
+    let col = |r: usize| &df[r * n..(r + 1) * n];
     let mut g = [[0.0f64; ANDERSON_DEPTH]; ANDERSON_DEPTH];
     let mut b = [0.0f64; ANDERSON_DEPTH];
     for r in 0..m {
+        // (`c` indexes the row and the column of the symmetric matrix)
+        #[allow(clippy::needless_range_loop)]
         for c in r..m {
-            let v: f64 = df[r].iter().zip(&df[c]).map(|(x, y)| x * y).sum();
+            let v: f64 = col(r).iter().zip(col(c)).map(|(x, y)| x * y).sum();
             g[r][c] = v;
             g[c][r] = v;
         }
-        b[r] = df[r].iter().zip(f).map(|(x, y)| x * y).sum();
+        b[r] = col(r).iter().zip(f).map(|(x, y)| x * y).sum();
     }
     let ridge = 1e-12 * (0..m).map(|r| g[r][r]).fold(0.0, f64::max);
     for (r, row) in g.iter_mut().enumerate().take(m) {
@@ -265,7 +266,16 @@ fn anderson_weights(df: &[Vec<f64>], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]>
 fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
     let n = aq_tot.len();
     let k = a.len() / n;
-    Array2::from_shape_fn((n, k), |(j, c)| a[c * n + j].max(1e-300 * aq_tot[j]).ln())
+    // row-major `(n, k)` from the component-major `a`, the values of
+    // `from_shape_fn` without the index arithmetic of a closure per element
+    let mut u = vec![0.0; n * k];
+    for (j, (row, &t)) in u.chunks_exact_mut(k).zip(aq_tot).enumerate() {
+        let floor = 1e-300 * t;
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = a[c * n + j].max(floor).ln();
+        }
+    }
+    Array2::from_shape_vec((n, k), u).expect("n k values")
 }
 
 /// Depth of the Anderson acceleration in [`fixed_point`].
@@ -297,35 +307,35 @@ pub fn fixed_point(
     let fs = layout.feed_stage();
     let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
     let mut lam = start_lambda(layout, beta, feed, org_flow, aq_tot);
-    let mut a = vec![0.0; n * k];
-    let mut dp = vec![0.0; n * k];
-    let mut org = vec![0.0; n];
-    let mut aq = vec![0.0; n];
+    // one allocation for the profiles, one for the per-stage vectors and
+    // one for each history
+    let mut prof = vec![0.0; 2 * n * k];
+    let (a, dp) = prof.split_at_mut(n * k);
+    let mut stage_vecs = vec![0.0; 6 * n];
+    let (org, rest) = stage_vecs.split_at_mut(n);
+    let (aq, rest) = rest.split_at_mut(n);
+    let (f, rest) = rest.split_at_mut(n);
+    let (lam_prev, rest) = rest.split_at_mut(n);
+    let (f_prev, target) = rest.split_at_mut(n);
     let mut omega: f64 = 1.0;
     let mut last_worst = f64::INFINITY;
-    // update f = g(lam) - lam; histories of lam and f differences (ring)
-    let mut f = vec![0.0; n];
-    let mut lam_prev = vec![0.0; n];
-    let mut f_prev = vec![0.0; n];
-    let mut dx = vec![vec![0.0; n]; ANDERSON_DEPTH];
-    let mut df = vec![vec![0.0; n]; ANDERSON_DEPTH];
+    // update f = g(lam) - lam (`f`); histories of lam and f differences
+    // (rings of `ANDERSON_DEPTH` columns of `n`)
+    let mut dx = vec![0.0; ANDERSON_DEPTH * n];
+    let mut df = vec![0.0; ANDERSON_DEPTH * n];
     let (mut stored, mut next, mut have_prev) = (0usize, 0usize, false);
     // organic over aqueous RE each stage must reach
-    let target: Vec<f64> = org_flow.iter().zip(aq_tot).map(|(o, a)| o / a).collect();
+    for ((t, o), a) in target.iter_mut().zip(org_flow).zip(aq_tot) {
+        *t = o / a;
+    }
     for _ in 0..max_sweeps {
-        profiles(
-            &links,
-            fs,
-            beta,
-            feed,
-            &lam,
-            &mut a,
-            &mut dp,
-            (&mut aq, &mut org),
-        );
+        profiles(&links, fs, beta, feed, &lam, a, dp, (aq, org));
         let mut worst = 0.0f64;
-        for (((fj, &t), &l), (&aqj, &orgj)) in
-            f.iter_mut().zip(&target).zip(&lam).zip(aq.iter().zip(&org))
+        for (((fj, &t), &l), (&aqj, &orgj)) in f
+            .iter_mut()
+            .zip(&*target)
+            .zip(&lam)
+            .zip(aq.iter().zip(&*org))
         {
             let ratio = t * aqj / (l * orgj);
             worst = worst.max((ratio - 1.0).abs());
@@ -335,7 +345,7 @@ pub fn fixed_point(
             break;
         }
         if worst < tol {
-            for (l, fv) in lam.iter_mut().zip(&f) {
+            for (l, fv) in lam.iter_mut().zip(&*f) {
                 *l += fv;
             }
             break;
@@ -351,11 +361,12 @@ pub fn fixed_point(
         }
         last_worst = worst;
         if have_prev {
-            for (((x, l), lp), (d, (fv, fp))) in dx[next]
+            let slot = next * n..(next + 1) * n;
+            for (((x, l), lp), (d, (fv, fp))) in dx[slot.clone()]
                 .iter_mut()
                 .zip(&lam)
-                .zip(&lam_prev)
-                .zip(df[next].iter_mut().zip(f.iter().zip(&f_prev)))
+                .zip(&*lam_prev)
+                .zip(df[slot].iter_mut().zip(f.iter().zip(&*f_prev)))
             {
                 *x = l - lp;
                 *d = fv - fp;
@@ -364,18 +375,19 @@ pub fn fixed_point(
             stored = (stored + 1).min(ANDERSON_DEPTH);
         }
         lam_prev.copy_from_slice(&lam);
-        f_prev.copy_from_slice(&f);
+        f_prev.copy_from_slice(f);
         have_prev = true;
         let gamma = if omega == 1.0 {
-            anderson_weights(&df[..stored], &f)
+            anderson_weights(&df[..stored * n], f)
         } else {
             None
         };
-        for (l, fv) in lam.iter_mut().zip(&f) {
+        for (l, fv) in lam.iter_mut().zip(&*f) {
             *l += omega * fv;
         }
         if let Some(g) = &gamma {
-            for ((gi, x), d) in g.iter().zip(&dx).zip(&df).take(stored) {
+            let cols = dx.chunks_exact(n).zip(df.chunks_exact(n));
+            for (gi, (x, d)) in g.iter().zip(cols).take(stored) {
                 for ((l, xv), dv) in lam.iter_mut().zip(x).zip(d) {
                     *l -= gi * (xv + dv);
                 }
@@ -394,17 +406,8 @@ pub fn fixed_point(
             next = 0;
         }
     }
-    profiles(
-        &links,
-        fs,
-        beta,
-        feed,
-        &lam,
-        &mut a,
-        &mut dp,
-        (&mut aq, &mut org),
-    );
-    (to_log(&a, aq_tot), lam)
+    profiles(&links, fs, beta, feed, &lam, a, dp, (aq, org));
+    (to_log(a, aq_tot), lam)
 }
 
 #[cfg(test)]
@@ -474,19 +477,15 @@ mod tests {
     /// own projection.
     #[test]
     fn anderson_weights_solve_the_least_squares_problem() {
-        let g = anderson_weights(&[vec![1.0, 2.0, 0.0]], &[3.0, 1.0, 7.0]).unwrap();
+        let g = anderson_weights(&[1.0, 2.0, 0.0], &[3.0, 1.0, 7.0]).unwrap();
         assert!((g[0] - 1.0).abs() < 1e-12, "{g:?}"); // (3 + 2) / 5
-        let g = anderson_weights(
-            &[vec![1.0, 0.0, 0.0], vec![0.0, 2.0, 0.0]],
-            &[4.0, 3.0, 1.0],
-        )
-        .unwrap();
+        let g = anderson_weights(&[1.0, 0.0, 0.0, 0.0, 2.0, 0.0], &[4.0, 3.0, 1.0]).unwrap();
         assert!(
             (g[0] - 4.0).abs() < 1e-10 && (g[1] - 1.5).abs() < 1e-10,
             "{g:?}"
         );
         assert!(anderson_weights(&[], &[1.0]).is_none());
-        assert!(anderson_weights(&[vec![0.0, 0.0]], &[1.0, 1.0]).is_none());
+        assert!(anderson_weights(&[0.0, 0.0], &[1.0, 1.0]).is_none());
     }
 
     /// The accelerated fixed point meets a tight tolerance on Xu's Pr/Nd
