@@ -20,9 +20,11 @@ use crate::cascade::Layout;
 
 /// Solves every component's tridiagonal balance for the given `lam`,
 /// writing aqueous amounts into `a` and the elimination pivots into `dp`
-/// (both component-major: `a[c * N + j]`), and each stage's aqueous RE
+/// (both stage-major: `a[j * K + c]`), and each stage's aqueous RE
 /// `sum_c a` and `sum_c beta_c a` into `aq` and `org` (in the same pass,
-/// components summed in order).
+/// components summed in order). The components go through the stages
+/// side by side ([`profiles_k`], specialised by their number up to 8,
+/// where the arithmetic of the `K` eliminations runs in vector lanes).
 #[allow(clippy::too_many_arguments)]
 fn profiles(
     links: &[bool],
@@ -34,49 +36,140 @@ fn profiles(
     dp: &mut [f64],
     (aq, org): (&mut [f64], &mut [f64]),
 ) {
+    macro_rules! fixed {
+        ($k:literal) => {
+            profiles_k::<$k>(
+                links,
+                fs,
+                beta.try_into().expect("K values"),
+                feed.try_into().expect("K values"),
+                lam,
+                a,
+                dp,
+                (aq, org),
+            )
+        };
+    }
+    match beta.len() {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
+        7 => fixed!(7),
+        8 => fixed!(8),
+        _ => profiles_dyn(links, fs, beta, feed, lam, a, dp, (aq, org)),
+    }
+}
+
+/// [`profiles`] for `K` components.
+#[allow(clippy::too_many_arguments)]
+fn profiles_k<const K: usize>(
+    links: &[bool],
+    fs: usize,
+    beta: &[f64; K],
+    feed: &[f64; K],
+    lam: &[f64],
+    a: &mut [f64],
+    dp: &mut [f64],
+    (aq, org): (&mut [f64], &mut [f64]),
+) {
     let n = lam.len();
+    let (a, dp) = (&mut a[..n * K], &mut dp[..n * K]);
+    let mut dp_prev = [0.0f64; K];
+    let mut a_prev = [0.0f64; K];
+    for c in 0..K {
+        dp_prev[c] = 1.0 + lam[0] * beta[c];
+        a_prev[c] = if fs == 0 { feed[c] } else { 0.0 };
+    }
+    dp[..K].copy_from_slice(&dp_prev);
+    a[..K].copy_from_slice(&a_prev);
+    // stage j from stage j - 1: `lam` of both, and whether stage j - 1
+    // receives the aqueous of stage j
+    for j in 1..n {
+        let (lj, lp, link) = (lam[j], lam[j - 1], links[j - 1]);
+        let at_feed = j == fs;
+        for c in 0..K {
+            let b = beta[c];
+            let d = 1.0 + lj * b;
+            let rhs = if at_feed { feed[c] } else { 0.0 };
+            let f = lp * b / dp_prev[c];
+            dp_prev[c] = if link { d - f } else { d };
+            a_prev[c] = rhs + f * a_prev[c];
+        }
+        dp[j * K..(j + 1) * K].copy_from_slice(&dp_prev);
+        a[j * K..(j + 1) * K].copy_from_slice(&a_prev);
+    }
+    let last = (n - 1) * K;
+    let mut next = [0.0f64; K];
+    let (mut s, mut sb) = (0.0, 0.0);
+    for c in 0..K {
+        next[c] = a[last + c] / dp[last + c];
+        a[last + c] = next[c];
+        s += next[c];
+        sb += beta[c] * next[c];
+    }
+    (aq[n - 1], org[n - 1]) = (s, sb);
+    let back = a[..last]
+        .chunks_exact_mut(K)
+        .zip(dp[..last].chunks_exact(K))
+        .zip(&links[..n - 1])
+        .zip(aq[..n - 1].iter_mut().zip(org[..n - 1].iter_mut()))
+        .rev();
+    for (((aj, dpj), &link), (aqj, orgj)) in back {
+        let (mut s, mut sb) = (0.0, 0.0);
+        for c in 0..K {
+            let above = if link { next[c] } else { 0.0 };
+            next[c] = (aj[c] + above) / dpj[c];
+            aj[c] = next[c];
+            s += next[c];
+            sb += beta[c] * next[c];
+        }
+        (*aqj, *orgj) = (s, sb);
+    }
+}
+
+/// [`profiles`] for any number of components, one component at a time.
+#[allow(clippy::too_many_arguments)]
+fn profiles_dyn(
+    links: &[bool],
+    fs: usize,
+    beta: &[f64],
+    feed: &[f64],
+    lam: &[f64],
+    a: &mut [f64],
+    dp: &mut [f64],
+    (aq, org): (&mut [f64], &mut [f64]),
+) {
+    let n = lam.len();
+    let k = beta.len();
     aq.fill(0.0);
     org.fill(0.0);
-    // the same elimination as indexed loops, written as zipped slices so
-    // that no index is checked inside them
-    let (links, lam_prev, lam_next) = (&links[..n - 1], &lam[..n - 1], &lam[1..]);
     for (c, &b) in beta.iter().enumerate() {
-        let a = &mut a[c * n..(c + 1) * n];
-        let dp = &mut dp[c * n..(c + 1) * n];
         let mut dp_prev = 1.0 + lam[0] * b;
         let mut a_prev = if fs == 0 { feed[c] } else { 0.0 };
-        dp[0] = dp_prev;
-        a[0] = a_prev;
-        let forward = dp[1..]
-            .iter_mut()
-            .zip(a[1..].iter_mut())
-            .zip(lam_next.iter().zip(lam_prev))
-            .zip(links);
-        for (j, (((dpj, aj), (&lj, &lp)), &link)) in forward.enumerate() {
-            let d = 1.0 + lj * b;
-            let rhs = if j + 1 == fs { feed[c] } else { 0.0 };
-            let f = lp * b / dp_prev;
-            dp_prev = if link { d - f } else { d };
+        dp[c] = dp_prev;
+        a[c] = a_prev;
+        for j in 1..n {
+            let d = 1.0 + lam[j] * b;
+            let rhs = if j == fs { feed[c] } else { 0.0 };
+            let f = lam[j - 1] * b / dp_prev;
+            dp_prev = if links[j - 1] { d - f } else { d };
             a_prev = rhs + f * a_prev;
-            *dpj = dp_prev;
-            *aj = a_prev;
+            dp[j * k + c] = dp_prev;
+            a[j * k + c] = a_prev;
         }
-        let mut next = a[n - 1] / dp[n - 1];
-        a[n - 1] = next;
+        let mut next = a[(n - 1) * k + c] / dp[(n - 1) * k + c];
+        a[(n - 1) * k + c] = next;
         aq[n - 1] += next;
         org[n - 1] += b * next;
-        let back = a[..n - 1]
-            .iter_mut()
-            .zip(&dp[..n - 1])
-            .zip(links)
-            .zip(aq[..n - 1].iter_mut().zip(org[..n - 1].iter_mut()))
-            .rev();
-        for (((aj, &dpj), &link), (aqj, orgj)) in back {
-            let above = if link { next } else { 0.0 };
-            next = (*aj + above) / dpj;
-            *aj = next;
-            *aqj += next;
-            *orgj += b * next;
+        for j in (0..n - 1).rev() {
+            let above = if links[j] { next } else { 0.0 };
+            next = (a[j * k + c] + above) / dp[j * k + c];
+            a[j * k + c] = next;
+            aq[j] += next;
+            org[j] += b * next;
         }
     }
 }
@@ -266,13 +359,11 @@ fn anderson_weights(df: &[f64], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
 fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
     let n = aq_tot.len();
     let k = a.len() / n;
-    // row-major `(n, k)` from the component-major `a`, the values of
-    // `from_shape_fn` without the index arithmetic of a closure per element
     let mut u = vec![0.0; n * k];
-    for (j, (row, &t)) in u.chunks_exact_mut(k).zip(aq_tot).enumerate() {
+    for ((row, aj), &t) in u.chunks_exact_mut(k).zip(a.chunks_exact(k)).zip(aq_tot) {
         let floor = 1e-300 * t;
-        for (c, v) in row.iter_mut().enumerate() {
-            *v = a[c * n + j].max(floor).ln();
+        for (v, &x) in row.iter_mut().zip(aj) {
+            *v = x.max(floor).ln();
         }
     }
     Array2::from_shape_vec((n, k), u).expect("n k values")
@@ -441,7 +532,7 @@ mod tests {
             &mut dp,
             (&mut aq, &mut org),
         );
-        let a = Array2::from_shape_fn((n, 3), |(j, c)| a[c * n + j]);
+        let a = Array2::from_shape_fn((n, 3), |(j, c)| a[j * 3 + c]);
         // the stage sums of the same pass
         for j in 0..n {
             let (s, sb) = (0..3).fold((0.0, 0.0), |(s, sb), c| {
@@ -468,6 +559,40 @@ mod tests {
                     (inflow - out).abs() <= 1e-15 * inflow.max(out),
                     "stage {j} comp {c}"
                 );
+            }
+        }
+    }
+
+    /// The specialised profiles and the component-by-component ones give
+    /// the same bits, with the feed at either end or inside and a broken
+    /// aqueous link.
+    #[test]
+    fn specialised_profiles_match_the_general_ones() {
+        let n = 9;
+        for k in 1..=8usize {
+            for fs in [0, 4, n - 1] {
+                let beta: Vec<f64> = (0..k).map(|c| 0.7 + 0.45 * c as f64).collect();
+                let feed: Vec<f64> = (0..k).map(|c| 0.1 + 0.05 * c as f64).collect();
+                let lam: Vec<f64> = (0..n).map(|j| 0.5 + 0.07 * j as f64).collect();
+                let links: Vec<bool> = (0..n).map(|j| j + 1 < n && j != 6).collect();
+                let run = |general: bool| {
+                    let (mut a, mut dp) = (vec![0.0; n * k], vec![0.0; n * k]);
+                    let (mut aq, mut org) = (vec![0.0; n], vec![0.0; n]);
+                    let f = if general { profiles_dyn } else { profiles };
+                    f(
+                        &links,
+                        fs,
+                        &beta,
+                        &feed,
+                        &lam,
+                        &mut a,
+                        &mut dp,
+                        (&mut aq, &mut org),
+                    );
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    (bits(&a), bits(&dp), bits(&aq), bits(&org))
+                };
+                assert_eq!(run(false), run(true), "k={k} fs={fs}");
             }
         }
     }
