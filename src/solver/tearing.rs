@@ -429,7 +429,10 @@ pub fn fixed_point(
             .zip(aq.iter().zip(&*org))
         {
             let ratio = t * aqj / (l * orgj);
-            worst = worst.max((ratio - 1.0).abs());
+            // compare and select: the value of `f64::max` (a NaN leaves
+            // `worst` as it is in both) without its NaN handling
+            let miss = (ratio - 1.0).abs();
+            worst = if miss > worst { miss } else { worst };
             *fj = l * (ratio - 1.0);
         }
         if !worst.is_finite() {
