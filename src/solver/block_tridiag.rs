@@ -427,7 +427,8 @@ fn lu_factor_fixed<const B: usize>(
 /// [`lu_solve`] on a fixed-size block.
 #[inline(always)]
 fn lu_solve_fixed<const B: usize>(lu: &[[f64; B]; B], piv: &[usize], v: &mut [f64; B]) {
-    for (k, &p) in piv.iter().enumerate().take(B) {
+    // the last pivot is always its own row
+    for (k, &p) in piv.iter().enumerate().take(B - 1) {
         v.swap(k, p);
     }
     for r in 1..B {
@@ -453,7 +454,8 @@ fn lu_solve_matrix_fixed<const B: usize>(
     piv: &[usize; B],
     m: &mut [[f64; B]; B],
 ) {
-    for (k, &p) in piv.iter().enumerate() {
+    // the last pivot is always its own row
+    for (k, &p) in piv.iter().enumerate().take(B - 1) {
         m.swap(k, p);
     }
     for r in 1..B {

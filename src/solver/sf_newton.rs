@@ -307,7 +307,8 @@ fn worst_at(ws: &SfWorkspace, k: usize) -> (usize, usize) {
 }
 
 /// Fills the row-scaled block-tridiagonal Jacobian at the last evaluated
-/// point and `du = -r / s`.
+/// point and `du = -r / s`: the end stages apart, so that the loop over
+/// the inner ones has a stage below and above each and no branch.
 fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let kk = K * K;
     let n = ws.n;
@@ -318,67 +319,134 @@ fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let upper = &mut sys.upper.as_slice_mut().expect("standard layout")[..n * kk];
     let du = &mut ws.du.as_slice_mut().expect("standard layout")[..nk];
     let (a, o, w) = (&ws.a[..nk], &ws.o[..nk], &ws.w[..nk]);
-    // the aqueous of the stage above (none for the last stage)
-    let mut above = a[K.min(nk)..].chunks_exact(K);
-    // the organic outflow and its shares of the stage below (none for stage 0)
-    let mut below: Option<(&[f64; K], &[f64; K])> = None;
-    let stages = diag
-        .chunks_exact_mut(kk)
-        .zip(lower.chunks_exact_mut(kk))
-        .zip(upper.chunks_exact_mut(kk))
-        .zip(du.chunks_exact_mut(K))
-        .zip(
-            a.chunks_exact(K)
-                .zip(o.chunks_exact(K))
-                .zip(w.chunks_exact(K)),
+    let (r, s) = (&ws.r[..nk], &ws.s[..nk]);
+    let (pa, po) = (&ws.pa[..n], &ws.po[..n]);
+    let arr = |v: &[f64]| -> [f64; K] { v.try_into().expect("K values") };
+    let at = |j: usize| j * K..(j + 1) * K;
+    let block = |j: usize| j * kk..(j + 1) * kk;
+    let own = |j: usize| {
+        (
+            (arr(&a[at(j)]), arr(&o[at(j)]), arr(&w[at(j)])),
+            (arr(&r[at(j)]), arr(&s[at(j)])),
         )
-        .zip(ws.r[..nk].chunks_exact(K).zip(ws.s[..nk].chunks_exact(K)))
-        .zip(ws.pa[..n].iter().zip(&ws.po[..n]));
-    for ((((((dj, lj), uj), duj), ((aj, oj), wj)), (rj, sj)), (&pa, &po)) in stages {
-        let up = above.next();
-        let (aj, oj): (&[f64; K], &[f64; K]) = (
-            aj.try_into().expect("K values"),
-            oj.try_into().expect("K values"),
+    };
+    // stage 0: nothing below; above unless it is the only stage
+    let up0 = (n > 1).then(|| (pa[0], arr(&a[at(1)])));
+    let (own0, rs0) = own(0);
+    stage_blocks::<K>(
+        (
+            &mut diag[block(0)],
+            &mut lower[block(0)],
+            &mut upper[block(0)],
+        ),
+        &mut du[at(0)],
+        own0,
+        rs0,
+        None,
+        up0,
+    );
+    if n < 2 {
+        return;
+    }
+    let m = n - 2;
+    let inner = diag[kk..kk + m * kk]
+        .chunks_exact_mut(kk)
+        .zip(lower[kk..kk + m * kk].chunks_exact_mut(kk))
+        .zip(upper[kk..kk + m * kk].chunks_exact_mut(kk))
+        .zip(du[K..K + m * K].chunks_exact_mut(K))
+        .zip(
+            a[K..K + m * K]
+                .chunks_exact(K)
+                .zip(o[K..K + m * K].chunks_exact(K))
+                .zip(w[K..K + m * K].chunks_exact(K)),
+        )
+        .zip(
+            r[K..K + m * K]
+                .chunks_exact(K)
+                .zip(s[K..K + m * K].chunks_exact(K)),
+        )
+        .zip(
+            o[..m * K]
+                .chunks_exact(K)
+                .zip(w[..m * K].chunks_exact(K))
+                .zip(a[2 * K..].chunks_exact(K)),
+        )
+        .zip(pa[1..n - 1].iter().zip(&po[1..n - 1]));
+    for (((((((dj, lj), uj), duj), ((aj, oj), wj)), (rj, sj)), ((ob, wb), up)), (&paj, &poj)) in
+        inner
+    {
+        stage_blocks::<K>(
+            (dj, lj, uj),
+            duj,
+            (arr(aj), arr(oj), arr(wj)),
+            (arr(rj), arr(sj)),
+            Some((poj, arr(ob), arr(wb))),
+            Some((paj, arr(up))),
         );
-        let wj: &[f64; K] = wj.try_into().expect("K values");
-        let (rj, sj): (&[f64; K], &[f64; K]) = (
-            rj.try_into().expect("K values"),
-            sj.try_into().expect("K values"),
-        );
-        let duj: &mut [f64; K] = duj.try_into().expect("K values");
-        for (q, ((drow, lrow), urow)) in dj
-            .chunks_exact_mut(K)
-            .zip(lj.chunks_exact_mut(K))
-            .zip(uj.chunks_exact_mut(K))
-            .enumerate()
-        {
-            let drow: &mut [f64; K] = drow.try_into().expect("K values");
-            let lrow: &mut [f64; K] = lrow.try_into().expect("K values");
-            let urow: &mut [f64; K] = urow.try_into().expect("K values");
-            let inv = 1.0 / sj[q];
-            duj[q] = -rj[q] * inv;
-            // d(a_q + o_q)/du_v = a_q delta + o_q (delta - w_v)
-            let oq = oj[q] * inv;
-            for v in 0..K {
-                drow[v] = oq * wj[v];
-            }
-            drow[q] -= (aj[q] + oj[q]) * inv;
-            match below {
-                Some((ob, wb)) => {
-                    let f = po * ob[q] * inv;
-                    for v in 0..K {
-                        lrow[v] = -f * wb[v];
-                    }
-                    lrow[q] += f;
-                }
-                None => lrow.fill(0.0),
-            }
-            urow.fill(0.0);
-            if let Some(up) = up {
-                urow[q] = pa * up[q] * inv;
-            }
+    }
+    // the last stage: nothing above
+    let j = n - 1;
+    let below = Some((po[j], arr(&o[at(j - 1)]), arr(&w[at(j - 1)])));
+    let (ownj, rsj) = own(j);
+    stage_blocks::<K>(
+        (
+            &mut diag[block(j)],
+            &mut lower[block(j)],
+            &mut upper[block(j)],
+        ),
+        &mut du[at(j)],
+        ownj,
+        rsj,
+        below,
+        None,
+    );
+}
+
+/// The blocks of one stage (`diag`, `lower`, `upper`, row-major) and its
+/// part of `du`, from its aqueous, organic and organic shares `(a, o, w)`,
+/// its imbalances and their scales `(r, s)`, the share, organic and
+/// organic shares of the stage below (if any) and the share and aqueous
+/// of the stage above (if any).
+#[inline(always)]
+fn stage_blocks<const K: usize>(
+    (d, l, u): (&mut [f64], &mut [f64], &mut [f64]),
+    du: &mut [f64],
+    (a, o, w): ([f64; K], [f64; K], [f64; K]),
+    (r, s): ([f64; K], [f64; K]),
+    below: Option<(f64, [f64; K], [f64; K])>,
+    up: Option<(f64, [f64; K])>,
+) {
+    let du: &mut [f64; K] = du.try_into().expect("K values");
+    let rows = d
+        .chunks_exact_mut(K)
+        .zip(l.chunks_exact_mut(K))
+        .zip(u.chunks_exact_mut(K));
+    for (q, ((drow, lrow), urow)) in rows.enumerate() {
+        let drow: &mut [f64; K] = drow.try_into().expect("K values");
+        let lrow: &mut [f64; K] = lrow.try_into().expect("K values");
+        let urow: &mut [f64; K] = urow.try_into().expect("K values");
+        let inv = 1.0 / s[q];
+        du[q] = -r[q] * inv;
+        // d(a_q + o_q)/du_v = a_q delta + o_q (delta - w_v)
+        let oq = o[q] * inv;
+        for v in 0..K {
+            drow[v] = oq * w[v];
         }
-        below = Some((oj, wj));
+        drow[q] -= (a[q] + o[q]) * inv;
+        match below {
+            Some((po, ob, wb)) => {
+                let f = po * ob[q] * inv;
+                for v in 0..K {
+                    lrow[v] = -f * wb[v];
+                }
+                lrow[q] += f;
+            }
+            None => lrow.fill(0.0),
+        }
+        urow.fill(0.0);
+        if let Some((pa, up)) = up {
+            urow[q] = pa * up[q] * inv;
+        }
     }
 }
 
