@@ -57,6 +57,11 @@ pub(crate) struct SfWorkspace {
     /// link breaks) and of stage `j - 1`'s organic (0 for stage 0).
     pa: Vec<f64>,
     po: Vec<f64>,
+    /// `pa` and `po` repeated for each row of their stage (`n K`).
+    pa_row: Vec<f64>,
+    po_row: Vec<f64>,
+    /// Relative imbalance `r / s` of each row at the last evaluation.
+    rel: Vec<f64>,
     du: Array2<f64>,
     dbar: Array2<f64>,
     u_base: Vec<f64>,
@@ -83,6 +88,9 @@ impl SfWorkspace {
             s_base: vec![1.0; nk],
             pa: vec![0.0; n],
             po: vec![0.0; n],
+            pa_row: vec![0.0; nk],
+            po_row: vec![0.0; nk],
+            rel: vec![0.0; nk],
             du: Array2::zeros((n, k)),
             dbar: Array2::zeros((n, k)),
             u_base: vec![0.0; nk],
@@ -111,6 +119,16 @@ impl SfWorkspace {
             } else {
                 0.0
             };
+        }
+        let k = self.k;
+        let rows = self
+            .pa_row
+            .chunks_exact_mut(k)
+            .zip(self.po_row.chunks_exact_mut(k));
+        for ((pa_row, po_row), (&pa, &po)) in rows.zip(self.pa.iter().zip(&self.po)) {
+            for (x, y) in pa_row.iter_mut().zip(po_row.iter_mut()) {
+                (*x, *y) = (pa, po);
+            }
         }
     }
 }
@@ -150,6 +168,16 @@ pub(crate) fn solve(
     rep
 }
 
+/// One step of the fold of a step's largest magnitude and sum of squares
+/// (summed in order). The largest magnitude as a compare and select: the
+/// same value as `f64::max` (a NaN leaves it unchanged in both, and makes
+/// the sum NaN), in one instruction instead of its NaN handling.
+#[inline(always)]
+fn max_abs_and_sumsq((m, q): (f64, f64), v: &f64) -> (f64, f64) {
+    let a = v.abs();
+    (if a > m { a } else { m }, q + v * v)
+}
+
 /// Root-mean-square of `r / s`.
 fn rms_ratio(r: &[f64], s: &[f64]) -> f64 {
     let sum: f64 = r.iter().zip(s).map(|(r, s)| (r / s) * (r / s)).sum();
@@ -177,22 +205,26 @@ struct Eval {
 
 /// Stage outflows and relative balances at `u`: fills `a`, `o`, `w`, the raw
 /// imbalances `r` and their scales `s`; returns the largest relative
-/// imbalance and the root-mean-square one, in one pass (where the largest
-/// sits is found by [`worst_at`] when a solve reports).
+/// imbalance and the root-mean-square one (where the largest sits is
+/// found by [`worst_at`] when a solve reports). Three passes over flat
+/// arrays, the first two free of branches so that they vectorise: the
+/// exponentials ([`fast_exp::exp_slice`]), the balances of every row
+/// (with the shares expanded to one a row), then the two measures, summed
+/// row by row in order.
 fn evaluate<const K: usize>(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) -> Eval {
     let beta: &[f64; K] = p.beta.try_into().expect("K components");
-    for (((uj, aj), (oj, wj)), &o_tot) in u
+    let n = ws.n;
+    let nk = n * K;
+    fast_exp::exp_slice(&u[..nk], &mut ws.a[..nk]);
+    for ((aj, (oj, wj)), &o_tot) in ws.a[..nk]
         .chunks_exact(K)
-        .zip(ws.a.chunks_exact_mut(K))
         .zip(ws.o.chunks_exact_mut(K).zip(ws.w.chunks_exact_mut(K)))
         .zip(p.org_flow)
     {
         let mut sum = 0.0;
         let mut bw = [0.0f64; K];
         for c in 0..K {
-            let a = fast_exp::exp(uj[c]);
-            aj[c] = a;
-            bw[c] = beta[c] * a;
+            bw[c] = beta[c] * aj[c];
             sum += bw[c];
         }
         let inv = 1.0 / sum;
@@ -202,100 +234,62 @@ fn evaluate<const K: usize>(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) 
             oj[c] = w * o_tot;
         }
     }
-    let n = ws.n;
-    let nk = n * K;
     let feed = &p.feed.as_slice().expect("standard layout")[..nk];
-    let mut acc = Acc {
-        worst: 0.0,
-        sumsq: 0.0,
-        finite: true,
-    };
     let (a, o) = (&ws.a[..nk], &ws.o[..nk]);
-    let (r, s) = (&mut ws.r[..nk], &mut ws.s[..nk]);
-    let (pa, po) = (&ws.pa[..n], &ws.po[..n]);
+    let (r, s, rel) = (&mut ws.r[..nk], &mut ws.s[..nk], &mut ws.rel[..nk]);
+    let (pa, po) = (&ws.pa_row[..nk], &ws.po_row[..nk]);
     // The neighbours of the end stages are the stages themselves, with
-    // shares of zero (`pa[n - 1] = po[0] = 0`); stages 1..n-1 are zipped
-    // with their neighbours so that no index is checked in the loop.
-    let last = nk - K;
-    let top = if n > 1 { &a[K..2 * K] } else { &a[..K] };
-    balance_row::<K>(
-        (top, &o[..K]),
-        (pa[0], po[0]),
-        (&a[..K], &o[..K], &feed[..K]),
-        (&mut r[..K], &mut s[..K]),
-        &mut acc,
-    );
+    // shares of zero (`pa[n - 1] = po[0] = 0`).
+    let edge = K.min(nk);
+    for i in 0..edge {
+        let above = if n > 1 { a[i + K] } else { a[i] };
+        (r[i], s[i], rel[i]) = balance(pa[i] * above, po[i] * o[i], feed[i], a[i], o[i]);
+    }
     if n > 1 {
-        let inner = a[K..last]
-            .chunks_exact(K)
-            .zip(o[K..last].chunks_exact(K))
-            .zip(feed[K..last].chunks_exact(K))
-            .zip(a[2 * K..].chunks_exact(K))
-            .zip(o[..last - K].chunks_exact(K))
-            .zip(r[K..last].chunks_exact_mut(K))
-            .zip(s[K..last].chunks_exact_mut(K))
-            .zip(pa[1..n - 1].iter().zip(&po[1..n - 1]));
-        for (((((((aj, oj), fj), above), below), rj), sj), (&paj, &poj)) in inner {
-            balance_row::<K>((above, below), (paj, poj), (aj, oj, fj), (rj, sj), &mut acc);
+        let m = nk - 2 * K;
+        let (above, below) = (&a[2 * K..2 * K + m], &o[..m]);
+        let (ai, oi, fi) = (&a[K..K + m], &o[K..K + m], &feed[K..K + m]);
+        let (pai, poi) = (&pa[K..K + m], &po[K..K + m]);
+        let (ri, si, qi) = (&mut r[K..K + m], &mut s[K..K + m], &mut rel[K..K + m]);
+        for i in 0..m {
+            (ri[i], si[i], qi[i]) =
+                balance(pai[i] * above[i], poi[i] * below[i], fi[i], ai[i], oi[i]);
         }
-        balance_row::<K>(
-            (&a[last..], &o[last - K..last]),
-            (pa[n - 1], po[n - 1]),
-            (&a[last..], &o[last..], &feed[last..]),
-            (&mut r[last..], &mut s[last..]),
-            &mut acc,
-        );
+        for i in nk - K..nk {
+            (r[i], s[i], rel[i]) = balance(pa[i] * a[i], po[i] * o[i - K], feed[i], a[i], o[i]);
+        }
     }
+    let (mut worst, mut sumsq) = (0.0f64, 0.0f64);
+    for &q in rel.iter() {
+        sumsq += q * q;
+        let q = q.abs();
+        worst = if q > worst { q } else { worst };
+    }
+    // a NaN or an infinity anywhere makes a relative imbalance, so the sum
+    // of their squares, NaN (each is at most 2 in size otherwise)
     Eval {
-        worst: if acc.finite { acc.worst } else { f64::INFINITY },
-        rms: (acc.sumsq / nk.max(1) as f64).sqrt(),
+        worst: if sumsq.is_finite() {
+            worst
+        } else {
+            f64::INFINITY
+        },
+        rms: (sumsq / nk.max(1) as f64).sqrt(),
     }
 }
 
-/// Running measures of one evaluation's relative imbalances.
-struct Acc {
-    worst: f64,
-    sumsq: f64,
-    finite: bool,
-}
-
-/// The balances of one stage: `r = in - out`, `s = max(in, out)` (1 where
-/// both are 0), from the aqueous above and the organic below (with their
-/// shares), the stage's own outflows and its external inflow.
+/// The balance of one row from the inflows from the stage above and the
+/// stage below (shares applied), the external inflow and the stage's own
+/// aqueous and organic outflows: the imbalance `in - out`, its scale
+/// `max(in, out)` (1 where both are 0) and their ratio.
 #[inline(always)]
-fn balance_row<const K: usize>(
-    (above, below): (&[f64], &[f64]),
-    (pa, po): (f64, f64),
-    (a, o, f): (&[f64], &[f64], &[f64]),
-    (r, s): (&mut [f64], &mut [f64]),
-    acc: &mut Acc,
-) {
-    let above: &[f64; K] = above.try_into().expect("K values");
-    let below: &[f64; K] = below.try_into().expect("K values");
-    let a: &[f64; K] = a.try_into().expect("K values");
-    let o: &[f64; K] = o.try_into().expect("K values");
-    let f: &[f64; K] = f.try_into().expect("K values");
-    let r: &mut [f64; K] = r.try_into().expect("K values");
-    let s: &mut [f64; K] = s.try_into().expect("K values");
-    for q in 0..K {
-        let from_above = pa * above[q];
-        let from_below = po * below[q];
-        let (fq, out_a, out_o) = (f[q], a[q], o[q]);
-        let rq = from_above + from_below + fq - out_a - out_o;
-        let inflow = from_above.abs() + from_below.abs() + fq.abs();
-        let outflow = out_a.abs() + out_o.abs();
-        // a NaN anywhere makes `rq`, so the relative imbalance, NaN
-        let sq = if inflow > outflow { inflow } else { outflow };
-        let sq = if sq > 0.0 { sq } else { 1.0 };
-        r[q] = rq;
-        s[q] = sq;
-        let rel = rq / sq;
-        acc.sumsq += rel * rel;
-        let rel = rel.abs();
-        // false for NaN and infinity
-        acc.finite &= rel < f64::INFINITY;
-        acc.worst = if rel > acc.worst { rel } else { acc.worst };
-    }
+fn balance(from_above: f64, from_below: f64, f: f64, out_a: f64, out_o: f64) -> (f64, f64, f64) {
+    let r = from_above + from_below + f - out_a - out_o;
+    let inflow = from_above.abs() + from_below.abs() + f.abs();
+    let outflow = out_a.abs() + out_o.abs();
+    // a NaN anywhere makes `r`, so the relative imbalance, NaN
+    let s = if inflow > outflow { inflow } else { outflow };
+    let s = if s > 0.0 { s } else { 1.0 };
+    (r, s, r / s)
 }
 
 /// Stage and component of the largest relative imbalance of the last
@@ -313,7 +307,8 @@ fn worst_at(ws: &SfWorkspace, k: usize) -> (usize, usize) {
 }
 
 /// Fills the row-scaled block-tridiagonal Jacobian at the last evaluated
-/// point and `du = -r / s`.
+/// point and `du = -r / s`: the end stages apart, so that the loop over
+/// the inner ones has a stage below and above each and no branch.
 fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let kk = K * K;
     let n = ws.n;
@@ -324,67 +319,134 @@ fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let upper = &mut sys.upper.as_slice_mut().expect("standard layout")[..n * kk];
     let du = &mut ws.du.as_slice_mut().expect("standard layout")[..nk];
     let (a, o, w) = (&ws.a[..nk], &ws.o[..nk], &ws.w[..nk]);
-    // the aqueous of the stage above (none for the last stage)
-    let mut above = a[K.min(nk)..].chunks_exact(K);
-    // the organic outflow and its shares of the stage below (none for stage 0)
-    let mut below: Option<(&[f64; K], &[f64; K])> = None;
-    let stages = diag
-        .chunks_exact_mut(kk)
-        .zip(lower.chunks_exact_mut(kk))
-        .zip(upper.chunks_exact_mut(kk))
-        .zip(du.chunks_exact_mut(K))
-        .zip(
-            a.chunks_exact(K)
-                .zip(o.chunks_exact(K))
-                .zip(w.chunks_exact(K)),
+    let (r, s) = (&ws.r[..nk], &ws.s[..nk]);
+    let (pa, po) = (&ws.pa[..n], &ws.po[..n]);
+    let arr = |v: &[f64]| -> [f64; K] { v.try_into().expect("K values") };
+    let at = |j: usize| j * K..(j + 1) * K;
+    let block = |j: usize| j * kk..(j + 1) * kk;
+    let own = |j: usize| {
+        (
+            (arr(&a[at(j)]), arr(&o[at(j)]), arr(&w[at(j)])),
+            (arr(&r[at(j)]), arr(&s[at(j)])),
         )
-        .zip(ws.r[..nk].chunks_exact(K).zip(ws.s[..nk].chunks_exact(K)))
-        .zip(ws.pa[..n].iter().zip(&ws.po[..n]));
-    for ((((((dj, lj), uj), duj), ((aj, oj), wj)), (rj, sj)), (&pa, &po)) in stages {
-        let up = above.next();
-        let (aj, oj): (&[f64; K], &[f64; K]) = (
-            aj.try_into().expect("K values"),
-            oj.try_into().expect("K values"),
+    };
+    // stage 0: nothing below; above unless it is the only stage
+    let up0 = (n > 1).then(|| (pa[0], arr(&a[at(1)])));
+    let (own0, rs0) = own(0);
+    stage_blocks::<K>(
+        (
+            &mut diag[block(0)],
+            &mut lower[block(0)],
+            &mut upper[block(0)],
+        ),
+        &mut du[at(0)],
+        own0,
+        rs0,
+        None,
+        up0,
+    );
+    if n < 2 {
+        return;
+    }
+    let m = n - 2;
+    let inner = diag[kk..kk + m * kk]
+        .chunks_exact_mut(kk)
+        .zip(lower[kk..kk + m * kk].chunks_exact_mut(kk))
+        .zip(upper[kk..kk + m * kk].chunks_exact_mut(kk))
+        .zip(du[K..K + m * K].chunks_exact_mut(K))
+        .zip(
+            a[K..K + m * K]
+                .chunks_exact(K)
+                .zip(o[K..K + m * K].chunks_exact(K))
+                .zip(w[K..K + m * K].chunks_exact(K)),
+        )
+        .zip(
+            r[K..K + m * K]
+                .chunks_exact(K)
+                .zip(s[K..K + m * K].chunks_exact(K)),
+        )
+        .zip(
+            o[..m * K]
+                .chunks_exact(K)
+                .zip(w[..m * K].chunks_exact(K))
+                .zip(a[2 * K..].chunks_exact(K)),
+        )
+        .zip(pa[1..n - 1].iter().zip(&po[1..n - 1]));
+    for (((((((dj, lj), uj), duj), ((aj, oj), wj)), (rj, sj)), ((ob, wb), up)), (&paj, &poj)) in
+        inner
+    {
+        stage_blocks::<K>(
+            (dj, lj, uj),
+            duj,
+            (arr(aj), arr(oj), arr(wj)),
+            (arr(rj), arr(sj)),
+            Some((poj, arr(ob), arr(wb))),
+            Some((paj, arr(up))),
         );
-        let wj: &[f64; K] = wj.try_into().expect("K values");
-        let (rj, sj): (&[f64; K], &[f64; K]) = (
-            rj.try_into().expect("K values"),
-            sj.try_into().expect("K values"),
-        );
-        let duj: &mut [f64; K] = duj.try_into().expect("K values");
-        for (q, ((drow, lrow), urow)) in dj
-            .chunks_exact_mut(K)
-            .zip(lj.chunks_exact_mut(K))
-            .zip(uj.chunks_exact_mut(K))
-            .enumerate()
-        {
-            let drow: &mut [f64; K] = drow.try_into().expect("K values");
-            let lrow: &mut [f64; K] = lrow.try_into().expect("K values");
-            let urow: &mut [f64; K] = urow.try_into().expect("K values");
-            let inv = 1.0 / sj[q];
-            duj[q] = -rj[q] * inv;
-            // d(a_q + o_q)/du_v = a_q delta + o_q (delta - w_v)
-            let oq = oj[q] * inv;
-            for v in 0..K {
-                drow[v] = oq * wj[v];
-            }
-            drow[q] -= (aj[q] + oj[q]) * inv;
-            match below {
-                Some((ob, wb)) => {
-                    let f = po * ob[q] * inv;
-                    for v in 0..K {
-                        lrow[v] = -f * wb[v];
-                    }
-                    lrow[q] += f;
-                }
-                None => lrow.fill(0.0),
-            }
-            urow.fill(0.0);
-            if let Some(up) = up {
-                urow[q] = pa * up[q] * inv;
-            }
+    }
+    // the last stage: nothing above
+    let j = n - 1;
+    let below = Some((po[j], arr(&o[at(j - 1)]), arr(&w[at(j - 1)])));
+    let (ownj, rsj) = own(j);
+    stage_blocks::<K>(
+        (
+            &mut diag[block(j)],
+            &mut lower[block(j)],
+            &mut upper[block(j)],
+        ),
+        &mut du[at(j)],
+        ownj,
+        rsj,
+        below,
+        None,
+    );
+}
+
+/// The blocks of one stage (`diag`, `lower`, `upper`, row-major) and its
+/// part of `du`, from its aqueous, organic and organic shares `(a, o, w)`,
+/// its imbalances and their scales `(r, s)`, the share, organic and
+/// organic shares of the stage below (if any) and the share and aqueous
+/// of the stage above (if any).
+#[inline(always)]
+fn stage_blocks<const K: usize>(
+    (d, l, u): (&mut [f64], &mut [f64], &mut [f64]),
+    du: &mut [f64],
+    (a, o, w): ([f64; K], [f64; K], [f64; K]),
+    (r, s): ([f64; K], [f64; K]),
+    below: Option<(f64, [f64; K], [f64; K])>,
+    up: Option<(f64, [f64; K])>,
+) {
+    let du: &mut [f64; K] = du.try_into().expect("K values");
+    let rows = d
+        .chunks_exact_mut(K)
+        .zip(l.chunks_exact_mut(K))
+        .zip(u.chunks_exact_mut(K));
+    for (q, ((drow, lrow), urow)) in rows.enumerate() {
+        let drow: &mut [f64; K] = drow.try_into().expect("K values");
+        let lrow: &mut [f64; K] = lrow.try_into().expect("K values");
+        let urow: &mut [f64; K] = urow.try_into().expect("K values");
+        let inv = 1.0 / s[q];
+        du[q] = -r[q] * inv;
+        // d(a_q + o_q)/du_v = a_q delta + o_q (delta - w_v)
+        let oq = o[q] * inv;
+        for v in 0..K {
+            drow[v] = oq * w[v];
         }
-        below = Some((oj, wj));
+        drow[q] -= (a[q] + o[q]) * inv;
+        match below {
+            Some((po, ob, wb)) => {
+                let f = po * ob[q] * inv;
+                for v in 0..K {
+                    lrow[v] = -f * wb[v];
+                }
+                lrow[q] += f;
+            }
+            None => lrow.fill(0.0),
+        }
+        urow.fill(0.0);
+        if let Some((pa, up)) = up {
+            urow[q] = pa * up[q] * inv;
+        }
     }
 }
 
@@ -429,9 +491,7 @@ fn solve_k<const K: usize>(
         }
         sys.solve(&mut ws.du);
         let du = ws.du.as_slice().expect("standard layout");
-        let (big, sq) = du
-            .iter()
-            .fold((0.0f64, 0.0f64), |(m, q), v| (m.max(v.abs()), q + v * v));
+        let (big, sq) = du.iter().fold((0.0f64, 0.0f64), max_abs_and_sumsq);
         let alpha_cap = if big > opts.max_log_step {
             opts.max_log_step / big
         } else {
@@ -480,9 +540,7 @@ fn solve_k<const K: usize>(
                 ws.sys.as_ref().expect("sized").solve(&mut ws.dbar);
                 let dbar = ws.dbar.as_slice().expect("standard layout");
                 let du = ws.du.as_slice().expect("standard layout");
-                let (big, sq) = dbar
-                    .iter()
-                    .fold((0.0f64, 0.0f64), |(m, q), v| (m.max(v.abs()), q + v * v));
+                let (big, sq) = dbar.iter().fold((0.0f64, 0.0f64), max_abs_and_sumsq);
                 let nb = (sq / dbar.len().max(1) as f64).sqrt();
                 let theta = nb / nd;
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
