@@ -312,7 +312,9 @@ impl Equilibrium for LogLinearKernel {
             (v, dv)
         };
         let hi = self.c_total.ln();
-        let lf = super::bracketed_root(hi - 700.0, hi, g);
+        // warm-started from the stage's last value: every implicit step of
+        // the pseudo-transient continuation projects every stage
+        let lf = super::bracketed_root_from(hi - 700.0, hi, u[iff], g);
         if lf.is_finite() {
             u[iff] = lf;
         }

@@ -92,7 +92,20 @@ pub trait Equilibrium {
 /// `g(lo) <= 0 <= g(hi)` is expected, by Newton safeguarded with
 /// bisection; returns the bracket end whose sign is wrong when the
 /// bracket does not hold (the constraint is then as close as it gets).
-pub(crate) fn bracketed_root(mut lo: f64, mut hi: f64, g: impl Fn(f64) -> (f64, f64)) -> f64 {
+pub(crate) fn bracketed_root(lo: f64, hi: f64, g: impl Fn(f64) -> (f64, f64)) -> f64 {
+    bracketed_root_from(lo, hi, 0.5 * (lo + hi), g)
+}
+
+/// [`bracketed_root`] with its Newton iteration started at `x0` (clamped
+/// into the bracket; the midpoint when not finite) rather than at the
+/// midpoint: a warm start from the last value of the unknown, a few
+/// evaluations instead of the bisection of a wide bracket.
+pub(crate) fn bracketed_root_from(
+    mut lo: f64,
+    mut hi: f64,
+    x0: f64,
+    g: impl Fn(f64) -> (f64, f64),
+) -> f64 {
     let (glo, _) = g(lo);
     if glo.is_nan() || glo >= 0.0 {
         return lo;
@@ -101,7 +114,11 @@ pub(crate) fn bracketed_root(mut lo: f64, mut hi: f64, g: impl Fn(f64) -> (f64, 
     if ghi.is_nan() || ghi <= 0.0 {
         return hi;
     }
-    let mut x = 0.5 * (lo + hi);
+    let mut x = if x0.is_finite() {
+        x0.clamp(lo, hi)
+    } else {
+        0.5 * (lo + hi)
+    };
     for _ in 0..200 {
         let (v, dv) = g(x);
         if v == 0.0 || v.is_nan() {

@@ -1505,9 +1505,15 @@ const PROBE_CHANGE: f64 = 1.0;
 /// Newton iterations a probe from unsettled sweeps may take.
 const PROBE_NEWTON: usize = 40;
 
-/// Iterations of the pseudo-transient continuation tried between the fast
-/// and the bracketed substitution ([`ll_substituted`]).
-const PTC_ITERATIONS: usize = 400;
+/// Iterations of the pseudo-transient continuation from the cold start
+/// tried between the fast and the bracketed substitution
+/// ([`ll_substituted`]; seed 43 of the log-linear generator needs 483).
+const PTC_ITERATIONS: usize = 600;
+
+/// Iterations of the pseudo-transient continuation from where the fast
+/// substitution stopped, when the one from the cold start fails (seed 370
+/// of the log-linear generator: 184).
+const PTC_SWEPT_ITERATIONS: usize = 400;
 
 fn log_linear_once(
     solver: &mut Solver,
@@ -1601,7 +1607,9 @@ fn ll_finish(
 /// ([`super::ll_substitution`]) from the cold start, each stage of it
 /// (changes below 1e-3, 1e-6, 1e-10) finished by Newton: first with the
 /// fast stage solves; when those do not lead Newton home, pseudo-transient
-/// continuation from the cold start; then again from the cold start with
+/// continuation with the extractant balances closed at every step, from
+/// the cold start and then from where the fast sweeps stopped; then again
+/// from the cold start with
 /// the bracketed stage solves alone, Newton probing them on the way (each
 /// time their largest change falls below 1, then below a quarter of the
 /// last probe's). Returns the
@@ -1633,35 +1641,47 @@ fn ll_substituted(
     'modes: for exact in [false, true] {
         if exact {
             // before the bracketed sweeps (a hundred milliseconds each on a
-            // long overloaded cascade), pseudo-transient continuation from
-            // the cold start: it settles most cascades the fast sweeps leave
-            // (seeds 5, 240, 268, 491, 510 and 531 of the log-linear
-            // generator, each in under 400 iterations)
-            let mut v = start(ker, p);
-            let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
-            let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-            ws.set_log_balances(true);
-            let rep = newton::solve_ptc(
-                ker,
-                &p.links,
-                &p.feed,
-                &mut v,
-                ws,
-                &NewtonOptions {
-                    tolerance: tol,
-                    max_iterations: left.min(PTC_ITERATIONS),
-                    ..NewtonOptions::default()
-                },
-                1.0,
-            );
-            used += rep.iterations;
-            let charged = (used + sweeps.div_ceil(10)).min(max_it);
-            if rep.status == Status::Converged {
-                return (v, rep, charged);
-            }
-            if charged >= max_it {
-                last = Some(rep);
-                break;
+            // long overloaded cascade, and chaotic where lagged transport
+            // overloads stages at the acid floor again and again),
+            // pseudo-transient continuation with each stage's extractant
+            // balance closed at every step ([`newton::solve_ptc_dae`]):
+            // from the cold start, then from where the fast sweeps stopped.
+            // It settles every cascade of the log-linear generator that the
+            // fast sweeps leave but seed 542 of 300-599 (the cold start
+            // settles 17 of those 19, seed 43 in 483 iterations; seed 370
+            // from the sweeps in 184), where the plain form diverged on 6
+            // of them within 15 iterations and stopped at its cap on 3
+            for (from_sweeps, cap) in [(false, PTC_ITERATIONS), (true, PTC_SWEPT_ITERATIONS)] {
+                let mut v = if from_sweeps {
+                    u.clone()
+                } else {
+                    start(ker, p)
+                };
+                let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
+                let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+                ws.set_log_balances(true);
+                let rep = newton::solve_ptc_dae(
+                    ker,
+                    &p.links,
+                    &p.feed,
+                    &mut v,
+                    ws,
+                    &NewtonOptions {
+                        tolerance: tol,
+                        max_iterations: left.min(cap),
+                        ..NewtonOptions::default()
+                    },
+                    1.0,
+                );
+                used += rep.iterations;
+                let charged = (used + sweeps.div_ceil(10)).min(max_it);
+                if rep.status == Status::Converged {
+                    return (v, rep, charged);
+                }
+                if charged >= max_it {
+                    last = Some(rep);
+                    break 'modes;
+                }
             }
             u = start(ker, p);
         }
