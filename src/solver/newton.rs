@@ -746,7 +746,38 @@ pub fn solve_ptc<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
 ) -> NewtonReport {
-    ptc(model, links, feed, u, ws, opts, dt0, false)
+    ptc(model, links, feed, u, ws, opts, dt0, false, None)
+}
+
+/// When [`solve_ptc_watched`] gives up on a pseudo-transient continuation
+/// that is not getting anywhere: its time step, which grows as the
+/// residual falls, stays short.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PtcStall {
+    /// Iterations before the first check.
+    pub after: usize,
+    /// Iterations between checks (each looks at the window since the last).
+    pub window: usize,
+    /// Time step (residence times) that some accepted step of the window
+    /// must reach for the iteration to go on.
+    pub dt_min: f64,
+}
+
+/// As [`solve_ptc`], giving up (as [`Status::Diverged`]) when a window of
+/// `stall.window` iterations, from `stall.after` on, has no accepted time
+/// step of at least `stall.dt_min`.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_ptc_watched<E: Equilibrium>(
+    model: &E,
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+    dt0: f64,
+    stall: PtcStall,
+) -> NewtonReport {
+    ptc(model, links, feed, u, ws, opts, dt0, false, Some(stall))
 }
 
 /// As [`solve_ptc`], with the local equations treated as the algebraic
@@ -764,7 +795,7 @@ pub fn solve_ptc_dae<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
 ) -> NewtonReport {
-    ptc(model, links, feed, u, ws, opts, dt0, true)
+    ptc(model, links, feed, u, ws, opts, dt0, true, None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -777,6 +808,7 @@ fn ptc<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
     dae: bool,
+    stall: Option<PtcStall>,
 ) -> NewtonReport {
     let log = model.log_unknowns();
     // DAE form: the local equations are closed exactly at the start and
@@ -802,12 +834,25 @@ fn ptc<E: Equilibrium>(
     let mut dt = dt0;
     let mut it = 0;
     let (nv, nq) = (ws.nv, ws.nq);
+    // longest accepted time step since the last stall check, and when the
+    // next check is due
+    let mut dt_peak: f64 = 0.0;
+    let mut next_check = stall.map_or(usize::MAX, |s| s.window.max(1));
     loop {
         if res <= opts.tolerance {
             return report(Status::Converged, it, res, at);
         }
         if it >= opts.max_iterations {
             return report(Status::MaxIterations, it, res, at);
+        }
+        if let Some(s) = stall {
+            if it >= next_check {
+                if it >= s.after && dt_peak < s.dt_min {
+                    return report(Status::Diverged, it, res, at);
+                }
+                dt_peak = 0.0;
+                next_check = it + s.window.max(1);
+            }
         }
         it += 1;
         ws.assemble(links);
@@ -896,6 +941,7 @@ fn ptc<E: Equilibrium>(
         if dt > 1e12 {
             dt = f64::INFINITY;
         }
+        dt_peak = dt_peak.max(dt);
         fnorm = fnew;
         res = r;
         at = a;
