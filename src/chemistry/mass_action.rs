@@ -342,8 +342,27 @@ impl Equilibrium for MassActionKernel {
             (f, df)
         };
         let (f0, _) = bound(0.0);
+        if f0 >= cap {
+            return 1.0;
+        }
+        // bound(1) <= exp(max_c s_c) bound(0): one `exp` settles the usual
+        // step, far inside the capacity, without the k of bound(1) (with a
+        // margin for rounding, and for terms of bound(0) that underflow)
+        let s_max = (0..self.k)
+            .map(|c| du[c] + self.a * du[id] - self.b * du[ih])
+            // NaN (a broken step) leaves the test below to bound(1)
+            .fold(f64::NEG_INFINITY, |m, v| {
+                if m.is_nan() || v.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(v)
+                }
+            });
+        if s_max <= 0.0 || (s_max < 600.0 && f0 * s_max.exp() <= cap * (1.0 - 1e-12)) {
+            return 1.0;
+        }
         let (f1, _) = bound(1.0);
-        if f1 <= cap || f0 >= cap {
+        if f1 <= cap {
             return 1.0;
         }
         // bisection on the convex bound: the first t where it reaches `cap`
