@@ -242,7 +242,7 @@ impl Equilibrium for MassActionKernel {
         let mut zy = 0.0;
         for c in 0..k {
             let lnd = self.ln_k[c] + self.shift[c] + a * ld - b * lh;
-            let y = (lnd + u[c]).exp();
+            let y = super::exp_or_zero(lnd + u[c]);
             zy += self.z[c] * y;
             // metal outflows relative to x_c (no underflow for traces)
             out.ln_scale[c] = u[c];
@@ -272,7 +272,7 @@ impl Equilibrium for MassActionKernel {
             // double deep in the scrub and strip sections
             let ln_g = lk + 0.5 * ld - lh;
             let g = ln_g.exp();
-            so = (ln_g + u[i_n]).exp();
+            so = super::exp_or_zero(ln_g + u[i_n]);
             out.ln_scale[i_n] = u[i_n];
             out.aq[i_n] = aq;
             out.d_aq[i_n * nv + i_n] = aq;
@@ -335,7 +335,7 @@ impl Equilibrium for MassActionKernel {
             for c in 0..self.k {
                 let s = du[c] + self.a * du[id] - self.b * du[ih];
                 let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
-                let v = 2.0 * self.z[c] * (ly + t * s).exp();
+                let v = 2.0 * self.z[c] * super::exp_or_zero(ly + t * s);
                 f += v;
                 df += v * s;
             }

@@ -545,7 +545,7 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> Balan
             // `exp(0)`, exactly
             v.signum()
         } else {
-            v.signum() * (l - m).exp()
+            v.signum() * crate::chemistry::exp_or_zero(l - m)
         }
     };
     let wi = [
