@@ -242,7 +242,7 @@ impl Equilibrium for MassActionKernel {
         let mut zy = 0.0;
         for c in 0..k {
             let lnd = self.ln_k[c] + self.shift[c] + a * ld - b * lh;
-            let y = (lnd + u[c]).exp();
+            let y = super::exp_or_zero(lnd + u[c]);
             zy += self.z[c] * y;
             // metal outflows relative to x_c (no underflow for traces)
             out.ln_scale[c] = u[c];
@@ -272,7 +272,7 @@ impl Equilibrium for MassActionKernel {
             // double deep in the scrub and strip sections
             let ln_g = lk + 0.5 * ld - lh;
             let g = ln_g.exp();
-            so = (ln_g + u[i_n]).exp();
+            so = super::exp_or_zero(ln_g + u[i_n]);
             out.ln_scale[i_n] = u[i_n];
             out.aq[i_n] = aq;
             out.d_aq[i_n * nv + i_n] = aq;
@@ -335,15 +335,34 @@ impl Equilibrium for MassActionKernel {
             for c in 0..self.k {
                 let s = du[c] + self.a * du[id] - self.b * du[ih];
                 let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
-                let v = 2.0 * self.z[c] * (ly + t * s).exp();
+                let v = 2.0 * self.z[c] * super::exp_or_zero(ly + t * s);
                 f += v;
                 df += v * s;
             }
             (f, df)
         };
         let (f0, _) = bound(0.0);
+        if f0 >= cap {
+            return 1.0;
+        }
+        // bound(1) <= exp(max_c s_c) bound(0): one `exp` settles the usual
+        // step, far inside the capacity, without the k of bound(1) (with a
+        // margin for rounding, and for terms of bound(0) that underflow)
+        let s_max = (0..self.k)
+            .map(|c| du[c] + self.a * du[id] - self.b * du[ih])
+            // NaN (a broken step) leaves the test below to bound(1)
+            .fold(f64::NEG_INFINITY, |m, v| {
+                if m.is_nan() || v.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(v)
+                }
+            });
+        if s_max <= 0.0 || (s_max < 600.0 && f0 * s_max.exp() <= cap * (1.0 - 1e-12)) {
+            return 1.0;
+        }
         let (f1, _) = bound(1.0);
-        if f1 <= cap || f0 >= cap {
+        if f1 <= cap {
             return 1.0;
         }
         // bisection on the convex bound: the first t where it reaches `cap`

@@ -88,6 +88,20 @@ pub trait Equilibrium {
     fn project(&self, _j: usize, _u: &mut [f64]) {}
 }
 
+/// `exp(x)`, without the call where it underflows to zero: the same
+/// value as `x.exp()` for every `x` (NaN included), but a trace far below
+/// the range of a double does not take the library's slow underflow path
+/// on every evaluation.
+#[inline]
+pub(crate) fn exp_or_zero(x: f64) -> f64 {
+    // exp(x) rounds to zero below about -745.13
+    if x < -746.0 {
+        0.0
+    } else {
+        x.exp()
+    }
+}
+
 /// Root of `g` (given with its derivative) in `[lo, hi]`, where
 /// `g(lo) <= 0 <= g(hi)` is expected, by Newton safeguarded with
 /// bisection; returns the bracket end whose sign is wrong when the

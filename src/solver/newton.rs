@@ -98,6 +98,10 @@ pub struct Workspace {
     // in what the neighbours receive): zero but for the hold-up terms of
     // the start-up dynamics
     hold_ln: Array2<f64>,
+    // `ln |aq|` of the next stage and `ln |org|` of the previous one, per
+    // conserved quantity, as the balance before computed them (each
+    // outflow enters two balances); NaN where not computed
+    ln_next: Vec<f64>,
 }
 
 impl Workspace {
@@ -131,6 +135,7 @@ impl Workspace {
             pass_org: vec![1.0; n],
             feed_ln: Array2::zeros((n, nq)),
             hold_ln: Array2::zeros((n, nq)),
+            ln_next: vec![f64::NAN; 2 * nq],
         }
     }
 
@@ -263,8 +268,22 @@ impl Workspace {
         let s_all = self.scale.as_slice_mut().expect("standard layout");
         let l_in = self.l_in.as_slice_mut().expect("standard layout");
         let l_out = self.l_out.as_slice_mut().expect("standard layout");
+        let (ln_aq_next, ln_org_prev) = self.ln_next.split_at_mut(nq);
+        ln_aq_next.fill(f64::NAN);
+        ln_org_prev.fill(f64::NAN);
+        let ln_abs = |v: f64| {
+            if v == 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                v.abs().ln()
+            }
+        };
         for j in 0..n {
             for q in 0..nq {
+                // `ln |aq_jq|` and `ln |org_(j-1)q|` if the balance before
+                // computed them
+                let own_aq_ln = std::mem::replace(&mut ln_aq_next[q], f64::NAN);
+                let prev_org_ln = std::mem::replace(&mut ln_org_prev[q], f64::NAN);
                 let from_above = if links[j] {
                     self.pass_aq[j + 1] * aq[(j + 1) * nq + q]
                 } else {
@@ -298,9 +317,35 @@ impl Workspace {
                     s_all[j * nv + q] = s.ln();
                     (r / s).abs()
                 } else {
+                    // the same `ln` of the same values as each term's own,
+                    // each outflow's computed once for both its balances
+                    let l_above = if links[j] && self.pass_aq[j + 1] == 1.0 {
+                        let l = ln_abs(aq[(j + 1) * nq + q]);
+                        ln_aq_next[q] = l;
+                        l
+                    } else {
+                        ln_abs(from_above)
+                    };
+                    let l_below = if j > 0 && self.pass_org[j - 1] == 1.0 && !prev_org_ln.is_nan() {
+                        prev_org_ln
+                    } else {
+                        ln_abs(from_below)
+                    };
+                    let l_f = if f == 1.0 { 0.0 } else { ln_abs(f) };
+                    let l_oa = if own_aq_ln.is_nan() {
+                        ln_abs(out_a)
+                    } else {
+                        own_aq_ln
+                    };
+                    let l_oo = ln_abs(out_o);
+                    ln_org_prev[q] = l_oo;
                     let b = scaled_balance(
-                        [(from_above, e_a), (from_below, e_b), (f, e_f)],
-                        [(out_a, e_o), (out_o, e_o)],
+                        [
+                            (from_above, e_a, l_above),
+                            (from_below, e_b, l_below),
+                            (f, e_f, l_f),
+                        ],
+                        [(out_a, e_o, l_oa), (out_o, e_o, l_oo)],
                     );
                     match b.log_form {
                         Some((r, li, lo)) if self.log_balances => {
@@ -457,17 +502,19 @@ struct Balance {
     log_form: Option<(f64, f64, f64)>,
 }
 
-/// A balance whose terms are given as `(value, ln factor)` pairs (true
-/// term `value * exp(ln factor)`; inflows and outflows non-negative),
-/// evaluated in logarithmic form so that nothing underflows.
-fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
-    // every term's magnitude in logarithms, once (`ln` of each value and
-    // one `exp` per term below: the balance is on the hot path)
-    let lmag = |(v, e): (f64, f64)| {
+/// A balance whose terms are given as `(value, ln factor, ln |value|)`
+/// triples (true term `value * exp(ln factor)`; inflows and outflows
+/// non-negative; the last entry is not read for a zero value), evaluated
+/// in logarithmic form so that nothing underflows.
+fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> Balance {
+    // every term's magnitude in logarithms, once (`ln |value|` comes with
+    // each term, one `exp` per term below but for the largest: the
+    // balance is on the hot path)
+    let lmag = |(v, e, lv): (f64, f64, f64)| {
         if v == 0.0 {
             f64::NEG_INFINITY
         } else {
-            v.abs().ln() + e
+            lv + e
         }
     };
     let li = [lmag(inn[0]), lmag(inn[1]), lmag(inn[2])];
@@ -494,8 +541,11 @@ fn scaled_balance(inn: [(f64, f64); 3], out: [(f64, f64); 2]) -> Balance {
     let rel = |v: f64, l: f64| -> f64 {
         if l == f64::NEG_INFINITY {
             0.0
+        } else if l == m {
+            // `exp(0)`, exactly
+            v.signum()
         } else {
-            v.signum() * (l - m).exp()
+            v.signum() * crate::chemistry::exp_or_zero(l - m)
         }
     };
     let wi = [
@@ -746,7 +796,38 @@ pub fn solve_ptc<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
 ) -> NewtonReport {
-    ptc(model, links, feed, u, ws, opts, dt0, false)
+    ptc(model, links, feed, u, ws, opts, dt0, false, None)
+}
+
+/// When [`solve_ptc_watched`] gives up on a pseudo-transient continuation
+/// that is not getting anywhere: its time step, which grows as the
+/// residual falls, stays short.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PtcStall {
+    /// Iterations before the first check.
+    pub after: usize,
+    /// Iterations between checks (each looks at the window since the last).
+    pub window: usize,
+    /// Time step (residence times) that some accepted step of the window
+    /// must reach for the iteration to go on.
+    pub dt_min: f64,
+}
+
+/// As [`solve_ptc`], giving up (as [`Status::Diverged`]) when a window of
+/// `stall.window` iterations, from `stall.after` on, has no accepted time
+/// step of at least `stall.dt_min`.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_ptc_watched<E: Equilibrium>(
+    model: &E,
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+    dt0: f64,
+    stall: PtcStall,
+) -> NewtonReport {
+    ptc(model, links, feed, u, ws, opts, dt0, false, Some(stall))
 }
 
 /// As [`solve_ptc`], with the local equations treated as the algebraic
@@ -764,7 +845,7 @@ pub fn solve_ptc_dae<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
 ) -> NewtonReport {
-    ptc(model, links, feed, u, ws, opts, dt0, true)
+    ptc(model, links, feed, u, ws, opts, dt0, true, None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -777,6 +858,7 @@ fn ptc<E: Equilibrium>(
     opts: &NewtonOptions,
     dt0: f64,
     dae: bool,
+    stall: Option<PtcStall>,
 ) -> NewtonReport {
     let log = model.log_unknowns();
     // DAE form: the local equations are closed exactly at the start and
@@ -802,12 +884,25 @@ fn ptc<E: Equilibrium>(
     let mut dt = dt0;
     let mut it = 0;
     let (nv, nq) = (ws.nv, ws.nq);
+    // longest accepted time step since the last stall check, and when the
+    // next check is due
+    let mut dt_peak: f64 = 0.0;
+    let mut next_check = stall.map_or(usize::MAX, |s| s.window.max(1));
     loop {
         if res <= opts.tolerance {
             return report(Status::Converged, it, res, at);
         }
         if it >= opts.max_iterations {
             return report(Status::MaxIterations, it, res, at);
+        }
+        if let Some(s) = stall {
+            if it >= next_check {
+                if it >= s.after && dt_peak < s.dt_min {
+                    return report(Status::Diverged, it, res, at);
+                }
+                dt_peak = 0.0;
+                next_check = it + s.window.max(1);
+            }
         }
         it += 1;
         ws.assemble(links);
@@ -896,6 +991,7 @@ fn ptc<E: Equilibrium>(
         if dt > 1e12 {
             dt = f64::INFINITY;
         }
+        dt_peak = dt_peak.max(dt);
         fnorm = fnew;
         res = r;
         at = a;
