@@ -1130,6 +1130,23 @@ fn mass_action_once(
         feed,
         extras,
     };
+    // every way out reports alike: the acid from its logarithm, the
+    // species from the mass-action kernel
+    macro_rules! finish_ma {
+        ($u:expr, $rep:expr, $used:expr, $steps:expr) => {
+            finish(
+                c,
+                &ker,
+                &p,
+                $u,
+                $rep,
+                $used,
+                $steps,
+                |row| row[ih].exp(),
+                |_, row| ma_species(&ker, row),
+            )
+        };
+    }
     let opts = *c.solver_options();
     let mut used = 0;
     let first = sf_start(c, m, &ker, &p);
@@ -1145,17 +1162,7 @@ fn mass_action_once(
         );
         used = rep.iterations;
         if rep.status == Status::Converged {
-            return finish(
-                c,
-                &ker,
-                &p,
-                &u,
-                rep,
-                rep.iterations,
-                0,
-                |row| row[ih].exp(),
-                |_, row| ma_species(&ker, row),
-            );
+            return finish_ma!(&u, rep, rep.iterations, 0);
         }
     }
     // the start-up from the pinch first, in the log-form pass: briefly
@@ -1182,17 +1189,7 @@ fn mass_action_once(
         );
         used += it;
         if rep.status == Status::Converged {
-            return finish(
-                c,
-                &ker,
-                &p,
-                &v,
-                rep,
-                used,
-                0,
-                |row| row[ih].exp(),
-                |_, row| ma_species(&ker, row),
-            );
+            return finish_ma!(&v, rep, used, 0);
         }
         if rep.status == Status::MaxIterations {
             pinch = Some(v);
@@ -1204,17 +1201,7 @@ fn mass_action_once(
         {
             used += it;
             if rep.status == Status::Converged {
-                return finish(
-                    c,
-                    &ker,
-                    &p,
-                    &u,
-                    rep,
-                    used,
-                    0,
-                    |row| row[ih].exp(),
-                    |_, row| ma_species(&ker, row),
-                );
+                return finish_ma!(&u, rep, used, 0);
             }
         }
     }
@@ -1235,17 +1222,7 @@ fn mass_action_once(
         (1, 1),
         pinch.as_ref(),
     );
-    finish(
-        c,
-        &ker,
-        &p,
-        &u,
-        rep,
-        it + used,
-        steps,
-        |row| row[ih].exp(),
-        |_, row| ma_species(&ker, row),
-    )
+    finish_ma!(&u, rep, it + used, steps)
 }
 
 /// Successive substitution with exact stage equilibria
