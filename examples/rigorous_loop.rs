@@ -11,7 +11,9 @@
 //! `sap K N COUNT`: cold solves of difflow's saponified benchmark
 //! ([`sxforge::solver::robust_gen::saponified`], K = 2 or 6 metals, N
 //! stages). `iter K N COUNT`: single mass-action Newton iterations on the
-//! cascade of the `mass_action` bench (`mass_action/iteration/kK/N`).
+//! cascade of the `mass_action` bench (`mass_action_newton_iteration/kK/N`);
+//! `lliter K N COUNT`: the same on its log-linear cascade
+//! (`log_linear_newton_iteration/kK/N`).
 //! `case MODEL SEED COUNT`: cold solves of one robustness-suite cascade.
 //! One run of each kind comes first (workspace sizing), then `COUNT` more;
 //! iterations and status are printed.
@@ -35,6 +37,27 @@ fn solves(c: &Cascade, count: usize) {
     }
 }
 
+/// `count + 1` single Newton iterations from `u0`.
+fn iterations<E: sxforge::chemistry::Equilibrium>(
+    ker: &E,
+    links: &[bool],
+    feed: &ndarray::Array2<f64>,
+    u0: &ndarray::Array2<f64>,
+    count: usize,
+) {
+    let mut ws = Workspace::new(links.len(), ker.unknowns(), ker.conserved());
+    let opts = NewtonOptions {
+        tolerance: 0.0,
+        max_iterations: 1,
+        ..NewtonOptions::default()
+    };
+    let mut u = u0.clone();
+    for _ in 0..=count {
+        u.assign(u0);
+        std::hint::black_box(newton::solve(ker, links, feed, &mut u, &mut ws, &opts));
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: usize| -> usize {
@@ -50,18 +73,11 @@ fn main() {
         }
         "iter" => {
             let (ker, links, feed, u0) = iteration_case(arg(3, 10), arg(2, 6));
-            use sxforge::chemistry::Equilibrium;
-            let mut ws = Workspace::new(links.len(), ker.unknowns(), ker.conserved());
-            let opts = NewtonOptions {
-                tolerance: 0.0,
-                max_iterations: 1,
-                ..NewtonOptions::default()
-            };
-            let mut u = u0.clone();
-            for _ in 0..=arg(4, 100) {
-                u.assign(&u0);
-                std::hint::black_box(newton::solve(&ker, &links, &feed, &mut u, &mut ws, &opts));
-            }
+            iterations(&ker, &links, &feed, &u0, arg(4, 100));
+        }
+        "lliter" => {
+            let (ker, links, feed, u0) = log_linear_case(arg(3, 10), arg(2, 6));
+            iterations(&ker, &links, &feed, &u0, arg(4, 100));
         }
         "newton" => {
             // the iteration cases solved to convergence: iterations, outcome
@@ -98,6 +114,6 @@ fn main() {
                 println!("{:?} step {d:.3e}", r);
             }
         }
-        m => panic!("unknown mode {m} (sap, case, iter)"),
+        m => panic!("unknown mode {m} (sap, case, iter, lliter, newton, trace)"),
     }
 }

@@ -83,22 +83,42 @@ impl BlockTridiag {
     /// `lower` is kept). Follow with [`BlockTridiag::solve`].
     pub fn factor(&mut self) -> Result<(), Singular> {
         match self.b {
-            1 => return self.factor_fixed::<1>(),
-            2 => return self.factor_fixed::<2>(),
-            3 => return self.factor_fixed::<3>(),
-            4 => return self.factor_fixed::<4>(),
-            5 => return self.factor_fixed::<5>(),
-            6 => return self.factor_fixed::<6>(),
-            7 => return self.factor_fixed::<7>(),
-            8 => return self.factor_fixed::<8>(),
+            1 => return self.factor_fixed::<1, false>(),
+            2 => return self.factor_fixed::<2, false>(),
+            3 => return self.factor_fixed::<3, false>(),
+            4 => return self.factor_fixed::<4, false>(),
+            5 => return self.factor_fixed::<5, false>(),
+            6 => return self.factor_fixed::<6, false>(),
+            7 => return self.factor_fixed::<7, false>(),
+            8 => return self.factor_fixed::<8, false>(),
             // the rigorous models' blocks: metals plus 2 or 3 (2..9 metals)
-            9 => return self.factor_fixed::<9>(),
-            10 => return self.factor_fixed::<10>(),
-            11 => return self.factor_fixed::<11>(),
-            12 => return self.factor_fixed::<12>(),
+            9 => return self.factor_fixed::<9, false>(),
+            10 => return self.factor_fixed::<10, false>(),
+            11 => return self.factor_fixed::<11, false>(),
+            12 => return self.factor_fixed::<12, false>(),
             _ => {}
         }
         self.factor_general()
+    }
+
+    /// [`BlockTridiag::factor`] for lower blocks that are mostly zeros (the
+    /// rigorous models' blocks: a metal's row of the organic inflow
+    /// depends on three unknowns of the stage below): the Schur update
+    /// skips their zero entries. The same factors as
+    /// [`BlockTridiag::factor`] (a skipped term is `d - 0 g`).
+    pub fn factor_sparse_lower(&mut self) -> Result<(), Singular> {
+        match self.b {
+            4 => self.factor_fixed::<4, true>(),
+            5 => self.factor_fixed::<5, true>(),
+            6 => self.factor_fixed::<6, true>(),
+            7 => self.factor_fixed::<7, true>(),
+            8 => self.factor_fixed::<8, true>(),
+            9 => self.factor_fixed::<9, true>(),
+            10 => self.factor_fixed::<10, true>(),
+            11 => self.factor_fixed::<11, true>(),
+            12 => self.factor_fixed::<12, true>(),
+            _ => self.factor(),
+        }
     }
 
     /// [`BlockTridiag::factor`] for any block size.
@@ -193,8 +213,10 @@ impl BlockTridiag {
         }
     }
 
-    /// [`BlockTridiag::factor`] for blocks of the fixed size `B`.
-    fn factor_fixed<const B: usize>(&mut self) -> Result<(), Singular> {
+    /// [`BlockTridiag::factor`] for blocks of the fixed size `B`; with
+    /// `SPARSE`, the Schur update skips the zero entries of the lower
+    /// blocks (the same factors: a skipped term is `d - 0 g`).
+    fn factor_fixed<const B: usize, const SPARSE: bool>(&mut self) -> Result<(), Singular> {
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice_mut().expect("standard layout");
@@ -211,12 +233,16 @@ impl BlockTridiag {
         for (j, (((dj, lj), uj), pj)) in blocks.enumerate() {
             let mut d = load::<B>(dj);
             if j > 0 {
-                // diag[j] -= lower[j] G[j-1]; no test for zero factors:
-                // at fixed sizes the branch-free loop vectorises and costs
-                // less than the multiplications it would skip
+                // diag[j] -= lower[j] G[j-1]; without `SPARSE`, no test for
+                // zero factors: at fixed sizes the branch-free loop
+                // vectorises and costs less than the multiplications it
+                // would skip in dense lower blocks
                 let l = load::<B>(lj);
                 for (dr, lr) in d.iter_mut().zip(&l) {
                     for (&f, gr) in lr.iter().zip(&g) {
+                        if SPARSE && f == 0.0 {
+                            continue;
+                        }
                         for (dv, gv) in dr.iter_mut().zip(gr) {
                             *dv -= f * gv;
                         }

@@ -657,7 +657,7 @@ pub fn solve<E: Equilibrium>(
         }
         it += 1;
         ws.assemble(links);
-        if ws.sys.factor().is_err() {
+        if ws.sys.factor_sparse_lower().is_err() {
             return report(Status::Diverged, it, res, at);
         }
         ws.sys.solve(&mut ws.du);
@@ -924,7 +924,7 @@ fn ptc<E: Equilibrium>(
                 }
             }
         }
-        if ws.sys.factor().is_err() {
+        if ws.sys.factor_sparse_lower().is_err() {
             // singular here: back to the previous point with a shorter step
             if it == 1 || dt < 1e-8 {
                 return report(Status::Diverged, it, res, at);
