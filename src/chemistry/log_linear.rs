@@ -185,17 +185,39 @@ impl LogLinearKernel {
     #[inline]
     fn ln_d(&self, c: usize, lh: f64, lf: f64) -> (f64, f64, f64) {
         match self.law[c] {
-            DistributionLaw::Fit { m0, m1, b0, b1 } if self.fixed_dose.is_some() => {
-                let dose = self.fixed_dose.unwrap_or(1.0);
-                let slope = m0 + m1 * dose;
-                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + self.shift[c];
-                (v, -slope, 0.0)
+            DistributionLaw::Fit { .. } => {
+                let (dose, ln_dose) = self.dose(lf);
+                self.ln_d_at(c, lh, dose, ln_dose)
             }
+            DistributionLaw::Constant(d) => (d.ln() + self.shift[c], 0.0, 0.0),
+        }
+    }
+
+    /// The dose the fits are evaluated at (volume percent) and its `ln`,
+    /// at `ln C_free = lf`.
+    #[inline]
+    fn dose(&self, lf: f64) -> (f64, f64) {
+        let dose = match self.fixed_dose {
+            Some(d) => d,
+            None => lf.exp() / self.molarity_per_percent,
+        };
+        (dose, dose.ln())
+    }
+
+    /// [`Self::ln_d`] with the stage's [`Self::dose`] given (the same
+    /// values; a stage evaluation takes its `exp` and `ln` once, not once
+    /// a metal).
+    #[inline]
+    fn ln_d_at(&self, c: usize, lh: f64, dose: f64, ln_dose: f64) -> (f64, f64, f64) {
+        match self.law[c] {
             DistributionLaw::Fit { m0, m1, b0, b1 } => {
-                let dose = lf.exp() / self.molarity_per_percent;
                 let slope = m0 + m1 * dose;
-                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + self.shift[c];
-                (v, -slope, -m1 * dose * lh + b1)
+                let v = -slope * lh + LN_10 * b0 + b1 * ln_dose + self.shift[c];
+                if self.fixed_dose.is_some() {
+                    (v, -slope, 0.0)
+                } else {
+                    (v, -slope, -m1 * dose * lh + b1)
+                }
             }
             DistributionLaw::Constant(d) => (d.ln() + self.shift[c], 0.0, 0.0),
         }
@@ -250,19 +272,20 @@ impl Equilibrium for LogLinearKernel {
         let aq = self.aq_flow[j];
         let o = self.org_flow[j];
         let (lh, lf) = (u[ih], u[iff]);
-        let h = lh.exp();
-        let cf = lf.exp();
+        let h = super::exp_or_zero(lh);
+        let cf = super::exp_or_zero(lf);
         // sums over metals: p y, p y dlnD/dlh, p y dlnD/dlf, and the same with e
         let (mut py, mut py_h, mut py_f) = (0.0, 0.0, 0.0);
         let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
+        let (dose, ln_dose) = self.dose(lf);
         for c in 0..k {
-            let (ld, dh, df) = self.ln_d(c, lh, lf);
-            let y = (ld + u[c]).exp();
+            let (ld, dh, df) = self.ln_d_at(c, lh, dose, ln_dose);
+            let y = super::exp_or_zero(ld + u[c]);
             // metal outflows relative to x_c (no underflow for traces)
             out.ln_scale[c] = u[c];
             out.aq[c] = aq;
             out.d_aq[c * nv + c] = aq;
-            let od = o * ld.exp();
+            let od = o * super::exp_or_zero(ld);
             out.org[c] = od;
             let row = &mut out.d_org[c * nv..(c + 1) * nv];
             row[c] = od;

@@ -236,8 +236,8 @@ impl Equilibrium for MassActionKernel {
         let aq = self.aq_flow[j];
         let o = self.org_flow[j];
         let (lh, ld) = (u[ih], u[id]);
-        let h = lh.exp();
-        let d = ld.exp();
+        let h = super::exp_or_zero(lh);
+        let d = super::exp_or_zero(ld);
         let (a, b) = (self.a, self.b);
         let mut zy = 0.0;
         for c in 0..k {
@@ -248,7 +248,7 @@ impl Equilibrium for MassActionKernel {
             out.ln_scale[c] = u[c];
             out.aq[c] = aq;
             out.d_aq[c * nv + c] = aq;
-            let od = o * lnd.exp();
+            let od = o * super::exp_or_zero(lnd);
             out.org[c] = od;
             let row = &mut out.d_org[c * nv..(c + 1) * nv];
             row[c] = od;
@@ -271,7 +271,7 @@ impl Equilibrium for MassActionKernel {
             // outflows relative to [N+]: it falls far below the range of a
             // double deep in the scrub and strip sections
             let ln_g = lk + 0.5 * ld - lh;
-            let g = ln_g.exp();
+            let g = super::exp_or_zero(ln_g);
             so = super::exp_or_zero(ln_g + u[i_n]);
             out.ln_scale[i_n] = u[i_n];
             out.aq[i_n] = aq;

@@ -88,17 +88,18 @@ pub trait Equilibrium {
     fn project(&self, _j: usize, _u: &mut [f64]) {}
 }
 
-/// `exp(x)`, without the call where it underflows to zero: the same
-/// value as `x.exp()` for every `x` (NaN included), but a trace far below
-/// the range of a double does not take the library's slow underflow path
-/// on every evaluation.
-#[inline]
+/// `exp(x)` inlined ([`crate::solver::fast_exp::exp`], within about one
+/// ulp of `x.exp()`; NaN for NaN), and zero where it underflows without
+/// the library's slow underflow path: the rigorous kernels' stage
+/// evaluations and balances take several a stage unknown, and a trace far
+/// below the range of a double would take that path on every evaluation.
+#[inline(always)]
 pub(crate) fn exp_or_zero(x: f64) -> f64 {
     // exp(x) rounds to zero below about -745.13
     if x < -746.0 {
         0.0
     } else {
-        x.exp()
+        crate::solver::fast_exp::exp(x)
     }
 }
 

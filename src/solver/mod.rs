@@ -15,7 +15,7 @@
 
 pub(crate) mod block_tridiag;
 pub mod diagnose;
-mod fast_exp;
+pub(crate) mod fast_exp;
 mod ll_substitution;
 pub(crate) mod logthomas;
 pub(crate) mod newton;

@@ -488,7 +488,7 @@ fn rescale(e: f64) -> f64 {
         // the usual case (a row scaled by its own scale): no `exp` call
         return 1.0;
     }
-    e.clamp(-745.0, 700.0).exp()
+    crate::chemistry::exp_or_zero(e.clamp(-745.0, 700.0))
 }
 
 /// One balance evaluated in logarithmic form ([`scaled_balance`]).
