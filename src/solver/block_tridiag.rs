@@ -84,7 +84,7 @@ impl BlockTridiag {
     pub fn factor(&mut self) -> Result<(), Singular> {
         match self.b {
             1 => return self.factor_fixed::<1, false>(),
-            2 => return self.factor_fixed::<2, false>(),
+            2 => return self.factor_2(),
             3 => return self.factor_fixed::<3, false>(),
             4 => return self.factor_fixed::<4, false>(),
             5 => return self.factor_fixed::<5, false>(),
@@ -162,7 +162,7 @@ impl BlockTridiag {
         let rhs_s = rhs.as_slice_mut().expect("standard layout");
         match self.b {
             1 => return self.solve_fixed::<1>(rhs_s),
-            2 => return self.solve_fixed::<2>(rhs_s),
+            2 => return self.solve_2(rhs_s),
             3 => return self.solve_fixed::<3>(rhs_s),
             4 => return self.solve_fixed::<4>(rhs_s),
             5 => return self.solve_fixed::<5>(rhs_s),
@@ -305,6 +305,117 @@ impl BlockTridiag {
                 *xr -= s;
             }
             y.copy_from_slice(rj);
+        }
+    }
+
+    /// [`BlockTridiag::factor_fixed`] for blocks of 2 (two components of
+    /// the separation-factor model), written out on scalars: the same
+    /// operations in the same order, so the same factors, pivots and
+    /// errors bit for bit, without the row copies, swaps through memory
+    /// and loop bookkeeping of the general fixed-size code.
+    fn factor_2(&mut self) -> Result<(), Singular> {
+        let n = self.n;
+        let lower = self.lower.as_slice().expect("standard layout");
+        let diag = self.diag.as_slice_mut().expect("standard layout");
+        let upper = self.upper.as_slice_mut().expect("standard layout");
+        let piv = self.piv.as_slice_mut().expect("standard layout");
+        // G[j-1] = diag'[j-1]^{-1} upper[j-1], row-major
+        let mut g = [0.0f64; 4];
+        let blocks = diag
+            .chunks_exact_mut(4)
+            .zip(lower.chunks_exact(4))
+            .zip(upper.chunks_exact_mut(4))
+            .zip(piv.chunks_exact_mut(2));
+        for (j, (((dj, lj), uj), pj)) in blocks.enumerate() {
+            let (mut d00, mut d01, mut d10, mut d11) = (dj[0], dj[1], dj[2], dj[3]);
+            if j > 0 {
+                // diag[j] -= lower[j] G[j-1], each entry summed over the
+                // columns of `lower` in order
+                d00 = d00 - lj[0] * g[0] - lj[1] * g[2];
+                d01 = d01 - lj[0] * g[1] - lj[1] * g[3];
+                d10 = d10 - lj[2] * g[0] - lj[3] * g[2];
+                d11 = d11 - lj[2] * g[1] - lj[3] * g[3];
+            }
+            // the pivot of column 0: row 1 only if strictly larger (a NaN
+            // in row 0 keeps row 0 and fails the test below)
+            let swap = d10.abs() > d00.abs();
+            let max = if swap { d10.abs() } else { d00.abs() };
+            if max == 0.0 || !max.is_finite() {
+                return Err(Singular { block: j, row: 0 });
+            }
+            if swap {
+                (d00, d01, d10, d11) = (d10, d11, d00, d01);
+            }
+            let inv0 = 1.0 / d00;
+            let f = d10 * inv0;
+            d11 -= f * d01;
+            d10 = f;
+            let max = d11.abs();
+            if max == 0.0 || !max.is_finite() {
+                return Err(Singular { block: j, row: 1 });
+            }
+            dj.copy_from_slice(&[d00, d01, d10, d11]);
+            pj.copy_from_slice(&[usize::from(swap), 1]);
+            if j + 1 < n {
+                let (mut g00, mut g01, mut g10, mut g11) = (uj[0], uj[1], uj[2], uj[3]);
+                if swap {
+                    (g00, g01, g10, g11) = (g10, g11, g00, g01);
+                }
+                g10 -= d10 * g00;
+                g11 -= d10 * g01;
+                let inv1 = 1.0 / d11;
+                g10 *= inv1;
+                g11 *= inv1;
+                g00 -= d01 * g10;
+                g01 -= d01 * g11;
+                g00 *= inv0;
+                g01 *= inv0;
+                g = [g00, g01, g10, g11];
+                uj.copy_from_slice(&g);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`BlockTridiag::solve_fixed`] for blocks of 2, written out on
+    /// scalars (the same operations in the same order, so the same
+    /// solution bit for bit; the sums start from `0.0` as there).
+    fn solve_2(&self, rhs: &mut [f64]) {
+        let lower = self.lower.as_slice().expect("standard layout");
+        let diag = self.diag.as_slice().expect("standard layout");
+        let upper = self.upper.as_slice().expect("standard layout");
+        let piv = self.piv.as_slice().expect("standard layout");
+        let (mut y0, mut y1) = (0.0f64, 0.0f64);
+        let blocks = rhs
+            .chunks_exact_mut(2)
+            .zip(lower.chunks_exact(4))
+            .zip(diag.chunks_exact(4))
+            .zip(piv.chunks_exact(2));
+        for (j, (((rj, lj), dj), pj)) in blocks.enumerate() {
+            let (mut v0, mut v1) = (rj[0], rj[1]);
+            if j > 0 {
+                v0 -= 0.0 + lj[0] * y0 + lj[1] * y1;
+                v1 -= 0.0 + lj[2] * y0 + lj[3] * y1;
+            }
+            if pj[0] == 1 {
+                (v0, v1) = (v1, v0);
+            }
+            v1 -= 0.0 + dj[2] * v0;
+            v1 /= dj[3];
+            v0 = (v0 - dj[1] * v1) / dj[0];
+            (rj[0], rj[1]) = (v0, v1);
+            (y0, y1) = (v0, v1);
+        }
+        // back substitution: x[j] = y[j] - G[j] x[j+1]
+        let blocks = rhs
+            .chunks_exact_mut(2)
+            .zip(upper.chunks_exact(4))
+            .rev()
+            .skip(1);
+        for (rj, gj) in blocks {
+            rj[0] -= 0.0 + gj[0] * y0 + gj[1] * y1;
+            rj[1] -= 0.0 + gj[2] * y0 + gj[3] * y1;
+            (y0, y1) = (rj[0], rj[1]);
         }
     }
 
@@ -646,6 +757,59 @@ mod tests {
                     (a - g).abs() <= 1e-10 * (1.0 + g.abs()),
                     "b={b}: {a} vs {g}"
                 );
+            }
+        }
+    }
+
+    /// The written-out kernels for blocks of 2 give the factors, pivots,
+    /// solutions and errors of the fixed-size code bit for bit: pivots
+    /// both ways, ties, zero and non-finite pivots in either row.
+    #[test]
+    fn blocks_of_two_match_the_fixed_size_code_bit_for_bit() {
+        let mut seed = 11;
+        let bits = |a: &Array3<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for case in 0..40 {
+            let n = 1 + case % 7;
+            let mut m = BlockTridiag::new(n, 2);
+            for v in m
+                .lower
+                .iter_mut()
+                .chain(m.upper.iter_mut())
+                .chain(m.diag.iter_mut())
+            {
+                *v = rng(&mut seed);
+            }
+            let j = case % n;
+            match case % 8 {
+                // a tie between the rows of column 0 in block 0
+                3 => m.diag[[0, 1, 0]] = -m.diag[[0, 0, 0]],
+                // a zero column 0 (singular at row 0), or a NaN in row 0
+                4 if j == 0 => {
+                    m.diag[[0, 0, 0]] = 0.0;
+                    m.diag[[0, 1, 0]] = 0.0;
+                }
+                5 => m.diag[[j, 0, 0]] = f64::NAN,
+                // a singular second pivot, an infinity in row 1
+                6 if j == 0 => {
+                    m.diag[[0, 1, 1]] = m.diag[[0, 1, 0]] * m.diag[[0, 0, 1]] / m.diag[[0, 0, 0]]
+                }
+                7 => m.diag[[j, 1, 0]] = f64::INFINITY,
+                _ => {}
+            }
+            let rhs = Array2::from_shape_fn((n, 2), |_| rng(&mut seed));
+            let (mut two, mut fixed) = (m.clone(), m);
+            let (r2, rf) = (two.factor(), fixed.factor_fixed::<2, false>());
+            assert_eq!(r2, rf, "case {case}");
+            assert_eq!(bits(&two.diag), bits(&fixed.diag), "case {case}");
+            assert_eq!(bits(&two.upper), bits(&fixed.upper), "case {case}");
+            assert_eq!(two.piv, fixed.piv, "case {case}");
+            if r2.is_ok() {
+                let mut x2 = rhs.clone();
+                two.solve(&mut x2);
+                let mut xf = rhs.clone();
+                fixed.solve_fixed::<2>(xf.as_slice_mut().unwrap());
+                let xb = |x: &Array2<f64>| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(xb(&x2), xb(&xf), "case {case}");
             }
         }
     }

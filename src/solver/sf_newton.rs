@@ -106,8 +106,10 @@ impl SfWorkspace {
         (!u.is_empty() && self.u_eval.as_slice() == u).then(|| &self.a[..u.len()])
     }
 
-    /// Pass shares of the problem's links and side draws, once per solve.
-    fn set_links(&mut self, p: &SfProblem<'_>) {
+    /// Pass shares of the problem's links and side draws, once per solve
+    /// (`K` components: each stage's rows filled at a fixed width).
+    fn set_links<const K: usize>(&mut self, p: &SfProblem<'_>) {
+        debug_assert_eq!(self.k, K);
         for j in 0..self.n {
             self.pa[j] = if p.links[j] && j + 1 < self.n {
                 p.pass.map_or(1.0, |(a, _)| a[j + 1])
@@ -120,15 +122,13 @@ impl SfWorkspace {
                 0.0
             };
         }
-        let k = self.k;
         let rows = self
             .pa_row
-            .chunks_exact_mut(k)
-            .zip(self.po_row.chunks_exact_mut(k));
+            .chunks_exact_mut(K)
+            .zip(self.po_row.chunks_exact_mut(K));
         for ((pa_row, po_row), (&pa, &po)) in rows.zip(self.pa.iter().zip(&self.po)) {
-            for (x, y) in pa_row.iter_mut().zip(po_row.iter_mut()) {
-                (*x, *y) = (pa, po);
-            }
+            pa_row.fill(pa);
+            po_row.fill(po);
         }
     }
 }
@@ -465,7 +465,7 @@ fn solve_k<const K: usize>(
     const ALPHA_MIN: f64 = 1e-6;
     let n = u.nrows();
     ws.size(n, K);
-    ws.set_links(p);
+    ws.set_links::<K>(p);
     let us = u.as_slice_mut().expect("standard layout");
     // the report of the last evaluation (`ws.r`, `ws.s` hold its balances)
     let done = |ws: &SfWorkspace, status, it, res| report(status, it, res, worst_at(ws, K));
@@ -666,7 +666,7 @@ fn arc_k<const K: usize>(
     }
     ws.size(n, K);
     let beta = beta_at(*s);
-    ws.set_links(&prob(path, &beta));
+    ws.set_links::<K>(&prob(path, &beta));
     let (u0s, tus) = (
         u0.as_slice().expect("standard layout"),
         tu.as_slice().expect("standard layout"),
@@ -831,10 +831,23 @@ mod tests {
                 // and it is a solution: component balances close
                 let mut ws = SfWorkspace::default();
                 ws.size(n, k);
-                ws.set_links(&prob);
+                set_links_dyn(&mut ws, &prob);
                 let res = evaluate_dyn(&prob, us.as_slice().unwrap(), &mut ws).worst;
                 assert!(res <= 1e-12, "k={k}: {res}");
             }
+        }
+    }
+
+    fn set_links_dyn(ws: &mut SfWorkspace, p: &SfProblem<'_>) {
+        match p.beta.len() {
+            1 => ws.set_links::<1>(p),
+            2 => ws.set_links::<2>(p),
+            3 => ws.set_links::<3>(p),
+            4 => ws.set_links::<4>(p),
+            5 => ws.set_links::<5>(p),
+            6 => ws.set_links::<6>(p),
+            7 => ws.set_links::<7>(p),
+            _ => ws.set_links::<8>(p),
         }
     }
 
