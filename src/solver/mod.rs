@@ -297,6 +297,8 @@ pub struct Solver {
     pass: Option<crate::cascade::draw::Pass>,
     // buffers of the specialised separation-factor Newton
     sf: sf_newton::SfWorkspace,
+    // and of the separation-factor solve around it
+    sfb: SfBuffers,
 }
 
 impl Solver {
@@ -306,6 +308,7 @@ impl Solver {
             ws: None,
             pass: None,
             sf: sf_newton::SfWorkspace::default(),
+            sfb: SfBuffers::default(),
         }
     }
 
@@ -441,21 +444,48 @@ impl Solver {
         let layout = *c.layout();
         let n = layout.stages();
         let k = c.n_components();
+        // the buffers kept between solves, taken out for this one
+        let mut bufs = std::mem::take(&mut self.sfb);
+        let SfBuffers {
+            active,
+            z,
+            lb,
+            b,
+            fa,
+            bfull,
+            links,
+            feed,
+            u: u_buf,
+            tear: tear_ws,
+        } = &mut bufs;
         // Components absent from the feed are absent everywhere.
-        let active: Vec<usize> = (0..k).filter(|&i| c.feed_amount()[i] > 0.0).collect();
+        active.clear();
+        active.extend((0..k).filter(|&i| c.feed_amount()[i] > 0.0));
+        let active = &active[..];
         let ka = active.len();
         let f_tot: f64 = c.feed_amount().iter().sum();
-        let z: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i] / f_tot).collect();
+        z.clear();
+        z.extend(active.iter().map(|&i| c.feed_amount()[i] / f_tot));
         // beta normalised by its geometric mean, for the continuation beta^s
-        let lb: Vec<f64> = active.iter().map(|&i| beta[i].ln()).collect();
+        lb.clear();
+        lb.extend(active.iter().map(|&i| beta[i].ln()));
         let mean = lb.iter().sum::<f64>() / ka as f64;
-        let lb: Vec<f64> = lb.iter().map(|v| v - mean).collect();
-        let mut kernel = SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec());
-        let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
-        let mut feed = Array2::zeros((n, ka));
+        for v in lb.iter_mut() {
+            *v -= mean;
+        }
+        let lb = &lb[..];
+        links.clear();
+        links.extend((0..n).map(|j| layout.aqueous_link(j)));
+        let links = &links[..];
+        if feed.dim() == (n, ka) {
+            feed.fill(0.0);
+        } else {
+            *feed = Array2::zeros((n, ka));
+        }
         for (q, &i) in active.iter().enumerate() {
             feed[[layout.feed_stage(), q]] = c.feed_amount()[i];
         }
+        let feed = &*feed;
         let opts = *c.solver_options();
         let mut sf_ws = std::mem::take(&mut self.sf);
         let ws = self.workspace(n, ka, ka);
@@ -466,9 +496,10 @@ impl Solver {
             out.clear();
             out.extend(lb.iter().map(|l| (s * l).exp()));
         };
-        let mut b = Vec::with_capacity(ka);
-        let fa: Vec<f64> = active.iter().map(|&i| c.feed_amount()[i]).collect();
-        beta_at(1.0, &mut b);
+        fa.clear();
+        fa.extend(active.iter().map(|&i| c.feed_amount()[i]));
+        let fa = &fa[..];
+        beta_at(1.0, b);
 
         let mut result: Option<(Array2<f64>, NewtonReport)> = None;
         let newton_opts = |budget: usize, tol: f64| NewtonOptions {
@@ -476,47 +507,62 @@ impl Solver {
             max_iterations: budget,
             ..NewtonOptions::default()
         };
-        kernel.set_beta(&b);
         let pass = c.pass().map(|p| (&p.aqueous[..], &p.organic[..]));
-        // Newton on the stage balances: the kernel specialised by the
-        // component count where there is one, else the general one
-        let mut newton = |kernel: &SeparationFactorKernel,
-                          u: &mut Array2<f64>,
-                          ws: &mut Workspace,
-                          nopts: &NewtonOptions| {
-            if sf_newton::supports(ka) {
-                let prob = sf_newton::SfProblem {
-                    beta: kernel.beta(),
-                    org_flow,
-                    links: &links,
-                    feed: &feed,
-                    pass,
-                };
-                sf_newton::solve(&prob, u, &mut sf_ws, nopts)
-            } else {
-                newton::solve(kernel, &links, &feed, u, ws, nopts)
-            }
-        };
-        // 1. Warm start from a previous solution.
+        // the general kernel, built where there is no specialised one
+        let mut general: Option<SeparationFactorKernel> = None;
+        // Newton on the stage balances at the extractabilities `beta`: the
+        // kernel specialised by the component count where there is one,
+        // else the general one
+        let mut newton =
+            |beta: &[f64], u: &mut Array2<f64>, ws: &mut Workspace, nopts: &NewtonOptions| {
+                if sf_newton::supports(ka) {
+                    let prob = sf_newton::SfProblem {
+                        beta,
+                        org_flow,
+                        links,
+                        feed,
+                        pass,
+                    };
+                    sf_newton::solve(&prob, u, &mut sf_ws, nopts)
+                } else {
+                    let kernel = general.get_or_insert_with(|| {
+                        SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec())
+                    });
+                    kernel.set_beta(beta);
+                    newton::solve(&*kernel, links, feed, u, ws, nopts)
+                }
+            };
+        // 1. Warm start from a previous solution (in the kept array, which
+        //    goes back to the buffers unless it is the result).
         if let Some(prev) = start {
-            let mut u = warm_start(prev, &layout, &active, aq_tot);
+            let mut u = std::mem::take(u_buf);
+            warm_start(prev, &layout, active, aq_tot, &mut u);
             let nopts = newton_opts(opts.max_iterations.min(30), opts.tolerance);
-            let rep = newton(&kernel, &mut u, ws, &nopts);
+            let rep = newton(b, &mut u, ws, &nopts);
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
+            } else {
+                *u_buf = u;
             }
         }
         // 2. Tearing fixed point for a start close to the steady state, then Newton.
-        let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
-        let tear = || tearing::fixed_point(&layout, &bfull, &fa, org_flow, aq_tot, 300, 1e-3).0;
+        bfull.clear();
+        bfull.extend(active.iter().map(|&i| beta[i]));
+        let bfull = &bfull[..];
+        let mut tear = |u: &mut Array2<f64>| {
+            tearing::fixed_point(&layout, bfull, fa, org_flow, aq_tot, 300, 1e-3, tear_ws, u)
+        };
         if result.is_none() {
-            let mut u = tear();
+            let mut u = std::mem::take(u_buf);
+            tear(&mut u);
             let budget = opts.max_iterations.saturating_sub(total_it).min(40);
-            let rep = newton(&kernel, &mut u, ws, &newton_opts(budget, opts.tolerance));
+            let rep = newton(b, &mut u, ws, &newton_opts(budget, opts.tolerance));
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
+            } else {
+                *u_buf = u;
             }
         }
         // 3. Continuation in beta from the exact flat profile at s = 0.
@@ -540,10 +586,10 @@ impl Solver {
             let mut arc_done = false;
             let mut arc_steps = 0;
             let path = sf_newton::ArcPath {
-                lb: &lb,
+                lb,
                 org_flow,
-                links: &links,
-                feed: &feed,
+                links,
+                feed,
                 pass,
             };
             let mut tangent = Array2::zeros((n, ka));
@@ -589,11 +635,10 @@ impl Solver {
                             .and(&u)
                             .and(&tangent)
                             .for_each(|t, &a, &d| *t = a + f * d);
-                        beta_at(1.0, &mut b);
-                        kernel.set_beta(&b);
+                        beta_at(1.0, b);
                         let budget = cont_budget.saturating_sub(total_it).min(40);
                         let nopts = newton_opts(budget, opts.tolerance);
-                        (newton(&kernel, &mut trial, ws, &nopts), 1.0)
+                        (newton(b, &mut trial, ws, &nopts), 1.0)
                     } else {
                         ndarray::Zip::from(&mut trial)
                             .and(&u)
@@ -636,8 +681,7 @@ impl Solver {
                 }
                 let s_try = (s + ds).min(1.0);
                 let last = s_try >= 1.0;
-                beta_at(s_try, &mut b);
-                kernel.set_beta(&b);
+                beta_at(s_try, b);
                 trial.assign(&u);
                 if let Some((sp, up)) = &prev {
                     let f = (s_try - s) / (s - sp);
@@ -658,12 +702,12 @@ impl Solver {
                 // a trace near the bottom of the double range: balances in
                 // logarithms, which neither underflow nor lose their digits
                 let rep = if trial.iter().any(|&v| v < DEEP_TRACE) {
-                    log_kernel.set_beta(&b);
+                    log_kernel.set_beta(b);
                     ws.set_log_balances(true);
                     let nopts = newton_opts(budget, tol);
-                    newton::solve(&log_kernel, &links, &feed, &mut trial, ws, &nopts)
+                    newton::solve(&log_kernel, links, feed, &mut trial, ws, &nopts)
                 } else {
-                    newton(&kernel, &mut trial, ws, &newton_opts(budget, tol))
+                    newton(b, &mut trial, ws, &newton_opts(budget, tol))
                 };
                 total_it += rep.iterations;
                 steps += 1;
@@ -712,19 +756,20 @@ impl Solver {
             .as_ref()
             .is_some_and(|r| r.1.status == Status::Converged)
         {
-            beta_at(1.0, &mut b);
-            kernel.set_beta(&b);
+            beta_at(1.0, b);
+            let kernel = SeparationFactorKernel::new(b.clone(), org_flow.to_vec());
             let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
-            log_kernel.set_beta(&b);
+            log_kernel.set_beta(b);
             for log in [true, false] {
-                let mut u = tear();
+                let mut u = Array2::zeros((n, ka));
+                tear(&mut u);
                 let budget = opts.max_iterations.saturating_sub(total_it);
                 let nopts = newton_opts(budget, opts.tolerance);
                 ws.set_log_balances(log);
                 let rep = if log {
-                    newton::solve_ptc(&log_kernel, &links, &feed, &mut u, ws, &nopts, 10.0)
+                    newton::solve_ptc(&log_kernel, links, feed, &mut u, ws, &nopts, 10.0)
                 } else {
-                    newton::solve_ptc(&kernel, &links, &feed, &mut u, ws, &nopts, 10.0)
+                    newton::solve_ptc(&kernel, links, feed, &mut u, ws, &nopts, 10.0)
                 };
                 ws.set_log_balances(false);
                 total_it += rep.iterations;
@@ -743,7 +788,6 @@ impl Solver {
         // Evaluate the outflows at the final point, with the full beta.
         let mut aqueous = Array2::zeros((n, k));
         let mut organic = Array2::zeros((n, k));
-        let bfull: Vec<f64> = active.iter().map(|&i| beta[i]).collect();
         // the specialised Newton's last amounts where it ended at `u` (the
         // same exponentials)
         let us = u.as_slice().expect("standard layout");
@@ -763,6 +807,9 @@ impl Solver {
             }
         }
         let worst = (rep.worst.0, active.get(rep.worst.1).copied().unwrap_or(0));
+        // the unknowns' array back to the buffers, for the next solve
+        bufs.u = u;
+        self.sfb = bufs;
         Solution {
             status: rep.status,
             method: Method::Newton,
@@ -799,15 +846,48 @@ pub(crate) fn add_inlets(c: &Cascade, feed: &mut Array2<f64>, active: Option<&[u
     }
 }
 
-/// Log aqueous amounts for a warm start from `prev`, resampled by relative
+/// Buffers of [`Solver::solve_separation_factor`] around its kernels,
+/// kept by the solver between solves and sized on demand: a solve whose
+/// Newton converges from the warm or the tearing start allocates only
+/// its result once they have reached its cascade's size.
+#[derive(Debug, Default)]
+struct SfBuffers {
+    /// the components present in the feed
+    active: Vec<usize>,
+    /// their feed fractions
+    z: Vec<f64>,
+    /// the logarithms of their beta, less their mean
+    lb: Vec<f64>,
+    /// beta at the current point of the continuation
+    b: Vec<f64>,
+    /// the feed amounts and the beta of the active components
+    fa: Vec<f64>,
+    bfull: Vec<f64>,
+    links: Vec<bool>,
+    feed: Array2<f64>,
+    /// the unknowns of the warm or tearing start (the last solve's result)
+    u: Array2<f64>,
+    tear: tearing::TearWorkspace,
+}
+
+/// Log aqueous amounts (into `u`, shaped `(n, K)` if it is not) for a warm
+/// start from `prev`, resampled by relative
 /// position onto `layout` and rescaled to the stage RE totals `aq_tot`.
-fn warm_start(prev: &Solution, layout: &Layout, active: &[usize], aq_tot: &[f64]) -> Array2<f64> {
+fn warm_start(
+    prev: &Solution,
+    layout: &Layout,
+    active: &[usize],
+    aq_tot: &[f64],
+    u: &mut Array2<f64>,
+) {
     let n = layout.stages();
     let ka = active.len();
     let pn = prev.aqueous.nrows();
     // previous layout is unknown here; map by relative position in the
     // cascade, keeping the feed stage aligned when the sizes agree
-    let mut u = Array2::zeros((n, ka));
+    if u.dim() != (n, ka) {
+        *u = Array2::zeros((n, ka));
+    }
     for j in 0..n {
         let pj = if pn == n {
             j
@@ -827,5 +907,4 @@ fn warm_start(prev: &Solution, layout: &Layout, active: &[usize], aq_tot: &[f64]
             u[[j, q]] = (aq_tot[j] * frac).ln();
         }
     }
-    u
 }

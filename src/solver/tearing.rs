@@ -174,7 +174,8 @@ fn profiles_dyn(
     }
 }
 
-/// The starting `lambda` of [`fixed_point`]: `lambda_j = O_j / (A_j b_j)`,
+/// The starting `lambda` of [`fixed_point`] (into `lam`, with the
+/// buffers of `scratch`): `lambda_j = O_j / (A_j b_j)`,
 /// with `b_j` the extractability of stage `j`'s aqueous
 /// (`sum beta a / sum a`) guessed from a sharp split of the feed.
 ///
@@ -200,36 +201,49 @@ fn profiles_dyn(
 /// puts them near their place saves the Newton iterations that move
 /// them), `xu-A` 14 -> 4 sweeps (2 -> 3 iterations), `xu-D` 6 -> 5
 /// sweeps (3 -> 2 iterations).
+#[allow(clippy::too_many_arguments)]
 fn start_lambda(
     layout: &Layout,
     beta: &[f64],
     feed: &[f64],
     org_flow: &[f64],
     aq_tot: &[f64],
-) -> Vec<f64> {
+    scratch: &mut LambdaScratch,
+    lam: &mut Vec<f64>,
+) {
+    let LambdaScratch {
+        order,
+        raff,
+        prod,
+        pairs,
+    } = scratch;
     let n = org_flow.len();
     let k = beta.len();
     let fs = layout.feed_stage();
     let scrub_end = layout.scrub_stage().unwrap_or(fs);
     let ftot: f64 = feed.iter().sum();
     let bfeed: f64 = beta.iter().zip(feed).map(|(b, f)| b * f).sum::<f64>() / ftot;
-    let flat = |b: &dyn Fn(usize) -> f64| -> Vec<f64> {
-        (0..n).map(|j| org_flow[j] / (aq_tot[j] * b(j))).collect()
+    let mut flat = |b: &dyn Fn(usize) -> f64| {
+        lam.clear();
+        lam.extend((0..n).map(|j| org_flow[j] / (aq_tot[j] * b(j))));
     };
     let r = aq_tot[0];
     if !(r > 0.0 && r < ftot) || fs >= n {
         return flat(&|_| bfeed);
     }
     // sharp split: the raffinate takes the least extractable components
-    let mut order: Vec<usize> = (0..k).collect();
+    order.clear();
+    order.extend(0..k);
     order.sort_by(|&p, &q| beta[p].total_cmp(&beta[q]));
-    let mut raff = vec![0.0; k];
+    raff.clear();
+    raff.resize(k, 0.0);
     let mut left = r;
-    for &q in &order {
+    for &q in order.iter() {
         raff[q] = feed[q].min(left);
         left -= raff[q];
     }
-    let prod: Vec<f64> = feed.iter().zip(&raff).map(|(f, x)| f - x).collect();
+    prod.clear();
+    prod.extend(feed.iter().zip(raff.iter()).map(|(f, x)| f - x));
     let b_low = (0..k).map(|q| beta[q] * raff[q]).sum::<f64>() / r;
     let (sy, syb) = (0..k).fold((0.0, 0.0), |(s, sb), q| {
         (s + prod[q], sb + prod[q] / beta[q])
@@ -239,10 +253,13 @@ fn start_lambda(
     // lambda on (0, 1 / max beta of the raffinate))
     let a_e = aq_tot[fs / 2];
     // (amount, beta) of the raffinate's components
-    let in_raff: Vec<(f64, f64)> = (0..k)
-        .filter(|&q| raff[q] > 0.0)
-        .map(|q| (raff[q], beta[q]))
-        .collect();
+    pairs.clear();
+    pairs.extend(
+        (0..k)
+            .filter(|&q| raff[q] > 0.0)
+            .map(|q| (raff[q], beta[q])),
+    );
+    let in_raff = &pairs[..];
     let bmax = in_raff.iter().map(|&(_, b)| b).fold(0.0, f64::max);
     let g_e = |l: f64| in_raff.iter().map(|&(x, b)| x / (1.0 - l * b)).sum::<f64>() - a_e;
     let l_e = bisect(0.0, 1.0 / bmax, |l| g_e(l) < 0.0);
@@ -256,10 +273,13 @@ fn start_lambda(
     let rho_s = if scrub_end > fs && js < n {
         let a_s = aq_tot[js];
         // (amount, beta) of the extract's components
-        let in_prod: Vec<(f64, f64)> = (0..k)
-            .filter(|&q| prod[q] > 0.0)
-            .map(|q| (prod[q], beta[q]))
-            .collect();
+        pairs.clear();
+        pairs.extend(
+            (0..k)
+                .filter(|&q| prod[q] > 0.0)
+                .map(|q| (prod[q], beta[q])),
+        );
+        let in_prod = &pairs[..];
         let bmin = in_prod
             .iter()
             .map(|&(_, b)| b)
@@ -291,6 +311,41 @@ fn start_lambda(
             bfeed
         }
     })
+}
+
+/// Buffers of [`start_lambda`].
+#[derive(Debug, Clone, Default)]
+struct LambdaScratch {
+    order: Vec<usize>,
+    raff: Vec<f64>,
+    prod: Vec<f64>,
+    /// (amount, beta) of the components of one side of the split
+    pairs: Vec<(f64, f64)>,
+}
+
+/// Buffers of [`fixed_point`], sized on each call and kept between calls
+/// (a solver that keeps one allocates nothing for its tearing starts once
+/// they have reached its largest cascade).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TearWorkspace {
+    start: LambdaScratch,
+    /// the last `lambda` of [`fixed_point`]
+    lam: Vec<f64>,
+    links: Vec<bool>,
+    /// aqueous amounts and elimination pivots (`2 n k`)
+    prof: Vec<f64>,
+    /// six vectors of one value per stage
+    stage_vecs: Vec<f64>,
+    /// histories of the Anderson mixing
+    dx: Vec<f64>,
+    df: Vec<f64>,
+}
+
+/// `v` as `len` zeros (its allocation kept where it is large enough).
+fn zeroed<T: Clone + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+    v.clear();
+    v.resize(len, T::default());
+    v
 }
 
 /// The point of `(lo, hi)` where `below` turns false (60 bisections).
@@ -356,17 +411,19 @@ fn anderson_weights(df: &[f64], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-fn to_log(a: &[f64], aq_tot: &[f64]) -> Array2<f64> {
+fn to_log(a: &[f64], aq_tot: &[f64], u: &mut Array2<f64>) {
     let n = aq_tot.len();
     let k = a.len() / n;
-    let mut u = vec![0.0; n * k];
+    if u.dim() != (n, k) || !u.is_standard_layout() {
+        *u = Array2::zeros((n, k));
+    }
+    let u = u.as_slice_mut().expect("standard layout");
     for ((row, aj), &t) in u.chunks_exact_mut(k).zip(a.chunks_exact(k)).zip(aq_tot) {
         let floor = 1e-300 * t;
         for (v, &x) in row.iter_mut().zip(aj) {
             *v = x.max(floor).ln();
         }
     }
-    Array2::from_shape_vec((n, k), u).expect("n k values")
 }
 
 /// Depth of the Anderson acceleration in [`fixed_point`].
@@ -378,13 +435,15 @@ const ANDERSON_DEPTH: usize = 4;
 /// along the cascade loses about 15 % a sweep), so the sweeps are
 /// accelerated by Anderson mixing over the last [`ANDERSON_DEPTH`] updates;
 /// the history is dropped, and the update damped, whenever the largest
-/// mismatch grows or a mixed `lambda` would not be positive. Returns log
-/// aqueous amounts (a start for Newton) and the last `lambda`.
+/// mismatch grows or a mixed `lambda` would not be positive. Writes the
+/// log aqueous amounts (a start for Newton) into `u` (shaped `(n, K)` if
+/// it is not) and keeps the last `lambda` in `ws`.
 ///
 /// # References
 /// H. F. Walker, P. Ni, "Anderson acceleration for fixed-point
 /// iterations", *SIAM J. Numer. Anal.* 49 (2011) 1715-1735.
-pub fn fixed_point(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fixed_point(
     layout: &Layout,
     beta: &[f64],
     feed: &[f64],
@@ -392,18 +451,28 @@ pub fn fixed_point(
     aq_tot: &[f64],
     max_sweeps: usize,
     tol: f64,
-) -> (Array2<f64>, Vec<f64>) {
+    ws: &mut TearWorkspace,
+    u: &mut Array2<f64>,
+) {
     let n = layout.stages();
     let k = beta.len();
     let fs = layout.feed_stage();
-    let links: Vec<bool> = (0..n).map(|j| layout.aqueous_link(j)).collect();
-    let mut lam = start_lambda(layout, beta, feed, org_flow, aq_tot);
-    // one allocation for the profiles, one for the per-stage vectors and
-    // one for each history
-    let mut prof = vec![0.0; 2 * n * k];
-    let (a, dp) = prof.split_at_mut(n * k);
-    let mut stage_vecs = vec![0.0; 6 * n];
-    let (org, rest) = stage_vecs.split_at_mut(n);
+    let TearWorkspace {
+        start,
+        lam,
+        links,
+        prof,
+        stage_vecs,
+        dx,
+        df,
+    } = ws;
+    links.clear();
+    links.extend((0..n).map(|j| layout.aqueous_link(j)));
+    start_lambda(layout, beta, feed, org_flow, aq_tot, start, lam);
+    // one buffer for the profiles, one for the per-stage vectors and one
+    // for each history
+    let (a, dp) = zeroed(prof, 2 * n * k).split_at_mut(n * k);
+    let (org, rest) = zeroed(stage_vecs, 6 * n).split_at_mut(n);
     let (aq, rest) = rest.split_at_mut(n);
     let (f, rest) = rest.split_at_mut(n);
     let (lam_prev, rest) = rest.split_at_mut(n);
@@ -412,20 +481,20 @@ pub fn fixed_point(
     let mut last_worst = f64::INFINITY;
     // update f = g(lam) - lam (`f`); histories of lam and f differences
     // (rings of `ANDERSON_DEPTH` columns of `n`)
-    let mut dx = vec![0.0; ANDERSON_DEPTH * n];
-    let mut df = vec![0.0; ANDERSON_DEPTH * n];
+    let dx = zeroed(dx, ANDERSON_DEPTH * n);
+    let df = zeroed(df, ANDERSON_DEPTH * n);
     let (mut stored, mut next, mut have_prev) = (0usize, 0usize, false);
     // organic over aqueous RE each stage must reach
     for ((t, o), a) in target.iter_mut().zip(org_flow).zip(aq_tot) {
         *t = o / a;
     }
     for _ in 0..max_sweeps {
-        profiles(&links, fs, beta, feed, &lam, a, dp, (aq, org));
+        profiles(links, fs, beta, feed, lam, a, dp, (aq, org));
         let mut worst = 0.0f64;
         for (((fj, &t), &l), (&aqj, &orgj)) in f
             .iter_mut()
             .zip(&*target)
-            .zip(&lam)
+            .zip(lam.iter())
             .zip(aq.iter().zip(&*org))
         {
             let ratio = t * aqj / (l * orgj);
@@ -458,7 +527,7 @@ pub fn fixed_point(
             let slot = next * n..(next + 1) * n;
             for (((x, l), lp), (d, (fv, fp))) in dx[slot.clone()]
                 .iter_mut()
-                .zip(&lam)
+                .zip(lam.iter())
                 .zip(&*lam_prev)
                 .zip(df[slot].iter_mut().zip(f.iter().zip(&*f_prev)))
             {
@@ -468,7 +537,7 @@ pub fn fixed_point(
             next = (next + 1) % ANDERSON_DEPTH;
             stored = (stored + 1).min(ANDERSON_DEPTH);
         }
-        lam_prev.copy_from_slice(&lam);
+        lam_prev.copy_from_slice(lam);
         f_prev.copy_from_slice(f);
         have_prev = true;
         let gamma = if omega == 1.0 {
@@ -500,8 +569,8 @@ pub fn fixed_point(
             next = 0;
         }
     }
-    profiles(&links, fs, beta, feed, &lam, a, dp, (aq, org));
-    (to_log(a, aq_tot), lam)
+    profiles(links, fs, beta, feed, lam, a, dp, (aq, org));
+    to_log(a, aq_tot, u);
 }
 
 #[cfg(test)]
@@ -634,7 +703,9 @@ mod tests {
             panic!("amount flows")
         };
         let beta = [1.0, 1.5];
-        let (u, lam) = fixed_point(
+        let mut ws = TearWorkspace::default();
+        let mut u = Array2::zeros((0, 0));
+        fixed_point(
             cas.layout(),
             &beta,
             &[0.25, 0.75],
@@ -642,7 +713,11 @@ mod tests {
             aqueous,
             300,
             1e-10,
+            &mut ws,
+            &mut u,
         );
+        let lam = &ws.lam;
+        assert_eq!(u.dim(), (lam.len(), 2));
         for j in 0..lam.len() {
             let a: f64 = (0..2).map(|c| u[[j, c]].exp()).sum();
             let o: f64 = (0..2).map(|c| lam[j] * beta[c] * u[[j, c]].exp()).sum();
