@@ -1499,8 +1499,10 @@ const PROBE_NEWTON: usize = 40;
 
 /// Iterations of the pseudo-transient continuation from the cold start
 /// tried between the fast and the bracketed substitution
-/// ([`ll_substituted`]; seed 43 of the log-linear generator needs 483).
-const PTC_ITERATIONS: usize = 600;
+/// ([`ll_substituted`]; seed 43 of the log-linear generator needs 483,
+/// seed 542 675: its loading front crosses 203 scrub stages at about two
+/// iterations a stage, the log-step cap of 8 limiting each).
+const PTC_ITERATIONS: usize = 700;
 
 /// Iterations of the pseudo-transient continuation from where the fast
 /// substitution stopped, when the one from the cold start fails (seed 370
@@ -1713,11 +1715,19 @@ fn ll_substituted(
                     sweeps += out.sweeps;
                     round += out.sweeps;
                     change = out.change;
-                    // a probe (not the stage's end) gets a short Newton
+                    // a probe (not the stage's end) gets a short Newton, and
+                    // so do sweeps that stalled with stages still moving by
+                    // more than an e-fold (seed 542 of the log-linear
+                    // generator: 150 iterations from a change of 700, where
+                    // the cold start's continuation then converges)
                     let probing = change <= stop && change > t;
                     let mut v = u.clone();
                     let left = max_it.saturating_sub(used + sweeps.div_ceil(10));
-                    let cap = if probing { PROBE_NEWTON } else { 150 };
+                    let cap = if probing || change > PROBE_CHANGE {
+                        PROBE_NEWTON
+                    } else {
+                        150
+                    };
                     let rep = newton_in(solver, ker, p, &mut v, true, tol, left.min(cap));
                     used += rep.iterations;
                     let charged = (used + sweeps.div_ceil(10)).min(max_it);
