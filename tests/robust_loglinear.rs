@@ -7,7 +7,7 @@
 use sxforge::model::rigorous::{AqueousStreams, ConcentrationUnit, LogLinearFit, LogLinearSpec};
 use sxforge::model::{Cascade, CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{acid_starved, acid_starved_example, verify};
-use sxforge::solver::Solver;
+use sxforge::solver::{Solver, Status};
 
 /// `(m0, m1, b0, b1)` of a fitted metal, `None` for a constant D.
 type Fit = Option<(f64, f64, f64, f64)>;
@@ -392,6 +392,17 @@ fn long_scrub_behind_a_slow_front_converges_by_continuation() {
     for (q, e) in s.balance_error(&c).iter().enumerate() {
         assert!(e.abs() < 1e-10, "component {q}: {e:e}");
     }
+    // one iteration fewer than it needs: the sweeps, the continuations and
+    // the Newton probes share the limit, and the solve says it ran out
+    let mut short = c.clone();
+    let limit = s.iterations - 1;
+    let opts = c.solver_options().to_builder().max_iterations(limit);
+    short
+        .set_solver_options(opts.build().expect("valid limit"))
+        .expect("valid limit");
+    let r = Solver::new().solve(&short);
+    assert_eq!(r.status, Status::MaxIterations);
+    assert_eq!(r.iterations, limit);
 }
 
 /// The exact acid test on a hand-sized case: one extraction stage and one
