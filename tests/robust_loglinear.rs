@@ -7,7 +7,7 @@
 use sxforge::model::rigorous::{AqueousStreams, ConcentrationUnit, LogLinearFit, LogLinearSpec};
 use sxforge::model::{Cascade, CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{acid_starved, acid_starved_example, verify};
-use sxforge::solver::Solver;
+use sxforge::solver::{Solver, Status};
 
 /// `(m0, m1, b0, b1)` of a fitted metal, `None` for a constant D.
 type Fit = Option<(f64, f64, f64, f64)>;
@@ -323,6 +323,86 @@ fn short_extraction_long_strip_settles_by_continuation() {
     for (q, e) in s.balance_error(&c).iter().enumerate() {
         assert!(e.abs() < 1e-10, "component {q}: {e:e}");
     }
+}
+
+/// 81 + 203 + 0 stages, four fitted metals and two constant-D ones, a
+/// strong scrub acid (3.6 mol/L): both substitutions stall (changes of
+/// 7e2) and the loading front of the pseudo-transient continuation from
+/// the cold start crosses the scrub section at about two iterations a
+/// stage; it converges in 675, past the 600 it was allowed, and nothing
+/// after it converged within the 1,375 iterations of the cascade (seed 542
+/// of the generator).
+#[test]
+fn long_scrub_behind_a_slow_front_converges_by_continuation() {
+    let c = build(Case {
+        stages: (81, 203, 0),
+        fit: vec![
+            None,
+            Some((
+                1.8402818094316078,
+                0.0033866851621902148,
+                -3.1968133504321767,
+                1.451646634673649,
+            )),
+            Some((
+                0.9928530636751607,
+                0.007186605967915044,
+                -5.876840047461658,
+                0.7344505567720016,
+            )),
+            Some((
+                2.1214393582199293,
+                0.007364575148243216,
+                -3.64043184432784,
+                0.5745933626743693,
+            )),
+            Some((
+                1.3104330954748695,
+                -0.00365307172015749,
+                -1.1016993658894148,
+                1.1315913365355517,
+            )),
+            None,
+        ],
+        d: vec![
+            0.06986688808398775,
+            0.001017674439326045,
+            0.03693357253019734,
+            0.03313406532702422,
+            0.001932967416630819,
+            0.004434584795291886,
+        ],
+        charge: vec![3.0, 3.0, 3.0, 3.0, 2.0, 3.0],
+        dose: 20.21247818015819,
+        acid: (0.02911258925810864, Some(3.596492101500469), None),
+        sulfate: None,
+        feed_flow: 2.056491247662531,
+        conc: vec![
+            0.004457366273581374,
+            0.017814445547371164,
+            0.0003865090331739437,
+            0.008680391625663888,
+            0.00042402634614396243,
+            0.004655457266478633,
+        ],
+        flows: (2.2441784565232887, 0.14631646943879606, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 1000, "{} iterations", s.iterations);
+    for (q, e) in s.balance_error(&c).iter().enumerate() {
+        assert!(e.abs() < 1e-10, "component {q}: {e:e}");
+    }
+    // one iteration fewer than it needs: the sweeps, the continuations and
+    // the Newton probes share the limit, and the solve says it ran out
+    let mut short = c.clone();
+    let limit = s.iterations - 1;
+    let opts = c.solver_options().to_builder().max_iterations(limit);
+    short
+        .set_solver_options(opts.build().expect("valid limit"))
+        .expect("valid limit");
+    let r = Solver::new().solve(&short);
+    assert_eq!(r.status, Status::MaxIterations);
+    assert_eq!(r.iterations, limit);
 }
 
 /// The exact acid test on a hand-sized case: one extraction stage and one

@@ -184,40 +184,42 @@ impl LogLinearKernel {
     /// `ln D_k` and its derivatives in `ln [H+]` and `ln C_free`.
     #[inline]
     fn ln_d(&self, c: usize, lh: f64, lf: f64) -> (f64, f64, f64) {
-        match self.law[c] {
-            DistributionLaw::Fit { .. } => {
-                let (dose, ln_dose) = self.dose(lf);
-                self.ln_d_at(c, lh, dose, ln_dose)
-            }
-            DistributionLaw::Constant(d) => (d.ln() + self.shift[c], 0.0, 0.0),
-        }
+        self.ln_d_dosed(c, lh, self.dose_at(lf))
     }
 
-    /// The dose the fits are evaluated at (volume percent) and its `ln`,
-    /// at `ln C_free = lf`.
+    /// The dose (volume percent) that the fits read at `ln C_free = lf`,
+    /// and its `ln`: one `exp` and one `ln` per stage state, shared by
+    /// every metal's [`Self::ln_d_dosed`] (unused with a fixed dose).
     #[inline]
-    fn dose(&self, lf: f64) -> (f64, f64) {
-        let dose = match self.fixed_dose {
-            Some(d) => d,
-            None => lf.exp() / self.molarity_per_percent,
-        };
+    pub(crate) fn dose_at(&self, lf: f64) -> (f64, f64) {
+        if self.fixed_dose.is_some() {
+            return (0.0, 0.0);
+        }
+        let dose = lf.exp() / self.molarity_per_percent;
         (dose, dose.ln())
     }
 
-    /// [`Self::ln_d`] with the stage's [`Self::dose`] given (the same
-    /// values; a stage evaluation takes its `exp` and `ln` once, not once
-    /// a metal).
+    /// [`Self::ln_d`] with the dose terms of `ln C_free` given
+    /// ([`Self::dose_at`]): the same values, without an `exp` and an `ln`
+    /// per metal.
     #[inline]
-    fn ln_d_at(&self, c: usize, lh: f64, dose: f64, ln_dose: f64) -> (f64, f64, f64) {
+    pub(crate) fn ln_d_dosed(
+        &self,
+        c: usize,
+        lh: f64,
+        (dose, ln_dose): (f64, f64),
+    ) -> (f64, f64, f64) {
         match self.law[c] {
+            DistributionLaw::Fit { m0, m1, b0, b1 } if self.fixed_dose.is_some() => {
+                let dose = self.fixed_dose.unwrap_or(1.0);
+                let slope = m0 + m1 * dose;
+                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + self.shift[c];
+                (v, -slope, 0.0)
+            }
             DistributionLaw::Fit { m0, m1, b0, b1 } => {
                 let slope = m0 + m1 * dose;
                 let v = -slope * lh + LN_10 * b0 + b1 * ln_dose + self.shift[c];
-                if self.fixed_dose.is_some() {
-                    (v, -slope, 0.0)
-                } else {
-                    (v, -slope, -m1 * dose * lh + b1)
-                }
+                (v, -slope, -m1 * dose * lh + b1)
             }
             DistributionLaw::Constant(d) => (d.ln() + self.shift[c], 0.0, 0.0),
         }
@@ -277,9 +279,9 @@ impl Equilibrium for LogLinearKernel {
         // sums over metals: p y, p y dlnD/dlh, p y dlnD/dlf, and the same with e
         let (mut py, mut py_h, mut py_f) = (0.0, 0.0, 0.0);
         let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
-        let (dose, ln_dose) = self.dose(lf);
+        let dose = self.dose_at(lf);
         for c in 0..k {
-            let (ld, dh, df) = self.ln_d_at(c, lh, dose, ln_dose);
+            let (ld, dh, df) = self.ln_d_dosed(c, lh, dose);
             let y = super::exp_or_zero(ld + u[c]);
             // metal outflows relative to x_c (no underflow for traces)
             out.ln_scale[c] = u[c];
@@ -326,8 +328,9 @@ impl Equilibrium for LogLinearKernel {
         let g = |lf: f64| -> (f64, f64) {
             let cf = lf.exp();
             let (mut v, mut dv) = (cf - self.c_total, cf);
+            let dose = self.dose_at(lf);
             for (c, lx) in u[..k].iter().enumerate() {
-                let (ld, _, df) = self.ln_d(c, lh, lf);
+                let (ld, _, df) = self.ln_d_dosed(c, lh, dose);
                 let y = (ld + lx).exp();
                 v += self.ext_per[c] * y;
                 dv += self.ext_per[c] * y * df;

@@ -196,7 +196,9 @@ struct StageEq<'a> {
     j: usize,
     la: f64,
     lo: f64,
-    lt: &'a [f64],
+    /// `(exp(lt_k - ln A), exp(lt_k - ln O))` of each metal's ln total
+    /// `lt_k` (mol/h), as [`Self::balances`] takes them.
+    et: &'a [(f64, f64)],
     qa: f64,
 }
 
@@ -204,21 +206,11 @@ impl StageEq<'_> {
     /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
     /// the totals scaled by `exp(sh)`.
     fn free(&self, lh: f64, lf0: f64, sh: f64) -> f64 {
-        let c = self.ker.extractant();
-        let top = c.ln();
+        let top = self.ker.extractant().ln();
+        let es = sh.exp();
         root(lf0, top - 700.0, top, |lf| {
-            let cf = lf.exp();
-            let (mut v, mut dv) = (cf - c, cf);
-            for (q, lt) in self.lt.iter().enumerate() {
-                let (ld, _, df) = self.ker.ln_distribution(q, lh, lf);
-                let lden = log_add(self.la, self.lo + ld);
-                let y = (lt + sh + ld - lden).exp();
-                let w1 = (self.la - lden).exp();
-                let e = self.ker.stoichiometry(q).0;
-                v += e * y;
-                dv += e * y * w1 * df;
-            }
-            (v, dv)
+            let r = self.balances_scaled(self.et, lh, lf, es);
+            (r[0], r[2])
         })
     }
 
@@ -226,36 +218,14 @@ impl StageEq<'_> {
     /// its derivatives in `lh` and in `sh`, both along the extractant
     /// balance.
     fn acid(&self, lh: f64, lf: f64, sh: f64) -> (f64, f64, f64) {
-        let h = lh.exp();
-        let ka2 = self.ker.ka2();
-        let s = self.ker.sulfate()[self.j];
-        let mut v = self.ker.total_acid(self.j, h) - self.qa;
-        let dv = h + s * h * ka2 / ((h + ka2) * (h + ka2));
-        let cf = lf.exp();
-        let (mut f1h, mut f1f, mut xh, mut xf) = (0.0, cf, 0.0, 0.0);
-        let (mut px, mut ey) = (0.0, 0.0);
-        for (q, lt) in self.lt.iter().enumerate() {
-            let (ld, dh, df) = self.ker.ln_distribution(q, lh, lf);
-            let lden = log_add(self.la, self.lo + ld);
-            let x = (lt + sh - lden).exp();
-            let y = (lt + sh + ld - lden).exp();
-            let w = (self.lo + ld - lden).exp();
-            let w1 = (self.la - lden).exp();
-            let (e, p) = self.ker.stoichiometry(q);
-            px += p * x;
-            ey += e * y;
-            xh -= p * x * w * dh;
-            xf -= p * x * w * df;
-            f1h += e * y * w1 * dh;
-            f1f += e * y * w1 * df;
-        }
-        v += px;
-        let (dlf_h, dlf_s) = if f1f > 0.0 {
-            (-f1h / f1f, -ey / f1f)
+        let r = self.balances_scaled(self.et, lh, lf, sh.exp());
+        // d ln C_free / d lh and d sh along the extractant balance
+        let (dlf_h, dlf_s) = if r[2] > 0.0 {
+            (-r[1] / r[2], -r[6] / r[2])
         } else {
             (0.0, 0.0)
         };
-        (v, dv + xh + xf * dlf_h, px + xf * dlf_s)
+        (r[3], r[4] + r[5] * dlf_h, r[7] + r[5] * dlf_s)
     }
 
     /// `(ln [H+], ln C_free)` with the totals scaled by `exp(sh)`,
@@ -277,10 +247,19 @@ impl StageEq<'_> {
     /// (mol/L). `et[k]` holds `(exp(lt_k - ln A), exp(lt_k - ln O))`, so
     /// that one `exp` per metal is left to pay.
     fn balances(&self, et: &[(f64, f64)], lh: f64, lf: f64) -> [f64; 8] {
+        self.balances_scaled(et, lh, lf, 1.0)
+    }
+
+    /// [`Self::balances`] with the totals scaled by `es`: one `exp` per
+    /// metal (the bracketed roots evaluate it hundreds of times per stage
+    /// where lagged transport overloads it).
+    fn balances_scaled(&self, et: &[(f64, f64)], lh: f64, lf: f64, es: f64) -> [f64; 8] {
         let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
         let (mut px, mut px_h, mut px_f) = (0.0, 0.0, 0.0);
+        let dose = self.ker.dose_at(lf);
         for (q, &(ea, eo)) in et.iter().enumerate() {
-            let (ld, dh, df) = self.ker.ln_distribution(q, lh, lf);
+            let (ea, eo) = (ea * es, eo * es);
+            let (ld, dh, df) = self.ker.ln_d_dosed(q, lh, dose);
             // r = O D / A: x = T / (A (1 + r)), y = D x, w = r / (1 + r),
             // written so that neither r nor 1 / r overflows
             let lr = self.lo + ld - self.la;
@@ -445,13 +424,18 @@ pub(crate) fn substitute(
     };
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
+    // each stage's dose terms ([`LogLinearKernel::dose_at`]), once a sweep
+    let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
     let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
+        for (d, &l) in dose.iter_mut().zip(&lf) {
+            *d = m.ker.dose_at(l);
+        }
         for q in 0..ka {
             for j in 0..n {
-                ld[j] = m.ker.ln_distribution(q, lh[j], lf[j]).0;
+                ld[j] = m.ker.ln_d_dosed(q, lh[j], dose[j]).0;
             }
             tr.solve(m, q, &ld, &mut lov, &mut lx);
             for j in 0..n {
@@ -466,17 +450,17 @@ pub(crate) fn substitute(
             for (q, r) in row.iter_mut().enumerate() {
                 *r = lt[[j, q]];
             }
+            for (q, e) in et.iter_mut().enumerate() {
+                *e = ((row[q] - tr.la[j]).exp(), (row[q] - tr.lo[j]).exp());
+            }
             let st = StageEq {
                 ker: m.ker,
                 j,
                 la: tr.la[j],
                 lo: tr.lo[j],
-                lt: &row,
+                et: &et,
                 qa: qa[j],
             };
-            for (q, e) in et.iter_mut().enumerate() {
-                *e = ((row[q] - tr.la[j]).exp(), (row[q] - tr.lo[j]).exp());
-            }
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
             let target = (lh[j] - MAX_STEP).max(floor);
@@ -586,18 +570,18 @@ mod tests {
         let ker = kernel();
         let lt: Vec<f64> = [0.05f64, 0.2, 0.01].iter().map(|v| v.ln()).collect();
         let (la, lo) = (1.5f64.ln(), 2.0f64.ln());
+        let et: Vec<(f64, f64)> = lt
+            .iter()
+            .map(|l| ((l - la).exp(), (l - lo).exp()))
+            .collect();
         let st = StageEq {
             ker: &ker,
             j: 0,
             la,
             lo,
-            lt: &lt,
+            et: &et,
             qa: 1.2,
         };
-        let et: Vec<(f64, f64)> = lt
-            .iter()
-            .map(|l| ((l - la).exp(), (l - lo).exp()))
-            .collect();
         let (h0, f0) = st.solve(-2.0, -1.0, 0.0);
         let floor = st.qa.ln() - H_RANGE;
         for start in [(-2.0, -1.0), (-4.0, -3.0), (0.0, -0.6)] {

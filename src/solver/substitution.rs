@@ -62,6 +62,23 @@ pub(crate) struct MassActionCascade<'a> {
 /// sweep.
 pub(crate) const MAX_STEP: f64 = 1.0;
 
+/// Iterations a solve charges for `used` Newton iterations and `sweeps`
+/// sweeps of a stage substitution: ten sweeps count as one, rounded up.
+pub(crate) fn charged(used: usize, sweeps: usize) -> usize {
+    used + sweeps.div_ceil(10)
+}
+
+/// Sweeps a solve limited to `max_it` iterations may still make after
+/// `used` Newton iterations and `sweeps` sweeps, such that making all of
+/// them keeps [`charged`] within the limit (the budget counted in whole
+/// iterations, `10 (max_it - used - sweeps / 10)`, let the sweeps made
+/// before it push the charge one past the limit).
+pub(crate) fn sweeps_left(max_it: usize, used: usize, sweeps: usize) -> usize {
+    max_it
+        .saturating_mul(10)
+        .saturating_sub(used.saturating_mul(10).saturating_add(sweeps))
+}
+
 /// How a substitution ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Outcome {
@@ -679,6 +696,27 @@ pub(crate) fn substitute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever the Newton iterations and sweeps made so far, the sweeps
+    /// left and then the Newton iterations left keep the charge within the
+    /// limit, and the sweeps left are all that the limit allows.
+    #[test]
+    fn sweeps_and_newton_stay_within_the_limit() {
+        for max_it in 0..6 {
+            for used in 0..=max_it {
+                for sweeps in 0..=10 * (max_it - used) {
+                    let b = sweeps_left(max_it, used, sweeps);
+                    assert!(charged(used, sweeps + b) <= max_it);
+                    assert!(charged(used, sweeps + b + 10) > max_it);
+                    let newton = max_it - charged(used, sweeps + b);
+                    assert!(charged(used + newton, sweeps + b) <= max_it);
+                }
+            }
+        }
+        // 5 sweeps made, 1 iteration left: 5 more, not 10 (which charged 2)
+        assert_eq!(sweeps_left(1, 0, 5), 5);
+        assert_eq!(charged(0, 15), 2);
+    }
 
     /// One saponified stage of the tests: two trivalent metals (`ln K`
     /// given), a = b = 3, C = 1 mol/L, `ln K_N` = 2, O/A = 1.25, `feed`
