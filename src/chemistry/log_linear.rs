@@ -319,6 +319,19 @@ impl Equilibrium for LogLinearKernel {
         out.d_local[iff] = cf + ey_f;
     }
 
+    /// Each metal's outflows (`aq`, `O D`) in logarithms: the stage's
+    /// flows' `ln` and its dose's, instead of two `ln` a metal.
+    fn ln_outflows(&self, j: usize, u: &[f64], ln_aq: &mut [f64], ln_org: &mut [f64]) {
+        let k = self.law.len();
+        let (lh, lf) = (u[k], u[k + 1]);
+        let (la, lo) = (self.aq_flow[j].ln(), self.org_flow[j].ln());
+        let (dose, ln_dose) = self.dose(lf);
+        for c in 0..k {
+            ln_aq[c] = la;
+            ln_org[c] = lo + self.ln_d_at(c, lh, dose, ln_dose).0;
+        }
+    }
+
     /// Solves the extractant balance for `ln C_free` with the metals and
     /// acid held (bracketed: all free at `C_free = C`, nothing bound near 0).
     fn project(&self, _j: usize, u: &mut [f64]) {

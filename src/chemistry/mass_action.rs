@@ -290,6 +290,25 @@ impl Equilibrium for MassActionKernel {
         out.d_local[id] = 2.0 * d + 0.5 * so + 2.0 * a * zy;
     }
 
+    /// Each metal's outflows (`aq`, `O D`), the aqueous acid (`aq [H+]`)
+    /// and the counter-ion's (`aq`, `O K_N [(HA)2]^(1/2) / [H+]`) in
+    /// logarithms: two `ln` a stage instead of two an outflow.
+    fn ln_outflows(&self, j: usize, u: &[f64], ln_aq: &mut [f64], ln_org: &mut [f64]) {
+        let (ih, id) = (self.h_index(), self.free_index());
+        let (lh, ld) = (u[ih], u[id]);
+        let (la, lo) = (self.aq_flow[j].ln(), self.org_flow[j].ln());
+        let (a, b) = (self.a, self.b);
+        for c in 0..self.k {
+            ln_aq[c] = la;
+            ln_org[c] = lo + (self.ln_k[c] + self.shift[c] + a * ld - b * lh);
+        }
+        ln_aq[ih] = la + lh;
+        if let (Some(lk), Some(i_n)) = (self.ln_k_ion, self.ion_index()) {
+            ln_aq[i_n] = la;
+            ln_org[i_n] = lo + (lk + 0.5 * ld - lh);
+        }
+    }
+
     /// Solves the extractant balance for `ln [(HA)2]` (monotone in it)
     /// with the metals, acid and counter-ion held.
     fn project(&self, _j: usize, u: &mut [f64]) {

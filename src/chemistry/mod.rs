@@ -86,6 +86,13 @@ pub trait Equilibrium {
     /// steps must stay on the algebraic constraints. The default leaves `u`
     /// unchanged.
     fn project(&self, _j: usize, _u: &mut [f64]) {}
+
+    /// `ln |aq[q]|` and `ln |org[q]|` of the outflows [`Equilibrium::eval`]
+    /// reports for stage `j` at `u` (`nq` each, NaN on entry), where the
+    /// model has them without a logarithm (a flow times an exponential of
+    /// the unknowns); entries left NaN are taken by the solver from the
+    /// values. The default leaves them all.
+    fn ln_outflows(&self, _j: usize, _u: &[f64], _ln_aq: &mut [f64], _ln_org: &mut [f64]) {}
 }
 
 /// `exp(x)` inlined ([`crate::solver::fast_exp::exp`], within about one

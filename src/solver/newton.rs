@@ -102,6 +102,10 @@ pub struct Workspace {
     // conserved quantity, as the balance before computed them (each
     // outflow enters two balances); NaN where not computed
     ln_next: Vec<f64>,
+    // `ln |aq|` and `ln |org|` of the outflows where the model gives them
+    // ([`Equilibrium::ln_outflows`]), NaN elsewhere
+    ln_aq: Array2<f64>,
+    ln_org: Array2<f64>,
 }
 
 impl Workspace {
@@ -136,6 +140,8 @@ impl Workspace {
             feed_ln: Array2::zeros((n, nq)),
             hold_ln: Array2::zeros((n, nq)),
             ln_next: vec![f64::NAN; 2 * nq],
+            ln_aq: Array2::zeros((n, nq)),
+            ln_org: Array2::zeros((n, nq)),
         }
     }
 
@@ -226,7 +232,21 @@ impl Workspace {
         self.d_org.fill(0.0);
         self.d_local.fill(0.0);
         self.ln_out.fill(0.0);
+        self.ln_aq.fill(f64::NAN);
+        self.ln_org.fill(f64::NAN);
         let u_s = u.as_slice().expect("standard layout");
+        {
+            let la = self.ln_aq.as_slice_mut().expect("standard layout");
+            let lo = self.ln_org.as_slice_mut().expect("standard layout");
+            for j in 0..n {
+                model.ln_outflows(
+                    j,
+                    &u_s[j * nv..(j + 1) * nv],
+                    &mut la[j * nq..(j + 1) * nq],
+                    &mut lo[j * nq..(j + 1) * nq],
+                );
+            }
+        }
         {
             let aq = self.aq.as_slice_mut().expect("standard layout");
             let org = self.org.as_slice_mut().expect("standard layout");
@@ -278,6 +298,18 @@ impl Workspace {
                 v.abs().ln()
             }
         };
+        let ln_aq = self.ln_aq.as_slice().expect("standard layout");
+        let ln_org = self.ln_org.as_slice().expect("standard layout");
+        // an outflow's `ln |value|` as the model gives it, or its own
+        let ln_given = |given: f64, v: f64| {
+            if v == 0.0 {
+                f64::NEG_INFINITY
+            } else if given.is_nan() {
+                v.abs().ln()
+            } else {
+                given
+            }
+        };
         for j in 0..n {
             for q in 0..nq {
                 // `ln |aq_jq|` and `ln |org_(j-1)q|` if the balance before
@@ -320,7 +352,7 @@ impl Workspace {
                     // the same `ln` of the same values as each term's own,
                     // each outflow's computed once for both its balances
                     let l_above = if links[j] && self.pass_aq[j + 1] == 1.0 {
-                        let l = ln_abs(aq[(j + 1) * nq + q]);
+                        let l = ln_given(ln_aq[(j + 1) * nq + q], aq[(j + 1) * nq + q]);
                         ln_aq_next[q] = l;
                         l
                     } else {
@@ -333,11 +365,11 @@ impl Workspace {
                     };
                     let l_f = if f == 1.0 { 0.0 } else { ln_abs(f) };
                     let l_oa = if own_aq_ln.is_nan() {
-                        ln_abs(out_a)
+                        ln_given(ln_aq[j * nq + q], out_a)
                     } else {
                         own_aq_ln
                     };
-                    let l_oo = ln_abs(out_o);
+                    let l_oo = ln_given(ln_org[j * nq + q], out_o);
                     ln_org_prev[q] = l_oo;
                     let b = scaled_balance(
                         [
