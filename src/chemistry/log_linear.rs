@@ -325,10 +325,10 @@ impl Equilibrium for LogLinearKernel {
         let k = self.law.len();
         let (lh, lf) = (u[k], u[k + 1]);
         let (la, lo) = (self.aq_flow[j].ln(), self.org_flow[j].ln());
-        let (dose, ln_dose) = self.dose(lf);
+        let dose = self.dose_at(lf);
         for c in 0..k {
             ln_aq[c] = la;
-            ln_org[c] = lo + self.ln_d_at(c, lh, dose, ln_dose).0;
+            ln_org[c] = lo + self.ln_d_dosed(c, lh, dose).0;
         }
     }
 
