@@ -244,3 +244,146 @@ fn acid_limited_strip_starts_at_its_pinch() {
         assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
     }
 }
+
+/// Seed 506 of the mass-action robustness sample (issue 9), written out:
+/// 11 extraction and 200 scrub stages, ten trivalent metals, 58 %
+/// sodium-saponified extractant with less counter-ion (1.37 mol/h) than
+/// the feed's metals and the feed and scrub acids bring (1.81 eq/h). The
+/// counter-ion is spent at the raffinate end and the scrub acid runs on
+/// down the extraction; from the cold start's feed acid there the
+/// extraction took every metal and the scrub stripped it back, without
+/// bound in the start's linear balances, and the start-up ran past its
+/// budget (6,448 iterations with a limit of 30,000). From the extraction
+/// at the feed and scrub acids together the solve takes about 600.
+#[test]
+fn spent_saponified_extraction_starts_at_the_feed_and_scrub_acids() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -0.7419777436727806,
+            0.06551871642682405,
+            0.34102917712170516,
+            1.220540332016142,
+            2.156130881095339,
+            2.884288731586794,
+            3.818255204972897,
+            4.658664163957676,
+            4.838838811542024,
+            5.214783000430133,
+        ],
+        a: 2.6414500549385744,
+        b: 2.458346218393041,
+        charge: vec![3.0; 10],
+        extractant: 1.0669778477672003,
+        saponification: 0.5754043870440433,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -3.297841911666437,
+        streams: AqueousStreams {
+            feed_acid: 0.004044608271605716,
+            scrub_acid: Some(1.9795628373847525),
+            molar_mass: vec![None; 10],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    let mut spec = CascadeSpec::constant_d("seed-506", &names, &[1.0; 10])
+        .with_stages(11, 200, 0)
+        .with_feed_solution(
+            0.7732478423229268,
+            &[
+                0.008129004441690214,
+                0.012161621997744261,
+                0.015982645483085905,
+                0.10883475431886747,
+                0.013746274872783633,
+                0.24410132991299738,
+                0.0006091191184404382,
+                0.002856794303916471,
+                0.0004446878986842093,
+                0.006508993812937051,
+            ],
+        )
+        .with_flows(2.234659964415701, 0.4306271531223924, 0.0);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = Solver::new().solve(&c);
+    assert!(s.converged(), "{:?} {}", s.status, s.residual);
+    assert!(s.iterations < 800, "{} iterations", s.iterations);
+    let check = verify(&c, &s);
+    assert!(check < 1e-10, "stage equations off by {check:e}");
+    // the counter-ion all leaves in the raffinate, which carries acid
+    let sp = s.species.as_ref().expect("species");
+    let cap = 0.5754043870440433 * 1.0669778477672003 * 2.234659964415701;
+    let aq0 = 0.7732478423229268 + 0.4306271531223924;
+    assert!((sp.counter_ion[0] * aq0 - cap).abs() < 1e-6 * cap);
+    assert!(s.acidity.as_ref().expect("acidity")[0] > 0.01);
+    for i in 0..10 {
+        let fed = c.feed_amount()[i];
+        let out = s.aqueous[[0, i]] + s.organic[[210, i]];
+        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
+    }
+}
+
+/// Seed 441 of the mass-action robustness sample (issue 9), written out:
+/// 51 extraction, 261 scrub and 2 strip stages, six trivalent metals, an
+/// unsaponified extractant and a scrub acid (5.2 mol/L) a thousand times
+/// the feed's. Nothing takes the scrub acid up, so it runs on down the
+/// extraction with the feed's; from the cold start's feed acid there the
+/// extraction took every metal and the scrub stripped it back, without
+/// bound in the start's linear balances (e^800 times the feed's
+/// concentration), and every start-up broke down within 82 iterations.
+/// From the extraction at the two acids together the start-up reaches the
+/// steady state in about 1,100 iterations.
+#[test]
+fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -0.5653557821849602,
+            0.20912939296544042,
+            0.4884186085075043,
+            1.4375945345053176,
+            2.094145536410533,
+            2.481521411207025,
+        ],
+        a: 2.010575437474795,
+        b: 3.3149871890404228,
+        charge: vec![3.0; 6],
+        extractant: 1.2318355435118027,
+        saponification: 0.0,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -4.149814484931348,
+        streams: AqueousStreams {
+            feed_acid: 0.004763656768907952,
+            scrub_acid: Some(5.217059933178063),
+            strip_acid: Some(0.05293552771296761),
+            molar_mass: vec![None; 6],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5"];
+    let mut spec = CascadeSpec::constant_d("seed-441", &names, &[1.0; 6])
+        .with_stages(51, 261, 2)
+        .with_feed_solution(
+            1.5533354768635999,
+            &[
+                0.0015973847743976333,
+                0.013390079353828889,
+                0.015221610697708483,
+                0.03706026898132089,
+                0.004679930319488393,
+                0.0679218884159068,
+            ],
+        )
+        .with_flows(1.5039906196319726, 0.13289419737759878, 0.1006511366482147);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = Solver::new().solve(&c);
+    assert!(s.converged(), "{:?} {}", s.status, s.residual);
+    assert!(s.iterations < 1500, "{} iterations", s.iterations);
+    let check = verify(&c, &s);
+    assert!(check < 1e-10, "stage equations off by {check:e}");
+    for i in 0..6 {
+        let fed = c.feed_amount()[i];
+        let out = s.aqueous[[0, i]] + s.aqueous[[312, i]] + s.organic[[313, i]];
+        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
+    }
+}
