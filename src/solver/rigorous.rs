@@ -309,8 +309,8 @@ fn neutralised_rows(
     ker: &MassActionKernel,
     p: &Problem,
     u: &mut Array2<f64>,
-) {
-    let Some(i_n) = ker.ion_index() else { return };
+) -> Option<StripPinch> {
+    let i_n = ker.ion_index()?;
     let layout = c.layout();
     let (ih, id) = (ker.h_index(), ker.free_index());
     let (s, cx) = (m.saponification, m.extractant);
@@ -384,6 +384,11 @@ fn neutralised_rows(
         u[[j, id]] = ld;
         u[[j, ih]] = lk_ion + ln_n + 0.5 * ld - na.ln();
     }
+    let pinch = if lo > 0 && lo < p.n && layout.section(lo) == Section::Strip {
+        acid_limited_strip(c, m, ker, p, lo, f_n, u)
+    } else {
+        None
+    };
     if lo < p.n && lo > 0 {
         // the counter-ion the organic carries on into stages with none to
         // spare, from its linear balance there
@@ -401,6 +406,114 @@ fn neutralised_rows(
             u[[j, i_n]] = lx[j];
         }
     }
+    pinch
+}
+
+/// The metal a strip holds at its pinch (active index) and its `ln x`
+/// there, from [`acid_limited_strip`].
+struct StripPinch {
+    metal: usize,
+    ln_x: f64,
+    from: usize,
+}
+
+/// Stage states of a strip section (stages `lo..n`, the organic entering
+/// `lo` with `spare` mol/h of counter-ion and every metal of the feed)
+/// whose acid cannot strip all of it: the acid exchanges the counter-ion
+/// first (at the strip's organic inlet), then the metals from the weakest
+/// up; the metal at which it runs out holds the strip at a pinch where
+/// the organic carries it up as fast as the aqueous brings it down
+/// (`O D = A`), the strip's anion shared between that metal and the acid
+/// left (`[H+] + z x = [Cl-]`), the stronger metals riding the organic out
+/// and the free extractant closing the extractant balance. The acid front
+/// then sits where the acid enters, at the top of the strip, not at its
+/// bottom as in the acidic start: the start-up moved it about a stage per
+/// 15 iterations (seed 300 of the mass-action robustness sample, 258
+/// strip stages). Sets `[H+]` and the free extractant above the strip's
+/// organic inlet and returns the pinch metal and its concentration (the
+/// metals are set later); `None` when the acid strips everything.
+fn acid_limited_strip(
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+    lo: usize,
+    spare: f64,
+    u: &mut Array2<f64>,
+) -> Option<StripPinch> {
+    let st = &m.streams;
+    let a_s = st.strip_acid?;
+    let sflow = c.spec().flows.strip?;
+    let (ih, id) = (ker.h_index(), ker.free_index());
+    let (aq, o) = (p.aq[lo], p.org[lo]);
+    let cx = m.extractant;
+    let ka = p.active.len();
+    let ln_k: Vec<f64> = p
+        .active
+        .iter()
+        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
+        .collect();
+    let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    let fk: Vec<f64> = (0..ka).map(|q| p.feed.column(q).sum()).collect();
+    let mut order: Vec<usize> = (0..ka).filter(|&q| fk[q] > 0.0).collect();
+    order.sort_by(|&a, &b| ln_k[a].total_cmp(&ln_k[b]));
+    let ln_ratio = (aq / o).ln();
+    // `[H+]` at which metal `q` holds the pinch with the stronger metals
+    // `up` (mol/h) in the organic: the root of ln D_q - ln(A/O)
+    let pinch_h = |q: usize, up: f64| -> Option<f64> {
+        let f = |lh: f64| {
+            let x = (a_s - lh.exp()) / z[q];
+            let bound = 2.0 * z[q] * aq * x / o + up / o;
+            let free = 0.5 * (cx - bound);
+            if free <= 0.0 {
+                return f64::NEG_INFINITY;
+            }
+            ln_k[q] + m.a * free.ln() - m.b * lh - ln_ratio
+        };
+        let (mut l, mut h) = ((1e-12 * a_s).ln(), a_s.ln());
+        // f falls with the acid (x and the metal's loading fall, the free
+        // extractant rises more slowly than [H+]^b)
+        if !(f(l) > 0.0 && f(h) < 0.0) {
+            return None;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (l + h);
+            if f(mid) > 0.0 {
+                l = mid;
+            } else {
+                h = mid;
+            }
+        }
+        Some(0.5 * (l + h))
+    };
+    let mut avail = sflow * a_s - spare;
+    for (r, &q) in order.iter().enumerate() {
+        // HA units the stronger metals hold in the organic (mol/h)
+        let up: f64 = order[r + 1..].iter().map(|&w| 2.0 * z[w] * fk[w]).sum();
+        let Some(lh) = pinch_h(q, up) else {
+            avail -= z[q] * fk[q];
+            continue;
+        };
+        // acid left for this metal after the weaker ones and the acid
+        // that runs out with the strip liquor
+        let left = avail - aq * lh.exp();
+        if left >= z[q] * fk[q] {
+            avail -= z[q] * fk[q];
+            continue;
+        }
+        let x = (a_s - lh.exp()) / z[q];
+        let free = 0.5 * (cx - 2.0 * z[q] * aq * x / o - up / o);
+        for j in lo + 1..p.n {
+            u[[j, ih]] = lh;
+            u[[j, id]] = free.ln();
+        }
+        return Some(StripPinch {
+            metal: q,
+            ln_x: x.ln(),
+            from: lo + 1,
+        });
+    }
+    None
 }
 
 /// Start of the start-up dynamics of a saponified cascade whose organic
@@ -460,11 +573,16 @@ fn pinch_start(
         return None;
     }
     let mut u = start(ker, p);
-    neutralised_rows(c, m, ker, p, &mut u);
+    let strip = neutralised_rows(c, m, ker, p, &mut u);
     // the distribution ratios of the unloaded organic reach far beyond
     // the cold start's bound of 1e12 (seed 213: ln D = 28.4 a stage, the
     // trace 85 e-folds too high 70 stages down, where the step collapsed)
     metals_within(ker, p, &mut u, 1e300);
+    if let Some(sp) = strip {
+        for j in sp.from..p.n {
+            u[[j, sp.metal]] = sp.ln_x;
+        }
+    }
     // a trace the start profile cut at `LN_FLOOR` carries on falling at
     // the rate of the stage above (a constant floor is no balance: the
     // start-up of seed 285 needs 2124 iterations from it, 497 without)
@@ -1107,9 +1225,31 @@ fn mass_action_once(
         let bound: f64 = conc.iter().zip(&m.charge).map(|(x, z)| z * x).sum();
         feed[[layout.feed_stage(), ih]] += f * (cx - bound);
     }
+    // without a counter-ion to take it up (an unsaponified organic) the
+    // scrub acid runs on down the extraction with the feed's: the
+    // extraction's aqueous starts from the two together. At the feed acid
+    // alone the cold start's extraction took every metal and the scrub
+    // stripped it back, without bound in the start's linear balances
+    // (seed 441 of the mass-action robustness sample: e^800 times the
+    // feed's concentration in its scrub, every start-up broke down). A
+    // saponified organic with less counter-ion than the metal and acid
+    // brought in is not alike: its scrub acid strips metal that the
+    // extraction takes up again (the shipped P507 cascade at a scrub flow
+    // of 2400 L/h failed from the two acids together)
+    let sp = c.spec();
+    let (f_flow, w_flow) = (sp.feed.flow.unwrap_or(0.0), sp.flows.scrub.unwrap_or(0.0));
+    let mixed = match (ion, layout.feed_phase, st.scrub_acid) {
+        (false, Phase::Aqueous, Some(w_acid)) if layout.scrub > 0 && f_flow + w_flow > 0.0 => {
+            Some((f_flow * st.feed_acid + w_flow * w_acid) / (f_flow + w_flow))
+        }
+        _ => None,
+    };
     let mut extras = Array2::zeros((n, nv - ka));
     for j in 0..n {
-        extras[[j, 0]] = section_acid(c, st, j).ln();
+        extras[[j, 0]] = match mixed {
+            Some(a) if layout.section(j) == Section::Extraction => a.max(1e-4).ln(),
+            _ => section_acid(c, st, j).ln(),
+        };
         let mut col = 1;
         if ion {
             let nn = if layout.section(j) == Section::Extraction {
