@@ -409,6 +409,18 @@ fn neutralised_rows(
     pinch
 }
 
+/// Each active metal's `ln K` (natural log of its extraction constant)
+/// and charge, in the problem's order.
+fn active_constants(m: &MassActionSpec, p: &Problem) -> (Vec<f64>, Vec<f64>) {
+    let ln_k = p
+        .active
+        .iter()
+        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
+        .collect();
+    let z = p.active.iter().map(|&i| m.charge[i]).collect();
+    (ln_k, z)
+}
+
 /// The metal a strip holds at its pinch (active index) and its `ln x`
 /// there, from [`acid_limited_strip`].
 struct StripPinch {
@@ -448,12 +460,7 @@ fn acid_limited_strip(
     let (aq, o) = (p.aq[lo], p.org[lo]);
     let cx = m.extractant;
     let ka = p.active.len();
-    let ln_k: Vec<f64> = p
-        .active
-        .iter()
-        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
-        .collect();
-    let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    let (ln_k, z) = active_constants(m, p);
     let fk: Vec<f64> = (0..ka).map(|q| p.feed.column(q).sum()).collect();
     let mut order: Vec<usize> = (0..ka).filter(|&q| fk[q] > 0.0).collect();
     order.sort_by(|&a, &b| ln_k[a].total_cmp(&ln_k[b]));
@@ -1380,12 +1387,7 @@ fn substituted(
     first: Option<&Array2<f64>>,
     max_it: usize,
 ) -> Option<(Array2<f64>, NewtonReport, usize)> {
-    let ln_k: Vec<f64> = p
-        .active
-        .iter()
-        .map(|&i| m.log10_k[i] * std::f64::consts::LN_10)
-        .collect();
-    let z: Vec<f64> = p.active.iter().map(|&i| m.charge[i]).collect();
+    let (ln_k, z) = active_constants(m, p);
     // magnitudes near the range of a double (a constant of 1e308, say)
     // leave nothing for the stage roots to find: the later stages report
     let sane = |v: f64| v.is_finite() && v.abs() < 1e100;
