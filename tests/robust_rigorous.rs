@@ -4,9 +4,29 @@
 //! saponified cascades whose start-up takes most of the iteration budget.
 
 use sxforge::model::rigorous::{AqueousStreams, CounterIon, MassActionSpec};
-use sxforge::model::{CascadeSpec, ChemistrySpec};
+use sxforge::model::{Cascade, CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{saponified, verify};
-use sxforge::solver::Solver;
+use sxforge::solver::{Solution, Solver};
+
+/// Solves `c` and asserts that it converged within `limit` iterations
+/// and that its profiles satisfy the stage equations to 1e-10.
+fn solve_checked(c: &Cascade, limit: usize) -> Solution {
+    let s = Solver::new().solve(c);
+    assert!(s.converged(), "{:?} {}", s.status, s.residual);
+    assert!(s.iterations <= limit, "{} iterations", s.iterations);
+    let check = verify(c, &s);
+    assert!(check < 1e-10, "stage equations off by {check:e}");
+    s
+}
+
+/// Asserts that every metal fed leaves, to 1e-9 of its feed, in the
+/// aqueous of stages `aq` and the organic of stage `org`.
+fn assert_metals_leave(c: &Cascade, s: &Solution, aq: &[usize], org: usize) {
+    for (i, &fed) in c.feed_amount().iter().enumerate() {
+        let out = aq.iter().map(|&j| s.aqueous[[j, i]]).sum::<f64>() + s.organic[[org, i]];
+        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
+    }
+}
 
 /// difflow's saponified benchmark, 2 and 6 components at 300 extraction
 /// stages: the loading front has to travel most of the cascade from any
@@ -61,18 +81,10 @@ fn short_saponified_cascade_starts_up_within_its_budget() {
         .with_flows(2.520153110074884, 0.0, 1.3850180525002282);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = Solver::new().solve(&c);
-    assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations <= c.solver_options().max_iterations);
-    let check = verify(&c, &s);
-    assert!(check < 1e-10, "stage equations off by {check:e}");
+    let s = solve_checked(&c, c.solver_options().max_iterations);
     // every metal fed leaves in the raffinate, the strip liquor (out of
     // the first strip stage) or the stripped organic
-    for i in 0..2 {
-        let fed = c.feed_amount()[i];
-        let out = s.aqueous[[0, i]] + s.aqueous[[6, i]] + s.organic[[13, i]];
-        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
-    }
+    assert_metals_leave(&c, &s, &[0, 6], 13);
 }
 
 /// Seed 242 of the mass-action robustness sample (issue 9), written out:
@@ -108,16 +120,8 @@ fn saponified_section_with_spare_capacity_starts_from_the_pinch() {
         .with_flows(2.6474452864330096, 0.0, 0.0);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = Solver::new().solve(&c);
-    assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations < 1000, "{} iterations", s.iterations);
-    let check = verify(&c, &s);
-    assert!(check < 1e-10, "stage equations off by {check:e}");
-    for i in 0..2 {
-        let fed = c.feed_amount()[i];
-        let out = s.aqueous[[0, i]] + s.organic[[114, i]];
-        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
-    }
+    let s = solve_checked(&c, 999);
+    assert_metals_leave(&c, &s, &[0], 114);
 }
 
 /// Seed 154 of the mass-action robustness sample (issue 9), written out:
@@ -162,18 +166,10 @@ fn saponified_cascade_neutralises_its_scrub_and_strip_acids() {
         .with_flows(5.396938971163545, 2.376282073103195, 0.33056883816141175);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = Solver::new().solve(&c);
-    assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations < 100, "{} iterations", s.iterations);
-    let check = verify(&c, &s);
-    assert!(check < 1e-10, "stage equations off by {check:e}");
+    let s = solve_checked(&c, 99);
     // every metal fed leaves in the raffinate, the strip liquor (out of
     // the first strip stage) or the organic out of the last stage
-    for i in 0..3 {
-        let fed = c.feed_amount()[i];
-        let out = s.aqueous[[0, i]] + s.aqueous[[128, i]] + s.organic[[132, i]];
-        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
-    }
+    assert_metals_leave(&c, &s, &[0, 128], 132);
 }
 
 /// Seed 300 of the mass-action robustness sample (issue 9), written out:
@@ -230,19 +226,11 @@ fn acid_limited_strip_starts_at_its_pinch() {
         .with_flows(7.982258398344672, 0.2875798505740211, 4.433405153026789);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = Solver::new().solve(&c);
-    assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations < 100, "{} iterations", s.iterations);
-    let check = verify(&c, &s);
-    assert!(check < 1e-10, "stage equations off by {check:e}");
+    let s = solve_checked(&c, 99);
     // the strip's pinch: C0 circulating at several times its feed
     let fed0 = c.feed_amount()[0];
     assert!(s.aqueous[[140, 0]] > 5.0 * fed0, "{}", s.aqueous[[140, 0]]);
-    for i in 0..6 {
-        let fed = c.feed_amount()[i];
-        let out = s.aqueous[[0, i]] + s.aqueous[[15, i]] + s.organic[[272, i]];
-        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
-    }
+    assert_metals_leave(&c, &s, &[0, 15], 272);
 }
 
 /// Seed 441 of the mass-action robustness sample (issue 9), written out:
@@ -298,14 +286,6 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
         .with_flows(1.5039906196319726, 0.13289419737759878, 0.1006511366482147);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = Solver::new().solve(&c);
-    assert!(s.converged(), "{:?} {}", s.status, s.residual);
-    assert!(s.iterations < 1500, "{} iterations", s.iterations);
-    let check = verify(&c, &s);
-    assert!(check < 1e-10, "stage equations off by {check:e}");
-    for i in 0..6 {
-        let fed = c.feed_amount()[i];
-        let out = s.aqueous[[0, i]] + s.aqueous[[312, i]] + s.organic[[313, i]];
-        assert!((out - fed).abs() < 1e-9 * fed, "metal {i}: {out} vs {fed}");
-    }
+    let s = solve_checked(&c, 1499);
+    assert_metals_leave(&c, &s, &[0, 312], 313);
 }
