@@ -289,3 +289,66 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
     let s = solve_checked(&c, 1499);
     assert_metals_leave(&c, &s, &[0, 312], 313);
 }
+
+/// Seed 843 of the mass-action robustness sample (issue 9), written out:
+/// 33 extraction, 97 scrub and 3 strip stages, ten trivalent metals and
+/// an unsaponified extractant. Newton and the pseudo-transient
+/// continuation from the cold start fail; the continuation in extraction
+/// strength that followed took half of the iterations left and ended
+/// without converging, and the start-up dynamics, which reach the steady
+/// state, then ran out of iterations (1,000). Without that continuation
+/// the start-up converges in about 900 in all.
+#[test]
+fn unsaponified_cascade_starts_up_without_the_strength_continuation() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -2.8941374295135636,
+            -2.7146642967088406,
+            -2.63020542893471,
+            -1.696333394654562,
+            -1.5526734522219756,
+            -0.6671389389431669,
+            -0.19707785461979166,
+            0.49556246715534336,
+            1.411127115951175,
+            1.8249667760393171,
+        ],
+        a: 2.439425178981838,
+        b: 2.0916589721274734,
+        charge: vec![3.0; 10],
+        extractant: 1.273985635338297,
+        saponification: 0.0,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -5.471132138122373,
+        streams: AqueousStreams {
+            feed_acid: 0.019047060397811268,
+            scrub_acid: Some(0.9693864990949594),
+            strip_acid: Some(0.033727372684329446),
+            molar_mass: vec![None; 10],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    let mut spec = CascadeSpec::constant_d("seed-843", &names, &[1.0; 10])
+        .with_stages(33, 97, 3)
+        .with_feed_solution(
+            1.159189090904381,
+            &[
+                0.05550139585978061,
+                0.010272188024146072,
+                0.007464140745839809,
+                0.0020526942374836242,
+                0.029131029202617238,
+                0.0005021636165212963,
+                0.0003685868142071172,
+                0.008505917743484954,
+                0.00017376614796409497,
+                0.01573404355209167,
+            ],
+        )
+        .with_flows(0.8051806831498639, 0.17377972251916982, 0.04544081643265904);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 999);
+    assert_metals_leave(&c, &s, &[0, 130], 132);
+}
