@@ -290,6 +290,70 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
     assert_metals_leave(&c, &s, &[0, 312], 313);
 }
 
+/// Seed 506 of the mass-action robustness sample (issue 9), written out:
+/// 11 extraction and 200 scrub stages, ten trivalent metals, a 58 %
+/// sodium-saponified extractant whose counter-ion (1.37 eq/h) takes up the
+/// feed's metal (0.96) but not that and the scrub acid (0.85) together.
+/// The acid it cannot take leaves with the raffinate; from the cold
+/// start's feed acid (0.004 mol/L) in the extraction instead, the scrub
+/// stripped what the extraction took up, without bound in the start's
+/// linear balances, and the start-up needed 6,641 iterations (limit
+/// 1,000). From the extraction at that excess over the feed and scrub
+/// flows (0.37 mol/L) Newton converges from the cold start.
+#[test]
+fn saponified_extraction_starts_at_the_acid_its_counter_ion_leaves() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -0.7419777436727806,
+            0.06551871642682405,
+            0.34102917712170516,
+            1.220540332016142,
+            2.156130881095339,
+            2.884288731586794,
+            3.818255204972897,
+            4.658664163957676,
+            4.838838811542024,
+            5.214783000430133,
+        ],
+        a: 2.6414500549385744,
+        b: 2.458346218393041,
+        charge: vec![3.0; 10],
+        extractant: 1.0669778477672003,
+        saponification: 0.5754043870440433,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -3.297841911666437,
+        streams: AqueousStreams {
+            feed_acid: 0.004044608271605716,
+            scrub_acid: Some(1.9795628373847525),
+            molar_mass: vec![None; 10],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    let mut spec = CascadeSpec::constant_d("seed-506", &names, &[1.0; 10])
+        .with_stages(11, 200, 0)
+        .with_feed_solution(
+            0.7732478423229268,
+            &[
+                0.008129004441690214,
+                0.012161621997744261,
+                0.015982645483085905,
+                0.10883475431886747,
+                0.013746274872783633,
+                0.24410132991299738,
+                0.0006091191184404382,
+                0.002856794303916471,
+                0.0004446878986842093,
+                0.006508993812937051,
+            ],
+        )
+        .with_flows(2.234659964415701, 0.4306271531223924, 0.0);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 20);
+    assert_metals_leave(&c, &s, &[0], 210);
+}
+
 /// Seed 843 of the mass-action robustness sample (issue 9), written out:
 /// 33 extraction, 97 scrub and 3 strip stages, ten trivalent metals and
 /// an unsaponified extractant. Newton and the pseudo-transient
