@@ -289,3 +289,190 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
     let s = solve_checked(&c, 1499);
     assert_metals_leave(&c, &s, &[0, 312], 313);
 }
+
+/// Seed 506 of the mass-action robustness sample (issue 9), written out:
+/// 11 extraction and 200 scrub stages, ten trivalent metals, a 58 %
+/// sodium-saponified extractant whose counter-ion (1.37 eq/h) takes up the
+/// feed's metal (0.96) but not that and the scrub acid (0.85) together.
+/// The acid it cannot take leaves with the raffinate; from the cold
+/// start's feed acid (0.004 mol/L) in the extraction instead, the scrub
+/// stripped what the extraction took up, without bound in the start's
+/// linear balances, and the start-up needed 6,641 iterations (limit
+/// 1,000). From the extraction at that excess over the feed and scrub
+/// flows (0.37 mol/L) Newton converges from the cold start.
+#[test]
+fn saponified_extraction_starts_at_the_acid_its_counter_ion_leaves() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -0.7419777436727806,
+            0.06551871642682405,
+            0.34102917712170516,
+            1.220540332016142,
+            2.156130881095339,
+            2.884288731586794,
+            3.818255204972897,
+            4.658664163957676,
+            4.838838811542024,
+            5.214783000430133,
+        ],
+        a: 2.6414500549385744,
+        b: 2.458346218393041,
+        charge: vec![3.0; 10],
+        extractant: 1.0669778477672003,
+        saponification: 0.5754043870440433,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -3.297841911666437,
+        streams: AqueousStreams {
+            feed_acid: 0.004044608271605716,
+            scrub_acid: Some(1.9795628373847525),
+            molar_mass: vec![None; 10],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    let mut spec = CascadeSpec::constant_d("seed-506", &names, &[1.0; 10])
+        .with_stages(11, 200, 0)
+        .with_feed_solution(
+            0.7732478423229268,
+            &[
+                0.008129004441690214,
+                0.012161621997744261,
+                0.015982645483085905,
+                0.10883475431886747,
+                0.013746274872783633,
+                0.24410132991299738,
+                0.0006091191184404382,
+                0.002856794303916471,
+                0.0004446878986842093,
+                0.006508993812937051,
+            ],
+        )
+        .with_flows(2.234659964415701, 0.4306271531223924, 0.0);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 20);
+    assert_metals_leave(&c, &s, &[0], 210);
+}
+
+/// Seed 843 of the mass-action robustness sample (issue 9), written out:
+/// 33 extraction, 97 scrub and 3 strip stages, ten trivalent metals and
+/// an unsaponified extractant. Newton and the pseudo-transient
+/// continuation from the cold start fail; the continuation in extraction
+/// strength that followed took half of the iterations left and ended
+/// without converging, and the start-up dynamics, which reach the steady
+/// state, then ran out of iterations (1,000). Without that continuation
+/// the start-up converges in about 900 in all.
+#[test]
+fn unsaponified_cascade_starts_up_without_the_strength_continuation() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -2.8941374295135636,
+            -2.7146642967088406,
+            -2.63020542893471,
+            -1.696333394654562,
+            -1.5526734522219756,
+            -0.6671389389431669,
+            -0.19707785461979166,
+            0.49556246715534336,
+            1.411127115951175,
+            1.8249667760393171,
+        ],
+        a: 2.439425178981838,
+        b: 2.0916589721274734,
+        charge: vec![3.0; 10],
+        extractant: 1.273985635338297,
+        saponification: 0.0,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -5.471132138122373,
+        streams: AqueousStreams {
+            feed_acid: 0.019047060397811268,
+            scrub_acid: Some(0.9693864990949594),
+            strip_acid: Some(0.033727372684329446),
+            molar_mass: vec![None; 10],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    let mut spec = CascadeSpec::constant_d("seed-843", &names, &[1.0; 10])
+        .with_stages(33, 97, 3)
+        .with_feed_solution(
+            1.159189090904381,
+            &[
+                0.05550139585978061,
+                0.010272188024146072,
+                0.007464140745839809,
+                0.0020526942374836242,
+                0.029131029202617238,
+                0.0005021636165212963,
+                0.0003685868142071172,
+                0.008505917743484954,
+                0.00017376614796409497,
+                0.01573404355209167,
+            ],
+        )
+        .with_flows(0.8051806831498639, 0.17377972251916982, 0.04544081643265904);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 999);
+    assert_metals_leave(&c, &s, &[0, 130], 132);
+}
+
+/// Seed 246 of the mass-action robustness sample (issue 9), written out:
+/// 45 extraction, 290 scrub and 29 strip stages, eight trivalent metals
+/// and a 38 % sodium-saponified extractant with more counter-ion than the
+/// feed's metal and the feed and scrub acids take up. The short start-up
+/// from the pinch start stops at its cap near the steady state (residual
+/// 0.14); the cold start's Newton and pseudo-transient continuation that
+/// came next failed after 439 iterations, and the start-up from the pinch
+/// then converged in 113 (625 in all, 1.3 s). Going on from the pinch
+/// first, the solve takes 186.
+#[test]
+fn pinch_start_up_near_the_steady_state_goes_on_first() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -1.602208948092044,
+            -1.030184296030286,
+            -0.7507147595118846,
+            -0.008612503914593117,
+            0.7715172142279144,
+            0.9113765987070028,
+            1.5042077974877561,
+            2.2898710089866694,
+        ],
+        a: 2.3256176391937764,
+        b: 2.2517856769509055,
+        charge: vec![3.0; 8],
+        extractant: 1.459708953619049,
+        saponification: 0.38123283291725574,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -3.9847420573738375,
+        streams: AqueousStreams {
+            feed_acid: 0.13552026004391168,
+            scrub_acid: Some(0.3042138825428196),
+            strip_acid: Some(4.483356964746753),
+            molar_mass: vec![None; 8],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"];
+    let mut spec = CascadeSpec::constant_d("seed-246", &names, &[1.0; 8])
+        .with_stages(45, 290, 29)
+        .with_feed_solution(
+            1.9245123085526221,
+            &[
+                0.0026487436607678222,
+                0.14455146982732553,
+                0.05221736881519804,
+                0.012864807827919985,
+                0.03160602074689179,
+                0.11243093550696406,
+                0.0005596589018926773,
+                0.0005394138336828948,
+            ],
+        )
+        .with_flows(7.158861366596406, 1.712519982502816, 0.6170804536311361);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 250);
+    assert_metals_leave(&c, &s, &[0, 335], 363);
+}
