@@ -13,6 +13,24 @@
 
 use ndarray::{Array2, Array3};
 
+/// `$body` once for each `$k` from 0 to 11 that is below `$b` (a block
+/// size known at compile time), with `$k` a literal: the loops inside run
+/// over constant ranges, so that they unroll fully and vectorise along the
+/// rows without remainder loops or selects.
+macro_rules! unroll {
+    ($b:expr, $k:ident, $body:block) => {
+        unroll!(@ $b, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11)
+    };
+    (@ $b:expr, $k:ident, $body:block, $($i:literal)*) => {
+        $(
+            if $i < $b {
+                let $k: usize = $i;
+                $body
+            }
+        )*
+    };
+}
+
 /// Storage for a block-tridiagonal matrix of `n` blocks of size `b x b`.
 #[derive(Debug, Clone)]
 pub struct BlockTridiag {
@@ -252,49 +270,73 @@ impl BlockTridiag {
         Ok(())
     }
 
-    /// [`BlockTridiag::solve`] for blocks of the fixed size `B`.
+    /// [`BlockTridiag::solve`] for blocks of the fixed size `B`. Each
+    /// block's values are held in registers (loops over constant ranges)
+    /// while the lower, `LU` and `G` terms are taken off, in the same order
+    /// as [`BlockTridiag::solve_general`] (so the same values).
+    #[allow(clippy::needless_range_loop)]
     fn solve_fixed<const B: usize>(&self, rhs: &mut [f64]) {
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice().expect("standard layout");
         let upper = self.upper.as_slice().expect("standard layout");
         let piv = self.piv.as_slice().expect("standard layout");
+        // y[j-1] during the forward pass, x[j+1] during the back substitution
         let mut y = [0.0f64; B];
         let blocks = rhs
-            .chunks_exact_mut(B)
+            .as_chunks_mut::<B>()
+            .0
+            .iter_mut()
             .zip(lower.chunks_exact(bb))
             .zip(diag.chunks_exact(bb))
             .zip(piv.chunks_exact(B));
         for (j, (((rj, lj), dj), pj)) in blocks.enumerate() {
-            let mut v: [f64; B] = std::array::from_fn(|r| rj[r]);
+            let mut v = *rj;
             if j > 0 {
-                for (vr, lr) in v.iter_mut().zip(lj.chunks_exact(B)) {
+                let l = block::<B>(lj);
+                unroll!(B, r, {
                     let mut s = 0.0;
-                    for (lv, yv) in lr.iter().zip(&y) {
-                        s += lv * yv;
+                    for t in 0..B {
+                        s += l[r][t] * y[t];
                     }
-                    *vr -= s;
-                }
+                    v[r] -= s;
+                });
             }
-            lu_solve_fixed(block::<B>(dj), pj, &mut v);
-            rj.copy_from_slice(&v);
+            if B <= 5 {
+                apply_pivots_by_compare(pj, &mut v);
+            } else {
+                // swaps with a run-time partner go through memory; the last
+                // pivot is always its own row
+                *rj = v;
+                for (k, &p) in pj.iter().enumerate().take(B - 1) {
+                    rj.swap(k, p);
+                }
+                v = *rj;
+            }
+            lu_substitute_fixed(block::<B>(dj), &mut v);
+            *rj = v;
             y = v;
         }
         // back substitution: x[j] = y[j] - G[j] x[j+1]; y now holds x[n-1]
         let blocks = rhs
-            .chunks_exact_mut(B)
+            .as_chunks_mut::<B>()
+            .0
+            .iter_mut()
             .zip(upper.chunks_exact(bb))
             .rev()
             .skip(1);
         for (rj, gj) in blocks {
-            for (xr, gr) in rj.iter_mut().zip(gj.chunks_exact(B)) {
+            let g = block::<B>(gj);
+            let mut x = *rj;
+            unroll!(B, r, {
                 let mut s = 0.0;
-                for (gv, yv) in gr.iter().zip(&y) {
-                    s += gv * yv;
+                for t in 0..B {
+                    s += g[r][t] * y[t];
                 }
-                *xr -= s;
-            }
-            y.copy_from_slice(rj);
+                x[r] -= s;
+            });
+            *rj = x;
+            y = x;
         }
     }
 
@@ -515,24 +557,6 @@ fn block_mut<const B: usize>(s: &mut [f64]) -> &mut [[f64; B]; B] {
         .expect("B x B block")
 }
 
-/// `$body` once for each `$k` from 0 to 11 that is below `$b` (a block
-/// size known at compile time), with `$k` a literal: the loops inside run
-/// over constant ranges, so that they unroll fully and vectorise along the
-/// rows without remainder loops or selects.
-macro_rules! unroll {
-    ($b:expr, $k:ident, $body:block) => {
-        unroll!(@ $b, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11)
-    };
-    (@ $b:expr, $k:ident, $body:block, $($i:literal)*) => {
-        $(
-            if $i < $b {
-                let $k: usize = $i;
-                $body
-            }
-        )*
-    };
-}
-
 /// `d -= l g` for fixed-size blocks, each entry summed over the columns of
 /// `l` in order; with `SPARSE`, the zero entries of `l` are skipped (the
 /// same values: a skipped term is `d - 0 g`). A row of `d` is held in
@@ -601,17 +625,11 @@ fn lu_factor_fixed<const B: usize>(
     Ok(())
 }
 
-/// [`lu_solve`] on a fixed-size block.
+/// The triangular solves of [`lu_solve`] on a fixed-size block (`v`
+/// already in pivot order), over constant ranges so that `v` stays in
+/// registers.
 #[inline(always)]
-fn lu_solve_fixed<const B: usize>(lu: &[[f64; B]; B], piv: &[usize], v: &mut [f64; B]) {
-    if B <= 5 {
-        apply_pivots_by_compare(piv, v);
-    } else {
-        // the last pivot is always its own row
-        for (k, &p) in piv.iter().enumerate().take(B - 1) {
-            v.swap(k, p);
-        }
-    }
+fn lu_substitute_fixed<const B: usize>(lu: &[[f64; B]; B], v: &mut [f64; B]) {
     for r in 1..B {
         let mut s = 0.0;
         for t in 0..r {
@@ -628,7 +646,7 @@ fn lu_solve_fixed<const B: usize>(lu: &[[f64; B]; B], piv: &[usize], v: &mut [f6
     }
 }
 
-/// The row swaps of [`lu_solve_fixed`], `v.swap(k, p)` with `p` in `k..B`
+/// The row swaps of [`lu_solve`], `v.swap(k, p)` with `p` in `k..B`
 /// for each `k` but the last (whose pivot is always its own row), as
 /// compares on fixed indices so that `v` can stay in registers. Callgrind,
 /// cold solves of the generated cascades: fewer instructions than the
