@@ -6,11 +6,30 @@
 //! factors of the Schur complements and `upper` with
 //! `diag'^{-1} upper`, then solves in place; nothing is allocated.
 //! Cost: O(n b^3). Blocks of size 1 to 12 (the usual component counts of
-//! every model) run on code specialised by the block size (const generics: fixed-size
-//! arrays on the stack, loops unrolled, no bounds checks); larger blocks
-//! on the general loops. Both give the same factors.
+//! every model) run on code specialised by the block size (const generics:
+//! the blocks viewed in place as fixed-size arrays, not copied, the loops
+//! over constant ranges unrolled, no bounds checks); larger blocks on the
+//! general loops. Both give the same factors.
 
 use ndarray::{Array2, Array3};
+
+/// `$body` once for each `$k` from 0 to 11 that is below `$b` (a block
+/// size known at compile time), with `$k` a literal: the loops inside run
+/// over constant ranges, so that they unroll fully and vectorise along the
+/// rows without remainder loops or selects.
+macro_rules! unroll {
+    ($b:expr, $k:ident, $body:block) => {
+        unroll!(@ $b, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11)
+    };
+    (@ $b:expr, $k:ident, $body:block, $($i:literal)*) => {
+        $(
+            if $i < $b {
+                let $k: usize = $i;
+                $body
+            }
+        )*
+    };
+}
 
 /// Storage for a block-tridiagonal matrix of `n` blocks of size `b x b`.
 #[derive(Debug, Clone)]
@@ -80,7 +99,9 @@ impl BlockTridiag {
 
     /// Factorises the matrix in place (`diag` then holds the LU factors of
     /// the Schur complements and `upper` the blocks `diag'^{-1} upper`;
-    /// `lower` is kept). Follow with [`BlockTridiag::solve`].
+    /// `lower` is kept). Follow with [`BlockTridiag::solve`]. After an
+    /// error the blocks from the singular one on are left part-way: fill
+    /// them again before the next factorisation.
     pub fn factor(&mut self) -> Result<(), Singular> {
         match self.b {
             1 => return self.factor_fixed::<1, false>(),
@@ -223,88 +244,99 @@ impl BlockTridiag {
         let upper = self.upper.as_slice_mut().expect("standard layout");
         let piv = self.piv.as_slice_mut().expect("standard layout");
         let n = self.n;
-        // G[j-1] = diag'[j-1]^{-1} upper[j-1], kept on the stack
-        let mut g = [[0.0f64; B]; B];
+        // G[j-1] = diag'[j-1]^{-1} upper[j-1], in place in `upper[j-1]`
+        let mut g_prev: Option<&mut [[f64; B]; B]> = None;
         let blocks = diag
             .chunks_exact_mut(bb)
             .zip(lower.chunks_exact(bb))
             .zip(upper.chunks_exact_mut(bb))
             .zip(piv.chunks_exact_mut(B));
         for (j, (((dj, lj), uj), pj)) in blocks.enumerate() {
-            let mut d = load::<B>(dj);
-            if j > 0 {
-                // diag[j] -= lower[j] G[j-1]; without `SPARSE`, no test for
-                // zero factors: at fixed sizes the branch-free loop
-                // vectorises and costs less than the multiplications it
-                // would skip in dense lower blocks
-                let l = load::<B>(lj);
-                for (dr, lr) in d.iter_mut().zip(&l) {
-                    for (&f, gr) in lr.iter().zip(&g) {
-                        if SPARSE && f == 0.0 {
-                            continue;
-                        }
-                        for (dv, gv) in dr.iter_mut().zip(gr) {
-                            *dv -= f * gv;
-                        }
-                    }
-                }
+            // every block is worked on in place: no copies onto the stack
+            let d = block_mut::<B>(dj);
+            if let Some(g) = g_prev.as_deref() {
+                schur_update::<B, SPARSE>(d, block::<B>(lj), g);
             }
-            let mut p = [0usize; B];
-            lu_factor_fixed(&mut d, &mut p).map_err(|row| Singular { block: j, row })?;
-            store(&d, dj);
-            pj.copy_from_slice(&p);
+            let p: &mut [usize; B] = pj.try_into().expect("B pivots");
+            if let Err(row) = lu_factor_fixed(d, p) {
+                return Err(Singular { block: j, row });
+            }
             if j + 1 < n {
-                g = load::<B>(uj);
-                lu_solve_matrix_fixed(&d, &p, &mut g);
-                store(&g, uj);
+                let g = block_mut::<B>(uj);
+                lu_solve_matrix_fixed(d, p, g);
+                g_prev = Some(g);
             }
         }
         Ok(())
     }
 
-    /// [`BlockTridiag::solve`] for blocks of the fixed size `B`.
+    /// [`BlockTridiag::solve`] for blocks of the fixed size `B`. Each
+    /// block's values are held in registers (loops over constant ranges)
+    /// while the lower, `LU` and `G` terms are taken off, in the same order
+    /// as [`BlockTridiag::solve_general`] (so the same values).
+    #[allow(clippy::needless_range_loop)]
     fn solve_fixed<const B: usize>(&self, rhs: &mut [f64]) {
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice().expect("standard layout");
         let upper = self.upper.as_slice().expect("standard layout");
         let piv = self.piv.as_slice().expect("standard layout");
+        // y[j-1] during the forward pass, x[j+1] during the back substitution
         let mut y = [0.0f64; B];
         let blocks = rhs
-            .chunks_exact_mut(B)
+            .as_chunks_mut::<B>()
+            .0
+            .iter_mut()
             .zip(lower.chunks_exact(bb))
             .zip(diag.chunks_exact(bb))
             .zip(piv.chunks_exact(B));
         for (j, (((rj, lj), dj), pj)) in blocks.enumerate() {
-            let mut v: [f64; B] = std::array::from_fn(|r| rj[r]);
+            let mut v = *rj;
             if j > 0 {
-                for (vr, lr) in v.iter_mut().zip(lj.chunks_exact(B)) {
+                let l = block::<B>(lj);
+                unroll!(B, r, {
                     let mut s = 0.0;
-                    for (lv, yv) in lr.iter().zip(&y) {
-                        s += lv * yv;
+                    for t in 0..B {
+                        s += l[r][t] * y[t];
                     }
-                    *vr -= s;
-                }
+                    v[r] -= s;
+                });
             }
-            lu_solve_fixed(&load::<B>(dj), pj, &mut v);
-            rj.copy_from_slice(&v);
+            if B <= 5 {
+                apply_pivots_by_compare(pj, &mut v);
+            } else {
+                // swaps with a run-time partner go through memory; the last
+                // pivot is always its own row
+                *rj = v;
+                for (k, &p) in pj.iter().enumerate().take(B - 1) {
+                    rj.swap(k, p);
+                }
+                v = *rj;
+            }
+            lu_substitute_fixed(block::<B>(dj), &mut v);
+            *rj = v;
             y = v;
         }
         // back substitution: x[j] = y[j] - G[j] x[j+1]; y now holds x[n-1]
         let blocks = rhs
-            .chunks_exact_mut(B)
+            .as_chunks_mut::<B>()
+            .0
+            .iter_mut()
             .zip(upper.chunks_exact(bb))
             .rev()
             .skip(1);
         for (rj, gj) in blocks {
-            for (xr, gr) in rj.iter_mut().zip(gj.chunks_exact(B)) {
+            let g = block::<B>(gj);
+            let mut x = *rj;
+            unroll!(B, r, {
                 let mut s = 0.0;
-                for (gv, yv) in gr.iter().zip(&y) {
-                    s += gv * yv;
+                for t in 0..B {
+                    s += g[r][t] * y[t];
                 }
-                *xr -= s;
-            }
-            y.copy_from_slice(rj);
+                x[r] -= s;
+            });
+            *rj = x;
+            y = x;
         }
     }
 
@@ -429,7 +461,9 @@ impl BlockTridiag {
 
 /// `m[dst row] -= f * m[src row]` over columns `from..b` of a row-major
 /// `b x b` matrix (`dst != src`), on slices so that the loop vectorises.
-#[inline]
+/// Always inlined: LLVM stopped inlining it into the general loops when
+/// the fixed-size kernels changed (`sizes/k15/100` +6 %).
+#[inline(always)]
 fn row_axpy(m: &mut [f64], b: usize, dst: usize, src: usize, f: f64, from: usize) {
     let (d, s) = if dst > src {
         let (head, tail) = m.split_at_mut(dst * b);
@@ -503,33 +537,67 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// A row-major `B x B` block copied onto the stack.
+/// A row-major `B x B` block of a slice, in place.
 #[inline(always)]
-fn load<const B: usize>(s: &[f64]) -> [[f64; B]; B] {
-    let s = &s[..B * B];
-    std::array::from_fn(|r| std::array::from_fn(|c| s[r * B + c]))
+fn block<const B: usize>(s: &[f64]) -> &[[f64; B]; B] {
+    s[..B * B]
+        .as_chunks::<B>()
+        .0
+        .try_into()
+        .expect("B x B block")
 }
 
-/// Writes a stack block back to its row-major slice.
+/// [`block`], mutable.
 #[inline(always)]
-fn store<const B: usize>(m: &[[f64; B]; B], s: &mut [f64]) {
-    for (row, dst) in m.iter().zip(s.chunks_exact_mut(B)) {
-        dst.copy_from_slice(row);
-    }
+fn block_mut<const B: usize>(s: &mut [f64]) -> &mut [[f64; B]; B] {
+    s[..B * B]
+        .as_chunks_mut::<B>()
+        .0
+        .try_into()
+        .expect("B x B block")
 }
 
-/// [`lu_factor`] on a fixed-size block (same pivots, same factors).
+/// `d -= l g` for fixed-size blocks, each entry summed over the columns of
+/// `l` in order; with `SPARSE`, the zero entries of `l` are skipped (the
+/// same values: a skipped term is `d - 0 g`). A row of `d` is held in
+/// registers while its terms are taken off.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn schur_update<const B: usize, const SPARSE: bool>(
+    d: &mut [[f64; B]; B],
+    l: &[[f64; B]; B],
+    g: &[[f64; B]; B],
+) {
+    // without `SPARSE`, no test for zero factors: the branch-free loop
+    // vectorises and costs less than the multiplications it would skip in
+    // dense lower blocks
+    unroll!(B, r, {
+        let mut row = d[r];
+        for t in 0..B {
+            let f = l[r][t];
+            if SPARSE && f == 0.0 {
+                continue;
+            }
+            for c in 0..B {
+                row[c] -= f * g[t][c];
+            }
+        }
+        d[r] = row;
+    });
+}
+
+/// [`lu_factor`] on a fixed-size block, in place (same pivots, same
+/// factors). Index loops over constant ranges (iterators with `skip` do
+/// not unroll as well).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
 fn lu_factor_fixed<const B: usize>(
     a: &mut [[f64; B]; B],
     piv: &mut [usize; B],
 ) -> Result<(), usize> {
-    for k in 0..B {
+    unroll!(B, k, {
         let mut p = k;
         let mut max = a[k][k].abs();
-        // an index loop over a fixed range (an iterator with `skip` goes
-        // through a closure that LLVM does not always inline)
-        #[allow(clippy::needless_range_loop)]
         for r in k + 1..B {
             let v = a[r][k].abs();
             if v > max {
@@ -541,37 +609,27 @@ fn lu_factor_fixed<const B: usize>(
         if max == 0.0 || !max.is_finite() {
             return Err(k);
         }
-        a.swap(k, p);
+        if p != k {
+            a.swap(k, p);
+        }
         let inv = 1.0 / a[k][k];
         let pivot_row = a[k];
-        for row in a.iter_mut().skip(k + 1) {
-            let f = row[k] * inv;
-            // the whole row at the fixed width `B`, columns up to `k` kept
-            // by a select: the loop unrolls into vector code without the
-            // remainder loops of a variable range `k + 1..B` (the same
-            // values: columns past `k` see the same operations, the others
-            // none)
-            for (c, (rv, &pv)) in row.iter_mut().zip(&pivot_row).enumerate() {
-                let t = *rv - f * pv;
-                *rv = if c > k { t } else { *rv };
+        for r in k + 1..B {
+            let f = a[r][k] * inv;
+            for c in k + 1..B {
+                a[r][c] -= f * pivot_row[c];
             }
-            row[k] = f;
+            a[r][k] = f;
         }
-    }
+    });
     Ok(())
 }
 
-/// [`lu_solve`] on a fixed-size block.
+/// The triangular solves of [`lu_solve`] on a fixed-size block (`v`
+/// already in pivot order), over constant ranges so that `v` stays in
+/// registers.
 #[inline(always)]
-fn lu_solve_fixed<const B: usize>(lu: &[[f64; B]; B], piv: &[usize], v: &mut [f64; B]) {
-    if B <= 5 {
-        apply_pivots_by_compare(piv, v);
-    } else {
-        // the last pivot is always its own row
-        for (k, &p) in piv.iter().enumerate().take(B - 1) {
-            v.swap(k, p);
-        }
-    }
+fn lu_substitute_fixed<const B: usize>(lu: &[[f64; B]; B], v: &mut [f64; B]) {
     for r in 1..B {
         let mut s = 0.0;
         for t in 0..r {
@@ -588,7 +646,7 @@ fn lu_solve_fixed<const B: usize>(lu: &[[f64; B]; B], piv: &[usize], v: &mut [f6
     }
 }
 
-/// The row swaps of [`lu_solve_fixed`], `v.swap(k, p)` with `p` in `k..B`
+/// The row swaps of [`lu_solve`], `v.swap(k, p)` with `p` in `k..B`
 /// for each `k` but the last (whose pivot is always its own row), as
 /// compares on fixed indices so that `v` can stay in registers. Callgrind,
 /// cold solves of the generated cascades: fewer instructions than the
@@ -610,39 +668,47 @@ fn apply_pivots_by_compare<const B: usize>(piv: &[usize], v: &mut [f64; B]) {
     }
 }
 
-/// [`lu_solve_matrix`] on a fixed-size block.
+/// [`lu_solve_matrix`] on a fixed-size block, each row of `m` held in
+/// registers while the terms of its substitution are taken off (in the
+/// same order, so the same values).
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
 fn lu_solve_matrix_fixed<const B: usize>(
     lu: &[[f64; B]; B],
     piv: &[usize; B],
     m: &mut [[f64; B]; B],
 ) {
     // the last pivot is always its own row
-    for (k, &p) in piv.iter().enumerate().take(B - 1) {
-        m.swap(k, p);
-    }
-    for r in 1..B {
+    unroll!(B, k, {
+        if k + 1 < B && piv[k] != k {
+            m.swap(k, piv[k]);
+        }
+    });
+    unroll!(B, r, {
+        let mut row = m[r];
         for t in 0..r {
             let f = lu[r][t];
-            let src = m[t];
-            for (dv, sv) in m[r].iter_mut().zip(&src) {
-                *dv -= f * sv;
+            for c in 0..B {
+                row[c] -= f * m[t][c];
             }
         }
-    }
-    for r in (0..B).rev() {
+        m[r] = row;
+    });
+    unroll!(B, i, {
+        let r = B - 1 - i;
+        let mut row = m[r];
         for t in r + 1..B {
             let f = lu[r][t];
-            let src = m[t];
-            for (dv, sv) in m[r].iter_mut().zip(&src) {
-                *dv -= f * sv;
+            for c in 0..B {
+                row[c] -= f * m[t][c];
             }
         }
         let inv = 1.0 / lu[r][r];
-        for v in &mut m[r] {
-            *v *= inv;
+        for c in 0..B {
+            row[c] *= inv;
         }
-    }
+        m[r] = row;
+    });
 }
 
 /// Solves `LU X = P M` in place for a row-major `b x b` matrix `m`.
@@ -763,7 +829,8 @@ mod tests {
 
     /// The written-out kernels for blocks of 2 give the factors, pivots,
     /// solutions and errors of the fixed-size code bit for bit: pivots
-    /// both ways, ties, zero and non-finite pivots in either row.
+    /// both ways, ties, zero and non-finite pivots in either row (after an
+    /// error, the factors of the blocks before the singular one).
     #[test]
     fn blocks_of_two_match_the_fixed_size_code_bit_for_bit() {
         let mut seed = 11;
@@ -800,9 +867,17 @@ mod tests {
             let (mut two, mut fixed) = (m.clone(), m);
             let (r2, rf) = (two.factor(), fixed.factor_fixed::<2, false>());
             assert_eq!(r2, rf, "case {case}");
-            assert_eq!(bits(&two.diag), bits(&fixed.diag), "case {case}");
-            assert_eq!(bits(&two.upper), bits(&fixed.upper), "case {case}");
-            assert_eq!(two.piv, fixed.piv, "case {case}");
+            // the blocks before a singular one are factorised alike (the
+            // singular one is left part-way by the in-place fixed-size code)
+            let done = r2.map_or_else(|e| e.block, |()| n);
+            let head = |a: &Array3<f64>| bits(&a.slice(ndarray::s![..done, .., ..]).to_owned());
+            assert_eq!(head(&two.diag), head(&fixed.diag), "case {case}");
+            assert_eq!(head(&two.upper), head(&fixed.upper), "case {case}");
+            assert_eq!(
+                two.piv.slice(ndarray::s![..done, ..]),
+                fixed.piv.slice(ndarray::s![..done, ..]),
+                "case {case}"
+            );
             if r2.is_ok() {
                 let mut x2 = rhs.clone();
                 two.solve(&mut x2);
