@@ -333,32 +333,71 @@ impl Equilibrium for LogLinearKernel {
     }
 
     /// Solves the extractant balance for `ln C_free` with the metals and
-    /// acid held (bracketed: all free at `C_free = C`, nothing bound near 0).
+    /// acid held. Every implicit step of the pseudo-transient continuation
+    /// projects every stage, so first Newton on `ln(C_free + sum e_k y_k) =
+    /// ln C` from the stage's last value (a sum of exponentials of `ln
+    /// C_free` and constants: its `ln` is convex and about linear, so Newton
+    /// settles in a few steps from either side, where on the balance itself
+    /// it crawls down from a saturated extractant an e-fold of the largest
+    /// slope at a time); the bracketed root when that does not settle
+    /// (bracketed: all free at `C_free = C`, nothing bound near 0).
     fn project(&self, _j: usize, u: &mut [f64]) {
         let k = self.law.len();
         let (ih, iff) = (k, k + 1);
         let lh = u[ih];
-        let g = |lf: f64| -> (f64, f64) {
-            let cf = lf.exp();
-            let (mut v, mut dv) = (cf - self.c_total, cf);
-            let dose = self.dose_at(lf);
+        let (fixed, mpp) = (self.fixed_dose.is_some(), self.molarity_per_percent);
+        let ln_mpp = mpp.ln();
+        // C_free + sum e y and its derivative in ln C_free, with the
+        // inlined exp and the dose's ln as ln C_free - ln(mol/L per %)
+        let total = |lf: f64| -> (f64, f64) {
+            let cf = super::exp_or_zero(lf);
+            let dose = if fixed {
+                (0.0, 0.0)
+            } else {
+                (cf / mpp, lf - ln_mpp)
+            };
+            let (mut v, mut dv) = (cf, cf);
             for (c, lx) in u[..k].iter().enumerate() {
                 let (ld, _, df) = self.ln_d_dosed(c, lh, dose);
-                let y = (ld + lx).exp();
-                v += self.ext_per[c] * y;
-                dv += self.ext_per[c] * y * df;
+                let y = self.ext_per[c] * super::exp_or_zero(ld + lx);
+                v += y;
+                dv += y * df;
             }
             (v, dv)
         };
         let hi = self.c_total.ln();
-        // warm-started from the stage's last value: every implicit step of
-        // the pseudo-transient continuation projects every stage
-        let lf = super::bracketed_root_from(hi - 700.0, hi, u[iff], g);
+        let lo = hi - 700.0;
+        let mut x = u[iff].min(hi);
+        if x.is_finite() && x > lo {
+            for _ in 0..PROJECT_NEWTON {
+                let (v, dv) = total(x);
+                let step = (hi - v.ln()) * v / dv;
+                if !(step.is_finite() && dv > 0.0) {
+                    break;
+                }
+                x = (x + step).min(hi);
+                if x <= lo {
+                    break;
+                }
+                if step.abs() <= 1e-13 * (1.0 + x.abs()) {
+                    u[iff] = x;
+                    return;
+                }
+            }
+        }
+        let lf = super::bracketed_root_from(lo, hi, u[iff], |lf| {
+            let (v, dv) = total(lf);
+            (v - self.c_total, dv)
+        });
         if lf.is_finite() {
             u[iff] = lf;
         }
     }
 }
+
+/// Newton steps [`LogLinearKernel::project`] takes on the `ln` of the
+/// extractant balance before the bracketed root takes over.
+const PROJECT_NEWTON: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -396,5 +435,92 @@ mod tests {
         super::super::check_jacobian(&ker, 0, &u0, 1e-7);
         let fixed = ker.with_fixed_dose(Some(5.0));
         super::super::check_jacobian(&fixed, 0, &u0, 1e-7);
+    }
+
+    /// The extractant balance as `eval` states it (relative to `C`), and
+    /// its derivative in `ln C_free`.
+    fn extractant_residual(ker: &LogLinearKernel, u: &[f64]) -> (f64, f64) {
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        let nl = nv - nq;
+        let (mut aq, mut org) = (vec![0.0; nq], vec![0.0; nq]);
+        let (mut da, mut dor) = (vec![0.0; nq * nv], vec![0.0; nq * nv]);
+        let (mut loc, mut dl, mut ls) = (vec![0.0; nl], vec![0.0; nl * nv], vec![0.0; nl]);
+        let mut lsc = vec![0.0; nq];
+        ker.eval(
+            0,
+            u,
+            StageEval {
+                aq: &mut aq,
+                org: &mut org,
+                d_aq: &mut da,
+                d_org: &mut dor,
+                local: &mut loc,
+                d_local: &mut dl,
+                local_scale: &mut ls,
+                ln_scale: &mut lsc,
+            },
+        );
+        (loc[0] / ls[0], dl[nv - 1] / ls[0])
+    }
+
+    /// The projection closes the extractant balance from any last value
+    /// of `ln C_free` (warm, far below, at the top, not finite), on the
+    /// same root as the bracketed solve, from a nearly free extractant to
+    /// one all but saturated.
+    #[test]
+    fn projection_closes_the_extractant_balance() {
+        let law = [
+            DistributionLaw::Fit {
+                m0: 1.2,
+                m1: 0.015,
+                b0: -1.5,
+                b1: 1.4,
+            },
+            DistributionLaw::Constant(0.02),
+            DistributionLaw::Fit {
+                m0: 2.5,
+                m1: -0.01,
+                b0: -3.0,
+                b1: 0.6,
+            },
+        ];
+        let ker = LogLinearKernel::new(
+            &law,
+            &[3.0, 2.0, 3.0],
+            &[3.0, 2.0, 2.5],
+            20.0,
+            0.0303,
+            -1.99,
+            vec![0.4],
+            vec![3.0],
+            vec![2.0],
+        );
+        let top = ker.extractant().ln();
+        let mut depths = Vec::new();
+        for (lx, lh) in [(-12.0, -1.0), (-4.0, -2.5), (-1.0, -5.0), (1.5, -6.0)] {
+            let metals = [lx, lx - 0.5, lx + 0.3];
+            let mut exact = vec![metals[0], metals[1], metals[2], lh, 0.0];
+            let held = exact.clone();
+            exact[4] = super::super::bracketed_root(top - 700.0, top, |lf| {
+                let mut w = held.clone();
+                w[4] = lf;
+                extractant_residual(&ker, &w)
+            });
+            depths.push(top - exact[4]);
+            for start in [exact[4] + 0.1, top - 300.0, top, f64::NAN] {
+                let mut u = exact.clone();
+                u[4] = start;
+                ker.project(0, &mut u);
+                assert!(
+                    (u[4] - exact[4]).abs() < 1e-10 * (1.0 + exact[4].abs()),
+                    "from {start}: {} vs {}",
+                    u[4],
+                    exact[4]
+                );
+                assert!(extractant_residual(&ker, &u).0.abs() < 1e-13);
+            }
+        }
+        // the states span a free extractant from nearly all to a trace
+        assert!(depths[0] < 1e-3 && depths[3] > 5.0, "{depths:?}");
     }
 }
