@@ -12,6 +12,8 @@
 
 use ndarray::{Array2, Array3};
 
+use super::tearing::positive_finite;
+
 /// Storage for a block-tridiagonal matrix of `n` blocks of size `b x b`.
 #[derive(Debug, Clone)]
 pub struct BlockTridiag {
@@ -340,7 +342,7 @@ impl BlockTridiag {
             // in row 0 keeps row 0 and fails the test below)
             let swap = d10.abs() > d00.abs();
             let max = if swap { d10.abs() } else { d00.abs() };
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 0 });
             }
             if swap {
@@ -351,7 +353,7 @@ impl BlockTridiag {
             d11 -= f * d01;
             d10 = f;
             let max = d11.abs();
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 1 });
             }
             dj.copy_from_slice(&[d00, d01, d10, d11]);
@@ -453,7 +455,7 @@ impl BlockTridiag {
             }
             let swap = d10.abs() > d00.abs();
             let max = if swap { d10.abs() } else { d00.abs() };
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 0 });
             }
             if swap {
@@ -464,7 +466,7 @@ impl BlockTridiag {
             d11 -= f * d01;
             d10 = f;
             let max = d11.abs();
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 1 });
             }
             dj.copy_from_slice(&[d00, d01, d10, d11]);

@@ -430,8 +430,11 @@ fn to_log(a: &[f64], aq_tot: &[f64], u: &mut Array2<f64>) {
 /// double, less one, lie below those of infinity less one; those of 0, -0
 /// (wrapping), negatives, infinities and NaNs do not. The compiler turns
 /// the two compares into about a dozen integer instructions a value.
+/// (Also the pivot test of [`super::block_tridiag`]'s blocks of 2: a
+/// pivot's magnitude `max` fails `max == 0.0 || !max.is_finite()` exactly
+/// when it is positive and finite.)
 #[inline(always)]
-fn positive_finite(v: f64) -> bool {
+pub(super) fn positive_finite(v: f64) -> bool {
     const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
     v.to_bits().wrapping_sub(1) < INF_BITS - 1
 }
