@@ -13,6 +13,8 @@
 
 use ndarray::{Array2, Array3};
 
+use super::tearing::positive_finite;
+
 /// `$body` once for each `$k` from 0 to 11 that is below `$b` (a block
 /// size known at compile time), with `$k` a literal: the loops inside run
 /// over constant ranges, so that they unroll fully and vectorise along the
@@ -372,7 +374,7 @@ impl BlockTridiag {
             // in row 0 keeps row 0 and fails the test below)
             let swap = d10.abs() > d00.abs();
             let max = if swap { d10.abs() } else { d00.abs() };
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 0 });
             }
             if swap {
@@ -383,7 +385,7 @@ impl BlockTridiag {
             d11 -= f * d01;
             d10 = f;
             let max = d11.abs();
-            if max == 0.0 || !max.is_finite() {
+            if !positive_finite(max) {
                 return Err(Singular { block: j, row: 1 });
             }
             dj.copy_from_slice(&[d00, d01, d10, d11]);
@@ -438,17 +440,102 @@ impl BlockTridiag {
             (rj[0], rj[1]) = (v0, v1);
             (y0, y1) = (v0, v1);
         }
-        // back substitution: x[j] = y[j] - G[j] x[j+1]
-        let blocks = rhs
-            .chunks_exact_mut(2)
-            .zip(upper.chunks_exact(4))
-            .rev()
-            .skip(1);
-        for (rj, gj) in blocks {
-            rj[0] -= 0.0 + gj[0] * y0 + gj[1] * y1;
-            rj[1] -= 0.0 + gj[2] * y0 + gj[3] * y1;
-            (y0, y1) = (rj[0], rj[1]);
+        back_2(upper, rhs, (y0, y1));
+    }
+
+    /// [`BlockTridiag::factor_2`] and [`BlockTridiag::solve_2`] in one pass
+    /// over the block rows, which `rows` gives in order as they are needed
+    /// (`diag`, `lower`, `upper` row-major, and the right-hand side of the
+    /// row; `n` of them, the lower block of the first and the upper one of
+    /// the last not used): each is eliminated as it comes, nothing of it stored but what
+    /// a later [`BlockTridiag::solve`] needs (`lower`, the factors, the
+    /// pivots and `G`), then the back substitution. The same operations in
+    /// the same order as `factor_2` then `solve_2` on the assembled
+    /// matrix, so the same factors and solution bit for bit; `rhs`
+    /// (`2 n`) receives the solution. On a singular pivot, the error of
+    /// `factor_2` (and `rhs` is left part-way).
+    #[inline(always)]
+    pub(crate) fn assemble_factor_solve_2(
+        &mut self,
+        rhs: &mut [f64],
+        rows: impl Iterator<Item = ([f64; 4], [f64; 4], [f64; 4], [f64; 2])>,
+    ) -> Result<(), Singular> {
+        debug_assert_eq!(self.b, 2);
+        let n = self.n;
+        let lower = self.lower.as_slice_mut().expect("standard layout");
+        let diag = self.diag.as_slice_mut().expect("standard layout");
+        let upper = self.upper.as_slice_mut().expect("standard layout");
+        let piv = self.piv.as_slice_mut().expect("standard layout");
+        let rhs = &mut rhs[..2 * n];
+        let mut g = [0.0f64; 4];
+        let (mut y0, mut y1) = (0.0f64, 0.0f64);
+        let blocks = diag
+            .chunks_exact_mut(4)
+            .zip(lower.chunks_exact_mut(4))
+            .zip(upper.chunks_exact_mut(4))
+            .zip(piv.chunks_exact_mut(2).zip(rhs.chunks_exact_mut(2)))
+            .zip(rows);
+        for (j, ((((dj, lj), uj), (pj, rj)), (d, l, u, [mut v0, mut v1]))) in blocks.enumerate() {
+            let [mut d00, mut d01, mut d10, mut d11] = d;
+            if j > 0 {
+                // as `factor_2`
+                d00 = d00 - l[0] * g[0] - l[1] * g[2];
+                d01 = d01 - l[0] * g[1] - l[1] * g[3];
+                d10 = d10 - l[2] * g[0] - l[3] * g[2];
+                d11 = d11 - l[2] * g[1] - l[3] * g[3];
+                lj.copy_from_slice(&l);
+            }
+            let swap = d10.abs() > d00.abs();
+            let max = if swap { d10.abs() } else { d00.abs() };
+            if !positive_finite(max) {
+                return Err(Singular { block: j, row: 0 });
+            }
+            if swap {
+                (d00, d01, d10, d11) = (d10, d11, d00, d01);
+            }
+            let inv0 = 1.0 / d00;
+            let f = d10 * inv0;
+            d11 -= f * d01;
+            d10 = f;
+            let max = d11.abs();
+            if !positive_finite(max) {
+                return Err(Singular { block: j, row: 1 });
+            }
+            dj.copy_from_slice(&[d00, d01, d10, d11]);
+            pj.copy_from_slice(&[usize::from(swap), 1]);
+            if j + 1 < n {
+                let [mut g00, mut g01, mut g10, mut g11] = u;
+                if swap {
+                    (g00, g01, g10, g11) = (g10, g11, g00, g01);
+                }
+                g10 -= d10 * g00;
+                g11 -= d10 * g01;
+                let inv1 = 1.0 / d11;
+                g10 *= inv1;
+                g11 *= inv1;
+                g00 -= d01 * g10;
+                g01 -= d01 * g11;
+                g00 *= inv0;
+                g01 *= inv0;
+                g = [g00, g01, g10, g11];
+                uj.copy_from_slice(&g);
+            }
+            // the forward substitution of `solve_2`
+            if j > 0 {
+                v0 -= 0.0 + l[0] * y0 + l[1] * y1;
+                v1 -= 0.0 + l[2] * y0 + l[3] * y1;
+            }
+            if swap {
+                (v0, v1) = (v1, v0);
+            }
+            v1 -= 0.0 + d10 * v0;
+            v1 /= d11;
+            v0 = (v0 - d01 * v1) / d00;
+            (rj[0], rj[1]) = (v0, v1);
+            (y0, y1) = (v0, v1);
         }
+        back_2(upper, rhs, (y0, y1));
+        Ok(())
     }
 
     /// Factorises and solves `A x = rhs` in place.
@@ -456,6 +543,23 @@ impl BlockTridiag {
         self.factor()?;
         self.solve(rhs);
         Ok(())
+    }
+}
+
+/// The back substitution of [`BlockTridiag::solve_2`]: `x[j] = y[j] - G[j]
+/// x[j+1]` from the last block row (whose `x` is `last`) up, in place.
+#[inline(always)]
+fn back_2(upper: &[f64], rhs: &mut [f64], last: (f64, f64)) {
+    let (mut y0, mut y1) = last;
+    let blocks = rhs
+        .chunks_exact_mut(2)
+        .zip(upper.chunks_exact(4))
+        .rev()
+        .skip(1);
+    for (rj, gj) in blocks {
+        rj[0] -= 0.0 + gj[0] * y0 + gj[1] * y1;
+        rj[1] -= 0.0 + gj[2] * y0 + gj[3] * y1;
+        (y0, y1) = (rj[0], rj[1]);
     }
 }
 
@@ -886,6 +990,78 @@ mod tests {
                 let xb = |x: &Array2<f64>| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(xb(&x2), xb(&xf), "case {case}");
             }
+        }
+    }
+
+    /// The fused pass gives the factors, pivots, errors and solution of
+    /// `factor` then `solve` on the same blocks, bit for bit.
+    #[test]
+    fn fused_blocks_of_two_match_factor_and_solve() {
+        let mut seed = 23;
+        let bits = |a: &[f64]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for case in 0..40 {
+            let n = 1 + case % 7;
+            let mut m = BlockTridiag::new(n, 2);
+            for v in m
+                .lower
+                .iter_mut()
+                .chain(m.upper.iter_mut())
+                .chain(m.diag.iter_mut())
+            {
+                *v = rng(&mut seed);
+            }
+            let j = case % n;
+            match case % 6 {
+                3 => m.diag[[0, 1, 0]] = -m.diag[[0, 0, 0]],
+                4 => m.diag[[j, 0, 0]] = f64::NAN,
+                5 => m.diag[[j, 1, 1]] = f64::INFINITY,
+                _ => {}
+            }
+            let rhs = Array2::from_shape_fn((n, 2), |_| rng(&mut seed));
+            let block = |a: &Array3<f64>, j: usize| -> [f64; 4] {
+                let s = a.as_slice().unwrap();
+                s[4 * j..4 * j + 4].try_into().unwrap()
+            };
+            let rows = (0..n).map(|j| {
+                let r = [rhs[[j, 0]], rhs[[j, 1]]];
+                (block(&m.diag, j), block(&m.lower, j), block(&m.upper, j), r)
+            });
+            let mut fused = BlockTridiag::new(n, 2);
+            let mut xf = rhs.clone();
+            let rf = fused.assemble_factor_solve_2(xf.as_slice_mut().unwrap(), rows);
+            let (mut two, mut x2) = (m.clone(), rhs.clone());
+            let r2 = two.factor();
+            assert_eq!(rf, r2, "case {case}");
+            if r2.is_err() {
+                continue;
+            }
+            two.solve(&mut x2);
+            assert_eq!(bits(xf.as_slice().unwrap()), bits(x2.as_slice().unwrap()));
+            let used = |a: &Array3<f64>, from: usize, to: usize| {
+                bits(&a.as_slice().unwrap()[4 * from..4 * to])
+            };
+            assert_eq!(
+                used(&fused.diag, 0, n),
+                used(&two.diag, 0, n),
+                "case {case}"
+            );
+            assert_eq!(
+                used(&fused.lower, 1, n),
+                used(&two.lower, 1, n),
+                "case {case}"
+            );
+            assert_eq!(
+                used(&fused.upper, 0, n - 1),
+                used(&two.upper, 0, n - 1),
+                "case {case}"
+            );
+            assert_eq!(fused.piv, two.piv, "case {case}");
+            // and a later solve with the kept factors
+            let other = Array2::from_shape_fn((n, 2), |_| rng(&mut seed));
+            let (mut yf, mut y2) = (other.clone(), other);
+            fused.solve(&mut yf);
+            two.solve(&mut y2);
+            assert_eq!(bits(yf.as_slice().unwrap()), bits(y2.as_slice().unwrap()));
         }
     }
 

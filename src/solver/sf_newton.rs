@@ -46,6 +46,7 @@ pub(crate) struct SfProblem<'a> {
 pub(crate) struct SfWorkspace {
     n: usize,
     k: usize,
+    /// Aqueous amounts (`n K`, then `K` zeros: the stage above the last).
     a: Vec<f64>,
     o: Vec<f64>,
     w: Vec<f64>,
@@ -80,7 +81,7 @@ impl SfWorkspace {
         *self = SfWorkspace {
             n,
             k,
-            a: vec![0.0; nk],
+            a: vec![0.0; nk + k],
             o: vec![0.0; nk],
             w: vec![0.0; nk],
             r: vec![0.0; nk],
@@ -402,6 +403,57 @@ fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     );
 }
 
+/// [`assemble`], the factorisation and the solve for `du` in one pass over
+/// the stages for two components
+/// ([`BlockTridiag::assemble_factor_solve_2`]): each stage's blocks are
+/// made with the operations of [`stage_blocks`] and eliminated at once, so
+/// the same factors and the same `du` bit for bit, without storing the
+/// diagonal and upper blocks to load them again. `Err` on a singular
+/// pivot, as [`BlockTridiag::factor`].
+#[inline(never)]
+fn assemble_factor_solve_2(ws: &mut SfWorkspace) -> Result<(), ()> {
+    let n = ws.n;
+    let nk = 2 * n;
+    let sys = ws.sys.as_mut().expect("sized");
+    let du = &mut ws.du.as_slice_mut().expect("standard layout")[..nk];
+    let (a, o, w) = (&ws.a[..nk], &ws.o[..nk], &ws.w[..nk]);
+    let (r, s) = (&ws.r[..nk], &ws.s[..nk]);
+    let (pa, po) = (&ws.pa[..n], &ws.po[..n]);
+    let pair = |v: &[f64]| -> [f64; 2] { [v[0], v[1]] };
+    // the aqueous of the stage above (the zeros after `a` above the last
+    // stage, whose upper block is not used) and the organic and its shares
+    // of the stage below (carried from the previous stage; none below
+    // stage 0, whose lower block is not used)
+    let above = ws.a[2..nk + 2].chunks_exact(2);
+    let (mut ob, mut wb) = ([0.0f64; 2], [0.0f64; 2]);
+    let stages = a
+        .chunks_exact(2)
+        .zip(o.chunks_exact(2))
+        .zip(w.chunks_exact(2))
+        .zip(r.chunks_exact(2).zip(s.chunks_exact(2)))
+        .zip(above)
+        .zip(pa.iter().zip(po));
+    let rows = stages.map(|(((((a, o), w), (r, s)), up), (&pa, &po))| {
+        // `stage_blocks::<2>` written out
+        let ([a0, a1], [o0, o1], [w0, w1]) = (pair(a), pair(o), pair(w));
+        let (inv0, inv1) = (1.0 / s[0], 1.0 / s[1]);
+        let rhs = [-r[0] * inv0, -r[1] * inv1];
+        let (oi0, oi1) = (o0 * inv0, o1 * inv1);
+        let d = [
+            oi0 * w0 - (a0 + o0) * inv0,
+            oi0 * w1,
+            oi1 * w0,
+            oi1 * w1 - (a1 + o1) * inv1,
+        ];
+        let (f0, f1) = (po * ob[0] * inv0, po * ob[1] * inv1);
+        let l = [-f0 * wb[0] + f0, -f0 * wb[1], -f1 * wb[0], -f1 * wb[1] + f1];
+        let u = [pa * up[0] * inv0, 0.0, 0.0, pa * up[1] * inv1];
+        (ob, wb) = ([o0, o1], [w0, w1]);
+        (d, l, u, rhs)
+    });
+    sys.assemble_factor_solve_2(du, rows).map_err(|_| ())
+}
+
 /// The blocks of one stage (`diag`, `lower`, `upper`, row-major) and its
 /// part of `du`, from its aqueous, organic and organic shares `(a, o, w)`,
 /// its imbalances and their scales `(r, s)`, the share, organic and
@@ -484,12 +536,16 @@ fn solve_k<const K: usize>(
         }
         it += 1;
         let f0 = e.rms;
-        assemble::<K>(ws);
-        let sys = ws.sys.as_mut().expect("sized");
-        if sys.factor().is_err() {
+        let factored = if K == 2 {
+            assemble_factor_solve_2(ws)
+        } else {
+            assemble::<K>(ws);
+            let sys = ws.sys.as_mut().expect("sized");
+            sys.factor().map(|()| sys.solve(&mut ws.du)).map_err(|_| ())
+        };
+        if factored.is_err() {
             return done(ws, Status::Diverged, it, e.worst);
         }
-        sys.solve(&mut ws.du);
         let du = ws.du.as_slice().expect("standard layout");
         let (big, sq) = du.iter().fold((0.0f64, 0.0f64), max_abs_and_sumsq);
         let alpha_cap = if big > opts.max_log_step {
@@ -835,6 +891,52 @@ mod tests {
                 let res = evaluate_dyn(&prob, us.as_slice().unwrap(), &mut ws).worst;
                 assert!(res <= 1e-12, "k={k}: {res}");
             }
+        }
+    }
+
+    /// The fused pass of two components gives the `du` and the factors of
+    /// [`assemble`], `factor` and `solve`, bit for bit, with and without
+    /// side draws.
+    #[test]
+    fn fused_pass_matches_assemble_factor_solve() {
+        for draws in [false, true] {
+            let n = 11;
+            let beta = [1.0, 1.7];
+            let org: Vec<f64> = (0..n).map(|j| if j + 1 < n { 1.3 } else { 0.4 }).collect();
+            let links: Vec<bool> = (0..n).map(|j| j + 1 < n && j != 7).collect();
+            let mut feed = Array2::zeros((n, 2));
+            feed[[5, 0]] = 0.4;
+            feed[[5, 1]] = 0.6;
+            let pa: Vec<f64> = (0..n).map(|j| if j == 6 { 0.9 } else { 1.0 }).collect();
+            let po: Vec<f64> = (0..n).map(|j| if j == 2 { 0.95 } else { 1.0 }).collect();
+            let prob = SfProblem {
+                beta: &beta,
+                org_flow: &org,
+                links: &links,
+                feed: &feed,
+                pass: draws.then_some((&pa[..], &po[..])),
+            };
+            let u: Vec<f64> = (0..2 * n)
+                .map(|i| -0.3 + 0.05 * (i % 7) as f64 - 0.02 * i as f64)
+                .collect();
+            let mut ws = SfWorkspace::default();
+            ws.size(n, 2);
+            ws.set_links::<2>(&prob);
+            evaluate::<2>(&prob, &u, &mut ws);
+            let mut plain = ws.clone();
+            assemble::<2>(&mut plain);
+            let sys = plain.sys.as_mut().unwrap();
+            sys.factor().unwrap();
+            sys.solve(&mut plain.du);
+            assemble_factor_solve_2(&mut ws).unwrap();
+            let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ws.du), bits(&plain.du), "draws={draws}");
+            assert!(ws.du.iter().any(|&v| v != 0.0));
+            let rhs = Array2::from_shape_fn((n, 2), |(j, q)| 0.1 * j as f64 - 0.3 * q as f64);
+            let (mut x, mut y) = (rhs.clone(), rhs);
+            ws.sys.as_ref().unwrap().solve(&mut x);
+            plain.sys.as_ref().unwrap().solve(&mut y);
+            assert_eq!(bits(&x), bits(&y), "draws={draws}");
         }
     }
 
