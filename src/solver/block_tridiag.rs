@@ -361,50 +361,12 @@ impl BlockTridiag {
             .zip(upper.chunks_exact_mut(4))
             .zip(piv.chunks_exact_mut(2));
         for (j, (((dj, lj), uj), pj)) in blocks.enumerate() {
-            let (mut d00, mut d01, mut d10, mut d11) = (dj[0], dj[1], dj[2], dj[3]);
-            if j > 0 {
-                // diag[j] -= lower[j] G[j-1], each entry summed over the
-                // columns of `lower` in order
-                d00 = d00 - lj[0] * g[0] - lj[1] * g[2];
-                d01 = d01 - lj[0] * g[1] - lj[1] * g[3];
-                d10 = d10 - lj[2] * g[0] - lj[3] * g[2];
-                d11 = d11 - lj[2] * g[1] - lj[3] * g[3];
-            }
-            // the pivot of column 0: row 1 only if strictly larger (a NaN
-            // in row 0 keeps row 0 and fails the test below)
-            let swap = d10.abs() > d00.abs();
-            let max = if swap { d10.abs() } else { d00.abs() };
-            if !positive_finite(max) {
-                return Err(Singular { block: j, row: 0 });
-            }
-            if swap {
-                (d00, d01, d10, d11) = (d10, d11, d00, d01);
-            }
-            let inv0 = 1.0 / d00;
-            let f = d10 * inv0;
-            d11 -= f * d01;
-            d10 = f;
-            let max = d11.abs();
-            if !positive_finite(max) {
-                return Err(Singular { block: j, row: 1 });
-            }
-            dj.copy_from_slice(&[d00, d01, d10, d11]);
+            let d = [dj[0], dj[1], dj[2], dj[3]];
+            let (f, swap, inv0) = eliminate_2(j, d, lj, &g)?;
+            dj.copy_from_slice(&f);
             pj.copy_from_slice(&[usize::from(swap), 1]);
             if j + 1 < n {
-                let (mut g00, mut g01, mut g10, mut g11) = (uj[0], uj[1], uj[2], uj[3]);
-                if swap {
-                    (g00, g01, g10, g11) = (g10, g11, g00, g01);
-                }
-                g10 -= d10 * g00;
-                g11 -= d10 * g01;
-                let inv1 = 1.0 / d11;
-                g10 *= inv1;
-                g11 *= inv1;
-                g00 -= d01 * g10;
-                g01 -= d01 * g11;
-                g00 *= inv0;
-                g01 *= inv0;
-                g = [g00, g01, g10, g11];
+                g = g_2(&f, swap, inv0, [uj[0], uj[1], uj[2], uj[3]]);
                 uj.copy_from_slice(&g);
             }
         }
@@ -426,19 +388,9 @@ impl BlockTridiag {
             .zip(diag.chunks_exact(4))
             .zip(piv.chunks_exact(2));
         for (j, (((rj, lj), dj), pj)) in blocks.enumerate() {
-            let (mut v0, mut v1) = (rj[0], rj[1]);
-            if j > 0 {
-                v0 -= 0.0 + lj[0] * y0 + lj[1] * y1;
-                v1 -= 0.0 + lj[2] * y0 + lj[3] * y1;
-            }
-            if pj[0] == 1 {
-                (v0, v1) = (v1, v0);
-            }
-            v1 -= 0.0 + dj[2] * v0;
-            v1 /= dj[3];
-            v0 = (v0 - dj[1] * v1) / dj[0];
-            (rj[0], rj[1]) = (v0, v1);
-            (y0, y1) = (v0, v1);
+            let f = [dj[0], dj[1], dj[2], dj[3]];
+            (y0, y1) = forward_2(j, (rj[0], rj[1]), lj, (y0, y1), pj[0] == 1, &f);
+            (rj[0], rj[1]) = (y0, y1);
         }
         back_2(upper, rhs, (y0, y1));
     }
@@ -475,64 +427,19 @@ impl BlockTridiag {
             .zip(upper.chunks_exact_mut(4))
             .zip(piv.chunks_exact_mut(2).zip(rhs.chunks_exact_mut(2)))
             .zip(rows);
-        for (j, ((((dj, lj), uj), (pj, rj)), (d, l, u, [mut v0, mut v1]))) in blocks.enumerate() {
-            let [mut d00, mut d01, mut d10, mut d11] = d;
+        for (j, ((((dj, lj), uj), (pj, rj)), (d, l, u, v))) in blocks.enumerate() {
             if j > 0 {
-                // as `factor_2`
-                d00 = d00 - l[0] * g[0] - l[1] * g[2];
-                d01 = d01 - l[0] * g[1] - l[1] * g[3];
-                d10 = d10 - l[2] * g[0] - l[3] * g[2];
-                d11 = d11 - l[2] * g[1] - l[3] * g[3];
                 lj.copy_from_slice(&l);
             }
-            let swap = d10.abs() > d00.abs();
-            let max = if swap { d10.abs() } else { d00.abs() };
-            if !positive_finite(max) {
-                return Err(Singular { block: j, row: 0 });
-            }
-            if swap {
-                (d00, d01, d10, d11) = (d10, d11, d00, d01);
-            }
-            let inv0 = 1.0 / d00;
-            let f = d10 * inv0;
-            d11 -= f * d01;
-            d10 = f;
-            let max = d11.abs();
-            if !positive_finite(max) {
-                return Err(Singular { block: j, row: 1 });
-            }
-            dj.copy_from_slice(&[d00, d01, d10, d11]);
+            let (f, swap, inv0) = eliminate_2(j, d, &l, &g)?;
+            dj.copy_from_slice(&f);
             pj.copy_from_slice(&[usize::from(swap), 1]);
             if j + 1 < n {
-                let [mut g00, mut g01, mut g10, mut g11] = u;
-                if swap {
-                    (g00, g01, g10, g11) = (g10, g11, g00, g01);
-                }
-                g10 -= d10 * g00;
-                g11 -= d10 * g01;
-                let inv1 = 1.0 / d11;
-                g10 *= inv1;
-                g11 *= inv1;
-                g00 -= d01 * g10;
-                g01 -= d01 * g11;
-                g00 *= inv0;
-                g01 *= inv0;
-                g = [g00, g01, g10, g11];
+                g = g_2(&f, swap, inv0, u);
                 uj.copy_from_slice(&g);
             }
-            // the forward substitution of `solve_2`
-            if j > 0 {
-                v0 -= 0.0 + l[0] * y0 + l[1] * y1;
-                v1 -= 0.0 + l[2] * y0 + l[3] * y1;
-            }
-            if swap {
-                (v0, v1) = (v1, v0);
-            }
-            v1 -= 0.0 + d10 * v0;
-            v1 /= d11;
-            v0 = (v0 - d01 * v1) / d00;
-            (rj[0], rj[1]) = (v0, v1);
-            (y0, y1) = (v0, v1);
+            (y0, y1) = forward_2(j, (v[0], v[1]), &l, (y0, y1), swap, &f);
+            (rj[0], rj[1]) = (y0, y1);
         }
         back_2(upper, rhs, (y0, y1));
         Ok(())
@@ -544,6 +451,91 @@ impl BlockTridiag {
         self.solve(rhs);
         Ok(())
     }
+}
+
+/// One block row of the elimination of blocks of 2 ([`BlockTridiag::factor_2`]
+/// and the fused pass): `d - l G` (block row `j > 0`, `G` the previous
+/// row's; each entry summed over the columns of `l` in order), the pivot
+/// of column 0 (row 1 only if strictly larger: a NaN in row 0 keeps row 0
+/// and fails the test), the LU factors row-major (`[u00, u01, l10,
+/// u11]`), whether the rows were swapped, and `1 / u00`.
+#[inline(always)]
+fn eliminate_2(
+    j: usize,
+    d: [f64; 4],
+    l: &[f64],
+    g: &[f64; 4],
+) -> Result<([f64; 4], bool, f64), Singular> {
+    let [mut d00, mut d01, mut d10, mut d11] = d;
+    if j > 0 {
+        d00 = d00 - l[0] * g[0] - l[1] * g[2];
+        d01 = d01 - l[0] * g[1] - l[1] * g[3];
+        d10 = d10 - l[2] * g[0] - l[3] * g[2];
+        d11 = d11 - l[2] * g[1] - l[3] * g[3];
+    }
+    let swap = d10.abs() > d00.abs();
+    let max = if swap { d10.abs() } else { d00.abs() };
+    if !positive_finite(max) {
+        return Err(Singular { block: j, row: 0 });
+    }
+    if swap {
+        (d00, d01, d10, d11) = (d10, d11, d00, d01);
+    }
+    let inv0 = 1.0 / d00;
+    let f = d10 * inv0;
+    d11 -= f * d01;
+    d10 = f;
+    if !positive_finite(d11.abs()) {
+        return Err(Singular { block: j, row: 1 });
+    }
+    Ok(([d00, d01, d10, d11], swap, inv0))
+}
+
+/// `G = diag'^{-1} u` for blocks of 2, from the factors `f`, the pivot
+/// and `1 / u00` of [`eliminate_2`], row-major.
+#[inline(always)]
+fn g_2(f: &[f64; 4], swap: bool, inv0: f64, u: [f64; 4]) -> [f64; 4] {
+    let [_, d01, d10, d11] = *f;
+    let [mut g00, mut g01, mut g10, mut g11] = u;
+    if swap {
+        (g00, g01, g10, g11) = (g10, g11, g00, g01);
+    }
+    g10 -= d10 * g00;
+    g11 -= d10 * g01;
+    let inv1 = 1.0 / d11;
+    g10 *= inv1;
+    g11 *= inv1;
+    g00 -= d01 * g10;
+    g01 -= d01 * g11;
+    g00 *= inv0;
+    g01 *= inv0;
+    [g00, g01, g10, g11]
+}
+
+/// The forward substitution of one block row of 2
+/// ([`BlockTridiag::solve_2`] and the fused pass): `v - l y` (block row `j
+/// > 0`, `y` the previous row's result; the sums from `0.0`), the pivot's
+/// swap, then the LU factors `f`.
+#[inline(always)]
+fn forward_2(
+    j: usize,
+    (mut v0, mut v1): (f64, f64),
+    l: &[f64],
+    (y0, y1): (f64, f64),
+    swap: bool,
+    f: &[f64; 4],
+) -> (f64, f64) {
+    if j > 0 {
+        v0 -= 0.0 + l[0] * y0 + l[1] * y1;
+        v1 -= 0.0 + l[2] * y0 + l[3] * y1;
+    }
+    if swap {
+        (v0, v1) = (v1, v0);
+    }
+    v1 -= 0.0 + f[2] * v0;
+    v1 /= f[3];
+    v0 = (v0 - f[1] * v1) / f[0];
+    (v0, v1)
 }
 
 /// The back substitution of [`BlockTridiag::solve_2`]: `x[j] = y[j] - G[j]
