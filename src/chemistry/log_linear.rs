@@ -448,27 +448,12 @@ mod tests {
     /// The extractant balance as `eval` states it (relative to `C`), and
     /// its derivative in `ln C_free`.
     fn extractant_residual(ker: &LogLinearKernel, u: &[f64]) -> (f64, f64) {
-        let (nv, nq) = (ker.unknowns(), ker.conserved());
-        let nl = nv - nq;
-        let (mut aq, mut org) = (vec![0.0; nq], vec![0.0; nq]);
-        let (mut da, mut dor) = (vec![0.0; nq * nv], vec![0.0; nq * nv]);
-        let (mut loc, mut dl, mut ls) = (vec![0.0; nl], vec![0.0; nl * nv], vec![0.0; nl]);
-        let mut lsc = vec![0.0; nq];
-        ker.eval(
-            0,
-            u,
-            StageEval {
-                aq: &mut aq,
-                org: &mut org,
-                d_aq: &mut da,
-                d_org: &mut dor,
-                local: &mut loc,
-                d_local: &mut dl,
-                local_scale: &mut ls,
-                ln_scale: &mut lsc,
-            },
-        );
-        (loc[0] / ls[0], dl[nv - 1] / ls[0])
+        let o = super::super::eval_stage(ker, 0, u);
+        let nv = ker.unknowns();
+        (
+            o.local[0] / o.local_scale[0],
+            o.d_local[nv - 1] / o.local_scale[0],
+        )
     }
 
     /// The projection closes the extractant balance from any last value

@@ -166,6 +166,52 @@ pub(crate) fn bracketed_root_from(
     x
 }
 
+/// What [`Equilibrium::eval`] writes for stage `j` at `u`, in owned
+/// vectors (tests).
+#[cfg(test)]
+pub(crate) struct StageOut {
+    pub aq: Vec<f64>,
+    pub org: Vec<f64>,
+    pub d_aq: Vec<f64>,
+    pub d_org: Vec<f64>,
+    pub local: Vec<f64>,
+    pub d_local: Vec<f64>,
+    pub local_scale: Vec<f64>,
+    pub ln_scale: Vec<f64>,
+}
+
+/// Evaluates stage `j` of `model` at `u` into fresh vectors (tests).
+#[cfg(test)]
+pub(crate) fn eval_stage<E: Equilibrium>(model: &E, j: usize, u: &[f64]) -> StageOut {
+    let (nv, nq) = (model.unknowns(), model.conserved());
+    let nl = nv - nq;
+    let mut o = StageOut {
+        aq: vec![0.0; nq],
+        org: vec![0.0; nq],
+        d_aq: vec![0.0; nq * nv],
+        d_org: vec![0.0; nq * nv],
+        local: vec![0.0; nl],
+        d_local: vec![0.0; nl * nv],
+        local_scale: vec![0.0; nl],
+        ln_scale: vec![0.0; nq],
+    };
+    model.eval(
+        j,
+        u,
+        StageEval {
+            aq: &mut o.aq,
+            org: &mut o.org,
+            d_aq: &mut o.d_aq,
+            d_org: &mut o.d_org,
+            local: &mut o.local,
+            d_local: &mut o.d_local,
+            local_scale: &mut o.local_scale,
+            ln_scale: &mut o.ln_scale,
+        },
+    );
+    o
+}
+
 /// Test support: checks a model's analytic stage derivatives against central
 /// differences at `u0` in stage `j`.
 #[cfg(test)]
@@ -174,28 +220,16 @@ pub(crate) fn check_jacobian<E: Equilibrium>(model: &E, j: usize, u0: &[f64], to
     let nl = nv - nq;
     type Eval = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
     let eval = |u: &[f64]| -> Eval {
-        let mut aq = vec![0.0; nq];
-        let mut org = vec![0.0; nq];
-        let mut da = vec![0.0; nq * nv];
-        let mut dor = vec![0.0; nq * nv];
-        let mut loc = vec![0.0; nl];
-        let mut dl = vec![0.0; nl * nv];
-        let mut ls = vec![0.0; nl];
-        let mut lsc = vec![0.0; nq];
-        model.eval(
-            j,
-            u,
-            StageEval {
-                aq: &mut aq,
-                org: &mut org,
-                d_aq: &mut da,
-                d_org: &mut dor,
-                local: &mut loc,
-                d_local: &mut dl,
-                local_scale: &mut ls,
-                ln_scale: &mut lsc,
-            },
-        );
+        let StageOut {
+            mut aq,
+            mut org,
+            d_aq: mut da,
+            d_org: mut dor,
+            local: loc,
+            d_local: dl,
+            ln_scale: lsc,
+            ..
+        } = eval_stage(model, j, u);
         // back to true outflows and derivatives
         for q in 0..nq {
             let f = lsc[q].exp();
