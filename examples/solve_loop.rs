@@ -11,9 +11,12 @@
 //! from the base solution) or `sweep` (the 50-neighbour Pr/Nd sweep of the
 //! `throughput` bench, `COUNT` times); `NAME` is `xu-A`, `xu-D`, `six-120`
 //! or `kK/N` (a generated cascade). One solve of each kind runs first
-//! (workspace sizing), then `COUNT` more.
+//! (workspace sizing), then `COUNT` more. A fourth argument `base` runs
+//! the baseline (SSE2) compilation of the separation-factor hot path
+//! where the processor would take its AVX2 one.
 
 use fixtures::{neighbour, warm_sweep};
+use sxforge::bench_support::simd;
 use sxforge::{Cascade, Solver};
 
 #[path = "../tests/common/fixtures.rs"]
@@ -53,6 +56,14 @@ fn main() {
     }
     let name = args.get(2).map(String::as_str).unwrap_or("xu-A");
     let count: usize = args.get(3).map_or(11, |c| c.parse().expect("COUNT"));
+    match args.get(4).map(String::as_str) {
+        Some("base") => simd::with_baseline(|| run(mode, name, count)),
+        None => run(mode, name, count),
+        Some(a) => panic!("unknown argument {a}"),
+    }
+}
+
+fn run(mode: &str, name: &str, count: usize) {
     let mut solver = Solver::new();
     let mut its = 0;
     match mode {

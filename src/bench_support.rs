@@ -9,6 +9,12 @@ pub mod newton {
     pub use crate::solver::newton::{solve, NewtonOptions, NewtonReport, Workspace};
 }
 
+/// The run-time choice of the separation-factor hot path's instruction
+/// set (`solver::simd`).
+pub mod simd {
+    pub use crate::solver::simd::with_baseline;
+}
+
 /// The block-tridiagonal factorisation (`solver::block_tridiag`).
 pub mod block_tridiag {
     pub use crate::solver::block_tridiag::{BlockTridiag, Singular};

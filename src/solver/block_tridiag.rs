@@ -145,6 +145,7 @@ impl BlockTridiag {
     }
 
     /// [`BlockTridiag::factor`] for any block size.
+    #[inline(never)]
     fn factor_general(&mut self) -> Result<(), Singular> {
         let (n, b) = (self.n, self.b);
         let bb = b * b;
@@ -240,6 +241,14 @@ impl BlockTridiag {
     /// `SPARSE`, the Schur update skips the zero entries of the lower
     /// blocks (the same factors: a skipped term is `d - 0 g`).
     fn factor_fixed<const B: usize, const SPARSE: bool>(&mut self) -> Result<(), Singular> {
+        self.factor_fixed_inline::<B, SPARSE>()
+    }
+
+    /// The body of [`BlockTridiag::factor_fixed`], inlined where a caller
+    /// needs it compiled into its own instruction set
+    /// ([`BlockTridiag::factor_sized`]).
+    #[inline(always)]
+    fn factor_fixed_inline<const B: usize, const SPARSE: bool>(&mut self) -> Result<(), Singular> {
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice_mut().expect("standard layout");
@@ -276,8 +285,16 @@ impl BlockTridiag {
     /// block's values are held in registers (loops over constant ranges)
     /// while the lower, `LU` and `G` terms are taken off, in the same order
     /// as [`BlockTridiag::solve_general`] (so the same values).
-    #[allow(clippy::needless_range_loop)]
     fn solve_fixed<const B: usize>(&self, rhs: &mut [f64]) {
+        self.solve_fixed_inline::<B>(rhs)
+    }
+
+    /// The body of [`BlockTridiag::solve_fixed`], inlined where a caller
+    /// needs it compiled into its own instruction set
+    /// ([`BlockTridiag::solve_sized`]).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn solve_fixed_inline<const B: usize>(&self, rhs: &mut [f64]) {
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice().expect("standard layout");
@@ -348,6 +365,13 @@ impl BlockTridiag {
     /// errors bit for bit, without the row copies, swaps through memory
     /// and loop bookkeeping of the general fixed-size code.
     fn factor_2(&mut self) -> Result<(), Singular> {
+        self.factor_2_inline()
+    }
+
+    /// The body of [`BlockTridiag::factor_2`] (see
+    /// [`BlockTridiag::factor_fixed_inline`]).
+    #[inline(always)]
+    fn factor_2_inline(&mut self) -> Result<(), Singular> {
         let n = self.n;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice_mut().expect("standard layout");
@@ -377,6 +401,13 @@ impl BlockTridiag {
     /// scalars (the same operations in the same order, so the same
     /// solution bit for bit; the sums start from `0.0` as there).
     fn solve_2(&self, rhs: &mut [f64]) {
+        self.solve_2_inline(rhs)
+    }
+
+    /// The body of [`BlockTridiag::solve_2`] (see
+    /// [`BlockTridiag::solve_fixed_inline`]).
+    #[inline(always)]
+    fn solve_2_inline(&self, rhs: &mut [f64]) {
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice().expect("standard layout");
         let upper = self.upper.as_slice().expect("standard layout");
@@ -443,6 +474,33 @@ impl BlockTridiag {
         }
         back_2(upper, rhs, (y0, y1));
         Ok(())
+    }
+
+    /// [`BlockTridiag::factor`] for blocks of `B` known at compile time
+    /// (1 to 12), inlined into the caller: the separation-factor Newton
+    /// compiles it into each of its instruction sets ([`super::simd`]).
+    #[inline(always)]
+    pub(crate) fn factor_sized<const B: usize>(&mut self) -> Result<(), Singular> {
+        debug_assert_eq!(self.b, B);
+        if B == 2 {
+            self.factor_2_inline()
+        } else {
+            self.factor_fixed_inline::<B, false>()
+        }
+    }
+
+    /// [`BlockTridiag::solve`] for blocks of `B` known at compile time
+    /// (1 to 12), inlined into the caller (as
+    /// [`BlockTridiag::factor_sized`]).
+    #[inline(always)]
+    pub(crate) fn solve_sized<const B: usize>(&self, rhs: &mut Array2<f64>) {
+        debug_assert_eq!(self.b, B);
+        let rhs = rhs.as_slice_mut().expect("standard layout");
+        if B == 2 {
+            self.solve_2_inline(rhs)
+        } else {
+            self.solve_fixed_inline::<B>(rhs)
+        }
     }
 
     /// Factorises and solves `A x = rhs` in place.

@@ -73,6 +73,7 @@ pub(crate) fn exp(x: f64) -> f64 {
 /// exponentials a vector instruction (about half the instructions of
 /// [`exp`] an element): the range test is folded into a flag, and the
 /// elements outside the fast range, if any, are taken again by [`exp`].
+#[inline(always)]
 pub(crate) fn exp_slice(u: &[f64], a: &mut [f64]) {
     let mut fast = true;
     for (x, y) in u.iter().zip(a.iter_mut()) {

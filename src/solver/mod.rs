@@ -24,6 +24,7 @@ pub mod robust_gen;
 pub mod rows;
 mod sf_log;
 mod sf_newton;
+pub(crate) mod simd;
 mod substitution;
 pub(crate) mod tearing;
 mod transient;

@@ -151,14 +151,14 @@ pub(crate) fn solve(
     opts: &NewtonOptions,
 ) -> NewtonReport {
     let rep = match p.beta.len() {
-        1 => solve_k::<1>(p, u, ws, opts),
-        2 => solve_k::<2>(p, u, ws, opts),
-        3 => solve_k::<3>(p, u, ws, opts),
-        4 => solve_k::<4>(p, u, ws, opts),
-        5 => solve_k::<5>(p, u, ws, opts),
-        6 => solve_k::<6>(p, u, ws, opts),
-        7 => solve_k::<7>(p, u, ws, opts),
-        8 => solve_k::<8>(p, u, ws, opts),
+        1 => solve_isa::<1>(p, u, ws, opts),
+        2 => solve_isa::<2>(p, u, ws, opts),
+        3 => solve_isa::<3>(p, u, ws, opts),
+        4 => solve_isa::<4>(p, u, ws, opts),
+        5 => solve_isa::<5>(p, u, ws, opts),
+        6 => solve_isa::<6>(p, u, ws, opts),
+        7 => solve_isa::<7>(p, u, ws, opts),
+        8 => solve_isa::<8>(p, u, ws, opts),
         k => unreachable!("no specialised separation-factor kernel for {k} components"),
     };
     // every return of `solve_k` follows an evaluation at the point it
@@ -167,6 +167,46 @@ pub(crate) fn solve(
     ws.u_eval
         .extend_from_slice(u.as_slice().expect("standard layout"));
     rep
+}
+
+/// [`solve_k`] in its AVX2 compilation where the processor has it
+/// ([`super::simd`]), else in the baseline one.
+#[inline(always)]
+fn solve_isa<const K: usize>(
+    p: &SfProblem<'_>,
+    u: &mut Array2<f64>,
+    ws: &mut SfWorkspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    #[cfg(target_arch = "x86_64")]
+    if super::simd::avx2() {
+        // SAFETY: the processor has AVX2
+        return unsafe { solve_k_avx2::<K>(p, u, ws, opts) };
+    }
+    solve_k_base::<K>(p, u, ws, opts)
+}
+
+/// [`solve_k`] with everything it calls per iteration inlined, compiled
+/// for AVX2 (without FMA: the same roundings as the baseline).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn solve_k_avx2<const K: usize>(
+    p: &SfProblem<'_>,
+    u: &mut Array2<f64>,
+    ws: &mut SfWorkspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    solve_k::<K, true>(p, u, ws, opts)
+}
+
+/// [`solve_k`] for the baseline target.
+fn solve_k_base<const K: usize>(
+    p: &SfProblem<'_>,
+    u: &mut Array2<f64>,
+    ws: &mut SfWorkspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    solve_k::<K, false>(p, u, ws, opts)
 }
 
 /// One step of the fold of a step's largest magnitude and sum of squares
@@ -180,6 +220,7 @@ fn max_abs_and_sumsq((m, q): (f64, f64), v: &f64) -> (f64, f64) {
 }
 
 /// Root-mean-square of `r / s`.
+#[inline(always)]
 fn rms_ratio(r: &[f64], s: &[f64]) -> f64 {
     let sum: f64 = r.iter().zip(s).map(|(r, s)| (r / s) * (r / s)).sum();
     (sum / r.len().max(1) as f64).sqrt()
@@ -212,6 +253,7 @@ struct Eval {
 /// exponentials ([`fast_exp::exp_slice`]), the balances of every row
 /// (with the shares expanded to one a row), then the two measures, summed
 /// row by row in order.
+#[inline(always)]
 fn evaluate<const K: usize>(p: &SfProblem<'_>, u: &[f64], ws: &mut SfWorkspace) -> Eval {
     let beta: &[f64; K] = p.beta.try_into().expect("K components");
     let n = ws.n;
@@ -310,6 +352,7 @@ fn worst_at(ws: &SfWorkspace, k: usize) -> (usize, usize) {
 /// Fills the row-scaled block-tridiagonal Jacobian at the last evaluated
 /// point and `du = -r / s`: the end stages apart, so that the loop over
 /// the inner ones has a stage below and above each and no branch.
+#[inline(always)]
 fn assemble<const K: usize>(ws: &mut SfWorkspace) {
     let kk = K * K;
     let n = ws.n;
@@ -409,9 +452,12 @@ fn assemble<const K: usize>(ws: &mut SfWorkspace) {
 /// made with the operations of [`stage_blocks`] and eliminated at once, so
 /// the same factors and the same `du` bit for bit, without storing the
 /// diagonal and upper blocks to load them again. `Err` on a singular
-/// pivot, as [`BlockTridiag::factor`].
-#[inline(never)]
-fn assemble_factor_solve_2(ws: &mut SfWorkspace) -> Result<(), ()> {
+/// pivot, as [`BlockTridiag::factor`]. `AVX2` changes nothing but makes
+/// the two compilations ([`fused_2`]) separate instances, each with its
+/// own stage iterator: one instance shared by both callers is not inlined
+/// into either (about 23 k more instructions a cold `xu-A` solve).
+#[inline(always)]
+fn assemble_factor_solve_2<const AVX2: bool>(ws: &mut SfWorkspace) -> Result<(), ()> {
     let n = ws.n;
     let nk = 2 * n;
     let sys = ws.sys.as_mut().expect("sized");
@@ -452,6 +498,31 @@ fn assemble_factor_solve_2(ws: &mut SfWorkspace) -> Result<(), ()> {
         (d, l, u, rhs)
     });
     sys.assemble_factor_solve_2(du, rows).map_err(|_| ())
+}
+
+/// [`assemble_factor_solve_2`] in the compilation for the instruction set
+/// of the caller (`AVX2`), kept out of line: inlined into the Newton
+/// iteration, its iterator over the stages is not.
+#[inline(always)]
+fn fused_2<const AVX2: bool>(ws: &mut SfWorkspace) -> Result<(), ()> {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: `AVX2` is set only in the AVX2 compilation of `solve_k`
+        return unsafe { fused_2_avx2(ws) };
+    }
+    fused_2_base(ws)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+fn fused_2_avx2(ws: &mut SfWorkspace) -> Result<(), ()> {
+    assemble_factor_solve_2::<true>(ws)
+}
+
+#[inline(never)]
+fn fused_2_base(ws: &mut SfWorkspace) -> Result<(), ()> {
+    assemble_factor_solve_2::<false>(ws)
 }
 
 /// The blocks of one stage (`diag`, `lower`, `upper`, row-major) and its
@@ -508,7 +579,13 @@ fn stage_blocks<const K: usize>(
 /// three where Newton has two).
 const CHORD_THETA: f64 = 0.5;
 
-fn solve_k<const K: usize>(
+/// The Newton iteration for `K` components; inlined into its compilation
+/// for each instruction set ([`solve_isa`]; `AVX2` in the AVX2 one), with
+/// the evaluation, the assembly, the factorisation and the solves (no
+/// closures or iterator adaptors that could stay out of line, where they
+/// would run the baseline compilation).
+#[inline(always)]
+fn solve_k<const K: usize, const AVX2: bool>(
     p: &SfProblem<'_>,
     u: &mut Array2<f64>,
     ws: &mut SfWorkspace,
@@ -537,11 +614,17 @@ fn solve_k<const K: usize>(
         it += 1;
         let f0 = e.rms;
         let factored = if K == 2 {
-            assemble_factor_solve_2(ws)
+            fused_2::<AVX2>(ws)
         } else {
             assemble::<K>(ws);
             let sys = ws.sys.as_mut().expect("sized");
-            sys.factor().map(|()| sys.solve(&mut ws.du)).map_err(|_| ())
+            match sys.factor_sized::<K>() {
+                Ok(()) => {
+                    sys.solve_sized::<K>(&mut ws.du);
+                    Ok(())
+                }
+                Err(_) => Err(()),
+            }
         };
         if factored.is_err() {
             return done(ws, Status::Diverged, it, e.worst);
@@ -593,7 +676,10 @@ fn solve_k<const K: usize>(
                     sq += *b * *b;
                 }
                 let fnew = (sq / dbar.len().max(1) as f64).sqrt();
-                ws.sys.as_ref().expect("sized").solve(&mut ws.dbar);
+                ws.sys
+                    .as_ref()
+                    .expect("sized")
+                    .solve_sized::<K>(&mut ws.dbar);
                 let dbar = ws.dbar.as_slice().expect("standard layout");
                 let du = ws.du.as_slice().expect("standard layout");
                 let (big, sq) = dbar.iter().fold((0.0f64, 0.0f64), max_abs_and_sumsq);
@@ -928,7 +1014,7 @@ mod tests {
             let sys = plain.sys.as_mut().unwrap();
             sys.factor().unwrap();
             sys.solve(&mut plain.du);
-            assemble_factor_solve_2(&mut ws).unwrap();
+            assemble_factor_solve_2::<false>(&mut ws).unwrap();
             let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&ws.du), bits(&plain.du), "draws={draws}");
             assert!(ws.du.iter().any(|&v| v != 0.0));
