@@ -551,7 +551,12 @@ impl Solver {
         bfull.extend(active.iter().map(|&i| beta[i]));
         let bfull = &bfull[..];
         let mut tear = |u: &mut Array2<f64>| {
-            tearing::fixed_point(&layout, bfull, fa, org_flow, aq_tot, 300, 1e-3, tear_ws, u)
+            // two components without side draws: the exact profile by
+            // marching from both ends
+            if pass.is_some() || !tearing::march_2(&layout, bfull, fa, org_flow, aq_tot, tear_ws, u)
+            {
+                tearing::fixed_point(&layout, bfull, fa, org_flow, aq_tot, 300, 1e-3, tear_ws, u)
+            }
         };
         if result.is_none() {
             let mut u = std::mem::take(u_buf);
