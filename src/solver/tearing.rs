@@ -594,6 +594,40 @@ fn logistic_pair(q: f64) -> (f64, f64) {
     }
 }
 
+/// A first `q` for [`march_2`]: the small amount of the split is about
+/// `exp(-m ln kappa)` of the stream it is in, with `m` the stages of its
+/// section and `kappa > 1` the factor by which a trace of the other
+/// component grows a stage on the way to the feed stage (`O beta_h / (A
+/// beta_l)` in the extraction section, for the extractable component in
+/// the raffinate when `in_raffinate`; `A beta_h / (O beta_l)` in the scrub,
+/// for the other one in the extract), at the section's middle stage; 0
+/// where the section is empty or does not enrich.
+fn first_q(
+    layout: &Layout,
+    (bl, bh): (f64, f64),
+    org_flow: &[f64],
+    aq_tot: &[f64],
+    in_raffinate: bool,
+) -> f64 {
+    let (n, fs) = (layout.stages(), layout.feed_stage());
+    let m = if in_raffinate { fs } else { n - 1 - fs };
+    if m == 0 {
+        return 0.0;
+    }
+    let kappa = if in_raffinate {
+        let j = fs / 2;
+        org_flow[j] * bh / (aq_tot[j + 1] * bl)
+    } else {
+        let j = (fs + n) / 2;
+        aq_tot[j] * bh / (org_flow[j - 1] * bl)
+    };
+    if kappa > 1.0 {
+        -(m as f64) * kappa.ln()
+    } else {
+        0.0
+    }
+}
+
 /// The exact profile of a two-component cascade without a strip section
 /// or side draws, by marching the stage balances from both ends to the
 /// feed stage (into `u` as `ln` aqueous amounts, shaped `(n, 2)` if it is
@@ -662,35 +696,38 @@ pub(crate) fn march_2(
     }
     let prof = zeroed(&mut ws.prof, 2 * n);
     // the mismatch ln(a_h / a_l) up - down at the feed stage and its
-    // derivative in q, filling `prof` (stage-major, component order of
-    // `beta`) on the way
+    // derivative in q, filling `prof` (stage-major, `(l, h)` pairs) on the
+    // way
     let mut pass = |q: f64| -> (f64, f64) {
         let (s, t) = logistic_pair(q);
         let ds = span * s * t;
         let (rl, rh) = (cl + span * t, dpos + span * s);
         let (pl, ph) = (pmin + span * s, ch + span * t);
+        let (up, down) = prof.split_at_mut(2 * fs);
         // upward from the raffinate: a_{j+1} = o_j + R
         let (mut al, mut ah, mut dal, mut dah) = (rl, rh, -ds, ds);
-        for (j, &o) in org_flow.iter().enumerate().take(fs) {
-            prof[2 * j + l] = al;
-            prof[2 * j + h] = ah;
+        for (pair, &o) in up.chunks_exact_mut(2).zip(&org_flow[..fs]) {
+            pair[0] = al;
+            pair[1] = ah;
             let inv = 1.0 / (bl * al + bh * ah);
             let dw = bl * bh * (al * dah - ah * dal) * inv * inv;
             (al, ah) = (o * (bl * al * inv) + rl, o * (bh * ah * inv) + rh);
             (dal, dah) = (-o * dw - ds, o * dw + ds);
         }
-        prof[2 * fs + l] = al;
-        prof[2 * fs + h] = ah;
+        let (at_feed, above) = down.split_at_mut(2);
+        at_feed[0] = al;
+        at_feed[1] = ah;
         let (zu, dzu) = ((ah / al).ln(), dah / ah - dal / al);
         // downward from the extract: o_{j-1} = a_j + P
         let (mut ol, mut oh, mut dol, mut doh) = (pl, ph, ds, -ds);
-        for j in (fs + 1..n).rev() {
+        let stages = above.chunks_exact_mut(2).zip(&aq_tot[fs + 1..n]);
+        for (pair, &tot) in stages.rev() {
             let (vl, vh) = (ol * ibl, oh * ibh);
             let inv = 1.0 / (vl + vh);
-            let t = aq_tot[j] * inv;
+            let t = tot * inv;
             let (xl, xh) = (vl * t, vh * t);
-            prof[2 * j + l] = xl;
-            prof[2 * j + h] = xh;
+            pair[0] = xl;
+            pair[1] = xh;
             let dx = t * inv * (vl * doh * ibh - vh * dol * ibl);
             (ol, oh) = (xl + pl, xh + ph);
             (dol, doh) = (ds - dx, dx - ds);
@@ -701,7 +738,7 @@ pub(crate) fn march_2(
     // Newton in q inside a bracket of the increasing mismatch; `prof`
     // holds the profile of the last pass
     let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
-    let mut q = 0.0;
+    let mut q = first_q(layout, (bl, bh), org_flow, aq_tot, delta < 0.0);
     let mut passes = 0;
     let g = loop {
         let (g, dg) = pass(q);
@@ -740,6 +777,11 @@ pub(crate) fn march_2(
     };
     if g.abs() >= 1e-6 {
         return false;
+    }
+    if l == 1 {
+        for pair in ws.prof.chunks_exact_mut(2) {
+            pair.swap(0, 1);
+        }
     }
     to_log(&ws.prof, aq_tot, u);
     true
