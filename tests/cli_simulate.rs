@@ -58,7 +58,9 @@ fn json_follows_the_result_contract() {
     assert_eq!(v["name"], "Pr/Nd split, P507-HCl");
     assert_eq!(v["components"], serde_json::json!(["Pr", "Nd"]));
     assert_eq!(v["converged"], true);
-    assert!(v["iterations"].as_u64().unwrap() >= 1);
+    // the two-component start is the exact profile: converged at the
+    // first evaluation
+    assert_eq!(v["iterations"].as_u64(), Some(0));
     assert!(v["residual"].as_f64().unwrap() < 1e-12);
     let raff = &v["streams"]["raffinate"];
     assert_eq!(raff["phase"], "aqueous");
@@ -145,7 +147,9 @@ fn rows_is_refused_for_volumetric_models() {
 
 #[test]
 fn non_convergence_exits_2_with_json() {
-    let text = format!("{GOOD}\n[solver]\nmax_iterations = 1\ntolerance = 1e-14\n");
+    // (below the roundoff of the stage balances: the marched start of this
+    // two-component cascade meets 1e-14 at once)
+    let text = format!("{GOOD}\n[solver]\nmax_iterations = 1\ntolerance = 1e-17\n");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.toml");
     std::fs::write(&path, text).unwrap();

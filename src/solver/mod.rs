@@ -336,7 +336,9 @@ impl Solver {
     /// a similar cascade; if the stage counts differ, the previous profile is
     /// resampled by relative position along the cascade and rescaled to the
     /// new stage flows). Falls back to a cold start if the warm start does not
-    /// converge. Separation-factor models use the warm start; the other
+    /// converge. Separation-factor models use the warm start, except where
+    /// the exact marched profile applies (two components, no strip section
+    /// or side draws: `tearing::march_2`), which is taken first; the other
     /// models start cold (constant D needs no start).
     pub fn solve_from(&mut self, cascade: &Cascade, start: &Solution) -> Solution {
         self.solve_impl(cascade, Some(start))
@@ -533,13 +535,29 @@ impl Solver {
                     newton::solve(&*kernel, links, feed, u, ws, nopts)
                 }
             };
-        // 1. Warm start from a previous solution (in the kept array, which
-        //    goes back to the buffers unless it is the result).
+        bfull.clear();
+        bfull.extend(active.iter().map(|&i| beta[i]));
+        let bfull = &bfull[..];
+        // two components without side draws: the exact profile by marching
+        // from both ends
+        let march = |u: &mut Array2<f64>, ws: &mut tearing::TearWorkspace| {
+            pass.is_none() && tearing::march_2(&layout, bfull, fa, org_flow, aq_tot, ws, u)
+        };
+        // whether the march was taken (at 1., so 2. does not repeat it)
+        let mut marched = false;
+        // 1. From a previous solution: the marched profile where the march
+        //    applies, else the warm start (in the kept array, which goes
+        //    back to the buffers unless it is the result).
         if let Some(prev) = start {
             let mut u = std::mem::take(u_buf);
-            warm_start(prev, &layout, active, aq_tot, &mut u);
-            let nopts = newton_opts(opts.max_iterations.min(30), opts.tolerance);
-            let rep = newton(b, &mut u, ws, &nopts);
+            marched = march(&mut u, tear_ws);
+            let budget = if marched {
+                opts.max_iterations.min(40)
+            } else {
+                warm_start(prev, &layout, active, aq_tot, &mut u);
+                opts.max_iterations.min(30)
+            };
+            let rep = newton(b, &mut u, ws, &newton_opts(budget, opts.tolerance));
             total_it += rep.iterations;
             if rep.status == Status::Converged {
                 result = Some((u, rep));
@@ -548,11 +566,10 @@ impl Solver {
             }
         }
         // 2. Tearing fixed point for a start close to the steady state, then Newton.
-        bfull.clear();
-        bfull.extend(active.iter().map(|&i| beta[i]));
-        let bfull = &bfull[..];
         let mut tear = |u: &mut Array2<f64>| {
-            tearing::fixed_point(&layout, bfull, fa, org_flow, aq_tot, 300, 1e-3, tear_ws, u)
+            if marched || !march(u, tear_ws) {
+                tearing::fixed_point(&layout, bfull, fa, org_flow, aq_tot, 300, 1e-3, tear_ws, u)
+            }
         };
         if result.is_none() {
             let mut u = std::mem::take(u_buf);
