@@ -24,6 +24,17 @@ pub struct NewtonOptions {
     pub max_iterations: usize,
     /// Largest change of a logarithmic unknown in one step.
     pub max_log_step: f64,
+    /// Pseudo-transient continuation only: a conserved quantity whose
+    /// stage outflows lie below `exp(LN_TRACE)` times the stage's largest
+    /// outflow before and after its step (its unknown the `ln` of its
+    /// outflows' scale, [`crate::chemistry::StageEval::ln_scale`]) takes
+    /// its whole step, outside the cap of `max_log_step` on the others: it
+    /// adds nothing to any other stage balance, so the cap (there for the
+    /// linearisation of what it adds) has nothing to protect, and it no
+    /// longer holds every other unknown to its crawl (seed 1181 of the
+    /// log-linear generator: a trace at `ln x = -1300`, its organic at
+    /// `exp(-230)`, climbing 8 a step for a hundred steps).
+    pub free_traces: bool,
 }
 
 impl Default for NewtonOptions {
@@ -32,6 +43,7 @@ impl Default for NewtonOptions {
             tolerance: 1e-12,
             max_iterations: 100,
             max_log_step: 8.0,
+            free_traces: false,
         }
     }
 }
@@ -419,6 +431,23 @@ impl Workspace {
             worst = f64::INFINITY;
         }
         (worst, at)
+    }
+
+    /// `ln` of the larger of stage `j`'s two outflows of conserved quantity
+    /// `q` (mol/h), as the last evaluation left them.
+    fn ln_outflow(&self, j: usize, q: usize) -> f64 {
+        let ln_given = |given: f64, v: f64| {
+            if v == 0.0 {
+                f64::NEG_INFINITY
+            } else if given.is_nan() {
+                v.abs().ln()
+            } else {
+                given
+            }
+        };
+        let a = ln_given(self.ln_aq[[j, q]], self.aq[[j, q]]);
+        let o = ln_given(self.ln_org[[j, q]], self.org[[j, q]]);
+        self.ln_out[[j, q]] + a.max(o)
     }
 
     /// Root-mean-square of the residual rows divided by `exp(ln_scale)`
@@ -862,6 +891,13 @@ pub fn solve_ptc_watched<E: Equilibrium>(
     ptc(model, links, feed, u, ws, opts, dt0, false, Some(stall))
 }
 
+/// `ln` of the ratio to the stage's largest outflow below which
+/// [`NewtonOptions::free_traces`] frees a conserved quantity's step
+/// (`4e-44`: some thirty orders below what a balance at the tolerance can
+/// see, so that a capped step's change of the distribution ratios cannot
+/// lift it into view).
+const LN_TRACE: f64 = -100.0;
+
 /// As [`solve_ptc`], with the local equations treated as the algebraic
 /// constraints they are (an index-1 DAE): they carry no holdup and are
 /// closed exactly in every stage at the start and after every step by the
@@ -970,9 +1006,30 @@ fn ptc<E: Equilibrium>(
             continue;
         }
         ws.sys.solve(&mut ws.du);
+        // traces ([`NewtonOptions::free_traces`]): outside the cap, whole steps
+        let traces = |ws: &Workspace, j: usize| {
+            let top = if opts.free_traces {
+                (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(ws.ln_outflow(j, q)))
+            } else {
+                f64::NEG_INFINITY
+            };
+            move |ws: &Workspace, v: usize| {
+                opts.free_traces
+                    && v < nq
+                    && ws.ln_outflow(j, v) + ws.du[[j, v]].max(0.0) < top + LN_TRACE
+            }
+        };
         let mut alpha: f64 = 1.0;
         if log {
-            let big = ws.du.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let mut big = 0.0f64;
+            for j in 0..ws.n {
+                let trace = traces(ws, j);
+                for v in 0..nv {
+                    if !trace(ws, v) {
+                        big = big.max(ws.du[[j, v]].abs());
+                    }
+                }
+            }
             if big > opts.max_log_step {
                 alpha = opts.max_log_step / big;
             }
@@ -989,9 +1046,13 @@ fn ptc<E: Equilibrium>(
             return report(Status::Diverged, it, res, at);
         }
         ws.u_base.assign(u);
-        ndarray::Zip::from(&mut *u)
-            .and(&ws.du)
-            .for_each(|x, &d| *x += alpha * d);
+        for j in 0..ws.n {
+            let trace = traces(ws, j);
+            for v in 0..nv {
+                let a = if trace(ws, v) { 1.0 } else { alpha };
+                u[[j, v]] += a * ws.du[[j, v]];
+            }
+        }
         project(u);
         let (r, a) = ws.evaluate(model, links, feed, u);
         let fnew = if r.is_finite() {

@@ -1902,6 +1902,7 @@ fn ll_substituted(
                     &NewtonOptions {
                         tolerance: tol,
                         max_iterations: left.min(cap),
+                        free_traces: true,
                         ..NewtonOptions::default()
                     },
                     1.0,
