@@ -218,11 +218,19 @@ impl CascadeReport {
             l.feed_stage() + 1
         ));
         let what = match self.method {
-            Method::Newton => format!("{} Newton iterations", self.iterations),
-            Method::Rows => format!("{} rows of start-up from empty stages", self.iterations),
+            // the start already met the tolerance (the exact marched profile
+            // of a two-component cascade)
+            Method::Newton if converged && self.iterations == 0 => {
+                "at the start, with no Newton iteration needed".to_string()
+            }
+            Method::Newton => format!("after {} Newton iterations", self.iterations),
+            Method::Rows => format!(
+                "after {} rows of start-up from empty stages",
+                self.iterations
+            ),
         };
         out.push_str(&format!(
-            "{} after {}; largest relative stage imbalance {:.2e}\n",
+            "{} {}; largest relative stage imbalance {:.2e}\n",
             self.status.describe(),
             what,
             self.residual
