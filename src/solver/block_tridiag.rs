@@ -911,6 +911,21 @@ mod tests {
         (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     }
 
+    /// `n` blocks of `b` with every entry of `lower`, `upper` and `diag`
+    /// drawn from [`rng`] (in that order).
+    fn random_blocks(n: usize, b: usize, seed: &mut u64) -> BlockTridiag {
+        let mut m = BlockTridiag::new(n, b);
+        for v in m
+            .lower
+            .iter_mut()
+            .chain(m.upper.iter_mut())
+            .chain(m.diag.iter_mut())
+        {
+            *v = rng(seed);
+        }
+        m
+    }
+
     #[test]
     fn solves_random_systems_of_awkward_sizes() {
         let mut seed = 42;
@@ -951,15 +966,7 @@ mod tests {
         let mut seed = 7;
         for b in 1..=13usize {
             let n = 9;
-            let mut m = BlockTridiag::new(n, b);
-            for v in m
-                .lower
-                .iter_mut()
-                .chain(m.upper.iter_mut())
-                .chain(m.diag.iter_mut())
-            {
-                *v = rng(&mut seed);
-            }
+            let m = random_blocks(n, b, &mut seed);
             let rhs = Array2::from_shape_fn((n, b), |_| rng(&mut seed));
             let (mut fixed, mut general) = (m.clone(), m);
             fixed.factor().unwrap();
@@ -991,15 +998,7 @@ mod tests {
         let bits = |a: &Array3<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for case in 0..40 {
             let n = 1 + case % 7;
-            let mut m = BlockTridiag::new(n, 2);
-            for v in m
-                .lower
-                .iter_mut()
-                .chain(m.upper.iter_mut())
-                .chain(m.diag.iter_mut())
-            {
-                *v = rng(&mut seed);
-            }
+            let mut m = random_blocks(n, 2, &mut seed);
             let j = case % n;
             match case % 8 {
                 // a tie between the rows of column 0 in block 0
@@ -1051,15 +1050,7 @@ mod tests {
         let bits = |a: &[f64]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for case in 0..40 {
             let n = 1 + case % 7;
-            let mut m = BlockTridiag::new(n, 2);
-            for v in m
-                .lower
-                .iter_mut()
-                .chain(m.upper.iter_mut())
-                .chain(m.diag.iter_mut())
-            {
-                *v = rng(&mut seed);
-            }
+            let mut m = random_blocks(n, 2, &mut seed);
             let j = case % n;
             match case % 6 {
                 3 => m.diag[[0, 1, 0]] = -m.diag[[0, 0, 0]],
