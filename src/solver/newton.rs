@@ -312,16 +312,6 @@ impl Workspace {
         };
         let ln_aq = self.ln_aq.as_slice().expect("standard layout");
         let ln_org = self.ln_org.as_slice().expect("standard layout");
-        // an outflow's `ln |value|` as the model gives it, or its own
-        let ln_given = |given: f64, v: f64| {
-            if v == 0.0 {
-                f64::NEG_INFINITY
-            } else if given.is_nan() {
-                v.abs().ln()
-            } else {
-                given
-            }
-        };
         for j in 0..n {
             for q in 0..nq {
                 // `ln |aq_jq|` and `ln |org_(j-1)q|` if the balance before
@@ -436,15 +426,6 @@ impl Workspace {
     /// `ln` of the larger of stage `j`'s two outflows of conserved quantity
     /// `q` (mol/h), as the last evaluation left them.
     fn ln_outflow(&self, j: usize, q: usize) -> f64 {
-        let ln_given = |given: f64, v: f64| {
-            if v == 0.0 {
-                f64::NEG_INFINITY
-            } else if given.is_nan() {
-                v.abs().ln()
-            } else {
-                given
-            }
-        };
         let a = ln_given(self.ln_aq[[j, q]], self.aq[[j, q]]);
         let o = ln_given(self.ln_org[[j, q]], self.org[[j, q]]);
         self.ln_out[[j, q]] + a.max(o)
@@ -1088,6 +1069,19 @@ fn ptc<E: Equilibrium>(
         fnorm = fnew;
         res = r;
         at = a;
+    }
+}
+
+/// An outflow's `ln |v|` as the model gives it (`given`, NaN where it
+/// gives none), or its own; minus infinity for a zero outflow.
+#[inline]
+fn ln_given(given: f64, v: f64) -> f64 {
+    if v == 0.0 {
+        f64::NEG_INFINITY
+    } else if given.is_nan() {
+        v.abs().ln()
+    } else {
+        given
     }
 }
 
