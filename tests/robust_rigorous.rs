@@ -242,7 +242,10 @@ fn acid_limited_strip_starts_at_its_pinch() {
 /// bound in the start's linear balances (e^800 times the feed's
 /// concentration), and every start-up broke down within 82 iterations.
 /// From the extraction at the two acids together the start-up reaches the
-/// steady state in about 1,100 iterations.
+/// steady state in about 1,100 iterations: 1,088 since its first steps,
+/// which fail with the traces' longer steps at the same residual whatever
+/// their length, go on with one step for every balance at the second such
+/// failure (1,101 after all 15 quarterings of the step).
 #[test]
 fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
     let m = MassActionSpec {
@@ -286,7 +289,7 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
         .with_flows(1.5039906196319726, 0.13289419737759878, 0.1006511366482147);
     spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
     let c = spec.build().expect("valid cascade");
-    let s = solve_checked(&c, 1499);
+    let s = solve_checked(&c, 1095);
     assert_metals_leave(&c, &s, &[0, 312], 313);
 }
 

@@ -69,11 +69,19 @@ trait Rigorous: Equilibrium {
     fn strength_continuation(&self) -> bool {
         true
     }
+    /// [`super::transient::TransientOptions::plain_when_unmoved`] for
+    /// this kernel's start-ups.
+    fn plain_when_unmoved(&self) -> bool {
+        false
+    }
 }
 
 impl Rigorous for MassActionKernel {
     fn n_metals(&self) -> usize {
         self.metals()
+    }
+    fn plain_when_unmoved(&self) -> bool {
+        true
     }
     fn shift(&mut self, s: &[f64]) {
         self.set_shift(s)
@@ -775,6 +783,7 @@ fn start_up<E: Rigorous>(
             max_iterations: budget,
             dt0: 0.5,
             retry_plain,
+            plain_when_unmoved: ker.plain_when_unmoved(),
         },
     )
 }
