@@ -73,10 +73,11 @@ fn the_two_paths_give_the_same_bits_on_the_benchmark_cascades() {
 
 #[test]
 fn solves_through_the_continuation_give_the_same_bits() {
-    // random cascades of 4, 8, 6 and 3 components whose Newton from the
-    // tearing start does not converge, so that the continuation in beta
-    // runs (6, 4, 54 and 9 steps)
-    for seed in [19, 36, 62, 87] {
+    // random cascades of 3, 4, 6 and 7 components whose march to the feed
+    // stage fails and whose Newton from the tearing start does not
+    // converge, so that the continuation in beta runs (12, 71, 54 and 18
+    // steps)
+    for seed in [139, 768, 62, 894] {
         let c = generate(ModelKind::SeparationFactor, seed);
         let run = || Solver::new().solve(&c);
         let (s, base) = (run(), with_baseline(run));

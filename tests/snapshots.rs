@@ -17,14 +17,15 @@ fn stats(file: &str) -> (usize, usize) {
 
 #[test]
 fn newton_iterations_of_shipped_models() {
-    // (model, Newton iterations, continuation steps): the tearing start
-    // brings the separation-factor models within a few Newton steps; the
-    // two-component ones start from their exact profile, marched from
-    // both ends (`tearing::march_2`), and converge at the first evaluation
+    // (model, Newton iterations, continuation steps): the separation-factor
+    // models without strip section start from their exact profile, marched
+    // from both ends (`tearing::march_2` for two components,
+    // `march::march_k` for three to eight), and converge at the first
+    // evaluation
     let expect = [
         ("prnd.toml", 0, 0),
         ("lace.toml", 0, 0),
-        ("ceprnd.toml", 4, 0),
+        ("ceprnd.toml", 0, 0),
         ("constant-d-strip.toml", 1, 0),
     ];
     for (file, it, steps) in expect {
@@ -33,10 +34,10 @@ fn newton_iterations_of_shipped_models() {
 }
 
 #[test]
-fn benchmark_cascades_converge_from_the_tearing_start() {
+fn benchmark_cascades_converge_from_the_marched_start() {
     // shared/design/benchmarks.md; NumPy damped Newton needs 15, 14, 36
-    // (the two-component cascades from the marched start)
-    let iterations = [("xu-A", 0), ("xu-D", 0), ("six-120", 3)];
+    // (all three from the marched start)
+    let iterations = [("xu-A", 0), ("xu-D", 0), ("six-120", 0)];
     let cases = common::fixtures::benchmarks();
     assert_eq!(cases.len(), iterations.len());
     for ((name, c), (want, it)) in cases.into_iter().zip(iterations) {

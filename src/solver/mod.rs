@@ -18,6 +18,7 @@ pub mod diagnose;
 pub(crate) mod fast_exp;
 mod ll_substitution;
 pub(crate) mod logthomas;
+mod march;
 pub(crate) mod newton;
 pub mod rigorous;
 pub mod robust_gen;
@@ -337,9 +338,10 @@ impl Solver {
     /// resampled by relative position along the cascade and rescaled to the
     /// new stage flows). Falls back to a cold start if the warm start does not
     /// converge. Separation-factor models use the warm start, except where
-    /// the exact marched profile applies (two components, no strip section
-    /// or side draws: `tearing::march_2`), which is taken first; the other
-    /// models start cold (constant D needs no start).
+    /// the exact marched profile applies (two to eight components, no strip
+    /// section or side draws: `tearing::march_2`, `march::march_k`), which
+    /// is taken first; the other models start cold (constant D needs no
+    /// start).
     pub fn solve_from(&mut self, cascade: &Cascade, start: &Solution) -> Solution {
         self.solve_impl(cascade, Some(start))
     }
@@ -538,10 +540,12 @@ impl Solver {
         bfull.clear();
         bfull.extend(active.iter().map(|&i| beta[i]));
         let bfull = &bfull[..];
-        // two components without side draws: the exact profile by marching
-        // from both ends
+        // two to eight components without strip section or side draws: the
+        // exact profile by marching from both ends
         let march = |u: &mut Array2<f64>, ws: &mut tearing::TearWorkspace| {
-            pass.is_none() && tearing::march_2(&layout, bfull, fa, org_flow, aq_tot, ws, u)
+            pass.is_none()
+                && (tearing::march_2(&layout, bfull, fa, org_flow, aq_tot, ws, u)
+                    || march::march_k(&layout, bfull, fa, org_flow, aq_tot, ws, u))
         };
         // whether the march was taken (at 1., so 2. does not repeat it)
         let mut marched = false;

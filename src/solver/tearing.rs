@@ -339,7 +339,7 @@ pub(crate) struct TearWorkspace {
     lam: Vec<f64>,
     links: Vec<bool>,
     /// aqueous amounts and elimination pivots (`2 n k`)
-    prof: Vec<f64>,
+    pub(super) prof: Vec<f64>,
     /// six vectors of one value per stage
     stage_vecs: Vec<f64>,
     /// histories of the Anderson mixing
@@ -348,7 +348,7 @@ pub(crate) struct TearWorkspace {
 }
 
 /// `v` as `len` zeros (its allocation kept where it is large enough).
-fn zeroed<T: Clone + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+pub(super) fn zeroed<T: Clone + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
     v.clear();
     v.resize(len, T::default());
     v
@@ -420,7 +420,7 @@ fn anderson_weights(df: &[f64], f: &[f64]) -> Option<[f64; ANDERSON_DEPTH]> {
 }
 
 #[inline(always)]
-fn to_log(a: &[f64], aq_tot: &[f64], u: &mut Array2<f64>) {
+pub(super) fn to_log(a: &[f64], aq_tot: &[f64], u: &mut Array2<f64>) {
     let n = aq_tot.len();
     let k = a.len() / n;
     if u.dim() != (n, k) || !u.is_standard_layout() {
@@ -633,7 +633,7 @@ fn fixed_point_inline(
 }
 
 /// `(sigma(q), sigma(-q))` of the logistic function, without overflow.
-fn logistic_pair(q: f64) -> (f64, f64) {
+pub(super) fn logistic_pair(q: f64) -> (f64, f64) {
     let e = (-q.abs()).exp();
     let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
     if q >= 0.0 {
