@@ -223,9 +223,9 @@ impl StageEq<'_> {
         let (mut ey, mut ey_f) = (0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (q, &(_, eo)) in self.et.iter().enumerate() {
+        for (&(_, eo), (law, shift, e)) in self.et.iter().zip(self.ker.laws()) {
             let eo = eo * es;
-            let (ld, _, df) = self.ker.ln_d_dosed(q, lh, dose);
+            let (ld, _, df) = self.ker.ln_d_law(law, shift, lh, dose);
             let lr = self.lo + ld - self.la;
             let t = (-lr.abs()).exp();
             let s = 1.0 / (1.0 + t);
@@ -234,7 +234,6 @@ impl StageEq<'_> {
             } else {
                 (eo * t * s, s)
             };
-            let e = self.ker.stoichiometry(q).0;
             ey += e * y;
             ey_f += e * y * w1 * df;
         }
