@@ -199,29 +199,63 @@ impl LogLinearKernel {
         (dose, dose.ln())
     }
 
+    /// [`Self::dose_at`] from `C_free = exp(ln C_free)` where the caller
+    /// has it already (the same bits, one `exp` fewer).
+    #[inline]
+    pub(crate) fn dose_of(&self, cf: f64) -> (f64, f64) {
+        if self.fixed_dose.is_some() {
+            return (0.0, 0.0);
+        }
+        let dose = cf / self.molarity_per_percent;
+        (dose, dose.ln())
+    }
+
     /// [`Self::ln_d`] with the dose terms of `ln C_free` given
     /// ([`Self::dose_at`]): the same values, without an `exp` and an `ln`
-    /// per metal.
-    #[inline]
-    pub(crate) fn ln_d_dosed(
+    /// per metal. Always inlined: the stage roots of the substitution
+    /// call it once per metal in each of their evaluations (seed 663 of the
+    /// log-linear generator: a sixth of its instructions were the calls).
+    #[inline(always)]
+    pub(crate) fn ln_d_dosed(&self, c: usize, lh: f64, dose: (f64, f64)) -> (f64, f64, f64) {
+        self.ln_d_law(self.law[c], self.shift[c], lh, dose)
+    }
+
+    /// Each metal's distribution law, shift and extractant bound per metal
+    /// extracted, in order: what [`Self::ln_d_law`] and
+    /// [`Self::stoichiometry`] read, without an index (and its bounds
+    /// checks) per metal.
+    #[inline(always)]
+    pub(crate) fn laws(&self) -> impl Iterator<Item = (DistributionLaw, f64, f64)> + '_ {
+        self.law
+            .iter()
+            .zip(&self.shift)
+            .zip(&self.ext_per)
+            .map(|((&law, &shift), &e)| (law, shift, e))
+    }
+
+    /// [`Self::ln_d_dosed`] of a metal with distribution law `law` and
+    /// shift `shift` ([`Self::laws`]): the same operations.
+    #[inline(always)]
+    pub(crate) fn ln_d_law(
         &self,
-        c: usize,
+        law: DistributionLaw,
+        shift: f64,
         lh: f64,
         (dose, ln_dose): (f64, f64),
     ) -> (f64, f64, f64) {
-        match self.law[c] {
+        match law {
             DistributionLaw::Fit { m0, m1, b0, b1 } if self.fixed_dose.is_some() => {
                 let dose = self.fixed_dose.unwrap_or(1.0);
                 let slope = m0 + m1 * dose;
-                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + self.shift[c];
+                let v = -slope * lh + LN_10 * b0 + b1 * dose.ln() + shift;
                 (v, -slope, 0.0)
             }
             DistributionLaw::Fit { m0, m1, b0, b1 } => {
                 let slope = m0 + m1 * dose;
-                let v = -slope * lh + LN_10 * b0 + b1 * ln_dose + self.shift[c];
+                let v = -slope * lh + LN_10 * b0 + b1 * ln_dose + shift;
                 (v, -slope, -m1 * dose * lh + b1)
             }
-            DistributionLaw::Constant(d) => (d.ln() + self.shift[c], 0.0, 0.0),
+            DistributionLaw::Constant(d) => (d.ln() + shift, 0.0, 0.0),
         }
     }
 
