@@ -551,36 +551,10 @@ fn march<const K: usize>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tearing::tests::check_march;
     use super::*;
     use crate::cascade::Phase;
     use crate::model::CascadeSpec;
-
-    /// The largest stage imbalance of `u` (`ln` aqueous amounts), each
-    /// relative to the component's largest stream at that stage.
-    fn worst_imbalance(u: &Array2<f64>, beta: &[f64], feed: &[f64], org: &[f64], fs: usize) -> f64 {
-        let (n, k) = u.dim();
-        let a: Vec<Vec<f64>> = (0..n)
-            .map(|j| (0..k).map(|c| u[[j, c]].exp()).collect())
-            .collect();
-        let o: Vec<Vec<f64>> = (0..n)
-            .map(|j| {
-                let s: f64 = (0..k).map(|c| beta[c] * a[j][c]).sum();
-                (0..k).map(|c| org[j] * beta[c] * a[j][c] / s).collect()
-            })
-            .collect();
-        let mut worst = 0.0f64;
-        for j in 0..n {
-            for c in 0..k {
-                let above = if j + 1 < n { a[j + 1][c] } else { 0.0 };
-                let below = if j > 0 { o[j - 1][c] } else { 0.0 };
-                let f = if j == fs { feed[c] } else { 0.0 };
-                let big = above.max(below).max(f).max(a[j][c]).max(o[j][c]);
-                let r = (above + below + f - a[j][c] - o[j][c]).abs() / big;
-                worst = worst.max(r);
-            }
-        }
-        worst
-    }
 
     /// Three to six components, aqueous and organic feeds, and a sharp
     /// split with traces far below 1e-20: every stage balance to rounding.
@@ -607,28 +581,7 @@ mod tests {
         ];
         let mut ws = TearWorkspace::default();
         for spec in cases {
-            let cas = spec.build().unwrap();
-            let crate::model::StageFlows::Amounts {
-                organic, aqueous, ..
-            } = cas.flows()
-            else {
-                panic!("amount flows")
-            };
-            let crate::model::ChemistrySpec::SeparationFactor(sf) = &cas.spec().chemistry else {
-                panic!("separation factor")
-            };
-            let (layout, feed) = (cas.layout(), cas.feed_amount());
-            let mut u = Array2::zeros((0, 0));
-            let name = &cas.spec().name;
-            let ok = march_k(layout, &sf.beta, feed, organic, aqueous, &mut ws, &mut u);
-            assert!(ok, "{name}");
-            assert_eq!(u.dim(), (layout.stages(), sf.beta.len()));
-            let worst = worst_imbalance(&u, &sf.beta, feed, organic, layout.feed_stage());
-            assert!(worst < 1e-12, "{name}: {worst:e}");
-            if name == "sharp" {
-                let least = u.iter().fold(f64::INFINITY, |m, &v| m.min(v));
-                assert!(least < (1e-20f64).ln(), "{least}");
-            }
+            check_march(spec, march_k, 1e-12, &mut ws);
         }
     }
 
