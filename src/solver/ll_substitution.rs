@@ -589,26 +589,42 @@ mod tests {
         )
     }
 
+    /// `(ln A, ln O)` of the test stage of [`stage`].
+    fn la_lo() -> (f64, f64) {
+        (1.5f64.ln(), 2.0f64.ln())
+    }
+
+    /// `(exp(lt_k - ln A), exp(lt_k - ln O))` of metal totals 0.05, 0.2
+    /// and 0.01 mol/h at the test stage.
+    fn stage_totals() -> Vec<(f64, f64)> {
+        let (la, lo) = la_lo();
+        [0.05f64, 0.2, 0.01]
+            .iter()
+            .map(|v| v.ln())
+            .map(|l| ((l - la).exp(), (l - lo).exp()))
+            .collect()
+    }
+
+    /// Stage 0 of [`kernel`] with aqueous 1.5 and organic 2 L/h.
+    fn stage<'a>(ker: &'a LogLinearKernel, et: &'a [(f64, f64)]) -> StageEq<'a> {
+        let (la, lo) = la_lo();
+        StageEq {
+            ker,
+            j: 0,
+            la,
+            lo,
+            et,
+            qa: 1.2,
+        }
+    }
+
     /// The extractant balance of the free extractant's root gives the bits
     /// of the full evaluation's `F1` and `F1_f`: the sweeps are chaotic
     /// where stages overload, so any rounding change would move them.
     #[test]
     fn extractant_balance_is_the_full_evaluation_bit_for_bit() {
-        let ker = kernel();
-        let lt: Vec<f64> = [0.05f64, 0.2, 0.01].iter().map(|v| v.ln()).collect();
-        let (la, lo) = (1.5f64.ln(), 2.0f64.ln());
-        let et: Vec<(f64, f64)> = lt
-            .iter()
-            .map(|l| ((l - la).exp(), (l - lo).exp()))
-            .collect();
-        let st = StageEq {
-            ker: &ker,
-            j: 0,
-            la,
-            lo,
-            et: &et,
-            qa: 1.2,
-        };
+        let (ker, et) = (kernel(), stage_totals());
+        let st = stage(&ker, &et);
         let mut checked = 0;
         for lh in [-30.0, -6.5, -2.0, -0.3, 0.1] {
             for lf in [-700.0, -40.0, -3.3, -1.0, -0.52] {
@@ -633,21 +649,8 @@ mod tests {
     /// and both balances hold there.
     #[test]
     fn stage_newton_matches_the_bracketed_roots() {
-        let ker = kernel();
-        let lt: Vec<f64> = [0.05f64, 0.2, 0.01].iter().map(|v| v.ln()).collect();
-        let (la, lo) = (1.5f64.ln(), 2.0f64.ln());
-        let et: Vec<(f64, f64)> = lt
-            .iter()
-            .map(|l| ((l - la).exp(), (l - lo).exp()))
-            .collect();
-        let st = StageEq {
-            ker: &ker,
-            j: 0,
-            la,
-            lo,
-            et: &et,
-            qa: 1.2,
-        };
+        let (ker, et) = (kernel(), stage_totals());
+        let st = stage(&ker, &et);
         let (h0, f0) = st.solve(-2.0, -1.0, 0.0);
         let floor = st.qa.ln() - H_RANGE;
         for start in [(-2.0, -1.0), (-4.0, -3.0), (0.0, -0.6)] {
