@@ -683,6 +683,70 @@ fn a_trace_far_below_its_inflow_does_not_pin_the_continuation() {
     assert!(s.iterations < 600, "{} iterations", s.iterations);
 }
 
+/// Seed 1875 of the log-linear generator (393 stages, six metals): the
+/// extractant balances of its cold start cannot be closed and that
+/// continuation ends after 14 steps; the one from the fast sweeps, given
+/// the count the first left unused, converges in 596 (it stopped at its
+/// own count of 400 at a residual of 0.09 before, and the solve failed).
+#[test]
+fn a_continuation_that_ends_early_leaves_its_count_to_the_next() {
+    let c = build(Case {
+        stages: (203, 190, 0),
+        fit: vec![
+            Some((
+                2.8134748785429657,
+                0.01831943284604997,
+                -3.296905875796541,
+                1.4760889489096,
+            )),
+            Some((
+                1.9977079191139868,
+                0.0011645147973052793,
+                -4.806008261149348,
+                1.243181076228523,
+            )),
+            None,
+            None,
+            Some((
+                0.8013984816890585,
+                0.013380964871194017,
+                -3.244797154287851,
+                1.0506621393577227,
+            )),
+            Some((
+                2.18240899772512,
+                0.003759992853456946,
+                -5.033113887444784,
+                0.674447686675287,
+            )),
+        ],
+        d: vec![
+            0.04012405200315249,
+            0.01778273747432219,
+            0.5697968251621179,
+            0.005485476379451308,
+            0.4145667122008387,
+            0.0025889320903542306,
+        ],
+        charge: vec![3.0, 3.0, 3.0, 3.0, 3.0, 2.0],
+        dose: 37.7213331493397,
+        acid: (0.003581727571666689, Some(2.4570491000355443), None),
+        sulfate: Some((0.7429641320493945, 0.49132417390774075, 2.6654707845042944)),
+        feed_flow: 3.9320647939296576,
+        conc: vec![
+            0.0051756775836986095,
+            0.029407481257693633,
+            0.00012460660444548008,
+            0.0020178681754222725,
+            0.0014279544969210002,
+            0.0008425599620015975,
+        ],
+        flows: (3.962384084670939, 0.44421122580176453, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 700, "{} iterations", s.iterations);
+}
+
 /// The exact acid test on a hand-sized case: one extraction stage and one
 /// scrub stage, a single constant-D metal (D = 1, p = 3), no fitted metal.
 /// Organic 1 L/h, feed 1 L/h at 0.3 mol/L metal and acid a_F, scrub 1 L/h
