@@ -581,6 +581,172 @@ fn traces_far_below_their_stages_do_not_hold_the_continuation() {
     }
 }
 
+/// Seed 1739 of the log-linear generator (150 + 119 + 72 stages, four
+/// fitted metals): its continuations ended in a dead state, a metal's
+/// outflow more than the range of a double below its inflow, so that the
+/// relative balance read 1 with a derivative that underflowed and no
+/// step moved it. The continuations keep such a balance in log form.
+#[test]
+fn a_balance_beyond_the_range_of_a_double_keeps_its_log_form() {
+    let c = build(Case {
+        stages: (150, 119, 72),
+        fit: vec![
+            Some((
+                2.1680000579799676,
+                0.01836443273045578,
+                -4.540400263631943,
+                0.7918311470714309,
+            )),
+            Some((
+                1.12181205311084,
+                0.0029289215828900254,
+                -5.401185889593066,
+                1.0427580062867152,
+            )),
+            Some((
+                2.446530969359298,
+                0.012998411978390191,
+                -3.365729375085822,
+                1.4082400841440097,
+            )),
+            Some((
+                2.9791716585507437,
+                -0.004875242661926741,
+                -5.822717068625324,
+                0.746241977115216,
+            )),
+        ],
+        d: vec![
+            0.9685328171395635,
+            0.7466989876835525,
+            0.014706827116148144,
+            0.01830716134338579,
+        ],
+        charge: vec![3.0, 3.0, 3.0, 3.0],
+        dose: 35.67792766641905,
+        acid: (
+            0.027116016194630083,
+            Some(4.3599396852678245),
+            Some(0.0017190324637170638),
+        ),
+        sulfate: Some((0.6660709817388688, 0.8502270678516749, 2.4782984885343584)),
+        feed_flow: 4.697357834449321,
+        conc: vec![
+            0.040081489467060444,
+            0.10971388324003004,
+            0.07988743694550979,
+            0.12876956585078322,
+        ],
+        flows: (5.579975215709726, 0.3341045271366066, 0.33213137709781376),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 900, "{} iterations", s.iterations);
+}
+
+/// Seed 1142 of the log-linear generator (three metals, 124 + 230 stages): both
+/// continuations ended in that dead state (stage 190 metal 1 at
+/// `ln x = -1170` next to `-419`), 650 iterations before the bracketed
+/// sweeps converged; the cold continuation now converges itself.
+#[test]
+fn a_trace_far_below_its_inflow_does_not_pin_the_continuation() {
+    let c = build(Case {
+        stages: (124, 230, 0),
+        fit: vec![
+            None,
+            Some((
+                1.3524697634786826,
+                0.01700099444240586,
+                -4.950212432183092,
+                1.4607070599597194,
+            )),
+            Some((
+                1.5487030245877684,
+                0.017786031972050177,
+                -2.235838660408397,
+                1.145497713020054,
+            )),
+        ],
+        d: vec![0.002566341240644634, 0.0711926699878385, 0.6175867149282933],
+        charge: vec![3.0, 3.0, 3.0],
+        dose: 39.88609999061837,
+        acid: (0.004496268346740161, Some(1.2326051253443486), None),
+        sulfate: None,
+        feed_flow: 2.1320374563090576,
+        conc: vec![
+            0.0012951638853692684,
+            0.0013772631353318678,
+            0.02175028097792074,
+        ],
+        flows: (2.1963376579739413, 0.8584935287129707, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 600, "{} iterations", s.iterations);
+}
+
+/// Seed 1875 of the log-linear generator (393 stages, six metals): the
+/// extractant balances of its cold start cannot be closed and that
+/// continuation ends after 14 steps; the one from the fast sweeps, given
+/// the count the first left unused, converges in 596 (it stopped at its
+/// own count of 400 at a residual of 0.09 before, and the solve failed).
+#[test]
+fn a_continuation_that_ends_early_leaves_its_count_to_the_next() {
+    let c = build(Case {
+        stages: (203, 190, 0),
+        fit: vec![
+            Some((
+                2.8134748785429657,
+                0.01831943284604997,
+                -3.296905875796541,
+                1.4760889489096,
+            )),
+            Some((
+                1.9977079191139868,
+                0.0011645147973052793,
+                -4.806008261149348,
+                1.243181076228523,
+            )),
+            None,
+            None,
+            Some((
+                0.8013984816890585,
+                0.013380964871194017,
+                -3.244797154287851,
+                1.0506621393577227,
+            )),
+            Some((
+                2.18240899772512,
+                0.003759992853456946,
+                -5.033113887444784,
+                0.674447686675287,
+            )),
+        ],
+        d: vec![
+            0.04012405200315249,
+            0.01778273747432219,
+            0.5697968251621179,
+            0.005485476379451308,
+            0.4145667122008387,
+            0.0025889320903542306,
+        ],
+        charge: vec![3.0, 3.0, 3.0, 3.0, 3.0, 2.0],
+        dose: 37.7213331493397,
+        acid: (0.003581727571666689, Some(2.4570491000355443), None),
+        sulfate: Some((0.7429641320493945, 0.49132417390774075, 2.6654707845042944)),
+        feed_flow: 3.9320647939296576,
+        conc: vec![
+            0.0051756775836986095,
+            0.029407481257693633,
+            0.00012460660444548008,
+            0.0020178681754222725,
+            0.0014279544969210002,
+            0.0008425599620015975,
+        ],
+        flows: (3.962384084670939, 0.44421122580176453, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 700, "{} iterations", s.iterations);
+}
+
 /// The exact acid test on a hand-sized case: one extraction stage and one
 /// scrub stage, a single constant-D metal (D = 1, p = 3), no fitted metal.
 /// Organic 1 L/h, feed 1 L/h at 0.3 mol/L metal and acid a_F, scrub 1 L/h

@@ -33,7 +33,12 @@ pub struct NewtonOptions {
     /// linearisation of what it adds) has nothing to protect, and it no
     /// longer holds every other unknown to its crawl (seed 1181 of the
     /// log-linear generator: a trace at `ln x = -1300`, its organic at
-    /// `exp(-230)`, climbing 8 a step for a hundred steps).
+    /// `exp(-230)`, climbing 8 a step for a hundred steps). Its balance
+    /// also keeps the log form `ln(inflow / outflow)` where one side lies
+    /// more than the range of a double below the other: in relative form
+    /// that row reads an imbalance of 1 whose derivative underflows, a
+    /// dead state no step leaves (seed 1142: a metal at `ln x = -1170`
+    /// next to `-419`).
     pub free_traces: bool,
 }
 
@@ -92,6 +97,10 @@ pub struct Workspace {
     l_in: Array2<f64>,
     l_out: Array2<f64>,
     log_balances: bool,
+    /// Log form also for a balance whose one side lies more than the range
+    /// of a double below the other (set from
+    /// [`NewtonOptions::free_traces`] by each solve).
+    deep_log: bool,
     r: Array2<f64>,
     scale: Array2<f64>,
     scale_base: Array2<f64>,
@@ -140,6 +149,7 @@ impl Workspace {
             l_in: Array2::zeros((n, nq)),
             l_out: Array2::zeros((n, nq)),
             log_balances: true,
+            deep_log: false,
             r: Array2::zeros((n, nv)),
             scale: Array2::zeros((n, nv)),
             scale_base: Array2::zeros((n, nv)),
@@ -380,6 +390,7 @@ impl Workspace {
                             (f, e_f, l_f),
                         ],
                         [(out_a, e_o, l_oa), (out_o, e_o, l_oo)],
+                        self.deep_log,
                     );
                     match b.log_form {
                         Some((r, li, lo)) if self.log_balances => {
@@ -548,7 +559,12 @@ struct Balance {
 /// triples (true term `value * exp(ln factor)`; inflows and outflows
 /// non-negative; the last entry is not read for a zero value), evaluated
 /// in logarithmic form so that nothing underflows.
-fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> Balance {
+///
+/// With `deep`, a balance one side of which lies more than the range of a
+/// double below the other (its terms relative to the largest underflow to
+/// zero) still gets its log form, each side summed relative to its own
+/// largest term.
+fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bool) -> Balance {
     // every term's magnitude in logarithms, once (`ln |value|` comes with
     // each term, one `exp` per term below but for the largest: the
     // balance is on the hot path)
@@ -600,12 +616,45 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> Balan
     let so = wo[0].abs() + wo[1].abs();
     let d = (wi[0] + wi[1] + wi[2]) - (wo[0] + wo[1]);
     let (lsi, lso) = (si.ln(), so.ln());
-    let log_form = (si > 0.0 && so > 0.0).then(|| ((d / so).ln_1p(), m + lsi, m + lso));
+    let log_form = if si > 0.0 && so > 0.0 {
+        Some(((d / so).ln_1p(), m + lsi, m + lso))
+    } else if deep {
+        deep_log_form(&inn, &li, &out, &lo)
+    } else {
+        None
+    };
     Balance {
         rel: d / si.max(so),
         ln_scale: m + lsi.max(lso),
         log_form,
     }
+}
+
+/// `(ln(in / out), ln in, ln out)` of a balance, each side summed
+/// relative to its own largest term ([`scaled_balance`] with `deep`);
+/// `None` where a side has no positive total.
+#[cold]
+fn deep_log_form(
+    inn: &[(f64, f64, f64); 3],
+    li: &[f64; 3],
+    out: &[(f64, f64, f64); 2],
+    lo: &[f64; 2],
+) -> Option<(f64, f64, f64)> {
+    let side = |t: &[(f64, f64, f64)], l: &[f64]| -> Option<f64> {
+        let m = l.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        if !m.is_finite() {
+            return None;
+        }
+        let s: f64 = t
+            .iter()
+            .zip(l)
+            .filter(|(_, &l)| l != f64::NEG_INFINITY)
+            .map(|(&(v, _, _), &l)| v.signum() * crate::chemistry::exp_or_zero(l - m))
+            .sum();
+        (s > 0.0).then(|| m + s.ln())
+    };
+    let (a, b) = (side(inn, li)?, side(out, lo)?);
+    Some((a - b, a, b))
 }
 
 /// Root-mean-square of an array.
@@ -682,6 +731,7 @@ pub fn solve<E: Equilibrium>(
 ) -> NewtonReport {
     const ALPHA_MIN: f64 = 1e-6;
     let log = model.log_unknowns();
+    ws.deep_log = opts.free_traces;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
@@ -923,6 +973,7 @@ fn ptc<E: Equilibrium>(
         }
     };
     project(u);
+    ws.deep_log = opts.free_traces;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
@@ -1132,5 +1183,44 @@ mod draw_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod balance_tests {
+    use super::*;
+
+    /// A balance whose outflow lies 800 e-folds below its inflow: the
+    /// relative form reads 1 (the outflow underflows against the inflow),
+    /// the deep log form `ln(in / out)` = 800 with each side's own `ln`.
+    #[test]
+    fn a_side_beyond_the_range_of_a_double_keeps_the_log_form() {
+        // inflows 2 exp(-100) (from above) and 1 exp(-100) (from below),
+        // outflows exp(-900) (aqueous) and 3 exp(-900) (organic)
+        let inn = [
+            (2.0, -100.0, 2f64.ln()),
+            (1.0, -100.0, 0.0),
+            (0.0, 0.0, 0.0),
+        ];
+        let out = [(1.0, -900.0, 0.0), (3.0, -900.0, 3f64.ln())];
+        let plain = scaled_balance(inn, out, false);
+        assert_eq!(plain.rel, 1.0);
+        assert!(plain.log_form.is_none());
+        let deep = scaled_balance(inn, out, true);
+        assert_eq!(deep.rel, 1.0);
+        let (r, li, lo) = deep.log_form.expect("log form");
+        assert!((li - (3f64.ln() - 100.0)).abs() < 1e-12, "{li}");
+        assert!((lo - (4f64.ln() - 900.0)).abs() < 1e-12, "{lo}");
+        assert!((r - (800.0 + (0.75f64).ln())).abs() < 1e-12, "{r}");
+        // an outflow that is exactly zero has no log form either way
+        let none = [(0.0, 0.0, 0.0), (0.0, 0.0, 0.0)];
+        assert!(scaled_balance(inn, none, true).log_form.is_none());
+        // within the range both forms agree bit for bit
+        let near = [(1.0, -101.0, 0.0), (3.0, -101.0, 3f64.ln())];
+        let (a, b) = (
+            scaled_balance(inn, near, false),
+            scaled_balance(inn, near, true),
+        );
+        assert_eq!(a.log_form, b.log_form);
     }
 }
