@@ -554,3 +554,41 @@ fn short_counter_ion_scrub_starts_at_the_excess_acid() {
     );
     assert!(sp.counter_ion[10] < 1e-9, "{}", sp.counter_ion[10]);
 }
+
+/// Seed 712 of the mass-action robustness sample (issue 9), written out:
+/// 5 extraction stages, two trivalent metals, 56 % sodium-saponified
+/// extractant. The counter-ion (0.452 eq/h) exceeds the metal and acid
+/// (0.366 eq/h), but the extractant (0.806 mol/h of HA) cannot hold the
+/// metal (0.723 mol/h of HA, two per equivalent) and the counter-ion left
+/// over (0.086): the pinch start, whose stages next to the feed then have
+/// no free extractant, is not tried. Its start-up had failed, and the
+/// solve took 95 iterations; 35 without it.
+#[test]
+fn extractant_short_of_the_metal_skips_the_pinch_start() {
+    let m = MassActionSpec {
+        log10_k: vec![-2.0437701837060236, -1.376156102936239],
+        a: 2.226734748659554,
+        b: 2.1250551433984413,
+        charge: vec![3.0; 2],
+        extractant: 0.8101847767301815,
+        saponification: 0.5602029148706387,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -2.5244277914353397,
+        streams: AqueousStreams {
+            feed_acid: 0.008193370555952446,
+            molar_mass: vec![None; 2],
+            ..AqueousStreams::default()
+        },
+    };
+    let mut spec = CascadeSpec::constant_d("seed-712", &["C0", "C1"], &[1.0; 2])
+        .with_stages(5, 0, 0)
+        .with_feed_solution(
+            0.5654360620978718,
+            &[0.07784764058351945, 0.13532752147485344],
+        )
+        .with_flows(0.9954183286448138, 0.0, 0.0);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 50);
+    assert_metals_leave(&c, &s, &[0], 4);
+}
