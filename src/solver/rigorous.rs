@@ -74,6 +74,11 @@ trait Rigorous: Equilibrium {
     fn plain_when_unmoved(&self) -> bool {
         false
     }
+    /// [`super::transient::TransientOptions::follow_fronts`] for this
+    /// kernel's start-ups.
+    fn follow_fronts(&self) -> bool {
+        false
+    }
 }
 
 impl Rigorous for MassActionKernel {
@@ -81,6 +86,9 @@ impl Rigorous for MassActionKernel {
         self.metals()
     }
     fn plain_when_unmoved(&self) -> bool {
+        true
+    }
+    fn follow_fronts(&self) -> bool {
         true
     }
     fn shift(&mut self, s: &[f64]) {
@@ -797,6 +805,7 @@ fn start_up<E: Rigorous>(
             dt0: 0.5,
             retry_plain,
             plain_when_unmoved: ker.plain_when_unmoved(),
+            follow_fronts: ker.follow_fronts(),
         },
     )
 }
