@@ -606,3 +606,31 @@ fn start_up_follows_a_front_stage_by_stage() {
     let c = generate(ModelKind::MassAction, 932);
     solve_checked(&c, 1900);
 }
+
+/// Seed 1948 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: one extraction and 99 scrub stages, saponified. Its
+/// start-up's steps fail at the extraction stage whatever their length
+/// down to a few 1e-9 residence times, where a step is accepted with no
+/// Newton iteration (its change is under the step's tolerance) and moves
+/// nothing; the step after it, four times longer, fails as before. That
+/// cycle ran to the iteration limit (30,000 iterations, 11 s); the
+/// start-up now ends at the first failure it repeats (2,371 iterations in
+/// all). Converging would do as well.
+#[test]
+fn start_up_ends_when_its_steps_move_nothing() {
+    let c = generate(ModelKind::MassAction, 1948);
+    let mut spec = c.spec().clone();
+    spec.solver = spec
+        .solver
+        .to_builder()
+        .max_iterations(30_000)
+        .build()
+        .expect("valid options");
+    let c = spec.validate().expect("valid cascade");
+    let s = Solver::new().solve(&c);
+    if s.converged() {
+        assert!(verify(&c, &s) < 1e-10);
+    } else {
+        assert!(s.iterations <= 3000, "{} iterations", s.iterations);
+    }
+}

@@ -259,6 +259,9 @@ pub(crate) fn follow<E: Equilibrium>(
     // residual and worst stage and row of the last failed step, if the
     // step before this one failed
     let mut failed: Option<(f64, (usize, usize))> = None;
+    // whether a step has been accepted with no inner iteration since the
+    // last step that moved the state
+    let mut idle = false;
     let steady = |u: &mut Array2<f64>, ws: &mut Workspace, budget: usize| {
         ws.set_pass(pass);
         newton::solve(
@@ -365,7 +368,17 @@ pub(crate) fn follow<E: Equilibrium>(
         ws.set_feed_ln(None);
         used += rep.iterations;
         if rep.status == Status::Converged {
-            failed = None;
+            // a step accepted with no inner iteration (its residual under
+            // the step's tolerance at the state it started from: the step
+            // is so short that its change is below the tolerance) moved
+            // nothing; the failure before it stands, so that the next
+            // failure like it counts as unmoved
+            if rep.iterations == 0 && !predicted {
+                idle = true;
+            } else {
+                failed = None;
+                idle = false;
+            }
             accepted += 1;
             if opts.follow_fronts {
                 std::mem::swap(&mut d_last, &mut d_prev);
@@ -422,7 +435,7 @@ pub(crate) fn follow<E: Equilibrium>(
                 trace_rel = 0.0;
                 dt = opts.dt0;
                 failed = None;
-            } else if dt < floor * opts.dt0 || (unmoved && !opts.retry_plain) {
+            } else if dt < floor * opts.dt0 || (unmoved && (!opts.retry_plain || idle)) {
                 // a start-up without a fallback of its own (the pinch
                 // start of a saponified mass-action cascade) ends at the
                 // second unmoved failure too: seed 629 of the robustness
