@@ -824,12 +824,23 @@ pub fn solve<E: Equilibrium>(
                     at = a;
                     break;
                 }
-                // simplified correction with the old Jacobian (rows scaled as assembled)
+                // simplified correction with the old Jacobian (rows scaled
+                // as assembled); its right-hand side is also the residual
+                // over the base point's row scales, whose root-mean-square
+                // ([`Workspace::scaled_rms`], the same products) is taken
+                // here, before the solve, without a second `exp` a row
                 ndarray::Zip::from(&mut ws.dbar)
                     .and(&ws.r)
                     .and(&ws.scale)
                     .and(&ws.scale_base)
                     .for_each(|b, &r, &l, &lb| *b = -r * rescale(l - lb));
+                let fnew = {
+                    let mut s = 0.0;
+                    for b in ws.dbar.iter() {
+                        s += b * b;
+                    }
+                    (s / ws.dbar.len().max(1) as f64).sqrt()
+                };
                 ws.sys.solve(&mut ws.dbar);
                 let nb = du_scale(ws, &ws.dbar);
                 let theta = nb / nd;
@@ -838,7 +849,6 @@ pub fn solve<E: Equilibrium>(
                 // solution (a pinched front) the simplified correction
                 // amplifies rounding by the condition number while the
                 // residual still falls.
-                let fnew = ws.scaled_rms(&ws.scale_base);
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
                 {
                     res = r;
