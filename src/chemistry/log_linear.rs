@@ -90,6 +90,9 @@ pub struct LogLinearKernel {
     sulfate: Vec<f64>,
     aq_flow: Vec<f64>,
     org_flow: Vec<f64>,
+    /// `ln` of `aq_flow` and `org_flow` (fixed: taken once, not on
+    /// every evaluation of [`Equilibrium::ln_outflows`]).
+    ln_flows: Vec<(f64, f64)>,
     fixed_dose: Option<f64>,
 }
 
@@ -133,6 +136,11 @@ impl LogLinearKernel {
             molarity_per_percent,
             ka2: 10f64.powf(log10_ka2),
             sulfate,
+            ln_flows: aq_flow
+                .iter()
+                .zip(&org_flow)
+                .map(|(a, o)| (a.ln(), o.ln()))
+                .collect(),
             aq_flow,
             org_flow,
             fixed_dose: None,
@@ -358,7 +366,7 @@ impl Equilibrium for LogLinearKernel {
     fn ln_outflows(&self, j: usize, u: &[f64], ln_aq: &mut [f64], ln_org: &mut [f64]) {
         let k = self.law.len();
         let (lh, lf) = (u[k], u[k + 1]);
-        let (la, lo) = (self.aq_flow[j].ln(), self.org_flow[j].ln());
+        let (la, lo) = self.ln_flows[j];
         let dose = self.dose_at(lf);
         for c in 0..k {
             ln_aq[c] = la;

@@ -88,6 +88,9 @@ pub struct MassActionKernel {
     ln_k_ion: Option<f64>,
     aq_flow: Vec<f64>,
     org_flow: Vec<f64>,
+    /// `ln` of `aq_flow` and `org_flow` (fixed: taken once, not on
+    /// every evaluation of [`Equilibrium::ln_outflows`]).
+    ln_flows: Vec<(f64, f64)>,
 }
 
 impl MassActionKernel {
@@ -134,6 +137,11 @@ impl MassActionKernel {
             z: charge.to_vec(),
             c_total: extractant,
             ln_k_ion: log10_k_ion.map(|v| v * std::f64::consts::LN_10),
+            ln_flows: aq_flow
+                .iter()
+                .zip(&org_flow)
+                .map(|(a, o)| (a.ln(), o.ln()))
+                .collect(),
             aq_flow,
             org_flow,
         }
@@ -296,7 +304,7 @@ impl Equilibrium for MassActionKernel {
     fn ln_outflows(&self, j: usize, u: &[f64], ln_aq: &mut [f64], ln_org: &mut [f64]) {
         let (ih, id) = (self.h_index(), self.free_index());
         let (lh, ld) = (u[ih], u[id]);
-        let (la, lo) = (self.aq_flow[j].ln(), self.org_flow[j].ln());
+        let (la, lo) = self.ln_flows[j];
         let (a, b) = (self.a, self.b);
         for c in 0..self.k {
             ln_aq[c] = la;

@@ -8,20 +8,23 @@
 //! Cost: O(n b^3). Blocks of size 1 to 12 (the usual component counts of
 //! every model) run on code specialised by the block size (const generics:
 //! the blocks viewed in place as fixed-size arrays, not copied, the loops
-//! over constant ranges unrolled, no bounds checks); larger blocks on the
-//! general loops. Both give the same factors.
+//! over constant ranges unrolled, no bounds checks), and so do the
+//! rigorous Newton's blocks of 13 to 18 (10 to 15 metals,
+//! [`BlockTridiag::factor_sparse_lower`]; their solves in the general
+//! loops' order of operations); larger blocks run on the general loops.
+//! Both give the same factors.
 
 use ndarray::{Array2, Array3};
 
 use super::tearing::positive_finite;
 
-/// `$body` once for each `$k` from 0 to 11 that is below `$b` (a block
+/// `$body` once for each `$k` from 0 to 17 that is below `$b` (a block
 /// size known at compile time), with `$k` a literal: the loops inside run
 /// over constant ranges, so that they unroll fully and vectorise along the
 /// rows without remainder loops or selects.
 macro_rules! unroll {
     ($b:expr, $k:ident, $body:block) => {
-        unroll!(@ $b, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11)
+        unroll!(@ $b, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
     };
     (@ $b:expr, $k:ident, $body:block, $($i:literal)*) => {
         $(
@@ -140,6 +143,14 @@ impl BlockTridiag {
             10 => self.factor_fixed::<10, true>(),
             11 => self.factor_fixed::<11, true>(),
             12 => self.factor_fixed::<12, true>(),
+            // metals plus 2 or 3 for 10 to 15 metals (the same factors as
+            // the general loops, which sizes 13 to 18 took before)
+            13 => self.factor_fixed::<13, true>(),
+            14 => self.factor_fixed::<14, true>(),
+            15 => self.factor_fixed::<15, true>(),
+            16 => self.factor_fixed::<16, true>(),
+            17 => self.factor_fixed::<17, true>(),
+            18 => self.factor_fixed::<18, true>(),
             _ => self.factor(),
         }
     }
@@ -197,6 +208,14 @@ impl BlockTridiag {
             10 => return self.solve_fixed::<10>(rhs_s),
             11 => return self.solve_fixed::<11>(rhs_s),
             12 => return self.solve_fixed::<12>(rhs_s),
+            // the rigorous models' 10 to 15 metals: the general loops'
+            // order of operations (the same values as before)
+            13 => return self.solve_fixed_inline::<13, true>(rhs_s),
+            14 => return self.solve_fixed_inline::<14, true>(rhs_s),
+            15 => return self.solve_fixed_inline::<15, true>(rhs_s),
+            16 => return self.solve_fixed_inline::<16, true>(rhs_s),
+            17 => return self.solve_fixed_inline::<17, true>(rhs_s),
+            18 => return self.solve_fixed_inline::<18, true>(rhs_s),
             _ => {}
         }
         self.solve_general(rhs_s)
@@ -286,15 +305,20 @@ impl BlockTridiag {
     /// while the lower, `LU` and `G` terms are taken off, in the same order
     /// as [`BlockTridiag::solve_general`] (so the same values).
     fn solve_fixed<const B: usize>(&self, rhs: &mut [f64]) {
-        self.solve_fixed_inline::<B>(rhs)
+        self.solve_fixed_inline::<B, false>(rhs)
     }
 
     /// The body of [`BlockTridiag::solve_fixed`], inlined where a caller
     /// needs it compiled into its own instruction set
-    /// ([`BlockTridiag::solve_sized`]).
+    /// ([`BlockTridiag::solve_sized`]). With `GENERAL`, every sum of
+    /// products starts from `-0.0` and each back substitution subtracts
+    /// its whole sum, as [`BlockTridiag::solve_general`]'s `dot` does: the
+    /// general loops' values bit for bit.
     #[inline(always)]
     #[allow(clippy::needless_range_loop)]
-    fn solve_fixed_inline<const B: usize>(&self, rhs: &mut [f64]) {
+    fn solve_fixed_inline<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
+        // the first term of a sum: `-0.0 + p` is `p` for every `p`
+        let zero = if GENERAL { -0.0 } else { 0.0 };
         let bb = B * B;
         let lower = self.lower.as_slice().expect("standard layout");
         let diag = self.diag.as_slice().expect("standard layout");
@@ -314,7 +338,7 @@ impl BlockTridiag {
             if j > 0 {
                 let l = block::<B>(lj);
                 unroll!(B, r, {
-                    let mut s = 0.0;
+                    let mut s = zero;
                     for t in 0..B {
                         s += l[r][t] * y[t];
                     }
@@ -332,7 +356,7 @@ impl BlockTridiag {
                 }
                 v = *rj;
             }
-            lu_substitute_fixed(block::<B>(dj), &mut v);
+            lu_substitute_fixed::<B, GENERAL>(block::<B>(dj), &mut v);
             *rj = v;
             y = v;
         }
@@ -348,7 +372,7 @@ impl BlockTridiag {
             let g = block::<B>(gj);
             let mut x = *rj;
             unroll!(B, r, {
-                let mut s = 0.0;
+                let mut s = zero;
                 for t in 0..B {
                     s += g[r][t] * y[t];
                 }
@@ -499,7 +523,7 @@ impl BlockTridiag {
         if B == 2 {
             self.solve_2_inline(rhs)
         } else {
-            self.solve_fixed_inline::<B>(rhs)
+            self.solve_fixed_inline::<B, false>(rhs)
         }
     }
 
@@ -781,15 +805,27 @@ fn lu_factor_fixed<const B: usize>(
 
 /// The triangular solves of [`lu_solve`] on a fixed-size block (`v`
 /// already in pivot order), over constant ranges so that `v` stays in
-/// registers.
+/// registers. With `GENERAL`, in [`lu_solve`]'s order of operations
+/// (sums from `-0.0`, each row's whole sum subtracted at once).
 #[inline(always)]
-fn lu_substitute_fixed<const B: usize>(lu: &[[f64; B]; B], v: &mut [f64; B]) {
+fn lu_substitute_fixed<const B: usize, const GENERAL: bool>(lu: &[[f64; B]; B], v: &mut [f64; B]) {
+    let zero = if GENERAL { -0.0 } else { 0.0 };
     for r in 1..B {
-        let mut s = 0.0;
+        let mut s = zero;
         for t in 0..r {
             s += lu[r][t] * v[t];
         }
         v[r] -= s;
+    }
+    if GENERAL {
+        for r in (0..B).rev() {
+            let mut s = -0.0;
+            for t in r + 1..B {
+                s += lu[r][t] * v[t];
+            }
+            v[r] = (v[r] - s) / lu[r][r];
+        }
+        return;
     }
     for r in (0..B).rev() {
         let mut s = v[r];
@@ -984,6 +1020,48 @@ mod tests {
                     (a - g).abs() <= 1e-10 * (1.0 + g.abs()),
                     "b={b}: {a} vs {g}"
                 );
+            }
+        }
+    }
+
+    /// Blocks of 13 to 18 (the rigorous Newton's 10 to 15 metals), on the
+    /// fixed-size code, give the general loops' factors, pivots and
+    /// solutions bit for bit, with lower blocks mostly zero as the
+    /// rigorous models' are (skipped by the sparse Schur update) and with
+    /// zeros of either sign in the right-hand side.
+    #[test]
+    fn blocks_of_13_to_18_match_the_general_loops_bit_for_bit() {
+        let mut seed = 11;
+        for b in 13..=18usize {
+            let n = 7;
+            let mut m = random_blocks(n, b, &mut seed);
+            for (i, v) in m.lower.iter_mut().enumerate() {
+                if i % 3 != 0 {
+                    *v = 0.0;
+                }
+            }
+            let mut rhs = Array2::from_shape_fn((n, b), |_| rng(&mut seed));
+            rhs[[0, 0]] = -0.0;
+            rhs[[n - 1, b - 1]] = -0.0;
+            rhs[[1, 2]] = 0.0;
+            let (mut fixed, mut general) = (m.clone(), m);
+            fixed.factor_sparse_lower().unwrap();
+            general.factor_general().unwrap();
+            assert_eq!(fixed.piv, general.piv, "b={b}");
+            for (a, g) in fixed
+                .diag
+                .iter()
+                .chain(&fixed.upper)
+                .zip(general.diag.iter().chain(&general.upper))
+            {
+                assert_eq!(a.to_bits(), g.to_bits(), "b={b}: {a} vs {g}");
+            }
+            let mut x_fixed = rhs.clone();
+            fixed.solve(&mut x_fixed);
+            let mut x_general = rhs;
+            general.solve_general(x_general.as_slice_mut().unwrap());
+            for (a, g) in x_fixed.iter().zip(&x_general) {
+                assert_eq!(a.to_bits(), g.to_bits(), "b={b}: {a} vs {g}");
             }
         }
     }

@@ -127,6 +127,9 @@ pub struct Workspace {
     // ([`Equilibrium::ln_outflows`]), NaN elsewhere
     ln_aq: Array2<f64>,
     ln_org: Array2<f64>,
+    // pseudo-transient continuation with free traces: whether each
+    // unknown takes its whole step this iteration
+    free: Vec<bool>,
 }
 
 impl Workspace {
@@ -164,6 +167,7 @@ impl Workspace {
             ln_next: vec![f64::NAN; 2 * nq],
             ln_aq: Array2::zeros((n, nq)),
             ln_org: Array2::zeros((n, nq)),
+            free: vec![false; n * nv],
         }
     }
 
@@ -824,12 +828,23 @@ pub fn solve<E: Equilibrium>(
                     at = a;
                     break;
                 }
-                // simplified correction with the old Jacobian (rows scaled as assembled)
+                // simplified correction with the old Jacobian (rows scaled
+                // as assembled); its right-hand side is also the residual
+                // over the base point's row scales, whose root-mean-square
+                // ([`Workspace::scaled_rms`], the same products) is taken
+                // here, before the solve, without a second `exp` a row
                 ndarray::Zip::from(&mut ws.dbar)
                     .and(&ws.r)
                     .and(&ws.scale)
                     .and(&ws.scale_base)
                     .for_each(|b, &r, &l, &lb| *b = -r * rescale(l - lb));
+                let fnew = {
+                    let mut s = 0.0;
+                    for b in ws.dbar.iter() {
+                        s += b * b;
+                    }
+                    (s / ws.dbar.len().max(1) as f64).sqrt()
+                };
                 ws.sys.solve(&mut ws.dbar);
                 let nb = du_scale(ws, &ws.dbar);
                 let theta = nb / nd;
@@ -838,7 +853,6 @@ pub fn solve<E: Equilibrium>(
                 // solution (a pinched front) the simplified correction
                 // amplifies rounding by the condition number while the
                 // residual still falls.
-                let fnew = ws.scaled_rms(&ws.scale_base);
                 if nb.is_finite() && (theta < 1.0 - alpha / 4.0 || fnew <= (1.0 - alpha / 4.0) * f0)
                 {
                     res = r;
@@ -1038,26 +1052,25 @@ fn ptc<E: Equilibrium>(
             continue;
         }
         ws.sys.solve(&mut ws.du);
-        // traces ([`NewtonOptions::free_traces`]): outside the cap, whole steps
-        let traces = |ws: &Workspace, j: usize| {
-            let top = if opts.free_traces {
-                (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(ws.ln_outflow(j, q)))
-            } else {
-                f64::NEG_INFINITY
-            };
-            move |ws: &Workspace, v: usize| {
-                opts.free_traces
-                    && v < nq
-                    && ws.ln_outflow(j, v) + ws.du[[j, v]].max(0.0) < top + LN_TRACE
+        // traces ([`NewtonOptions::free_traces`]): outside the cap, whole
+        // steps; flagged once an iteration for both loops below
+        if opts.free_traces {
+            for j in 0..ws.n {
+                let top = (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(ws.ln_outflow(j, q)));
+                for v in 0..nv {
+                    let free =
+                        v < nq && ws.ln_outflow(j, v) + ws.du[[j, v]].max(0.0) < top + LN_TRACE;
+                    ws.free[j * nv + v] = free;
+                }
             }
-        };
+        }
+        let trace = |ws: &Workspace, j: usize, v: usize| opts.free_traces && ws.free[j * nv + v];
         let mut alpha: f64 = 1.0;
         if log {
             let mut big = 0.0f64;
             for j in 0..ws.n {
-                let trace = traces(ws, j);
                 for v in 0..nv {
-                    if !trace(ws, v) {
+                    if !trace(ws, j, v) {
                         big = big.max(ws.du[[j, v]].abs());
                     }
                 }
@@ -1079,9 +1092,8 @@ fn ptc<E: Equilibrium>(
         }
         ws.u_base.assign(u);
         for j in 0..ws.n {
-            let trace = traces(ws, j);
             for v in 0..nv {
-                let a = if trace(ws, v) { 1.0 } else { alpha };
+                let a = if trace(ws, j, v) { 1.0 } else { alpha };
                 u[[j, v]] += a * ws.du[[j, v]];
             }
         }

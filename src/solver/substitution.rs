@@ -231,6 +231,55 @@ impl StageEq<'_> {
         )
     }
 
+    /// `(F1, dF1/dld)` of [`StageEq::eval`] alone, the same operations on
+    /// the same values (so the same bits): the extractant balance's roots
+    /// take nothing else, and skip the two `exp` a metal that only
+    /// electroneutrality reads.
+    fn extractant(&self, ld: f64, lh: f64) -> (f64, f64) {
+        let m = self.m;
+        let d = ld.exp();
+        let (mut f, mut df) = (2.0 * d - m.c_total, 2.0 * d);
+        let (a, b) = (m.a, m.b);
+        for ((lk, z), lt) in m.ln_k.iter().zip(m.z).zip(self.lt) {
+            let l_d = lk + a * ld - b * lh;
+            let lden = log_add(self.la, self.lo + l_d);
+            let lx = lt - lden;
+            let y = (lx + l_d).exp();
+            let w1 = (self.la - lden).exp();
+            f += 2.0 * z * y;
+            df += 2.0 * z * y * w1 * a;
+        }
+        if let Some(lkn) = m.ln_k_ion {
+            let lg = lkn + 0.5 * ld - lh;
+            let lden = log_add(self.la, self.lo + lg);
+            let ln_n = self.lt_ion - lden;
+            let na = (ln_n + lg).exp();
+            let w1 = (self.la - lden).exp();
+            f += na;
+            df += 0.5 * na * w1;
+        }
+        (f, df)
+    }
+
+    /// `F2` of [`StageEq::eval`] alone (electroneutrality's residual, the
+    /// same bits): one `exp` a metal instead of four.
+    fn neutrality(&self, ld: f64, lh: f64) -> f64 {
+        let m = self.m;
+        let mut f = lh.exp() - self.cl;
+        let (a, b) = (m.a, m.b);
+        for ((lk, z), lt) in m.ln_k.iter().zip(m.z).zip(self.lt) {
+            let l_d = lk + a * ld - b * lh;
+            let lden = log_add(self.la, self.lo + l_d);
+            f += z * (lt - lden).exp();
+        }
+        if let Some(lkn) = m.ln_k_ion {
+            let lg = lkn + 0.5 * ld - lh;
+            let lden = log_add(self.la, self.lo + lg);
+            f += (self.lt_ion - lden).exp();
+        }
+        f
+    }
+
     /// The metals' and counter-ion's terms of [`StageEq::eval`] (the parts
     /// proportional to the stage's totals) added to `r`.
     fn add_terms(&self, ld: f64, lh: f64, mut r: [f64; 6]) -> [f64; 6] {
@@ -274,11 +323,8 @@ impl StageEq<'_> {
     fn excess_at_floor(&self, lh: f64) -> f64 {
         let top = (0.5 * self.m.c_total).ln();
         let lh = lh.max(self.cl.max(1e-300).ln() - 60.0);
-        let ld = root(top, top - 745.0, top, |ld| {
-            let r = self.eval(ld, lh);
-            (r[0], r[1])
-        });
-        self.eval(ld, lh)[3]
+        let ld = root(top, top - 745.0, top, |ld| self.extractant(ld, lh));
+        self.neutrality(ld, lh)
     }
 
     /// When the stage's totals carry more cations than the anion and the
@@ -506,12 +552,7 @@ impl StageEq<'_> {
         let top = (0.5 * self.m.c_total).ln();
         let cl = self.cl.max(1e-300);
         let mut ld = ld0;
-        let inner = |lh: f64, ld0: f64| {
-            root(ld0, top - 745.0, top, |ld| {
-                let r = self.eval(ld, lh);
-                (r[0], r[1])
-            })
-        };
+        let inner = |lh: f64, ld0: f64| root(ld0, top - 745.0, top, |ld| self.extractant(ld, lh));
         let lh = root(lh0, cl.ln() - 60.0, cl.ln(), |lh| {
             ld = inner(lh, ld);
             let r = self.eval(ld, lh);
