@@ -911,6 +911,15 @@ pub struct PtcStall {
     /// end of the cascade it walks to only after this many times the
     /// iteration limit gives up the continuation.
     pub front_factor: f64,
+    /// At the iteration limit, the continuation reports
+    /// [`Status::MaxIterations`] (its iterate still on its way) only when
+    /// its scaled residual (root mean square) fell below `progress` times
+    /// what it was this many accepted iterations earlier, and
+    /// [`Status::Diverged`] (stalled) otherwise; 0: always
+    /// `MaxIterations`.
+    pub progress_window: usize,
+    /// See `progress_window`.
+    pub progress: f64,
 }
 
 /// Stages the largest imbalance may step back between samples
@@ -1030,12 +1039,28 @@ fn ptc<E: Equilibrium>(
     // (iteration, stage), for the front test
     let mut walk: Vec<(usize, usize)> = Vec::new();
     let mut samples = Vec::new();
+    // the scaled residual (root mean square) after every accepted
+    // iteration (iteration, residual), for the progress test at the limit
+    let mut trail: Vec<(usize, f64)> = Vec::new();
     loop {
         if res <= opts.tolerance {
             return report(Status::Converged, it, res, at);
         }
         if it >= opts.max_iterations {
-            return report(Status::MaxIterations, it, res, at);
+            let stalled = stall.is_some_and(|s| {
+                s.progress_window > 0
+                    && !trail
+                        .iter()
+                        .rev()
+                        .find(|e| e.0 + s.progress_window <= it)
+                        .is_some_and(|e| fnorm < s.progress * e.1)
+            });
+            let status = if stalled {
+                Status::Diverged
+            } else {
+                Status::MaxIterations
+            };
+            return report(status, it, res, at);
         }
         if let Some(s) = stall {
             if it >= next_check {
@@ -1177,6 +1202,9 @@ fn ptc<E: Equilibrium>(
         dt_peak = dt_peak.max(dt);
         if stall.is_some_and(|s| s.front_window > 0) {
             walk.push((it, a.0));
+        }
+        if stall.is_some_and(|s| s.progress_window > 0) {
+            trail.push((it, fnew));
         }
         fnorm = fnew;
         res = r;
