@@ -915,8 +915,8 @@ pub struct PtcStall {
     /// [`Status::MaxIterations`] (its iterate still on its way) only when
     /// its scaled residual (root mean square) fell below `progress` times
     /// what it was this many accepted iterations earlier, and
-    /// [`Status::Diverged`] (stalled) otherwise; 0: always
-    /// `MaxIterations`.
+    /// [`Status::Diverged`] (stalled) otherwise; 0, or a limit under the
+    /// window (nothing to judge by): always `MaxIterations`.
     pub progress_window: usize,
     /// See `progress_window`.
     pub progress: f64,
@@ -1049,11 +1049,11 @@ fn ptc<E: Equilibrium>(
         if it >= opts.max_iterations {
             let stalled = stall.is_some_and(|s| {
                 s.progress_window > 0
-                    && !trail
+                    && trail
                         .iter()
                         .rev()
                         .find(|e| e.0 + s.progress_window <= it)
-                        .is_some_and(|e| fnorm < s.progress * e.1)
+                        .is_some_and(|e| fnorm >= s.progress * e.1)
             });
             let status = if stalled {
                 Status::Diverged
