@@ -634,3 +634,41 @@ fn start_up_ends_when_its_steps_move_nothing() {
         assert!(s.iterations <= 3000, "{} iterations", s.iterations);
     }
 }
+
+/// Seed 933 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: the pseudo-transient continuation from the cold start
+/// carries its largest imbalance up the extraction section as a front,
+/// a few stages every ten iterations, with 264 stages to cross: at that
+/// speed it reaches the last stage after some 1,300 iterations, over
+/// three times the continuation's 400. The continuation now gives such a
+/// front up at its eightieth iteration (it ran out its 400 before), and
+/// the start-up converges as before: 405 iterations in all, 725 before.
+#[test]
+fn continuation_gives_up_a_front_too_slow_to_cross() {
+    let c = generate(ModelKind::MassAction, 933);
+    solve_checked(&c, 450);
+}
+
+/// Seed 629 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: the pseudo-transient continuation from the cold start runs
+/// out of its 400 iterations with its scaled residual still falling (a
+/// quarter of what it was 100 iterations before). The start-up goes on
+/// from where the continuation stopped instead of the cold start: 576
+/// iterations in all, 2,869 before (1.3 s).
+#[test]
+fn start_up_goes_on_from_a_continuation_still_converging() {
+    let c = generate(ModelKind::MassAction, 629);
+    solve_checked(&c, 700);
+}
+
+/// Seed 186 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: its continuation runs out of its 400 iterations too, but
+/// with its scaled residual where it was 100 iterations before (its
+/// largest imbalance wandering back down the extraction section). Its
+/// start-up begins cold: 768 iterations in all; from the continuation's
+/// iterate it took 1,065.
+#[test]
+fn start_up_begins_cold_after_a_stalled_continuation() {
+    let c = generate(ModelKind::MassAction, 186);
+    solve_checked(&c, 800);
+}

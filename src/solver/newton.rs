@@ -917,11 +917,58 @@ pub struct PtcStall {
     /// Time step (residence times) that some accepted step of the window
     /// must reach for the iteration to go on.
     pub dt_min: f64,
+    /// Iterations over which the stage of the largest imbalance is
+    /// followed as a front (0: never), checked every tenth iteration from
+    /// this many on.
+    pub front_window: usize,
+    /// A front that, at the speed it kept over `front_window`, reaches the
+    /// end of the cascade it walks to only after this many times the
+    /// iteration limit gives up the continuation.
+    pub front_factor: f64,
+    /// At the iteration limit, the continuation reports
+    /// [`Status::MaxIterations`] (its iterate still on its way) only when
+    /// its scaled residual (root mean square) fell below `progress` times
+    /// what it was this many accepted iterations earlier, and
+    /// [`Status::Diverged`] (stalled) otherwise; 0, or a limit under the
+    /// window (nothing to judge by): always `MaxIterations`.
+    pub progress_window: usize,
+    /// See `progress_window`.
+    pub progress: f64,
+}
+
+/// Stages the largest imbalance may step back between samples
+/// ([`FRONT_SAMPLE`] iterations apart) and still be a front walking one
+/// way, and the least it must walk over the window.
+const FRONT_SLACK: usize = 3;
+/// Iterations between the samples of a front's position.
+const FRONT_SAMPLE: usize = 5;
+
+/// Whether the stages of the largest imbalance at `samples` (oldest
+/// first, [`FRONT_SAMPLE`] iterations apart over `window` iterations)
+/// walk one way, by at least [`FRONT_SLACK`] stages, and at that speed
+/// reach the end they walk to (of `n` stages) only after iteration
+/// `limit`, from iteration `it`.
+fn front_too_slow(samples: &[usize], n: usize, window: usize, it: usize, limit: f64) -> bool {
+    let (Some(&first), Some(&last)) = (samples.first(), samples.last()) else {
+        return false;
+    };
+    let pairs = || samples.iter().zip(&samples[1..]);
+    let (left, rem) = if last >= first + FRONT_SLACK && pairs().all(|(&a, &b)| b + FRONT_SLACK >= a)
+    {
+        (last - first, n - 1 - last)
+    } else if first >= last + FRONT_SLACK && pairs().all(|(&a, &b)| a + FRONT_SLACK >= b) {
+        (first - last, last)
+    } else {
+        return false;
+    };
+    it as f64 + rem as f64 * window as f64 / left as f64 > limit
 }
 
 /// As [`solve_ptc`], giving up (as [`Status::Diverged`]) when a window of
 /// `stall.window` iterations, from `stall.after` on, has no accepted time
-/// step of at least `stall.dt_min`.
+/// step of at least `stall.dt_min`, or when the stage of the largest
+/// imbalance walks as a front too slow to cross what is left of the
+/// cascade within `stall.front_factor` times the iteration limit.
 #[allow(clippy::too_many_arguments)]
 pub fn solve_ptc_watched<E: Equilibrium>(
     model: &E,
@@ -1002,12 +1049,32 @@ fn ptc<E: Equilibrium>(
     // next check is due
     let mut dt_peak: f64 = 0.0;
     let mut next_check = stall.map_or(usize::MAX, |s| s.window.max(1));
+    // the stage of the largest imbalance after every accepted iteration
+    // (iteration, stage), for the front test
+    let mut walk: Vec<(usize, usize)> = Vec::new();
+    let mut samples = Vec::new();
+    // the scaled residual (root mean square) after every accepted
+    // iteration (iteration, residual), for the progress test at the limit
+    let mut trail: Vec<(usize, f64)> = Vec::new();
     loop {
         if res <= opts.tolerance {
             return report(Status::Converged, it, res, at);
         }
         if it >= opts.max_iterations {
-            return report(Status::MaxIterations, it, res, at);
+            let stalled = stall.is_some_and(|s| {
+                s.progress_window > 0
+                    && trail
+                        .iter()
+                        .rev()
+                        .find(|e| e.0 + s.progress_window <= it)
+                        .is_some_and(|e| fnorm >= s.progress * e.1)
+            });
+            let status = if stalled {
+                Status::Diverged
+            } else {
+                Status::MaxIterations
+            };
+            return report(status, it, res, at);
         }
         if let Some(s) = stall {
             if it >= next_check {
@@ -1016,6 +1083,22 @@ fn ptc<E: Equilibrium>(
                 }
                 dt_peak = 0.0;
                 next_check = it + s.window.max(1);
+            }
+            let w = s.front_window;
+            if w > 0 && it >= w && it % 10 == 0 && walk.last().is_some_and(|l| l.0 == it) {
+                samples.clear();
+                samples.extend(
+                    walk.iter()
+                        .filter(|(i, _)| *i >= it - w && (i + w - it) % FRONT_SAMPLE == 0)
+                        .map(|e| e.1),
+                );
+                let limit = s.front_factor * opts.max_iterations as f64;
+                if walk.iter().any(|e| e.0 == it - w)
+                    && samples.len() >= w / FRONT_SAMPLE / 2
+                    && front_too_slow(&samples, ws.n, w, it, limit)
+                {
+                    return report(Status::Diverged, it, res, at);
+                }
             }
         }
         it += 1;
@@ -1129,6 +1212,12 @@ fn ptc<E: Equilibrium>(
             dt = f64::INFINITY;
         }
         dt_peak = dt_peak.max(dt);
+        if stall.is_some_and(|s| s.front_window > 0) {
+            walk.push((it, a.0));
+        }
+        if stall.is_some_and(|s| s.progress_window > 0) {
+            trail.push((it, fnew));
+        }
         fnorm = fnew;
         res = r;
         at = a;
