@@ -4,7 +4,7 @@
 //! the returned profiles. The full run is
 //! `cargo run --release --example robustness -- N`.
 
-use sxforge::model::ChemistrySpec;
+use sxforge::model::{CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{
     acid_starved, acid_starved_example, deep_separation, generate, saponified,
     stalled_continuations, verify, ModelKind,
@@ -240,4 +240,57 @@ fn the_default_iteration_budget_scales_and_an_explicit_one_is_exact() {
     // a 50-stage 3-component log-linear cascade gets 2000, enough for the
     // 1,274 iterations of the one that a flat 1000 used to stop
     assert_eq!(sxforge::solver::default_iterations(50, 3), 2000);
+}
+
+/// A component extracted below the feed (D 100) and scrubbed back above it
+/// (D 0.001) over 200 + 200 stages circulates at about its feed times
+/// 150^200 (1e435): a steady state in logarithms, none in doubles. It is
+/// reported as no result with the reason, never as converged with
+/// infinite amounts, and the generators throw such draws away.
+#[test]
+fn a_component_trapped_past_a_doubles_range_is_no_result() {
+    let trapped = |scrub_d: f64| {
+        let mut spec = CascadeSpec::constant_d("trapped", &["A", "B"], &[100.0, 0.5])
+            .with_stages(200, 200, 0)
+            .with_feed_solution(1.0, &[0.5, 0.5])
+            .with_flows(3.0, 1.0, 0.0);
+        if let ChemistrySpec::ConstantD(d) = &mut spec.chemistry {
+            d.section_d = [None, Some(vec![scrub_d, 0.01]), None];
+        }
+        spec.build().unwrap()
+    };
+    let c = trapped(0.001);
+    let s = Solver::new().solve(&c);
+    assert_eq!(s.status, sxforge::solver::Status::Diverged);
+    assert!(s.residual.is_infinite());
+    // A (component 0) overflows first inside the extraction section, where
+    // it is held highest below the feed (stage 200 counted from 1)
+    let (j, q) = s.worst;
+    assert_eq!(q, 0);
+    assert!((100..200).contains(&j), "stage {j}");
+    assert_eq!(sxforge::solver::robust_gen::beyond_range(&c), Some((j, q)));
+    let r = sxforge::report::CascadeReport::new(&c, &s);
+    let why = r.diagnosis.as_deref().expect("a reason");
+    assert!(
+        why.starts_with("A builds up past the range of a double"),
+        "{why}"
+    );
+    assert!(r.to_text().starts_with("NOT CONVERGED"));
+    // the same cascade with a scrub that lets A go (D 0.1: 150^-200 is
+    // met by 0.3^200 at most 1e-105 of the way) converges, in range
+    let ok = trapped(0.1);
+    let s = Solver::new().solve(&ok);
+    assert!(s.converged(), "{:?}", s.status);
+    assert_eq!(sxforge::solver::robust_gen::beyond_range(&ok), None);
+    assert!(verify(&ok, &s) < 1e-12);
+    // seed 1102 of the constant-D generator drew such a cascade first
+    // (15 metals, 219 + 211 + 6 stages): thrown away, drawn again
+    let d = sxforge::solver::robust_gen::draw(ModelKind::ConstantD, 1102);
+    assert!(matches!(
+        d.rejected.as_slice(),
+        [sxforge::solver::robust_gen::Rejection::BeyondRange { .. }]
+    ));
+    assert!(!Solver::new().solve(&d.starved[0]).converged());
+    let s = Solver::new().solve(&d.cascade);
+    assert!(s.converged() && verify(&d.cascade, &s) < 1e-12);
 }

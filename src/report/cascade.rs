@@ -173,7 +173,7 @@ impl CascadeReport {
             balance_error: pc(&sol.balance_error(cascade)),
             streams,
             reagents,
-            diagnosis: (!sol.converged()).then(|| diagnose(cascade)).flatten(),
+            diagnosis: (!sol.converged()).then(|| diagnose(cascade, sol)).flatten(),
             stages,
             layout,
             worst: sol.worst,
@@ -401,14 +401,31 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// A reason, proved from the model alone, why no steady state exists (see
-/// [`crate::solver::diagnose::acid_starved`]): `None` when none is known.
-fn diagnose(cascade: &Cascade) -> Option<String> {
-    let (demand, supply) = crate::solver::diagnose::acid_starved(cascade)?;
+/// A reason why no steady state exists (see
+/// [`crate::solver::diagnose::acid_starved`], proved from the model
+/// alone), or why the one that exists is no result (a component that
+/// builds up past the range of a double): `None` when none is known.
+fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<String> {
+    if let Some((demand, supply)) = crate::solver::diagnose::acid_starved(cascade) {
+        return Some(format!(
+            "no steady state exists with a positive acidity: the constant-D metals in one \
+             stage's aqueous take {demand:.4e} mol/h of protons, but the acid the flows bring \
+             there is only {supply:.4e} mol/h; raise the scrub or strip acid or flow, \
+             or give those metals a pH-dependent fit"
+        ));
+    }
+    let (j, q) = sol.worst;
+    let (a, o) = (*sol.aqueous.get((j, q))?, *sol.organic.get((j, q))?);
+    if a.is_finite() && o.is_finite() {
+        return None;
+    }
     Some(format!(
-        "no steady state exists with a positive acidity: the constant-D metals in one \
-         stage's aqueous take {demand:.4e} mol/h of protons, but the acid the flows bring \
-         there is only {supply:.4e} mol/h; raise the scrub or strip acid or flow, \
-         or give those metals a pH-dependent fit"
+        "{} builds up past the range of a double (over {:.1e} mol/h) at stage {}: the \
+         cascade traps it between two sections, one extracting it and the other returning \
+         it, far faster than either outlet takes it out; its steady state is no result. \
+         Check its distribution ratios section by section",
+        cascade.spec().components[q],
+        f64::MAX,
+        j + 1
     ))
 }

@@ -1,5 +1,6 @@
-//! Reasons, proved from a model alone, why a cascade has no steady state:
-//! what a failed solve's report can say beyond "did not converge".
+//! Reasons, proved from a model alone, why a cascade has no steady state (or
+//! none a double can hold): what a failed solve's report can say beyond
+//! "did not converge".
 
 use crate::model::Cascade;
 
@@ -23,4 +24,26 @@ use crate::model::Cascade;
 /// and proves nothing when all metals are fitted.
 pub fn acid_starved(c: &Cascade) -> Option<(f64, f64)> {
     crate::solver::rigorous::log_linear_starved(c).map(|(_, demand, supply)| (demand, supply))
+}
+
+/// A constant-D cascade whose steady state exists but is no result: some
+/// component builds up past the range of a double. Extracted on one side of
+/// a section boundary and returned on the other (say `D` 100 in extraction
+/// and 0.001 in scrub), a component circulates at its feed times the
+/// extraction factor to the power of the stage count (`150^200`, 1e435)
+/// and leaves by an outlet only that far below it. The exact solve
+/// ([`super::Solver::solve`], in logarithms) finds it; returns
+/// `(stage, component)` (from 0) of the first amount that overflows, `None`
+/// when every amount is finite (or for other models).
+pub fn beyond_range(c: &Cascade) -> Option<(usize, usize)> {
+    if !matches!(
+        c.spec().chemistry,
+        crate::model::ChemistrySpec::ConstantD(_)
+    ) {
+        return None;
+    }
+    let s = super::Solver::new().solve(c);
+    let (j, q) = s.worst;
+    let finite = s.aqueous[[j, q]].is_finite() && s.organic[[j, q]].is_finite();
+    (!finite).then_some((j, q))
 }

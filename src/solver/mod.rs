@@ -414,6 +414,18 @@ impl Solver {
                 organic[[j, q]] = (lo[j] + lx[j]).exp();
             }
         }
+        // A component extracted on one side of a section boundary and
+        // stripped back on the other can circulate at a multiple of its
+        // feed beyond the range of a double: the steady state exists in
+        // logarithms but not as amounts, so it is no result (the report
+        // says why, from the first stage that overflows).
+        let beyond = (0..n)
+            .flat_map(|j| (0..k).map(move |q| (j, q)))
+            .find(|&(j, q)| !(aqueous[[j, q]].is_finite() && organic[[j, q]].is_finite()));
+        if let Some(at) = beyond {
+            residual = f64::INFINITY;
+            worst = at;
+        }
         let tol = c.solver_options().tolerance;
         Solution {
             status: if residual <= tol.max(1e-13) {

@@ -33,7 +33,7 @@ use crate::rng::SplitMix64;
 use crate::solver::rigorous::TRACE_ION;
 use crate::solver::Solution;
 
-pub use super::diagnose::acid_starved;
+pub use super::diagnose::{acid_starved, beyond_range};
 
 /// The random cascades' generator: [`SplitMix64`] from a mixed seed, with the
 /// draws the generators need, so that a case is named by its
@@ -134,6 +134,15 @@ pub enum Rejection {
         /// Protons its acid brings.
         supply: f64,
     },
+    /// A constant-D cascade whose steady state holds a component past the
+    /// range of a double ([`beyond_range`]: trapped between two sections);
+    /// `stage` and `component` (from 0) where it first overflows.
+    BeyondRange {
+        /// Stage of the first amount that overflows.
+        stage: usize,
+        /// The component that builds up.
+        component: usize,
+    },
 }
 
 impl Rejection {
@@ -142,6 +151,7 @@ impl Rejection {
         match self {
             Rejection::Invalid(_) => "invalid specification",
             Rejection::AcidStarved { .. } => "no steady state (acid-starved)",
+            Rejection::BeyondRange { .. } => "steady state beyond a double's range (trapped)",
         }
     }
 }
@@ -154,8 +164,8 @@ pub struct Draw {
     pub cascade: Cascade,
     /// Why each earlier draw of this seed was thrown away, in order.
     pub rejected: Vec<Rejection>,
-    /// The thrown-away cascades that built but have no steady state (to
-    /// check that proof against the solver).
+    /// The thrown-away cascades that built but have no steady state, or
+    /// none in range (to check that proof against the solver).
     pub starved: Vec<Cascade>,
 }
 
@@ -189,9 +199,10 @@ pub fn generate(kind: ModelKind, seed: u64) -> Cascade {
 }
 
 /// The valid cascade a seed draws, and what it threw away first: a draw
-/// that does not build, or a `log-linear` one proved to have no steady
-/// state ([`acid_starved`]), is drawn again from the same generator
-/// stream, so a seed still names one cascade.
+/// that does not build, a `log-linear` one proved to have no steady
+/// state ([`acid_starved`]), or a constant-D one whose steady state holds
+/// a component past a double's range ([`beyond_range`]), is drawn again
+/// from the same generator stream, so a seed still names one cascade.
 pub fn draw(kind: ModelKind, seed: u64) -> Draw {
     let mut rng = Rng::new(seed.wrapping_mul(4).wrapping_add(kind as u64));
     let mut rejected = Vec::new();
@@ -205,19 +216,21 @@ pub fn draw(kind: ModelKind, seed: u64) -> Draw {
         };
         match spec.build() {
             Err(e) => rejected.push(Rejection::Invalid(e.to_string())),
-            Ok(c) => match acid_starved(&c) {
-                Some((demand, supply)) => {
+            Ok(c) => {
+                if let Some((demand, supply)) = acid_starved(&c) {
                     rejected.push(Rejection::AcidStarved { demand, supply });
                     starved.push(c);
-                }
-                None => {
+                } else if let Some((stage, component)) = beyond_range(&c) {
+                    rejected.push(Rejection::BeyondRange { stage, component });
+                    starved.push(c);
+                } else {
                     return Draw {
                         cascade: c,
                         rejected,
                         starved,
-                    }
+                    };
                 }
-            },
+            }
         }
     }
     panic!(
