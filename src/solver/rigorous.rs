@@ -1988,7 +1988,6 @@ fn ll_substituted(
                             COLD_LOG_STEP
                         },
                         free_traces: true,
-                        ..NewtonOptions::default()
                     },
                     1.0,
                 );
