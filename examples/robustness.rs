@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example robustness -- N [model] [first-seed]
 //! cargo run --release --example robustness -- case MODEL SEED [MAX_ITERATIONS]
+//! cargo run --release --example robustness -- seeds MODEL N [first-seed]
 //! ```
 //!
 //! Solves `N` random valid cascades per model (seeds
@@ -16,11 +17,17 @@
 //! to have no steady state is solved too, to check that no solve converges
 //! on it. `case` solves one cascade and prints its spec and outcome; a
 //! larger iteration limit tells a slow case from one that is stuck.
+//! `seeds` prints one line per seed (status, iterations, time, check and
+//! the worst whole-cascade balance, [`Solution::balance_error`]) to
+//! compare two builds seed by seed. The summary prints the worst
+//! whole-cascade balance of the cases reported converged, and the seeds
+//! over 1e-11 and 1e-10.
 
 use std::time::Instant;
 
 use sxforge::solver::robust_gen::{draw, generate, verify, ModelKind};
-use sxforge::solver::Solver;
+use sxforge::solver::{Solution, Solver};
+use sxforge::Cascade;
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
     if v.is_empty() {
@@ -28,6 +35,18 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The largest `|balance_error|` over components of a solution (the
+/// whole-cascade balance, draws included) and its component.
+fn worst_balance(c: &Cascade, s: &Solution) -> (f64, usize) {
+    s.balance_error(c)
+        .iter()
+        .enumerate()
+        .fold(
+            (0.0, 0),
+            |w, (k, e)| if e.abs() > w.0 { (e.abs(), k) } else { w },
+        )
 }
 
 fn main() {
@@ -48,6 +67,30 @@ fn main() {
                     t.elapsed().as_secs_f64() * 1e3
                 );
             }
+        }
+        return;
+    }
+    if args.get(1).map(|s| s.as_str()) == Some("seeds") {
+        // `robustness seeds MODEL N [FIRST]`: one line per seed, to compare
+        // two builds seed by seed
+        let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
+            .unwrap_or(ModelKind::SeparationFactor);
+        let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+        let first: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut solver = Solver::new();
+        println!("seed status iterations ms check balance");
+        for seed in first..first + n {
+            let c = generate(kind, seed);
+            let t = Instant::now();
+            let s = solver.solve(&c);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            println!(
+                "{seed} {} {} {ms:.2} {:.2e} {:.2e}",
+                s.status.describe().replace(' ', "-"),
+                s.iterations,
+                verify(&c, &s),
+                worst_balance(&c, &s).0
+            );
         }
         return;
     }
@@ -75,15 +118,16 @@ fn main() {
         println!("{:?}", c.spec());
         let t = Instant::now();
         let s = Solver::new().solve(&c);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let (balance, component) = worst_balance(&c, &s);
         println!(
-            "{} in {} iterations ({} continuation steps), residual {:.3e} at {:?}, check {:.3e}, {:.2} ms",
+            "{} in {} iterations ({} continuation steps), residual {:.3e} at {:?}, check {:.3e}, balance {balance:.2e} (component {component}), {ms:.2} ms",
             s.status.describe(),
             s.iterations,
             s.continuation_steps,
             s.residual,
             s.worst,
             verify(&c, &s),
-            t.elapsed().as_secs_f64() * 1e3
         );
         return;
     }
@@ -107,6 +151,11 @@ fn main() {
         // converged cases by solve time: (ms, seed, iterations, continuation steps)
         let mut slow: Vec<(f64, u64, usize, usize)> = Vec::new();
         let mut worst_check = 0.0f64;
+        // worst whole-cascade balance of the cases reported converged
+        // (value, seed),
+        // and the seeds whose balance is over 1e-11 (with it)
+        let mut worst_bal = (0.0f64, 0u64);
+        let mut loose: Vec<(u64, f64)> = Vec::new();
         // draws thrown away: reason -> count, and the starved cascades that
         // a solve converged on (must stay 0, or the proof is wrong)
         let mut rejected: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -127,6 +176,16 @@ fn main() {
             let check = verify(&c, &s);
             let limit = c.solver_options().max_iterations;
             let ok = s.converged() && check < 1e-8 && s.iterations <= limit;
+            if s.converged() {
+                // every case reported converged, checked or not
+                let (b, _) = worst_balance(&c, &s);
+                if b > worst_bal.0 || b.is_nan() {
+                    worst_bal = (b, seed);
+                }
+                if b.is_nan() || b > 1e-11 {
+                    loose.push((seed, b));
+                }
+            }
             if ok {
                 worst_check = worst_check.max(check);
                 its.push(s.iterations as f64);
@@ -163,6 +222,21 @@ fn main() {
             pct(&mut times, 0.9),
             pct(&mut times, 0.99),
             pct(&mut times, 1.0)
+        );
+        let over = |lim: f64| -> String {
+            let v: Vec<String> = loose
+                .iter()
+                .filter(|l| l.1.is_nan() || l.1 > lim)
+                .map(|(seed, b)| format!("{seed} ({b:.1e})"))
+                .collect();
+            format!("{} [{}]", v.len(), v.join(", "))
+        };
+        println!(
+            "  whole-cascade balance: worst {:.1e} (seed {}), over 1e-11: {}, over 1e-10: {}",
+            worst_bal.0,
+            worst_bal.1,
+            over(1e-11),
+            over(1e-10)
         );
         slow.sort_by(|a, b| b.0.total_cmp(&a.0));
         let tail: Vec<String> = slow

@@ -1,5 +1,6 @@
 //! Invariants on random cascades (proptest): every component's mass balance
-//! closes to 1e-10 relative.
+//! closes to 1e-10 relative; and over a sweep of the rigorous models'
+//! robustness generators, to 1e-11.
 //!
 //! Separation-factor cascades are drawn as an engineer would lay them out:
 //! a split between two adjacent components, S and W from Xu's optimum at a
@@ -10,6 +11,7 @@ mod common;
 
 use proptest::prelude::*;
 use sxforge::model::CascadeSpec;
+use sxforge::solver::robust_gen::{generate, verify, ModelKind};
 use sxforge::Solver;
 
 fn designed_cascade(
@@ -114,6 +116,37 @@ proptest! {
         prop_assert_eq!(sol.iterations, 1);
         for (i, e) in sol.balance_error(&c).iter().enumerate() {
             prop_assert!(e.abs() <= 1e-10, "component {}: balance error {:e}", i, e);
+        }
+    }
+}
+
+/// Every converged solve of a run of the rigorous generators closes every
+/// component's whole-cascade balance to 1e-11 (a margin under issue 9's
+/// 1e-10), not only its stage balances to the tolerance. The runs hold
+/// metals circulating far above their feed: log-linear seeds 1808 and
+/// 1834 and mass-action seed 168 closed them to 1.6e-11, 2.0e-10 and
+/// 1.7e-11 while the convergence test was per stage only. Every seed of
+/// both runs converges.
+#[test]
+fn rigorous_whole_cascade_balances_close() {
+    let mut solver = Solver::new();
+    for (kind, seeds) in [
+        (ModelKind::LogLinear, 1800..1860),
+        (ModelKind::MassAction, 150..210),
+    ] {
+        for seed in seeds {
+            let c = generate(kind, seed);
+            let s = solver.solve(&c);
+            assert!(s.converged(), "{} seed {seed}: {:?}", kind.name(), s.status);
+            let check = verify(&c, &s);
+            assert!(check < 1e-8, "{} seed {seed}: check {check:e}", kind.name());
+            for (q, e) in s.balance_error(&c).iter().enumerate() {
+                assert!(
+                    e.abs() <= 1e-11,
+                    "{} seed {seed}, component {q}: balance error {e:e}",
+                    kind.name()
+                );
+            }
         }
     }
 }

@@ -1802,13 +1802,22 @@ const PROBE_NEWTON: usize = 40;
 /// tried between the fast and the bracketed substitution
 /// ([`ll_substituted`]; seed 43 of the log-linear generator needs 483,
 /// seed 542 675: its loading front crosses 203 scrub stages at about two
-/// iterations a stage, the log-step cap of 8 limiting each).
+/// iterations a stage, the log-step cap, then 8, limiting each).
 const PTC_ITERATIONS: usize = 700;
 
 /// Iterations of the pseudo-transient continuation from where the fast
 /// substitution stopped, when the one from the cold start fails (seed 370
 /// of the log-linear generator: 184).
 const PTC_SWEPT_ITERATIONS: usize = 400;
+
+/// Cap on the log steps of the continuation from the cold start (the one
+/// from the sweeps keeps the default of 8): that start lies tens of
+/// e-folds below the fronts it has to build, and under the cap of 8 it
+/// crawls at the cap for its first hundreds of steps (seed 2323 of the
+/// log-linear generator: 177 of its first 200 accepted steps capped), so
+/// the fronts of seeds 2323 and 2913 did not cross within its count and
+/// neither cascade converged; with 16 they converge in 662 and 611.
+const COLD_LOG_STEP: f64 = 16.0;
 
 /// Largest relative stage imbalance of the fast sweeps' (projected)
 /// state below which the continuation starts from it before the cold
@@ -2007,8 +2016,12 @@ fn ll_substituted(
                     &NewtonOptions {
                         tolerance: tol,
                         max_iterations: left.min(cap),
+                        max_log_step: if from_sweeps {
+                            NewtonOptions::default().max_log_step
+                        } else {
+                            COLD_LOG_STEP
+                        },
                         free_traces: true,
-                        ..NewtonOptions::default()
                     },
                     1.0,
                 );
