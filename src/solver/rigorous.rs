@@ -173,6 +173,9 @@ struct Problem {
     feed: Array2<f64>,
     /// Start values of the non-metal unknowns, `(n, nv - ka)`.
     extras: Array2<f64>,
+    /// The cold start when it is not [`start`]'s linear one (a
+    /// mass-action cascade's [`capacity_start`]).
+    cold: Option<Array2<f64>>,
 }
 
 fn flows(c: &Cascade) -> (Vec<f64>, Vec<f64>) {
@@ -342,7 +345,141 @@ fn metals_within<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>, lim: f6
     }
 }
 
+/// Largest share of the extractant (HA units) that the metals and the
+/// counter-ion hold in the organic of any stage of `u`.
+fn max_loading(ker: &MassActionKernel, p: &Problem, u: &Array2<f64>) -> f64 {
+    let ka = ker.metals();
+    let mut dk = vec![0.0; ka];
+    let mut worst: f64 = 0.0;
+    for j in 0..p.n {
+        let row = u.row(j).to_vec();
+        ker.distribution(&row, &mut dk);
+        let held: f64 = (0..ka)
+            .map(|q| 2.0 * ker.charge()[q] * dk[q] * row[q].exp())
+            .sum::<f64>()
+            + ker.organic_ion(&row);
+        // NaN (an overflow) counts as overloaded
+        if held.is_nan() || held > worst * ker.extractant() {
+            worst = held / ker.extractant();
+        }
+    }
+    worst
+}
+
+/// Share of the extractant's capacity that [`capacity_start`] loads.
+const CAPACITY_SHARE: f64 = 0.8;
+
+/// Cold start of a mass-action cascade whose linear cold start ([`start`])
+/// holds more metal in some organic than the extractant can: the fixed
+/// acids of the sections trap the metals that the extraction takes up and
+/// the scrub strips back, and the linear balances hold them between the
+/// two without bound (seed 2281 of the mass-action robustness sample:
+/// e^52 times the extractant at the feed stage; its start-up from there
+/// crawled to the limit at residual 1e22).
+/// Here the organic is loaded to [`CAPACITY_SHARE`] of the extractant's
+/// capacity (two HA units per equivalent, less the counter-ion the metal
+/// and acids leave it) with the strongest metals first: the extraction's
+/// free extractant is what that load leaves, its acid the cold start's,
+/// or, when the metal fed exceeds the load, the acid at which the metal
+/// at the capacity holds the pinch (`O D = A`), so that the stronger
+/// metals load and the weaker ones leave with the raffinate. The scrub
+/// takes the extraction's extraction factors (its acid raised by the
+/// ratio of the aqueous flows), so that no metal is taken up below the
+/// feed and stripped above it, and a strip whose acid cannot take what
+/// the organic brings does too (it carries the metal on in the organic).
+/// The metals then follow from their linear balances and every stage's
+/// free extractant closes its extractant balance on them. `None` where
+/// the scrub acid could strip everything the organic holds: the metals
+/// trapped by the linear balances are then the steady state's (seed 441:
+/// converges from its linear start, e^189 times the extractant, in 1,030
+/// iterations; from this start it failed).
+fn capacity_start(
+    c: &Cascade,
+    m: &MassActionSpec,
+    ker: &MassActionKernel,
+    p: &Problem,
+    mut u: Array2<f64>,
+) -> Option<Array2<f64>> {
+    let layout = c.layout();
+    if layout.feed_phase != Phase::Aqueous {
+        return None;
+    }
+    let (ih, id) = (ker.h_index(), ker.free_index());
+    let fs = layout.feed_stage();
+    let (a_e, o) = (p.aq[fs], p.org[fs]);
+    let (cx, s) = (m.extractant, m.saponification);
+    let sp = c.spec();
+    let st = &m.streams;
+    let ka = p.active.len();
+    let (ln_k, z) = active_constants(m, p);
+    let fk: Vec<f64> = (0..ka).map(|q| p.feed.column(q).sum()).collect();
+    let metal: f64 = (0..ka).map(|q| z[q] * fk[q]).sum();
+    let scrub_eq = if layout.scrub > 0 {
+        sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid + scrub_eq;
+    // counter-ion the metal and the acids leave the organic (eq/h)
+    let na_left = (s * cx * o - metal - acid).max(0.0);
+    let cap = 0.5 * (cx * o - na_left) * CAPACITY_SHARE;
+    let mut order: Vec<usize> = (0..ka).filter(|&q| fk[q] > 0.0).collect();
+    order.sort_by(|&a, &b| ln_k[b].total_cmp(&ln_k[a]));
+    let mut held = 0.0;
+    let mut pinch = None;
+    for &q in &order {
+        if held + z[q] * fk[q] > cap {
+            pinch = Some(q);
+            break;
+        }
+        held += z[q] * fk[q];
+    }
+    let load = if pinch.is_some() { cap } else { metal };
+    if scrub_eq >= load {
+        return None;
+    }
+    let ld = (0.5 * (cx - (2.0 * load + na_left) / o).max(0.02 * cx)).ln();
+    let lh = match pinch {
+        Some(q) => ((ln_k[q] + m.a * ld - (a_e / o).ln()) / m.b).clamp((1e-7f64).ln(), 10f64.ln()),
+        None => u[[fs, ih]],
+    };
+    let strip_eq = st.strip_acid.unwrap_or(0.0) * sp.flows.strip.unwrap_or(0.0);
+    let carried = strip_eq < load + na_left;
+    for j in 0..p.n {
+        let section = layout.section(j);
+        if section == Section::Extraction {
+            u[[j, ih]] = lh;
+        } else if section == Section::Scrub || carried {
+            u[[j, ih]] = lh + (a_e / p.aq[j]).ln() / m.b;
+        } else {
+            continue;
+        }
+        u[[j, id]] = ld;
+    }
+    metals_within(ker, p, &mut u, 1e300);
+    let nv = ker.unknowns();
+    let mut row = vec![0.0; nv];
+    for j in 0..p.n {
+        for (v, r) in row.iter_mut().enumerate() {
+            *r = u[[j, v]];
+        }
+        ker.project(j, &mut row);
+        u[[j, id]] = row[id];
+    }
+    ion_start(ker, p, &mut u);
+    u.iter().all(|v| v.is_finite()).then_some(u)
+}
+
 fn start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
+    if let Some(u) = &p.cold {
+        return u.clone();
+    }
+    linear_start(ker, p)
+}
+
+/// The cold start: each stage at its section's acid and the start values
+/// of the other unknowns, the metals from their linear balances.
+fn linear_start<E: Rigorous>(ker: &E, p: &Problem) -> Array2<f64> {
     let ka = ker.n_metals();
     let nv = ker.unknowns();
     let mut u = Array2::zeros((p.n, nv));
@@ -1390,6 +1527,7 @@ fn mass_action_once(
         active,
         feed,
         extras,
+        cold: None,
     };
     // a saponified cascade short of counter-ion whose start holds more
     // metal than any aqueous can: its scrub from the excess acid as well
@@ -1412,6 +1550,12 @@ fn mass_action_once(
                 }
             }
         }
+    }
+    // a linear cold start that holds more than the extractant somewhere
+    // gives way to the start loaded to the extractant's capacity
+    let linear = linear_start(&ker, &p);
+    if max_loading(&ker, &p, &linear) > 1.0 {
+        p.cold = capacity_start(c, m, &ker, &p, linear);
     }
     // every way out reports alike: the acid from its logarithm, the
     // species from the mass-action kernel
@@ -1739,6 +1883,7 @@ fn log_linear_problem(c: &Cascade, m: &LogLinearSpec) -> (LogLinearKernel, Probl
         active,
         feed,
         extras,
+        cold: None,
     };
     (ker, p)
 }
