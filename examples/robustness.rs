@@ -255,8 +255,9 @@ fn main() {
             why.join(", ")
         );
         if starved > 0 {
-            // the proof of no steady state, checked against the solver
-            println!("  rejected as acid-starved and solved anyway: {starved_solved} of {starved} converged");
+            // the proof of no steady state (or none in range), checked
+            // against the solver
+            println!("  rejected as acid-starved or trapped and solved anyway: {starved_solved} of {starved} converged");
         }
         for (seed, ns, k, st, r, chk, dt) in failed.iter().take(20) {
             println!(
