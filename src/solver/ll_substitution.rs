@@ -39,7 +39,7 @@
 use ndarray::Array2;
 
 use super::logthomas::{self, log_add, LogSystem};
-use super::substitution::{root, Outcome, Relaxation, MAX_STEP};
+use super::substitution::{pure_root, root, Outcome, Relaxation, MAX_STEP};
 use crate::chemistry::LogLinearKernel;
 
 /// A log-linear cascade in the form the substitution needs (active metals
@@ -200,15 +200,17 @@ struct StageEq<'a> {
     /// `lt_k` (mol/h), as [`Self::balances`] takes them.
     et: &'a [(f64, f64)],
     qa: f64,
+    /// `ln C` of the total extractant.
+    lc: f64,
 }
 
 impl StageEq<'_> {
     /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
-    /// the totals scaled by `exp(sh)`.
-    fn free(&self, lh: f64, lf0: f64, sh: f64) -> f64 {
-        let top = self.ker.extractant().ln();
-        let es = sh.exp();
-        root(lf0, top - 700.0, top, |lf| {
+    /// the totals scaled by `es` (the caller's `exp(sh)`, taken once for
+    /// all its evaluations, as `ln C` is once a sweep).
+    fn free(&self, lh: f64, lf0: f64, es: f64) -> f64 {
+        let top = self.lc;
+        pure_root(lf0, top - 700.0, top, |lf| {
             self.extractant_balance(lh, lf, es)
         })
     }
@@ -223,9 +225,9 @@ impl StageEq<'_> {
         let (mut ey, mut ey_f) = (0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (&(_, eo), (law, shift, e)) in self.et.iter().zip(self.ker.laws()) {
+        for (&(_, eo), (law, lc, shift, e)) in self.et.iter().zip(self.ker.laws()) {
             let eo = eo * es;
-            let (ld, _, df) = self.ker.ln_d_law(law, shift, lh, dose);
+            let (ld, _, df) = self.ker.ln_d_law(law, lc, shift, lh, dose);
             let lr = self.lo + ld - self.la;
             let t = (-lr.abs()).exp();
             let s = 1.0 / (1.0 + t);
@@ -240,11 +242,11 @@ impl StageEq<'_> {
         (cf - self.ker.extractant() + ey, cf + ey_f)
     }
 
-    /// The acid balance `[H+] + [HSO4-] + sum p x - Q` at `(lh, lf)` and
-    /// its derivatives in `lh` and in `sh`, both along the extractant
-    /// balance.
-    fn acid(&self, lh: f64, lf: f64, sh: f64) -> (f64, f64, f64) {
-        let r = self.balances_scaled(self.et, lh, lf, sh.exp());
+    /// The acid balance `[H+] + [HSO4-] + sum p x - Q` at `(lh, lf)` with
+    /// the totals scaled by `es = exp(sh)`, and its derivatives in `lh` and
+    /// in `sh`, both along the extractant balance.
+    fn acid(&self, lh: f64, lf: f64, es: f64) -> (f64, f64, f64) {
+        let r = self.balances_scaled(self.et, lh, lf, es);
         // d ln C_free / d lh and d sh along the extractant balance
         let (dlf_h, dlf_s) = if r[2] > 0.0 {
             (-r[1] / r[2], -r[6] / r[2])
@@ -258,13 +260,14 @@ impl StageEq<'_> {
     /// warm-started from `(lh0, lf0)`.
     fn solve(&self, lh0: f64, lf0: f64, sh: f64) -> (f64, f64) {
         let top = self.qa.ln();
+        let es = sh.exp();
         let mut lf = lf0;
         let lh = root(lh0, top - H_RANGE, top, |lh| {
-            lf = self.free(lh, lf, sh);
-            let (v, d, _) = self.acid(lh, lf, sh);
+            lf = self.free(lh, lf, es);
+            let (v, d, _) = self.acid(lh, lf, es);
             (v, d)
         });
-        (lh, self.free(lh, lf, sh))
+        (lh, self.free(lh, lf, es))
     }
 
     /// Both stage balances and their partial derivatives at
@@ -383,7 +386,7 @@ impl StageEq<'_> {
             let dv = -cf / (c - cf) + px_f / px - ey_f / ey;
             (v, dv)
         };
-        let lf = root(lf0, ftop - 700.0, ftop, |lf| {
+        let lf = pure_root(lf0, ftop - 700.0, ftop, |lf| {
             let (v, dv) = g(lf);
             (-v, -dv)
         });
@@ -402,15 +405,16 @@ impl StageEq<'_> {
     /// `ln [H+] = lh`; 0 when they fit.
     fn infeasible_shift(&self, lh: f64, lf0: f64) -> f64 {
         let floor = self.qa.ln() - H_RANGE;
-        let excess = self.acid(floor, self.free(floor, lf0, 0.0), 0.0).0;
+        let excess = self.acid(floor, self.free(floor, lf0, 1.0), 1.0).0;
         if excess.is_nan() || excess < 0.0 {
             return 0.0;
         }
         let lh = lh.max(floor);
         let mut lf = lf0;
         root(-1.0, -60.0, 0.0, |sh| {
-            lf = self.free(lh, lf, sh);
-            let (v, _, d) = self.acid(lh, lf, sh);
+            let es = sh.exp();
+            lf = self.free(lh, lf, es);
+            let (v, _, d) = self.acid(lh, lf, es);
             (v, d)
         })
     }
@@ -454,6 +458,7 @@ pub(crate) fn substitute(
     let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
     let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
+    let lc = m.ker.extractant().ln();
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for (d, &l) in dose.iter_mut().zip(&lf) {
@@ -486,6 +491,7 @@ pub(crate) fn substitute(
                 lo: tr.lo[j],
                 et: &et,
                 qa: qa[j],
+                lc,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -615,6 +621,7 @@ mod tests {
             lo,
             et,
             qa: 1.2,
+            lc: ker.extractant().ln(),
         }
     }
 
@@ -662,7 +669,7 @@ mod tests {
             let r = st.balances(&et, h, f);
             assert!(r[0].abs() < 1e-12 && r[3].abs() < 1e-12, "{r:?}");
             // the acid balance as the bracketed solve writes it
-            assert!(st.acid(h, f, 0.0).0.abs() < 1e-12);
+            assert!(st.acid(h, f, 1.0).0.abs() < 1e-12);
         }
         // below the root (less acid, metal extracted more) the totals leave
         // room for more (sh > 0), above it they must be scaled down
