@@ -40,6 +40,7 @@ use ndarray::Array2;
 
 use super::logthomas::{self, log_add, LogSystem};
 use super::substitution::{pure_root, root, Outcome, Relaxation, MAX_STEP};
+use crate::chemistry::log_linear::DistributionLaw;
 use crate::chemistry::LogLinearKernel;
 
 /// A log-linear cascade in the form the substitution needs (active metals
@@ -202,6 +203,24 @@ struct StageEq<'a> {
     qa: f64,
     /// `ln C` of the total extractant.
     lc: f64,
+    /// `(lr, t, s)` of each constant-D metal ([`constant_terms`]).
+    fixed: &'a [(f64, f64, f64)],
+}
+
+/// `(lr, t, s)` of each constant-D metal at a stage with ln flows `la`,
+/// `lo`: `lr = ln(O D / A)`, `t = exp(-|lr|)` and `s = 1 / (1 + t)`, which
+/// the stage's balances read at every evaluation and which depend on
+/// neither `ln [H+]` nor `ln C_free` (the same operations as theirs; a
+/// fitted metal's entry is not read).
+fn constant_terms(ker: &LogLinearKernel, la: f64, lo: f64, out: &mut [(f64, f64, f64)]) {
+    for (q, v) in out.iter_mut().enumerate() {
+        if ker.is_constant(q) {
+            let (ld, _, _) = ker.ln_d_dosed(q, 0.0, (0.0, 0.0));
+            let lr = lo + ld - la;
+            let t = (-lr.abs()).exp();
+            *v = (lr, t, 1.0 / (1.0 + t));
+        }
+    }
 }
 
 impl StageEq<'_> {
@@ -225,12 +244,17 @@ impl StageEq<'_> {
         let (mut ey, mut ey_f) = (0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (&(_, eo), (law, lc, shift, e)) in self.et.iter().zip(self.ker.laws()) {
+        let metals = self.et.iter().zip(self.ker.laws()).zip(self.fixed);
+        for ((&(_, eo), (law, lc, shift, e)), &fixed) in metals {
             let eo = eo * es;
-            let (ld, _, df) = self.ker.ln_d_law(law, lc, shift, lh, dose);
-            let lr = self.lo + ld - self.la;
-            let t = (-lr.abs()).exp();
-            let s = 1.0 / (1.0 + t);
+            let (lr, t, s, df) = if let DistributionLaw::Constant(_) = law {
+                (fixed.0, fixed.1, fixed.2, 0.0)
+            } else {
+                let (ld, _, df) = self.ker.ln_d_law(law, lc, shift, lh, dose);
+                let lr = self.lo + ld - self.la;
+                let t = (-lr.abs()).exp();
+                (lr, t, 1.0 / (1.0 + t), df)
+            };
             let (y, w1) = if lr > 0.0 {
                 (eo * s, t * s)
             } else {
@@ -287,14 +311,18 @@ impl StageEq<'_> {
         let (mut px, mut px_h, mut px_f) = (0.0, 0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (q, &(ea, eo)) in et.iter().enumerate() {
+        for (q, (&(ea, eo), &fixed)) in et.iter().zip(self.fixed).enumerate() {
             let (ea, eo) = (ea * es, eo * es);
-            let (ld, dh, df) = self.ker.ln_d_dosed(q, lh, dose);
             // r = O D / A: x = T / (A (1 + r)), y = D x, w = r / (1 + r),
             // written so that neither r nor 1 / r overflows
-            let lr = self.lo + ld - self.la;
-            let t = (-lr.abs()).exp();
-            let s = 1.0 / (1.0 + t);
+            let (lr, t, s, dh, df) = if self.ker.is_constant(q) {
+                (fixed.0, fixed.1, fixed.2, 0.0, 0.0)
+            } else {
+                let (ld, dh, df) = self.ker.ln_d_dosed(q, lh, dose);
+                let lr = self.lo + ld - self.la;
+                let t = (-lr.abs()).exp();
+                (lr, t, 1.0 / (1.0 + t), dh, df)
+            };
             let (x, y, w, w1) = if lr > 0.0 {
                 (ea * t * s, eo * s, s, t * s)
             } else {
@@ -454,6 +482,7 @@ pub(crate) fn substitute(
     };
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
+    let mut fixed = vec![(0.0, 0.0, 0.0); ka];
     // each stage's dose terms ([`LogLinearKernel::dose_at`]), once a sweep
     let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
@@ -484,6 +513,7 @@ pub(crate) fn substitute(
             for (q, e) in et.iter_mut().enumerate() {
                 *e = ((row[q] - tr.la[j]).exp(), (row[q] - tr.lo[j]).exp());
             }
+            constant_terms(m.ker, tr.la[j], tr.lo[j], &mut fixed);
             let st = StageEq {
                 ker: m.ker,
                 j,
@@ -492,6 +522,7 @@ pub(crate) fn substitute(
                 et: &et,
                 qa: qa[j],
                 lc,
+                fixed: &fixed,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -563,7 +594,6 @@ pub(crate) fn substitute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chemistry::log_linear::DistributionLaw;
 
     /// A stage with two fitted metals and a constant-D one, bisulfate on.
     fn kernel() -> LogLinearKernel {
@@ -611,8 +641,20 @@ mod tests {
             .collect()
     }
 
+    /// [`constant_terms`] of the test stage.
+    fn fixed_terms(ker: &LogLinearKernel) -> Vec<(f64, f64, f64)> {
+        let (la, lo) = la_lo();
+        let mut fixed = vec![(f64::NAN, f64::NAN, f64::NAN); ker.metals()];
+        constant_terms(ker, la, lo, &mut fixed);
+        fixed
+    }
+
     /// Stage 0 of [`kernel`] with aqueous 1.5 and organic 2 L/h.
-    fn stage<'a>(ker: &'a LogLinearKernel, et: &'a [(f64, f64)]) -> StageEq<'a> {
+    fn stage<'a>(
+        ker: &'a LogLinearKernel,
+        et: &'a [(f64, f64)],
+        fixed: &'a [(f64, f64, f64)],
+    ) -> StageEq<'a> {
         let (la, lo) = la_lo();
         StageEq {
             ker,
@@ -622,7 +664,34 @@ mod tests {
             et,
             qa: 1.2,
             lc: ker.extractant().ln(),
+            fixed,
         }
+    }
+
+    /// The constant-D metal's terms taken once are those its law gives at
+    /// any acidity and free extractant, bit for bit; a fitted metal's are
+    /// left alone.
+    #[test]
+    fn constant_terms_are_the_law_s_bit_for_bit() {
+        let ker = kernel();
+        let fixed = fixed_terms(&ker);
+        assert!(fixed[0].0.is_nan() && fixed[1].2.is_nan());
+        let (la, lo) = la_lo();
+        for (lh, lf) in [(-6.5, -3.3), (0.1, -0.52), (-30.0, -700.0)] {
+            let lr = lo + ker.ln_distribution(2, lh, lf).0 - la;
+            let t = (-lr.abs()).exp();
+            let s = 1.0 / (1.0 + t);
+            assert_eq!(
+                (
+                    fixed[2].0.to_bits(),
+                    fixed[2].1.to_bits(),
+                    fixed[2].2.to_bits()
+                ),
+                (lr.to_bits(), t.to_bits(), s.to_bits())
+            );
+        }
+        // ln(2 x 0.05 / 1.5) < 0: t = O D / A
+        assert!((fixed[2].1 - 2.0 * 0.05 / 1.5).abs() < 1e-15);
     }
 
     /// The extractant balance of the free extractant's root gives the bits
@@ -631,7 +700,8 @@ mod tests {
     #[test]
     fn extractant_balance_is_the_full_evaluation_bit_for_bit() {
         let (ker, et) = (kernel(), stage_totals());
-        let st = stage(&ker, &et);
+        let fixed = fixed_terms(&ker);
+        let st = stage(&ker, &et, &fixed);
         let mut checked = 0;
         for lh in [-30.0, -6.5, -2.0, -0.3, 0.1] {
             for lf in [-700.0, -40.0, -3.3, -1.0, -0.52] {
@@ -657,7 +727,8 @@ mod tests {
     #[test]
     fn stage_newton_matches_the_bracketed_roots() {
         let (ker, et) = (kernel(), stage_totals());
-        let st = stage(&ker, &et);
+        let fixed = fixed_terms(&ker);
+        let st = stage(&ker, &et, &fixed);
         let (h0, f0) = st.solve(-2.0, -1.0, 0.0);
         let floor = st.qa.ln() - H_RANGE;
         for start in [(-2.0, -1.0), (-4.0, -3.0), (0.0, -0.6)] {
