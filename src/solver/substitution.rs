@@ -163,8 +163,10 @@ pub(crate) fn root(x0: f64, lo: f64, hi: f64, f: impl FnMut(f64) -> (f64, f64)) 
 /// carried from one evaluation to the next): where Newton leaves the
 /// bracket at an end that `f` was evaluated at, the sign there is known
 /// and that end is not evaluated again. The same iterates and the same
-/// root as [`root`], one evaluation fewer each time (the stage roots of
-/// the substitutions evaluate every metal's equilibrium at each).
+/// root as [`root`], one evaluation fewer each time (the log-linear
+/// substitution's free-extractant roots evaluate every metal's
+/// distribution at each; mass-action's extractant roots measured no
+/// gain, their code laid out differently: 441 +0.08 % instructions).
 pub(crate) fn pure_root(x0: f64, lo: f64, hi: f64, f: impl FnMut(f64) -> (f64, f64)) -> f64 {
     bracketed(x0, lo, hi, true, f)
 }
@@ -352,7 +354,7 @@ impl StageEq<'_> {
     fn excess_at_floor(&self, lh: f64) -> f64 {
         let top = (0.5 * self.m.c_total).ln();
         let lh = lh.max(self.cl.max(1e-300).ln() - 60.0);
-        let ld = pure_root(top, top - 745.0, top, |ld| self.extractant(ld, lh));
+        let ld = root(top, top - 745.0, top, |ld| self.extractant(ld, lh));
         self.neutrality(ld, lh)
     }
 
@@ -581,8 +583,7 @@ impl StageEq<'_> {
         let top = (0.5 * self.m.c_total).ln();
         let cl = self.cl.max(1e-300);
         let mut ld = ld0;
-        let inner =
-            |lh: f64, ld0: f64| pure_root(ld0, top - 745.0, top, |ld| self.extractant(ld, lh));
+        let inner = |lh: f64, ld0: f64| root(ld0, top - 745.0, top, |ld| self.extractant(ld, lh));
         let lh = root(lh0, cl.ln() - 60.0, cl.ln(), |lh| {
             ld = inner(lh, ld);
             let r = self.eval(ld, lh);
