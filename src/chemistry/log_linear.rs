@@ -81,6 +81,10 @@ pub enum DistributionLaw {
 #[derive(Debug, Clone)]
 pub struct LogLinearKernel {
     law: Vec<DistributionLaw>,
+    /// `ln D` of each constant-D metal (zero for a fit), taken once: the
+    /// stage roots of the substitution evaluate every metal's law hundreds
+    /// of times per stage and sweep.
+    ln_const: Vec<f64>,
     shift: Vec<f64>,
     ext_per: Vec<f64>,
     protons_per: Vec<f64>,
@@ -129,6 +133,13 @@ impl LogLinearKernel {
     ) -> Self {
         LogLinearKernel {
             law: law.to_vec(),
+            ln_const: law
+                .iter()
+                .map(|l| match l {
+                    DistributionLaw::Constant(d) => d.ln(),
+                    DistributionLaw::Fit { .. } => 0.0,
+                })
+                .collect(),
             shift: vec![0.0; law.len()],
             ext_per: extractant_per_metal.to_vec(),
             protons_per: protons_per_metal.to_vec(),
@@ -225,28 +236,31 @@ impl LogLinearKernel {
     /// log-linear generator: a sixth of its instructions were the calls).
     #[inline(always)]
     pub(crate) fn ln_d_dosed(&self, c: usize, lh: f64, dose: (f64, f64)) -> (f64, f64, f64) {
-        self.ln_d_law(self.law[c], self.shift[c], lh, dose)
+        self.ln_d_law(self.law[c], self.ln_const[c], self.shift[c], lh, dose)
     }
 
-    /// Each metal's distribution law, shift and extractant bound per metal
-    /// extracted, in order: what [`Self::ln_d_law`] and
-    /// [`Self::stoichiometry`] read, without an index (and its bounds
-    /// checks) per metal.
+    /// Each metal's distribution law, `ln D` if constant, shift and
+    /// extractant bound per metal extracted, in order: what
+    /// [`Self::ln_d_law`] and [`Self::stoichiometry`] read, without an
+    /// index (and its bounds checks) per metal.
     #[inline(always)]
-    pub(crate) fn laws(&self) -> impl Iterator<Item = (DistributionLaw, f64, f64)> + '_ {
+    pub(crate) fn laws(&self) -> impl Iterator<Item = (DistributionLaw, f64, f64, f64)> + '_ {
         self.law
             .iter()
+            .zip(&self.ln_const)
             .zip(&self.shift)
             .zip(&self.ext_per)
-            .map(|((&law, &shift), &e)| (law, shift, e))
+            .map(|(((&law, &lc), &shift), &e)| (law, lc, shift, e))
     }
 
-    /// [`Self::ln_d_dosed`] of a metal with distribution law `law` and
-    /// shift `shift` ([`Self::laws`]): the same operations.
+    /// [`Self::ln_d_dosed`] of a metal with distribution law `law`, `ln D`
+    /// `ln_const` if that is constant, and shift `shift` ([`Self::laws`]):
+    /// the same operations.
     #[inline(always)]
     pub(crate) fn ln_d_law(
         &self,
         law: DistributionLaw,
+        ln_const: f64,
         shift: f64,
         lh: f64,
         (dose, ln_dose): (f64, f64),
@@ -263,7 +277,7 @@ impl LogLinearKernel {
                 let v = -slope * lh + LN_10 * b0 + b1 * ln_dose + shift;
                 (v, -slope, -m1 * dose * lh + b1)
             }
-            DistributionLaw::Constant(d) => (d.ln() + shift, 0.0, 0.0),
+            DistributionLaw::Constant(_) => (ln_const + shift, 0.0, 0.0),
         }
     }
 

@@ -355,20 +355,22 @@ impl Equilibrium for MassActionKernel {
     fn step_limit(&self, _j: usize, u: &[f64], du: &[f64]) -> f64 {
         let (ih, id) = (self.h_index(), self.free_index());
         let cap = 0.99 * self.c_total;
-        // bound(t) = sum_c 2 z_c y_c exp(t s_c), convex in t
-        let bound = |t: f64| -> (f64, f64) {
-            let mut f = 0.0;
-            let mut df = 0.0;
-            for c in 0..self.k {
-                let s = du[c] + self.a * du[id] - self.b * du[ih];
-                let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
-                let v = 2.0 * self.z[c] * super::exp_or_zero(ly + t * s);
-                f += v;
-                df += v * s;
-            }
-            (f, df)
+        // each metal's slope `s_c` and `ln y_c` at the start of the step,
+        // which no point of the step changes
+        let term = |c: usize| {
+            let s = du[c] + self.a * du[id] - self.b * du[ih];
+            let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
+            (s, ly)
         };
-        let (f0, _) = bound(0.0);
+        // bound(t) = sum_c 2 z_c y_c exp(t s_c), convex in t
+        fn bound(z: &[f64], terms: impl Iterator<Item = (f64, f64)>, t: f64) -> f64 {
+            let mut f = 0.0;
+            for ((s, ly), &z) in terms.zip(z) {
+                f += 2.0 * z * super::exp_or_zero(ly + t * s);
+            }
+            f
+        }
+        let f0 = bound(&self.z, (0..self.k).map(term), 0.0);
         if f0 >= cap {
             return 1.0;
         }
@@ -388,15 +390,17 @@ impl Equilibrium for MassActionKernel {
         if s_max <= 0.0 || (s_max < 600.0 && f0 * s_max.exp() <= cap * (1.0 - 1e-12)) {
             return 1.0;
         }
-        let (f1, _) = bound(1.0);
-        if f1 <= cap {
+        // the terms once for the bisection's 41 points (the same values
+        // as computed afresh at each)
+        let terms: Vec<(f64, f64)> = (0..self.k).map(term).collect();
+        if bound(&self.z, terms.iter().copied(), 1.0) <= cap {
             return 1.0;
         }
         // bisection on the convex bound: the first t where it reaches `cap`
         let (mut lo, mut hi) = (0.0, 1.0);
         for _ in 0..40 {
             let mid = 0.5 * (lo + hi);
-            if bound(mid).0 <= cap {
+            if bound(&self.z, terms.iter().copied(), mid) <= cap {
                 lo = mid;
             } else {
                 hi = mid;

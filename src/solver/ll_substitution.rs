@@ -39,7 +39,8 @@
 use ndarray::Array2;
 
 use super::logthomas::{self, log_add, LogSystem};
-use super::substitution::{root, Outcome, Relaxation, MAX_STEP};
+use super::substitution::{pure_root, root, Outcome, Relaxation, MAX_STEP};
+use crate::chemistry::log_linear::DistributionLaw;
 use crate::chemistry::LogLinearKernel;
 
 /// A log-linear cascade in the form the substitution needs (active metals
@@ -200,15 +201,35 @@ struct StageEq<'a> {
     /// `lt_k` (mol/h), as [`Self::balances`] takes them.
     et: &'a [(f64, f64)],
     qa: f64,
+    /// `ln C` of the total extractant.
+    lc: f64,
+    /// `(lr, t, s)` of each constant-D metal ([`constant_terms`]).
+    fixed: &'a [(f64, f64, f64)],
+}
+
+/// `(lr, t, s)` of each constant-D metal at a stage with ln flows `la`,
+/// `lo`: `lr = ln(O D / A)`, `t = exp(-|lr|)` and `s = 1 / (1 + t)`, which
+/// the stage's balances read at every evaluation and which depend on
+/// neither `ln [H+]` nor `ln C_free` (the same operations as theirs; a
+/// fitted metal's entry is not read).
+fn constant_terms(ker: &LogLinearKernel, la: f64, lo: f64, out: &mut [(f64, f64, f64)]) {
+    for (q, v) in out.iter_mut().enumerate() {
+        if ker.is_constant(q) {
+            let (ld, _, _) = ker.ln_d_dosed(q, 0.0, (0.0, 0.0));
+            let lr = lo + ld - la;
+            let t = (-lr.abs()).exp();
+            *v = (lr, t, 1.0 / (1.0 + t));
+        }
+    }
 }
 
 impl StageEq<'_> {
     /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
-    /// the totals scaled by `exp(sh)`.
-    fn free(&self, lh: f64, lf0: f64, sh: f64) -> f64 {
-        let top = self.ker.extractant().ln();
-        let es = sh.exp();
-        root(lf0, top - 700.0, top, |lf| {
+    /// the totals scaled by `es` (the caller's `exp(sh)`, taken once for
+    /// all its evaluations, as `ln C` is once a sweep).
+    fn free(&self, lh: f64, lf0: f64, es: f64) -> f64 {
+        let top = self.lc;
+        pure_root(lf0, top - 700.0, top, |lf| {
             self.extractant_balance(lh, lf, es)
         })
     }
@@ -223,12 +244,17 @@ impl StageEq<'_> {
         let (mut ey, mut ey_f) = (0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (&(_, eo), (law, shift, e)) in self.et.iter().zip(self.ker.laws()) {
+        let metals = self.et.iter().zip(self.ker.laws()).zip(self.fixed);
+        for ((&(_, eo), (law, lc, shift, e)), &fixed) in metals {
             let eo = eo * es;
-            let (ld, _, df) = self.ker.ln_d_law(law, shift, lh, dose);
-            let lr = self.lo + ld - self.la;
-            let t = (-lr.abs()).exp();
-            let s = 1.0 / (1.0 + t);
+            let (lr, t, s, df) = if let DistributionLaw::Constant(_) = law {
+                (fixed.0, fixed.1, fixed.2, 0.0)
+            } else {
+                let (ld, _, df) = self.ker.ln_d_law(law, lc, shift, lh, dose);
+                let lr = self.lo + ld - self.la;
+                let t = (-lr.abs()).exp();
+                (lr, t, 1.0 / (1.0 + t), df)
+            };
             let (y, w1) = if lr > 0.0 {
                 (eo * s, t * s)
             } else {
@@ -240,11 +266,11 @@ impl StageEq<'_> {
         (cf - self.ker.extractant() + ey, cf + ey_f)
     }
 
-    /// The acid balance `[H+] + [HSO4-] + sum p x - Q` at `(lh, lf)` and
-    /// its derivatives in `lh` and in `sh`, both along the extractant
-    /// balance.
-    fn acid(&self, lh: f64, lf: f64, sh: f64) -> (f64, f64, f64) {
-        let r = self.balances_scaled(self.et, lh, lf, sh.exp());
+    /// The acid balance `[H+] + [HSO4-] + sum p x - Q` at `(lh, lf)` with
+    /// the totals scaled by `es = exp(sh)`, and its derivatives in `lh` and
+    /// in `sh`, both along the extractant balance.
+    fn acid(&self, lh: f64, lf: f64, es: f64) -> (f64, f64, f64) {
+        let r = self.balances_scaled(self.et, lh, lf, es);
         // d ln C_free / d lh and d sh along the extractant balance
         let (dlf_h, dlf_s) = if r[2] > 0.0 {
             (-r[1] / r[2], -r[6] / r[2])
@@ -258,13 +284,14 @@ impl StageEq<'_> {
     /// warm-started from `(lh0, lf0)`.
     fn solve(&self, lh0: f64, lf0: f64, sh: f64) -> (f64, f64) {
         let top = self.qa.ln();
+        let es = sh.exp();
         let mut lf = lf0;
         let lh = root(lh0, top - H_RANGE, top, |lh| {
-            lf = self.free(lh, lf, sh);
-            let (v, d, _) = self.acid(lh, lf, sh);
+            lf = self.free(lh, lf, es);
+            let (v, d, _) = self.acid(lh, lf, es);
             (v, d)
         });
-        (lh, self.free(lh, lf, sh))
+        (lh, self.free(lh, lf, es))
     }
 
     /// Both stage balances and their partial derivatives at
@@ -284,14 +311,18 @@ impl StageEq<'_> {
         let (mut px, mut px_h, mut px_f) = (0.0, 0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
-        for (q, &(ea, eo)) in et.iter().enumerate() {
+        for (q, (&(ea, eo), &fixed)) in et.iter().zip(self.fixed).enumerate() {
             let (ea, eo) = (ea * es, eo * es);
-            let (ld, dh, df) = self.ker.ln_d_dosed(q, lh, dose);
             // r = O D / A: x = T / (A (1 + r)), y = D x, w = r / (1 + r),
             // written so that neither r nor 1 / r overflows
-            let lr = self.lo + ld - self.la;
-            let t = (-lr.abs()).exp();
-            let s = 1.0 / (1.0 + t);
+            let (lr, t, s, dh, df) = if self.ker.is_constant(q) {
+                (fixed.0, fixed.1, fixed.2, 0.0, 0.0)
+            } else {
+                let (ld, dh, df) = self.ker.ln_d_dosed(q, lh, dose);
+                let lr = self.lo + ld - self.la;
+                let t = (-lr.abs()).exp();
+                (lr, t, 1.0 / (1.0 + t), dh, df)
+            };
             let (x, y, w, w1) = if lr > 0.0 {
                 (ea * t * s, eo * s, s, t * s)
             } else {
@@ -383,7 +414,7 @@ impl StageEq<'_> {
             let dv = -cf / (c - cf) + px_f / px - ey_f / ey;
             (v, dv)
         };
-        let lf = root(lf0, ftop - 700.0, ftop, |lf| {
+        let lf = pure_root(lf0, ftop - 700.0, ftop, |lf| {
             let (v, dv) = g(lf);
             (-v, -dv)
         });
@@ -402,15 +433,16 @@ impl StageEq<'_> {
     /// `ln [H+] = lh`; 0 when they fit.
     fn infeasible_shift(&self, lh: f64, lf0: f64) -> f64 {
         let floor = self.qa.ln() - H_RANGE;
-        let excess = self.acid(floor, self.free(floor, lf0, 0.0), 0.0).0;
+        let excess = self.acid(floor, self.free(floor, lf0, 1.0), 1.0).0;
         if excess.is_nan() || excess < 0.0 {
             return 0.0;
         }
         let lh = lh.max(floor);
         let mut lf = lf0;
         root(-1.0, -60.0, 0.0, |sh| {
-            lf = self.free(lh, lf, sh);
-            let (v, _, d) = self.acid(lh, lf, sh);
+            let es = sh.exp();
+            lf = self.free(lh, lf, es);
+            let (v, _, d) = self.acid(lh, lf, es);
             (v, d)
         })
     }
@@ -450,10 +482,12 @@ pub(crate) fn substitute(
     };
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
+    let mut fixed = vec![(0.0, 0.0, 0.0); ka];
     // each stage's dose terms ([`LogLinearKernel::dose_at`]), once a sweep
     let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
     let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
+    let lc = m.ker.extractant().ln();
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for (d, &l) in dose.iter_mut().zip(&lf) {
@@ -479,6 +513,7 @@ pub(crate) fn substitute(
             for (q, e) in et.iter_mut().enumerate() {
                 *e = ((row[q] - tr.la[j]).exp(), (row[q] - tr.lo[j]).exp());
             }
+            constant_terms(m.ker, tr.la[j], tr.lo[j], &mut fixed);
             let st = StageEq {
                 ker: m.ker,
                 j,
@@ -486,6 +521,8 @@ pub(crate) fn substitute(
                 lo: tr.lo[j],
                 et: &et,
                 qa: qa[j],
+                lc,
+                fixed: &fixed,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -557,7 +594,6 @@ pub(crate) fn substitute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chemistry::log_linear::DistributionLaw;
 
     /// A stage with two fitted metals and a constant-D one, bisulfate on.
     fn kernel() -> LogLinearKernel {
@@ -605,8 +641,20 @@ mod tests {
             .collect()
     }
 
+    /// [`constant_terms`] of the test stage.
+    fn fixed_terms(ker: &LogLinearKernel) -> Vec<(f64, f64, f64)> {
+        let (la, lo) = la_lo();
+        let mut fixed = vec![(f64::NAN, f64::NAN, f64::NAN); ker.metals()];
+        constant_terms(ker, la, lo, &mut fixed);
+        fixed
+    }
+
     /// Stage 0 of [`kernel`] with aqueous 1.5 and organic 2 L/h.
-    fn stage<'a>(ker: &'a LogLinearKernel, et: &'a [(f64, f64)]) -> StageEq<'a> {
+    fn stage<'a>(
+        ker: &'a LogLinearKernel,
+        et: &'a [(f64, f64)],
+        fixed: &'a [(f64, f64, f64)],
+    ) -> StageEq<'a> {
         let (la, lo) = la_lo();
         StageEq {
             ker,
@@ -615,7 +663,35 @@ mod tests {
             lo,
             et,
             qa: 1.2,
+            lc: ker.extractant().ln(),
+            fixed,
         }
+    }
+
+    /// The constant-D metal's terms taken once are those its law gives at
+    /// any acidity and free extractant, bit for bit; a fitted metal's are
+    /// left alone.
+    #[test]
+    fn constant_terms_are_the_law_s_bit_for_bit() {
+        let ker = kernel();
+        let fixed = fixed_terms(&ker);
+        assert!(fixed[0].0.is_nan() && fixed[1].2.is_nan());
+        let (la, lo) = la_lo();
+        for (lh, lf) in [(-6.5, -3.3), (0.1, -0.52), (-30.0, -700.0)] {
+            let lr = lo + ker.ln_distribution(2, lh, lf).0 - la;
+            let t = (-lr.abs()).exp();
+            let s = 1.0 / (1.0 + t);
+            assert_eq!(
+                (
+                    fixed[2].0.to_bits(),
+                    fixed[2].1.to_bits(),
+                    fixed[2].2.to_bits()
+                ),
+                (lr.to_bits(), t.to_bits(), s.to_bits())
+            );
+        }
+        // ln(2 x 0.05 / 1.5) < 0: t = O D / A
+        assert!((fixed[2].1 - 2.0 * 0.05 / 1.5).abs() < 1e-15);
     }
 
     /// The extractant balance of the free extractant's root gives the bits
@@ -624,7 +700,8 @@ mod tests {
     #[test]
     fn extractant_balance_is_the_full_evaluation_bit_for_bit() {
         let (ker, et) = (kernel(), stage_totals());
-        let st = stage(&ker, &et);
+        let fixed = fixed_terms(&ker);
+        let st = stage(&ker, &et, &fixed);
         let mut checked = 0;
         for lh in [-30.0, -6.5, -2.0, -0.3, 0.1] {
             for lf in [-700.0, -40.0, -3.3, -1.0, -0.52] {
@@ -650,7 +727,8 @@ mod tests {
     #[test]
     fn stage_newton_matches_the_bracketed_roots() {
         let (ker, et) = (kernel(), stage_totals());
-        let st = stage(&ker, &et);
+        let fixed = fixed_terms(&ker);
+        let st = stage(&ker, &et, &fixed);
         let (h0, f0) = st.solve(-2.0, -1.0, 0.0);
         let floor = st.qa.ln() - H_RANGE;
         for start in [(-2.0, -1.0), (-4.0, -3.0), (0.0, -0.6)] {
@@ -662,7 +740,7 @@ mod tests {
             let r = st.balances(&et, h, f);
             assert!(r[0].abs() < 1e-12 && r[3].abs() < 1e-12, "{r:?}");
             // the acid balance as the bracketed solve writes it
-            assert!(st.acid(h, f, 0.0).0.abs() < 1e-12);
+            assert!(st.acid(h, f, 1.0).0.abs() < 1e-12);
         }
         // below the root (less acid, metal extracted more) the totals leave
         // room for more (sh > 0), above it they must be scaled down
