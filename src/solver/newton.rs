@@ -810,15 +810,7 @@ pub fn solve<E: Equilibrium>(
                 alpha_cap = opts.max_log_step / big;
             }
         }
-        {
-            let nv = ws.nv;
-            let us = u.as_slice().expect("standard layout");
-            let ds = ws.du.as_slice().expect("standard layout");
-            for j in 0..ws.n {
-                let l = model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]);
-                alpha_cap = alpha_cap.min(l);
-            }
-        }
+        alpha_cap = stage_limits(model, u, &ws.du).fold(alpha_cap, f64::min);
         let nd = if log {
             rms(&ws.du)
         } else {
@@ -922,6 +914,20 @@ pub fn solve<E: Equilibrium>(
     }
 }
 
+/// Each stage's [`Equilibrium::step_limit`] for the step `du` from `u`
+/// (both `(n, nv)`), stage by stage.
+fn stage_limits<'a, E: Equilibrium>(
+    model: &'a E,
+    u: &'a Array2<f64>,
+    du: &'a Array2<f64>,
+) -> impl Iterator<Item = f64> + 'a {
+    let nv = u.ncols();
+    let us = u.as_slice().expect("standard layout");
+    let ds = du.as_slice().expect("standard layout");
+    (0..u.nrows())
+        .map(move |j| model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]))
+}
+
 /// Most full Newton steps [`polish`] takes.
 const POLISH_STEPS: usize = 3;
 
@@ -945,7 +951,6 @@ fn polish<E: Equilibrium>(
     (mut it, mut res, mut at): (usize, f64, (usize, usize)),
 ) -> NewtonReport {
     let mut cb = ws.cascade_balance(feed);
-    let nv = ws.nv;
     for _ in 0..POLISH_STEPS {
         if cb <= opts.tolerance || it >= opts.max_iterations {
             break;
@@ -961,14 +966,7 @@ fn polish<E: Equilibrium>(
         if model.log_unknowns() {
             step_ok &= ws.du.iter().all(|d| d.abs() <= opts.max_log_step);
         }
-        {
-            let us = u.as_slice().expect("standard layout");
-            let ds = ws.du.as_slice().expect("standard layout");
-            for j in 0..ws.n {
-                let l = model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]);
-                step_ok &= l >= 1.0;
-            }
-        }
+        step_ok &= stage_limits(model, u, &ws.du).all(|l| l >= 1.0);
         if !step_ok {
             break;
         }
@@ -1277,14 +1275,7 @@ fn ptc<E: Equilibrium>(
                 alpha = opts.max_log_step / big;
             }
         }
-        {
-            let us = u.as_slice().expect("standard layout");
-            let ds = ws.du.as_slice().expect("standard layout");
-            for j in 0..ws.n {
-                let l = model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]);
-                alpha = alpha.min(l);
-            }
-        }
+        alpha = stage_limits(model, u, &ws.du).fold(alpha, f64::min);
         if alpha.is_nan() || alpha <= 0.0 {
             return report(Status::Diverged, it, res, at);
         }
