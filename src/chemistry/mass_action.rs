@@ -391,8 +391,21 @@ impl Equilibrium for MassActionKernel {
             return 1.0;
         }
         // the terms once for the bisection's 41 points (the same values
-        // as computed afresh at each)
-        let terms: Vec<(f64, f64)> = (0..self.k).map(term).collect();
+        // as computed afresh at each), on the stack for every cascade the
+        // model checks admit (at most `MAX_COMPONENTS` metals): the Newton
+        // kernel allocates nothing; a kernel built by hand with more
+        // metals takes them on the heap
+        let mut stack = [(0.0, 0.0); crate::cascade::MAX_COMPONENTS];
+        let heap: Vec<(f64, f64)>;
+        let terms: &[(f64, f64)] = if self.k <= stack.len() {
+            for (c, t) in stack[..self.k].iter_mut().enumerate() {
+                *t = term(c);
+            }
+            &stack[..self.k]
+        } else {
+            heap = (0..self.k).map(term).collect();
+            &heap
+        };
         if bound(&self.z, terms.iter().copied(), 1.0) <= cap {
             return 1.0;
         }
