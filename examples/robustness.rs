@@ -116,6 +116,9 @@ fn main() {
             };
         }
         println!("{:?}", c.spec());
+        // the spec prints its own `max_iterations`; the solve gets the
+        // cascade's budget (scaled with its size unless given explicitly)
+        println!("iteration budget {}", c.solver_options().max_iterations);
         let t = Instant::now();
         let s = Solver::new().solve(&c);
         let ms = t.elapsed().as_secs_f64() * 1e3;
