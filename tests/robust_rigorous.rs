@@ -743,3 +743,75 @@ fn overloaded_cold_start_gives_way_to_the_capacity_start() {
     let s = solve_checked(&c, 200);
     assert_metals_leave(&c, &s, &[0], 262);
 }
+
+/// Seed 576 of the mass-action robustness sample (unsaponified, 215/45/175
+/// stages, 13 trivalent metals, scrub acid 0.90 M, strip acid 0.001 M): its
+/// linear cold start holds more than the extractant, but its scrub acid
+/// (0.45 eq/h) exceeds the metal (0.18 eq/h), which kept it off the start
+/// loaded to the extractant's capacity, and it failed at its limit
+/// (1,000 iterations, residual 3e7). At that load the scrub's own acid
+/// does not strip the strongest metal (extraction factor ~450), so the
+/// capacity start stands, and the pseudo-transient continuation from it
+/// converges.
+#[test]
+fn scrub_that_cannot_strip_the_strongest_metal_keeps_the_capacity_start() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -2.196283924155826,
+            -1.199092599046657,
+            -0.7663997570896575,
+            0.14807242082690286,
+            0.22793996191625732,
+            1.0474171938001131,
+            1.1580683242218872,
+            1.2988649459792854,
+            2.2855062053307416,
+            2.4306667984008063,
+            3.3927265183129354,
+            3.482980284973431,
+            3.7096666116139514,
+        ],
+        a: 2.236430455181993,
+        b: 3.1932470227991834,
+        charge: vec![3.0; 13],
+        extractant: 0.5312318233342972,
+        saponification: 0.0,
+        counter_ion: CounterIon::Ammonium,
+        log10_k_ion: -4.234379115206725,
+        streams: AqueousStreams {
+            feed_acid: 0.027000475980545162,
+            scrub_acid: Some(0.8985738995909964),
+            strip_acid: Some(0.0010296015012081388),
+            molar_mass: vec![None; 13],
+            ..AqueousStreams::default()
+        },
+    };
+    let names = [
+        "C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12",
+    ];
+    let mut spec = CascadeSpec::constant_d("seed-576", &names, &[1.0; 13])
+        .with_stages(215, 45, 175)
+        .with_feed_solution(
+            1.1626953716845148,
+            &[
+                0.000525502470167521,
+                0.0060670768100426434,
+                0.004150254300516464,
+                0.005239117569448763,
+                0.013721153040556962,
+                0.004578464246662624,
+                9.758058349830056e-5,
+                0.00022295951540954876,
+                0.008498513980623991,
+                0.00011799525526537444,
+                0.0002867969741545165,
+                0.008109293773770268,
+                0.0002586670088795503,
+            ],
+        )
+        .with_flows(1.7626464292009592, 0.4994768688463349, 0.3055525992165925);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    let c = spec.build().expect("valid cascade");
+    let s = solve_checked(&c, 300);
+    assert_metals_leave(&c, &s, &[0, 260], 434);
+}

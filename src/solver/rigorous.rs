@@ -389,10 +389,15 @@ const CAPACITY_SHARE: f64 = 0.8;
 /// the organic brings does too (it carries the metal on in the organic).
 /// The metals then follow from their linear balances and every stage's
 /// free extractant closes its extractant balance on them. `None` where
-/// the scrub acid could strip everything the organic holds: the metals
+/// the scrub strips everything the organic holds: its acid (eq/h) can
+/// take the load, and at its own acid and this load it strips even the
+/// strongest metal (extraction factor `O D / W` under one). The metals
 /// trapped by the linear balances are then the steady state's (seed 441:
-/// converges from its linear start, e^189 times the extractant, in 1,030
-/// iterations; from this start it failed).
+/// factor e^-0.8, converges from its linear start, e^189 times the
+/// extractant, in 1,030 iterations; from this start it failed). Where the
+/// scrub has the acid but holds the strongest metal, the scrub cannot
+/// strip it back and this start stands (seeds 576 and 1730: factors e^6
+/// and e^10, failed from the linear start, converge from this one).
 fn capacity_start(
     c: &Cascade,
     m: &MassActionSpec,
@@ -435,10 +440,20 @@ fn capacity_start(
         held += z[q] * fk[q];
     }
     let load = if pinch.is_some() { cap } else { metal };
-    if scrub_eq >= load {
-        return None;
-    }
     let ld = (0.5 * (cx - (2.0 * load + na_left) / o).max(0.02 * cx)).ln();
+    // enough scrub acid to strip the load (eq/h) strips it where, at its
+    // own acid and this load, the scrub's extraction factor of the
+    // strongest metal is under one
+    if scrub_eq >= load {
+        let w = sp.flows.scrub.unwrap_or(0.0);
+        let lw = st.scrub_acid.unwrap_or(0.0).ln();
+        let strips = order
+            .first()
+            .is_none_or(|&q| ln_k[q] + m.a * ld - m.b * lw + (o / w).ln() < 0.0);
+        if strips {
+            return None;
+        }
+    }
     let lh = match pinch {
         Some(q) => ((ln_k[q] + m.a * ld - (a_e / o).ln()) / m.b).clamp((1e-7f64).ln(), 10f64.ln()),
         None => u[[fs, ih]],
