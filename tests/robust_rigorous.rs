@@ -28,6 +28,29 @@ fn assert_metals_leave(c: &Cascade, s: &Solution, aq: &[usize], org: usize) {
     }
 }
 
+/// A mass-action cascade written out from a robustness seed: components
+/// C0, C1, ... (one per entry of `concentration`), `stages` (extraction,
+/// scrub, strip), an aqueous feed of `flow` L/h at `concentration` mol/L,
+/// and the organic, scrub and strip flows `flows` (L/h; 0 for none).
+fn written_out(
+    name: &str,
+    m: MassActionSpec,
+    (extraction, scrub, strip): (usize, usize, usize),
+    flow: f64,
+    concentration: &[f64],
+    (organic, scrub_flow, strip_flow): (f64, f64, f64),
+) -> Cascade {
+    let k = concentration.len();
+    let names: Vec<String> = (0..k).map(|i| format!("C{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut spec = CascadeSpec::constant_d(name, &names, &vec![1.0; k])
+        .with_stages(extraction, scrub, strip)
+        .with_feed_solution(flow, concentration)
+        .with_flows(organic, scrub_flow, strip_flow);
+    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
+    spec.build().expect("valid cascade")
+}
+
 /// difflow's saponified benchmark, 2 and 6 components at 300 extraction
 /// stages: the loading front has to travel most of the cascade from any
 /// start (the 6 x 300 case did not converge before the substitution
@@ -72,15 +95,14 @@ fn short_saponified_cascade_starts_up_within_its_budget() {
             ..AqueousStreams::default()
         },
     };
-    let mut spec = CascadeSpec::constant_d("seed-200", &["C0", "C1"], &[1.0, 1.0])
-        .with_stages(6, 0, 8)
-        .with_feed_solution(
-            1.5233685065350389,
-            &[0.014606628439252037, 0.2826188113063668],
-        )
-        .with_flows(2.520153110074884, 0.0, 1.3850180525002282);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-200",
+        m,
+        (6, 0, 8),
+        1.5233685065350389,
+        &[0.014606628439252037, 0.2826188113063668],
+        (2.520153110074884, 0.0, 1.3850180525002282),
+    );
     let s = solve_checked(&c, c.solver_options().max_iterations);
     // every metal fed leaves in the raffinate, the strip liquor (out of
     // the first strip stage) or the stripped organic
@@ -111,15 +133,14 @@ fn saponified_section_with_spare_capacity_starts_from_the_pinch() {
             ..AqueousStreams::default()
         },
     };
-    let mut spec = CascadeSpec::constant_d("seed-242", &["C0", "C1"], &[1.0, 1.0])
-        .with_stages(115, 0, 0)
-        .with_feed_solution(
-            1.463340081787969,
-            &[0.2785730509191367, 0.042507543237248334],
-        )
-        .with_flows(2.6474452864330096, 0.0, 0.0);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-242",
+        m,
+        (115, 0, 0),
+        1.463340081787969,
+        &[0.2785730509191367, 0.042507543237248334],
+        (2.6474452864330096, 0.0, 0.0),
+    );
     let s = solve_checked(&c, 999);
     assert_metals_leave(&c, &s, &[0], 114);
 }
@@ -153,19 +174,18 @@ fn saponified_cascade_neutralises_its_scrub_and_strip_acids() {
             ..AqueousStreams::default()
         },
     };
-    let mut spec = CascadeSpec::constant_d("seed-154", &["C0", "C1", "C2"], &[1.0, 1.0, 1.0])
-        .with_stages(124, 4, 5)
-        .with_feed_solution(
-            4.268588546357231,
-            &[
-                0.013883501964877847,
-                0.027441834107441953,
-                0.00042343910675239133,
-            ],
-        )
-        .with_flows(5.396938971163545, 2.376282073103195, 0.33056883816141175);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-154",
+        m,
+        (124, 4, 5),
+        4.268588546357231,
+        &[
+            0.013883501964877847,
+            0.027441834107441953,
+            0.00042343910675239133,
+        ],
+        (5.396938971163545, 2.376282073103195, 0.33056883816141175),
+    );
     let s = solve_checked(&c, 99);
     // every metal fed leaves in the raffinate, the strip liquor (out of
     // the first strip stage) or the organic out of the last stage
@@ -209,23 +229,21 @@ fn acid_limited_strip_starts_at_its_pinch() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5"];
-    let mut spec = CascadeSpec::constant_d("seed-300", &names, &[1.0; 6])
-        .with_stages(9, 6, 258)
-        .with_feed_solution(
-            1.8406680291548139,
-            &[
-                0.0818822487850204,
-                0.011297633094591173,
-                0.003237804923092046,
-                0.0002643328571794716,
-                0.0008954822860312622,
-                0.0004747361739101908,
-            ],
-        )
-        .with_flows(7.982258398344672, 0.2875798505740211, 4.433405153026789);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-300",
+        m,
+        (9, 6, 258),
+        1.8406680291548139,
+        &[
+            0.0818822487850204,
+            0.011297633094591173,
+            0.003237804923092046,
+            0.0002643328571794716,
+            0.0008954822860312622,
+            0.0004747361739101908,
+        ],
+        (7.982258398344672, 0.2875798505740211, 4.433405153026789),
+    );
     let s = solve_checked(&c, 99);
     // the strip's pinch: C0 circulating at several times its feed
     let fed0 = c.feed_amount()[0];
@@ -274,23 +292,21 @@ fn unsaponified_extraction_starts_at_the_feed_and_scrub_acids() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5"];
-    let mut spec = CascadeSpec::constant_d("seed-441", &names, &[1.0; 6])
-        .with_stages(51, 261, 2)
-        .with_feed_solution(
-            1.5533354768635999,
-            &[
-                0.0015973847743976333,
-                0.013390079353828889,
-                0.015221610697708483,
-                0.03706026898132089,
-                0.004679930319488393,
-                0.0679218884159068,
-            ],
-        )
-        .with_flows(1.5039906196319726, 0.13289419737759878, 0.1006511366482147);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-441",
+        m,
+        (51, 261, 2),
+        1.5533354768635999,
+        &[
+            0.0015973847743976333,
+            0.013390079353828889,
+            0.015221610697708483,
+            0.03706026898132089,
+            0.004679930319488393,
+            0.0679218884159068,
+        ],
+        (1.5039906196319726, 0.13289419737759878, 0.1006511366482147),
+    );
     let s = solve_checked(&c, 1040);
     assert_metals_leave(&c, &s, &[0, 312], 313);
 }
@@ -334,27 +350,25 @@ fn saponified_extraction_starts_at_the_acid_its_counter_ion_leaves() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
-    let mut spec = CascadeSpec::constant_d("seed-506", &names, &[1.0; 10])
-        .with_stages(11, 200, 0)
-        .with_feed_solution(
-            0.7732478423229268,
-            &[
-                0.008129004441690214,
-                0.012161621997744261,
-                0.015982645483085905,
-                0.10883475431886747,
-                0.013746274872783633,
-                0.24410132991299738,
-                0.0006091191184404382,
-                0.002856794303916471,
-                0.0004446878986842093,
-                0.006508993812937051,
-            ],
-        )
-        .with_flows(2.234659964415701, 0.4306271531223924, 0.0);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-506",
+        m,
+        (11, 200, 0),
+        0.7732478423229268,
+        &[
+            0.008129004441690214,
+            0.012161621997744261,
+            0.015982645483085905,
+            0.10883475431886747,
+            0.013746274872783633,
+            0.24410132991299738,
+            0.0006091191184404382,
+            0.002856794303916471,
+            0.0004446878986842093,
+            0.006508993812937051,
+        ],
+        (2.234659964415701, 0.4306271531223924, 0.0),
+    );
     let s = solve_checked(&c, 20);
     assert_metals_leave(&c, &s, &[0], 210);
 }
@@ -397,27 +411,25 @@ fn unsaponified_cascade_starts_up_without_the_strength_continuation() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
-    let mut spec = CascadeSpec::constant_d("seed-843", &names, &[1.0; 10])
-        .with_stages(33, 97, 3)
-        .with_feed_solution(
-            1.159189090904381,
-            &[
-                0.05550139585978061,
-                0.010272188024146072,
-                0.007464140745839809,
-                0.0020526942374836242,
-                0.029131029202617238,
-                0.0005021636165212963,
-                0.0003685868142071172,
-                0.008505917743484954,
-                0.00017376614796409497,
-                0.01573404355209167,
-            ],
-        )
-        .with_flows(0.8051806831498639, 0.17377972251916982, 0.04544081643265904);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-843",
+        m,
+        (33, 97, 3),
+        1.159189090904381,
+        &[
+            0.05550139585978061,
+            0.010272188024146072,
+            0.007464140745839809,
+            0.0020526942374836242,
+            0.029131029202617238,
+            0.0005021636165212963,
+            0.0003685868142071172,
+            0.008505917743484954,
+            0.00017376614796409497,
+            0.01573404355209167,
+        ],
+        (0.8051806831498639, 0.17377972251916982, 0.04544081643265904),
+    );
     let s = solve_checked(&c, 999);
     assert_metals_leave(&c, &s, &[0, 130], 132);
 }
@@ -459,25 +471,23 @@ fn pinch_start_up_near_the_steady_state_goes_on_first() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"];
-    let mut spec = CascadeSpec::constant_d("seed-246", &names, &[1.0; 8])
-        .with_stages(45, 290, 29)
-        .with_feed_solution(
-            1.9245123085526221,
-            &[
-                0.0026487436607678222,
-                0.14455146982732553,
-                0.05221736881519804,
-                0.012864807827919985,
-                0.03160602074689179,
-                0.11243093550696406,
-                0.0005596589018926773,
-                0.0005394138336828948,
-            ],
-        )
-        .with_flows(7.158861366596406, 1.712519982502816, 0.6170804536311361);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-246",
+        m,
+        (45, 290, 29),
+        1.9245123085526221,
+        &[
+            0.0026487436607678222,
+            0.14455146982732553,
+            0.05221736881519804,
+            0.012864807827919985,
+            0.03160602074689179,
+            0.11243093550696406,
+            0.0005596589018926773,
+            0.0005394138336828948,
+        ],
+        (7.158861366596406, 1.712519982502816, 0.6170804536311361),
+    );
     let s = solve_checked(&c, 250);
     assert_metals_leave(&c, &s, &[0, 335], 363);
 }
@@ -523,26 +533,24 @@ fn short_counter_ion_scrub_starts_at_the_excess_acid() {
             ..AqueousStreams::default()
         },
     };
-    let names = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"];
-    let mut spec = CascadeSpec::constant_d("seed-682", &names, &[1.0; 9])
-        .with_stages(208, 114, 167)
-        .with_feed_solution(
-            0.752977441982311,
-            &[
-                0.025953528197530773,
-                0.2635166699580449,
-                0.04239680371891857,
-                0.02215789954395036,
-                0.008043560296594258,
-                0.007805667912461034,
-                0.012084101780764564,
-                0.00860795541939789,
-                0.05434119205439704,
-            ],
-        )
-        .with_flows(3.454096079274656, 0.17496636567632395, 2.536258753697306);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-682",
+        m,
+        (208, 114, 167),
+        0.752977441982311,
+        &[
+            0.025953528197530773,
+            0.2635166699580449,
+            0.04239680371891857,
+            0.02215789954395036,
+            0.008043560296594258,
+            0.007805667912461034,
+            0.012084101780764564,
+            0.00860795541939789,
+            0.05434119205439704,
+        ],
+        (3.454096079274656, 0.17496636567632395, 2.536258753697306),
+    );
     let s = solve_checked(&c, 250);
     assert_metals_leave(&c, &s, &[0, 322], 488);
     // the counter-ion fed with the organic leaves in the raffinate
@@ -582,15 +590,14 @@ fn extractant_short_of_the_metal_skips_the_pinch_start() {
             ..AqueousStreams::default()
         },
     };
-    let mut spec = CascadeSpec::constant_d("seed-712", &["C0", "C1"], &[1.0; 2])
-        .with_stages(5, 0, 0)
-        .with_feed_solution(
-            0.5654360620978718,
-            &[0.07784764058351945, 0.13532752147485344],
-        )
-        .with_flows(0.9954183286448138, 0.0, 0.0);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-712",
+        m,
+        (5, 0, 0),
+        0.5654360620978718,
+        &[0.07784764058351945, 0.13532752147485344],
+        (0.9954183286448138, 0.0, 0.0),
+    );
     let s = solve_checked(&c, 50);
     assert_metals_leave(&c, &s, &[0], 4);
 }
@@ -715,31 +722,27 @@ fn overloaded_cold_start_gives_way_to_the_capacity_start() {
             ..AqueousStreams::default()
         },
     };
-    let names = [
-        "C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11",
-    ];
-    let mut spec = CascadeSpec::constant_d("seed-2281", &names, &[1.0; 12])
-        .with_stages(201, 62, 0)
-        .with_feed_solution(
-            2.410488449530093,
-            &[
-                0.02432952924108608,
-                0.012117935140923412,
-                0.010263875129792332,
-                0.14398395419885357,
-                0.0004781546352170643,
-                0.08610087832869037,
-                0.0025981607311799915,
-                0.011889423685749537,
-                0.004572361585887767,
-                0.06448629664005781,
-                0.11415604009336104,
-                0.0057504712112680795,
-            ],
-        )
-        .with_flows(6.2395215179524595, 0.31003865785704227, 0.0);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-2281",
+        m,
+        (201, 62, 0),
+        2.410488449530093,
+        &[
+            0.02432952924108608,
+            0.012117935140923412,
+            0.010263875129792332,
+            0.14398395419885357,
+            0.0004781546352170643,
+            0.08610087832869037,
+            0.0025981607311799915,
+            0.011889423685749537,
+            0.004572361585887767,
+            0.06448629664005781,
+            0.11415604009336104,
+            0.0057504712112680795,
+        ],
+        (6.2395215179524595, 0.31003865785704227, 0.0),
+    );
     let s = solve_checked(&c, 200);
     assert_metals_leave(&c, &s, &[0], 262);
 }
@@ -786,32 +789,28 @@ fn scrub_that_cannot_strip_the_strongest_metal_keeps_the_capacity_start() {
             ..AqueousStreams::default()
         },
     };
-    let names = [
-        "C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12",
-    ];
-    let mut spec = CascadeSpec::constant_d("seed-576", &names, &[1.0; 13])
-        .with_stages(215, 45, 175)
-        .with_feed_solution(
-            1.1626953716845148,
-            &[
-                0.000525502470167521,
-                0.0060670768100426434,
-                0.004150254300516464,
-                0.005239117569448763,
-                0.013721153040556962,
-                0.004578464246662624,
-                9.758058349830056e-5,
-                0.00022295951540954876,
-                0.008498513980623991,
-                0.00011799525526537444,
-                0.0002867969741545165,
-                0.008109293773770268,
-                0.0002586670088795503,
-            ],
-        )
-        .with_flows(1.7626464292009592, 0.4994768688463349, 0.3055525992165925);
-    spec.chemistry = ChemistrySpec::MassAction(Box::new(m));
-    let c = spec.build().expect("valid cascade");
+    let c = written_out(
+        "seed-576",
+        m,
+        (215, 45, 175),
+        1.1626953716845148,
+        &[
+            0.000525502470167521,
+            0.0060670768100426434,
+            0.004150254300516464,
+            0.005239117569448763,
+            0.013721153040556962,
+            0.004578464246662624,
+            9.758058349830056e-5,
+            0.00022295951540954876,
+            0.008498513980623991,
+            0.00011799525526537444,
+            0.0002867969741545165,
+            0.008109293773770268,
+            0.0002586670088795503,
+        ],
+        (1.7626464292009592, 0.4994768688463349, 0.3055525992165925),
+    );
     let s = solve_checked(&c, 300);
     assert_metals_leave(&c, &s, &[0, 260], 434);
 }
