@@ -350,9 +350,12 @@ fn metals_within<E: Rigorous>(ker: &E, p: &Problem, u: &mut Array2<f64>, lim: f6
 fn max_loading(ker: &MassActionKernel, p: &Problem, u: &Array2<f64>) -> f64 {
     let ka = ker.metals();
     let mut dk = vec![0.0; ka];
+    let mut row = vec![0.0; u.ncols()];
     let mut worst: f64 = 0.0;
     for j in 0..p.n {
-        let row = u.row(j).to_vec();
+        for (r, &v) in row.iter_mut().zip(u.row(j)) {
+            *r = v;
+        }
         ker.distribution(&row, &mut dk);
         let held: f64 = (0..ka)
             .map(|q| 2.0 * ker.charge()[q] * dk[q] * row[q].exp())
@@ -419,11 +422,13 @@ fn capacity_start(
     let (ln_k, z) = active_constants(m, p);
     let fk: Vec<f64> = (0..ka).map(|q| p.feed.column(q).sum()).collect();
     let metal: f64 = (0..ka).map(|q| z[q] * fk[q]).sum();
-    let scrub_eq = if layout.scrub > 0 {
-        sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0)
+    // the scrub's aqueous flow (L/h) and the acid it brings (eq/h)
+    let w = if layout.scrub > 0 {
+        sp.flows.scrub.unwrap_or(0.0)
     } else {
         0.0
     };
+    let scrub_eq = w * st.scrub_acid.unwrap_or(0.0);
     let acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid + scrub_eq;
     // counter-ion the metal and the acids leave the organic (eq/h)
     let na_left = (s * cx * o - metal - acid).max(0.0);
@@ -445,7 +450,6 @@ fn capacity_start(
     // own acid and this load, the scrub's extraction factor of the
     // strongest metal is under one
     if scrub_eq >= load {
-        let w = sp.flows.scrub.unwrap_or(0.0);
         let lw = st.scrub_acid.unwrap_or(0.0).ln();
         let strips = order
             .first()
