@@ -498,3 +498,28 @@ fn unconverged_report_is_honest() {
     assert_eq!(code, Some(2));
     assert!(out.contains("\"converged\": false"), "{out}");
 }
+
+/// Issue 9: a failed solve names the row where it stalled, also when that
+/// row is no metal's (the log-linear model's acid row here; `component ?`
+/// before).
+#[test]
+fn unconverged_report_names_a_row_that_is_no_metal() {
+    let text = std::fs::read_to_string(common::model("d2ehpa-sulfate.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, format!("{text}\n[solver]\nmax_iterations = 2\n")).unwrap();
+    let (code, out, err) = run(&["simulate", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    let acid = "at stage 6, the acid balance (H+ and the extractant's exchangeable H)";
+    let first = out.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("NOT CONVERGED") && first.contains(acid),
+        "{first}"
+    );
+    assert!(out.contains(&format!("  worst {acid}\n")), "{out}");
+    assert!(
+        !out.contains("component ?") && !out.contains("(all)"),
+        "{out}"
+    );
+    assert!(err.contains(acid), "{err}");
+}

@@ -294,3 +294,49 @@ fn a_component_trapped_past_a_doubles_range_is_no_result() {
     let s = Solver::new().solve(&d.cascade);
     assert!(s.converged() && verify(&d.cascade, &s) < 1e-12);
 }
+
+/// [`sxforge::solver::Solution::worst_quantity`] names every row of the
+/// stage equations: the metals by name, then (mass action) the acid, the
+/// counter-ion of a saponified extractant and the extractant balance, or
+/// (log-linear) the acid and the extractant balance.
+#[test]
+fn the_worst_row_is_named_for_every_model() {
+    let load = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        sxforge::model::load::parse_str(&text, None).unwrap()
+    };
+    let named = |c: &sxforge::model::Cascade, q: usize| {
+        let mut s = Solver::new().solve(c);
+        s.worst = (0, q);
+        s.worst_quantity(c)
+    };
+    // saponified mass action (NH4): Pr, Nd, then three rows
+    let ma = load("p507-prnd-industrial.toml");
+    assert_eq!(ma.components(), ["Pr", "Nd"]);
+    assert_eq!(named(&ma, 1), "component Nd");
+    assert_eq!(
+        named(&ma, 2),
+        "the acid balance (H+ and the extractant's exchangeable H)"
+    );
+    assert_eq!(named(&ma, 3), "the counter-ion (NH4) balance");
+    assert_eq!(named(&ma, 4), "the extractant balance (free and loaded)");
+    // unsaponified: no counter-ion row
+    let mut spec = ma.to_spec();
+    if let ChemistrySpec::MassAction(m) = &mut spec.chemistry {
+        m.saponification = 0.0;
+    }
+    let bare = spec.build().unwrap();
+    assert_eq!(named(&bare, 3), "the extractant balance (free and loaded)");
+    // log-linear: eight metals, the acid, the extractant
+    let ll = load("prommis-d2ehpa-3stage.toml");
+    let k = ll.components().len();
+    assert_eq!(named(&ll, 0), format!("component {}", ll.components()[0]));
+    assert!(named(&ll, k).starts_with("the acid balance"));
+    assert_eq!(
+        named(&ll, k + 1),
+        "the extractant balance (free and loaded)"
+    );
+}

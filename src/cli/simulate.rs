@@ -126,11 +126,12 @@ pub fn run(args: &SimulateArgs) -> Exit {
         let code = report(
             Exit::NotSolved,
             &format!(
-                "{}: the solve {} (relative residual {:.3e} at stage {})",
+                "{}: the solve {} (relative residual {:.3e} at stage {}, {})",
                 args.file.display(),
                 sol.status.describe(),
                 sol.residual,
-                sol.worst.0 + 1
+                sol.worst.0 + 1,
+                sol.worst_quantity(&cascade)
             ),
         );
         if let Some(h) = sxforge::model::rigorous::flow_split_hint(&cascade) {

@@ -268,10 +268,11 @@ impl Priced {
                 let sol = Solver::new().solve(c);
                 if !sol.converged() {
                     return Err(RunError::NotSolved(format!(
-                        "{shown}: the solve {} (relative residual {:.3e} at stage {}); no cost for an unsolved design",
+                        "{shown}: the solve {} (relative residual {:.3e} at stage {}, {}); no cost for an unsolved design",
                         sol.status.describe(),
                         sol.residual,
-                        sol.worst.0 + 1
+                        sol.worst.0 + 1,
+                        sol.worst_quantity(c)
                     )));
                 }
                 super::cost_cascade(c, &sol, p)

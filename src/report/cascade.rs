@@ -115,6 +115,10 @@ pub struct CascadeReport {
     /// 0-based stage and component of the largest imbalance (text only).
     #[serde(skip)]
     pub worst: (usize, usize),
+    /// What the largest imbalance is of, in words
+    /// ([`Solution::worst_quantity`]; text only).
+    #[serde(skip)]
+    pub worst_quantity: String,
     /// Whether the model is volumetric (text only).
     #[serde(skip)]
     pub volumetric: bool,
@@ -177,6 +181,7 @@ impl CascadeReport {
             stages,
             layout,
             worst: sol.worst,
+            worst_quantity: sol.worst_quantity(cascade),
             volumetric: cascade.is_volumetric(),
         }
     }
@@ -195,12 +200,12 @@ impl CascadeReport {
         if !converged {
             // a failed solve says so first, plainly, and where it stalled
             out.push_str(&format!(
-                "NOT CONVERGED: the solve {} (relative residual {:.2e} at stage {}, component {}); \
+                "NOT CONVERGED: the solve {} (relative residual {:.2e} at stage {}, {}); \
                  the numbers below are the last iterate, not a result\n",
                 self.status.describe(),
                 self.residual,
                 self.worst.0 + 1,
-                names.get(self.worst.1).map_or("(all)", |s| s.as_str())
+                self.worst_quantity
             ));
         }
         if let Some(d) = &self.diagnosis {
@@ -237,9 +242,9 @@ impl CascadeReport {
         ));
         if !converged {
             out.push_str(&format!(
-                "  worst at stage {}, component {}\n",
+                "  worst at stage {}, {}\n",
                 self.worst.0 + 1,
-                names.get(self.worst.1).map_or("?", |s| s.as_str())
+                self.worst_quantity
             ));
         }
         let unit = if self.volumetric {

@@ -153,6 +153,31 @@ impl Solution {
         self.status == Status::Converged
     }
 
+    /// What [`Solution::worst`] points at, in words: `component Nd` for a
+    /// metal's balance, or for the models that track acidity the stage
+    /// equation past the metals' (mass action: the acid, that is the
+    /// exchangeable hydrogen, then the counter-ion when the extractant is
+    /// saponified, then the extractant balance; log-linear: the acid, then
+    /// the extractant balance).
+    pub fn worst_quantity(&self, c: &Cascade) -> String {
+        let names = c.components();
+        let q = self.worst.1;
+        if let Some(name) = names.get(q) {
+            return format!("component {name}");
+        }
+        let ion = match &c.spec().chemistry {
+            crate::model::ChemistrySpec::MassAction(m) => {
+                (m.saponification > 0.0).then_some(m.counter_ion.name())
+            }
+            _ => None,
+        };
+        match (q - names.len(), ion) {
+            (0, _) => "the acid balance (H+ and the extractant's exchangeable H)".to_string(),
+            (1, Some(ion)) => format!("the counter-ion ({ion}) balance"),
+            _ => "the extractant balance (free and loaded)".to_string(),
+        }
+    }
+
     /// The composition of outlet stream `kind`, or `None` if the cascade has
     /// no such stream.
     pub fn stream(&self, cascade: &Cascade, kind: StreamKind) -> Option<StreamResult> {
