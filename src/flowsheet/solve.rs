@@ -261,10 +261,12 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
             }
             if !ok {
                 message = Some(format!(
-                    "unit `{}`: the solve {} (relative residual {:.3e})",
+                    "unit `{}`: the solve {} (relative residual {:.3e} at stage {}, {})",
                     u.name,
                     sol.status.describe(),
-                    sol.residual
+                    sol.residual,
+                    sol.worst.0 + 1,
+                    sol.worst_quantity(&cascade)
                 ));
                 residual = sol.residual;
                 results[v] = Some(UnitResult {
