@@ -40,6 +40,16 @@ pub struct NewtonOptions {
     /// dead state no step leaves (seed 1142: a metal at `ln x = -1170`
     /// next to `-419`).
     pub free_traces: bool,
+    /// Damped Newton ([`solve`]) only, zero for none: the factor by which
+    /// the damping can at most grow in one iteration, for a test that
+    /// gives up a solve that cannot converge within `max_iterations`.
+    /// After three or more iterations whose last two were damped to at
+    /// most `a < 1`, a solve that would need more than the iterations left
+    /// only to grow its damping to a full step (`ln(1 / a) /
+    /// ln(give_up_growth)`; a converging solve ends with full steps) ends
+    /// there as [`Status::MaxIterations`], its iterations spared. The
+    /// implicit-Euler steps of the start-up ([`super::transient`]) set it.
+    pub give_up_growth: f64,
 }
 
 impl Default for NewtonOptions {
@@ -49,6 +59,7 @@ impl Default for NewtonOptions {
             max_iterations: 100,
             max_log_step: 8.0,
             free_traces: false,
+            give_up_growth: 0.0,
         }
     }
 }
@@ -787,12 +798,23 @@ pub fn solve<E: Equilibrium>(
     let mut it = 0;
     // Deuflhard's a-priori damping prediction from the previous step.
     let mut prev: Option<(f64, f64)> = None; // (||du_prev||, alpha_prev)
+                                             // damping of the last two accepted iterations, the last first
+    let mut damped = (1.0f64, 1.0f64);
     loop {
         if res <= opts.tolerance {
             return polish(model, links, feed, u, ws, opts, (it, res, at));
         }
         if it >= opts.max_iterations {
             return report(Status::MaxIterations, it, res, at);
+        }
+        // damped too far to reach a full step in the iterations left
+        // ([`NewtonOptions::give_up_growth`])
+        if opts.give_up_growth > 1.0 && it >= 3 {
+            let a = damped.0.max(damped.1);
+            let need = (1.0 / a).ln() / opts.give_up_growth.ln();
+            if a < 1.0 && need > (opts.max_iterations - it) as f64 {
+                return report(Status::MaxIterations, it, res, at);
+            }
         }
         it += 1;
         ws.assemble(links);
@@ -893,6 +915,7 @@ pub fn solve<E: Equilibrium>(
                     res = r;
                     at = a;
                     prev = Some((nd, alpha));
+                    damped = (alpha, damped.0);
                     break;
                 }
                 // a-posteriori estimate of a better damping factor
