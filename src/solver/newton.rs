@@ -763,6 +763,15 @@ pub(crate) fn corrected_damping(nd: f64, alpha: f64, dbar: &[f64], du: &[f64]) -
     }
 }
 
+/// Whether a solve whose last two iterations were damped to `damped`
+/// cannot reach a full step within `left` iterations when its damping
+/// grows at most by `growth` an iteration
+/// ([`NewtonOptions::give_up_growth`]; never for `growth <= 1`).
+fn out_of_reach(damped: (f64, f64), growth: f64, left: usize) -> bool {
+    let a = damped.0.max(damped.1);
+    growth > 1.0 && a < 1.0 && (1.0 / a).ln() / growth.ln() > left as f64
+}
+
 /// Solves the cascade balances for `u` (shape `(n, nv)`, holding the start
 /// on entry and the last accepted iterate on return) by damped Newton.
 ///
@@ -809,12 +818,8 @@ pub fn solve<E: Equilibrium>(
         }
         // damped too far to reach a full step in the iterations left
         // ([`NewtonOptions::give_up_growth`])
-        if opts.give_up_growth > 1.0 && it >= 3 {
-            let a = damped.0.max(damped.1);
-            let need = (1.0 / a).ln() / opts.give_up_growth.ln();
-            if a < 1.0 && need > (opts.max_iterations - it) as f64 {
-                return report(Status::MaxIterations, it, res, at);
-            }
+        if it >= 3 && out_of_reach(damped, opts.give_up_growth, opts.max_iterations - it) {
+            return report(Status::MaxIterations, it, res, at);
         }
         it += 1;
         ws.assemble(links);
@@ -1419,6 +1424,21 @@ mod draw_tests {
 #[cfg(test)]
 mod balance_tests {
     use super::*;
+
+    /// The give-up test of [`NewtonOptions::give_up_growth`]: damped to
+    /// 1e-3, a full step at growth 6 is `ln 1000 / ln 6 = 3.86`
+    /// iterations away (out of reach with 3 left, within reach with 4);
+    /// the larger of the last two dampings counts; off for growth 1 or 0
+    /// and once a full step was taken.
+    #[test]
+    fn a_damping_too_small_for_the_iterations_left_gives_up() {
+        assert!(out_of_reach((1e-3, 1e-4), 6.0, 3));
+        assert!(!out_of_reach((1e-3, 1e-4), 6.0, 4));
+        assert!(!out_of_reach((1e-4, 1e-3), 6.0, 4));
+        assert!(!out_of_reach((1e-3, 1e-4), 1.0, 0));
+        assert!(!out_of_reach((1e-3, 1e-4), 0.0, 0));
+        assert!(!out_of_reach((1.0, 1e-6), 6.0, 0));
+    }
 
     /// A balance whose outflow lies 800 e-folds below its inflow: the
     /// relative form reads 1 (the outflow underflows against the inflow),
