@@ -50,6 +50,15 @@ pub struct NewtonOptions {
     /// there as [`Status::MaxIterations`], its iterations spared. The
     /// implicit-Euler steps of the start-up ([`super::transient`]) set it.
     pub give_up_growth: f64,
+    /// Damped Newton ([`solve`]) only: iterations past `max_iterations`
+    /// for a solve that is plainly finishing there. At its limit, a solve
+    /// whose last iteration was a full step that cut the residual at least
+    /// tenfold, to below [`NEAR_MISS`] times the tolerance, goes on (a
+    /// full step of that quadratic phase meets the tolerance in an
+    /// iteration or two) for at most this many more iterations, under the
+    /// same test each. The implicit-Euler steps of the start-up
+    /// ([`super::transient`]) set it.
+    pub finish_iterations: usize,
 }
 
 impl Default for NewtonOptions {
@@ -60,6 +69,7 @@ impl Default for NewtonOptions {
             max_log_step: 8.0,
             free_traces: false,
             give_up_growth: 0.0,
+            finish_iterations: 0,
         }
     }
 }
@@ -763,6 +773,14 @@ pub(crate) fn corrected_damping(nd: f64, alpha: f64, dbar: &[f64], du: &[f64]) -
     }
 }
 
+/// Residual, relative to the tolerance, below which a solve at its limit
+/// may finish ([`NewtonOptions::finish_iterations`]).
+pub const NEAR_MISS: f64 = 1e4;
+
+/// Damping from which an iteration counts as a full step
+/// ([`NewtonOptions::finish_iterations`]).
+const FULL_STEP: f64 = 0.99;
+
 /// Whether a solve whose last two iterations were damped to `damped`
 /// cannot reach a full step within `left` iterations when its damping
 /// grows at most by `growth` an iteration
@@ -809,16 +827,25 @@ pub fn solve<E: Equilibrium>(
     let mut prev: Option<(f64, f64)> = None; // (||du_prev||, alpha_prev)
                                              // damping of the last two accepted iterations, the last first
     let mut damped = (1.0f64, 1.0f64);
+    // residual before the last iteration
+    let mut last_res = f64::INFINITY;
     loop {
         if res <= opts.tolerance {
             return polish(model, links, feed, u, ws, opts, (it, res, at));
         }
-        if it >= opts.max_iterations {
+        // a solve finishing at its limit ([`NewtonOptions::finish_iterations`])
+        let finishing = it < opts.max_iterations + opts.finish_iterations
+            && damped.0 >= FULL_STEP
+            && res < NEAR_MISS * opts.tolerance
+            && res < 0.1 * last_res;
+        if it >= opts.max_iterations && !finishing {
             return report(Status::MaxIterations, it, res, at);
         }
+        last_res = res;
         // damped too far to reach a full step in the iterations left
         // ([`NewtonOptions::give_up_growth`])
-        if it >= 3 && out_of_reach(damped, opts.give_up_growth, opts.max_iterations - it) {
+        let left = opts.max_iterations.saturating_sub(it);
+        if it >= 3 && out_of_reach(damped, opts.give_up_growth, left) {
             return report(Status::MaxIterations, it, res, at);
         }
         it += 1;
