@@ -40,6 +40,25 @@ pub struct NewtonOptions {
     /// dead state no step leaves (seed 1142: a metal at `ln x = -1170`
     /// next to `-419`).
     pub free_traces: bool,
+    /// Damped Newton ([`solve`]) only, zero for none: the factor by which
+    /// the damping can at most grow in one iteration, for a test that
+    /// gives up a solve that cannot converge within `max_iterations`.
+    /// After three or more iterations whose last two were damped to at
+    /// most `a < 1`, a solve that would need more than the iterations left
+    /// only to grow its damping to a full step (`ln(1 / a) /
+    /// ln(give_up_growth)`; a converging solve ends with full steps) ends
+    /// there as [`Status::MaxIterations`], its iterations spared. The
+    /// implicit-Euler steps of the start-up ([`super::transient`]) set it.
+    pub give_up_growth: f64,
+    /// Damped Newton ([`solve`]) only: iterations past `max_iterations`
+    /// for a solve that is plainly finishing there. At its limit, a solve
+    /// whose last iteration was a full step that cut the residual at least
+    /// tenfold, to below [`NEAR_MISS`] times the tolerance, goes on (a
+    /// full step of that quadratic phase meets the tolerance in an
+    /// iteration or two) for at most this many more iterations, under the
+    /// same test each. The implicit-Euler steps of the start-up
+    /// ([`super::transient`]) set it.
+    pub finish_iterations: usize,
 }
 
 impl Default for NewtonOptions {
@@ -49,6 +68,8 @@ impl Default for NewtonOptions {
             max_iterations: 100,
             max_log_step: 8.0,
             free_traces: false,
+            give_up_growth: 0.0,
+            finish_iterations: 0,
         }
     }
 }
@@ -752,6 +773,23 @@ pub(crate) fn corrected_damping(nd: f64, alpha: f64, dbar: &[f64], du: &[f64]) -
     }
 }
 
+/// Residual, relative to the tolerance, below which a solve at its limit
+/// may finish ([`NewtonOptions::finish_iterations`]).
+pub const NEAR_MISS: f64 = 1e4;
+
+/// Damping from which an iteration counts as a full step
+/// ([`NewtonOptions::finish_iterations`]).
+const FULL_STEP: f64 = 0.99;
+
+/// Whether a solve whose last two iterations were damped to `damped`
+/// cannot reach a full step within `left` iterations when its damping
+/// grows at most by `growth` an iteration
+/// ([`NewtonOptions::give_up_growth`]; never for `growth <= 1`).
+fn out_of_reach(damped: (f64, f64), growth: f64, left: usize) -> bool {
+    let a = damped.0.max(damped.1);
+    growth > 1.0 && a < 1.0 && (1.0 / a).ln() / growth.ln() > left as f64
+}
+
 /// Solves the cascade balances for `u` (shape `(n, nv)`, holding the start
 /// on entry and the last accepted iterate on return) by damped Newton.
 ///
@@ -787,11 +825,27 @@ pub fn solve<E: Equilibrium>(
     let mut it = 0;
     // Deuflhard's a-priori damping prediction from the previous step.
     let mut prev: Option<(f64, f64)> = None; // (||du_prev||, alpha_prev)
+                                             // damping of the last two accepted iterations, the last first
+    let mut damped = (1.0f64, 1.0f64);
+    // residual before the last iteration
+    let mut last_res = f64::INFINITY;
     loop {
         if res <= opts.tolerance {
             return polish(model, links, feed, u, ws, opts, (it, res, at));
         }
-        if it >= opts.max_iterations {
+        // a solve finishing at its limit ([`NewtonOptions::finish_iterations`])
+        let finishing = it < opts.max_iterations + opts.finish_iterations
+            && damped.0 >= FULL_STEP
+            && res < NEAR_MISS * opts.tolerance
+            && res < 0.1 * last_res;
+        if it >= opts.max_iterations && !finishing {
+            return report(Status::MaxIterations, it, res, at);
+        }
+        last_res = res;
+        // damped too far to reach a full step in the iterations left
+        // ([`NewtonOptions::give_up_growth`])
+        let left = opts.max_iterations.saturating_sub(it);
+        if it >= 3 && out_of_reach(damped, opts.give_up_growth, left) {
             return report(Status::MaxIterations, it, res, at);
         }
         it += 1;
@@ -893,6 +947,7 @@ pub fn solve<E: Equilibrium>(
                     res = r;
                     at = a;
                     prev = Some((nd, alpha));
+                    damped = (alpha, damped.0);
                     break;
                 }
                 // a-posteriori estimate of a better damping factor
@@ -1396,6 +1451,21 @@ mod draw_tests {
 #[cfg(test)]
 mod balance_tests {
     use super::*;
+
+    /// The give-up test of [`NewtonOptions::give_up_growth`]: damped to
+    /// 1e-3, a full step at growth 6 is `ln 1000 / ln 6 = 3.86`
+    /// iterations away (out of reach with 3 left, within reach with 4);
+    /// the larger of the last two dampings counts; off for growth 1 or 0
+    /// and once a full step was taken.
+    #[test]
+    fn a_damping_too_small_for_the_iterations_left_gives_up() {
+        assert!(out_of_reach((1e-3, 1e-4), 6.0, 3));
+        assert!(!out_of_reach((1e-3, 1e-4), 6.0, 4));
+        assert!(!out_of_reach((1e-4, 1e-3), 6.0, 4));
+        assert!(!out_of_reach((1e-3, 1e-4), 1.0, 0));
+        assert!(!out_of_reach((1e-3, 1e-4), 0.0, 0));
+        assert!(!out_of_reach((1.0, 1e-6), 6.0, 0));
+    }
 
     /// A balance whose outflow lies 800 e-folds below its inflow: the
     /// relative form reads 1 (the outflow underflows against the inflow),

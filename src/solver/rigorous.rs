@@ -2186,6 +2186,7 @@ fn ll_substituted(
                             COLD_LOG_STEP
                         },
                         free_traces: true,
+                        ..NewtonOptions::default()
                     },
                     1.0,
                 );
