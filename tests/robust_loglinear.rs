@@ -750,6 +750,71 @@ fn a_continuation_that_ends_early_leaves_its_count_to_the_next() {
     assert!(s.iterations < 700, "{} iterations", s.iterations);
 }
 
+/// Seed 3643 of the generator (51 extraction, 167 scrub stages, a scrub
+/// acid of 3.5 mol/L): both continuations stop at their counts and the
+/// bracketed sweeps from the cold start never settled (the iteration broke
+/// down after 4559). Stages walked to the acidity floor held fitted D's
+/// of up to `e^(200 slope)` in those sweeps' transport, which handed
+/// stages more metal than their acid and extractant can hold; with the
+/// held `ln D` capped at 10 the bracketed sweeps still stall (80 sweeps,
+/// largest change 254) but Newton converges from where they stop (18
+/// iterations; 1138 in all).
+#[test]
+fn bracketed_sweeps_hold_no_distribution_ratio_beyond_the_cap() {
+    let c = build(Case {
+        stages: (51, 167, 0),
+        fit: vec![
+            Some((
+                2.02772059759889,
+                -0.0055037828384690585,
+                -2.9976551025611045,
+                0.9307284546077382,
+            )),
+            Some((
+                2.6394865823028977,
+                -0.0070814019332689025,
+                -5.511123559862965,
+                0.5318200301859773,
+            )),
+            None,
+            Some((
+                2.579259770638946,
+                -0.008951438783316994,
+                -2.929563634659553,
+                0.5599674097394378,
+            )),
+            Some((
+                1.2210110191287766,
+                0.014562709484037937,
+                -4.9169418986220865,
+                0.9246383239165831,
+            )),
+        ],
+        d: vec![
+            0.0021793156713588884,
+            0.008422439675013098,
+            0.010712121643472823,
+            0.11119550009810379,
+            0.0017921262041085725,
+        ],
+        charge: vec![3.0, 2.0, 3.0, 3.0, 3.0],
+        dose: 21.86117554465037,
+        acid: (0.006266901871628373, Some(3.527047473259472), None),
+        sulfate: Some((1.0312753645526112, 0.2890229436925239, 0.568362182726012)),
+        feed_flow: 2.2087046082129884,
+        conc: vec![
+            0.0008180658207709012,
+            0.0024282892808091287,
+            0.003704976193446967,
+            0.044678562875943656,
+            0.11477721176246446,
+        ],
+        flows: (4.704112812105889, 0.31274776665183457, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 1500, "{} iterations", s.iterations);
+}
+
 /// 1 + 131 stages, fifteen metals (two constant-D), bisulfate, a strong
 /// scrub acid (3.2 mol/L): component 5 builds up between the scrub and the
 /// extraction far above its feed, so stage balances within the tolerance

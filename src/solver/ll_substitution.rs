@@ -71,6 +71,19 @@ const NEWTON2_STEP: f64 = 2.0;
 /// How far below `ln Q_j` the search for a stage's `ln [H+]` goes.
 const H_RANGE: f64 = 200.0;
 
+/// Largest `ln D` the bracketed sweeps' transport holds (`D` = 22,026).
+/// Those sweeps run only where the fast sweeps and both continuations
+/// failed, on cascades whose stages lagged transport overloads: a stage
+/// whose acidity was walked toward the floor (`ln [H+]` 200 below `ln Q`,
+/// pH near 87) gets a fitted `D` of up to `e^(200 slope)`, and the linear
+/// transport with such ratios held hands the stage totals that no acidity
+/// and no free extractant can hold (`sum p T > A Q + O C`, at the median
+/// by 23 orders of magnitude on seed 2312 of the log-linear generator; see
+/// docs/benchmarks.md, round 18). Capped, a strongly extracted metal
+/// leaves at most `e^-10` of itself in the aqueous per unit of O/A, which
+/// the Newton iterations that finish every sweep correct.
+const HELD_LN_D: f64 = 10.0;
+
 /// `Q_j` (mol/L) of every stage: acid protons plus `p_k` times each
 /// metal in its aqueous, from the flows alone (see the module docs). A
 /// value at or below zero leaves no room for any acid.
@@ -488,6 +501,7 @@ pub(crate) fn substitute(
     // each stage's last exact equilibrium (and shift): the warm start
     let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
     let lc = m.ker.extractant().ln();
+    let held = if exact { HELD_LN_D } else { f64::INFINITY };
     while out.sweeps < max_sweeps {
         out.sweeps += 1;
         for (d, &l) in dose.iter_mut().zip(&lf) {
@@ -495,7 +509,7 @@ pub(crate) fn substitute(
         }
         for q in 0..ka {
             for j in 0..n {
-                ld[j] = m.ker.ln_d_dosed(q, lh[j], dose[j]).0;
+                ld[j] = m.ker.ln_d_dosed(q, lh[j], dose[j]).0.min(held);
             }
             tr.solve(m, q, &ld, &mut lov, &mut lx);
             for j in 0..n {
