@@ -824,8 +824,9 @@ pub fn solve<E: Equilibrium>(
     }
     let mut it = 0;
     // Deuflhard's a-priori damping prediction from the previous step.
-    let mut prev: Option<(f64, f64)> = None; // (||du_prev||, alpha_prev)
-                                             // damping of the last two accepted iterations, the last first
+    // (||du_prev||, alpha_prev)
+    let mut prev: Option<(f64, f64)> = None;
+    // damping of the last two accepted iterations, the last first
     let mut damped = (1.0f64, 1.0f64);
     // residual before the last iteration
     let mut last_res = f64::INFINITY;
