@@ -522,4 +522,15 @@ fn unconverged_report_names_a_row_that_is_no_metal() {
         "{out}"
     );
     assert!(err.contains(acid), "{err}");
+    // JSON: `worst` says where, as the text does
+    let (code, out, _) = run(&["simulate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["converged"], false);
+    assert_eq!(v["worst"]["stage"], 6);
+    assert_eq!(
+        v["worst"]["quantity"],
+        "the acid balance (H+ and the extractant's exchangeable H)"
+    );
+    assert_eq!(v["worst"]["residual"], v["residual"]);
 }

@@ -103,6 +103,9 @@ pub struct CascadeReport {
     /// Reagent use (models that track acidity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reagents: Option<Reagents>,
+    /// Where an unconverged solve stalled (absent for converged solves).
+    #[serde(rename = "worst", skip_serializing_if = "Option::is_none")]
+    pub stalled: Option<Stalled>,
     /// Why an unconverged solve cannot converge, when that is proved from
     /// the model alone (absent otherwise and for converged solves).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,17 @@ pub struct CascadeReport {
     /// Whether the model is volumetric (text only).
     #[serde(skip)]
     pub volumetric: bool,
+}
+
+/// Where an unconverged solve's largest stage imbalance is (JSON `worst`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stalled {
+    /// Stage, counted from 1.
+    pub stage: usize,
+    /// The balance, in words ([`Solution::worst_quantity`]).
+    pub quantity: String,
+    /// Its relative imbalance (the solve's residual).
+    pub residual: f64,
 }
 
 impl CascadeReport {
@@ -177,6 +191,11 @@ impl CascadeReport {
             balance_error: pc(&sol.balance_error(cascade)),
             streams,
             reagents,
+            stalled: (!sol.converged()).then(|| Stalled {
+                stage: sol.worst.0 + 1,
+                quantity: sol.worst_quantity(cascade),
+                residual: sol.residual,
+            }),
             diagnosis: (!sol.converged()).then(|| diagnose(cascade, sol)).flatten(),
             stages,
             layout,

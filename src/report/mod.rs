@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::model::Cascade;
 use crate::solver::Solution;
 
-pub use cascade::{CascadeReport, PerComponent, StageReport, StreamReport};
+pub use cascade::{CascadeReport, PerComponent, StageReport, Stalled, StreamReport};
 pub use reagents::{ProductReagents, Reagents};
 
 /// The result as the JSON object of the result contract
