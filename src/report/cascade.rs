@@ -118,10 +118,6 @@ pub struct CascadeReport {
     /// 0-based stage and component of the largest imbalance (text only).
     #[serde(skip)]
     pub worst: (usize, usize),
-    /// What the largest imbalance is of, in words
-    /// ([`Solution::worst_quantity`]; text only).
-    #[serde(skip)]
-    pub worst_quantity: String,
     /// Whether the model is volumetric (text only).
     #[serde(skip)]
     pub volumetric: bool,
@@ -200,7 +196,6 @@ impl CascadeReport {
             stages,
             layout,
             worst: sol.worst,
-            worst_quantity: sol.worst_quantity(cascade),
             volumetric: cascade.is_volumetric(),
         }
     }
@@ -216,15 +211,15 @@ impl CascadeReport {
         let l = &self.layout;
         let names = &self.components;
         let converged = self.converged;
-        if !converged {
+        if let Some(w) = &self.stalled {
             // a failed solve says so first, plainly, and where it stalled
             out.push_str(&format!(
                 "NOT CONVERGED: the solve {} (relative residual {:.2e} at stage {}, {}); \
                  the numbers below are the last iterate, not a result\n",
                 self.status.describe(),
-                self.residual,
-                self.worst.0 + 1,
-                self.worst_quantity
+                w.residual,
+                w.stage,
+                w.quantity
             ));
         }
         if let Some(d) = &self.diagnosis {
@@ -259,12 +254,8 @@ impl CascadeReport {
             what,
             self.residual
         ));
-        if !converged {
-            out.push_str(&format!(
-                "  worst at stage {}, {}\n",
-                self.worst.0 + 1,
-                self.worst_quantity
-            ));
+        if let Some(w) = &self.stalled {
+            out.push_str(&format!("  worst at stage {}, {}\n", w.stage, w.quantity));
         }
         let unit = if self.volumetric {
             "mol/h"
