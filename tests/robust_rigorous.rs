@@ -819,11 +819,12 @@ fn scrub_that_cannot_strip_the_strongest_metal_keeps_the_capacity_start() {
 /// generator: fourteen metals over 218 stages. The separation-factor
 /// analogue behind its first start (`sf_start`) took 63 iterations of
 /// continuation in beta to converge, and the mass-action Newton from it
-/// 21 more; an analogue of 13 metals or more now gets only its Newton
-/// from the tearing start (20 iterations), which does not converge here,
-/// and the starts that follow converge in 4.
+/// 21 more; an analogue of that size (stages times the cube of its
+/// metals at least 500,000) now gets only its Newton from the tearing
+/// start (20 iterations), which does not converge here, and the starts
+/// that follow converge in 4.
 #[test]
-fn many_metals_skip_the_analogue_beyond_its_newton() {
+fn big_analogue_stops_after_its_newton() {
     let c = generate(ModelKind::MassAction, 1716);
     solve_checked(&c, 10);
 }
@@ -832,8 +833,9 @@ fn many_metals_skip_the_analogue_beyond_its_newton() {
 /// generator: twelve metals over 237 stages, whose separation-factor
 /// analogue converges in 119 iterations (its continuation and
 /// pseudo-transient) and gives the start the mass-action solve converges
-/// from in 78. Without that analogue it fails at its limit (1,000): the
-/// bound of 13 metals below which the analogue keeps its 150 iterations.
+/// from in 78. Without that analogue it fails at its limit (1,000): its
+/// size (237 x 12^3 = 409,536) stays below the bound of 500,000 under
+/// which the analogue keeps its 150 iterations.
 #[test]
 fn twelve_metals_keep_the_full_analogue() {
     let c = generate(ModelKind::MassAction, 3887);

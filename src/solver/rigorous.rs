@@ -1238,26 +1238,30 @@ fn finish<E: Rigorous>(
 /// 0.4-3.4 s there, 172 on a solve that failed after 1,000).
 const SF_START_ITERATIONS: usize = 150;
 
-/// Metals (in the feed) from which the separation-factor solve behind
-/// [`sf_start`] gets only [`SF_START_ITERATIONS_MANY`] iterations: its
-/// Newton from the tearing start, not the continuation in beta and the
-/// pseudo-transient behind it. Over seeds 0-4499 of the mass-action
-/// robustness sample the 205 analogues of 13-15 metals converged there in
-/// 1-11 iterations (131 of them), or later in 63-140 (14), or failed at
-/// the cap (60, 10.7 s in all; among them 482, 987, 1145, 3659, 3965, 1730
-/// and 4323 at 0.16-0.35 s each, 15 x 15 blocks over 214-412 stages, for
-/// a mass-action solve of 2-935 iterations from the starts that follow).
-/// Without the last two kinds none of the 74 seeds is lost, 11 take fewer
-/// iterations and 2 up to 11 more (896: 9 to 20; 2513: 5 to 15). At 12
-/// metals seed 3887 is lost (78 iterations with its analogue of 119, the
-/// limit of 1,000 without), so the bound is where the sample put it, not
-/// a law.
-const SF_START_MANY: usize = 13;
+/// Work of one iteration of the separation-factor solve behind
+/// [`sf_start`] (its stages times the cube of its metals, the cost of
+/// factoring its blocks) from which that solve gets only
+/// [`SF_START_ITERATIONS_BIG`] iterations: its Newton from the tearing
+/// start, not the continuation in beta and the pseudo-transient behind it.
+/// Over seeds 0-4499 of the mass-action robustness sample the 40
+/// analogues of this work or more (11-15 metals, 153-500 stages) converged
+/// there in 2-3 iterations (4 of them), or later in 63 and 112 (2), or
+/// failed at the cap (34, 9.3 s in all: 482, 987, 1145, 125, 3659, 3965,
+/// 1730 and 4323 at 0.16-0.35 s each, for a mass-action solve of 2-935
+/// iterations from the starts that follow). Without the last two kinds
+/// none of those 36 seeds is lost and two take fewer iterations (1716: 21
+/// to 4; 168: 194 to 183). The bound is where the sample put it, not a
+/// law: below it seed 3887 (12 metals, 237 stages: 409,536) is lost
+/// without its analogue of 119 iterations (78 with it, the limit of 1,000
+/// without), and 896 and 2513 (14-15 metals over 26-30 stages) take 11
+/// and 10 more.
+const SF_START_WORK: usize = 500_000;
 
-/// Iterations of the separation-factor solve behind [`sf_start`] for
-/// [`SF_START_MANY`] metals or more: its Newton from the tearing start
-/// (at most 40 of the cap) converges within 11 of them where it converges.
-const SF_START_ITERATIONS_MANY: usize = 20;
+/// Iterations of the separation-factor solve behind [`sf_start`] of
+/// [`SF_START_WORK`] or more: its Newton from the tearing start (at most
+/// 40 of the cap), which converges within 19 iterations where it
+/// converges over the same sample (within 3 at this size).
+const SF_START_ITERATIONS_BIG: usize = 20;
 
 /// A start for the mass-action model from the separation-factor model:
 /// beta_k = K_k, the organic loading set by saponification (or half the
@@ -1320,8 +1324,8 @@ fn sf_start(
     spec.solver = spec
         .solver
         .to_builder()
-        .max_iterations(if ka >= SF_START_MANY {
-            SF_START_ITERATIONS_MANY
+        .max_iterations(if ne * ka.pow(3) >= SF_START_WORK {
+            SF_START_ITERATIONS_BIG
         } else {
             SF_START_ITERATIONS
         })
