@@ -1448,8 +1448,11 @@ fn with_fallback(
 
 /// Steady state of a `mass-action` cascade.
 pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassActionSpec) -> Solution {
+    // the separation-factor analogue behind the first start is the same in
+    // both passes (it reads nothing the pass changes): solved once
+    let mut analogue = None;
     with_fallback(solver, c, |solver, max_it, log| {
-        mass_action_once(solver, c, m, max_it, log)
+        mass_action_once(solver, c, m, max_it, log, &mut analogue)
     })
 }
 
@@ -1459,6 +1462,7 @@ fn mass_action_once(
     m: &MassActionSpec,
     max_it: usize,
     log: bool,
+    analogue: &mut Option<Option<Array2<f64>>>,
 ) -> Solution {
     let st = &m.streams;
     let (aq, org) = flows(c);
@@ -1624,8 +1628,10 @@ fn mass_action_once(
     }
     let opts = *c.solver_options();
     let mut used = 0;
-    let first = sf_start(c, m, &ker, &p);
-    if let Some(mut u) = first.clone() {
+    let first = analogue
+        .get_or_insert_with(|| sf_start(c, m, &ker, &p))
+        .as_ref();
+    if let Some(mut u) = first.cloned() {
         let rep = newton_in(
             solver,
             &ker,
@@ -1674,9 +1680,7 @@ fn mass_action_once(
         }
     }
     if log {
-        if let Some((u, rep, it)) =
-            substituted(solver, c, m, &ker, &p, first.as_ref(), max_it - used)
-        {
+        if let Some((u, rep, it)) = substituted(solver, c, m, &ker, &p, first, max_it - used) {
             used += it;
             if rep.status == Status::Converged {
                 return finish_ma!(&u, rep, used, 0);
@@ -1708,7 +1712,7 @@ fn mass_action_once(
         solver,
         &mut ker,
         &p,
-        first.as_ref(),
+        first,
         opts.tolerance,
         budget,
         log,
