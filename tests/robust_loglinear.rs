@@ -815,6 +815,77 @@ fn bracketed_sweeps_hold_no_distribution_ratio_beyond_the_cap() {
     assert!(s.iterations < 1500, "{} iterations", s.iterations);
 }
 
+/// Seed 4712 of the generator (165 extraction, 169 scrub stages, six
+/// metals, a scrub acid of 2.5 mol/L): both continuations stop at their
+/// counts, and the bracketed sweeps' largest change stayed near 500 (38 +
+/// 216 sweeps, both probes at their 40 iterations) before it converged
+/// in 1339 iterations. Newton probes those sweeps every 10 sweeps whatever
+/// their change, and converges from where they stand after 58, their
+/// largest change still 495 (1221 iterations, about half the time).
+#[test]
+fn bracketed_sweeps_are_probed_before_they_settle() {
+    let c = build(Case {
+        stages: (165, 169, 0),
+        fit: vec![
+            Some((
+                2.3730519618817283,
+                -0.00824833421071002,
+                -2.274525883016362,
+                0.9514585527065628,
+            )),
+            None,
+            Some((
+                1.0067630933386635,
+                -0.006399641345175861,
+                -4.986528834506048,
+                1.2548203790207544,
+            )),
+            Some((
+                1.4904607903049019,
+                0.0026812459871181256,
+                -5.78087560772597,
+                0.7968778418739993,
+            )),
+            Some((
+                0.8967573227476424,
+                -0.0019790509709947824,
+                -5.026054081028847,
+                0.956560802648649,
+            )),
+            Some((
+                0.9315108272449486,
+                0.01588815882967625,
+                -1.2671196057161271,
+                1.3183716078105996,
+            )),
+        ],
+        d: vec![
+            0.0014805413203098276,
+            0.13755872304821953,
+            0.049581624097576375,
+            0.3074068711186457,
+            0.05730611265081926,
+            0.06054581143380439,
+        ],
+        charge: vec![2.0, 3.0, 3.0, 2.0, 3.0, 3.0],
+        dose: 19.502958481317293,
+        acid: (0.0032536009437334097, Some(2.5340677868653203), None),
+        sulfate: Some((0.14798255147559153, 0.3681602580847586, 0.3566944150633712)),
+        feed_flow: 2.2610389670060513,
+        conc: vec![
+            0.02522123187627925,
+            0.010787298079390557,
+            0.05180361237896103,
+            0.03959391667895323,
+            0.000674413073509386,
+            0.0020663118389768215,
+        ],
+        flows: (1.5702445221223793, 0.30642451745672183, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 1300, "{} iterations", s.iterations);
+}
+
 /// 1 + 131 stages, fifteen metals (two constant-D), bisulfate, a strong
 /// scrub acid (3.2 mol/L): component 5 builds up between the scrub and the
 /// extraction far above its feed, so stage balances within the tolerance
