@@ -1971,8 +1971,21 @@ const PROBE_NEWTON: usize = 40;
 /// all: probed every 10 sweeps, seed 4712 converges after 58 of them
 /// (largest change 495; 1221 iterations, where 254 sweeps and two probes
 /// at their count took 1339) and 2312 after 69 (1223; 206 sweeps at tens
-/// of milliseconds each took 1150), both in about half the time.
+/// of milliseconds each took 1150), both in about half the time (4712
+/// now converges from the fast sweeps' probes, [`FAST_PROBE_EVERY`]).
 const PROBE_EVERY: usize = 10;
+
+/// Fast sweeps between Newton's probes while they have not settled
+/// ([`ll_substituted`]; before, Newton was tried only where they stopped).
+/// Newton converges from fast sweeps that are still moving on cascades
+/// where they would stall and leave both continuations and the bracketed
+/// sweeps to run: seed 1181 of the log-linear generator (which failed
+/// within its budget) converges in 45 iterations, 4712 in 9 (1221). The
+/// sweeps go on after a failed probe as if they had not stopped (each
+/// stage's last root kept as its warm start), so a probe costs at most
+/// its iterations: over seeds 0-4799 none lost, 780 changed, the sum of
+/// iterations 2.7 % lower (against main before either probe).
+const FAST_PROBE_EVERY: usize = 20;
 
 /// Iterations of the pseudo-transient continuation from the cold start
 /// tried between the fast and the bracketed substitution
@@ -2235,12 +2248,19 @@ fn ll_substituted(
                 let mut round = 0;
                 // a new round starts afresh, a probe's pause changes nothing
                 let mut resumed = f64::INFINITY;
+                // each stage's last root, kept over a probe's pause
+                let mut warm: Vec<(f64, f64)> = Vec::new();
+                let mut was_periodic = false;
                 loop {
                     let budget = sweeps_left(max_it, used, sweeps);
                     let stop = t.max(probe);
-                    // the bracketed sweeps stop for a probe every few
-                    // sweeps, whatever their change
-                    let chunk = if exact { PROBE_EVERY } else { usize::MAX };
+                    // the sweeps stop for a probe every few sweeps, whatever
+                    // their change, and go on after it from the stages'
+                    // last roots, as if they had not stopped
+                    if !was_periodic {
+                        warm.clear();
+                    }
+                    let chunk = if exact { PROBE_EVERY } else { FAST_PROBE_EVERY };
                     let out = super::ll_substitution::substitute(
                         &m,
                         &mut u,
@@ -2250,6 +2270,7 @@ fn ll_substituted(
                         exact,
                         &mut relax,
                         resumed,
+                        &mut warm,
                     );
                     sweeps += out.sweeps;
                     round += out.sweeps;
@@ -2281,6 +2302,7 @@ fn ll_substituted(
                     if spent >= max_it {
                         break 'modes;
                     }
+                    was_periodic = periodic;
                     if periodic && round < 2_000 {
                         resumed = change;
                         continue;
