@@ -466,7 +466,10 @@ impl StageEq<'_> {
 /// they stall, and leaves the substituted profile in `u` (metals absent
 /// from a stage at `floor`). `resumed` is the last sweep's largest change
 /// when these sweeps continue earlier ones with the same `relax` (so that
-/// a pause changes nothing), infinity for a fresh start.
+/// a pause changes nothing), infinity for a fresh start. `warm` holds each
+/// stage's last root (the fast stage solves' warm start): empty for a
+/// fresh start from `u`, and as the last call left it when these sweeps
+/// go on from a pause, which then changes nothing either.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn substitute(
     m: &LogLinearCascade<'_>,
@@ -477,6 +480,7 @@ pub(crate) fn substitute(
     exact: bool,
     relax: &mut Relaxation,
     resumed: f64,
+    warm: &mut Vec<(f64, f64)>,
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -499,7 +503,10 @@ pub(crate) fn substitute(
     // each stage's dose terms ([`LogLinearKernel::dose_at`]), once a sweep
     let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
-    let mut raw: Vec<(f64, f64)> = (0..n).map(|j| (lh[j], lf[j])).collect();
+    if warm.len() != n {
+        *warm = (0..n).map(|j| (lh[j], lf[j])).collect();
+    }
+    let raw = warm;
     let lc = m.ker.extractant().ln();
     let held = if exact { HELD_LN_D } else { f64::INFINITY };
     while out.sweeps < max_sweeps {
