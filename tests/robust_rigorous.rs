@@ -614,6 +614,21 @@ fn start_up_follows_a_front_stage_by_stage() {
     solve_checked(&c, 1900);
 }
 
+/// Seed 4258 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: 116 extraction and 275 strip stages, ammonium-saponified.
+/// A front of the second metal (C1) crosses the strip section toward the
+/// strip liquor's inlet at 1.2 stages a predicted step of 372 residence
+/// times (5 Newton iterations a step, about 1,000 iterations to cross it:
+/// 2,277 in all). After 8 such steps the settled
+/// stages behind the front are continued over the rest of the section
+/// (the start-up's `leap_front`), and the steps that follow finish the
+/// end of the strip in 27 iterations: 1,346 in all.
+#[test]
+fn start_up_leaps_a_front_that_crosses_to_the_end() {
+    let c = generate(ModelKind::MassAction, 4258);
+    solve_checked(&c, 1400);
+}
+
 /// Seed 1948 of the mass-action robustness sample (issue 9), drawn by the
 /// generator: one extraction and 99 scrub stages, saponified. Its
 /// start-up's steps fail at the extraction stage whatever their length
