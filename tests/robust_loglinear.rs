@@ -985,6 +985,62 @@ fn fast_sweeps_are_probed_before_they_stall() {
     assert!(s.iterations < 200, "{} iterations", s.iterations);
 }
 
+/// Seed 3407 of the generator (7 extraction, 110 scrub stages, four
+/// metals, a scrub acid of 2.7 mol/L): it failed within its budget of
+/// 3340, the continuation from the cold start at its count of 700 (its
+/// largest imbalance a front walking the scrub at 0.1 stages an
+/// iteration), the one from the sweeps at its 400, the bracketed sweeps
+/// unsettled. A front too slow to cross the cascade within the count now
+/// ends the cold continuation, and the one from the sweeps, given what it
+/// left, converges in 592: 1078 iterations in all.
+#[test]
+fn a_cold_front_too_slow_to_cross_leaves_its_count_to_the_sweeps() {
+    let c = build(Case {
+        stages: (7, 110, 0),
+        fit: vec![
+            None,
+            Some((
+                1.7047923547662986,
+                -0.007628867525532759,
+                -4.29821399943938,
+                1.4362608991296733,
+            )),
+            Some((
+                2.762780599486705,
+                0.011040490479855275,
+                -5.552953581445591,
+                1.0256062960514387,
+            )),
+            Some((
+                2.0716047043276307,
+                -0.0019272639252102472,
+                -4.735315280668639,
+                1.4338832068260687,
+            )),
+        ],
+        d: vec![
+            0.04161848955963396,
+            0.07445175230991687,
+            0.07085267958832436,
+            0.06047144379143794,
+        ],
+        charge: vec![3.0, 3.0, 3.0, 3.0],
+        dose: 13.264302607642348,
+        acid: (0.03416175405257972, Some(2.727286560349286), None),
+        sulfate: Some((0.8607376237028233, 0.54640454113768, 1.6369751667622379)),
+        feed_flow: 2.8453642860354504,
+        conc: vec![
+            0.023969286066423234,
+            0.10810347303136116,
+            0.011838635615051721,
+            0.10284995857397888,
+        ],
+        flows: (5.4170003408841145, 0.8668113348253971, 0.0),
+    });
+    let s = converges(&c);
+    assert!(s.iterations < 1200, "{} iterations", s.iterations);
+}
+
 /// 1 + 131 stages, fifteen metals (two constant-D), bisulfate, a strong
 /// scrub acid (3.2 mol/L): component 5 builds up between the scrub and the
 /// extraction far above its feed, so stage balances within the tolerance

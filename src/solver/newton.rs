@@ -1152,6 +1152,22 @@ pub fn solve_ptc_watched<E: Equilibrium>(
     ptc(model, links, feed, u, ws, opts, dt0, false, Some(stall))
 }
 
+/// As [`solve_ptc_dae`], giving up (as [`Status::Diverged`]) under the
+/// tests of `stall`, as [`solve_ptc_watched`] does.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_ptc_dae_watched<E: Equilibrium>(
+    model: &E,
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+    dt0: f64,
+    stall: PtcStall,
+) -> NewtonReport {
+    ptc(model, links, feed, u, ws, opts, dt0, true, Some(stall))
+}
+
 /// `ln` of the ratio to the stage's largest outflow below which
 /// [`NewtonOptions::free_traces`] frees a conserved quantity's step
 /// (`4e-44`: some thirty orders below what a balance at the tolerance can

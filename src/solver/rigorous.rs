@@ -2032,6 +2032,28 @@ const PTC_ITERATIONS: usize = 700;
 /// of the log-linear generator: 184).
 const PTC_SWEPT_ITERATIONS: usize = 400;
 
+/// Iterations over which the continuation from the cold start of
+/// [`ll_substituted`] follows the stage of its largest imbalance as a
+/// front ([`newton::PtcStall::front_window`]); a front walking one way at
+/// a pace that reaches the end of the cascade only past the
+/// continuation's count ([`COLD_FRONT_FACTOR`]) ends it, and the
+/// continuation from the sweeps gets what it did not use. Seed 2961 of
+/// the log-linear generator: a front crossing 528 stages at 0.4 stages an
+/// iteration, still 33 stages short at the count of 700 (1.1 s), given up
+/// after 310, the one from the sweeps converging in 160 as before (890 ->
+/// 500 iterations); seed 3407 (failed within its budget: both
+/// continuations at their counts) converges from the sweeps in 592
+/// (1078). Over seeds 0-4799 nothing else moves but 3944 (271 -> 439);
+/// over 100 iterations 2323 (whose front, given up at 600, then crosses
+/// the rest at once, converging in 644) goes 784 -> 1399, over 200 785
+/// 609 -> 1200.
+const COLD_FRONT_WINDOW: usize = 150;
+
+/// Times the cold continuation's count by which a front it follows must
+/// reach its end for the continuation to go on ([`COLD_FRONT_WINDOW`]):
+/// at 1.3 seed 2961's front (due near iteration 770) is not given up.
+const COLD_FRONT_FACTOR: f64 = 1.0;
+
 /// Cap on the log steps of the continuation from the cold start (the one
 /// from the sweeps keeps the default of 8): that start lies tens of
 /// e-folds below the fronts it has to build, and under the cap of 8 it
@@ -2229,25 +2251,37 @@ fn ll_substituted(
                 let left = max_it.saturating_sub(charged(used, sweeps));
                 let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
                 ws.set_log_balances(true);
-                let rep = newton::solve_ptc_dae(
-                    ker,
-                    &p.links,
-                    &p.feed,
-                    &mut v,
-                    ws,
-                    &NewtonOptions {
-                        tolerance: tol,
-                        max_iterations: left.min(cap),
-                        max_log_step: if from_sweeps {
-                            NewtonOptions::default().max_log_step
-                        } else {
-                            COLD_LOG_STEP
-                        },
-                        free_traces: true,
-                        ..NewtonOptions::default()
+                let opts = NewtonOptions {
+                    tolerance: tol,
+                    max_iterations: left.min(cap),
+                    max_log_step: if from_sweeps {
+                        NewtonOptions::default().max_log_step
+                    } else {
+                        COLD_LOG_STEP
                     },
-                    1.0,
-                );
+                    free_traces: true,
+                    ..NewtonOptions::default()
+                };
+                let rep = if from_sweeps {
+                    newton::solve_ptc_dae(ker, &p.links, &p.feed, &mut v, ws, &opts, 1.0)
+                } else {
+                    // a front too slow to cross the cascade within the
+                    // count ends the cold start's continuation
+                    // ([`COLD_FRONT_WINDOW`]); its time steps are not
+                    // watched
+                    let stall = newton::PtcStall {
+                        after: usize::MAX,
+                        window: COLD_FRONT_WINDOW,
+                        dt_min: 0.0,
+                        front_window: COLD_FRONT_WINDOW,
+                        front_factor: COLD_FRONT_FACTOR,
+                        progress_window: 0,
+                        progress: 0.0,
+                    };
+                    newton::solve_ptc_dae_watched(
+                        ker, &p.links, &p.feed, &mut v, ws, &opts, 1.0, stall,
+                    )
+                };
                 used += rep.iterations;
                 spare = cap.saturating_sub(rep.iterations);
                 let spent = charged(used, sweeps);
