@@ -1094,6 +1094,11 @@ pub struct PtcStall {
     /// end of the cascade it walks to only after this many times the
     /// iteration limit gives up the continuation.
     pub front_factor: f64,
+    /// A front too slow to cross ends the continuation only while its
+    /// scaled residual (root mean square) is at least this (0: always):
+    /// near the steady state the stage of the largest imbalance wanders
+    /// without being a front the continuation has to carry.
+    pub front_residual: f64,
     /// At the iteration limit, the continuation reports
     /// [`Status::MaxIterations`] (its iterate still on its way) only when
     /// its scaled residual (root mean square) fell below `progress` times
@@ -1280,6 +1285,7 @@ fn ptc<E: Equilibrium>(
                 let limit = s.front_factor * opts.max_iterations as f64;
                 if walk.iter().any(|e| e.0 == it - w)
                     && samples.len() >= w / FRONT_SAMPLE / 2
+                    && (s.front_residual == 0.0 || fnorm >= s.front_residual)
                     && front_too_slow(&samples, ws.n, w, it, limit)
                 {
                     return report(Status::Diverged, it, res, at);

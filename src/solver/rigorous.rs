@@ -134,6 +134,7 @@ impl Rigorous for MassActionKernel {
             dt_min: 10.0,
             front_window: 50,
             front_factor: 3.0,
+            front_residual: 0.0,
             progress_window: 100,
             progress: 0.5,
         })
@@ -2040,14 +2041,25 @@ const PTC_SWEPT_ITERATIONS: usize = 400;
 /// continuation from the sweeps gets what it did not use. Seed 2961 of
 /// the log-linear generator: a front crossing 528 stages at 0.4 stages an
 /// iteration, still 33 stages short at the count of 700 (1.1 s), given up
-/// after 310, the one from the sweeps converging in 160 as before (890 ->
-/// 500 iterations); seed 3407 (failed within its budget: both
-/// continuations at their counts) converges from the sweeps in 592
-/// (1078). Over seeds 0-4799 nothing else moves but 3944 (271 -> 439);
-/// over 100 iterations 2323 (whose front, given up at 600, then crosses
-/// the rest at once, converging in 644) goes 784 -> 1399, over 200 785
+/// (its residual at least [`COLD_FRONT_RESIDUAL`]), the one from the
+/// sweeps converging as before (890 -> 460 iterations); seed 3407 (failed within its budget: both continuations
+/// at their counts) converges from the sweeps (898); seed 498's front,
+/// given up at 240, 2524 -> 1032. Over 150 iterations (without
+/// [`COLD_FRONT_RESIDUAL`]) 498 kept its 2524 and 3944 went 271 -> 439;
+/// over 80, 3155 560 -> 725; over 50 seed 2913 was lost; over 200, 785
 /// 609 -> 1200.
-const COLD_FRONT_WINDOW: usize = 150;
+const COLD_FRONT_WINDOW: usize = 100;
+
+/// Scaled residual (root mean square) under which the cold continuation
+/// is not ended by a slow front ([`COLD_FRONT_WINDOW`],
+/// [`newton::PtcStall::front_residual`]): seed 2323's continuation,
+/// followed over 100 iterations, walks its largest imbalance back across
+/// the cascade at 7e-5 and converges after it (784 iterations); ended
+/// there, 1399. 498 and 3407 are given up at 3.7e-2 and 4.1e-2, 2961
+/// passes a check at 1.9e-4 and is given up at a later one; at 1e-2
+/// seed 3407 is lost (and 2961 goes back to 890), at 1e-4 the same seeds
+/// change as at 1e-3 (2961 450).
+const COLD_FRONT_RESIDUAL: f64 = 1e-3;
 
 /// Times the cold continuation's count by which a front it follows must
 /// reach its end for the continuation to go on ([`COLD_FRONT_WINDOW`]):
@@ -2275,6 +2287,7 @@ fn ll_substituted(
                         dt_min: 0.0,
                         front_window: COLD_FRONT_WINDOW,
                         front_factor: COLD_FRONT_FACTOR,
+                        front_residual: COLD_FRONT_RESIDUAL,
                         progress_window: 0,
                         progress: 0.0,
                     };
