@@ -1158,7 +1158,8 @@ pub fn solve_ptc_watched<E: Equilibrium>(
 }
 
 /// As [`solve_ptc_dae`], giving up (as [`Status::Diverged`]) under the
-/// tests of `stall`, as [`solve_ptc_watched`] does.
+/// tests of `stall` where there is one, as [`solve_ptc_watched`] does
+/// (`None`: exactly [`solve_ptc_dae`]).
 #[allow(clippy::too_many_arguments)]
 pub fn solve_ptc_dae_watched<E: Equilibrium>(
     model: &E,
@@ -1168,9 +1169,9 @@ pub fn solve_ptc_dae_watched<E: Equilibrium>(
     ws: &mut Workspace,
     opts: &NewtonOptions,
     dt0: f64,
-    stall: PtcStall,
+    stall: Option<PtcStall>,
 ) -> NewtonReport {
-    ptc(model, links, feed, u, ws, opts, dt0, true, Some(stall))
+    ptc(model, links, feed, u, ws, opts, dt0, true, stall)
 }
 
 /// `ln` of the ratio to the stage's largest outflow below which

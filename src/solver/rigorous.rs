@@ -2274,27 +2274,22 @@ fn ll_substituted(
                     free_traces: true,
                     ..NewtonOptions::default()
                 };
-                let rep = if from_sweeps {
-                    newton::solve_ptc_dae(ker, &p.links, &p.feed, &mut v, ws, &opts, 1.0)
-                } else {
-                    // a front too slow to cross the cascade within the
-                    // count ends the cold start's continuation
-                    // ([`COLD_FRONT_WINDOW`]); its time steps are not
-                    // watched
-                    let stall = newton::PtcStall {
-                        after: usize::MAX,
-                        window: COLD_FRONT_WINDOW,
-                        dt_min: 0.0,
-                        front_window: COLD_FRONT_WINDOW,
-                        front_factor: COLD_FRONT_FACTOR,
-                        front_residual: COLD_FRONT_RESIDUAL,
-                        progress_window: 0,
-                        progress: 0.0,
-                    };
-                    newton::solve_ptc_dae_watched(
-                        ker, &p.links, &p.feed, &mut v, ws, &opts, 1.0, stall,
-                    )
-                };
+                // a front too slow to cross the cascade within the count
+                // ends the cold start's continuation ([`COLD_FRONT_WINDOW`]);
+                // its time steps are not watched
+                let stall = (!from_sweeps).then_some(newton::PtcStall {
+                    after: usize::MAX,
+                    window: COLD_FRONT_WINDOW,
+                    dt_min: 0.0,
+                    front_window: COLD_FRONT_WINDOW,
+                    front_factor: COLD_FRONT_FACTOR,
+                    front_residual: COLD_FRONT_RESIDUAL,
+                    progress_window: 0,
+                    progress: 0.0,
+                });
+                let rep = newton::solve_ptc_dae_watched(
+                    ker, &p.links, &p.feed, &mut v, ws, &opts, 1.0, stall,
+                );
                 used += rep.iterations;
                 spare = cap.saturating_sub(rep.iterations);
                 let spent = charged(used, sweeps);
