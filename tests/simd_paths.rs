@@ -85,3 +85,27 @@ fn solves_through_the_continuation_give_the_same_bits() {
         assert!(bits(&s) == bits(&base), "seed {seed}");
     }
 }
+
+#[test]
+fn rigorous_solves_give_the_same_bits_on_both_paths() {
+    // the rigorous Newton's block factorisation and solves run their AVX2
+    // compilation too: mass-action cascades of 14-15 metals (blocks of
+    // 14-18: 1716, 987, 3659) and of fewer (blocks of 5-12: 0, 1, 2), and
+    // log-linear ones (43: blocks of 15)
+    let cases = [
+        (ModelKind::MassAction, 1716),
+        (ModelKind::MassAction, 987),
+        (ModelKind::MassAction, 3659),
+        (ModelKind::MassAction, 0),
+        (ModelKind::MassAction, 1),
+        (ModelKind::MassAction, 2),
+        (ModelKind::LogLinear, 43),
+    ];
+    for (kind, seed) in cases {
+        let c = generate(kind, seed);
+        let run = || Solver::new().solve(&c);
+        let (s, base) = (run(), with_baseline(run));
+        assert!(s.converged(), "{} seed {seed}", kind.name());
+        assert!(bits(&s) == bits(&base), "{} seed {seed}", kind.name());
+    }
+}

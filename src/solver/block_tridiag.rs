@@ -12,7 +12,10 @@
 //! rigorous Newton's blocks of 13 to 18 (10 to 15 metals,
 //! [`BlockTridiag::factor_sparse_lower`]; their solves in the general
 //! loops' order of operations); larger blocks run on the general loops.
-//! Both give the same factors.
+//! Both give the same factors. The rigorous Newton's factorisation
+//! ([`BlockTridiag::factor_sparse_lower`]) and the fixed-size solves of 4
+//! to 18 run in an AVX2 compilation where the processor has it
+//! ([`super::simd`], without FMA: the same values bit for bit).
 
 use ndarray::{Array2, Array3};
 
@@ -134,25 +137,46 @@ impl BlockTridiag {
     /// [`BlockTridiag::factor`] (a skipped term is `d - 0 g`).
     pub fn factor_sparse_lower(&mut self) -> Result<(), Singular> {
         match self.b {
-            4 => self.factor_fixed::<4, true>(),
-            5 => self.factor_fixed::<5, true>(),
-            6 => self.factor_fixed::<6, true>(),
-            7 => self.factor_fixed::<7, true>(),
-            8 => self.factor_fixed::<8, true>(),
-            9 => self.factor_fixed::<9, true>(),
-            10 => self.factor_fixed::<10, true>(),
-            11 => self.factor_fixed::<11, true>(),
-            12 => self.factor_fixed::<12, true>(),
+            4 => self.factor_sparse_isa::<4>(),
+            5 => self.factor_sparse_isa::<5>(),
+            6 => self.factor_sparse_isa::<6>(),
+            7 => self.factor_sparse_isa::<7>(),
+            8 => self.factor_sparse_isa::<8>(),
+            9 => self.factor_sparse_isa::<9>(),
+            10 => self.factor_sparse_isa::<10>(),
+            11 => self.factor_sparse_isa::<11>(),
+            12 => self.factor_sparse_isa::<12>(),
             // metals plus 2 or 3 for 10 to 15 metals (the same factors as
             // the general loops, which sizes 13 to 18 took before)
-            13 => self.factor_fixed::<13, true>(),
-            14 => self.factor_fixed::<14, true>(),
-            15 => self.factor_fixed::<15, true>(),
-            16 => self.factor_fixed::<16, true>(),
-            17 => self.factor_fixed::<17, true>(),
-            18 => self.factor_fixed::<18, true>(),
+            13 => self.factor_sparse_isa::<13>(),
+            14 => self.factor_sparse_isa::<14>(),
+            15 => self.factor_sparse_isa::<15>(),
+            16 => self.factor_sparse_isa::<16>(),
+            17 => self.factor_sparse_isa::<17>(),
+            18 => self.factor_sparse_isa::<18>(),
             _ => self.factor(),
         }
+    }
+
+    /// `factor_fixed::<B, true>` in its AVX2 compilation where the
+    /// processor has it ([`super::simd`]: the same roundings, so the same
+    /// factors bit for bit), else in the baseline one.
+    #[inline(always)]
+    fn factor_sparse_isa<const B: usize>(&mut self) -> Result<(), Singular> {
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::avx2() {
+            // SAFETY: the processor has AVX2
+            return unsafe { self.factor_sparse_avx2::<B>() };
+        }
+        self.factor_fixed::<B, true>()
+    }
+
+    /// [`BlockTridiag::factor_fixed`] with sparse lower blocks, compiled
+    /// for AVX2 (without FMA).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn factor_sparse_avx2<const B: usize>(&mut self) -> Result<(), Singular> {
+        self.factor_fixed_inline::<B, true>()
     }
 
     /// [`BlockTridiag::factor`] for any block size.
@@ -199,26 +223,52 @@ impl BlockTridiag {
             1 => return self.solve_fixed::<1>(rhs_s),
             2 => return self.solve_2(rhs_s),
             3 => return self.solve_fixed::<3>(rhs_s),
-            4 => return self.solve_fixed::<4>(rhs_s),
-            5 => return self.solve_fixed::<5>(rhs_s),
-            6 => return self.solve_fixed::<6>(rhs_s),
-            7 => return self.solve_fixed::<7>(rhs_s),
-            8 => return self.solve_fixed::<8>(rhs_s),
-            9 => return self.solve_fixed::<9>(rhs_s),
-            10 => return self.solve_fixed::<10>(rhs_s),
-            11 => return self.solve_fixed::<11>(rhs_s),
-            12 => return self.solve_fixed::<12>(rhs_s),
+            4 => return self.solve_isa::<4, false>(rhs_s),
+            5 => return self.solve_isa::<5, false>(rhs_s),
+            6 => return self.solve_isa::<6, false>(rhs_s),
+            7 => return self.solve_isa::<7, false>(rhs_s),
+            8 => return self.solve_isa::<8, false>(rhs_s),
+            9 => return self.solve_isa::<9, false>(rhs_s),
+            10 => return self.solve_isa::<10, false>(rhs_s),
+            11 => return self.solve_isa::<11, false>(rhs_s),
+            12 => return self.solve_isa::<12, false>(rhs_s),
             // the rigorous models' 10 to 15 metals: the general loops'
             // order of operations (the same values as before)
-            13 => return self.solve_fixed_inline::<13, true>(rhs_s),
-            14 => return self.solve_fixed_inline::<14, true>(rhs_s),
-            15 => return self.solve_fixed_inline::<15, true>(rhs_s),
-            16 => return self.solve_fixed_inline::<16, true>(rhs_s),
-            17 => return self.solve_fixed_inline::<17, true>(rhs_s),
-            18 => return self.solve_fixed_inline::<18, true>(rhs_s),
+            13 => return self.solve_isa::<13, true>(rhs_s),
+            14 => return self.solve_isa::<14, true>(rhs_s),
+            15 => return self.solve_isa::<15, true>(rhs_s),
+            16 => return self.solve_isa::<16, true>(rhs_s),
+            17 => return self.solve_isa::<17, true>(rhs_s),
+            18 => return self.solve_isa::<18, true>(rhs_s),
             _ => {}
         }
         self.solve_general(rhs_s)
+    }
+
+    /// [`BlockTridiag::solve_fixed_inline`] in its AVX2 compilation where
+    /// the processor has it ([`super::simd`]: the same roundings, so the
+    /// same solution bit for bit), else in the baseline one.
+    #[inline(always)]
+    fn solve_isa<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::avx2() {
+            // SAFETY: the processor has AVX2
+            return unsafe { self.solve_avx2::<B, GENERAL>(rhs) };
+        }
+        self.solve_base::<B, GENERAL>(rhs)
+    }
+
+    /// [`BlockTridiag::solve_fixed_inline`] compiled for AVX2 (without
+    /// FMA).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn solve_avx2<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
+        self.solve_fixed_inline::<B, GENERAL>(rhs)
+    }
+
+    /// [`BlockTridiag::solve_fixed_inline`] for the baseline target.
+    fn solve_base<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
+        self.solve_fixed_inline::<B, GENERAL>(rhs)
     }
 
     /// [`BlockTridiag::solve`] for any block size.
@@ -1061,6 +1111,40 @@ mod tests {
             let mut x_general = rhs;
             general.solve_general(x_general.as_slice_mut().unwrap());
             for (a, g) in x_fixed.iter().zip(&x_general) {
+                assert_eq!(a.to_bits(), g.to_bits(), "b={b}: {a} vs {g}");
+            }
+        }
+    }
+
+    /// The rigorous Newton's factorisation with sparse lower blocks and
+    /// the fixed-size solves (sizes 4 to 18) give the same factors, pivots
+    /// and solutions bit for bit in their AVX2 and baseline compilations
+    /// (on a processor without AVX2 both take the baseline).
+    #[test]
+    fn sparse_factor_and_solve_match_on_both_instruction_sets() {
+        let mut seed = 23;
+        let bits = |a: &Array3<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for b in 4..=18usize {
+            let n = 9;
+            let mut m = random_blocks(n, b, &mut seed);
+            for (i, v) in m.lower.iter_mut().enumerate() {
+                if i % 4 != 1 {
+                    *v = 0.0;
+                }
+            }
+            let mut rhs = Array2::from_shape_fn((n, b), |_| rng(&mut seed));
+            rhs[[0, 0]] = -0.0;
+            rhs[[1, 2]] = 0.0;
+            let (mut fast, mut base) = (m.clone(), m);
+            fast.factor_sparse_lower().unwrap();
+            crate::solver::simd::with_baseline(|| base.factor_sparse_lower()).unwrap();
+            assert_eq!(fast.piv, base.piv, "b={b}");
+            assert_eq!(bits(&fast.diag), bits(&base.diag), "b={b}");
+            assert_eq!(bits(&fast.upper), bits(&base.upper), "b={b}");
+            let (mut x_fast, mut x_base) = (rhs.clone(), rhs);
+            fast.solve(&mut x_fast);
+            crate::solver::simd::with_baseline(|| base.solve(&mut x_base));
+            for (a, g) in x_fast.iter().zip(&x_base) {
                 assert_eq!(a.to_bits(), g.to_bits(), "b={b}: {a} vs {g}");
             }
         }
