@@ -2033,6 +2033,17 @@ const PTC_ITERATIONS: usize = 700;
 /// of the log-linear generator: 184).
 const PTC_SWEPT_ITERATIONS: usize = 400;
 
+/// Least count of the continuation from the sweeps when it goes second,
+/// after the cold start's has failed ([`ll_substituted`]): what follows
+/// it is the bracketed sweeps, tens of milliseconds a sweep on a long
+/// overloaded cascade, where a continuation iteration costs about half a
+/// millisecond. Seed 3643 of the log-linear generator: its cold
+/// continuation at its count of 700, the one from the sweeps converges
+/// in 503 (1,226 iterations in all, against 1,237 through 80 bracketed
+/// sweeps); a cold continuation given up early leaves its spare on top
+/// of [`PTC_SWEPT_ITERATIONS`] instead (seed 2312: 750, unchanged).
+const PTC_SWEPT_SECOND: usize = 600;
+
 /// Iterations over which the continuation from the cold start of
 /// [`ll_substituted`] follows the stage of its largest imbalance as a
 /// front ([`newton::PtcStall::front_window`]); a front walking one way at
@@ -2254,7 +2265,13 @@ fn ll_substituted(
             // stages)
             let mut spare = 0;
             for (from_sweeps, cap) in order {
-                let cap = cap + spare;
+                // second, the continuation from the sweeps is the last
+                // before the bracketed sweeps ([`PTC_SWEPT_SECOND`])
+                let cap = if from_sweeps && !near {
+                    (cap + spare).max(PTC_SWEPT_SECOND)
+                } else {
+                    cap + spare
+                };
                 let mut v = if from_sweeps {
                     swept.clone()
                 } else {
