@@ -2033,17 +2033,6 @@ const PTC_ITERATIONS: usize = 700;
 /// of the log-linear generator: 184).
 const PTC_SWEPT_ITERATIONS: usize = 400;
 
-/// Least count of the continuation from the sweeps when it goes second,
-/// after the cold start's has failed ([`ll_substituted`]): what follows
-/// it is the bracketed sweeps, tens of milliseconds a sweep on a long
-/// overloaded cascade, where a continuation iteration costs about half a
-/// millisecond. Seed 3643 of the log-linear generator: its cold
-/// continuation at its count of 700, the one from the sweeps converges
-/// in 503 (1,226 iterations in all, against 1,237 through 80 bracketed
-/// sweeps); a cold continuation given up early leaves its spare on top
-/// of [`PTC_SWEPT_ITERATIONS`] instead (seed 2312: 750, unchanged).
-const PTC_SWEPT_SECOND: usize = 600;
-
 /// Iterations over which the continuation from the cold start of
 /// [`ll_substituted`] follows the stage of its largest imbalance as a
 /// front ([`newton::PtcStall::front_window`]); a front walking one way at
@@ -2078,6 +2067,24 @@ const COLD_FRONT_RESIDUAL: f64 = 1e-3;
 /// reach its end for the continuation to go on ([`COLD_FRONT_WINDOW`]):
 /// at 1.3 seed 2961's front (due near iteration 770) is not given up.
 const COLD_FRONT_FACTOR: f64 = 1.0;
+
+/// Time step (residence times) that some accepted step of every window of
+/// [`COLD_DT_WINDOW`] iterations, from iteration [`COLD_DT_AFTER`] on,
+/// must reach for the continuation from the cold start of
+/// [`ll_substituted`] to go on ([`newton::PtcStall::dt_min`]; the one from
+/// the sweeps gets what it did not use). Seed 3643 of the log-linear
+/// generator: its cold continuation ran to its count of 700 at a residual
+/// of 1.0; given up at 300, the one from the sweeps converges as before
+/// (1,226 -> 826 iterations); seed 1739 842 -> 742. From iteration 200
+/// seed 43's (converging at 344) was given up at 250 (354 -> 444); at a
+/// step of 3 or over windows of 100 3643 is not given up.
+const COLD_DT_MIN: f64 = 10.0;
+
+/// Iterations between the checks of [`COLD_DT_MIN`].
+const COLD_DT_WINDOW: usize = 50;
+
+/// Iteration of the first check of [`COLD_DT_MIN`].
+const COLD_DT_AFTER: usize = 300;
 
 /// Cap on the log steps of the continuation from the cold start (the one
 /// from the sweeps keeps the default of 8): that start lies tens of
@@ -2267,13 +2274,7 @@ fn ll_substituted(
             // stages)
             let mut spare = 0;
             for (from_sweeps, cap) in order {
-                // second, the continuation from the sweeps is the last
-                // before the bracketed sweeps ([`PTC_SWEPT_SECOND`])
-                let cap = if from_sweeps && !near {
-                    (cap + spare).max(PTC_SWEPT_SECOND)
-                } else {
-                    cap + spare
-                };
+                let cap = cap + spare;
                 let mut v = if from_sweeps {
                     swept.clone()
                 } else {
@@ -2299,12 +2300,16 @@ fn ll_substituted(
                 // bracketed sweeps, from the cold start, come after it: seed
                 // 2312 of the log-linear generator, its front given up at
                 // 240 of 750 at a residual of 2.6e-2, 1,260 -> 750
-                // iterations, the same sweeps after); their time steps are
-                // not watched
+                // iterations, the same sweeps after); the cold one's time
+                // steps are watched too ([`COLD_DT_MIN`])
                 let stall = (!from_sweeps || !near).then_some(newton::PtcStall {
-                    after: usize::MAX,
-                    window: COLD_FRONT_WINDOW,
-                    dt_min: 0.0,
+                    after: if from_sweeps {
+                        usize::MAX
+                    } else {
+                        COLD_DT_AFTER
+                    },
+                    window: COLD_DT_WINDOW,
+                    dt_min: COLD_DT_MIN,
                     front_window: COLD_FRONT_WINDOW,
                     front_factor: COLD_FRONT_FACTOR,
                     front_residual: COLD_FRONT_RESIDUAL,
