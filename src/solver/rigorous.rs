@@ -2047,7 +2047,9 @@ const PTC_SWEPT_ITERATIONS: usize = 400;
 /// given up at 240, 2524 -> 1032. Over 150 iterations (without
 /// [`COLD_FRONT_RESIDUAL`]) 498 kept its 2524 and 3944 went 271 -> 439;
 /// over 80, 3155 560 -> 725; over 50 seed 2913 was lost; over 200, 785
-/// 609 -> 1200.
+/// 609 -> 1200. The continuation from the sweeps, when it goes second,
+/// is followed the same way (seed 2312: 1,260 -> 750 iterations); over
+/// 50 iterations there seed 3407 was lost.
 const COLD_FRONT_WINDOW: usize = 100;
 
 /// Scaled residual (root mean square) under which the cold continuation
@@ -2065,6 +2067,24 @@ const COLD_FRONT_RESIDUAL: f64 = 1e-3;
 /// reach its end for the continuation to go on ([`COLD_FRONT_WINDOW`]):
 /// at 1.3 seed 2961's front (due near iteration 770) is not given up.
 const COLD_FRONT_FACTOR: f64 = 1.0;
+
+/// Time step (residence times) that some accepted step of every window of
+/// [`COLD_DT_WINDOW`] iterations, from iteration [`COLD_DT_AFTER`] on,
+/// must reach for the continuation from the cold start of
+/// [`ll_substituted`] to go on ([`newton::PtcStall::dt_min`]; the one from
+/// the sweeps gets what it did not use). Seed 3643 of the log-linear
+/// generator: its cold continuation ran to its count of 700 at a residual
+/// of 1.0; given up at 300, the one from the sweeps converges as before
+/// (1,226 -> 826 iterations); seed 1739 842 -> 742. From iteration 200
+/// seed 43's (converging at 344) was given up at 250 (354 -> 444); at a
+/// step of 3 or over windows of 100 3643 is not given up.
+const COLD_DT_MIN: f64 = 10.0;
+
+/// Iterations between the checks of [`COLD_DT_MIN`].
+const COLD_DT_WINDOW: usize = 50;
+
+/// Iteration of the first check of [`COLD_DT_MIN`].
+const COLD_DT_AFTER: usize = 300;
 
 /// Cap on the log steps of the continuation from the cold start (the one
 /// from the sweeps keeps the default of 8): that start lies tens of
@@ -2275,12 +2295,21 @@ fn ll_substituted(
                     ..NewtonOptions::default()
                 };
                 // a front too slow to cross the cascade within the count
-                // ends the cold start's continuation ([`COLD_FRONT_WINDOW`]);
-                // its time steps are not watched
-                let stall = (!from_sweeps).then_some(newton::PtcStall {
-                    after: usize::MAX,
-                    window: COLD_FRONT_WINDOW,
-                    dt_min: 0.0,
+                // ends the cold start's continuation ([`COLD_FRONT_WINDOW`]),
+                // and the one from the sweeps where it goes second (only the
+                // bracketed sweeps, from the cold start, come after it: seed
+                // 2312 of the log-linear generator, its front given up at
+                // 240 of 750 at a residual of 2.6e-2, 1,260 -> 750
+                // iterations, the same sweeps after); the cold one's time
+                // steps are watched too ([`COLD_DT_MIN`])
+                let stall = (!from_sweeps || !near).then_some(newton::PtcStall {
+                    after: if from_sweeps {
+                        usize::MAX
+                    } else {
+                        COLD_DT_AFTER
+                    },
+                    window: COLD_DT_WINDOW,
+                    dt_min: COLD_DT_MIN,
                     front_window: COLD_FRONT_WINDOW,
                     front_factor: COLD_FRONT_FACTOR,
                     front_residual: COLD_FRONT_RESIDUAL,
