@@ -220,9 +220,9 @@ impl BlockTridiag {
     pub fn solve(&self, rhs: &mut Array2<f64>) {
         let rhs_s = rhs.as_slice_mut().expect("standard layout");
         match self.b {
-            1 => return self.solve_fixed::<1>(rhs_s),
+            1 => return self.solve_fixed::<1, false>(rhs_s),
             2 => return self.solve_2(rhs_s),
-            3 => return self.solve_fixed::<3>(rhs_s),
+            3 => return self.solve_fixed::<3, false>(rhs_s),
             4 => return self.solve_isa::<4, false>(rhs_s),
             5 => return self.solve_isa::<5, false>(rhs_s),
             6 => return self.solve_isa::<6, false>(rhs_s),
@@ -255,7 +255,7 @@ impl BlockTridiag {
             // SAFETY: the processor has AVX2
             return unsafe { self.solve_avx2::<B, GENERAL>(rhs) };
         }
-        self.solve_base::<B, GENERAL>(rhs)
+        self.solve_fixed::<B, GENERAL>(rhs)
     }
 
     /// [`BlockTridiag::solve_fixed_inline`] compiled for AVX2 (without
@@ -263,11 +263,6 @@ impl BlockTridiag {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn solve_avx2<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
-        self.solve_fixed_inline::<B, GENERAL>(rhs)
-    }
-
-    /// [`BlockTridiag::solve_fixed_inline`] for the baseline target.
-    fn solve_base<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
         self.solve_fixed_inline::<B, GENERAL>(rhs)
     }
 
@@ -353,9 +348,11 @@ impl BlockTridiag {
     /// [`BlockTridiag::solve`] for blocks of the fixed size `B`. Each
     /// block's values are held in registers (loops over constant ranges)
     /// while the lower, `LU` and `G` terms are taken off, in the same order
-    /// as [`BlockTridiag::solve_general`] (so the same values).
-    fn solve_fixed<const B: usize>(&self, rhs: &mut [f64]) {
-        self.solve_fixed_inline::<B, false>(rhs)
+    /// as [`BlockTridiag::solve_general`] (so the same values); with
+    /// `GENERAL`, in its order of operations too
+    /// ([`BlockTridiag::solve_fixed_inline`]).
+    fn solve_fixed<const B: usize, const GENERAL: bool>(&self, rhs: &mut [f64]) {
+        self.solve_fixed_inline::<B, GENERAL>(rhs)
     }
 
     /// The body of [`BlockTridiag::solve_fixed`], inlined where a caller
@@ -1197,7 +1194,7 @@ mod tests {
                 let mut x2 = rhs.clone();
                 two.solve(&mut x2);
                 let mut xf = rhs.clone();
-                fixed.solve_fixed::<2>(xf.as_slice_mut().unwrap());
+                fixed.solve_fixed::<2, false>(xf.as_slice_mut().unwrap());
                 let xb = |x: &Array2<f64>| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(xb(&x2), xb(&xf), "case {case}");
             }
