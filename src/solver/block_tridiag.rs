@@ -1009,6 +1009,28 @@ mod tests {
         m
     }
 
+    /// Random blocks of `b` over `n` stages whose lower blocks keep only
+    /// the entries `i` with `i % every == kept` (`(every, kept)`; mostly
+    /// zero, as the rigorous models' are), and a random right-hand side
+    /// with zeros of either sign at `[0, 0]` (-0.0) and `[1, 2]` (0.0).
+    fn sparse_lower_case(
+        n: usize,
+        b: usize,
+        (every, kept): (usize, usize),
+        seed: &mut u64,
+    ) -> (BlockTridiag, Array2<f64>) {
+        let mut m = random_blocks(n, b, seed);
+        for (i, v) in m.lower.iter_mut().enumerate() {
+            if i % every != kept {
+                *v = 0.0;
+            }
+        }
+        let mut rhs = Array2::from_shape_fn((n, b), |_| rng(seed));
+        rhs[[0, 0]] = -0.0;
+        rhs[[1, 2]] = 0.0;
+        (m, rhs)
+    }
+
     #[test]
     fn solves_random_systems_of_awkward_sizes() {
         let mut seed = 42;
@@ -1081,16 +1103,8 @@ mod tests {
         let mut seed = 11;
         for b in 13..=18usize {
             let n = 7;
-            let mut m = random_blocks(n, b, &mut seed);
-            for (i, v) in m.lower.iter_mut().enumerate() {
-                if i % 3 != 0 {
-                    *v = 0.0;
-                }
-            }
-            let mut rhs = Array2::from_shape_fn((n, b), |_| rng(&mut seed));
-            rhs[[0, 0]] = -0.0;
+            let (m, mut rhs) = sparse_lower_case(n, b, (3, 0), &mut seed);
             rhs[[n - 1, b - 1]] = -0.0;
-            rhs[[1, 2]] = 0.0;
             let (mut fixed, mut general) = (m.clone(), m);
             fixed.factor_sparse_lower().unwrap();
             general.factor_general().unwrap();
@@ -1122,16 +1136,7 @@ mod tests {
         let mut seed = 23;
         let bits = |a: &Array3<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for b in 4..=18usize {
-            let n = 9;
-            let mut m = random_blocks(n, b, &mut seed);
-            for (i, v) in m.lower.iter_mut().enumerate() {
-                if i % 4 != 1 {
-                    *v = 0.0;
-                }
-            }
-            let mut rhs = Array2::from_shape_fn((n, b), |_| rng(&mut seed));
-            rhs[[0, 0]] = -0.0;
-            rhs[[1, 2]] = 0.0;
+            let (m, rhs) = sparse_lower_case(9, b, (4, 1), &mut seed);
             let (mut fast, mut base) = (m.clone(), m);
             fast.factor_sparse_lower().unwrap();
             crate::solver::simd::with_baseline(|| base.factor_sparse_lower()).unwrap();
