@@ -231,12 +231,16 @@ type BeforeLeap = (Array2<f64>, f64, (f64, f64), Vec<usize>);
 /// below which [`leap_front`] takes the stage as settled.
 const SETTLED_REL: f64 = 1e-4;
 
-/// The stage whose unknowns changed most (Euclidean norm of its row of
-/// `d`) in a step.
+/// The squared Euclidean norm of stage `j`'s row of a step's change `d`.
+fn change_sq(d: &Array2<f64>, j: usize) -> f64 {
+    d.row(j).iter().map(|v| v * v).sum()
+}
+
+/// The stage whose unknowns changed most ([`change_sq`]) in a step.
 fn largest_change(d: &Array2<f64>) -> usize {
     let mut best = (0, -1.0);
-    for (j, row) in d.rows().into_iter().enumerate() {
-        let r: f64 = row.iter().map(|v| v * v).sum();
+    for j in 0..d.nrows() {
+        let r = change_sq(d, j);
         if r > best.1 {
             best = (j, r);
         }
@@ -305,7 +309,7 @@ fn leap_front<E: Equilibrium>(
     if !clear || pace.abs() < 0.3 || dist / pace.abs() < 4.0 {
         return false;
     }
-    let change = |j: isize| -> f64 { d.row(j as usize).iter().map(|v| v * v).sum::<f64>().sqrt() };
+    let change = |j: isize| change_sq(d, j as usize).sqrt();
     let inside = |j: isize| (0..n as isize).contains(&j);
     let top = change(f as isize);
     let mut b = f as isize;
