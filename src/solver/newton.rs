@@ -851,10 +851,10 @@ pub fn solve<E: Equilibrium>(
         }
         it += 1;
         ws.assemble(links);
-        if ws.sys.factor_sparse_lower().is_err() {
+        if ws.sys.factor_sparse_lower_flushed().is_err() {
             return report(Status::Diverged, it, res, at);
         }
-        ws.sys.solve(&mut ws.du);
+        ws.sys.solve_flushed(&mut ws.du);
         // A step on logarithmic unknowns larger than `max_log_step` is
         // damped, not truncated: the monotonicity test below must compare
         // against the full Newton correction.
@@ -935,7 +935,7 @@ pub fn solve<E: Equilibrium>(
                     }
                     (s / ws.dbar.len().max(1) as f64).sqrt()
                 };
-                ws.sys.solve(&mut ws.dbar);
+                ws.sys.solve_flushed(&mut ws.dbar);
                 let nb = du_scale(ws, &ws.dbar);
                 let theta = nb / nd;
                 // Accept on the natural monotonicity test, or on a plain
@@ -1013,11 +1013,11 @@ fn polish<E: Equilibrium>(
         }
         it += 1;
         ws.assemble(links);
-        if ws.sys.factor_sparse_lower().is_err() {
+        if ws.sys.factor_sparse_lower_flushed().is_err() {
             // singular: the point stands (the last evaluation is at `u`)
             break;
         }
-        ws.sys.solve(&mut ws.du);
+        ws.sys.solve_flushed(&mut ws.du);
         let mut step_ok = ws.du.iter().all(|d| d.is_finite());
         if model.log_unknowns() {
             step_ok &= ws.du.iter().all(|d| d.abs() <= opts.max_log_step);
@@ -1313,7 +1313,7 @@ fn ptc<E: Equilibrium>(
                 }
             }
         }
-        if ws.sys.factor_sparse_lower().is_err() {
+        if ws.sys.factor_sparse_lower_flushed().is_err() {
             // singular here: back to the previous point with a shorter step
             if it == 1 || dt < 1e-8 {
                 return report(Status::Diverged, it, res, at);
@@ -1326,7 +1326,7 @@ fn ptc<E: Equilibrium>(
             dt = if dt.is_finite() { dt * 0.25 } else { 1e3 };
             continue;
         }
-        ws.sys.solve(&mut ws.du);
+        ws.sys.solve_flushed(&mut ws.du);
         // traces ([`NewtonOptions::free_traces`]): outside the cap, whole
         // steps; flagged once an iteration for both loops below
         if opts.free_traces {
