@@ -920,7 +920,18 @@ fn run<E: Rigorous>(
     };
     let left = max_it - total;
     let budget = if log { left * share.0 / share.1 } else { left };
-    let (rep_t, used) = start_up(solver, ker, p, &mut v, tol, budget, log, true);
+    // a continuation that the stall watch gave up ([`newton::PtcStall`])
+    // leaves an iterate that beats the cold start for some cascades and
+    // loses to it for others: the two start-ups are raced
+    let stalled = steps == 0
+        && rep.status == Status::Diverged
+        && rep.iterations > 100
+        && ker.ptc_stall().is_some();
+    let (rep_t, used) = if stalled {
+        raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log)
+    } else {
+        start_up(solver, ker, p, &mut v, tol, budget, log, true)
+    };
     total += used;
     if rep_t.status == Status::Converged {
         return (v, rep_t, total, steps);
@@ -960,6 +971,137 @@ fn run<E: Rigorous>(
     };
     // the earlier stages' iterate and report stand (with the shift at zero)
     (u, NewtonReport { status, ..rep }, total, steps)
+}
+
+/// Iterations of the cold start-up after a stalled continuation
+/// ([`raced_start_up`]) after which its steady-state residual is read.
+const RACE_GATE: usize = 40;
+
+/// Scaled steady-state residual of the cold start-up at [`RACE_GATE`] at
+/// or over which it is stuck and the start-up from the stalled
+/// continuation's iterate is probed beside it ([`raced_start_up`]).
+const RACE_STUCK: f64 = 0.9;
+
+/// Iterations each start-up of [`raced_start_up`] is given (between its
+/// steps) before the one to carry on is chosen.
+const RACE_PROBE: usize = 100;
+
+/// Relative difference of the two start-ups' residuals under which
+/// [`raced_start_up`] takes them for equal.
+const RACE_TIE: f64 = 1e-3;
+
+/// The start-up after a stalled cold continuation ([`run`]): from `v` (the
+/// cold start, as before) and, when that one is stuck, also from `handed`
+/// (the continuation's last iterate), the two run side by side (each its
+/// own [`super::transient::Follow`], stepping exactly as it would alone)
+/// and the better one carried on. Every iteration of both is charged to
+/// `budget`.
+///
+/// The cold start-up goes first; after [`RACE_GATE`] iterations its
+/// scaled steady-state residual (one evaluation, no iteration) is read.
+/// Under [`RACE_STUCK`] it goes on alone. At or over it (a start-up
+/// still at a residual of about 1 after 40 iterations: 9 of the 18 cold
+/// start-ups of the sample that the handed iterate beats, 5 of the 23 it
+/// does not), the handed start-up is started, and both run to
+/// [`RACE_PROBE`] iterations; the
+/// first to converge ends it, one that fails leaves the other. Then the
+/// handed one is carried on when its residual is under half the cold
+/// one's, or equal to it within [`RACE_TIE`] with at least the cold one's
+/// time reached (the two following the same path: seed 4048, steps,
+/// failures and residual the same to four digits over 400 iterations),
+/// and the cold one otherwise.
+///
+/// Mass-action robustness sample 0-4499, seed by seed (docs/
+/// benchmarks.md, round 21): 1456 converges (limit -> 1,516 iterations),
+/// 4323 935 -> 427 (2.65 -> 1.19 s alternated at load 4), 982 1,767 ->
+/// 351, 451 2,068 -> 1,151, 4048 1,969 -> 1,634, 3134 2,034 -> 1,712,
+/// 3360 689 -> 330, 4396 952 -> 876; six seeds pay the probe: 917, 932, 1338, 2103 about
+/// +110, 3846 +160, and 4283 1,204 -> 1,870 (its handed start-up looks
+/// as 3134's at the probe, residual a third of the cold one's, and needs
+/// 1,336 to the cold one's 770). Taking the handed iterate always made
+/// 22 seeds dearer; a cap on it lost 3134 (round 20).
+#[allow(clippy::too_many_arguments)]
+fn raced_start_up<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    v: &mut Array2<f64>,
+    handed: &Array2<f64>,
+    tol: f64,
+    budget: usize,
+    log: bool,
+) -> (NewtonReport, usize) {
+    use super::transient::{steady, Follow, TransientOptions};
+    let pass = solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    let opts = TransientOptions {
+        tolerance: tol,
+        max_iterations: budget,
+        dt0: 0.5,
+        retry_plain: true,
+        plain_when_unmoved: ker.plain_when_unmoved(),
+        follow_fronts: ker.follow_fronts(),
+    };
+    let (links, feed) = (&p.links[..], &p.feed);
+    let mut fc = Follow::new(ker, links, feed, v, ws, pr, opts);
+    if let Some(r) = fc.advance(ker, links, feed, v, ws, pr, RACE_GATE) {
+        return (r, fc.used);
+    }
+    let residual = |u: &Array2<f64>, ws: &mut newton::Workspace| {
+        steady(ker, links, feed, &mut u.clone(), ws, pr, tol, 0).residual
+    };
+    if residual(v, ws) < RACE_STUCK || budget < 4 * RACE_PROBE {
+        let r = fc
+            .advance(ker, links, feed, v, ws, pr, usize::MAX)
+            .expect("an unbounded advance ends");
+        return (r, fc.used);
+    }
+    let mut uh = handed.clone();
+    let mut fh = Follow::new(ker, links, feed, &mut uh, ws, pr, opts);
+    let end_c = fc.advance(ker, links, feed, v, ws, pr, RACE_PROBE);
+    let mut end_h = None;
+    if !end_c.is_some_and(|r| r.status == Status::Converged) {
+        end_h = fh.advance(ker, links, feed, &mut uh, ws, pr, RACE_PROBE);
+    }
+    let both = |fc: &Follow, fh: &Follow| fc.used + fh.used;
+    if let Some(r) = end_c {
+        if r.status == Status::Converged || end_h.is_some() {
+            return (r, both(&fc, &fh));
+        }
+    }
+    if let Some(r) = end_h {
+        if r.status == Status::Converged {
+            v.assign(&uh);
+            return (r, both(&fc, &fh));
+        }
+    }
+    let take_h = end_c.is_some() || {
+        if end_h.is_some() {
+            false
+        } else {
+            let (rc, rh) = (residual(v, ws), residual(&uh, ws));
+            rh < 0.5 * rc || (rh <= rc * (1.0 + RACE_TIE) && fh.time >= fc.time)
+        }
+    };
+    if take_h {
+        fh.opts.max_iterations = budget.saturating_sub(fc.used);
+        let r = fh
+            .advance(ker, links, feed, &mut uh, ws, pr, usize::MAX)
+            .expect("an unbounded advance ends");
+        v.assign(&uh);
+        (r, both(&fc, &fh))
+    } else {
+        fc.opts.max_iterations = budget.saturating_sub(fh.used);
+        let r = fc
+            .advance(ker, links, feed, v, ws, pr, usize::MAX)
+            .expect("an unbounded advance ends");
+        (r, both(&fc, &fh))
+    }
 }
 
 /// The start-up dynamics ([`super::transient::follow`]) from `v`, within
