@@ -222,6 +222,11 @@ struct StageEq<'a> {
     lc: f64,
     /// `(lr, t, s)` of each constant-D metal ([`constant_terms`]).
     fixed: &'a [(f64, f64, f64)],
+    /// Whether the roots of [`Self::free`] and [`Self::shift_root`] take
+    /// Newton's steps on the log of a balance's demand over its supply
+    /// where the demand exceeds twice the supply (the bracketed sweeps'
+    /// overloaded stages), instead of on the balance itself.
+    log_steps: bool,
 }
 
 /// `(lr, t, s)` of each constant-D metal at a stage with ln flows `la`,
@@ -248,8 +253,19 @@ impl StageEq<'_> {
         #[cfg(test)]
         tests::FREE_ROOTS.with(|c| c.set(c.get() + 1));
         let top = self.lc;
+        let c = self.ker.extractant();
         pure_root(lf0, top - 700.0, top, |lf| {
-            self.extractant_balance(lh, lf, es)
+            let (v, d) = self.extractant_balance(lh, lf, es);
+            if self.log_steps && v > c {
+                // `cf + sum e y` over `C`: the same sign, and at an
+                // overloaded stage (`sum e y` a power of `C_free`, many
+                // orders of magnitude over `C`) the same root in a few
+                // steps, where Newton on the balance moves `1 / b1` e-folds
+                // a step and stops at its 200 far from it
+                let demand = v + c;
+                return ((demand / c).ln(), d / demand);
+            }
+            (v, d)
         })
     }
 
@@ -482,6 +498,12 @@ impl StageEq<'_> {
             let es = sh.exp();
             lf = self.free(lh, lf, es);
             let (v, _, d) = self.acid(lh, lf, es);
+            if self.log_steps && v > self.qa {
+                // the acid demand over `Q` (as in `free`: an excess that
+                // scales as `exp(sh)` is walked down by one e-fold a step)
+                let demand = v + self.qa;
+                return ((demand / self.qa).ln(), d / demand);
+            }
             (v, d)
         })
     }
@@ -570,6 +592,7 @@ pub(crate) fn substitute(
                 qa: qa[j],
                 lc,
                 fixed: &fixed,
+                log_steps: exact,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -725,6 +748,7 @@ mod tests {
             qa: 1.2,
             lc: ker.extractant().ln(),
             fixed,
+            log_steps: false,
         }
     }
 
@@ -841,6 +865,52 @@ mod tests {
                 assert!(solved == 2 && walked > 55, "{scale}: {solved} {walked}");
             } else {
                 assert_eq!(solved, walked + 2, "{scale}");
+            }
+        }
+    }
+
+    /// At a stage overloaded by many orders of magnitude, the bracketed
+    /// sweeps' free-extractant root on the log of the extractant's demand
+    /// over its supply closes the balance, where Newton on the balance,
+    /// `1 / b1` e-folds a step, stops at its 200 steps far above the root
+    /// (or, nearer, reaches it late); where the demand never reaches twice
+    /// the supply both are the same iteration, bit for bit.
+    #[test]
+    fn log_steps_close_an_overloaded_stage_s_extractant_balance() {
+        let ker = kernel();
+        let fixed = fixed_terms(&ker);
+        let c = ker.extractant();
+        let lh = -2.0;
+        for (scale, plain_closes) in [(1e120, false), (1e60, true), (1.0, true)] {
+            // the fitted metals' totals scaled (the constant-D one holds its
+            // share of the extractant at any free extractant)
+            let et: Vec<(f64, f64)> = stage_totals()
+                .iter()
+                .enumerate()
+                .map(|(k, &(a, o))| {
+                    if k < 2 {
+                        (a * scale, o * scale)
+                    } else {
+                        (a, o)
+                    }
+                })
+                .collect();
+            let plain = stage(&ker, &et, &fixed);
+            let logged = StageEq {
+                log_steps: true,
+                ..stage(&ker, &et, &fixed)
+            };
+            let (a, b) = (plain.free(lh, -1.0, 1.0), logged.free(lh, -1.0, 1.0));
+            let va = plain.extractant_balance(lh, a, 1.0).0;
+            let vb = logged.extractant_balance(lh, b, 1.0).0;
+            assert!(vb.abs() < 1e-12 * c, "{scale}: {b} {vb}");
+            if plain_closes {
+                assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{scale}: {a} {b}");
+            } else {
+                assert!(va > 1e20 * c && a > b + 50.0, "{scale}: {a} {va}");
+            }
+            if scale == 1.0 {
+                assert_eq!(a.to_bits(), b.to_bits());
             }
         }
     }
