@@ -84,6 +84,10 @@ const H_RANGE: f64 = 200.0;
 /// the Newton iterations that finish every sweep correct.
 const HELD_LN_D: f64 = 10.0;
 
+/// Lowest log factor [`StageEq::infeasible_shift`] puts on a stage's
+/// totals.
+const SHIFT_LOW: f64 = -60.0;
+
 /// `Q_j` (mol/L) of every stage: acid protons plus `p_k` times each
 /// metal in its aqueous, from the flows alone (see the module docs). A
 /// value at or below zero leaves no room for any acid.
@@ -218,6 +222,11 @@ struct StageEq<'a> {
     lc: f64,
     /// `(lr, t, s)` of each constant-D metal ([`constant_terms`]).
     fixed: &'a [(f64, f64, f64)],
+    /// Whether the roots of [`Self::free`] and [`Self::shift_root`] take
+    /// Newton's steps on the log of a balance's demand over its supply
+    /// where the demand exceeds twice the supply (the bracketed sweeps'
+    /// overloaded stages), instead of on the balance itself.
+    log_steps: bool,
 }
 
 /// `(lr, t, s)` of each constant-D metal at a stage with ln flows `la`,
@@ -241,9 +250,22 @@ impl StageEq<'_> {
     /// the totals scaled by `es` (the caller's `exp(sh)`, taken once for
     /// all its evaluations, as `ln C` is once a sweep).
     fn free(&self, lh: f64, lf0: f64, es: f64) -> f64 {
+        #[cfg(test)]
+        tests::FREE_ROOTS.with(|c| c.set(c.get() + 1));
         let top = self.lc;
+        let c = self.ker.extractant();
         pure_root(lf0, top - 700.0, top, |lf| {
-            self.extractant_balance(lh, lf, es)
+            let (v, d) = self.extractant_balance(lh, lf, es);
+            if self.log_steps && v > c {
+                // `cf + sum e y` over `C`: the same sign, and at an
+                // overloaded stage (`sum e y` a power of `C_free`, many
+                // orders of magnitude over `C`) the same root in a few
+                // steps, where Newton on the balance moves `1 / b1` e-folds
+                // a step and stops at its 200 far from it
+                let demand = v + c;
+                return ((demand / c).ln(), d / demand);
+            }
+            (v, d)
         })
     }
 
@@ -443,7 +465,7 @@ impl StageEq<'_> {
     /// When the totals hold more metal than the stage's `Q` leaves room
     /// for (no root with `[H+]` in range, lagged transport can do that),
     /// the ln of the common factor on them that puts the root at
-    /// `ln [H+] = lh`; 0 when they fit.
+    /// `ln [H+] = lh`, at least [`SHIFT_LOW`]; 0 when they fit.
     fn infeasible_shift(&self, lh: f64, lf0: f64) -> f64 {
         let floor = self.qa.ln() - H_RANGE;
         let excess = self.acid(floor, self.free(floor, lf0, 1.0), 1.0).0;
@@ -451,11 +473,37 @@ impl StageEq<'_> {
             return 0.0;
         }
         let lh = lh.max(floor);
+        // Totals still in excess when scaled by the lowest factor: the root
+        // below ends there. Where the excess is many orders of magnitude
+        // (it scales as `exp(sh)`), its Newton steps are `v / v' = 1`
+        // e-fold, so it walks `sh` from -1 down to the bound in 59 steps,
+        // a free-extractant root each, and its test of the bound returns
+        // it (log-linear 2312: 3,650 such roots, about 60 evaluations
+        // each, a quarter of the bracketed sweeps' time). The same answer
+        // from one evaluation; any other sign leaves the root as it was.
+        let es = SHIFT_LOW.exp();
+        if self.acid(lh, self.free(lh, lf0, es), es).0 >= 0.0 {
+            return SHIFT_LOW;
+        }
+        self.shift_root(lh, lf0)
+    }
+
+    /// The root in `sh` of the acid balance at `ln [H+] = lh` along the
+    /// extractant balance, in `[SHIFT_LOW, 0]`, from -1 (its free
+    /// extractant's roots warm-started from `lf0`, then each from the
+    /// last).
+    fn shift_root(&self, lh: f64, lf0: f64) -> f64 {
         let mut lf = lf0;
-        root(-1.0, -60.0, 0.0, |sh| {
+        root(-1.0, SHIFT_LOW, 0.0, |sh| {
             let es = sh.exp();
             lf = self.free(lh, lf, es);
             let (v, _, d) = self.acid(lh, lf, es);
+            if self.log_steps && v > self.qa {
+                // the acid demand over `Q` (as in `free`: an excess that
+                // scales as `exp(sh)` is walked down by one e-fold a step)
+                let demand = v + self.qa;
+                return ((demand / self.qa).ln(), d / demand);
+            }
             (v, d)
         })
     }
@@ -544,6 +592,7 @@ pub(crate) fn substitute(
                 qa: qa[j],
                 lc,
                 fixed: &fixed,
+                log_steps: exact,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -615,6 +664,19 @@ pub(crate) fn substitute(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Free-extractant roots ([`StageEq::free`]) solved on this thread.
+        pub(super) static FREE_ROOTS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Free-extractant roots that `f` solves.
+    fn free_roots<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let before = FREE_ROOTS.with(Cell::get);
+        let v = f();
+        (v, FREE_ROOTS.with(Cell::get) - before)
+    }
 
     /// A stage with two fitted metals and a constant-D one, bisulfate on.
     fn kernel() -> LogLinearKernel {
@@ -686,6 +748,7 @@ mod tests {
             qa: 1.2,
             lc: ker.extractant().ln(),
             fixed,
+            log_steps: false,
         }
     }
 
@@ -773,6 +836,82 @@ mod tests {
             let scaled: Vec<(f64, f64)> = et.iter().map(|&(a, o)| (a * es, o * es)).collect();
             let r = st.balances(&scaled, lh, f);
             assert!(r[0].abs() < 1e-10 && r[3].abs() < 1e-10, "{r:?}");
+        }
+    }
+
+    /// Totals in excess by many orders of magnitude even scaled by
+    /// `exp(SHIFT_LOW)`: the factor is the bound, as the root's walk down
+    /// to it gives bit for bit, from three free-extractant roots instead of
+    /// one per e-fold; and where the scaled totals fit, the root itself.
+    #[test]
+    fn a_shift_past_its_bound_is_the_bound_without_the_walk() {
+        let ker = kernel();
+        let fixed = fixed_terms(&ker);
+        for (scale, at_bound) in [(1e40, true), (1e30, true), (1e20, false), (30.0, false)] {
+            let et: Vec<(f64, f64)> = stage_totals()
+                .iter()
+                .map(|&(a, o)| (a * scale, o * scale))
+                .collect();
+            let st = stage(&ker, &et, &fixed);
+            let lh = st.qa.ln() - H_RANGE + 5.0;
+            let (plain, walked) = free_roots(|| st.shift_root(lh, -1.0));
+            let (sh, solved) = free_roots(|| st.infeasible_shift(lh, -1.0));
+            assert!(sh < 0.0, "{scale}: {sh}");
+            assert_eq!(sh.to_bits(), plain.to_bits(), "{scale}: {sh} vs {plain}");
+            assert_eq!(sh == SHIFT_LOW, at_bound, "{scale}: {sh}");
+            if at_bound {
+                // the floor's excess and the bound's test; the walk: one
+                // an e-fold
+                assert!(solved == 2 && walked > 55, "{scale}: {solved} {walked}");
+            } else {
+                assert_eq!(solved, walked + 2, "{scale}");
+            }
+        }
+    }
+
+    /// At a stage overloaded by many orders of magnitude, the bracketed
+    /// sweeps' free-extractant root on the log of the extractant's demand
+    /// over its supply closes the balance, where Newton on the balance,
+    /// `1 / b1` e-folds a step, stops at its 200 steps far above the root
+    /// (or, nearer, reaches it late); where the demand never reaches twice
+    /// the supply both are the same iteration, bit for bit.
+    #[test]
+    fn log_steps_close_an_overloaded_stage_s_extractant_balance() {
+        let ker = kernel();
+        let fixed = fixed_terms(&ker);
+        let c = ker.extractant();
+        let lh = -2.0;
+        for (scale, plain_closes) in [(1e120, false), (1e60, true), (1.0, true)] {
+            // the fitted metals' totals scaled (the constant-D one holds its
+            // share of the extractant at any free extractant)
+            let et: Vec<(f64, f64)> = stage_totals()
+                .iter()
+                .enumerate()
+                .map(|(k, &(a, o))| {
+                    if k < 2 {
+                        (a * scale, o * scale)
+                    } else {
+                        (a, o)
+                    }
+                })
+                .collect();
+            let plain = stage(&ker, &et, &fixed);
+            let logged = StageEq {
+                log_steps: true,
+                ..stage(&ker, &et, &fixed)
+            };
+            let (a, b) = (plain.free(lh, -1.0, 1.0), logged.free(lh, -1.0, 1.0));
+            let va = plain.extractant_balance(lh, a, 1.0).0;
+            let vb = logged.extractant_balance(lh, b, 1.0).0;
+            assert!(vb.abs() < 1e-12 * c, "{scale}: {b} {vb}");
+            if plain_closes {
+                assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{scale}: {a} {b}");
+            } else {
+                assert!(va > 1e20 * c && a > b + 50.0, "{scale}: {a} {va}");
+            }
+            if scale == 1.0 {
+                assert_eq!(a.to_bits(), b.to_bits());
+            }
         }
     }
 }
