@@ -63,9 +63,9 @@ pub struct NewtonOptions {
     /// in one step of the logarithmic unknowns the model lets fall freely
     /// where they are ([`Equilibrium::falls_freely`]), in place of
     /// `max_log_step` (which still caps their rises and every step of the
-    /// others). What a fall
-    /// drops from a balance is at most the quantity itself, so its
-    /// linearisation cannot overshoot the way a rise's `exp` does. At a
+    /// others). What a fall drops from a balance is at most the quantity
+    /// itself, so its linearisation cannot overshoot the way a rise's
+    /// `exp` does. At a
     /// titration front (a saponified organic meeting the acid) a stage's
     /// `ln [H+]` and free extractant collapse together by tens of e-folds,
     /// and Newton's correction there runs to thousands: capped at 8, the
