@@ -751,6 +751,23 @@ fn start_up_from_the_stalled_continuation_wins_the_race() {
     solve_checked(&c, 1700);
 }
 
+/// Seed 1112 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: 184 extraction and 74 scrub stages, four trivalent metals,
+/// sodium-saponified (0.57). In its start-up's steps a stage's acidity
+/// collapses (`ln [H+]` from -8 to -25 and on within one step, the free
+/// extractant falling with it at `b / a`, each metal's `D` kept), and
+/// Newton's correction of `ln [H+]` there runs to thousands of e-folds: the
+/// cap of 8 on a logarithmic step set the damping of 3,542 inner
+/// iterations, 3,537 of them on that fall, and the start-up ran out of its
+/// 6,160 iterations (it needs over 24,000 so). The falls of `ln [H+]` and
+/// of the free extractant, once under `e^-15`, are now capped at 40
+/// instead: 2,593 iterations.
+#[test]
+fn start_up_lets_a_collapsing_acidity_fall() {
+    let c = generate(ModelKind::MassAction, 1112);
+    solve_checked(&c, 2800);
+}
+
 /// Seed 2281 of the mass-action robustness sample (issue 9), written out:
 /// 201 extraction and 62 scrub stages, twelve trivalent metals (3.5 eq/h),
 /// an unsaponified extractant (9.0 mol/h of HA, room for 4.5 eq/h) and a

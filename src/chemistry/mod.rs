@@ -87,6 +87,16 @@ pub trait Equilibrium {
     /// unchanged.
     fn project(&self, _j: usize, _u: &mut [f64]) {}
 
+    /// Whether logarithmic unknown `v` of a stage, at `x`, may fall in one
+    /// Newton step by more than the cap on rises, where a solve allows it
+    /// ([`crate::solver::newton::NewtonOptions::max_log_fall`]): a
+    /// quantity already collapsing (the acidity of a stage titrated by a
+    /// saponified organic, and its free extractant, in the mass-action
+    /// model). The default allows none.
+    fn falls_freely(&self, _v: usize, _x: f64) -> bool {
+        false
+    }
+
     /// `ln |aq[q]|` and `ln |org[q]|` of the outflows [`Equilibrium::eval`]
     /// reports for stage `j` at `u` (`nq` each, NaN on entry), where the
     /// model has them without a logarithm (a flow times an exponential of

@@ -366,6 +366,17 @@ const GIVE_UP_GROWTH: f64 = 6.0;
 /// constant-D are unchanged.
 const FINISH_ITERATIONS: usize = 2;
 
+/// Largest fall of a collapsing `ln [H+]` or free extractant in one inner
+/// Newton iteration of a start-up step ([`NewtonOptions::max_log_fall`];
+/// their rises, and every other unknown, keep the cap of 8). Seed 1112 of
+/// the mass-action robustness sample (sodium-saponified, 184 + 74 stages),
+/// whose start-up crawled with nearly every capped inner iteration on a
+/// falling `ln [H+]`, converges in 2,593 iterations instead of failing at
+/// its 6,160 (docs/benchmarks.md, round 22). The same cap on every
+/// unknown's falls made 24 seeds dearer; round 17's and 21's cap of 24 or
+/// 40 on every step lost seeds 843, 3134 and 4323.
+const MAX_LOG_FALL: f64 = 40.0;
+
 /// Shortest first time step, relative to `dt0`, that a start-up without
 /// its own fallback ([`TransientOptions::retry_plain`] false) tries before
 /// it gives up ([`follow`]).
@@ -651,6 +662,7 @@ impl Follow {
                     max_iterations: left.min(16),
                     give_up_growth: GIVE_UP_GROWTH,
                     finish_iterations: left.saturating_sub(16).min(FINISH_ITERATIONS),
+                    max_log_fall: MAX_LOG_FALL,
                     ..NewtonOptions::default()
                 },
             );
