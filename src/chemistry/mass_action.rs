@@ -365,6 +365,7 @@ impl Equilibrium for MassActionKernel {
     fn falls_freely(&self, v: usize, x: f64) -> bool {
         x < COLLAPSED && (v == self.h_index() || v == self.free_index())
     }
+
     /// Keeps the extractant bound by metals, `2 sum z_k y_k`, below 99 % of
     /// the total along the step: beyond capacity the extractant balance can
     /// only close with the free extractant at zero, where Newton stalls.

@@ -229,6 +229,15 @@ struct StageEq<'a> {
     log_steps: bool,
 }
 
+/// A balance `v = demand - supply` (slope `d`) as `ln(demand / supply)`
+/// and its slope: the same sign, and the same root reached in a few
+/// Newton steps where the demand is many orders of magnitude over the
+/// supply ([`StageEq::log_steps`]).
+fn log_over_supply(v: f64, d: f64, supply: f64) -> (f64, f64) {
+    let demand = v + supply;
+    ((demand / supply).ln(), d / demand)
+}
+
 /// `(lr, t, s)` of each constant-D metal at a stage with ln flows `la`,
 /// `lo`: `lr = ln(O D / A)`, `t = exp(-|lr|)` and `s = 1 / (1 + t)`, which
 /// the stage's balances read at every evaluation and which depend on
@@ -262,8 +271,7 @@ impl StageEq<'_> {
                 // orders of magnitude over `C`) the same root in a few
                 // steps, where Newton on the balance moves `1 / b1` e-folds
                 // a step and stops at its 200 far from it
-                let demand = v + c;
-                return ((demand / c).ln(), d / demand);
+                return log_over_supply(v, d, c);
             }
             (v, d)
         })
@@ -501,8 +509,7 @@ impl StageEq<'_> {
             if self.log_steps && v > self.qa {
                 // the acid demand over `Q` (as in `free`: an excess that
                 // scales as `exp(sh)` is walked down by one e-fold a step)
-                let demand = v + self.qa;
-                return ((demand / self.qa).ln(), d / demand);
+                return log_over_supply(v, d, self.qa);
             }
             (v, d)
         })

@@ -875,12 +875,15 @@ pub fn solve<E: Equilibrium>(
         // damped, not truncated: the monotonicity test below must compare
         // against the full Newton correction.
         let mut alpha_cap: f64 = 1.0;
-        if log && opts.max_log_fall > 0.0 {
-            // the free falls capped apart ([`NewtonOptions::max_log_fall`])
+        if log {
+            // the largest rise and, where the model lets them fall freely
+            // ([`NewtonOptions::max_log_fall`]), the largest free fall,
+            // each capped on its own
+            let free = opts.max_log_fall > 0.0;
             let (mut rise, mut fall) = (0.0f64, 0.0f64);
             for (row, at) in ws.du.rows().into_iter().zip(u.rows()) {
                 for (v, (&d, &x)) in row.iter().zip(at.iter()).enumerate() {
-                    if d < 0.0 && model.falls_freely(v, x) {
+                    if free && d < 0.0 && model.falls_freely(v, x) {
                         fall = fall.max(-d);
                     } else {
                         rise = rise.max(d.abs());
@@ -892,11 +895,6 @@ pub fn solve<E: Equilibrium>(
             }
             if fall > opts.max_log_fall {
                 alpha_cap = alpha_cap.min(opts.max_log_fall / fall);
-            }
-        } else if log {
-            let big = ws.du.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            if big > opts.max_log_step {
-                alpha_cap = opts.max_log_step / big;
             }
         }
         alpha_cap = stage_limits(model, u, &ws.du).fold(alpha_cap, f64::min);
