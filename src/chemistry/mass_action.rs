@@ -379,21 +379,9 @@ impl Equilibrium for MassActionKernel {
             let ly = self.ln_k[c] + self.shift[c] + self.a * u[id] - self.b * u[ih] + u[c];
             (s, ly)
         };
-        // bound(t) = sum_c 2 z_c y_c exp(t s_c), convex in t
-        fn bound(z: &[f64], terms: impl Iterator<Item = (f64, f64)>, t: f64) -> f64 {
-            let mut f = 0.0;
-            for ((s, ly), &z) in terms.zip(z) {
-                f += 2.0 * z * super::exp_or_zero(ly + t * s);
-            }
-            f
-        }
-        let f0 = bound(&self.z, (0..self.k).map(term), 0.0);
-        if f0 >= cap {
-            return 1.0;
-        }
-        // bound(1) <= exp(max_c s_c) bound(0): one `exp` settles the usual
-        // step, far inside the capacity, without the k of bound(1) (with a
-        // margin for rounding, and for terms of bound(0) that underflow)
+        // the largest slope first: with none growing (s_max <= 0) the step
+        // is admissible whatever bound(0) is (every return below is then 1
+        // too), so bound(0)'s k `exp`s are not taken
         let s_max = (0..self.k)
             .map(|c| du[c] + self.a * du[id] - self.b * du[ih])
             // NaN (a broken step) leaves the test below to bound(1)
@@ -404,7 +392,17 @@ impl Equilibrium for MassActionKernel {
                     m.max(v)
                 }
             });
-        if s_max <= 0.0 || (s_max < 600.0 && f0 * s_max.exp() <= cap * (1.0 - 1e-12)) {
+        if s_max <= 0.0 {
+            return 1.0;
+        }
+        let f0 = bound(&self.z, (0..self.k).map(term), 0.0);
+        if f0 >= cap {
+            return 1.0;
+        }
+        // bound(1) <= exp(max_c s_c) bound(0): one `exp` settles the usual
+        // step, far inside the capacity, without the k of bound(1) (with a
+        // margin for rounding, and for terms of bound(0) that underflow)
+        if s_max < 600.0 && f0 * s_max.exp() <= cap * (1.0 - 1e-12) {
             return 1.0;
         }
         // the terms once for the bisection's 41 points (the same values
@@ -426,23 +424,189 @@ impl Equilibrium for MassActionKernel {
         if bound(&self.z, terms.iter().copied(), 1.0) <= cap {
             return 1.0;
         }
-        // bisection on the convex bound: the first t where it reaches `cap`
-        let (mut lo, mut hi) = (0.0, 1.0);
-        for _ in 0..40 {
-            let mid = 0.5 * (lo + hi);
-            if bound(&self.z, terms.iter().copied(), mid) <= cap {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        lo.max(1e-3)
+        // bisection on the convex bound: the first t where it reaches `cap`;
+        // its midpoints outside the bracket are decided without the k
+        // `exp`s of the bound ([`capacity_bracket`])
+        first_reach(
+            &self.z,
+            terms,
+            cap,
+            capacity_bracket(&self.z, terms, f0, cap),
+        )
+        .max(1e-3)
     }
+}
+
+/// The capacity bound of [`MassActionKernel::step_limit`] at `t`,
+/// `sum_c 2 z_c y_c exp(t s_c)` (`terms` the `(s_c, ln y_c)`), convex in `t`.
+fn bound(z: &[f64], terms: impl Iterator<Item = (f64, f64)>, t: f64) -> f64 {
+    let mut f = 0.0;
+    for ((s, ly), &z) in terms.zip(z) {
+        f += 2.0 * z * super::exp_or_zero(ly + t * s);
+    }
+    f
+}
+
+/// The bisection of [`MassActionKernel::step_limit`] (40 halvings of
+/// `[0, 1]`, the lower end kept where the bound is at most `cap`), its
+/// midpoints at or under `below` taken as under and those at or over
+/// `above` as over without the bound ([`capacity_bracket`]; `(-inf, inf)`
+/// computes it at every midpoint).
+fn first_reach(z: &[f64], terms: &[(f64, f64)], cap: f64, (below, above): (f64, f64)) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        let under = if mid <= below {
+            true
+        } else if mid >= above {
+            false
+        } else {
+            bound(z, terms.iter().copied(), mid) <= cap
+        };
+        if under {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Relative margin from `cap` at which [`capacity_bracket`] takes a
+/// computed bound as certainly under or over it: far above the rounding
+/// of the bound's terms (a relative 2e-12 at most for the exponents it
+/// admits), far below the resolution the bisection needs.
+const BRACKET_MARGIN: f64 = 1e-10;
+
+/// Points `(below, above)` of `[0, 1]` around the first `t` at which the
+/// capacity bound `B(t) = sum_c 2 z_c exp(ly_c + t s_c)` reaches `cap`
+/// (`terms` the `(s_c, ly_c)`, `f0 = B(0)` as computed), such that the
+/// computed bound is under `cap` at every `t <= below` and over it at
+/// every `t >= above`: what [`MassActionKernel::step_limit`]'s bisection
+/// would find there, known without computing it. `B` is convex (the `z_c`
+/// positive), so with `B(0)` and `B(below)` at least `BRACKET_MARGIN`
+/// under `cap` so is every point between (the chord), and with `B(above)`
+/// that much over it so is every point beyond (the chord from 0 rises);
+/// the margin is 50 times the rounding of a computed bound (each term's
+/// exponent within `|ly| + |s| <= 1e4`, 2e-12 relative), so the computed
+/// bound at those points compares with `cap` as the exact one does. The
+/// points come from Newton on `ln B` (convex too: a log-sum-exp), started
+/// at 1, which stays above the crossing and reaches it in a few steps.
+/// `(-inf, inf)` (nothing known) where these conditions do not hold.
+fn capacity_bracket(z: &[f64], terms: &[(f64, f64)], f0: f64, cap: f64) -> (f64, f64) {
+    let none = (f64::NEG_INFINITY, f64::INFINITY);
+    let lo_cap = cap * (1.0 - BRACKET_MARGIN);
+    let hi_cap = cap * (1.0 + BRACKET_MARGIN);
+    // (false on any NaN)
+    let usable = f0 <= lo_cap
+        && cap > 0.0
+        && z.iter().take(terms.len()).all(|&z| z > 0.0)
+        && terms.iter().all(|&(s, ly)| s.abs() + ly.abs() <= 1e4);
+    if !usable {
+        return none;
+    }
+    // the bound (summed as `step_limit`'s `bound`) and its slope
+    let eval = |t: f64| {
+        let (mut f, mut df) = (0.0, 0.0);
+        for (&(s, ly), &z) in terms.iter().zip(z) {
+            let e = super::exp_or_zero(ly + t * s);
+            f += 2.0 * z * e;
+            df += 2.0 * z * s * e;
+        }
+        (f, df)
+    };
+    let newton = |t: f64, f: f64, df: f64, level: f64| t - (f.ln() - level.ln()) * (f / df);
+    let mut above = f64::INFINITY;
+    let (mut t, (mut f, mut df)) = (1.0, eval(1.0));
+    for _ in 0..8 {
+        if !(f >= hi_cap && f.is_finite() && df > 0.0 && df.is_finite()) {
+            break;
+        }
+        above = t;
+        let next = newton(t, f, df, cap);
+        if !(next > 0.0 && next < t) {
+            break;
+        }
+        t = next;
+        (f, df) = eval(t);
+    }
+    if !above.is_finite() {
+        return none;
+    }
+    // a Newton step from the last point aimed at 4 margins under `cap`
+    let mut below = f64::NEG_INFINITY;
+    if f.is_finite() && f > 0.0 && df > 0.0 && df.is_finite() {
+        let ta = newton(t, f, df, cap * (1.0 - 4.0 * BRACKET_MARGIN));
+        if ta > 0.0 && ta < above && eval(ta).0 <= lo_cap {
+            below = ta;
+        }
+    }
+    (below, above)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The capacity limit's bisection decided in part by the bracket
+    /// ([`capacity_bracket`]) ends where the bisection computing the bound
+    /// at every midpoint does, bit for bit, over bounds of one to nine
+    /// metals from far under to far over the capacity (slopes to 600,
+    /// traces down to `ln y` -700), and the bracket holds: the computed
+    /// bound is under `cap` at and under `below` and over it at and over
+    /// `above`.
+    #[test]
+    fn capacity_bisection_is_unchanged_by_its_bracket() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut bracketed, mut narrow) = (0, 0);
+        for case in 0..20_000 {
+            let k = 1 + case % 9;
+            let cap = 0.05 + 2.0 * next();
+            let z: Vec<f64> = (0..k)
+                .map(|_| [1.0, 2.0, 3.0][(next() * 3.0) as usize])
+                .collect();
+            let terms: Vec<(f64, f64)> = (0..k)
+                .map(|_| {
+                    let s = (next() - 0.3) * [2.0, 20.0, 200.0, 1200.0][(next() * 4.0) as usize];
+                    let ly = if next() < 0.2 {
+                        -700.0 * next()
+                    } else {
+                        (cap / 6.0).ln() + 4.0 * (next() - 0.8)
+                    };
+                    (s, ly)
+                })
+                .collect();
+            let f0 = bound(&z, terms.iter().copied(), 0.0);
+            if f0.is_nan() || f0 >= cap || bound(&z, terms.iter().copied(), 1.0) <= cap {
+                continue;
+            }
+            let br = capacity_bracket(&z, &terms, f0, cap);
+            let plain = first_reach(&z, &terms, cap, (f64::NEG_INFINITY, f64::INFINITY));
+            let fast = first_reach(&z, &terms, cap, br);
+            assert_eq!(plain.to_bits(), fast.to_bits(), "case {case}: {br:?}");
+            if br.1.is_finite() {
+                bracketed += 1;
+                assert!(bound(&z, terms.iter().copied(), br.1) > cap);
+                assert!(bound(&z, terms.iter().copied(), 0.5 * (br.1 + 1.0)) > cap);
+            }
+            if br.0.is_finite() {
+                assert!(br.0 < br.1);
+                assert!(bound(&z, terms.iter().copied(), br.0) <= cap);
+                assert!(bound(&z, terms.iter().copied(), 0.5 * br.0) <= cap);
+                if br.1 - br.0 < 1e-6 {
+                    narrow += 1;
+                }
+            }
+        }
+        // the bracket is found, and tight, for most of them
+        assert!(bracketed > 5_000 && narrow > 4_000, "{bracketed} {narrow}");
+    }
 
     /// Analytic Jacobian against central differences at a random-ish point.
     #[test]
