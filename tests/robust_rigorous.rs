@@ -768,6 +768,23 @@ fn start_up_lets_a_collapsing_acidity_fall() {
     solve_checked(&c, 2800);
 }
 
+/// Seed 1456 again: the start-up carried on from the continuation's
+/// iterate cycled in its step control (13.8 -> 27.6 -> 55.1 residence
+/// times, the second step of 55.1 failing at the inner cap, quartered,
+/// regrown) for 600 iterations. After the third failure at one length its
+/// steps are held under half of it, and the front it then follows at the
+/// held length in 3 inner iterations a step lifts the hold and grows the
+/// steps again: 1,516 -> 1,290 iterations (held under 0.6 of it; 1,331
+/// under half). Only failures left at a residual of 0.3 or more count
+/// (1456's end at 0.42-0.58): 1112's, at 1e-4 to 8e-2 as its front
+/// crawls, held it under lengths that still failed, 4,914 iterations
+/// instead of 2,593 (the test above).
+#[test]
+fn start_up_holds_its_steps_under_a_length_that_keeps_failing() {
+    let c = generate(ModelKind::MassAction, 1456);
+    solve_checked(&c, 1310);
+}
+
 /// Seed 2281 of the mass-action robustness sample (issue 9), written out:
 /// 201 extraction and 62 scrub stages, twelve trivalent metals (3.5 eq/h),
 /// an unsaponified extractant (9.0 mol/h of HA, room for 4.5 eq/h) and a

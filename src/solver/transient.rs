@@ -222,6 +222,47 @@ const LEAP_AFTER: usize = 8;
 /// round 20).
 const RETRY_PAUSE: usize = 4;
 
+/// Failed steps in a row at one length (within 1 %), each ended at the
+/// inner Newton's iteration cap with a residual of at least
+/// [`CYCLE_RESIDUAL`], after which [`Follow`] holds the steps
+/// under a ceiling ([`CYCLE_CEILING`] of that length). A step that grows
+/// into a failure, is quartered and grows back into it fails at the very
+/// length it failed at before: a cycle of the step control in which a
+/// third of the iterations go to failed steps (seed 1456 of the
+/// mass-action robustness sample, from the stalled continuation's
+/// iterate: 13.8 (5 inner iterations) -> 27.6 (6) -> 55.1 (11) -> 55.1
+/// fails at 14, again and again, 600 iterations; 982 before round 21's
+/// race: 5.8 -> 11.65 -> 23.3, the last failing). A failure that breaks
+/// down ([`Status::Diverged`]) neither counts nor keeps the count (seed
+/// 4258 fails three times at 100 residence times, breaking down at a
+/// stage far behind its front; held there, its front was not leapt and it
+/// took 6,965 iterations instead of 1,371). From the first failure
+/// instead of the third, 3134 and 4323 are lost (docs/benchmarks.md,
+/// rounds 21 and 22).
+const CYCLE_FAILS: usize = 3;
+
+/// Ceiling, relative to the length of the failures that set it, under
+/// which [`Follow`] holds its steps after [`CYCLE_FAILS`] failures at one
+/// length. It is lifted by a step that converges in at most 3 inner
+/// iterations (one the step control would have quadrupled; round 22).
+/// Mass-action robustness sample 0-4499, with [`CYCLE_RESIDUAL`]: 0.5
+/// takes 1456 in 1,331 iterations, 0.6 in 1,290 (3997 538 -> 519, 793
+/// 1,263 -> 1,257, 2820 754 -> 755, no other seed changes), 0.7 in 1,299
+/// (docs/benchmarks.md, round 23).
+const CYCLE_CEILING: f64 = 0.6;
+
+/// Residual (the step's scaled steady-state residual, largest row) at
+/// or over which a failed step counts towards [`CYCLE_FAILS`]; a failure
+/// under it came close to its root and ends the count. A cycle's failures
+/// are steps too long to converge at all: those of seed 1456 of the
+/// mass-action robustness sample end at 0.42-0.58. Seed 1112's front
+/// crawls on failures at the inner cap with residuals of 1e-4 to 8e-2,
+/// three at a length as it moves: held under half of it, its steps still
+/// failed, the front was not followed at the predictor's pace and it
+/// took 4,914 iterations instead of 2,593; 932's failures at 0.28-0.30
+/// set a ceiling that cost it 57 (docs/benchmarks.md, round 23).
+const CYCLE_RESIDUAL: f64 = 0.3;
+
 /// What [`follow`] keeps from before a leap ([`leap_front`]) to undo it
 /// if the step after it fails: the state, the step length, the lengths of
 /// the last two steps and the stages of the fronts followed.
@@ -480,6 +521,12 @@ pub(crate) struct Follow {
     idle: bool,
     /// The last steady-state report.
     last: NewtonReport,
+    /// The length of the last failed step ended at the inner iteration
+    /// cap (at a residual of [`CYCLE_RESIDUAL`] or more) and the failures
+    /// in a row at that length ([`CYCLE_FAILS`]).
+    cycle: (f64, usize),
+    /// The ceiling on the step length those failures set.
+    ceiling: f64,
 }
 
 /// The steady-state Newton of a start-up from `u` within `budget`.
@@ -554,6 +601,8 @@ impl Follow {
             failed: None,
             idle: false,
             last,
+            cycle: (f64::NAN, 0),
+            ceiling: f64::INFINITY,
         }
     }
 
@@ -722,6 +771,18 @@ impl Follow {
                         _ => 1.0,
                     };
                 }
+                // an easy step lifts the ceiling; one that followed a front
+                // at the held length grows as an unpredicted one would: the
+                // held length is the ceiling's, not the front's pace (1456
+                // followed its front at the ceiling in 3 inner iterations a
+                // step for 200 iterations)
+                if rep.iterations <= 3 {
+                    if self.ceiling.is_finite() && predicted && rep.iterations >= 2 {
+                        self.dt *= 4.0;
+                    }
+                    self.ceiling = f64::INFINITY;
+                }
+                self.dt = self.dt.min(self.ceiling);
             } else {
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
                     // the first step after a leap failed: the leap is undone,
@@ -740,6 +801,15 @@ impl Follow {
                     // state before it and unpredicted
                     self.pause = RETRY_PAUSE;
                     continue;
+                }
+                if rep.status != Status::MaxIterations || rep.residual < CYCLE_RESIDUAL {
+                    self.cycle = (f64::NAN, 0);
+                } else if self.accepted > 0 {
+                    let again = (self.dt - self.cycle.0).abs() <= 0.01 * self.dt;
+                    self.cycle = (self.dt, if again { self.cycle.1 + 1 } else { 1 });
+                    if self.cycle.1 >= CYCLE_FAILS {
+                        self.ceiling = CYCLE_CEILING * self.dt;
+                    }
                 }
                 self.dt *= 0.25;
                 // a start-up with no fallback of its own that has not taken
