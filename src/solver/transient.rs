@@ -762,8 +762,12 @@ impl Follow {
                 // a step that followed a front keeps its length (the pattern
                 // moves a whole number of stages a step; grown steps of seed
                 // 932 failed) unless it was easy (fewer than 2 inner
-                // iterations: nothing left to follow)
-                if !predicted || rep.iterations < 2 {
+                // iterations: nothing left to follow), or easy (3 at most)
+                // under the ceiling: the held length is the ceiling's, not
+                // the front's pace (1456 followed its front at the ceiling in
+                // 3 inner iterations a step for 200 iterations)
+                let held = self.ceiling.is_finite();
+                if !predicted || rep.iterations < 2 || (held && rep.iterations <= 3) {
                     self.dt *= match rep.iterations {
                         0..=3 => 4.0,
                         4..=6 => 2.0,
@@ -771,15 +775,8 @@ impl Follow {
                         _ => 1.0,
                     };
                 }
-                // an easy step lifts the ceiling; one that followed a front
-                // at the held length grows as an unpredicted one would: the
-                // held length is the ceiling's, not the front's pace (1456
-                // followed its front at the ceiling in 3 inner iterations a
-                // step for 200 iterations)
+                // an easy step lifts the ceiling
                 if rep.iterations <= 3 {
-                    if self.ceiling.is_finite() && predicted && rep.iterations >= 2 {
-                        self.dt *= 4.0;
-                    }
                     self.ceiling = f64::INFINITY;
                 }
                 self.dt = self.dt.min(self.ceiling);
