@@ -348,143 +348,33 @@ impl Workspace {
                 );
             }
         }
-        let mut worst = 0.0f64;
-        let mut at = (0, 0);
-        let mut finite = true;
-        let aq = self.aq.as_slice().expect("standard layout");
-        let org = self.org.as_slice().expect("standard layout");
-        let local = self.local.as_slice().expect("standard layout");
-        let lscale = self.local_scale.as_slice().expect("standard layout");
-        let ln_out = self.ln_out.as_slice().expect("standard layout");
-        let feed = feed.as_slice().expect("standard layout");
-        let feed_ln = self.feed_ln.as_slice().expect("standard layout");
-        let hold_ln = self.hold_ln.as_slice().expect("standard layout");
-        let r_all = self.r.as_slice_mut().expect("standard layout");
-        let s_all = self.scale.as_slice_mut().expect("standard layout");
-        let l_in = self.l_in.as_slice_mut().expect("standard layout");
-        let l_out = self.l_out.as_slice_mut().expect("standard layout");
-        let (ln_aq_next, ln_org_prev) = self.ln_next.split_at_mut(nq);
-        ln_aq_next.fill(f64::NAN);
-        ln_org_prev.fill(f64::NAN);
-        let ln_abs = |v: f64| {
-            if v == 0.0 {
-                f64::NEG_INFINITY
-            } else {
-                v.abs().ln()
-            }
+        let inputs = BalanceInputs {
+            nv,
+            nq,
+            links: &links[..n],
+            aq: self.aq.as_slice().expect("standard layout"),
+            org: self.org.as_slice().expect("standard layout"),
+            local: self.local.as_slice().expect("standard layout"),
+            lscale: self.local_scale.as_slice().expect("standard layout"),
+            ln_out: self.ln_out.as_slice().expect("standard layout"),
+            ln_aq: self.ln_aq.as_slice().expect("standard layout"),
+            ln_org: self.ln_org.as_slice().expect("standard layout"),
+            feed: feed.as_slice().expect("standard layout"),
+            feed_ln: self.feed_ln.as_slice().expect("standard layout"),
+            hold_ln: self.hold_ln.as_slice().expect("standard layout"),
+            pass_aq: &self.pass_aq,
+            pass_org: &self.pass_org,
+            deep_log: self.deep_log,
+            log_balances: self.log_balances,
         };
-        let ln_aq = self.ln_aq.as_slice().expect("standard layout");
-        let ln_org = self.ln_org.as_slice().expect("standard layout");
-        for j in 0..n {
-            for q in 0..nq {
-                // `ln |aq_jq|` and `ln |org_(j-1)q|` if the balance before
-                // computed them
-                let own_aq_ln = std::mem::replace(&mut ln_aq_next[q], f64::NAN);
-                let prev_org_ln = std::mem::replace(&mut ln_org_prev[q], f64::NAN);
-                let from_above = if links[j] {
-                    self.pass_aq[j + 1] * aq[(j + 1) * nq + q]
-                } else {
-                    0.0
-                };
-                let from_below = if j > 0 {
-                    self.pass_org[j - 1] * org[(j - 1) * nq + q]
-                } else {
-                    0.0
-                };
-                let f = feed[j * nq + q];
-                let out_a = aq[j * nq + q];
-                let out_o = org[j * nq + q];
-                let e_a = if links[j] {
-                    ln_out[(j + 1) * nq + q]
-                } else {
-                    0.0
-                };
-                let e_b = if j > 0 { ln_out[(j - 1) * nq + q] } else { 0.0 };
-                let e_o = ln_out[j * nq + q] + hold_ln[j * nq + q];
-                let e_f = feed_ln[j * nq + q];
-                l_in[j * nq + q] = f64::NAN;
-                l_out[j * nq + q] = f64::NAN;
-                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
-                    let r = from_above + from_below + f - out_a - out_o;
-                    let inflow = from_above.abs() + from_below.abs() + f.abs();
-                    let outflow = out_a.abs() + out_o.abs();
-                    let s = inflow.max(outflow);
-                    let s = if s > 0.0 { s } else { 1.0 };
-                    r_all[j * nv + q] = r / s;
-                    s_all[j * nv + q] = s.ln();
-                    (r / s).abs()
-                } else {
-                    // the same `ln` of the same values as each term's own,
-                    // each outflow's computed once for both its balances
-                    let l_above = if links[j] && self.pass_aq[j + 1] == 1.0 {
-                        let l = ln_given(ln_aq[(j + 1) * nq + q], aq[(j + 1) * nq + q]);
-                        ln_aq_next[q] = l;
-                        l
-                    } else {
-                        ln_abs(from_above)
-                    };
-                    let l_below = if j > 0 && self.pass_org[j - 1] == 1.0 && !prev_org_ln.is_nan() {
-                        prev_org_ln
-                    } else {
-                        ln_abs(from_below)
-                    };
-                    let l_f = if f == 1.0 { 0.0 } else { ln_abs(f) };
-                    let l_oa = if own_aq_ln.is_nan() {
-                        ln_given(ln_aq[j * nq + q], out_a)
-                    } else {
-                        own_aq_ln
-                    };
-                    let l_oo = ln_given(ln_org[j * nq + q], out_o);
-                    ln_org_prev[q] = l_oo;
-                    let b = scaled_balance(
-                        [
-                            (from_above, e_a, l_above),
-                            (from_below, e_b, l_below),
-                            (f, e_f, l_f),
-                        ],
-                        [(out_a, e_o, l_oa), (out_o, e_o, l_oo)],
-                        self.deep_log,
-                    );
-                    match b.log_form {
-                        Some((r, li, lo)) if self.log_balances => {
-                            // ln(inflow / outflow): its Jacobian stays of
-                            // order one however far a trace is from balance
-                            r_all[j * nv + q] = r;
-                            s_all[j * nv + q] = 0.0;
-                            l_in[j * nq + q] = li;
-                            l_out[j * nq + q] = lo;
-                        }
-                        _ => {
-                            r_all[j * nv + q] = b.rel;
-                            s_all[j * nv + q] = b.ln_scale;
-                        }
-                    }
-                    b.rel.abs()
-                };
-                finite &= rel.is_finite();
-                if rel > worst {
-                    worst = rel;
-                    at = (j, q);
-                }
-            }
-            for l in 0..nl {
-                let r = local[j * nl + l];
-                let s = lscale[j * nl + l];
-                let s = if s > 0.0 { s } else { 1.0 };
-                r_all[j * nv + nq + l] = r / s;
-                s_all[j * nv + nq + l] = s.ln();
-                let rel = (r / s).abs();
-                finite &= rel.is_finite();
-                if rel > worst {
-                    worst = rel;
-                    at = (j, nq + l);
-                }
-            }
-        }
-        if !finite {
-            worst = f64::INFINITY;
-        }
-        (worst, at)
+        let (worst, at, finite) = inputs.balances(
+            self.r.as_slice_mut().expect("standard layout"),
+            self.scale.as_slice_mut().expect("standard layout"),
+            self.l_in.as_slice_mut().expect("standard layout"),
+            self.l_out.as_slice_mut().expect("standard layout"),
+            &mut self.ln_next,
+        );
+        (if finite { worst } else { f64::INFINITY }, at)
     }
 
     /// Largest whole-cascade imbalance over the conserved quantities at
@@ -627,6 +517,181 @@ impl Workspace {
                 upper[row..row + nv].fill(0.0);
             }
         }
+    }
+}
+
+/// What the balance pass of [`Workspace::evaluate`] reads: every stage's
+/// outflows (its own and its neighbours') and the fixed inflows.
+struct BalanceInputs<'a> {
+    nv: usize,
+    nq: usize,
+    links: &'a [bool],
+    aq: &'a [f64],
+    org: &'a [f64],
+    local: &'a [f64],
+    lscale: &'a [f64],
+    ln_out: &'a [f64],
+    ln_aq: &'a [f64],
+    ln_org: &'a [f64],
+    feed: &'a [f64],
+    feed_ln: &'a [f64],
+    hold_ln: &'a [f64],
+    pass_aq: &'a [f64],
+    pass_org: &'a [f64],
+    deep_log: bool,
+    log_balances: bool,
+}
+
+impl BalanceInputs<'_> {
+    /// The `ln` factors of balance `q` of stage `j`: on the inflow from
+    /// above, from below, on the stage's outflows and on its feed.
+    #[inline]
+    fn factors(&self, j: usize, q: usize) -> (f64, f64, f64, f64) {
+        let nq = self.nq;
+        let e_a = if self.links[j] {
+            self.ln_out[(j + 1) * nq + q]
+        } else {
+            0.0
+        };
+        let e_b = if j > 0 {
+            self.ln_out[(j - 1) * nq + q]
+        } else {
+            0.0
+        };
+        let e_o = self.ln_out[j * nq + q] + self.hold_ln[j * nq + q];
+        (e_a, e_b, e_o, self.feed_ln[j * nq + q])
+    }
+
+    /// The residual rows of every stage into `r_all`, their `ln` scales
+    /// into `s_all`, and the `ln` of each log-form balance's inflow and
+    /// outflow into `l_in`, `l_out` (NaN for rows in relative form),
+    /// `ln_next` scratch of `2 nq`. Returns the largest relative imbalance
+    /// (the first stage and row holding it) and whether every one is finite.
+    fn balances(
+        &self,
+        r_all: &mut [f64],
+        s_all: &mut [f64],
+        l_in: &mut [f64],
+        l_out: &mut [f64],
+        ln_next: &mut [f64],
+    ) -> (f64, (usize, usize), bool) {
+        let (nv, nq) = (self.nv, self.nq);
+        let nl = nv - nq;
+        let (aq, org, links) = (self.aq, self.org, self.links);
+        let mut worst = 0.0f64;
+        let mut at = (0, 0);
+        let mut finite = true;
+        // `ln |aq|` of the next stage and `ln |org|` of the previous one,
+        // per conserved quantity, as the balance before computed them
+        // (each outflow enters two balances); NaN where not computed
+        let (ln_aq_next, ln_org_prev) = ln_next.split_at_mut(self.nq);
+        ln_aq_next.fill(f64::NAN);
+        ln_org_prev.fill(f64::NAN);
+        let ln_abs = |v: f64| {
+            if v == 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                v.abs().ln()
+            }
+        };
+        for j in 0..self.links.len() {
+            for q in 0..nq {
+                let own_aq_ln = std::mem::replace(&mut ln_aq_next[q], f64::NAN);
+                let prev_org_ln = std::mem::replace(&mut ln_org_prev[q], f64::NAN);
+                let from_above = if links[j] {
+                    self.pass_aq[j + 1] * aq[(j + 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let from_below = if j > 0 {
+                    self.pass_org[j - 1] * org[(j - 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let f = self.feed[j * nq + q];
+                let out_a = aq[j * nq + q];
+                let out_o = org[j * nq + q];
+                let (e_a, e_b, e_o, e_f) = self.factors(j, q);
+                l_in[j * nq + q] = f64::NAN;
+                l_out[j * nq + q] = f64::NAN;
+                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
+                    let r = from_above + from_below + f - out_a - out_o;
+                    let inflow = from_above.abs() + from_below.abs() + f.abs();
+                    let outflow = out_a.abs() + out_o.abs();
+                    let s = inflow.max(outflow);
+                    let s = if s > 0.0 { s } else { 1.0 };
+                    r_all[j * nv + q] = r / s;
+                    s_all[j * nv + q] = s.ln();
+                    (r / s).abs()
+                } else {
+                    // the same `ln` of the same values as each term's own,
+                    // each outflow's computed once for both its balances
+                    let l_above = if links[j] && self.pass_aq[j + 1] == 1.0 {
+                        let l = ln_given(self.ln_aq[(j + 1) * nq + q], aq[(j + 1) * nq + q]);
+                        ln_aq_next[q] = l;
+                        l
+                    } else {
+                        ln_abs(from_above)
+                    };
+                    let l_below = if j > 0 && self.pass_org[j - 1] == 1.0 && !prev_org_ln.is_nan() {
+                        prev_org_ln
+                    } else {
+                        ln_abs(from_below)
+                    };
+                    let l_f = if f == 1.0 { 0.0 } else { ln_abs(f) };
+                    let l_oa = if own_aq_ln.is_nan() {
+                        ln_given(self.ln_aq[j * nq + q], out_a)
+                    } else {
+                        own_aq_ln
+                    };
+                    let l_oo = ln_given(self.ln_org[j * nq + q], out_o);
+                    ln_org_prev[q] = l_oo;
+                    let b = scaled_balance(
+                        [
+                            (from_above, e_a, l_above),
+                            (from_below, e_b, l_below),
+                            (f, e_f, l_f),
+                        ],
+                        [(out_a, e_o, l_oa), (out_o, e_o, l_oo)],
+                        self.deep_log,
+                    );
+                    match b.log_form {
+                        Some((r, li, lo)) if self.log_balances => {
+                            // ln(inflow / outflow): its Jacobian stays of
+                            // order one however far a trace is from balance
+                            r_all[j * nv + q] = r;
+                            s_all[j * nv + q] = 0.0;
+                            l_in[j * nq + q] = li;
+                            l_out[j * nq + q] = lo;
+                        }
+                        _ => {
+                            r_all[j * nv + q] = b.rel;
+                            s_all[j * nv + q] = b.ln_scale;
+                        }
+                    }
+                    b.rel.abs()
+                };
+                finite &= rel.is_finite();
+                if rel > worst {
+                    worst = rel;
+                    at = (j, q);
+                }
+            }
+            for l in 0..nl {
+                let r = self.local[j * nl + l];
+                let s = self.lscale[j * nl + l];
+                let s = if s > 0.0 { s } else { 1.0 };
+                r_all[j * nv + nq + l] = r / s;
+                s_all[j * nv + nq + l] = s.ln();
+                let rel = (r / s).abs();
+                finite &= rel.is_finite();
+                if rel > worst {
+                    worst = rel;
+                    at = (j, nq + l);
+                }
+            }
+        }
+        (worst, at, finite)
     }
 }
 
