@@ -441,7 +441,29 @@ impl Workspace {
 
     /// Fills the scaled block-tridiagonal Jacobian and `du = -r / scale`.
     fn assemble(&mut self, links: &[bool]) {
-        let (n, nv, nq) = (self.n, self.nv, self.nq);
+        // the block sizes of the rigorous models (3 to 12 unknowns a
+        // stage) with the row length a constant: each row's loops
+        // unrolled, without the vector loop's trip-count tests and
+        // remainder (the same products, so the same values)
+        match self.nv {
+            3 => self.assemble_fixed::<3>(links),
+            4 => self.assemble_fixed::<4>(links),
+            5 => self.assemble_fixed::<5>(links),
+            6 => self.assemble_fixed::<6>(links),
+            7 => self.assemble_fixed::<7>(links),
+            8 => self.assemble_fixed::<8>(links),
+            9 => self.assemble_fixed::<9>(links),
+            10 => self.assemble_fixed::<10>(links),
+            11 => self.assemble_fixed::<11>(links),
+            12 => self.assemble_fixed::<12>(links),
+            _ => self.assemble_fixed::<0>(links),
+        }
+    }
+
+    /// [`Workspace::assemble`] for `B` unknowns a stage (`B = 0`: any).
+    fn assemble_fixed<const B: usize>(&mut self, links: &[bool]) {
+        let (n, nq) = (self.n, self.nq);
+        let nv = if B == 0 { self.nv } else { B };
         let nl = nv - nq;
         let bq = nq * nv; // one stage's derivative rows
         let bb = nv * nv; // one Jacobian block
