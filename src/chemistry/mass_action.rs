@@ -366,6 +366,12 @@ impl Equilibrium for MassActionKernel {
         x < COLLAPSED && (v == self.h_index() || v == self.free_index())
     }
 
+    /// The same entries at every stage and point: each metal's, the acid's
+    /// and (with the counter-ion, fixed for the kernel) the counter-ion's.
+    fn fixed_pattern(&self) -> bool {
+        true
+    }
+
     /// Keeps the extractant bound by metals, `2 sum z_k y_k`, below 99 % of
     /// the total along the step: beyond capacity the extractant balance can
     /// only close with the free extractant at zero, where Newton stalls.

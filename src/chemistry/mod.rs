@@ -103,6 +103,16 @@ pub trait Equilibrium {
     /// the unknowns); entries left NaN are taken by the solver from the
     /// values. The default leaves them all.
     fn ln_outflows(&self, _j: usize, _u: &[f64], _ln_aq: &mut [f64], _ln_org: &mut [f64]) {}
+
+    /// Whether [`Equilibrium::eval`] writes the same entries of its
+    /// [`StageEval`] at every stage and point (leaving the others as they
+    /// were) and [`Equilibrium::ln_outflows`] the same entries of its
+    /// slices: the Newton kernel then clears its buffers (zero derivatives
+    /// and `ln` scales, NaN `ln` outflows) once a solve, not before every
+    /// evaluation of the cascade. The default: no.
+    fn fixed_pattern(&self) -> bool {
+        false
+    }
 }
 
 /// `exp(x)` inlined ([`crate::solver::fast_exp::exp`], within about one

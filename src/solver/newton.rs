@@ -179,6 +179,11 @@ pub struct Workspace {
     // pseudo-transient continuation with free traces: whether each
     // unknown takes its whole step this iteration
     free: Vec<bool>,
+    // whether the entries of `d_aq`, `d_org`, `d_local`, `ln_out`,
+    // `ln_aq` and `ln_org` that this solve's model does not write hold
+    // their zero (NaN) ([`Equilibrium::fixed_pattern`]); reset by every
+    // solve, whose model may be another
+    cleared: bool,
 }
 
 impl Workspace {
@@ -217,6 +222,7 @@ impl Workspace {
             ln_aq: Array2::zeros((n, nq)),
             ln_org: Array2::zeros((n, nq)),
             free: vec![false; n * nv],
+            cleared: false,
         }
     }
 
@@ -303,12 +309,19 @@ impl Workspace {
     ) -> (f64, (usize, usize)) {
         let (n, nv, nq) = (self.n, self.nv, self.nq);
         let nl = nv - nq;
-        self.d_aq.fill(0.0);
-        self.d_org.fill(0.0);
-        self.d_local.fill(0.0);
-        self.ln_out.fill(0.0);
-        self.ln_aq.fill(f64::NAN);
-        self.ln_org.fill(f64::NAN);
+        // entries the model does not write are zero (NaN): cleared before
+        // every evaluation, or once a solve for a model that writes the
+        // same entries every time ([`Equilibrium::fixed_pattern`])
+        let fixed = model.fixed_pattern();
+        if !(fixed && self.cleared) {
+            self.d_aq.fill(0.0);
+            self.d_org.fill(0.0);
+            self.d_local.fill(0.0);
+            self.ln_out.fill(0.0);
+            self.ln_aq.fill(f64::NAN);
+            self.ln_org.fill(f64::NAN);
+        }
+        self.cleared = fixed;
         let u_s = u.as_slice().expect("standard layout");
         {
             let la = self.ln_aq.as_slice_mut().expect("standard layout");
@@ -932,6 +945,7 @@ pub fn solve<E: Equilibrium>(
     const ALPHA_MIN: f64 = 1e-6;
     let log = model.log_unknowns();
     ws.deep_log = opts.free_traces;
+    ws.cleared = false;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
@@ -1357,6 +1371,7 @@ fn ptc<E: Equilibrium>(
     };
     project(u);
     ws.deep_log = opts.free_traces;
+    ws.cleared = false;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
