@@ -375,6 +375,12 @@ impl Equilibrium for LogLinearKernel {
         out.d_local[iff] = cf + ey_f;
     }
 
+    /// The same entries at every stage and point: each metal's and the
+    /// acid's.
+    fn fixed_pattern(&self) -> bool {
+        true
+    }
+
     /// Each metal's outflows (`aq`, `O D`) in logarithms: the stage's
     /// flows' `ln` and its dose's, instead of two `ln` a metal.
     fn ln_outflows(&self, j: usize, u: &[f64], ln_aq: &mut [f64], ln_org: &mut [f64]) {
@@ -481,6 +487,29 @@ mod tests {
         super::super::check_jacobian(&ker, 0, &u0, 1e-7);
         let fixed = ker.with_fixed_dose(Some(5.0));
         super::super::check_jacobian(&fixed, 0, &u0, 1e-7);
+    }
+
+    /// The kernel writes the same entries at every point
+    /// ([`Equilibrium::fixed_pattern`]), dose-dependent or fixed.
+    #[test]
+    fn eval_writes_a_fixed_pattern() {
+        let law = [
+            DistributionLaw::Fit {
+                m0: 1.2,
+                m1: 0.03,
+                b0: -1.5,
+                b1: 0.8,
+            },
+            DistributionLaw::Constant(0.02),
+            DistributionLaw::Constant(3.0),
+        ];
+        let ker = three_metals(&law);
+        let a: Vec<f64> = vec![-3.0, -2.5, -4.0, -3.9, -0.7];
+        let b: Vec<f64> = vec![-700.0, 0.0, -30.0, -20.0, -400.0];
+        for k in [ker.clone(), ker.with_fixed_dose(Some(5.0))] {
+            assert!(k.fixed_pattern());
+            super::super::check_fixed_pattern(&k, &[(0, &a), (0, &b)]);
+        }
     }
 
     /// The one-stage kernel of the tests below with the laws `law`: three

@@ -366,6 +366,12 @@ impl Equilibrium for MassActionKernel {
         x < COLLAPSED && (v == self.h_index() || v == self.free_index())
     }
 
+    /// The same entries at every stage and point: each metal's, the acid's
+    /// and (with the counter-ion, fixed for the kernel) the counter-ion's.
+    fn fixed_pattern(&self) -> bool {
+        true
+    }
+
     /// Keeps the extractant bound by metals, `2 sum z_k y_k`, below 99 % of
     /// the total along the step: beyond capacity the extractant balance can
     /// only close with the free extractant at zero, where Newton stalls.
@@ -606,6 +612,31 @@ mod tests {
         }
         // the bracket is found, and tight, for most of them
         assert!(bracketed > 5_000 && narrow > 4_000, "{bracketed} {narrow}");
+    }
+
+    /// The kernel writes the same entries at every stage and point
+    /// ([`Equilibrium::fixed_pattern`]), with and without the counter-ion,
+    /// from loaded to trace metals and a collapsed acid.
+    #[test]
+    fn eval_writes_a_fixed_pattern() {
+        for ion in [None, Some(-3.5)] {
+            let ker = MassActionKernel::new(
+                &[-2.0, -1.3, 0.4],
+                2.6,
+                2.4,
+                &[3.0, 3.0, 2.0],
+                1.2,
+                ion,
+                vec![3.0, 1.0],
+                vec![2.0, 4.0],
+            );
+            assert!(ker.fixed_pattern());
+            let nv = ker.unknowns();
+            let a: Vec<f64> = (0..nv).map(|i| -1.0 - 0.37 * i as f64).collect();
+            let b: Vec<f64> = (0..nv).map(|i| -800.0 + 40.0 * i as f64).collect();
+            let c = vec![0.0; nv];
+            super::super::check_fixed_pattern(&ker, &[(0, &a), (1, &b), (1, &c), (0, &b)]);
+        }
     }
 
     /// Analytic Jacobian against central differences at a random-ish point.

@@ -103,6 +103,16 @@ pub trait Equilibrium {
     /// the unknowns); entries left NaN are taken by the solver from the
     /// values. The default leaves them all.
     fn ln_outflows(&self, _j: usize, _u: &[f64], _ln_aq: &mut [f64], _ln_org: &mut [f64]) {}
+
+    /// Whether [`Equilibrium::eval`] writes the same entries of its
+    /// [`StageEval`] at every stage and point (leaving the others as they
+    /// were) and [`Equilibrium::ln_outflows`] the same entries of its
+    /// slices: the Newton kernel then clears its buffers (zero derivatives
+    /// and `ln` scales, NaN `ln` outflows) once a solve, not before every
+    /// evaluation of the cascade. The default: no.
+    fn fixed_pattern(&self) -> bool {
+        false
+    }
 }
 
 /// `exp(x)` inlined ([`crate::solver::fast_exp::exp`], within about one
@@ -220,6 +230,57 @@ pub(crate) fn eval_stage<E: Equilibrium>(model: &E, j: usize, u: &[f64]) -> Stag
         },
     );
     o
+}
+
+/// Test support: checks [`Equilibrium::fixed_pattern`]: over the points
+/// `(j, u)`, [`Equilibrium::eval`] and [`Equilibrium::ln_outflows`] write
+/// the same entries (those found changed from a sentinel every buffer
+/// holds on entry), and write at least one entry of each.
+#[cfg(test)]
+pub(crate) fn check_fixed_pattern<E: Equilibrium>(model: &E, points: &[(usize, &[f64])]) {
+    let (nv, nq) = (model.unknowns(), model.conserved());
+    let nl = nv - nq;
+    let sentinel = f64::from_bits(0x7ff8_dead_beef_0001);
+    let written = |v: &[f64]| -> Vec<bool> {
+        v.iter()
+            .map(|x| x.to_bits() != sentinel.to_bits())
+            .collect()
+    };
+    let mut first: Option<Vec<Vec<bool>>> = None;
+    for &(j, u) in points {
+        let mut b: Vec<Vec<f64>> = [nq, nq, nq * nv, nq * nv, nl, nl * nv, nl, nq, nq, nq]
+            .iter()
+            .map(|&len| vec![sentinel; len])
+            .collect();
+        let [aq, org, d_aq, d_org, local, d_local, local_scale, ln_scale, ln_aq, ln_org] =
+            &mut b[..]
+        else {
+            unreachable!()
+        };
+        model.eval(
+            j,
+            u,
+            StageEval {
+                aq,
+                org,
+                d_aq,
+                d_org,
+                local,
+                d_local,
+                local_scale,
+                ln_scale,
+            },
+        );
+        model.ln_outflows(j, u, ln_aq, ln_org);
+        let pattern: Vec<Vec<bool>> = b.iter().map(|v| written(v)).collect();
+        for (i, p) in pattern.iter().enumerate().take(7) {
+            assert!(p.iter().any(|&w| w), "buffer {i} not written at stage {j}");
+        }
+        match &first {
+            None => first = Some(pattern),
+            Some(f) => assert_eq!(f, &pattern, "another pattern at stage {j}, {u:?}"),
+        }
+    }
 }
 
 /// Test support: checks a model's analytic stage derivatives against central

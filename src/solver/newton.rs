@@ -179,6 +179,11 @@ pub struct Workspace {
     // pseudo-transient continuation with free traces: whether each
     // unknown takes its whole step this iteration
     free: Vec<bool>,
+    // whether the entries of `d_aq`, `d_org`, `d_local`, `ln_out`,
+    // `ln_aq` and `ln_org` that this solve's model does not write hold
+    // their zero (NaN) ([`Equilibrium::fixed_pattern`]); reset by every
+    // solve, whose model may be another
+    cleared: bool,
 }
 
 impl Workspace {
@@ -217,6 +222,7 @@ impl Workspace {
             ln_aq: Array2::zeros((n, nq)),
             ln_org: Array2::zeros((n, nq)),
             free: vec![false; n * nv],
+            cleared: false,
         }
     }
 
@@ -303,12 +309,19 @@ impl Workspace {
     ) -> (f64, (usize, usize)) {
         let (n, nv, nq) = (self.n, self.nv, self.nq);
         let nl = nv - nq;
-        self.d_aq.fill(0.0);
-        self.d_org.fill(0.0);
-        self.d_local.fill(0.0);
-        self.ln_out.fill(0.0);
-        self.ln_aq.fill(f64::NAN);
-        self.ln_org.fill(f64::NAN);
+        // entries the model does not write are zero (NaN): cleared before
+        // every evaluation, or once a solve for a model that writes the
+        // same entries every time ([`Equilibrium::fixed_pattern`])
+        let fixed = model.fixed_pattern();
+        if !(fixed && self.cleared) {
+            self.d_aq.fill(0.0);
+            self.d_org.fill(0.0);
+            self.d_local.fill(0.0);
+            self.ln_out.fill(0.0);
+            self.ln_aq.fill(f64::NAN);
+            self.ln_org.fill(f64::NAN);
+        }
+        self.cleared = fixed;
         let u_s = u.as_slice().expect("standard layout");
         {
             let la = self.ln_aq.as_slice_mut().expect("standard layout");
@@ -441,7 +454,29 @@ impl Workspace {
 
     /// Fills the scaled block-tridiagonal Jacobian and `du = -r / scale`.
     fn assemble(&mut self, links: &[bool]) {
-        let (n, nv, nq) = (self.n, self.nv, self.nq);
+        // the block sizes of the rigorous models (3 to 12 unknowns a
+        // stage) with the row length a constant: each row's loops
+        // unrolled, without the vector loop's trip-count tests and
+        // remainder (the same products, so the same values)
+        match self.nv {
+            3 => self.assemble_fixed::<3>(links),
+            4 => self.assemble_fixed::<4>(links),
+            5 => self.assemble_fixed::<5>(links),
+            6 => self.assemble_fixed::<6>(links),
+            7 => self.assemble_fixed::<7>(links),
+            8 => self.assemble_fixed::<8>(links),
+            9 => self.assemble_fixed::<9>(links),
+            10 => self.assemble_fixed::<10>(links),
+            11 => self.assemble_fixed::<11>(links),
+            12 => self.assemble_fixed::<12>(links),
+            _ => self.assemble_fixed::<0>(links),
+        }
+    }
+
+    /// [`Workspace::assemble`] for `B` unknowns a stage (`B = 0`: any).
+    fn assemble_fixed<const B: usize>(&mut self, links: &[bool]) {
+        let (n, nq) = (self.n, self.nq);
+        let nv = if B == 0 { self.nv } else { B };
         let nl = nv - nq;
         let bq = nq * nv; // one stage's derivative rows
         let bb = nv * nv; // one Jacobian block
@@ -910,6 +945,7 @@ pub fn solve<E: Equilibrium>(
     const ALPHA_MIN: f64 = 1e-6;
     let log = model.log_unknowns();
     ws.deep_log = opts.free_traces;
+    ws.cleared = false;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
@@ -1335,6 +1371,7 @@ fn ptc<E: Equilibrium>(
     };
     project(u);
     ws.deep_log = opts.free_traces;
+    ws.cleared = false;
     let (mut res, mut at) = ws.evaluate(model, links, feed, u);
     let report = NewtonReport::new;
     if !res.is_finite() {
