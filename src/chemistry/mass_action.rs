@@ -614,22 +614,29 @@ mod tests {
         assert!(bracketed > 5_000 && narrow > 4_000, "{bracketed} {narrow}");
     }
 
+    /// Three metals (two trivalent, one divalent), slopes 2.6 and 2.4,
+    /// 1.2 mol/L of extractant, with the counter-ion `ion` (its `log10
+    /// K`) and the stages' aqueous and organic flows.
+    fn three_metals(ion: Option<f64>, aq: Vec<f64>, org: Vec<f64>) -> MassActionKernel {
+        MassActionKernel::new(
+            &[-2.0, -1.3, 0.4],
+            2.6,
+            2.4,
+            &[3.0, 3.0, 2.0],
+            1.2,
+            ion,
+            aq,
+            org,
+        )
+    }
+
     /// The kernel writes the same entries at every stage and point
     /// ([`Equilibrium::fixed_pattern`]), with and without the counter-ion,
     /// from loaded to trace metals and a collapsed acid.
     #[test]
     fn eval_writes_a_fixed_pattern() {
         for ion in [None, Some(-3.5)] {
-            let ker = MassActionKernel::new(
-                &[-2.0, -1.3, 0.4],
-                2.6,
-                2.4,
-                &[3.0, 3.0, 2.0],
-                1.2,
-                ion,
-                vec![3.0, 1.0],
-                vec![2.0, 4.0],
-            );
+            let ker = three_metals(ion, vec![3.0, 1.0], vec![2.0, 4.0]);
             assert!(ker.fixed_pattern());
             let nv = ker.unknowns();
             let a: Vec<f64> = (0..nv).map(|i| -1.0 - 0.37 * i as f64).collect();
@@ -643,16 +650,7 @@ mod tests {
     #[test]
     fn jacobian_matches_finite_differences() {
         for ion in [None, Some(-3.5)] {
-            let ker = MassActionKernel::new(
-                &[-2.0, -1.3, 0.4],
-                2.6,
-                2.4,
-                &[3.0, 3.0, 2.0],
-                1.2,
-                ion,
-                vec![3.0],
-                vec![2.0],
-            );
+            let ker = three_metals(ion, vec![3.0], vec![2.0]);
             let mut u0: Vec<f64> = (0..ker.unknowns())
                 .map(|i| -1.0 - 0.37 * i as f64)
                 .collect();
