@@ -578,25 +578,6 @@ struct BalanceInputs<'a> {
 }
 
 impl BalanceInputs<'_> {
-    /// The `ln` factors of balance `q` of stage `j`: on the inflow from
-    /// above, from below, on the stage's outflows and on its feed.
-    #[inline]
-    fn factors(&self, j: usize, q: usize) -> (f64, f64, f64, f64) {
-        let nq = self.nq;
-        let e_a = if self.links[j] {
-            self.ln_out[(j + 1) * nq + q]
-        } else {
-            0.0
-        };
-        let e_b = if j > 0 {
-            self.ln_out[(j - 1) * nq + q]
-        } else {
-            0.0
-        };
-        let e_o = self.ln_out[j * nq + q] + self.hold_ln[j * nq + q];
-        (e_a, e_b, e_o, self.feed_ln[j * nq + q])
-    }
-
     /// The residual rows of every stage into `r_all`, their `ln` scales
     /// into `s_all`, and the `ln` of each log-form balance's inflow and
     /// outflow into `l_in`, `l_out` (NaN for rows in relative form),
@@ -646,7 +627,18 @@ impl BalanceInputs<'_> {
                 let f = self.feed[j * nq + q];
                 let out_a = aq[j * nq + q];
                 let out_o = org[j * nq + q];
-                let (e_a, e_b, e_o, e_f) = self.factors(j, q);
+                let e_a = if links[j] {
+                    self.ln_out[(j + 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let e_b = if j > 0 {
+                    self.ln_out[(j - 1) * nq + q]
+                } else {
+                    0.0
+                };
+                let e_o = self.ln_out[j * nq + q] + self.hold_ln[j * nq + q];
+                let e_f = self.feed_ln[j * nq + q];
                 l_in[j * nq + q] = f64::NAN;
                 l_out[j * nq + q] = f64::NAN;
                 let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
