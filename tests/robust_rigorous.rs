@@ -604,6 +604,64 @@ fn extractant_short_of_the_metal_skips_the_pinch_start() {
     assert_metals_leave(&c, &s, &[0], 4);
 }
 
+/// Seed 423 of the mass-action robustness sample (issue 9), written out:
+/// its organic brings 2.113 eq/h of sodium for a raffinate whose anions
+/// (the metal and the feed and scrub acids) take 1.827, and the excess
+/// with the metal (two HA units an equivalent) exceeds the extractant by
+/// 0.249 mol/h: the organic is saturated from stage 0 to the strip's end
+/// and at least 0.249 eq/h of metal is crowded out into the raffinate
+/// (docs/benchmarks.md, rounds 24 and 25). The start-up crawled towards
+/// that state (its budget of 4,755 iterations spent, about 42,000
+/// needed); from the start built for it from the spec (`crowded_start`)
+/// Newton converges in 46.
+#[test]
+fn crowded_cascade_starts_saturated() {
+    let m = MassActionSpec {
+        log10_k: vec![
+            -1.903633476983623,
+            -1.6325729905941184,
+            -1.0076161130420447,
+            -0.9468116927489189,
+            -0.728754994450952,
+            0.061375890606369055,
+        ],
+        a: 1.8557119726969027,
+        b: 3.2242308409676603,
+        charge: vec![3.0; 6],
+        extractant: 1.3140316395698541,
+        saponification: 0.5982912086012704,
+        counter_ion: CounterIon::Sodium,
+        log10_k_ion: -4.029430263614152,
+        streams: AqueousStreams {
+            feed_acid: 0.03721902085858831,
+            scrub_acid: Some(0.48403363186035386),
+            strip_acid: Some(0.46326722323554687),
+            molar_mass: vec![None; 6],
+            ..AqueousStreams::default()
+        },
+    };
+    let c = written_out(
+        "seed-423",
+        m,
+        (146, 298, 172),
+        1.5778068824677278,
+        &[
+            0.0022781319831707615,
+            0.0009342453804050348,
+            0.009523702290882148,
+            0.24303505797062233,
+            0.09983289057282971,
+            0.013514943243386087,
+        ],
+        (2.687498843202947, 0.04355952006034432, 0.646827779463275),
+    );
+    let s = solve_checked(&c, 60);
+    assert_metals_leave(&c, &s, &[0, 444], 615);
+    // the metal crowded out: 3 eq a mole, in the raffinate
+    let crowded: f64 = (0..6).map(|i| 3.0 * s.aqueous[[0, i]]).sum();
+    assert!(crowded > 0.2487 && crowded < 0.30, "{crowded}");
+}
+
 /// Seed 932 of the mass-action robustness sample (issue 9), drawn by the
 /// generator: a loading front crosses its extraction section two stages
 /// a step through most of its start-up. Each step of that crossing

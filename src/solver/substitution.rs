@@ -623,6 +623,13 @@ fn anion_profile(m: &MassActionCascade<'_>, ih: usize, ion: Option<usize>) -> Ve
     cl
 }
 
+/// The inert anion (mol/L, charge equivalents) of every stage's aqueous
+/// ([`anion_profile`]), for starts built outside the sweeps.
+pub(crate) fn anions(m: &MassActionCascade<'_>) -> Vec<f64> {
+    let ka = m.ln_k.len();
+    anion_profile(m, ka, m.ln_k_ion.map(|_| ka + 1))
+}
+
 /// Runs sweeps from `u` until the largest change of a stage's `ln [H+]` or
 /// `ln [(HA)2]` falls below `tol` or `max_sweeps` are made, and leaves the
 /// substituted profile in `u` (amounts below the range of a double at
