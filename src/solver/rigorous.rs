@@ -902,12 +902,11 @@ const CROWDED_NEWTON: usize = 100;
 
 /// Scaled residual of [`crowded_start`] at or over which Newton is not
 /// tried from it. Of the 20 crowded seeds of the mass-action robustness
-/// sample 0-7499 (docs/benchmarks.md, round 25; three get no start, one
-/// an infinite residual), Newton converged from every start under 6
-/// (0.013-5.9: 423 in 46 iterations, 5111 in 38, and seven that converged
-/// already, in 4-31) and from one at 196 (4283, in 14), and broke down
-/// from every other (42 to 2.6e12: seven seeds, at the first iteration
-/// but 5812, at its 37th).
+/// sample 0-7499 (docs/benchmarks.md, round 25; three get no start),
+/// Newton converged from every start under 6 (0.013-5.9: 423 in 46
+/// iterations, 5111 in 38, and seven that converged already, in 4-31)
+/// and from one at 196 (4283, in 14), and broke down from every other (42
+/// to 2.6e12: seven seeds, at the first iteration but 5812, at its 37th).
 const CROWDED_GATE: f64 = 10.0;
 
 /// Share of the extractant left free in the scrub and strip of
