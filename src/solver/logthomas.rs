@@ -17,12 +17,34 @@
 //! [`residual`] measures every stage balance relative to its own flows, also
 //! in logarithms.
 
+/// Arguments below which `exp` rounds to zero: `e^-746` is under half the
+/// smallest subnormal double (`e^-745.13`), so libm returns `+0.0` for it,
+/// after its slow path for results that underflow.
+pub const UNDERFLOW: f64 = -746.0;
+
+/// `x.exp()`, the same bits, with the arguments under [`UNDERFLOW`] given
+/// their zero without calling libm (whose underflow path, with its
+/// floating-point exception and `errno`, is slower than its plain path).
+#[inline(always)]
+pub fn exp_or_zero(x: f64) -> f64 {
+    if x < UNDERFLOW {
+        0.0
+    } else {
+        x.exp()
+    }
+}
+
 /// `ln(e^a + e^b)`, exact for infinite arguments.
 #[inline]
 pub fn log_add(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
     if lo == f64::NEG_INFINITY {
         hi
+    } else if lo - hi < UNDERFLOW {
+        // `e^(lo - hi)` rounds to zero, and so does its `ln_1p`: the same
+        // sum (`+ 0.0` keeps the sign of a zero `hi` as the sum did)
+        // without libm's slow underflow path
+        hi + 0.0
     } else {
         hi + (lo - hi).exp().ln_1p()
     }
@@ -149,6 +171,50 @@ pub fn residual_with_pass(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The underflow shortcuts keep libm's bits: `exp_or_zero` is `exp`
+    /// at and around [`UNDERFLOW`] (the subnormal results above it, the
+    /// zeros below), at the ends and for NaN, and `log_add` is the plain
+    /// `hi + ln_1p(e^(lo - hi))` on both sides of the shortcut, the sign of
+    /// a zero sum included.
+    #[test]
+    fn underflow_shortcuts_keep_the_bits() {
+        let plain = |a: f64, b: f64| {
+            let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+            if lo == f64::NEG_INFINITY {
+                hi
+            } else {
+                hi + (lo - hi).exp().ln_1p()
+            }
+        };
+        let mut xs = vec![
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::MIN,
+            -1e300,
+            -1e4,
+            -0.0,
+            0.0,
+            1.0,
+            -708.0,
+            -744.0,
+        ];
+        // every 1/64 from -760 to -730, and the doubles next to -746
+        xs.extend((0..=30 * 64).map(|i| -760.0 + f64::from(i) / 64.0));
+        let t = UNDERFLOW.to_bits();
+        xs.extend((t - 4..=t + 4).map(f64::from_bits));
+        for &x in &xs {
+            assert_eq!(exp_or_zero(x).to_bits(), x.exp().to_bits(), "exp({x})");
+            for hi in [-0.0, 0.0, -3.5, 2.0, 700.0, -700.0] {
+                let (a, b) = (log_add(hi, hi + x), plain(hi, hi + x));
+                assert_eq!(a.to_bits(), b.to_bits(), "log_add({hi}, {hi} + {x})");
+                let (a, b) = (log_add(x, hi), plain(x, hi));
+                assert_eq!(a.to_bits(), b.to_bits(), "log_add({x}, {hi})");
+            }
+        }
+        assert!(exp_or_zero(f64::NAN).is_nan());
+        assert!(log_add(f64::NAN, 0.0).is_nan() && log_add(0.0, f64::NAN).is_nan());
+    }
 
     #[test]
     fn matches_a_linear_solve_and_survives_underflow() {

@@ -26,7 +26,7 @@
 
 use ndarray::Array2;
 
-use super::logthomas::{self, log_add, LogSystem};
+use super::logthomas::{self, exp_or_zero, log_add, LogSystem};
 
 /// A mass-action cascade in the form the substitution needs (active
 /// metals only, in the kernel's order of unknowns: `ln x_k`, `ln [H+]`,
@@ -275,8 +275,8 @@ impl StageEq<'_> {
             let l_d = lk + a * ld - b * lh;
             let lden = log_add(self.la, self.lo + l_d);
             let lx = lt - lden;
-            let y = (lx + l_d).exp();
-            let w1 = (self.la - lden).exp();
+            let y = exp_or_zero(lx + l_d);
+            let w1 = exp_or_zero(self.la - lden);
             f += 2.0 * z * y;
             df += 2.0 * z * y * w1 * a;
         }
@@ -284,8 +284,8 @@ impl StageEq<'_> {
             let lg = lkn + 0.5 * ld - lh;
             let lden = log_add(self.la, self.lo + lg);
             let ln_n = self.lt_ion - lden;
-            let na = (ln_n + lg).exp();
-            let w1 = (self.la - lden).exp();
+            let na = exp_or_zero(ln_n + lg);
+            let w1 = exp_or_zero(self.la - lden);
             f += na;
             df += 0.5 * na * w1;
         }
@@ -301,12 +301,12 @@ impl StageEq<'_> {
         for ((lk, z), lt) in m.ln_k.iter().zip(m.z).zip(self.lt) {
             let l_d = lk + a * ld - b * lh;
             let lden = log_add(self.la, self.lo + l_d);
-            f += z * (lt - lden).exp();
+            f += z * exp_or_zero(lt - lden);
         }
         if let Some(lkn) = m.ln_k_ion {
             let lg = lkn + 0.5 * ld - lh;
             let lden = log_add(self.la, self.lo + lg);
-            f += (self.lt_ion - lden).exp();
+            f += exp_or_zero(self.lt_ion - lden);
         }
         f
     }
@@ -320,10 +320,10 @@ impl StageEq<'_> {
             let l_d = lk + a * ld - b * lh;
             let lden = log_add(self.la, self.lo + l_d);
             let lx = lt - lden;
-            let x = lx.exp();
-            let y = (lx + l_d).exp();
-            let w = (self.lo + l_d - lden).exp();
-            let w1 = (self.la - lden).exp();
+            let x = exp_or_zero(lx);
+            let y = exp_or_zero(lx + l_d);
+            let w = exp_or_zero(self.lo + l_d - lden);
+            let w1 = exp_or_zero(self.la - lden);
             r[0] += 2.0 * z * y;
             r[1] += 2.0 * z * y * w1 * a;
             r[2] -= 2.0 * z * y * w1 * b;
@@ -335,10 +335,10 @@ impl StageEq<'_> {
             let lg = lkn + 0.5 * ld - lh;
             let lden = log_add(self.la, self.lo + lg);
             let ln_n = self.lt_ion - lden;
-            let n = ln_n.exp();
-            let na = (ln_n + lg).exp();
-            let w = (self.lo + lg - lden).exp();
-            let w1 = (self.la - lden).exp();
+            let n = exp_or_zero(ln_n);
+            let na = exp_or_zero(ln_n + lg);
+            let w = exp_or_zero(self.lo + lg - lden);
+            let w1 = exp_or_zero(self.la - lden);
             r[0] += na;
             r[1] += 0.5 * na * w1;
             r[2] -= na * w1;
