@@ -976,3 +976,17 @@ fn newton_stalled_at_the_resolution_of_deep_traces_has_converged() {
     let c = generate(ModelKind::MassAction, 6387);
     solve_checked(&c, 100);
 }
+
+/// Seed 6851 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator: three metals over 32 extraction and
+/// 105 strip stages, ammonium-saponified. Its start-up crawls, fronts
+/// crossing the extraction at stages 13-23 on short steps (221 of 799
+/// failed), and it stopped at its default budget of 7,850 (1,000 + 50 a
+/// stage); it converges in 10,864 iterations, under the 14,700 of
+/// 1,000 + 100 a stage.
+#[test]
+fn crawling_start_up_converges_within_the_default_budget() {
+    let c = generate(ModelKind::MassAction, 6851);
+    assert_eq!(c.solver_options().max_iterations, 14_700);
+    solve_checked(&c, 11_000);
+}
