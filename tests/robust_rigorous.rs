@@ -1018,3 +1018,33 @@ fn twelve_metals_keep_the_full_analogue() {
     let c = generate(ModelKind::MassAction, 3887);
     solve_checked(&c, 100);
 }
+
+/// Seed 6387 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator: twelve metals over 285 extraction and
+/// 15 strip stages, unsaponified, whose first extraction stages hold the
+/// metals at `e^-11,000` to `e^-15,000` of their bulk. A unit in the last
+/// place of those `ln` is 2^-39 (1.8e-12): its pinch start-up reached a
+/// residual of exactly 1.819e-12 and every Newton from there stalled at
+/// it, in both balance forms, the tolerance 1e-12 out of the grid's
+/// reach; the start-up that followed ran to the limit (1,822 iterations,
+/// 2.8 s). A stalled Newton whose imbalance is within the rounding of
+/// its deep factors now counts as converged: 22 iterations.
+#[test]
+fn newton_stalled_at_the_resolution_of_deep_traces_has_converged() {
+    let c = generate(ModelKind::MassAction, 6387);
+    solve_checked(&c, 100);
+}
+
+/// Seed 6851 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator: three metals over 32 extraction and
+/// 105 strip stages, ammonium-saponified. Its start-up crawls, fronts
+/// crossing the extraction at stages 13-23 on short steps (221 of 799
+/// failed), and it stopped at its default budget of 7,850 (1,000 + 50 a
+/// stage); it converges in 10,864 iterations, under the 14,700 of
+/// 1,000 + 100 a stage.
+#[test]
+fn crawling_start_up_converges_within_the_default_budget() {
+    let c = generate(ModelKind::MassAction, 6851);
+    assert_eq!(c.solver_options().max_iterations, 14_700);
+    solve_checked(&c, 11_000);
+}

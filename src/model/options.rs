@@ -14,7 +14,7 @@
 //! assert_eq!(e.first().key, "solver.tolerance");
 //! // an explicit limit is kept exactly; the default grows with the cascade
 //! assert_eq!(opts.budget_for(300, 4), 200);
-//! assert_eq!(SolverOptions::default().budget_for(50, 3), 3500);
+//! assert_eq!(SolverOptions::default().budget_for(50, 3), 6000);
 //! ```
 
 use crate::error::{InputError, InputErrors, Problems};
@@ -33,9 +33,10 @@ pub const DEFAULT_MAX_ITERATIONS: usize = 1000;
 /// random cascades of 14 to 260 stages were measured to need up to 13 per
 /// stage over the first 1,000 (issue 9); mass-action seed 2571 of the
 /// robustness generator (241 stages, two loading fronts followed across
-/// its extraction) needs 10,579 iterations, 40 a stage past the 1,000
-/// (20 until round 24).
-pub const ITERATIONS_PER_STAGE: usize = 50;
+/// its extraction) needs 10,579 iterations, 40 a stage past the 1,000;
+/// seed 6851 (137 stages, fronts crawling across its 32 extraction
+/// stages) 10,864, 72 a stage (20 until round 24, 50 until round 25).
+pub const ITERATIONS_PER_STAGE: usize = 100;
 
 /// Work, in units of `stages x (components + 2)^3` (the cost of one
 /// block-tridiagonal factorisation) summed over iterations, past which the
@@ -47,9 +48,11 @@ pub const ITERATIONS_PER_STAGE: usize = 50;
 /// their limits with start-up fronts still crossing (they converge in
 /// 1.48, 1.15 and 1.01 times that budget); at 4e8 (until round 24)
 /// mass-action 4197 and 2571 did (they converge in 2.08 and 3.26 times
-/// it, 6,129 and 10,579 iterations): a steady state reached in a few
-/// seconds serves better than a report that there is none.
-pub const DEFAULT_WORK_LIMIT: f64 = 1.5e9;
+/// it, 6,129 and 10,579 iterations), at 1.5e9 (until round 25)
+/// mass-action 4852 (286 stages of 11 components, 2,387 iterations; it
+/// converges in 2,472): a steady state reached in a few seconds serves
+/// better than a report that there is none.
+pub const DEFAULT_WORK_LIMIT: f64 = 2e9;
 
 /// The default iteration budget of a cascade of `stages` stages and
 /// `components` components: [`DEFAULT_MAX_ITERATIONS`] plus
@@ -58,11 +61,11 @@ pub const DEFAULT_WORK_LIMIT: f64 = 1.5e9;
 ///
 /// ```
 /// use sxforge::solver::default_iterations;
-/// assert_eq!(default_iterations(50, 3), 1000 + 50 * 50); // 3500
-/// // 900 stages of 15 components: 1.5e9 / (900 * 17^3) = 339, so the floor
+/// assert_eq!(default_iterations(50, 3), 1000 + 100 * 50); // 6000
+/// // 900 stages of 15 components: 2e9 / (900 * 17^3) = 452, so the floor
 /// assert_eq!(default_iterations(900, 15), 1000);
-/// // 400 stages of 6 components: 1.5e9 / (400 * 8^3) = 7324 < 1000 + 20000
-/// assert_eq!(default_iterations(400, 6), 7324);
+/// // 400 stages of 6 components: 2e9 / (400 * 8^3) = 9765 < 1000 + 40000
+/// assert_eq!(default_iterations(400, 6), 9765);
 /// ```
 pub fn default_iterations(stages: usize, components: usize) -> usize {
     let nv = (components + 2) as f64;
@@ -260,15 +263,15 @@ mod tests {
 
     #[test]
     fn default_budget_grows_with_stages_until_the_work_cap() {
-        // by stages: 1000 + 50 N while N (K + 2)^3 (1000 + 50 N) <= 1.5e9
-        assert_eq!(default_iterations(1, 1), 1050);
+        // by stages: 1000 + 100 N while N (K + 2)^3 (1000 + 100 N) <= 2e9
+        assert_eq!(default_iterations(1, 1), 1100);
         assert_eq!(default_iterations(0, 2), 1000);
-        assert_eq!(default_iterations(147, 3), 8350);
-        // work cap: 1.5e9 / (900 * 8^3) = 3255.2 < 46000
-        assert_eq!(default_iterations(900, 6), 3255);
-        // 258 stages of 4 components: by stages, 1000 + 50 * 258 = 13900
-        // (the work cap 1.5e9 / (258 * 6^3) = 26916 above it)
-        assert_eq!(default_iterations(258, 4), 13900);
+        assert_eq!(default_iterations(147, 3), 15700);
+        // work cap: 2e9 / (900 * 8^3) = 4340.3 < 91000
+        assert_eq!(default_iterations(900, 6), 4340);
+        // 258 stages of 4 components: by stages, 1000 + 100 * 258 = 26800
+        // (the work cap 2e9 / (258 * 6^3) = 35889 above it)
+        assert_eq!(default_iterations(258, 4), 26800);
         // floor: 900 stages of 15 components
         assert_eq!(default_iterations(900, 15), DEFAULT_MAX_ITERATIONS);
         assert_eq!(
@@ -278,7 +281,7 @@ mod tests {
         // the default is scaled, an explicit limit (even 1000) is not, and
         // neither is any other value written into the field
         let d = SolverOptions::default();
-        assert_eq!(d.budget_for(147, 3), 8350);
+        assert_eq!(d.budget_for(147, 3), 15700);
         let e = SolverOptions::builder()
             .max_iterations(1000)
             .build()
