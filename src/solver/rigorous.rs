@@ -2051,7 +2051,7 @@ fn mass_action_once(
                 return finish_ma!(&v, r0, used, 0);
             }
             if r0.residual < CROWDED_GATE {
-                let b = CROWDED_NEWTON.min(max_it - used);
+                let b = CROWDED_NEWTON.min(max_it.saturating_sub(used));
                 let rep = newton_in(solver, &ker, &p, &mut v, log, opts.tolerance, b);
                 used += rep.iterations;
                 if rep.status == Status::Converged {
