@@ -749,6 +749,28 @@ fn acid_limited_strip(
     None
 }
 
+/// The metal a cascade is fed (eq/h, every stage's feed) and the acid its
+/// feed and scrub bring (eq/h): the anions its raffinate can carry out
+/// with a counter-ion ([`pinch_start`], [`crowding`]).
+fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
+    let metal: f64 = (0..p.n)
+        .map(|j| {
+            p.active
+                .iter()
+                .enumerate()
+                .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
+                .sum::<f64>()
+        })
+        .sum();
+    let sp = c.spec();
+    let st = &m.streams;
+    let mut acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    if c.layout().scrub > 0 {
+        acid += sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0);
+    }
+    (metal, acid)
+}
+
 /// Start of the start-up dynamics of a saponified cascade whose organic
 /// can exchange more counter-ion than the aqueous brings metal and acid
 /// (equivalents) into its extraction section: at steady state the metals
@@ -796,21 +818,7 @@ fn pinch_start(
         return None;
     }
     let cap = s * cx * p.org[0];
-    let metal: f64 = (0..p.n)
-        .map(|j| {
-            p.active
-                .iter()
-                .enumerate()
-                .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
-                .sum::<f64>()
-        })
-        .sum();
-    let sp = c.spec();
-    let st = &m.streams;
-    let mut acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
-    if layout.scrub > 0 {
-        acid += sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0);
-    }
+    let (metal, acid) = metal_and_acid(c, m, p);
     let load = metal + acid;
     if !(load > 0.0 && cap > load && cap.is_finite()) {
         return None;
@@ -871,21 +879,7 @@ fn crowding(c: &Cascade, m: &MassActionSpec, p: &Problem) -> Option<Crowding> {
     if layout.feed_phase != Phase::Aqueous || !(s > 0.0 && s < 1.0) {
         return None;
     }
-    let metal: f64 = (0..p.n)
-        .map(|j| {
-            p.active
-                .iter()
-                .enumerate()
-                .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
-                .sum::<f64>()
-        })
-        .sum();
-    let sp = c.spec();
-    let st = &m.streams;
-    let mut acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
-    if layout.scrub > 0 {
-        acid += sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0);
-    }
+    let (metal, acid) = metal_and_acid(c, m, p);
     let cap = cx * p.org[0];
     let excess = s * cap - metal - acid;
     let over = 2.0 * metal + excess - cap;
