@@ -1142,15 +1142,17 @@ pub fn solve<E: Equilibrium>(
             }
             if alpha < ALPHA_MIN {
                 u.assign(&ws.u_base);
-                let (r, a) = ws.evaluate(model, links, feed, u);
                 // stalled: met where what is left is the rounding of
-                // traces too deep for a double to resolve ([`resolved`])
+                // traces too deep for a double to resolve ([`resolved`]);
+                // otherwise reported with the plain residual (the
+                // workspace left at that evaluation)
                 ws.resolve_deep = true;
                 let (rd, ad) = ws.evaluate(model, links, feed, u);
                 ws.resolve_deep = false;
                 if rd <= opts.tolerance {
                     return report(Status::Converged, it, rd, ad);
                 }
+                let (r, a) = ws.evaluate(model, links, feed, u);
                 return report(Status::Diverged, it, r, a);
             }
         }
