@@ -340,3 +340,44 @@ fn the_worst_row_is_named_for_every_model() {
         "the extractant balance (free and loaded)"
     );
 }
+
+#[test]
+fn a_failed_saponified_solve_with_b_over_2a_names_the_likely_cause() {
+    // seed 790: saponified, b > 2a, converges in tens of iterations; cut
+    // to one iteration it fails, and the report names the slopes
+    let c = generate(ModelKind::MassAction, 790);
+    let ChemistrySpec::MassAction(m) = &c.spec().chemistry else {
+        panic!("a mass-action draw");
+    };
+    assert!(m.saponification > 0.0 && m.b > 2.0 * m.a);
+    let mut spec = c.to_spec();
+    spec.solver.max_iterations = 1;
+    let cut = spec.build().unwrap();
+    let r = sxforge::report::CascadeReport::new(&cut, &Solver::new().solve(&cut));
+    let hint = r.hint.as_deref().expect("a likely cause");
+    assert!(hint.contains(&format!("b = {}", m.b)), "{hint}");
+    assert!(r.diagnosis.is_none(), "not a proof");
+    let text = r.to_text();
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        format!("likely cause: {hint}"),
+        "{text}"
+    );
+    assert_eq!(r.to_json()["hint"].as_str(), Some(hint));
+    // converged, the same cascade carries no hint
+    let r = sxforge::report::CascadeReport::new(&c, &Solver::new().solve(&c));
+    assert!(r.to_json()["converged"].as_bool().unwrap());
+    assert!(r.hint.is_none() && r.to_json().get("hint").is_none());
+    // nor does a failed solve with b <= 2a (seed 0 cut to one iteration)
+    let c0 = generate(ModelKind::MassAction, 0);
+    let ChemistrySpec::MassAction(m0) = &c0.spec().chemistry else {
+        panic!("a mass-action draw");
+    };
+    assert!(m0.b <= 2.0 * m0.a);
+    let mut spec = c0.to_spec();
+    spec.solver.max_iterations = 1;
+    let cut = spec.build().unwrap();
+    let s = Solver::new().solve(&cut);
+    assert!(!s.converged());
+    assert!(sxforge::report::CascadeReport::new(&cut, &s).hint.is_none());
+}

@@ -110,6 +110,12 @@ pub struct CascadeReport {
     /// the model alone (absent otherwise and for converged solves).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<String>,
+    /// A likely cause of an unconverged solve that the model shows but
+    /// does not prove (absent otherwise and for converged solves): a
+    /// mass-action extractant saponified with an acidity slope `b` over
+    /// twice its extractant slope `a`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// Stage profile.
     pub stages: Vec<StageReport>,
     /// Stage layout (text only).
@@ -193,6 +199,7 @@ impl CascadeReport {
                 residual: sol.residual,
             }),
             diagnosis: (!sol.converged()).then(|| diagnose(cascade, sol)).flatten(),
+            hint: (!sol.converged()).then(|| hint(cascade)).flatten(),
             stages,
             layout,
             worst: sol.worst,
@@ -224,6 +231,9 @@ impl CascadeReport {
         }
         if let Some(d) = &self.diagnosis {
             out.push_str(&format!("why: {d}\n"));
+        }
+        if let Some(h) = &self.hint {
+            out.push_str(&format!("likely cause: {h}\n"));
         }
         out.push_str(&format!("{}\n", self.name));
         out.push_str(&format!(
@@ -401,6 +411,30 @@ impl CascadeReport {
         inner.flush().map_err(io)?;
         Ok(())
     }
+}
+
+/// A likely cause of a failed mass-action solve, read from the model: a
+/// saponified extractant whose acidity slope `b` exceeds twice its
+/// extractant slope `a`. In a stage holding both the counter-ion and a
+/// metal, the two equilibria give `ln(D/K) - 2a ln(D_N/K_N) = (2a - b)
+/// ln[H+]`; with `b > 2a` the balances can ask for an acidity above what
+/// the stage's anions carry, and the steady branch followed from a
+/// smaller saponification or a smaller `b` ends before the model's values
+/// (docs/benchmarks.md, round 26). Not a proof: most such cascades
+/// converge, so this is said only when the solve did not.
+fn hint(cascade: &Cascade) -> Option<String> {
+    let crate::model::ChemistrySpec::MassAction(m) = &cascade.spec().chemistry else {
+        return None;
+    };
+    (m.saponification > 0.0 && m.b > 2.0 * m.a).then(|| {
+        format!(
+            "the acidity slope b = {} exceeds twice the extractant slope a = {} with a \
+             saponified extractant: each metal would release more protons than the 2a HA \
+             units it binds (the dimer mechanism has b <= 2a), and a steady state may need \
+             an acidity above what a stage's anions carry; check a and b",
+            m.b, m.a
+        )
+    })
 }
 
 /// Formats a fraction as a percentage with enough digits to show high
