@@ -745,6 +745,20 @@ fn start_up_ends_when_its_steps_move_nothing() {
     }
 }
 
+/// Seed 8280 of the mass-action robustness seeds past the sample (issue
+/// 9), drawn by the generator: 215 extraction and 232 scrub stages, two
+/// metals, unsaponified. Its substitution wandered for 30 sweeps of about
+/// 123,000 stage-equation evaluations each (3.7 M, charged 3 iterations),
+/// after which Newton diverged and the profile was dropped: 61 iterations
+/// and 266 ms of CPU time in all, most of it those sweeps. The sweeps now
+/// stop at the substitution's cap of 1 M evaluations (9 sweeps, charged
+/// 1): 60 iterations, 117 ms.
+#[test]
+fn wandering_substitution_stops_at_its_evaluation_cap() {
+    let c = generate(ModelKind::MassAction, 8280);
+    solve_checked(&c, 60);
+}
+
 /// Seed 933 of the mass-action robustness sample (issue 9), drawn by the
 /// generator: the pseudo-transient continuation from the cold start
 /// carries its largest imbalance up the extraction section as a front,

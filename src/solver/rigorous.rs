@@ -25,7 +25,7 @@
 use ndarray::Array2;
 
 use super::newton::{self, NewtonOptions, NewtonReport};
-use super::substitution::{charged, sweeps_left};
+use super::substitution::{charged, sweeps_left, MAX_EVALUATIONS};
 use super::{Method, Solution, Solver, Status};
 use crate::cascade::{Phase, Section};
 use crate::chemistry::log_linear::DistributionLaw;
@@ -2176,10 +2176,22 @@ fn substituted(
     let mut used = 0;
     let mut sweeps = 0;
     let mut last = None;
+    // the stage-equation evaluations of all levels, within
+    // [`MAX_EVALUATIONS`]: a substitution that wanders costs ten Newton
+    // iterations' work a sweep while charged a tenth of one (6547)
+    let evals = std::cell::Cell::new(0);
     for tol in [1e-3, 1e-6, 1e-10] {
+        if evals.get() >= MAX_EVALUATIONS {
+            break;
+        }
         let budget_sweeps = sweeps_left(max_it, used, sweeps);
-        let out =
-            super::substitution::substitute(&mc, &mut u, tol, budget_sweeps.min(2_000), LN_FLOOR);
+        let out = super::substitution::substitute(
+            &mc,
+            &mut u,
+            tol,
+            (budget_sweeps.min(2_000), &evals, MAX_EVALUATIONS),
+            LN_FLOOR,
+        );
         sweeps += out.sweeps;
         let mut v = u.clone();
         let left = max_it.saturating_sub(charged(used, sweeps));
