@@ -281,6 +281,24 @@ const CYCLE_RESIDUAL: f64 = 0.3;
 /// round 24).
 const NEAR_CYCLE_FAILS: usize = 8;
 
+/// Steps held under the ceiling of [`CYCLE_CEILING`] (accepted steps
+/// whose growth it clipped) after which [`Follow`] tries one step at the
+/// length the step control asks for, above the ceiling: a probe. A probe
+/// that converges raises the ceiling to its length (lifts it, if it took
+/// at most 3 inner iterations); one that fails is dropped, the state kept
+/// from before it and the step put back at the ceiling, and the next probe
+/// waits twice as many held steps. A ceiling is lifted only by an easy step
+/// (at most 3 inner iterations), and a start-up whose held steps all take
+/// 4-6 keeps it to its end: seed 9016 of the mass-action robustness
+/// sample, held at 6.24 residence times from its failures at 10.4 near
+/// its first stages (t = 16-32) to the end of a start-up of 28,000
+/// residence times, ran out of its budget (19,180) and converged in
+/// 19,999 at a larger limit; with probes after 16 held steps it converges
+/// in 8,258, 7751 in 2,003 instead of 3,590. A failed probe costs one
+/// failed step: 2571's and 4197's fronts keep their ceilings at 117 and
+/// 45 iterations more (docs/benchmarks.md, round 26).
+const PROBE_AFTER: usize = 16;
+
 /// What [`follow`] keeps from before a leap ([`leap_front`]) to undo it
 /// if the step after it fails: the state, the step length, the lengths of
 /// the last two steps and the stages of the fronts followed.
@@ -545,6 +563,12 @@ pub(crate) struct Follow {
     cycle: (f64, usize),
     /// The ceiling on the step length those failures set.
     ceiling: f64,
+    /// Accepted steps whose growth the ceiling clipped since it was set or
+    /// last probed ([`PROBE_AFTER`]), the count at which the next probe is
+    /// made, and whether the step under way is one.
+    held: usize,
+    probe_after: usize,
+    probing: bool,
 }
 
 /// The steady-state Newton of a start-up from `u` within `budget`.
@@ -621,6 +645,9 @@ impl Follow {
             last,
             cycle: (f64::NAN, 0),
             ceiling: f64::INFINITY,
+            held: 0,
+            probe_after: PROBE_AFTER,
+            probing: false,
         }
     }
 
@@ -784,6 +811,7 @@ impl Follow {
                 // under the ceiling: the held length is the ceiling's, not
                 // the front's pace (1456 followed its front at the ceiling in
                 // 3 inner iterations a step for 200 iterations)
+                let taken = self.dt;
                 let held = self.ceiling.is_finite();
                 if !predicted || rep.iterations < 2 || (held && rep.iterations <= 3) {
                     self.dt *= match rep.iterations {
@@ -793,11 +821,27 @@ impl Follow {
                         _ => 1.0,
                     };
                 }
-                // an easy step lifts the ceiling
+                // a probe that converged raises the ceiling to its length
+                // ([`PROBE_AFTER`]); an easy step lifts it
+                if self.probing {
+                    self.probing = false;
+                    self.ceiling = taken;
+                }
                 if rep.iterations <= 3 {
                     self.ceiling = f64::INFINITY;
+                    self.held = 0;
+                    self.probe_after = PROBE_AFTER;
                 }
+                let want = self.dt;
                 self.dt = self.dt.min(self.ceiling);
+                if want > self.dt {
+                    self.held += 1;
+                    if self.held >= self.probe_after {
+                        self.dt = want;
+                        self.probing = true;
+                        self.held = 0;
+                    }
+                }
             } else {
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
                     // the first step after a leap failed: the leap is undone,
@@ -807,10 +851,19 @@ impl Follow {
                     self.dt_last = last0;
                     self.fronts = fronts0;
                     self.undone = true;
+                    self.probing = false;
                     continue;
                 }
                 self.dt_last = (f64::NAN, f64::NAN);
                 u.assign(&self.u_prev);
+                if self.probing {
+                    // a failed probe: back under the ceiling, from the state
+                    // before it, and the next probe later
+                    self.probing = false;
+                    self.dt = self.ceiling;
+                    self.probe_after *= 2;
+                    continue;
+                }
                 if predicted {
                     // the prediction failed: the same length again, from the
                     // state before it and unpredicted
@@ -829,6 +882,8 @@ impl Follow {
                     };
                     if self.cycle.1 >= needed {
                         self.ceiling = CYCLE_CEILING * self.dt;
+                        self.held = 0;
+                        self.probe_after = PROBE_AFTER;
                     }
                 }
                 self.dt *= 0.25;
