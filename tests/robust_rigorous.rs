@@ -1064,3 +1064,17 @@ fn start_up_probes_above_a_ceiling_that_outlived_its_failures() {
     let c = generate(ModelKind::MassAction, 7751);
     solve_checked(&c, 2_100);
 }
+
+/// Seed 7614 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator: nine metals over 88 extraction and 46
+/// scrub stages. Its start-up grew into 182 residence times, broke down
+/// there (the extractant balance, the worst stage moving through the
+/// scrub), was quartered and grew back, 54 times: breakdowns did not count
+/// towards the step ceiling, and it took 2,261 iterations. Counted, as
+/// failures at the inner cap are, its steps are held under 0.6 of that
+/// length (and probed): 1,955.
+#[test]
+fn start_up_holds_its_steps_under_a_length_that_keeps_breaking_down() {
+    let c = generate(ModelKind::MassAction, 7614);
+    solve_checked(&c, 2_100);
+}

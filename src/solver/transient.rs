@@ -223,23 +223,27 @@ const LEAP_AFTER: usize = 8;
 const RETRY_PAUSE: usize = 4;
 
 /// Failed steps in a row at one length (within 1 %), each ended at the
-/// inner Newton's iteration cap, the last with a residual of at least
-/// [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after which
-/// [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of that
-/// length). A step that grows
-/// into a failure, is quartered and grows back into it fails at the very
-/// length it failed at before: a cycle of the step control in which a
+/// inner Newton's iteration cap or broken down, the last with a residual
+/// of at least [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after
+/// which [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of
+/// that length). A step that grows into a failure, is quartered and
+/// grows back into it fails at the very length it failed at before: a
+/// cycle of the step control in which a
 /// third of the iterations go to failed steps (seed 1456 of the
 /// mass-action robustness sample, from the stalled continuation's
 /// iterate: 13.8 (5 inner iterations) -> 27.6 (6) -> 55.1 (11) -> 55.1
 /// fails at 14, again and again, 600 iterations; 982 before round 21's
 /// race: 5.8 -> 11.65 -> 23.3, the last failing). A failure that breaks
-/// down ([`Status::Diverged`]) neither counts nor keeps the count (seed
-/// 4258 fails three times at 100 residence times, breaking down at a
-/// stage far behind its front; held there, its front was not leapt and it
-/// took 6,965 iterations instead of 1,371). From the first failure
-/// instead of the third, 3134 and 4323 are lost (docs/benchmarks.md,
-/// rounds 21 and 22).
+/// down ([`Status::Diverged`]) counts too since the ceiling is probed
+/// ([`PROBE_AFTER`]): seed 8626 of the mass-action robustness generator
+/// (past the sample) broke down 330 times in a grow-fail-quarter cycle,
+/// 2,420 of its 10,196 iterations; held, 5,959 (7614 2,261 -> 1,955,
+/// 9016 8,258 -> 9,376). Until round 26 a breakdown neither counted nor
+/// kept the count: 4258, failing three times at 100 residence times,
+/// breaking down at a stage far behind its front, was held there and took
+/// 6,965 iterations instead of 1,371; with the probes, 1,357. From the
+/// first failure instead of the third, 3134 and 4323 are lost
+/// (docs/benchmarks.md, rounds 21, 22 and 26).
 const CYCLE_FAILS: usize = 3;
 
 /// Ceiling, relative to the length of the failures that set it, under
@@ -870,9 +874,7 @@ impl Follow {
                     self.pause = RETRY_PAUSE;
                     continue;
                 }
-                if rep.status != Status::MaxIterations {
-                    self.cycle = (f64::NAN, 0);
-                } else if self.accepted > 0 {
+                if self.accepted > 0 {
                     let again = (self.dt - self.cycle.0).abs() <= 0.01 * self.dt;
                     self.cycle = (self.dt, if again { self.cycle.1 + 1 } else { 1 });
                     let needed = if rep.residual < CYCLE_RESIDUAL {
