@@ -847,7 +847,7 @@ fn start_up_lets_a_collapsing_acidity_fall() {
 /// steps are held under half of it, and the front it then follows at the
 /// held length in 3 inner iterations a step lifts the hold and grows the
 /// steps again: 1,516 -> 1,290 iterations (held under 0.6 of it; 1,331
-/// under half). Three failures set the hold only when the last was left
+/// under half; 1,304 with round 26's probes). Three failures set the hold only when the last was left
 /// at a residual of 0.3 or more (1456's end at 0.42-0.58): 1112's, at
 /// 1e-4 to 8e-2 as its front crawls, held it under lengths that still
 /// failed, 4,914 iterations instead of 2,593 (the test above); a near
@@ -864,7 +864,8 @@ fn start_up_holds_its_steps_under_a_length_that_keeps_failing() {
 /// (residual 0.06), was quartered and grew back, 410 times: 5,975 of
 /// 10,579 iterations in failed steps, over the budget before round 24.
 /// After eight such near misses in a row at one length its steps are
-/// held under 0.6 of it: 4,177 iterations.
+/// held under 0.6 of it: 4,177 iterations (4,294 since round 26: its
+/// probes above the ceiling fail, at one failed step each).
 #[test]
 fn start_up_holds_its_steps_under_a_near_miss_that_keeps_failing() {
     let c = generate(ModelKind::MassAction, 2571);
@@ -1061,4 +1062,33 @@ fn crawling_start_up_converges_within_the_default_budget() {
     let c = generate(ModelKind::MassAction, 6851);
     assert_eq!(c.solver_options().max_iterations, 14_700);
     solve_checked(&c, 11_000);
+}
+
+/// Seed 7751 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator. Three failures at 10.75 residence
+/// times near its first stages (t = 160-177 of a start-up of 4,870) set
+/// the step ceiling at 6.45, and its held steps then took 4-6 inner
+/// iterations each (648 of them 4), never the 3 or fewer that lift it:
+/// 663 steps held nearly to the end, most of its 3,590 iterations
+/// (1.1 s). After 16 held
+/// steps a step at the length the step control asks for probes above the
+/// ceiling and raises it when it converges: 2,003 iterations (0.6 s).
+#[test]
+fn start_up_probes_above_a_ceiling_that_outlived_its_failures() {
+    let c = generate(ModelKind::MassAction, 7751);
+    solve_checked(&c, 2_100);
+}
+
+/// Seed 7614 of the mass-action robustness generator (issue 9, past the
+/// sample), drawn by the generator: nine metals over 88 extraction and 46
+/// scrub stages. Its start-up grew into 182 residence times, broke down
+/// there (the extractant balance, the worst stage moving through the
+/// scrub), was quartered and grew back, 54 times: breakdowns did not count
+/// towards the step ceiling, and it took 2,261 iterations. Counted, as
+/// failures at the inner cap are, its steps are held under 0.6 of that
+/// length (and probed): 1,955.
+#[test]
+fn start_up_holds_its_steps_under_a_length_that_keeps_breaking_down() {
+    let c = generate(ModelKind::MassAction, 7614);
+    solve_checked(&c, 2_100);
 }

@@ -223,23 +223,27 @@ const LEAP_AFTER: usize = 8;
 const RETRY_PAUSE: usize = 4;
 
 /// Failed steps in a row at one length (within 1 %), each ended at the
-/// inner Newton's iteration cap, the last with a residual of at least
-/// [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after which
-/// [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of that
-/// length). A step that grows
-/// into a failure, is quartered and grows back into it fails at the very
-/// length it failed at before: a cycle of the step control in which a
+/// inner Newton's iteration cap or broken down, the last with a residual
+/// of at least [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after
+/// which [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of
+/// that length). A step that grows into a failure, is quartered and
+/// grows back into it fails at the very length it failed at before: a
+/// cycle of the step control in which a
 /// third of the iterations go to failed steps (seed 1456 of the
 /// mass-action robustness sample, from the stalled continuation's
 /// iterate: 13.8 (5 inner iterations) -> 27.6 (6) -> 55.1 (11) -> 55.1
 /// fails at 14, again and again, 600 iterations; 982 before round 21's
 /// race: 5.8 -> 11.65 -> 23.3, the last failing). A failure that breaks
-/// down ([`Status::Diverged`]) neither counts nor keeps the count (seed
-/// 4258 fails three times at 100 residence times, breaking down at a
-/// stage far behind its front; held there, its front was not leapt and it
-/// took 6,965 iterations instead of 1,371). From the first failure
-/// instead of the third, 3134 and 4323 are lost (docs/benchmarks.md,
-/// rounds 21 and 22).
+/// down ([`Status::Diverged`]) counts too since the ceiling is probed
+/// ([`PROBE_AFTER`]): seed 8626 of the mass-action robustness generator
+/// (past the sample) broke down 330 times in a grow-fail-quarter cycle,
+/// 2,420 of its 10,196 iterations; held, 5,959 (7614 2,261 -> 1,955,
+/// 9016 8,258 -> 9,376). Until round 26 a breakdown neither counted nor
+/// kept the count: 4258, failing three times at 100 residence times,
+/// breaking down at a stage far behind its front, was held there and took
+/// 6,965 iterations instead of 1,371; with the probes, 1,357. From the
+/// first failure instead of the third, 3134 and 4323 are lost
+/// (docs/benchmarks.md, rounds 21, 22 and 26).
 const CYCLE_FAILS: usize = 3;
 
 /// Ceiling, relative to the length of the failures that set it, under
@@ -280,6 +284,24 @@ const CYCLE_RESIDUAL: f64 = 0.3;
 /// 5 4197 8,733; after 12 and 20, 2571 4,312 and 4,447 (docs/benchmarks.md,
 /// round 24).
 const NEAR_CYCLE_FAILS: usize = 8;
+
+/// Steps held under the ceiling of [`CYCLE_CEILING`] (accepted steps
+/// whose growth it clipped) after which [`Follow`] tries one step at the
+/// length the step control asks for, above the ceiling: a probe. A probe
+/// that converges raises the ceiling to its length (lifts it, if it took
+/// at most 3 inner iterations); one that fails is dropped, the state kept
+/// from before it and the step put back at the ceiling, and the next probe
+/// waits twice as many held steps. A ceiling is lifted only by an easy step
+/// (at most 3 inner iterations), and a start-up whose held steps all take
+/// 4-6 keeps it to its end: seed 9016 of the mass-action robustness
+/// sample, held at 6.24 residence times from its failures at 10.4 near
+/// its first stages (t = 16-32) to the end of a start-up of 28,000
+/// residence times, ran out of its budget (19,180) and converged in
+/// 19,999 at a larger limit; with probes after 16 held steps it converges
+/// in 8,258, 7751 in 2,003 instead of 3,590. A failed probe costs one
+/// failed step: 2571's and 4197's fronts keep their ceilings at 117 and
+/// 45 iterations more (docs/benchmarks.md, round 26).
+const PROBE_AFTER: usize = 16;
 
 /// What [`follow`] keeps from before a leap ([`leap_front`]) to undo it
 /// if the step after it fails: the state, the step length, the lengths of
@@ -545,6 +567,12 @@ pub(crate) struct Follow {
     cycle: (f64, usize),
     /// The ceiling on the step length those failures set.
     ceiling: f64,
+    /// Accepted steps whose growth the ceiling clipped since it was set or
+    /// last probed ([`PROBE_AFTER`]), the count at which the next probe is
+    /// made, and whether the step under way is one.
+    held: usize,
+    probe_after: usize,
+    probing: bool,
 }
 
 /// The steady-state Newton of a start-up from `u` within `budget`.
@@ -621,6 +649,9 @@ impl Follow {
             last,
             cycle: (f64::NAN, 0),
             ceiling: f64::INFINITY,
+            held: 0,
+            probe_after: PROBE_AFTER,
+            probing: false,
         }
     }
 
@@ -784,6 +815,7 @@ impl Follow {
                 // under the ceiling: the held length is the ceiling's, not
                 // the front's pace (1456 followed its front at the ceiling in
                 // 3 inner iterations a step for 200 iterations)
+                let taken = self.dt;
                 let held = self.ceiling.is_finite();
                 if !predicted || rep.iterations < 2 || (held && rep.iterations <= 3) {
                     self.dt *= match rep.iterations {
@@ -793,11 +825,27 @@ impl Follow {
                         _ => 1.0,
                     };
                 }
-                // an easy step lifts the ceiling
+                // a probe that converged raises the ceiling to its length
+                // ([`PROBE_AFTER`]); an easy step lifts it
+                if self.probing {
+                    self.probing = false;
+                    self.ceiling = taken;
+                }
                 if rep.iterations <= 3 {
                     self.ceiling = f64::INFINITY;
+                    self.held = 0;
+                    self.probe_after = PROBE_AFTER;
                 }
+                let want = self.dt;
                 self.dt = self.dt.min(self.ceiling);
+                if want > self.dt {
+                    self.held += 1;
+                    if self.held >= self.probe_after {
+                        self.dt = want;
+                        self.probing = true;
+                        self.held = 0;
+                    }
+                }
             } else {
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
                     // the first step after a leap failed: the leap is undone,
@@ -807,19 +855,26 @@ impl Follow {
                     self.dt_last = last0;
                     self.fronts = fronts0;
                     self.undone = true;
+                    self.probing = false;
                     continue;
                 }
                 self.dt_last = (f64::NAN, f64::NAN);
                 u.assign(&self.u_prev);
+                if self.probing {
+                    // a failed probe: back under the ceiling, from the state
+                    // before it, and the next probe later
+                    self.probing = false;
+                    self.dt = self.ceiling;
+                    self.probe_after *= 2;
+                    continue;
+                }
                 if predicted {
                     // the prediction failed: the same length again, from the
                     // state before it and unpredicted
                     self.pause = RETRY_PAUSE;
                     continue;
                 }
-                if rep.status != Status::MaxIterations {
-                    self.cycle = (f64::NAN, 0);
-                } else if self.accepted > 0 {
+                if self.accepted > 0 {
                     let again = (self.dt - self.cycle.0).abs() <= 0.01 * self.dt;
                     self.cycle = (self.dt, if again { self.cycle.1 + 1 } else { 1 });
                     let needed = if rep.residual < CYCLE_RESIDUAL {
@@ -829,6 +884,8 @@ impl Follow {
                     };
                     if self.cycle.1 >= needed {
                         self.ceiling = CYCLE_CEILING * self.dt;
+                        self.held = 0;
+                        self.probe_after = PROBE_AFTER;
                     }
                 }
                 self.dt *= 0.25;
