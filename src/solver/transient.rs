@@ -294,11 +294,12 @@ const NEAR_CYCLE_FAILS: usize = 8;
 /// waits twice as many held steps. A ceiling is lifted only by an easy step
 /// (at most 3 inner iterations), and a start-up whose held steps all take
 /// 4-6 keeps it to its end: seed 9016 of the mass-action robustness
-/// sample, held at 6.24 residence times from its failures at 10.4 near
+/// generator (past the sample), held at 6.24 residence times from its failures at 10.4 near
 /// its first stages (t = 16-32) to the end of a start-up of 28,000
 /// residence times, ran out of its budget (19,180) and converged in
 /// 19,999 at a larger limit; with probes after 16 held steps it converges
-/// in 8,258, 7751 in 2,003 instead of 3,590. A failed probe costs one
+/// in 8,258 (9,376 once breakdowns count towards the ceiling,
+/// [`CYCLE_FAILS`]), 7751 in 2,003 instead of 3,590. A failed probe costs one
 /// failed step: 2571's and 4197's fronts keep their ceilings at 117 and
 /// 45 iterations more (docs/benchmarks.md, round 26).
 const PROBE_AFTER: usize = 16;
