@@ -662,6 +662,23 @@ fn crowded_cascade_starts_saturated() {
     assert!(crowded > 0.2487 && crowded < 0.30, "{crowded}");
 }
 
+/// Seed 1112 of the mass-action robustness sample (issue 9), drawn by the
+/// generator: crowded (184 extraction and 74 scrub stages, no strip,
+/// sodium 0.46 eq/h over the raffinate's anions). The scan for the
+/// crowded start's feed-stage level met a first root 33 e-folds under the
+/// extraction's level, where the metals that ride the extraction's
+/// organic up (`E >= 1`) meet a feed stage with `G` of 7e-15: held back,
+/// they piled up below the feed (the start's residual 2.6e12, Newton
+/// broke down, 2,593 iterations by the start-up). Past such roots the
+/// next (`lf` -2.30, `le` -2.20) gives a start at residual 0.044 and
+/// Newton converges from it in 32 iterations (docs/benchmarks.md, round
+/// 26).
+#[test]
+fn crowded_start_skips_a_feed_stage_that_holds_metal_back() {
+    let c = generate(ModelKind::MassAction, 1112);
+    solve_checked(&c, 60);
+}
+
 /// Seed 932 of the mass-action robustness sample (issue 9), drawn by the
 /// generator: a loading front crosses its extraction section two stages
 /// a step through most of its start-up. Each step of that crossing
