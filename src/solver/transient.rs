@@ -454,7 +454,9 @@ const FINISH_ITERATIONS: usize = 2;
 /// the mass-action robustness sample (sodium-saponified, 184 + 74 stages),
 /// whose start-up crawled with nearly every capped inner iteration on a
 /// falling `ln [H+]`, converges in 2,593 iterations instead of failing at
-/// its 6,160 (docs/benchmarks.md, round 22). The same cap on every
+/// its 6,160 (docs/benchmarks.md, round 22; since round 26 1112 takes the
+/// crowded start instead, and seed 5027 pins the cap: 1,203 iterations,
+/// 3,413 with falls capped at 8). The same cap on every
 /// unknown's falls made 24 seeds dearer; round 17's and 21's cap of 24 or
 /// 40 on every step lost seeds 843, 3134 and 4323.
 const MAX_LOG_FALL: f64 = 40.0;
