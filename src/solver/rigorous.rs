@@ -26,6 +26,7 @@ use ndarray::Array2;
 
 use super::newton::{self, NewtonOptions, NewtonReport};
 use super::substitution::{charged, sweeps_left, MAX_EVALUATIONS};
+use super::tearing::bisect;
 use super::{Method, Solution, Solver, Status};
 use crate::cascade::{Phase, Section};
 use crate::chemistry::log_linear::DistributionLaw;
@@ -703,21 +704,13 @@ fn acid_limited_strip(
             }
             ln_k[q] + m.a * free.ln() - m.b * lh - ln_ratio
         };
-        let (mut l, mut h) = ((1e-12 * a_s).ln(), a_s.ln());
+        let (l, h) = ((1e-12 * a_s).ln(), a_s.ln());
         // f falls with the acid (x and the metal's loading fall, the free
         // extractant rises more slowly than [H+]^b)
         if !(f(l) > 0.0 && f(h) < 0.0) {
             return None;
         }
-        for _ in 0..100 {
-            let mid = 0.5 * (l + h);
-            if f(mid) > 0.0 {
-                l = mid;
-            } else {
-                h = mid;
-            }
-        }
-        Some(0.5 * (l + h))
+        Some(bisect(l, h, 100, |mid| f(mid) > 0.0))
     };
     let mut avail = sflow * a_s - spare;
     for (r, &q) in order.iter().enumerate() {
@@ -985,18 +978,7 @@ fn crowded_start(
     };
     // `le` at which the raffinate takes the metal crowded out (its metal
     // falls as `le` rises)
-    let le_of = |lf: f64| -> f64 {
-        let (mut l, mut h) = (-200.0f64, 200.0f64);
-        for _ in 0..100 {
-            let x = 0.5 * (l + h);
-            if split(x, lf).0 > cr.over {
-                l = x;
-            } else {
-                h = x;
-            }
-        }
-        0.5 * (l + h)
-    };
+    let le_of = |lf: f64| bisect(-200.0, 200.0, 100, |x| split(x, lf).0 > cr.over);
     // `lf` at which the pinch carries the load: the first sign change
     // from below, bisected, at which no metal is held back (`trapped`)
     let gap = |lf: f64| split(le_of(lf), lf).1 - load;
@@ -1004,35 +986,25 @@ fn crowded_start(
     // >= 1`) is held back by the feed stage (`G` under
     // [`CROWDED_TRAPPED`]) is no steady state: that metal would pile up
     // below the feed; the scan goes on past it
-    let trapped = |lf: f64| {
-        let le = le_of(lf);
-        (0..ka).any(|q| factor(q, le) >= 1.0 && factor(q, lf) < CROWDED_TRAPPED)
-    };
+    let trapped =
+        |le: f64, lf: f64| (0..ka).any(|q| factor(q, le) >= 1.0 && factor(q, lf) < CROWDED_TRAPPED);
     let mut found = None;
     let mut prev = (-60.0, gap(-60.0));
     while prev.0 < 100.0 {
         let x = prev.0 + 0.5;
         let v = gap(x);
         if (prev.1 > 0.0) != (v > 0.0) {
-            let (mut l, mut h, above) = (prev.0, x, prev.1 > 0.0);
-            for _ in 0..100 {
-                let y = 0.5 * (l + h);
-                if (gap(y) > 0.0) == above {
-                    l = y;
-                } else {
-                    h = y;
-                }
-            }
-            let r = 0.5 * (l + h);
-            if !trapped(r) {
-                found = Some(r);
+            let above = prev.1 > 0.0;
+            let lf = bisect(prev.0, x, 100, |y| (gap(y) > 0.0) == above);
+            let le = le_of(lf);
+            if !trapped(le, lf) {
+                found = Some((le, lf));
                 break;
             }
         }
         prev = (x, v);
     }
-    let lf = found?;
-    let le = le_of(lf);
+    let (le, lf) = found?;
     // stage 0 loads the pinch's metal from the raffinate's
     let held: f64 = (0..ka)
         .map(|q| {

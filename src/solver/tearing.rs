@@ -268,7 +268,7 @@ fn start_lambda(
     let in_raff = &pairs[..];
     let bmax = in_raff.iter().map(|&(_, b)| b).fold(0.0, f64::max);
     let g_e = |l: f64| in_raff.iter().map(|&(x, b)| x / (1.0 - l * b)).sum::<f64>() - a_e;
-    let l_e = bisect(0.0, 1.0 / bmax, |l| g_e(l) < 0.0);
+    let l_e = bisect(0.0, 1.0 / bmax, 60, |l| g_e(l) < 0.0);
     let rho_e = (0..k)
         .filter(|&q| l_e * beta[q] > 1.0)
         .map(|q| 1.0 / (l_e * beta[q]))
@@ -296,7 +296,7 @@ fn start_lambda(
         while g_s(hi) > 0.0 && hi < 1e12 * lo {
             hi *= 2.0;
         }
-        let l_s = bisect(lo, hi, |l| g_s(l) > 0.0);
+        let l_s = bisect(lo, hi, 60, |l| g_s(l) > 0.0);
         (0..k)
             .filter(|&q| l_s * beta[q] < 1.0)
             .map(|q| l_s * beta[q])
@@ -354,10 +354,11 @@ pub(super) fn zeroed<T: Clone + Default>(v: &mut Vec<T>, len: usize) -> &mut [T]
     v
 }
 
-/// The point of `(lo, hi)` where `below` turns false (60 bisections).
+/// The point of `(lo, hi)` where `below` turns false, after `steps`
+/// bisections (the midpoint of the last bracket).
 #[inline(always)]
-fn bisect(mut lo: f64, mut hi: f64, below: impl Fn(f64) -> bool) -> f64 {
-    for _ in 0..60 {
+pub(super) fn bisect(mut lo: f64, mut hi: f64, steps: usize, below: impl Fn(f64) -> bool) -> f64 {
+    for _ in 0..steps {
         let m = 0.5 * (lo + hi);
         if below(m) {
             lo = m;
