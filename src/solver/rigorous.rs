@@ -1005,6 +1005,21 @@ fn crowded_start(
         prev = (x, v);
     }
     let (le, lf) = found?;
+    // a metal that rides the extraction's organic up (`E >= 1` at `le`)
+    // to a feed stage whose factor `G` is under one is placed by the
+    // linear balances below the feed, piling up there (seed 4283 of the
+    // mass-action robustness sample: `G` 1.2e-3, its organic 72-197 times
+    // the extractant at stages 118-120, the start's residual 196): the
+    // feed stage's level is raised to where every such metal passes (`G`
+    // one), the extraction's kept (4283: start residual 0.85, converges in
+    // 13 iterations, 1,870 before; with the extraction's level solved
+    // again for the raised one 5111's start fails: docs/benchmarks.md,
+    // round 27)
+    let l_pass = (0..ka)
+        .filter(|&q| factor(q, le) >= 1.0)
+        .map(|q| ae.ln() - oe.ln() - ln_k[q])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let lf = lf.max(l_pass);
     // stage 0 loads the pinch's metal from the raffinate's
     let held: f64 = (0..ka)
         .map(|q| {
