@@ -692,7 +692,7 @@ fn crowded_start_skips_a_feed_stage_that_holds_metal_back() {
 /// residual 196, over the gate, and the start-up took 1,870 iterations.
 /// With the feed stage's level raised to where each of them passes (`G`
 /// one, `lf` -3.03) the start is at 0.85 and Newton converges from it in
-/// 12 (docs/benchmarks.md, round 27).
+/// 12 (13 iterations in all; docs/benchmarks.md, round 27).
 #[test]
 fn crowded_start_lets_the_rising_metals_pass_the_feed_stage() {
     let c = generate(ModelKind::MassAction, 4283);
