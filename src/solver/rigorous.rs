@@ -452,16 +452,17 @@ fn capacity_start(
         held += z[q] * fk[q];
     }
     let load = if pinch.is_some() { cap } else { metal };
-    let ld = (0.5 * (cx - (2.0 * load + na_left) / o).max(0.02 * cx)).ln();
+    // the free extractant's level where the organic holds `load` (eq/h)
+    let level = |load: f64| (0.5 * (cx - (2.0 * load + na_left) / o).max(0.02 * cx)).ln();
+    let ld = level(load);
     // enough scrub acid to strip the load (eq/h) strips it where, at its
     // own acid and that metal's load alone, the scrub's extraction factor
     // of the strongest metal is under one
     if scrub_eq >= load {
         let lw = st.scrub_acid.unwrap_or(0.0).ln();
-        let strips = order.first().is_none_or(|&q| {
-            let lq = (0.5 * (cx - (2.0 * z[q] * fk[q] + na_left) / o).max(0.02 * cx)).ln();
-            ln_k[q] + m.a * lq - m.b * lw + (o / w).ln() < 0.0
-        });
+        let strips = order
+            .first()
+            .is_none_or(|&q| ln_k[q] + m.a * level(z[q] * fk[q]) - m.b * lw + (o / w).ln() < 0.0);
         if strips {
             return None;
         }
