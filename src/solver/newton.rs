@@ -892,6 +892,17 @@ fn rms(a: &Array2<f64>) -> f64 {
     (a.iter().map(|v| v * v).sum::<f64>() / a.len().max(1) as f64).sqrt()
 }
 
+/// Closes every stage's local equations in `u` ([`Equilibrium::project`]),
+/// stage by stage: at a start, and after a step or a prediction has moved
+/// the unknowns.
+pub(crate) fn project_stages<E: Equilibrium>(model: &E, u: &mut Array2<f64>) {
+    let nv = u.ncols();
+    let us = u.as_slice_mut().expect("standard layout");
+    for (j, row) in us.chunks_mut(nv).enumerate() {
+        model.project(j, row);
+    }
+}
+
 /// Root-mean-square of a slice.
 pub(crate) fn rms_slice(v: &[f64]) -> f64 {
     (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt()
@@ -1404,13 +1415,8 @@ fn ptc<E: Equilibrium>(
     // DAE form: the local equations are closed exactly at the start and
     // after every step ([`Equilibrium::project`])
     let project = |u: &mut Array2<f64>| {
-        if !dae {
-            return;
-        }
-        let nv = u.ncols();
-        let us = u.as_slice_mut().expect("standard layout");
-        for (j, row) in us.chunks_mut(nv).enumerate() {
-            model.project(j, row);
+        if dae {
+            project_stages(model, u);
         }
     };
     project(u);

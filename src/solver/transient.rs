@@ -226,24 +226,23 @@ const RETRY_PAUSE: usize = 4;
 /// inner Newton's iteration cap or broken down, the last with a residual
 /// of at least [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after
 /// which [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of
-/// that length). A step that grows into a failure, is quartered and
-/// grows back into it fails at the very length it failed at before: a
-/// cycle of the step control in which a
-/// third of the iterations go to failed steps (seed 1456 of the
-/// mass-action robustness sample, from the stalled continuation's
-/// iterate: 13.8 (5 inner iterations) -> 27.6 (6) -> 55.1 (11) -> 55.1
-/// fails at 14, again and again, 600 iterations; 982 before round 21's
-/// race: 5.8 -> 11.65 -> 23.3, the last failing). A failure that breaks
-/// down ([`Status::Diverged`]) counts too since the ceiling is probed
-/// ([`PROBE_AFTER`]): seed 8626 of the mass-action robustness generator
-/// (past the sample) broke down 330 times in a grow-fail-quarter cycle,
-/// 2,420 of its 10,196 iterations; held, 5,959 (7614 2,261 -> 1,955,
-/// 9016 8,258 -> 9,376). Until round 26 a breakdown neither counted nor
-/// kept the count: 4258, failing three times at 100 residence times,
-/// breaking down at a stage far behind its front, was held there and took
-/// 6,965 iterations instead of 1,371; with the probes, 1,357. From the
-/// first failure instead of the third, 3134 and 4323 are lost
-/// (docs/benchmarks.md, rounds 21, 22 and 26).
+/// that length). A step that grows into a failure, is quartered and grows
+/// back into it fails at the very length it failed at before: a cycle of
+/// the step control in which a third of the iterations go to failed steps
+/// (seed 1456 of the mass-action robustness sample, from the stalled
+/// continuation's iterate: 13.8 (5 inner iterations) -> 27.6 (6) -> 55.1
+/// (11) -> 55.1 fails at 14, again and again, 600 iterations; 982 before
+/// round 21's race: 5.8 -> 11.65 -> 23.3, the last failing). A failure
+/// that breaks down ([`Status::Diverged`]) counts too since the ceiling
+/// is probed ([`PROBE_AFTER`]): seed 8626 of the mass-action robustness
+/// generator (past the sample) broke down 330 times in a
+/// grow-fail-quarter cycle, 2,420 of its 10,196 iterations; held, 5,959
+/// (7614 2,261 -> 1,955, 9016 8,258 -> 9,376). Until round 26 a breakdown
+/// neither counted nor kept the count: 4258, failing three times at 100
+/// residence times, breaking down at a stage far behind its front, was
+/// held there and took 6,965 iterations instead of 1,371; with the
+/// probes, 1,357. From the first failure instead of the third, 3134 and
+/// 4323 are lost (docs/benchmarks.md, rounds 21, 22 and 26).
 const CYCLE_FAILS: usize = 3;
 
 /// Ceiling, relative to the length of the failures that set it, under
@@ -290,18 +289,19 @@ const NEAR_CYCLE_FAILS: usize = 8;
 /// length the step control asks for, above the ceiling: a probe. A probe
 /// that converges raises the ceiling to its length (lifts it, if it took
 /// at most 3 inner iterations); one that fails is dropped, the state kept
-/// from before it and the step put back at the ceiling, and the next probe
-/// waits twice as many held steps. A ceiling is lifted only by an easy step
-/// (at most 3 inner iterations), and a start-up whose held steps all take
-/// 4-6 keeps it to its end: seed 9016 of the mass-action robustness
-/// generator (past the sample), held at 6.24 residence times from its failures at 10.4 near
-/// its first stages (t = 16-32) to the end of a start-up of 28,000
-/// residence times, ran out of its budget (19,180) and converged in
-/// 19,999 at a larger limit; with probes after 16 held steps it converges
-/// in 8,258 (9,376 once breakdowns count towards the ceiling,
-/// [`CYCLE_FAILS`]), 7751 in 2,003 instead of 3,590. A failed probe costs one
-/// failed step: 2571's and 4197's fronts keep their ceilings at 117 and
-/// 45 iterations more (docs/benchmarks.md, round 26).
+/// from before it and the step put back at the ceiling, and the next
+/// probe waits twice as many held steps. A ceiling is lifted only by an
+/// easy step (at most 3 inner iterations), and a start-up whose held
+/// steps all take 4-6 keeps it to its end: seed 9016 of the mass-action
+/// robustness generator (past the sample), held at 6.24 residence times
+/// from its failures at 10.4 near its first stages (t = 16-32) to the end
+/// of a start-up of 28,000 residence times, ran out of its budget
+/// (19,180) and converged in 19,999 at a larger limit; with probes after
+/// 16 held steps it converges in 8,258 (9,376 once breakdowns count
+/// towards the ceiling, [`CYCLE_FAILS`]), 7751 in 2,003 instead of 3,590.
+/// A failed probe costs one failed step: 2571's and 4197's fronts keep
+/// their ceilings at 117 and 45 iterations more (docs/benchmarks.md,
+/// round 26).
 const PROBE_AFTER: usize = 16;
 
 /// What [`follow`] keeps from before a leap ([`leap_front`]) to undo it
@@ -429,11 +429,7 @@ fn leap_front<E: Equilibrium>(
         }
         j += dir;
     }
-    let nv = u.ncols();
-    let us = u.as_slice_mut().expect("standard layout");
-    for (j, row) in us.chunks_mut(nv).enumerate() {
-        model.project(j, row);
-    }
+    newton::project_stages(model, u);
     true
 }
 
@@ -632,13 +628,7 @@ impl Follow {
     ) -> Self {
         let n = u.nrows();
         let nq = model.conserved();
-        {
-            let nv = u.ncols();
-            let us = u.as_slice_mut().expect("standard layout");
-            for (j, row) in us.chunks_mut(nv).enumerate() {
-                model.project(j, row);
-            }
-        }
+        newton::project_stages(model, u);
         let last = steady(model, links, feed, u, ws, pass, opts.tolerance, 0);
         Follow {
             opts,
@@ -758,11 +748,7 @@ impl Follow {
                             row += &self.d_last.row(i as usize);
                         }
                     }
-                    let nv = u.ncols();
-                    let us = u.as_slice_mut().expect("standard layout");
-                    for (j, row) in us.chunks_mut(nv).enumerate() {
-                        model.project(j, row);
-                    }
+                    newton::project_stages(model, u);
                     predicted = true;
                 }
             }
@@ -788,11 +774,7 @@ impl Follow {
                     if miss < TIME_MISS {
                         let r = (self.dt / a).min(1.0);
                         u.scaled_add(r, &self.d_last);
-                        let nv = u.ncols();
-                        let us = u.as_slice_mut().expect("standard layout");
-                        for (j, row) in us.chunks_mut(nv).enumerate() {
-                            model.project(j, row);
-                        }
+                        newton::project_stages(model, u);
                         extrapolated = true;
                     }
                 }
