@@ -222,7 +222,7 @@ const LEAP_AFTER: usize = 8;
 /// round 20).
 const RETRY_PAUSE: usize = 4;
 
-/// Failed steps in a row at one length (within 1 %), each ended at the
+/// Failed steps in a row at one length (within [`CYCLE_SAME`]), each ended at the
 /// inner Newton's iteration cap or broken down, the last with a residual
 /// of at least [`CYCLE_RESIDUAL`] (under it, [`NEAR_CYCLE_FAILS`]), after
 /// which [`Follow`] holds the steps under a ceiling ([`CYCLE_CEILING`] of
@@ -269,7 +269,7 @@ const CYCLE_CEILING: f64 = 0.6;
 /// set a ceiling that cost it 57 (docs/benchmarks.md, round 23).
 const CYCLE_RESIDUAL: f64 = 0.3;
 
-/// Failed steps in a row at one length (within 1 %) after which
+/// Failed steps in a row at one length (within [`CYCLE_SAME`]) after which
 /// [`Follow`] holds its steps under the ceiling of [`CYCLE_CEILING`] when
 /// the last failure came close to its root (a residual under
 /// [`CYCLE_RESIDUAL`]): a cycle whose failures are near misses, repeated
@@ -326,6 +326,42 @@ const TIME_MISS: f64 = 0.5;
 
 /// Most an extrapolated step ([`TIME_MISS`]) grows the next.
 const EXTRAPOLATED_GROWTH: f64 = 1.3;
+
+/// Fraction of the length of the last failed step ([`Follow`]'s
+/// `failed_len`) that an accepted, shorter step's growth may reach: a
+/// growth that would reach it takes the step to the geometric mean of the
+/// step's length and the failed one instead. A step quartered after a
+/// failure and grown back by the step control's factors (4, 2, 1.3) lands
+/// on about the failed length again and fails again: the first start-up
+/// of seed 8626 of the mass-action robustness generator crossed its strip
+/// one stage a failure so (near misses at 450-690 residence times), and
+/// after 600 iterations the race took its other start-up, 6,366 in all.
+/// With the cut (and the count of one length widened to [`CYCLE_SAME`])
+/// its steps settle at one length where the front predictor follows the
+/// front, and the first start-up converges: 472 (docs/benchmarks.md,
+/// round 28; round 27's `cycle`). The cut is 0.99 rather than 1 so that a
+/// growth onto the failed length within rounding is cut too.
+const GROWN_BACK: f64 = 0.99;
+
+/// Fraction of the last failed length ([`GROWN_BACK`]) that an accepted
+/// step must reach for the failed length to be forgotten: the step then
+/// converged at about the length that failed, and the failure belongs to
+/// the past (round 27's `cycle`; forgotten at the first cut instead,
+/// 2571 took 8,739 iterations instead of 6,148 on that round's main).
+const FAILED_LEN_CLEARED: f64 = 0.9;
+
+/// Relative difference within which a failed step's length counts as
+/// the length of the failure before it ([`CYCLE_FAILS`],
+/// [`NEAR_CYCLE_FAILS`]). The step control's factors put the failures of
+/// a grow-fail-quarter cycle on one length to within rounding, and until
+/// round 28 1 % was used; [`GROWN_BACK`]'s geometric means put them on
+/// nearby but different lengths (2571's near misses at 40-52 residence
+/// times, never twice within 1 %), so the ceiling no longer caught them.
+/// At 25 % seed 2571 takes 4,118 iterations instead of 5,122 (6,534
+/// with the cut and 1 %; 6,373 at 10 % and 15 %, 4,118 at 20 %), and
+/// 843, whose failures it now counts together, 1,040 instead of 965
+/// (docs/benchmarks.md, round 28).
+const CYCLE_SAME: f64 = 0.25;
 
 /// The squared Euclidean norm of stage `j`'s row of a step's change `d`.
 fn change_sq(d: &Array2<f64>, j: usize) -> f64 {
@@ -586,6 +622,11 @@ pub(crate) struct Follow {
     held: usize,
     probe_after: usize,
     probing: bool,
+    /// The length of the last failed step quartered after the start-up's
+    /// first accepted step, until an accepted step reaches
+    /// [`FAILED_LEN_CLEARED`] of it or is easy (at most 3 inner
+    /// iterations); infinite when none ([`GROWN_BACK`]).
+    failed_len: f64,
 }
 
 /// The steady-state Newton of a start-up from `u` within `budget`.
@@ -659,6 +700,7 @@ impl Follow {
             held: 0,
             probe_after: PROBE_AFTER,
             probing: false,
+            failed_len: f64::INFINITY,
         }
     }
 
@@ -864,6 +906,26 @@ impl Follow {
                         grow
                     };
                 }
+                // a step grown back onto the length that last failed takes
+                // the geometric mean of its length and the failed one
+                // ([`GROWN_BACK`]); not after an extrapolated step (its
+                // growth is held already, [`EXTRAPOLATED_GROWTH`]), nor
+                // after a step that moved nothing (the failure it follows
+                // must be met again at its length to count as unmoved: seed
+                // 1948's start-up ran to 30,000 iterations). An easy step
+                // (one the step control quadruples) forgets the failed
+                // length once its own growth is cut, as it lifts a ceiling
+                let failed = self.failed_len;
+                if taken < failed
+                    && self.dt >= GROWN_BACK * failed
+                    && rep.iterations > 0
+                    && !extrapolated
+                {
+                    self.dt = (taken * failed).sqrt();
+                }
+                if taken >= FAILED_LEN_CLEARED * failed || rep.iterations <= 3 {
+                    self.failed_len = f64::INFINITY;
+                }
                 // a probe that converged raises the ceiling to its length
                 // ([`PROBE_AFTER`]); an easy step lifts it
                 if self.probing {
@@ -919,7 +981,13 @@ impl Follow {
                     continue;
                 }
                 if self.accepted > 0 {
-                    let again = (self.dt - self.cycle.0).abs() <= 0.01 * self.dt;
+                    // a failure before any accepted step sets no failed
+                    // length: the steps after it would close in on a length
+                    // the start-up never reached (seed 4638's first step of
+                    // 0.5 failed, the next ones converged in 3-4 inner
+                    // iterations at 0.25, 0.354, 0.420, 0.459: 167 -> 629)
+                    self.failed_len = self.dt;
+                    let again = (self.dt - self.cycle.0).abs() <= CYCLE_SAME * self.dt;
                     self.cycle = (self.dt, if again { self.cycle.1 + 1 } else { 1 });
                     let needed = if rep.residual < CYCLE_RESIDUAL {
                         NEAR_CYCLE_FAILS
