@@ -194,8 +194,9 @@ fn front_shift(last: &Array2<f64>, prev: &Array2<f64>, max_shift: isize) -> (isi
 /// the mass-action robustness generator crosses its scrub with a front of
 /// the free extractant at 6.5 stages a step (6 and 7 in turn) while its
 /// metals drift in place behind it: its start-up converges in 725
-/// iterations with 10 (734 with 8; 2,935 with the whole-stage predictor
-/// alone, whose best shift there is 0).
+/// iterations with 10 (2,935 with the whole-stage predictor alone, whose
+/// best shift there is 0; without [`MIX_GAIN`], 708 with 10 and 734 with
+/// 8).
 const MIX_SHIFT_MAX: isize = 10;
 
 /// Largest ratio of [`mixed_shift`]'s miss to that of the last change
@@ -204,7 +205,8 @@ const MIX_SHIFT_MAX: isize = 10;
 /// the change, not a trace's drift alone. Over the start-ups of the slow
 /// seeds of the mass-action robustness generator, without it (1.0)
 /// seed 5371 failed and 8626 took 12,153 iterations instead of 6,366;
-/// at 0.5, 5371 takes 2,095 and 8626 4,805 (docs/benchmarks.md, round 28).
+/// at 0.5, 5371 takes 2,095 and 8626 6,869 (0.3 and 0.7 sum 10 % more
+/// over 17 slow seeds; docs/benchmarks.md, round 28).
 const MIX_GAIN: f64 = 0.5;
 
 /// The change `d_last - d_prev` relative to `d_last` (Euclidean norms):
