@@ -190,6 +190,94 @@ fn front_shift(last: &Array2<f64>, prev: &Array2<f64>, max_shift: isize) -> (isi
     (best.0, (best.1 / norm.max(1e-300)).sqrt())
 }
 
+/// Largest shift, in stages, that [`mixed_shift`] tries. Seed 9548 of
+/// the mass-action robustness generator crosses its scrub with a front of
+/// the free extractant at 6.5 stages a step (6 and 7 in turn) while its
+/// metals drift in place behind it: its start-up converges in 725
+/// iterations with 10 (2,935 with the whole-stage predictor alone, whose
+/// best shift there is 0; without [`MIX_GAIN`], 708 with 10 and 734 with
+/// 8).
+const MIX_SHIFT_MAX: isize = 10;
+
+/// Largest ratio of [`mixed_shift`]'s miss to that of the last change
+/// carried on in place everywhere ([`carried_miss`]) for which a step
+/// starts from the mixed prediction: a front must explain a good part of
+/// the change, not a trace's drift alone. Over the start-ups of the slow
+/// seeds of the mass-action robustness generator, without it (1.0)
+/// seed 5371 failed and 8626 took 12,153 iterations instead of 6,366;
+/// at 0.5, 5371 takes 2,095 and 8626 6,869 (0.3 and 0.7 sum 10 % more
+/// over 17 slow seeds; docs/benchmarks.md, round 28).
+const MIX_GAIN: f64 = 0.5;
+
+/// The change `d_last - d_prev` relative to `d_last` (Euclidean norms):
+/// the miss of the last change carried on in place as the prediction of
+/// the one before it.
+fn carried_miss(last: &Array2<f64>, prev: &Array2<f64>) -> f64 {
+    let norm: f64 = last.iter().map(|v| v * v).sum();
+    let miss = ndarray::Zip::from(last)
+        .and(prev)
+        .fold(0.0, |a, &x, &y| a + (x - y) * (x - y));
+    (miss / norm.max(1e-300)).sqrt()
+}
+
+/// A front crossing stages whose state drifts elsewhere ([`front_shift`]
+/// finds no whole-profile shift: the drift stays in place while the front
+/// moves). Each stage is matched by either the change `prev` moved by `s`
+/// stages, `prev[j - s]` (zero outside the cascade), or its own,
+/// `prev[j]`, whichever is nearer `last[j]` (Euclidean, over the stage's
+/// unknowns). Returns the shift `s != 0` (`|s| <= max_shift`) whose mixed
+/// match misses least, its relative miss (as [`front_shift`]'s), and for
+/// every stage whether it took the moved change. A stage that took it
+/// starts its next step from `last[j - s]`, the others from `last[j]`.
+fn mixed_shift(
+    last: &Array2<f64>,
+    prev: &Array2<f64>,
+    max_shift: isize,
+) -> (isize, f64, Vec<bool>) {
+    let n = last.nrows() as isize;
+    let norm: f64 = last.iter().map(|v| v * v).sum();
+    let own: Vec<f64> = (0..n as usize)
+        .map(|j| {
+            last.row(j)
+                .iter()
+                .zip(prev.row(j).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum()
+        })
+        .collect();
+    let mut best = (0isize, f64::INFINITY, Vec::new());
+    for s in (-max_shift..=max_shift).filter(|&s| s != 0) {
+        let mut miss = 0.0;
+        let mut moved = vec![false; n as usize];
+        for j in 0..n {
+            let i = j - s;
+            let m: f64 = last
+                .row(j as usize)
+                .iter()
+                .enumerate()
+                .map(|(v, &a)| {
+                    let b = if (0..n).contains(&i) {
+                        prev[[i as usize, v]]
+                    } else {
+                        0.0
+                    };
+                    (a - b) * (a - b)
+                })
+                .sum();
+            if m < own[j as usize] {
+                moved[j as usize] = true;
+                miss += m;
+            } else {
+                miss += own[j as usize];
+            }
+        }
+        if miss < best.1 {
+            best = (s, miss, moved);
+        }
+    }
+    (best.0, (best.1 / norm.max(1e-300)).sqrt(), best.2)
+}
+
 /// Predicted steps accepted in a row after which, and after every
 /// multiple of which, [`follow`] tries to carry the front they follow to
 /// the end of the cascade at once ([`leap_front`]). A leap refused is
@@ -534,7 +622,9 @@ pub(crate) struct TransientOptions {
     /// changed the state by the same pattern moved by a whole number of
     /// stages ([`front_shift`]: a front crossing the cascade stage by
     /// stage) starts its Newton iteration from that pattern moved on once
-    /// more, and keeps its length when it converges ([`follow`]).
+    /// more, and keeps its length when it converges ([`follow`]); where no
+    /// whole pattern moves, a front moving through stages that drift in
+    /// place is predicted stage by stage ([`mixed_shift`]) alike.
     pub follow_fronts: bool,
 }
 
@@ -821,6 +911,38 @@ impl Follow {
                     }
                 }
             }
+            // a front crossing while the stages around it drift in place
+            // ([`mixed_shift`]), where neither the whole-profile shift nor the
+            // drift carried on everywhere predicts the step: each stage starts
+            // from the change that matched its last one, the front's moved on
+            // once more or its own carried on. Seed 9548 of the mass-action
+            // robustness generator: 725 iterations instead of 2,935
+            // (docs/benchmarks.md, round 28)
+            let mut mixed = false;
+            if opts.follow_fronts
+                && !predicted
+                && !extrapolated
+                && self.pause == 0
+                && self.dt_last == (self.dt, self.dt)
+            {
+                let (s, miss, moved) = mixed_shift(&self.d_last, &self.d_prev, MIX_SHIFT_MAX);
+                if s != 0
+                    && miss < FRONT_MISS
+                    && miss < MIX_GAIN * carried_miss(&self.d_last, &self.d_prev)
+                {
+                    let n = u.nrows() as isize;
+                    for j in 0..n {
+                        let i = if moved[j as usize] { j - s } else { j };
+                        if (0..n).contains(&i) {
+                            let mut row = u.row_mut(j as usize);
+                            row += &self.d_last.row(i as usize);
+                        }
+                    }
+                    newton::project_stages(model, u);
+                    predicted = true;
+                    mixed = true;
+                }
+            }
             let rep = newton::solve(
                 model,
                 links,
@@ -899,8 +1021,12 @@ impl Follow {
                     // an extrapolated step ([`TIME_MISS`]) was made easy by
                     // its start, not by its length: it grows at most as a
                     // hard step does (round 13: grown as easy steps, they
-                    // failed)
-                    self.dt *= if extrapolated {
+                    // failed); so does a mixed prediction ([`mixed_shift`]),
+                    // whose drifting stages are extrapolated alike (grown 4
+                    // times after 3 inner iterations under a ceiling, seed
+                    // 4258 of the mass-action robustness sample lost its
+                    // leap and took 2,338 iterations instead of 1,288)
+                    self.dt *= if extrapolated || mixed {
                         grow.min(EXTRAPOLATED_GROWTH)
                     } else {
                         grow
