@@ -914,11 +914,12 @@ fn start_up_holds_its_steps_under_a_length_that_keeps_failing() {
 /// of its length and the failed one, and its near misses fall at nearby
 /// but different lengths (40-52 residence times); counted as one length
 /// within 25 % they still set the ceiling: 4,118 iterations (6,534 with
-/// the count within 1 %).
+/// the count within 1 %); 4,242 with round 28's front predicted through
+/// stages drifting in place as well (6,445 so with the count within 1 %).
 #[test]
 fn start_up_holds_its_steps_under_a_near_miss_that_keeps_failing() {
     let c = generate(ModelKind::MassAction, 2571);
-    solve_checked(&c, 4200);
+    solve_checked(&c, 4400);
 }
 
 /// Seed 2281 of the mass-action robustness sample (issue 9), written out:
