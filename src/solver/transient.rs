@@ -236,34 +236,28 @@ fn mixed_shift(
 ) -> (isize, f64, Vec<bool>) {
     let n = last.nrows() as isize;
     let norm: f64 = last.iter().map(|v| v * v).sum();
-    let own: Vec<f64> = (0..n as usize)
-        .map(|j| {
-            last.row(j)
-                .iter()
-                .zip(prev.row(j).iter())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum()
-        })
-        .collect();
+    // `||last[j] - prev[i]||^2`, `prev[i]` zero outside the cascade
+    let row_miss = |j: isize, i: isize| -> f64 {
+        last.row(j as usize)
+            .iter()
+            .enumerate()
+            .map(|(v, &a)| {
+                let b = if (0..n).contains(&i) {
+                    prev[[i as usize, v]]
+                } else {
+                    0.0
+                };
+                (a - b) * (a - b)
+            })
+            .sum()
+    };
+    let own: Vec<f64> = (0..n).map(|j| row_miss(j, j)).collect();
     let mut best = (0isize, f64::INFINITY, Vec::new());
     for s in (-max_shift..=max_shift).filter(|&s| s != 0) {
         let mut miss = 0.0;
         let mut moved = vec![false; n as usize];
         for j in 0..n {
-            let i = j - s;
-            let m: f64 = last
-                .row(j as usize)
-                .iter()
-                .enumerate()
-                .map(|(v, &a)| {
-                    let b = if (0..n).contains(&i) {
-                        prev[[i as usize, v]]
-                    } else {
-                        0.0
-                    };
-                    (a - b) * (a - b)
-                })
-                .sum();
+            let m = row_miss(j, j - s);
             if m < own[j as usize] {
                 moved[j as usize] = true;
                 miss += m;
@@ -276,6 +270,27 @@ fn mixed_shift(
         }
     }
     (best.0, (best.1 / norm.max(1e-300)).sqrt(), best.2)
+}
+
+/// Adds to every stage `j` of `u` the change `d` of stage `from(j)` (none
+/// where that lies outside the cascade), then closes every stage's local
+/// equations again: a step started from a change moved on
+/// ([`front_shift`], [`mixed_shift`]).
+fn add_moved_change<E: Equilibrium>(
+    model: &E,
+    u: &mut Array2<f64>,
+    d: &Array2<f64>,
+    from: impl Fn(isize) -> isize,
+) {
+    let n = u.nrows() as isize;
+    for j in 0..n {
+        let i = from(j);
+        if (0..n).contains(&i) {
+            let mut row = u.row_mut(j as usize);
+            row += &d.row(i as usize);
+        }
+    }
+    newton::project_stages(model, u);
 }
 
 /// Predicted steps accepted in a row after which, and after every
@@ -872,15 +887,7 @@ impl Follow {
             if opts.follow_fronts && self.pause == 0 && self.dt_last == (self.dt, self.dt) {
                 let (s, miss) = front_shift(&self.d_last, &self.d_prev, FRONT_SHIFT_MAX);
                 if s != 0 && miss < FRONT_MISS {
-                    let n = u.nrows() as isize;
-                    for j in 0..n {
-                        let i = j - s;
-                        if (0..n).contains(&i) {
-                            let mut row = u.row_mut(j as usize);
-                            row += &self.d_last.row(i as usize);
-                        }
-                    }
-                    newton::project_stages(model, u);
+                    add_moved_change(model, u, &self.d_last, |j| j - s);
                     predicted = true;
                 }
             }
@@ -930,15 +937,13 @@ impl Follow {
                     && miss < FRONT_MISS
                     && miss < MIX_GAIN * carried_miss(&self.d_last, &self.d_prev)
                 {
-                    let n = u.nrows() as isize;
-                    for j in 0..n {
-                        let i = if moved[j as usize] { j - s } else { j };
-                        if (0..n).contains(&i) {
-                            let mut row = u.row_mut(j as usize);
-                            row += &self.d_last.row(i as usize);
+                    add_moved_change(model, u, &self.d_last, |j| {
+                        if moved[j as usize] {
+                            j - s
+                        } else {
+                            j
                         }
-                    }
-                    newton::project_stages(model, u);
+                    });
                     predicted = true;
                     mixed = true;
                 }
