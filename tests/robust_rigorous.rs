@@ -737,11 +737,13 @@ fn start_up_leaps_a_front_that_crosses_to_the_end() {
 /// the stages behind the front have not settled, the first five times
 /// it is tried (every 8 predicted steps, with the front at stages 16 to
 /// 46), and done at the sixth: 718 iterations in all, 904 when the leap
-/// was tried only once in a run of predicted steps.
+/// was tried only once in a run of predicted steps. Round 29's nonlinear
+/// elimination of the stage a front enters (`newton::eliminate_stages`)
+/// moves its race: 816 iterations (650 before).
 #[test]
 fn start_up_tries_the_leap_again_as_the_front_moves_on() {
     let c = generate(ModelKind::MassAction, 960);
-    solve_checked(&c, 800);
+    solve_checked(&c, 850);
 }
 
 /// Seed 3134 of the mass-action robustness sample (issue 9), drawn by the
@@ -1211,8 +1213,8 @@ fn start_up_predicts_a_front_through_a_drift() {
 /// stage's `ln [H+]` or free extractant is corrected by hundreds of
 /// e-folds and holds the whole cascade's Newton step to a few per cent.
 /// Such a stage's own equations are first solved with its neighbours held
-/// (nonlinear elimination, `newton::eliminate_stages`): 1,404 iterations
-/// instead of 2,445 (6851: 8,201 instead of 9,776).
+/// (nonlinear elimination, `newton::eliminate_stages`): 1,482 iterations
+/// instead of 2,445 (6851: 6,274 instead of 9,776).
 #[test]
 fn start_up_eliminates_the_stage_a_front_enters() {
     let c = generate(ModelKind::MassAction, 4750);

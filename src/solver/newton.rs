@@ -534,9 +534,10 @@ impl Workspace {
 
     /// Nonlinear elimination of stage `j` inside a Newton iteration: Newton
     /// on the stage's own equations (its balances and local rows, every
-    /// other stage held), re-evaluated each iteration, with the step of a
-    /// free fall ([`Equilibrium::falls_freely`]) capped at
-    /// [`ELIM_LOG_FALL`], every other at `max_log_step`, within the
+    /// other stage held), re-evaluated each iteration, with the fall of an
+    /// unknown the model lets fall freely once collapsed
+    /// ([`Equilibrium::falls_freely`] at `-inf`, wherever it is) capped at
+    /// [`ELIM_LOG_FALL`], every other step at `max_log_step`, within the
     /// stage's [`Equilibrium::step_limit`], and halved until the stage's
     /// residual falls; at most [`ELIM_ITERATIONS`] iterations. Leaves the
     /// workspace evaluated at stage `j` only (a full evaluation must
@@ -559,8 +560,8 @@ impl Workspace {
             }
             let mut alpha: f64 = 1.0;
             for v in 0..nv {
-                let (d, x) = (self.elim_rhs[v], u[[j, v]]);
-                let lim = if d < 0.0 && model.falls_freely(v, x) {
+                let d = self.elim_rhs[v];
+                let lim = if d < 0.0 && model.falls_freely(v, f64::NEG_INFINITY) {
                     ELIM_LOG_FALL
                 } else {
                     max_log_step
@@ -1439,8 +1440,8 @@ pub fn solve<E: Equilibrium>(
 }
 
 /// Damping of a start-up step's Newton iteration below which the stages
-/// that hold it there by an unknown that may fall freely are eliminated
-/// ([`eliminate_stages`]). Where a front enters a stage, that stage's
+/// that hold it there by an unknown of a kind that falls freely are
+/// eliminated ([`eliminate_stages`]). Where a front enters a stage, that stage's
 /// `ln [H+]` or free extractant is corrected by hundreds to thousands of
 /// e-folds (seed 8188 of the mass-action robustness generator: 975 of the
 /// 1,008 inner iterations of its failed steps damped below 0.25 by one
@@ -1448,7 +1449,12 @@ pub fn solve<E: Equilibrium>(
 /// of 2,448 by a free extractant). Measured with `robustness case` at
 /// 0.03, 0.1, 0.3, 0.6 and 0.99: 6851 9,776 -> 9,555, 9,066, 8,201, 8,126,
 /// 7,313; 4197 3,237 -> 3,237, 3,294, 3,284, 3,309, 7,176; 8188 at 20,000
-/// iterations 3,164 -> 1,826-2,298 (docs/benchmarks.md, round 29).
+/// iterations 3,164 -> 1,826-2,298 (docs/benchmarks.md, round 29). These
+/// with a stage counted only where its unknown has collapsed already
+/// (`falls_freely` at its own value); counted wherever it is (the stage a
+/// front is about to titrate holds the damping from `ln [H+]` near -12,
+/// above the collapse, its correction of thousands of e-folds), 0.3 gives
+/// 6851 6,274, 4197 2,902, 8188 1,655.
 const ELIM_BELOW: f64 = 0.3;
 
 /// Most eliminations in one Newton solve ([`eliminate_stages`]), so that a
@@ -1483,9 +1489,11 @@ const ELIM_TOLERANCE: f64 = 1e-10;
 const ELIM_ALPHA_MIN: f64 = 1.0 / 64.0;
 
 /// Where the Newton correction `ws.du` from `u` is damped below
-/// [`ELIM_BELOW`] by at most [`ELIM_STAGES`] stages, each held by an unknown that may fall
-/// freely ([`Equilibrium::falls_freely`]), solves each such stage's own
-/// equations ([`Workspace::eliminate`]), the previous point kept in
+/// [`ELIM_BELOW`] by at most [`ELIM_STAGES`] stages, each held by an unknown
+/// of a kind the model lets fall freely once collapsed
+/// ([`Equilibrium::falls_freely`] at `-inf`: `ln [H+]` and the free
+/// extractant of the mass-action model, none of the other models'),
+/// wherever it is, solves each such stage's own equations ([`Workspace::eliminate`]), the previous point kept in
 /// `ws.u_base`. Returns whether any stage moved (the workspace must then
 /// be evaluated afresh; otherwise it is left as it was).
 fn eliminate_stages<E: Equilibrium>(
@@ -1504,8 +1512,8 @@ fn eliminate_stages<E: Equilibrium>(
         let mut free = false;
         for v in 0..nv {
             let (d, x) = (ws.du[[j, v]], u[[j, v]]);
-            let f = model.falls_freely(v, x);
-            let lim = if d < 0.0 && f {
+            let f = model.falls_freely(v, f64::NEG_INFINITY);
+            let lim = if d < 0.0 && model.falls_freely(v, x) {
                 opts.max_log_fall
             } else {
                 opts.max_log_step
