@@ -388,8 +388,9 @@ const CYCLE_RESIDUAL: f64 = 0.3;
 ///
 /// A near miss (a failure under [`CYCLE_RESIDUAL`]) at a length more
 /// than [`CYCLE_SAME`] longer than the length of the failures counted so
-/// far counts on with them (since round 29), the count keeping the
-/// shorter length; a far miss there starts a count of its own. A step
+/// far, the last of them a near miss too, counts on with them (since
+/// round 29), the count keeping the shorter length; otherwise it starts a
+/// count of its own. A step
 /// that failed at one length and later fails near its root at a longer
 /// one is the same cycle of the step control, grown past the length it
 /// failed at.
@@ -405,12 +406,15 @@ const CYCLE_RESIDUAL: f64 = 0.3;
 /// of its 3,681 iterations of the start-up, 132 steps held by the cut.
 /// Counted on, the ceiling holds its steps at 22-38 residence times, each
 /// started from the last change carried on in 4 inner iterations: 4,019
-/// -> 3,208 iterations (6851 9,776 -> 9,175, 4197 3,237 -> 3,024, 2571
-/// 4,242 -> 4,078, 9908 5,763 -> 5,685). Counting far misses so too
-/// (seed 6851's failures of 1.0 at 8-16 residence times, far apart in
-/// time, then set a ceiling) made 6851 take 10,494; counting only
-/// failures at most twice the counted length, 9869 took 3,401
-/// (docs/benchmarks.md, round 29).
+/// -> 3,401 iterations (6851 9,776 -> 9,175, 2571 4,242 -> 3,929, 4197
+/// 3,237 -> 3,024, 9908 5,763 -> 5,685; over mass-action 0-10499 none
+/// won or lost, 352,497 -> 350,750). Counting far misses so too (seed
+/// 6851's failures of 1.0 at 8-16 residence times, far apart in time,
+/// then set a ceiling) made 6851 take 10,494; counting a near miss on
+/// after far misses (7614's at 670 residence times onto its far miss at
+/// 4.6 from 4,000 residence times before, which then kept the failures
+/// at 520-566 from counting together) made 7614 take 1,726 instead of
+/// 1,495, for 9869 3,208 (docs/benchmarks.md, round 29).
 const NEAR_CYCLE_FAILS: usize = 8;
 
 /// Steps held under the ceiling of [`CYCLE_CEILING`] (accepted steps
@@ -745,6 +749,9 @@ pub(crate) struct Follow {
     /// cap and the failures in a row at that length ([`CYCLE_FAILS`],
     /// [`NEAR_CYCLE_FAILS`]).
     cycle: (f64, usize),
+    /// Whether the last failure counted in `cycle` was a near miss (a
+    /// residual under [`CYCLE_RESIDUAL`]; [`NEAR_CYCLE_FAILS`]).
+    cycle_near: bool,
     /// The ceiling on the step length those failures set.
     ceiling: f64,
     /// Accepted steps whose growth the ceiling clipped since it was set or
@@ -827,6 +834,7 @@ impl Follow {
             idle: false,
             last,
             cycle: (f64::NAN, 0),
+            cycle_near: false,
             ceiling: f64::INFINITY,
             held: 0,
             probe_after: PROBE_AFTER,
@@ -1145,10 +1153,12 @@ impl Follow {
                     // iterations at 0.25, 0.354, 0.420, 0.459: 167 -> 629)
                     self.failed_len = self.dt;
                     let again = (self.dt - self.cycle.0).abs() <= CYCLE_SAME * self.dt;
-                    // a near miss longer than the length counted is the same
-                    // cycle grown past it ([`NEAR_CYCLE_FAILS`]): counted on, at
-                    // the shorter length
-                    let longer = self.dt > self.cycle.0 && rep.residual < CYCLE_RESIDUAL;
+                    // a near miss longer than the length of near misses counted
+                    // is the same cycle grown past it ([`NEAR_CYCLE_FAILS`]):
+                    // counted on, at the shorter length
+                    let near = rep.residual < CYCLE_RESIDUAL;
+                    let longer = self.dt > self.cycle.0 && near && self.cycle_near;
+                    self.cycle_near = near;
                     self.cycle = if again {
                         (self.dt, self.cycle.1 + 1)
                     } else if longer {
