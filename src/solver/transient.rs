@@ -385,6 +385,36 @@ const CYCLE_RESIDUAL: f64 = 0.3;
 /// 6,129; after 3, 1112 took 3,124 instead of 2,593 and 4197 9,196, after
 /// 5 4197 8,733; after 12 and 20, 2571 4,312 and 4,447 (docs/benchmarks.md,
 /// round 24).
+///
+/// A near miss (a failure under [`CYCLE_RESIDUAL`]) at a length more
+/// than [`CYCLE_SAME`] longer than the length of the failures counted so
+/// far, the last of them a near miss too, counts on with them (since
+/// round 29), the count keeping the shorter length; otherwise it starts a
+/// count of its own. A step
+/// that failed at one length and later fails near its root at a longer
+/// one is the same cycle of the step control, grown past the length it
+/// failed at.
+/// Seed 9869 of the mass-action robustness generator (139 extraction
+/// stages, a front of its free extractant crossing them at about one
+/// stage in 30 residence times) converges its steps at up to 36
+/// residence times in 6 inner iterations and fails every longer one near
+/// its root (residual 0.14): the geometric cut ([`GROWN_BACK`]) closed in
+/// on the failed length from below (9.3, 18.7, 26.4, 34.4, 35.8), the step
+/// reaching 0.9 of it forgot it ([`FAILED_LEN_CLEARED`]) and doubled to
+/// 72, and the failures of each such round (72, 51, 43, 39, 37) never came
+/// within 25 % of each other eight times, so no ceiling: 65 failures, 963
+/// of its 3,681 iterations of the start-up, 132 steps held by the cut.
+/// Counted on, the ceiling holds its steps at 22-38 residence times, each
+/// started from the last change carried on in 4 inner iterations: 4,019
+/// -> 3,401 iterations (6851 9,776 -> 9,175, 2571 4,242 -> 3,929, 4197
+/// 3,237 -> 3,024, 9908 5,763 -> 5,685; over mass-action 0-10499 none
+/// won or lost, 352,497 -> 350,750). Counting far misses so too (seed
+/// 6851's failures of 1.0 at 8-16 residence times, far apart in time,
+/// then set a ceiling) made 6851 take 10,494; counting a near miss on
+/// after far misses (7614's at 670 residence times onto its far miss at
+/// 4.6 from 4,000 residence times before, which then kept the failures
+/// at 520-566 from counting together) made 7614 take 1,726 instead of
+/// 1,495, for 9869 3,208 (docs/benchmarks.md, round 29).
 const NEAR_CYCLE_FAILS: usize = 8;
 
 /// Steps held under the ceiling of [`CYCLE_CEILING`] (accepted steps
@@ -719,6 +749,9 @@ pub(crate) struct Follow {
     /// cap and the failures in a row at that length ([`CYCLE_FAILS`],
     /// [`NEAR_CYCLE_FAILS`]).
     cycle: (f64, usize),
+    /// Whether the last failure counted in `cycle` was a near miss (a
+    /// residual under [`CYCLE_RESIDUAL`]; [`NEAR_CYCLE_FAILS`]).
+    cycle_near: bool,
     /// The ceiling on the step length those failures set.
     ceiling: f64,
     /// Accepted steps whose growth the ceiling clipped since it was set or
@@ -801,6 +834,7 @@ impl Follow {
             idle: false,
             last,
             cycle: (f64::NAN, 0),
+            cycle_near: false,
             ceiling: f64::INFINITY,
             held: 0,
             probe_after: PROBE_AFTER,
@@ -1119,7 +1153,19 @@ impl Follow {
                     // iterations at 0.25, 0.354, 0.420, 0.459: 167 -> 629)
                     self.failed_len = self.dt;
                     let again = (self.dt - self.cycle.0).abs() <= CYCLE_SAME * self.dt;
-                    self.cycle = (self.dt, if again { self.cycle.1 + 1 } else { 1 });
+                    // a near miss longer than the length of near misses counted
+                    // is the same cycle grown past it ([`NEAR_CYCLE_FAILS`]):
+                    // counted on, at the shorter length
+                    let near = rep.residual < CYCLE_RESIDUAL;
+                    let longer = self.dt > self.cycle.0 && near && self.cycle_near;
+                    self.cycle_near = near;
+                    self.cycle = if again {
+                        (self.dt, self.cycle.1 + 1)
+                    } else if longer {
+                        (self.cycle.0, self.cycle.1 + 1)
+                    } else {
+                        (self.dt, 1)
+                    };
                     let needed = if rep.residual < CYCLE_RESIDUAL {
                         NEAR_CYCLE_FAILS
                     } else {
