@@ -16,7 +16,6 @@
 pub(crate) mod block_tridiag;
 pub mod diagnose;
 pub(crate) mod fast_exp;
-pub(crate) mod fast_ln;
 mod ll_substitution;
 pub(crate) mod logthomas;
 mod march;

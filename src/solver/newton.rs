@@ -12,7 +12,6 @@
 use ndarray::{Array2, Array3};
 
 use super::block_tridiag::BlockTridiag;
-use super::fast_ln::{ln, ln_1p};
 use super::Status;
 use crate::chemistry::{Equilibrium, StageEval};
 
@@ -614,7 +613,7 @@ impl BalanceInputs<'_> {
             if v == 0.0 {
                 f64::NEG_INFINITY
             } else {
-                ln(v.abs())
+                v.abs().ln()
             }
         };
         for j in 0..self.links.len() {
@@ -655,7 +654,7 @@ impl BalanceInputs<'_> {
                     let s = inflow.max(outflow);
                     let s = if s > 0.0 { s } else { 1.0 };
                     r_all[j * nv + q] = r / s;
-                    s_all[j * nv + q] = ln(s);
+                    s_all[j * nv + q] = s.ln();
                     (r / s).abs()
                 } else {
                     // the same `ln` of the same values as each term's own,
@@ -720,7 +719,7 @@ impl BalanceInputs<'_> {
                 let s = self.lscale[j * nl + l];
                 let s = if s > 0.0 { s } else { 1.0 };
                 r_all[j * nv + nq + l] = r / s;
-                s_all[j * nv + nq + l] = ln(s);
+                s_all[j * nv + nq + l] = s.ln();
                 let rel = (r / s).abs();
                 finite &= rel.is_finite();
                 if rel > worst {
@@ -846,9 +845,9 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
     let si = wi[0].abs() + wi[1].abs() + wi[2].abs();
     let so = wo[0].abs() + wo[1].abs();
     let d = (wi[0] + wi[1] + wi[2]) - (wo[0] + wo[1]);
-    let (lsi, lso) = (ln(si), ln(so));
+    let (lsi, lso) = (si.ln(), so.ln());
     let log_form = if si > 0.0 && so > 0.0 {
-        Some((ln_1p(d / so), m + lsi, m + lso))
+        Some(((d / so).ln_1p(), m + lsi, m + lso))
     } else if deep {
         deep_log_form(&inn, &li, &out, &lo)
     } else {
@@ -1623,7 +1622,7 @@ fn ln_given(given: f64, v: f64) -> f64 {
     if v == 0.0 {
         f64::NEG_INFINITY
     } else if given.is_nan() {
-        ln(v.abs())
+        v.abs().ln()
     } else {
         given
     }
