@@ -845,37 +845,19 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
     let si = wi[0].abs() + wi[1].abs() + wi[2].abs();
     let so = wo[0].abs() + wo[1].abs();
     let d = (wi[0] + wi[1] + wi[2]) - (wo[0] + wo[1]);
-    // `ln(in / out) = ln_1p(d / so)` carries the inflow's `ln` from the
-    // outflow's, one libm `log` fewer a balance (its value within a few
-    // ulp of `ln si`); `ln si` itself only where a side is empty
-    let lso = so.ln();
-    let (lsi, log_form) = if si > 0.0 && so > 0.0 {
-        let r = (d / so).ln_1p();
-        let lsi = lso + r;
-        (lsi, Some((r, m + lsi, m + lso)))
+    let (lsi, lso) = (si.ln(), so.ln());
+    let log_form = if si > 0.0 && so > 0.0 {
+        Some(((d / so).ln_1p(), m + lsi, m + lso))
+    } else if deep {
+        deep_log_form(&inn, &li, &out, &lo)
     } else {
-        let lsi = ln_apart(si);
-        let log_form = if deep {
-            deep_log_form(&inn, &li, &out, &lo)
-        } else {
-            None
-        };
-        (lsi, log_form)
+        None
     };
     Balance {
         rel: d / si.max(so),
         ln_scale: m + lsi.max(lso),
         log_form,
     }
-}
-
-/// `ln x` behind a call the compiler keeps in its branch ([`scaled_balance`]
-/// with a side summing to zero, where LLVM would otherwise compute libm's
-/// `log` ahead of the branch on every balance).
-#[cold]
-#[inline(never)]
-fn ln_apart(x: f64) -> f64 {
-    x.ln()
 }
 
 /// `(ln(in / out), ln in, ln out)` of a balance, each side summed
