@@ -336,20 +336,16 @@ impl Equilibrium for MassActionKernel {
             (Some(lk), Some(i)) => Some(lk + u[i] - lh),
             _ => None,
         };
-        // the crate's inlined `exp` (within about one ulp of libm's, no
-        // call): the root's evaluations made 382 K of seed 960's 1.29 M
-        // calls of libm's `exp` (docs/benchmarks.md round 29)
-        use crate::solver::fast_exp::exp;
         let g = |ld: f64| -> (f64, f64) {
-            let d = exp(ld);
+            let d = ld.exp();
             let (mut v, mut dv) = (2.0 * d - self.c_total, 2.0 * d);
             if let Some(l) = ion {
-                let so = exp(l + 0.5 * ld);
+                let so = (l + 0.5 * ld).exp();
                 v += so;
                 dv += 0.5 * so;
             }
             for (c, lx) in u[..self.k].iter().enumerate() {
-                let y = exp(self.ln_k[c] + self.shift[c] + a * ld - b * lh + lx);
+                let y = (self.ln_k[c] + self.shift[c] + a * ld - b * lh + lx).exp();
                 v += 2.0 * self.z[c] * y;
                 dv += 2.0 * self.z[c] * a * y;
             }

@@ -28,11 +28,7 @@ use std::cell::Cell;
 
 use ndarray::Array2;
 
-use super::logthomas::{self, log_add, LogSystem};
-// the crate's inlined `exp` (within about one ulp of libm's, no call): the
-// stage equations' terms made 720 K of mass-action seed 960's 1.29 M calls
-// of libm's `exp` (callgrind, docs/benchmarks.md round 29)
-use crate::chemistry::exp_or_zero;
+use super::logthomas::{self, exp_or_zero, log_add, LogSystem};
 
 /// A mass-action cascade in the form the substitution needs (active
 /// metals only, in the kernel's order of unknowns: `ln x_k`, `ln [H+]`,
