@@ -1493,8 +1493,10 @@ const ELIM_ALPHA_MIN: f64 = 1.0 / 64.0;
 /// of a kind the model lets fall freely once collapsed
 /// ([`Equilibrium::falls_freely`] at `-inf`: `ln [H+]` and the free
 /// extractant of the mass-action model, none of the other models'),
-/// wherever it is, solves each such stage's own equations ([`Workspace::eliminate`]), the previous point kept in
-/// `ws.u_base`. Returns whether any stage moved (the workspace must then
+/// wherever it is, solves each such stage's own equations
+/// ([`Workspace::eliminate`]), the previous point kept in `ws.u_base`.
+/// Only start-up steps ([`NewtonOptions::max_log_fall`] set) take it.
+/// Returns whether any stage moved (the workspace must then
 /// be evaluated afresh; otherwise it is left as it was).
 fn eliminate_stages<E: Equilibrium>(
     model: &E,
@@ -1505,7 +1507,6 @@ fn eliminate_stages<E: Equilibrium>(
     opts: &NewtonOptions,
 ) -> bool {
     let (n, nv) = (u.nrows(), u.ncols());
-    let below = ELIM_BELOW;
     let mut count = 0;
     for j in 0..n {
         let mut c = 1.0f64;
@@ -1523,7 +1524,7 @@ fn eliminate_stages<E: Equilibrium>(
                 free = f;
             }
         }
-        ws.stage_cap[j] = if free && c < below { c } else { 1.0 };
+        ws.stage_cap[j] = if free && c < ELIM_BELOW { c } else { 1.0 };
         if ws.stage_cap[j] < 1.0 {
             count += 1;
         }
