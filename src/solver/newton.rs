@@ -1286,25 +1286,16 @@ pub fn solve<E: Equilibrium>(
         // against the full Newton correction.
         let mut alpha_cap: f64 = 1.0;
         if log {
-            // the largest rise and, where the model lets them fall freely
-            // ([`NewtonOptions::max_log_fall`]), the largest free fall,
-            // each capped on its own
-            let free = opts.max_log_fall > 0.0;
-            let (mut rise, mut fall) = (0.0f64, 0.0f64);
+            // every rise and, where the model lets them fall freely
+            // ([`NewtonOptions::max_log_fall`]), every free fall, each
+            // within its own cap ([`log_limit`])
             for (row, at) in ws.du.rows().into_iter().zip(u.rows()) {
                 for (v, (&d, &x)) in row.iter().zip(at.iter()).enumerate() {
-                    if free && d < 0.0 && model.falls_freely(v, x) {
-                        fall = fall.max(-d);
-                    } else {
-                        rise = rise.max(d.abs());
+                    let lim = log_limit(model, opts, v, d, x);
+                    if d.abs() > lim {
+                        alpha_cap = alpha_cap.min(lim / d.abs());
                     }
                 }
-            }
-            if rise > opts.max_log_step {
-                alpha_cap = opts.max_log_step / rise;
-            }
-            if fall > opts.max_log_fall {
-                alpha_cap = alpha_cap.min(opts.max_log_fall / fall);
             }
         }
         alpha_cap = stage_limits(model, u, &ws.du).fold(alpha_cap, f64::min);
@@ -1514,11 +1505,7 @@ fn eliminate_stages<E: Equilibrium>(
         for v in 0..nv {
             let (d, x) = (ws.du[[j, v]], u[[j, v]]);
             let f = model.falls_freely(v, f64::NEG_INFINITY);
-            let lim = if d < 0.0 && model.falls_freely(v, x) {
-                opts.max_log_fall
-            } else {
-                opts.max_log_step
-            };
+            let lim = log_limit(model, opts, v, d, x);
             if d.abs() > lim && lim / d.abs() < c {
                 c = lim / d.abs();
                 free = f;
@@ -1545,6 +1532,18 @@ fn eliminate_stages<E: Equilibrium>(
         ws.evaluate(model, links, feed, u);
     }
     moved
+}
+
+/// Largest change a Newton iteration lets unknown `v` at `x` take by `d`
+/// in logarithms: [`NewtonOptions::max_log_fall`] for a fall the model
+/// lets happen freely ([`Equilibrium::falls_freely`]) where that cap is
+/// set, [`NewtonOptions::max_log_step`] otherwise.
+fn log_limit<E: Equilibrium>(model: &E, opts: &NewtonOptions, v: usize, d: f64, x: f64) -> f64 {
+    if opts.max_log_fall > 0.0 && d < 0.0 && model.falls_freely(v, x) {
+        opts.max_log_fall
+    } else {
+        opts.max_log_step
+    }
 }
 
 /// Each stage's [`Equilibrium::step_limit`] for the step `du` from `u`

@@ -1166,11 +1166,7 @@ impl Follow {
                     } else {
                         (self.dt, 1)
                     };
-                    let needed = if rep.residual < CYCLE_RESIDUAL {
-                        NEAR_CYCLE_FAILS
-                    } else {
-                        CYCLE_FAILS
-                    };
+                    let needed = if near { NEAR_CYCLE_FAILS } else { CYCLE_FAILS };
                     if self.cycle.1 >= needed {
                         self.ceiling = CYCLE_CEILING * self.dt;
                         self.held = 0;
