@@ -322,8 +322,7 @@ impl Workspace {
         feed: &Array2<f64>,
         u: &Array2<f64>,
     ) -> (f64, (usize, usize)) {
-        let (n, nv, nq) = (self.n, self.nv, self.nq);
-        let nl = nv - nq;
+        let n = self.n;
         // entries the model does not write are zero (NaN): cleared before
         // every evaluation, or once a solve for a model that writes the
         // same entries every time ([`Equilibrium::fixed_pattern`])
@@ -337,73 +336,103 @@ impl Workspace {
             self.ln_org.fill(f64::NAN);
         }
         self.cleared = fixed;
+        self.eval_stages(model, u, 0..n);
+        let resolve_deep = self.resolve_deep;
+        let (worst, at, finite) = self.balance_stages(&links[..n], feed, 0..n, resolve_deep);
+        (if finite { worst } else { f64::INFINITY }, at)
+    }
+
+    /// The model's outflows, their derivatives and the local equations of
+    /// the stages `stages` at `u`, into the workspace's buffers.
+    fn eval_stages<E: Equilibrium>(
+        &mut self,
+        model: &E,
+        u: &Array2<f64>,
+        stages: std::ops::Range<usize>,
+    ) {
+        let (nv, nq) = (self.nv, self.nq);
+        let nl = nv - nq;
         let u_s = u.as_slice().expect("standard layout");
-        {
-            let la = self.ln_aq.as_slice_mut().expect("standard layout");
-            let lo = self.ln_org.as_slice_mut().expect("standard layout");
-            for j in 0..n {
-                model.ln_outflows(
-                    j,
-                    &u_s[j * nv..(j + 1) * nv],
-                    &mut la[j * nq..(j + 1) * nq],
-                    &mut lo[j * nq..(j + 1) * nq],
-                );
-            }
+        let la = self.ln_aq.as_slice_mut().expect("standard layout");
+        let lo = self.ln_org.as_slice_mut().expect("standard layout");
+        let aq = self.aq.as_slice_mut().expect("standard layout");
+        let org = self.org.as_slice_mut().expect("standard layout");
+        let d_aq = self.d_aq.as_slice_mut().expect("standard layout");
+        let d_org = self.d_org.as_slice_mut().expect("standard layout");
+        let local = self.local.as_slice_mut().expect("standard layout");
+        let d_local = self.d_local.as_slice_mut().expect("standard layout");
+        let lscale = self.local_scale.as_slice_mut().expect("standard layout");
+        let ln_out = self.ln_out.as_slice_mut().expect("standard layout");
+        for j in stages {
+            let u_j = &u_s[j * nv..(j + 1) * nv];
+            model.ln_outflows(
+                j,
+                u_j,
+                &mut la[j * nq..(j + 1) * nq],
+                &mut lo[j * nq..(j + 1) * nq],
+            );
+            model.eval(
+                j,
+                u_j,
+                StageEval {
+                    aq: &mut aq[j * nq..(j + 1) * nq],
+                    org: &mut org[j * nq..(j + 1) * nq],
+                    d_aq: &mut d_aq[j * nq * nv..(j + 1) * nq * nv],
+                    d_org: &mut d_org[j * nq * nv..(j + 1) * nq * nv],
+                    local: &mut local[j * nl..(j + 1) * nl],
+                    d_local: &mut d_local[j * nl * nv..(j + 1) * nl * nv],
+                    local_scale: &mut lscale[j * nl..(j + 1) * nl],
+                    ln_scale: &mut ln_out[j * nq..(j + 1) * nq],
+                },
+            );
         }
-        {
-            let aq = self.aq.as_slice_mut().expect("standard layout");
-            let org = self.org.as_slice_mut().expect("standard layout");
-            let d_aq = self.d_aq.as_slice_mut().expect("standard layout");
-            let d_org = self.d_org.as_slice_mut().expect("standard layout");
-            let local = self.local.as_slice_mut().expect("standard layout");
-            let d_local = self.d_local.as_slice_mut().expect("standard layout");
-            let lscale = self.local_scale.as_slice_mut().expect("standard layout");
-            let ln_out = self.ln_out.as_slice_mut().expect("standard layout");
-            for j in 0..n {
-                model.eval(
-                    j,
-                    &u_s[j * nv..(j + 1) * nv],
-                    StageEval {
-                        aq: &mut aq[j * nq..(j + 1) * nq],
-                        org: &mut org[j * nq..(j + 1) * nq],
-                        d_aq: &mut d_aq[j * nq * nv..(j + 1) * nq * nv],
-                        d_org: &mut d_org[j * nq * nv..(j + 1) * nq * nv],
-                        local: &mut local[j * nl..(j + 1) * nl],
-                        d_local: &mut d_local[j * nl * nv..(j + 1) * nl * nv],
-                        local_scale: &mut lscale[j * nl..(j + 1) * nl],
-                        ln_scale: &mut ln_out[j * nq..(j + 1) * nq],
-                    },
-                );
-            }
-        }
+    }
+
+    /// The balance pass ([`BalanceInputs::balances`]) over the stages
+    /// `stages` as evaluated last, `links` those stages' links (a window's
+    /// last stage taking no inflow from above it): residual rows, row
+    /// scales and log sides into the workspace. Returns the worst scaled
+    /// row, where (stage counted from the window's first), and whether
+    /// every row is finite.
+    fn balance_stages(
+        &mut self,
+        links: &[bool],
+        feed: &Array2<f64>,
+        stages: std::ops::Range<usize>,
+        resolve_deep: bool,
+    ) -> (f64, (usize, usize), bool) {
+        let (nv, nq) = (self.nv, self.nq);
+        let nl = nv - nq;
+        let (lo, hi) = (stages.start, stages.end);
+        let q = lo * nq..hi * nq;
+        let l = lo * nl..hi * nl;
         let inputs = BalanceInputs {
             nv,
             nq,
-            links: &links[..n],
-            aq: self.aq.as_slice().expect("standard layout"),
-            org: self.org.as_slice().expect("standard layout"),
-            local: self.local.as_slice().expect("standard layout"),
-            lscale: self.local_scale.as_slice().expect("standard layout"),
-            ln_out: self.ln_out.as_slice().expect("standard layout"),
-            ln_aq: self.ln_aq.as_slice().expect("standard layout"),
-            ln_org: self.ln_org.as_slice().expect("standard layout"),
-            feed: feed.as_slice().expect("standard layout"),
-            feed_ln: self.feed_ln.as_slice().expect("standard layout"),
-            hold_ln: self.hold_ln.as_slice().expect("standard layout"),
-            pass_aq: &self.pass_aq,
-            pass_org: &self.pass_org,
+            links,
+            aq: &self.aq.as_slice().expect("standard layout")[q.clone()],
+            org: &self.org.as_slice().expect("standard layout")[q.clone()],
+            local: &self.local.as_slice().expect("standard layout")[l.clone()],
+            lscale: &self.local_scale.as_slice().expect("standard layout")[l],
+            ln_out: &self.ln_out.as_slice().expect("standard layout")[q.clone()],
+            ln_aq: &self.ln_aq.as_slice().expect("standard layout")[q.clone()],
+            ln_org: &self.ln_org.as_slice().expect("standard layout")[q.clone()],
+            feed: &feed.as_slice().expect("standard layout")[q.clone()],
+            feed_ln: &self.feed_ln.as_slice().expect("standard layout")[q.clone()],
+            hold_ln: &self.hold_ln.as_slice().expect("standard layout")[q.clone()],
+            pass_aq: &self.pass_aq[stages.clone()],
+            pass_org: &self.pass_org[stages],
             deep_log: self.deep_log,
-            resolve_deep: self.resolve_deep,
+            resolve_deep,
             log_balances: self.log_balances,
         };
-        let (worst, at, finite) = inputs.balances(
-            self.r.as_slice_mut().expect("standard layout"),
-            self.scale.as_slice_mut().expect("standard layout"),
-            self.l_in.as_slice_mut().expect("standard layout"),
-            self.l_out.as_slice_mut().expect("standard layout"),
+        inputs.balances(
+            &mut self.r.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
+            &mut self.scale.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
+            &mut self.l_in.as_slice_mut().expect("standard layout")[q.clone()],
+            &mut self.l_out.as_slice_mut().expect("standard layout")[q],
             &mut self.ln_next,
-        );
-        (if finite { worst } else { f64::INFINITY }, at)
+        )
     }
 
     /// Evaluates stage `j` alone at `u` (its neighbours' outflows as the
@@ -420,9 +449,7 @@ impl Workspace {
         u: &Array2<f64>,
         j: usize,
     ) -> f64 {
-        let (n, nv, nq) = (self.n, self.nv, self.nq);
-        let nl = nv - nq;
-        let u_s = &u.as_slice().expect("standard layout")[j * nv..(j + 1) * nv];
+        let (n, nv) = (self.n, self.nv);
         if !model.fixed_pattern() {
             self.d_aq.index_axis_mut(ndarray::Axis(0), j).fill(0.0);
             self.d_org.index_axis_mut(ndarray::Axis(0), j).fill(0.0);
@@ -431,32 +458,7 @@ impl Workspace {
             self.ln_aq.row_mut(j).fill(f64::NAN);
             self.ln_org.row_mut(j).fill(f64::NAN);
         }
-        model.ln_outflows(
-            j,
-            u_s,
-            &mut self.ln_aq.as_slice_mut().expect("standard layout")[j * nq..(j + 1) * nq],
-            &mut self.ln_org.as_slice_mut().expect("standard layout")[j * nq..(j + 1) * nq],
-        );
-        model.eval(
-            j,
-            u_s,
-            StageEval {
-                aq: &mut self.aq.as_slice_mut().expect("standard layout")[j * nq..(j + 1) * nq],
-                org: &mut self.org.as_slice_mut().expect("standard layout")[j * nq..(j + 1) * nq],
-                d_aq: &mut self.d_aq.as_slice_mut().expect("standard layout")
-                    [j * nq * nv..(j + 1) * nq * nv],
-                d_org: &mut self.d_org.as_slice_mut().expect("standard layout")
-                    [j * nq * nv..(j + 1) * nq * nv],
-                local: &mut self.local.as_slice_mut().expect("standard layout")
-                    [j * nl..(j + 1) * nl],
-                d_local: &mut self.d_local.as_slice_mut().expect("standard layout")
-                    [j * nl * nv..(j + 1) * nl * nv],
-                local_scale: &mut self.local_scale.as_slice_mut().expect("standard layout")
-                    [j * nl..(j + 1) * nl],
-                ln_scale: &mut self.ln_out.as_slice_mut().expect("standard layout")
-                    [j * nq..(j + 1) * nq],
-            },
-        );
+        self.eval_stages(model, u, j..j + 1);
         // the balance pass over the window of stages `lo..=hi` around `j`:
         // stage `j`'s rows read only its own outflows and its neighbours'
         let lo = j.saturating_sub(1);
@@ -466,33 +468,7 @@ impl Workspace {
             // the window's last stage has no stage above it in the window
             *w = links[i] && i < hi;
         }
-        let inputs = BalanceInputs {
-            nv,
-            nq,
-            links: &win[..hi - lo + 1],
-            aq: &self.aq.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            org: &self.org.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            local: &self.local.as_slice().expect("standard layout")[lo * nl..(hi + 1) * nl],
-            lscale: &self.local_scale.as_slice().expect("standard layout")[lo * nl..(hi + 1) * nl],
-            ln_out: &self.ln_out.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            ln_aq: &self.ln_aq.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            ln_org: &self.ln_org.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            feed: &feed.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            feed_ln: &self.feed_ln.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            hold_ln: &self.hold_ln.as_slice().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            pass_aq: &self.pass_aq[lo..=hi],
-            pass_org: &self.pass_org[lo..=hi],
-            deep_log: self.deep_log,
-            resolve_deep: false,
-            log_balances: self.log_balances,
-        };
-        inputs.balances(
-            &mut self.r.as_slice_mut().expect("standard layout")[lo * nv..(hi + 1) * nv],
-            &mut self.scale.as_slice_mut().expect("standard layout")[lo * nv..(hi + 1) * nv],
-            &mut self.l_in.as_slice_mut().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            &mut self.l_out.as_slice_mut().expect("standard layout")[lo * nq..(hi + 1) * nq],
-            &mut self.ln_next,
-        );
+        self.balance_stages(&win[..hi - lo + 1], feed, lo..hi + 1, false);
         let r = &self.r.as_slice().expect("standard layout")[j * nv..(j + 1) * nv];
         let s = rms_slice(r);
         if s.is_finite() {
