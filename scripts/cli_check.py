@@ -51,6 +51,12 @@ What is checked for exit 0 (see check()):
     * every stage's component balance (its inflows from the neighbours and
       inlets against its outflows), relative to the stage's throughput of
       that component, and the whole-cascade balance per component.
+Where the JSON carries them (round 30 on), the stages' `acid`,
+`free_extractant`, `counter_ion` and `organic_counter_ion` are checked too:
+acid against 10^-pH, the marched free extractant against the reported one,
+the extractant balance free + NA + sum 2 z y = C, NA = K_N [N+]
+sqrt(free/2) / [H+], and D with the reported free extractant (also where an
+organic feed or inlet leaves the march without a start).
 Numbers in the JSON are printed with Rust's shortest round-trip form, so
 every double is read back exactly; the checks' own rounding is ~1e-14
 relative (pH -> [H+] loses ln(10) * 1e-16 * |pH| absolute in ln [H+]).
@@ -636,6 +642,27 @@ def check_ma(mdl, out, f, aq, og, A, O, n, m, k, N):
     scrub_acid = mdl.get("scrub", {}).get("acid", 0.0) * mdl["flows"].get("scrub", 0.0)
     strip_acid = mdl.get("strip", {}).get("acid", 0.0) * mdl["flows"].get("strip", 0.0)
     march_ok = phase == "aqueous" and not mdl.get("organic")
+    fields = "free_extractant" in st[0]  # JSON extension of round 30
+    kn = 10.0 ** ch.get("log10_k_ion", -4.0)
+    if fields:
+        for j in range(1, N + 1):
+            sj = st[j - 1]
+            hj, free = sj["acid"], sj["free_extractant"]
+            f.note("eq", rel(hj, H[j]), "stage %d acid vs 10^-pH" % j)
+            H[j] = hj
+            bound = sum(2 * zz * y for zz, y in zip(z, og[j]))
+            f.note("eq", abs(free + sj["organic_counter_ion"] + bound - C) / C,
+                   "stage %d extractant balance" % j)
+            if s > 0 and sj["counter_ion"] > 1e-250 and free > 0:
+                na = kn * sj["counter_ion"] * math.sqrt(free / 2) / hj
+                f.note("eq", rel(sj["organic_counter_ion"], na), "stage %d NA equilibrium" % j)
+            if free > 0:
+                for i in range(len(comps)):
+                    x, y = aq[j][i], og[j][i]
+                    if x > 1e-250 and y > 1e-250:
+                        lnd = lk[i] * math.log(10.0) + a * math.log(free / 2) - b * math.log(hj)
+                        f.note("eq", abs(math.expm1(math.log(y / x) - lnd)),
+                               "stage %d %s (JSON free extractant)" % (j, comps[i]))
     G = (1.0 - s) * C  # exchangeable H of the organic entering stage 1
     Oprev = O(1)
     for j in range(1, N + 1):
@@ -664,6 +691,11 @@ def check_ma(mdl, out, f, aq, og, A, O, n, m, k, N):
         zy = sum(zz * y for zz, y in zip(z, og[j]))
         h = (Gj - zy) / 2.0
         G, Oprev = Gj, O(j)
+        if fields:
+            # the march must agree with the reported free extractant
+            free = st[j - 1]["free_extractant"]
+            f.note("eq", abs(2 * h - free) / C, "stage %d 2[(HA)2] march vs JSON" % j)
+            continue
         if h <= 0:
             f.note("eq", float("inf"), "stage %d free (HA)2 from the H balance %r" % (j, h))
             continue
@@ -698,6 +730,11 @@ def check_ll(mdl, out, f, aq, og, n, m, k, N):
     for j in range(1, N + 1):
         ph = st[j - 1]["ph"]
         cfree = C - sum(e[c] * og[j][i] for i, c in enumerate(comps))
+        if "free_extractant" in st[j - 1]:
+            got = st[j - 1]["free_extractant"]
+            f.note("eq", abs(got - cfree) / C, "stage %d free extractant vs C - sum e y" % j)
+            f.note("eq", rel(st[j - 1]["acid"], 10.0 ** (-ph)), "stage %d acid vs 10^-pH" % j)
+            cfree = got
         if cfree <= 0:
             f.note("eq", float("inf"), "stage %d free extractant %r" % (j, cfree))
             continue
