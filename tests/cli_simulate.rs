@@ -422,3 +422,53 @@ fn code_built_spec_reports_every_problem() {
     // build() answers with the first of them
     assert_eq!(spec.build().unwrap_err().key, "solver.tolerance");
 }
+
+/// A check of the stage equations from the JSON alone needs the free
+/// extractant and the counter-ion of every stage (the exchangeable-hydrogen
+/// balance cannot give them where an organic feed or a metal-carrying
+/// organic enters): the mass-action JSON carries `acid`,
+/// `free_extractant`, `counter_ion` and `organic_counter_ion` per stage,
+/// and with them every stage meets its equilibria and extractant balance
+/// (docs/chemistry.md).
+#[test]
+fn json_stages_carry_what_a_mass_action_check_needs() {
+    let out = sxforge(&[
+        "simulate",
+        common::model("p507-prnd-industrial.toml").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the model's constants: log10 K Pr -1.176, Nd -1.0; a = b = 3;
+    // charge 3; C = 1.5; NH4 with log10 K_N = -4
+    let lk = [("Pr", -1.176), ("Nd", -1.0)];
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 148);
+    for s in stages {
+        let f = |k: &str| {
+            s[k].as_f64()
+                .unwrap_or_else(|| panic!("stage {} has no {k}: {s}", s["stage"]))
+        };
+        let (h, free, ion, org_ion) = (
+            f("acid"),
+            f("free_extractant"),
+            f("counter_ion"),
+            f("organic_counter_ion"),
+        );
+        assert!((h.log10() + f("ph")).abs() < 1e-12, "{s}");
+        let dimer = free / 2.0;
+        let mut bound = 0.0;
+        for (c, k) in lk {
+            let x = s["aqueous"][c].as_f64().unwrap();
+            let y = s["organic"][c].as_f64().unwrap();
+            bound += 6.0 * y;
+            let d = 10f64.powf(k) * dimer.powi(3) / h.powi(3);
+            assert!((y / x / d - 1.0).abs() < 1e-9, "{c}: {s}");
+        }
+        assert!((free + org_ion + bound - 1.5).abs() < 1e-12, "{s}");
+        if ion > 1e-200 {
+            let na = 1e-4 * ion * dimer.sqrt() / h;
+            assert!((org_ion / na - 1.0).abs() < 1e-9, "{s}");
+        }
+    }
+}

@@ -72,6 +72,21 @@ pub struct StageReport {
     /// pH of the aqueous (models that track acidity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ph: Option<f64>,
+    /// Free `[H+]` of the aqueous, mol/L (models that track acidity): the
+    /// value the equilibrium used, without the rounding of `10^-pH`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acid: Option<f64>,
+    /// Free extractant of the organic, mol/L of HA units (`2 [(HA)2]` in
+    /// the mass-action model, `C_free` in the log-linear model), which a
+    /// check of the stage equilibrium needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_extractant: Option<f64>,
+    /// Counter-ion (NH4+ or Na+) in the aqueous, mol/L (mass-action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter_ion: Option<f64>,
+    /// Counter-ion held by the organic as `NA`, mol/L (mass-action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organic_counter_ion: Option<f64>,
 }
 
 /// The result of one cascade solve, computed once; serialises to the JSON
@@ -165,6 +180,8 @@ impl CascadeReport {
         let conc = sol.concentrations(cascade);
         let layout = *cascade.layout();
         let ph = crate::report::reagents::stage_ph(sol);
+        let species = sol.species.as_ref();
+        let ions = species.filter(|_| cascade.spec().chemistry.name() == "mass-action");
         let stages = (0..cascade.n_stages())
             .map(|j| {
                 let (aq, org) = match &conc {
@@ -177,6 +194,10 @@ impl CascadeReport {
                     aqueous: pc(&aq),
                     organic: pc(&org),
                     ph: ph.as_ref().map(|p| p[j]),
+                    acid: sol.acidity.as_ref().map(|h| h[j]),
+                    free_extractant: species.map(|s| s.free_extractant[j]),
+                    counter_ion: ions.map(|s| s.counter_ion[j]),
+                    organic_counter_ion: ions.map(|s| s.organic_counter_ion[j]),
                 }
             })
             .collect();
