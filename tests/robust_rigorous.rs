@@ -1247,7 +1247,8 @@ fn start_up_counts_a_near_miss_grown_past_its_failed_length() {
 /// a double together, so that the linear check read `0 / 0` (round 29:
 /// reported converged, check `inf`). Read from the solve's own `ln [H+]`
 /// and `ln [(HA)2]` (whose ratio stays finite), the stage equations hold
-/// to 1e-12, every pH is finite and the acidity is 0 below pH 308.
+/// to 1e-12, every pH is finite and the acidity is 0 below pH 308; the
+/// report warns that those stages are basic.
 #[test]
 fn a_stage_whose_acidity_underflows_keeps_its_ph_and_equations() {
     let c = generate(ModelKind::MassAction, 8188);
@@ -1261,4 +1262,13 @@ fn a_stage_whose_acidity_underflows_keeps_its_ph_and_equations() {
     assert!(ph[1..].iter().all(|&p| p > 308.0), "{ph:?}");
     let h = s.acidity.as_ref().expect("acidity");
     assert!(h[1..].iter().all(|&v| v == 0.0), "{h:?}");
+    // converged, but no plant's state: the report says so
+    let r = sxforge::report::CascadeReport::new(&c, &s);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].contains("basic (pH above 7) in 15 stages between 1 and 15"),
+        "{}",
+        r.warnings[0]
+    );
+    assert!(r.to_text().starts_with("warning: the aqueous is basic"));
 }
