@@ -1239,3 +1239,36 @@ fn start_up_counts_a_near_miss_grown_past_its_failed_length() {
     let c = generate(ModelKind::MassAction, 9869);
     solve_checked(&c, 3_600);
 }
+
+/// Seed 8188 of the mass-action robustness generator (issue 9): fifteen
+/// extraction stages of fourteen metals, sodium-saponified and net basic,
+/// with `b` 0.04 under `2a`. Its steady state holds stage 1 at pH 151 and
+/// stages 2-15 further still: their `[H+]` and free extractant underflow
+/// a double together, so that the linear check read `0 / 0` (round 29:
+/// reported converged, check `inf`). Read from the solve's own `ln [H+]`
+/// and `ln [(HA)2]` (whose ratio stays finite), the stage equations hold
+/// to 1e-12, every pH is finite and the acidity is 0 below pH 308; the
+/// report warns that those stages are basic.
+#[test]
+fn a_stage_whose_acidity_underflows_keeps_its_ph_and_equations() {
+    let c = generate(ModelKind::MassAction, 8188);
+    let s = Solver::new().solve(&c);
+    assert!(s.converged(), "{:?} {}", s.status, s.residual);
+    let check = verify(&c, &s);
+    assert!(check < 1e-12, "stage equations off by {check:e}");
+    let ph = sxforge::report::reagents::stage_ph(&s).expect("pH");
+    assert!(ph.iter().all(|p| p.is_finite()), "{ph:?}");
+    assert!((ph[0] - 151.57).abs() < 0.01, "stage 1 pH {}", ph[0]);
+    assert!(ph[1..].iter().all(|&p| p > 308.0), "{ph:?}");
+    let h = s.acidity.as_ref().expect("acidity");
+    assert!(h[1..].iter().all(|&v| v == 0.0), "{h:?}");
+    // converged, but no plant's state: the report says so
+    let r = sxforge::report::CascadeReport::new(&c, &s);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].contains("basic (pH above 7) in 15 stages between 1 and 15"),
+        "{}",
+        r.warnings[0]
+    );
+    assert!(r.to_text().starts_with("warning: the aqueous is basic"));
+}

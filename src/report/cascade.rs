@@ -131,6 +131,11 @@ pub struct CascadeReport {
     /// twice its extractant slope `a`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// What a converged result holds that lies outside the model's physical
+    /// range, in words (absent when nothing does): stages whose aqueous is
+    /// basic ([`basic_stages`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Stage profile.
     pub stages: Vec<StageReport>,
     /// Stage layout (text only).
@@ -142,6 +147,41 @@ pub struct CascadeReport {
     /// Whether the model is volumetric (text only).
     #[serde(skip)]
     pub volumetric: bool,
+}
+
+/// pH above which a stage's aqueous is basic: outside the acid range the
+/// rigorous models describe (they carry no hydrolysis, and rare-earth
+/// hydroxides precipitate from about pH 6-8).
+const BASIC_PH: f64 = 7.0;
+
+/// A warning for the stages of a converged solve whose aqueous is basic
+/// (pH over [`BASIC_PH`]), or `None` where there are none. Such a steady
+/// state is the model's own (a net-basic saponified cascade drives its
+/// stages there: mass-action seed 8188 of the robustness generator holds
+/// stage 1 at pH 151), not a plant's.
+fn basic_stages(cascade: &Cascade, ph: &[f64]) -> Option<String> {
+    let basic: Vec<usize> = (0..ph.len()).filter(|&j| ph[j] > BASIC_PH).collect();
+    let (&first, &last) = (basic.first()?, basic.last()?);
+    let top = basic
+        .iter()
+        .map(|&j| ph[j])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let which = if basic.len() == 1 {
+        format!("stage {}", first + 1)
+    } else {
+        format!(
+            "{} stages between {} and {}",
+            basic.len(),
+            first + 1,
+            last + 1
+        )
+    };
+    Some(format!(
+        "the aqueous is basic (pH above {BASIC_PH}) in {which}, up to pH {top:.1}: the {} model \
+         has no hydrolysis and rare-earth hydroxides precipitate from about pH 6-8, so those \
+         stages hold the model's steady state, not a plant's",
+        cascade.spec().chemistry.name()
+    ))
 }
 
 /// Where an unconverged solve's largest stage imbalance is (JSON `worst`).
@@ -221,6 +261,12 @@ impl CascadeReport {
             }),
             diagnosis: (!sol.converged()).then(|| diagnose(cascade, sol)).flatten(),
             hint: (!sol.converged()).then(|| hint(cascade)).flatten(),
+            warnings: ph
+                .as_deref()
+                .filter(|_| sol.converged())
+                .and_then(|p| basic_stages(cascade, p))
+                .into_iter()
+                .collect(),
             stages,
             layout,
             worst: sol.worst,
@@ -255,6 +301,9 @@ impl CascadeReport {
         }
         if let Some(h) = &self.hint {
             out.push_str(&format!("likely cause: {h}\n"));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
         }
         out.push_str(&format!("{}\n", self.name));
         out.push_str(&format!(

@@ -64,6 +64,17 @@ pub struct Reagents {
 
 /// pH (`-log10 [H+]`) of each stage, for solutions that track acidity.
 pub fn stage_ph(solution: &Solution) -> Option<Vec<f64>> {
+    // from the solve's own `ln [H+]` where it has one: finite where the
+    // acidity itself underflows (seed 8188 of the mass-action robustness
+    // generator: stages at pH 151 and beyond 308, whose `[H+]` reads 0)
+    if let Some(sp) = &solution.species {
+        return Some(
+            sp.ln_acidity
+                .iter()
+                .map(|l| -l / std::f64::consts::LN_10)
+                .collect(),
+        );
+    }
     solution
         .acidity
         .as_ref()

@@ -51,6 +51,13 @@ pub struct StageSpecies {
     /// or nitrate from electroneutrality (mass-action), or total sulfate
     /// (log-linear).
     pub anion: Vec<f64>,
+    /// `ln [H+]` of every stage's aqueous, as the solve holds it: finite
+    /// where [`Solution::acidity`] underflows a double (a net-basic stage's
+    /// acidity can fall below 1e-308 mol/L), so that its pH is still read.
+    pub ln_acidity: Vec<f64>,
+    /// `ln` of [`StageSpecies::free_extractant`], likewise finite where the
+    /// free extractant underflows.
+    pub ln_free_extractant: Vec<f64>,
 }
 
 /// What the continuation needs from a rigorous kernel.
@@ -1568,6 +1575,10 @@ fn newton_in<E: Rigorous>(
     newton::solve(ker, &p.links, &p.feed, u, ws, &opts)
 }
 
+/// The [`Solution`] of a rigorous solve ending at `u`: each stage's
+/// metals from their `ln` unknowns and distribution ratios, its `ln [H+]`
+/// from `ln_h_of` and its species from `species_of` (`ln` of the free
+/// extractant, then the counter-ion in each phase and the anion).
 #[allow(clippy::too_many_arguments)]
 fn finish<E: Rigorous>(
     c: &Cascade,
@@ -1577,7 +1588,7 @@ fn finish<E: Rigorous>(
     rep: NewtonReport,
     iterations: usize,
     steps: usize,
-    h_of: impl Fn(&[f64]) -> f64,
+    ln_h_of: impl Fn(&[f64]) -> f64,
     species_of: impl Fn(usize, &[f64]) -> [f64; 4],
 ) -> Solution {
     let (n, k) = (p.n, c.n_components());
@@ -1591,6 +1602,8 @@ fn finish<E: Rigorous>(
         counter_ion: vec![0.0; n],
         organic_counter_ion: vec![0.0; n],
         anion: vec![0.0; n],
+        ln_acidity: vec![0.0; n],
+        ln_free_extractant: vec![0.0; n],
     };
     let mut d = vec![0.0; ka];
     for j in 0..n {
@@ -1601,9 +1614,12 @@ fn finish<E: Rigorous>(
             aqueous[[j, i]] = p.aq[j] * x;
             organic[[j, i]] = p.org[j] * d[q] * x;
         }
-        acidity[j] = h_of(&row);
-        let [f, na, no, an] = species_of(j, &row);
-        sp.free_extractant[j] = f;
+        let ln_h = ln_h_of(&row);
+        acidity[j] = ln_h.exp();
+        sp.ln_acidity[j] = ln_h;
+        let [ln_f, na, no, an] = species_of(j, &row);
+        sp.free_extractant[j] = ln_f.exp();
+        sp.ln_free_extractant[j] = ln_f;
         sp.counter_ion[j] = na;
         sp.organic_counter_ion[j] = no;
         sp.anion[j] = an;
@@ -1799,10 +1815,12 @@ fn sf_start(
 /// saponified mass-action cascade (a reagent-grade trace).
 pub const TRACE_ION: f64 = 1e-12;
 
+/// A mass-action stage's `ln` of the free extractant (HA units, `2
+/// [(HA)2]`), counter-ion in the aqueous and in the organic, and anion.
 fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
     let n = ker.ion_index().map_or(0.0, |i| row[i].exp());
     [
-        2.0 * row[ker.free_index()].exp(),
+        std::f64::consts::LN_2 + row[ker.free_index()],
         n,
         ker.organic_ion(row),
         ker.anion(row),
@@ -2018,7 +2036,7 @@ fn mass_action_once(
                 $rep,
                 $used,
                 $steps,
-                |row| row[ih].exp(),
+                |row| row[ih],
                 |_, row| ma_species(&ker, row),
             )
         };
@@ -2630,8 +2648,8 @@ fn ll_finish(
         rep,
         iterations,
         steps,
-        |row| row[ih].exp(),
-        |j, row| [row[ifr].exp(), 0.0, 0.0, ker.sulfate()[j]],
+        |row| row[ih],
+        |j, row| [row[ifr], 0.0, 0.0, ker.sulfate()[j]],
     )
 }
 

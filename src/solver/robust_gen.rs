@@ -24,6 +24,8 @@
 //! assert!(verify(&c, &s) < 1e-8);
 //! ```
 
+use std::f64::consts::{LN_10, LN_2};
+
 use crate::cascade::Phase;
 use crate::model::rigorous::{
     AqueousStreams, ConcentrationUnit, CounterIon, LogLinearFit, LogLinearSpec, MassActionSpec,
@@ -788,13 +790,16 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
                 let zy: f64 = (0..k).map(|i| m.charge[i] * y[i]).sum();
                 let na = sp.organic_counter_ion[j];
                 rel(free + na + 2.0 * zy, cx, cx);
-                let dimer = free / 2.0;
+                // the equilibria from `ln [H+]` and `ln [(HA)2]`, which stay
+                // finite where a net-basic stage's acidity and free
+                // extractant underflow together (their ratio does not)
+                let (ln_h, ln_dimer) = (sp.ln_acidity[j], sp.ln_free_extractant[j] - LN_2);
                 for i in 0..k {
-                    let d = 10f64.powf(m.log10_k[i]) * dimer.powf(m.a) / h[j].powf(m.b);
-                    rel(y[i], d * x[i], 1e-250 * cx);
+                    let ln_d = m.log10_k[i] * LN_10 + m.a * ln_dimer - m.b * ln_h;
+                    rel(y[i], ln_d.exp() * x[i], 1e-250 * cx);
                 }
                 if ion {
-                    let want = kn * sp.counter_ion[j] * dimer.sqrt() / h[j];
+                    let want = kn * sp.counter_ion[j] * (0.5 * ln_dimer - ln_h).exp();
                     rel(na, want, 1e-250 * cx);
                 }
                 qa[j * nq + k] = aqueous[j] * h[j];
@@ -837,13 +842,12 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
                 let ey: f64 = (0..k).map(|i| m.extractant_per_metal[i] * y[i]).sum();
                 let py: f64 = (0..k).map(|i| m.protons_per_metal[i] * y[i]).sum();
                 rel(free + ey, cx, cx);
-                let ph = -h[j].log10();
+                let ph = -sp.ln_acidity[j] / LN_10;
                 let dose = free / m.molarity_per_percent;
+                let log_dose = (sp.ln_free_extractant[j] - m.molarity_per_percent.ln()) / LN_10;
                 for i in 0..k {
                     let d = match m.fit[i] {
-                        Some(f) => {
-                            10f64.powf((f.m0 + f.m1 * dose) * ph + f.b0 + f.b1 * dose.log10())
-                        }
+                        Some(f) => 10f64.powf((f.m0 + f.m1 * dose) * ph + f.b0 + f.b1 * log_dose),
                         None => m.d[i],
                     };
                     rel(y[i], d * x[i], 1e-250 * cx);
