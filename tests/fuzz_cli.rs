@@ -497,6 +497,24 @@ fn unconverged_report_is_honest() {
     let (code, out, _) = run(&["simulate", path.to_str().unwrap(), "--json"]);
     assert_eq!(code, Some(2));
     assert!(out.contains("\"converged\": false"), "{out}");
+    // the JSON alike: no purity or recovery (null, keys kept) and no
+    // negative amount from the last iterate (recoveries of 10,567 % from
+    // an unconverged log-linear iterate before round 30)
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let streams = v["streams"].as_object().unwrap();
+    assert!(!streams.is_empty());
+    for s in streams.values() {
+        for key in ["purity", "recovery"] {
+            let m = s[key].as_object().unwrap();
+            assert_eq!(m.len(), 2, "{s}");
+            assert!(m.values().all(|x| x.is_null()), "{key}: {s}");
+        }
+        let a = s["amount"].as_object().unwrap();
+        assert!(
+            a.values().all(|x| x.as_f64().is_some_and(|x| x >= 0.0)),
+            "{s}"
+        );
+    }
 }
 
 /// Issue 9: a failed solve names the row where it stalled, also when that

@@ -50,9 +50,11 @@ pub struct StreamReport {
     /// Concentration of each component (mol/L), volumetric models.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concentration: Option<PerComponent>,
-    /// Share of each component in the stream.
+    /// Share of each component in the stream (NaN, null in the JSON, for
+    /// an unconverged solve's last iterate).
     pub purity: PerComponent,
-    /// Share of each component's inflow leaving in this stream.
+    /// Share of each component's inflow leaving in this stream (NaN, null
+    /// in the JSON, for an unconverged solve's last iterate).
     pub recovery: PerComponent,
 }
 
@@ -115,7 +117,8 @@ pub struct CascadeReport {
     /// Outlet streams by name, then the side draws.
     #[serde(serialize_with = "named_map")]
     pub streams: Vec<(String, StreamReport)>,
-    /// Reagent use (models that track acidity).
+    /// Reagent use (models that track acidity; absent for an unconverged
+    /// solve).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reagents: Option<Reagents>,
     /// Where an unconverged solve stalled (absent for converged solves).
@@ -200,6 +203,28 @@ impl CascadeReport {
     pub fn new(cascade: &Cascade, sol: &Solution) -> Self {
         let names = cascade.components();
         let pc = |v: &[f64]| PerComponent::new(names, v);
+        // an unconverged solve's last iterate is shown as such: amounts
+        // and concentrations with negatives as 0, and no purity or
+        // recovery (null in the JSON, keys kept), which such an iterate
+        // cannot support (issue 9: recoveries of 10,567 % before)
+        let ok = sol.converged();
+        let shown = |v: &[f64]| -> PerComponent {
+            if ok {
+                pc(v)
+            } else {
+                pc(&v
+                    .iter()
+                    .map(|&x| if x < 0.0 { 0.0 } else { x })
+                    .collect::<Vec<_>>())
+            }
+        };
+        let share = |v: &[f64]| -> PerComponent {
+            if ok {
+                pc(v)
+            } else {
+                pc(&vec![f64::NAN; v.len()])
+            }
+        };
         let streams = sol
             .streams(cascade)
             .into_iter()
@@ -209,10 +234,10 @@ impl CascadeReport {
                 let r = StreamReport {
                     phase: s.phase.name(),
                     stage: s.stage + 1,
-                    amount: pc(&s.amount),
-                    concentration: s.concentration.as_deref().map(pc),
-                    purity: pc(&s.purity),
-                    recovery: pc(&s.recovery),
+                    amount: shown(&s.amount),
+                    concentration: s.concentration.as_deref().map(shown),
+                    purity: share(&s.purity),
+                    recovery: share(&s.recovery),
                 };
                 (key, r)
             })
@@ -231,8 +256,8 @@ impl CascadeReport {
                 StageReport {
                     stage: j + 1,
                     section: layout.section(j).name(),
-                    aqueous: pc(&aq),
-                    organic: pc(&org),
+                    aqueous: shown(&aq),
+                    organic: shown(&org),
                     ph: ph.as_ref().map(|p| p[j]),
                     acid: sol.acidity.as_ref().map(|h| h[j]),
                     free_extractant: species.map(|s| s.free_extractant[j]),
@@ -241,7 +266,7 @@ impl CascadeReport {
                 }
             })
             .collect();
-        let reagents = crate::report::reagents::reagents(cascade, sol);
+        let reagents = crate::report::reagents::reagents(cascade, sol).filter(|_| ok);
         CascadeReport {
             name: cascade.name().to_string(),
             components: names.to_vec(),
