@@ -472,3 +472,42 @@ fn json_stages_carry_what_a_mass_action_check_needs() {
         }
     }
 }
+
+/// A log-linear model of round 30's independent CLI check
+/// (`scripts/cli_check.py --model log-linear --case 196`): La's fit has
+/// no dose slope (`b1` absent, 0), so nothing caps its loading, and
+/// between its 90 scrub stages and the extraction the solve breaks down
+/// on the extractant balance. The failure names that likely cause; with
+/// `b1 = 1` the same cascade converges, with no hint.
+#[test]
+fn a_log_linear_metal_whose_loading_nothing_caps_is_named() {
+    let model = |la_b1: &str| {
+        format!(
+            "name = \"ll random\"\ncomponents = [\"La\", \"Ce\"]\n\n[chemistry]\n\
+             model = \"log-linear\"\ndose = 2.156\nmolarity_per_percent = 0.0302\n\
+             charge = {{ La = 3, Ce = 3 }}\n\n[chemistry.fit.La]\nm0 = 1.3128\nb0 = -2.0121\n\
+             {la_b1}\n[chemistry.fit.Ce]\nm0 = 2.0733\nb0 = -1.8928\nb1 = 1.4362\n\n\
+             [cascade]\nextraction = 3\nscrub = 90\nstrip = 0\n\n[feed]\nphase = \"aqueous\"\n\
+             flow = 1.0\nconcentration = {{ La = 0.071894, Ce = 0.0092639 }}\nacid = 0.002124\n\n\
+             [flows]\norganic = 4.6631\nscrub = 0.2305\n\n[scrub]\nacid = 1.125\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, model("")).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["converged"], false);
+    let hint = v["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.starts_with("the distribution ratio of La does not fall"),
+        "{hint}"
+    );
+    std::fs::write(&path, model("b1 = 1.0\n")).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["converged"], true);
+    assert!(v.get("hint").is_none(), "{v}");
+}
