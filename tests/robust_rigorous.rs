@@ -1239,3 +1239,18 @@ fn start_up_counts_a_near_miss_grown_past_its_failed_length() {
     let c = generate(ModelKind::MassAction, 9869);
     solve_checked(&c, 3_600);
 }
+
+/// Seed 9016 of the mass-action robustness generator (265 stages): from
+/// about 1,000 residence times on, a front of its free extractant crosses
+/// stages 9 to 262 at about one stage in 100 residence times, a third of
+/// a stage a step at the 40-60 residence times its ceiling allows. Neither
+/// the whole-stage nor the mixed front predictor applies and the change
+/// carried on misses at the front: 155 hard steps (11 or more inner
+/// iterations) and 76 failures there, 8,276 iterations in all. Started
+/// from the last change moved on by the fraction of a stage it moved
+/// (round 30), where that start's residual is lower: 5,969.
+#[test]
+fn start_up_predicts_a_front_at_a_fraction_of_a_stage_a_step() {
+    let c = generate(ModelKind::MassAction, 9016);
+    solve_checked(&c, 6_500);
+}
