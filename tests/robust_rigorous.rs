@@ -1248,9 +1248,10 @@ fn start_up_counts_a_near_miss_grown_past_its_failed_length() {
 /// carried on misses at the front: 155 hard steps (11 or more inner
 /// iterations) and 76 failures there, 8,276 iterations in all. Started
 /// from the last change moved on by the fraction of a stage it moved
-/// (round 30), where that start's residual is lower: 5,969.
+/// (round 30), where that start's residual is lower, after steps of 6
+/// inner iterations or more: 6,547.
 #[test]
 fn start_up_predicts_a_front_at_a_fraction_of_a_stage_a_step() {
     let c = generate(ModelKind::MassAction, 9016);
-    solve_checked(&c, 6_500);
+    solve_checked(&c, 7_000);
 }

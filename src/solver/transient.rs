@@ -318,6 +318,19 @@ fn fractional_shift(last: &Array2<f64>, prev: &Array2<f64>, r: f64) -> (isize, f
     (best.0, best.1, (best.2 / norm.max(1e-300)).sqrt())
 }
 
+/// Fewest inner iterations of the last accepted step after which a step
+/// under a ceiling tries [`fractional_shift`]'s start. The try costs two
+/// evaluations of the residual (the predicted start's and the
+/// unpredicted one's) and the fit: tried after every step, seed 9908 of
+/// the mass-action robustness generator (445 stages, its front crossing
+/// the extraction at half a stage a step of 16.7 residence times under a
+/// ceiling, 5-6 inner iterations a step) took 5,688 iterations instead of
+/// 5,689 but 8 % more CPU. After steps of 6 or more: 9908 4,772 (13 %
+/// less CPU than main), 9016 6,547 instead of 5,969 (both 17 % less CPU
+/// than main); after 7 or more, 9908 5,683 and 9016 6,820; after 9, 9016
+/// 7,711 (docs/benchmarks.md, round 30).
+const FRACTION_AFTER: usize = 6;
+
 /// Adds to every stage `j` of `u` the change `d` moved by a fraction `f`
 /// of a stage in the direction `s` ([`fractional_shift`]), scaled by `r`:
 /// `r ((1 - f) d[j] + f d[j - s])` (`d[j - s]` zero outside the cascade),
@@ -837,6 +850,8 @@ pub(crate) struct Follow {
     /// [`FAILED_LEN_CLEARED`] of it or is easy (at most 3 inner
     /// iterations); infinite when none ([`GROWN_BACK`]).
     failed_len: f64,
+    /// Inner iterations of the last accepted step ([`FRACTION_AFTER`]).
+    last_inner: usize,
 }
 
 /// The steady-state Newton of a start-up from `u` within `budget`.
@@ -912,6 +927,7 @@ impl Follow {
             probe_after: PROBE_AFTER,
             probing: false,
             failed_len: f64::INFINITY,
+            last_inner: 0,
         }
     }
 
@@ -1067,13 +1083,15 @@ impl Follow {
             // by a ceiling a step cannot grow, and its start is what is left
             // to gain: seed 9016's second front crosses 253 stages at about a
             // third of a stage a step (fits 0.06-0.33) under one, 8,276 ->
-            // 5,969 iterations. Tried without a ceiling too, the steps of other
-            // start-ups went other ways (4258 1,231 -> 1,577, 4833 1,107 ->
-            // 1,814; docs/benchmarks.md, round 30)
+            // 6,547 iterations (tried after steps of [`FRACTION_AFTER`] inner
+            // iterations or more). Tried without a ceiling too, the steps of
+            // other start-ups went other ways (4258 1,231 -> 1,577, 4833 1,107
+            // -> 1,814; docs/benchmarks.md, round 30)
             let mut fractional = false;
             let (a, b) = self.dt_last;
             if opts.follow_fronts
                 && self.ceiling.is_finite()
+                && self.last_inner >= FRACTION_AFTER
                 && !predicted
                 && !extrapolated
                 && self.pause == 0
@@ -1129,6 +1147,7 @@ impl Follow {
                     self.idle = false;
                 }
                 self.accepted += 1;
+                self.last_inner = rep.iterations;
                 self.time += self.dt;
                 self.pause = self.pause.saturating_sub(1);
                 if opts.follow_fronts {
