@@ -326,9 +326,9 @@ fn fractional_shift(last: &Array2<f64>, prev: &Array2<f64>, r: f64) -> (isize, f
 /// the extraction at half a stage a step of 16.7 residence times under a
 /// ceiling, 5-6 inner iterations a step) took 5,688 iterations instead of
 /// 5,689 but 8 % more CPU. After steps of 6 or more: 9908 4,772 (13 %
-/// less CPU than main), 9016 6,547 instead of 5,969 (both 17 % less CPU
-/// than main); after 7 or more, 9908 5,683 and 9016 6,820; after 9, 9016
-/// 7,711 (docs/benchmarks.md, round 30).
+/// less CPU than main) and 9016 6,547 instead of 5,969 (17 % less CPU
+/// than main either way); after 7 or more, 9908 5,683 and 9016 6,820;
+/// after 9, 9016 7,711 (docs/benchmarks.md, round 30).
 const FRACTION_AFTER: usize = 6;
 
 /// Adds to every stage `j` of `u` the change `d` moved by a fraction `f`
