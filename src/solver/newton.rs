@@ -315,7 +315,7 @@ impl Workspace {
     /// Evaluates every stage at `u`, fills the residual and its row scales,
     /// and returns the largest relative imbalance (infinite if anything is
     /// not finite) with its position.
-    fn evaluate<E: Equilibrium>(
+    pub(crate) fn evaluate<E: Equilibrium>(
         &mut self,
         model: &E,
         links: &[bool],
