@@ -270,17 +270,20 @@ mod tests {
 
     #[test]
     fn default_budget_grows_with_stages_until_the_work_cap() {
-        // by stages: 1000 + 100 N while N (K + 2)^3 (1000 + 100 N) <= 2e9
+        // by stages: 1000 + 100 N while N (K + 2)^3 (1000 + 100 N) <= 8e9
         assert_eq!(default_iterations(1, 1), 1100);
         assert_eq!(default_iterations(0, 2), 1000);
         assert_eq!(default_iterations(147, 3), 15700);
-        // work cap: 2e9 / (900 * 8^3) = 4340.3 < 91000
-        assert_eq!(default_iterations(900, 6), 4340);
+        // work cap: 8e9 / (900 * 8^3) = 17361.1 < 91000
+        assert_eq!(default_iterations(900, 6), 17361);
         // 258 stages of 4 components: by stages, 1000 + 100 * 258 = 26800
-        // (the work cap 2e9 / (258 * 6^3) = 35889 above it)
+        // (the work cap 8e9 / (258 * 6^3) = 143557 above it)
         assert_eq!(default_iterations(258, 4), 26800);
-        // floor: 900 stages of 15 components
-        assert_eq!(default_iterations(900, 15), DEFAULT_MAX_ITERATIONS);
+        // 389 stages of 12 components (the independent check's seed 149,
+        // converging in 4,317): 8e9 / (389 * 14^3) = 7494
+        assert_eq!(default_iterations(389, 12), 7494);
+        // floor: 2000 stages of 15 components, 8e9 / (2000 * 17^3) = 814
+        assert_eq!(default_iterations(2000, 15), DEFAULT_MAX_ITERATIONS);
         assert_eq!(
             default_iterations(usize::MAX / 2, 1),
             DEFAULT_MAX_ITERATIONS
