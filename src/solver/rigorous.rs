@@ -1952,7 +1952,20 @@ fn mass_action_once(
     // back what the extraction's weaker acid loads: the start's
     // fixed-acidity linear balances then trap the metals between the two
     // sections without bound ([`TRAPPED`]), and the scrub starts from the
-    // excess too (below)
+    // excess too (below).
+    // An organic feed brings no aqueous: the extraction's aqueous is the
+    // scrub liquor run down, and the feed's `acid` key (which no stream
+    // carries) is no start for it. The loaded organic brings its metal
+    // without an anion, so only the scrub acid's anion can take the
+    // counter-ion out with the raffinate: the extraction starts from the
+    // scrub acid (unsaponified) or from what that acid leaves over the
+    // counter-ion (`W a - s C O`, over `W`). From the feed's acid (1e-4
+    // mol/L in most of cli_check's organic feeds) the linear start
+    // trapped the metals at e^107 mol/L next to the feed (its seed 3,
+    // scrub 4.57 mol/L: 1,025 iterations to the limit at residual 1e20;
+    // 108 from the excess, 1.48 mol/L, with 0.33 mol/L in the raffinate
+    // at steady state), and 15 of cli_check's organic feeds broke down in
+    // 46-49 iterations (a non-finite residual)
     let sp = c.spec();
     let (f_flow, w_flow) = (sp.feed.flow.unwrap_or(0.0), sp.flows.scrub.unwrap_or(0.0));
     let mixed = match (ion, layout.feed_phase, st.scrub_acid) {
@@ -1965,6 +1978,11 @@ fn mass_action_once(
                 .sum();
             let excess = metal + f_flow * st.feed_acid + w_flow * w_acid - s * cx * org[0];
             (excess > 0.0).then(|| (excess / (f_flow + w_flow)).max(st.feed_acid))
+        }
+        (false, Phase::Organic, Some(w_acid)) if layout.scrub > 0 && w_flow > 0.0 => Some(w_acid),
+        (true, Phase::Organic, Some(w_acid)) if layout.scrub > 0 && w_flow > 0.0 => {
+            let excess = w_flow * w_acid - s * cx * org[0];
+            (excess > 0.0).then(|| excess / w_flow)
         }
         _ => None,
     };
