@@ -568,7 +568,11 @@ fn neutralised_rows(
             .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
             .sum::<f64>();
     }
-    eq[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    if layout.feed_phase == Phase::Aqueous {
+        eq[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    } else {
+        eq[layout.feed_stage()] -= organic_fed_metal(c, m, p);
+    }
     if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
         eq[ss] += sp.flows.scrub.unwrap_or(0.0) * a;
     }
@@ -759,6 +763,18 @@ fn acid_limited_strip(
 /// The metal a cascade is fed (eq/h, every stage's feed) and the acid its
 /// feed and scrub bring (eq/h): the anions its raffinate can carry out
 /// with a counter-ion ([`pinch_start`], [`crowding`]).
+/// Metal equivalents (eq/h) a loaded organic feed brings: already in
+/// the organic, they take up no counter-ion where they enter.
+fn organic_fed_metal(c: &Cascade, m: &MassActionSpec, p: &Problem) -> f64 {
+    if c.layout().feed_phase != Phase::Organic {
+        return 0.0;
+    }
+    p.active
+        .iter()
+        .map(|&i| m.charge[i] * c.feed_amount()[i])
+        .sum()
+}
+
 fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
     let metal: f64 = (0..p.n)
         .map(|j| {
@@ -771,7 +787,11 @@ fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
         .sum();
     let sp = c.spec();
     let st = &m.streams;
-    let mut acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    let mut acid = if c.layout().feed_phase == Phase::Aqueous {
+        sp.feed.flow.unwrap_or(0.0) * st.feed_acid
+    } else {
+        0.0
+    };
     if c.layout().scrub > 0 {
         acid += sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0);
     }
@@ -821,16 +841,23 @@ fn pinch_start(
     ker.ion_index()?;
     let layout = c.layout();
     let (s, cx) = (m.saponification, m.extractant);
-    if layout.feed_phase != Phase::Aqueous || !(s > 0.0 && s < 1.0) {
+    if !(s > 0.0 && s < 1.0) {
         return None;
     }
     let cap = s * cx * p.org[0];
     let (metal, acid) = metal_and_acid(c, m, p);
-    let load = metal + acid;
+    let fed = organic_fed_metal(c, m, p);
+    let load = metal - fed + acid;
     if !(load > 0.0 && cap > load && cap.is_finite()) {
         return None;
     }
-    if 2.0 * metal + (cap - load) > cx * p.org[0] {
+    // the organic leaving the top: past an organic feed, its flow too
+    let o_top = if layout.feed_phase == Phase::Organic {
+        p.org[p.n - 1]
+    } else {
+        p.org[0]
+    };
+    if 2.0 * metal + (cap - load) > cx * o_top {
         return None;
     }
     let mut u = start(ker, p);
