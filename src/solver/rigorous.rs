@@ -831,7 +831,12 @@ fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
 /// counter-ion 0.29 eq/h to spare) spent 172 iterations in two start-ups
 /// from it whose every step failed at the strip acid's inlet, whatever
 /// its length; seeds 932 and 712 converge in 660 and 60 fewer iterations
-/// without it.
+/// without it. A loaded organic feed's metal is already in the organic
+/// and takes up no counter-ion ([`organic_fed_metal`]): the load is then
+/// the scrub acid's, and the capacity the top organic's (`O + F`); seeds
+/// 261 602 1354 1826 2605 of `scripts/cli_check.py`'s mass-action
+/// sample (round 30), which failed from every other start, converge from
+/// this one in 4-34 iterations.
 fn pinch_start(
     c: &Cascade,
     m: &MassActionSpec,
@@ -1986,13 +1991,14 @@ fn mass_action_once(
     // without an anion, so only the scrub acid's anion can take the
     // counter-ion out with the raffinate: the extraction starts from the
     // scrub acid (unsaponified) or from what that acid leaves over the
-    // counter-ion (`W a - s C O`, over `W`). From the feed's acid (1e-4
-    // mol/L in most of cli_check's organic feeds) the linear start
-    // trapped the metals at e^107 mol/L next to the feed (its seed 3,
-    // scrub 4.57 mol/L: 1,025 iterations to the limit at residual 1e20;
+    // counter-ion (`W a - s C O`, over `W`). From the feed's acid (0 to
+    // 1e-4 mol/L in 53 of cli_check's 218 organic feeds, median 0.028)
+    // the linear start trapped the metals at e^107 mol/L next to the feed
+    // (its seed 3 cut to 12 + 13 stages, feed acid 1e-4, scrub 4.57
+    // mol/L: 1,025 iterations to the limit at residual 1e20;
     // 108 from the excess, 1.48 mol/L, with 0.33 mol/L in the raffinate
     // at steady state), and 15 of cli_check's organic feeds broke down in
-    // 46-49 iterations (a non-finite residual)
+    // 46-238 iterations (a non-finite residual)
     let sp = c.spec();
     let (f_flow, w_flow) = (sp.feed.flow.unwrap_or(0.0), sp.flows.scrub.unwrap_or(0.0));
     let mixed = match (ion, layout.feed_phase, st.scrub_acid) {
