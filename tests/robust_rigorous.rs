@@ -3,6 +3,7 @@
 //! equations: difflow's saponified benchmark at its longest, and short
 //! saponified cascades whose start-up takes most of the iteration budget.
 
+use sxforge::model::load::parse_str;
 use sxforge::model::rigorous::{AqueousStreams, CounterIon, MassActionSpec};
 use sxforge::model::{Cascade, CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{generate, saponified, verify, ModelKind};
@@ -1287,4 +1288,102 @@ fn a_stage_whose_acidity_underflows_keeps_its_ph_and_equations() {
 fn start_up_predicts_a_front_at_a_fraction_of_a_stage_a_step() {
     let c = generate(ModelKind::MassAction, 9016);
     solve_checked(&c, 7_000);
+}
+
+/// The `[cascade]`, `[feed]` (a loaded organic into the first scrub
+/// stage), `[flows]` and acids of a mass-action model with `chemistry`'s
+/// keys and components `comps`, as `scripts/cli_check.py` writes them.
+fn organic_feed(chemistry: &str, comps: &str, rest: &str) -> Cascade {
+    let src = format!(
+        "name = \"organic feed\"\ncomponents = [{comps}]\n\n[chemistry]\nmodel = \"mass-action\"\n{chemistry}\n{rest}"
+    );
+    parse_str(&src, None).expect("valid model")
+}
+
+/// cli_check's mass-action seed 3, cut to 12 + 13 stages (round 30): a
+/// saponified organic with 0.47 eq/h of counter-ion, a scrub bringing
+/// 0.70 eq/h of acid and a loaded organic fed at stage 13. From the
+/// organic feed's `acid` key (1e-4 mol/L, carried by no stream) the
+/// extraction's start trapped the metals at e^107 mol/L and the solve
+/// ran to its limit at residual 1e20; from the scrub acid's excess over
+/// the counter-ion it converges.
+#[test]
+fn saponified_organic_feed_starts_from_the_scrub_acid() {
+    let c = organic_feed(
+        "log10_k = { La = -1.703089, Ce = -1.681899 }\na = 3.069\nb = 3.173\n\
+         charge = { La = 3, Ce = 3 }\nextractant = 2.3501\nsaponification = 0.174\n\
+         counter_ion = \"NH4\"\nlog10_k_ion = -5.853",
+        "\"La\", \"Ce\"",
+        "[cascade]\nextraction = 12\nscrub = 13\nstrip = 0\n\
+         [feed]\nphase = \"organic\"\nflow = 1.0\n\
+         concentration = { La = 0.06167, Ce = 0.1006 }\nacid = 0.0001\n\
+         [flows]\norganic = 1.1593\nscrub = 0.1535\n[scrub]\nacid = 4.571\n",
+    );
+    let s = solve_checked(&c, c.solver_options().max_iterations);
+    assert_metals_leave(&c, &s, &[0], 24);
+}
+
+/// cli_check's mass-action seed 143 (round 30), 81 + 122 stages, five
+/// metals in a loaded organic of 0.106 mol/L extractant, 12 %
+/// saponified: it broke down after 88 iterations (a non-finite residual
+/// in the extractant balance); from the scrub acid's excess it converges
+/// in 2.
+#[test]
+fn saponified_organic_feed_does_not_break_down() {
+    let c = organic_feed(
+        "log10_k = { La = 0.174959, Ce = 0.29915, Pr = 0.897053, Nd = 1.079578, Sm = 1.454916 }\n\
+         a = 3.0\nb = 3.0\ncharge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3 }\n\
+         extractant = 0.1058\nsaponification = 0.123\ncounter_ion = \"NH4\"",
+        "\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\"",
+        "[cascade]\nextraction = 81\nscrub = 122\nstrip = 0\n\
+         [feed]\nphase = \"organic\"\nflow = 1.0\nconcentration = { La = 0.0018638, \
+         Ce = 0.00075308, Pr = 0.00059831, Nd = 0.0037873, Sm = 0.0095297 }\nacid = 0.0\n\
+         [flows]\norganic = 0.70845\nscrub = 0.4035\n[scrub]\nacid = 2.322\n",
+    );
+    let s = solve_checked(&c, 100);
+    assert_metals_leave(&c, &s, &[0], 202);
+}
+
+/// cli_check's mass-action seed 302 (round 30): an unsaponified organic,
+/// a loaded organic fed at stage 93 of 92 + 209 + 3, scrub 5.96 mol/L.
+/// From the organic feed's `acid` key (0.0127 mol/L) it broke down after
+/// 46 iterations; from the scrub acid it converges in 3.
+#[test]
+fn unsaponified_organic_feed_starts_from_the_scrub_acid() {
+    let c = organic_feed(
+        "log10_k = { La = 0.269474, Ce = 0.765586 }\na = 3.0\nb = 3.0\nextractant = 0.6981",
+        "\"La\", \"Ce\"",
+        "[cascade]\nextraction = 92\nscrub = 209\nstrip = 3\n\
+         [feed]\nphase = \"organic\"\nflow = 1.0\n\
+         concentration = { La = 0.010751, Ce = 0.026925 }\nacid = 0.01273\n\
+         [flows]\norganic = 1.3452\nscrub = 0.2839\nstrip = 0.5143\n\
+         [scrub]\nacid = 5.956\n[strip]\nacid = 3.74\n",
+    );
+    let s = solve_checked(&c, 100);
+    assert_metals_leave(&c, &s, &[0, 301], 303);
+}
+
+/// cli_check's mass-action seed 602 (round 30): 29 + 27 + 1 stages, an
+/// organic 45 % saponified (8.13 eq/h of counter-ion) against a scrub
+/// bringing 2.68 eq/h of acid, a loaded organic of 0.75 mol/L fed at
+/// stage 30. The counter-ion exceeds the scrub's anion, so the extraction
+/// is near neutral and the metals leave with the organic; from the cold
+/// start the solve ran to its limit (3,180 iterations, residual 5e70),
+/// from the pinch start (its neutralised rows, the fed metal already in
+/// the organic) it converges in 4.
+#[test]
+fn organic_feed_with_spare_counter_ion_starts_from_the_pinch() {
+    let c = organic_feed(
+        "log10_k = { La = -0.968226, Ce = -0.292362 }\na = 3.0\nb = 3.0\n\
+         charge = { La = 3, Ce = 3 }\nextractant = 5.0\nsaponification = 0.4524\n\
+         counter_ion = \"Na\"\nlog10_k_ion = -5.179",
+        "\"La\", \"Ce\"",
+        "[cascade]\nextraction = 29\nscrub = 27\nstrip = 1\n\
+         [feed]\nphase = \"organic\"\nflow = 1.0\n\
+         concentration = { La = 0.59791, Ce = 0.14898 }\nacid = 0.009685\n\
+         [flows]\norganic = 3.5951\nscrub = 0.5235\nstrip = 0.5498\n\
+         [scrub]\nacid = 5.113\n[strip]\nacid = 5.956\n",
+    );
+    let s = solve_checked(&c, 100);
+    assert_metals_leave(&c, &s, &[0, 56], 56);
 }

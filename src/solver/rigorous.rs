@@ -568,7 +568,11 @@ fn neutralised_rows(
             .map(|(q, &i)| m.charge[i] * p.feed[[j, q]])
             .sum::<f64>();
     }
-    eq[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    if layout.feed_phase == Phase::Aqueous {
+        eq[layout.feed_stage()] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    } else {
+        eq[layout.feed_stage()] -= organic_fed_metal(c, m, p);
+    }
     if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
         eq[ss] += sp.flows.scrub.unwrap_or(0.0) * a;
     }
@@ -759,6 +763,18 @@ fn acid_limited_strip(
 /// The metal a cascade is fed (eq/h, every stage's feed) and the acid its
 /// feed and scrub bring (eq/h): the anions its raffinate can carry out
 /// with a counter-ion ([`pinch_start`], [`crowding`]).
+/// Metal equivalents (eq/h) a loaded organic feed brings: already in
+/// the organic, they take up no counter-ion where they enter.
+fn organic_fed_metal(c: &Cascade, m: &MassActionSpec, p: &Problem) -> f64 {
+    if c.layout().feed_phase != Phase::Organic {
+        return 0.0;
+    }
+    p.active
+        .iter()
+        .map(|&i| m.charge[i] * c.feed_amount()[i])
+        .sum()
+}
+
 fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
     let metal: f64 = (0..p.n)
         .map(|j| {
@@ -771,7 +787,11 @@ fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
         .sum();
     let sp = c.spec();
     let st = &m.streams;
-    let mut acid = sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+    let mut acid = if c.layout().feed_phase == Phase::Aqueous {
+        sp.feed.flow.unwrap_or(0.0) * st.feed_acid
+    } else {
+        0.0
+    };
     if c.layout().scrub > 0 {
         acid += sp.flows.scrub.unwrap_or(0.0) * st.scrub_acid.unwrap_or(0.0);
     }
@@ -811,7 +831,12 @@ fn metal_and_acid(c: &Cascade, m: &MassActionSpec, p: &Problem) -> (f64, f64) {
 /// counter-ion 0.29 eq/h to spare) spent 172 iterations in two start-ups
 /// from it whose every step failed at the strip acid's inlet, whatever
 /// its length; seeds 932 and 712 converge in 660 and 60 fewer iterations
-/// without it.
+/// without it. A loaded organic feed's metal is already in the organic
+/// and takes up no counter-ion ([`organic_fed_metal`]): the load is then
+/// the scrub acid's, and the capacity the top organic's (`O + F`); seeds
+/// 261 602 1354 1826 2605 of `scripts/cli_check.py`'s mass-action
+/// sample (round 30), which failed from every other start, converge from
+/// this one in 4-34 iterations.
 fn pinch_start(
     c: &Cascade,
     m: &MassActionSpec,
@@ -821,16 +846,23 @@ fn pinch_start(
     ker.ion_index()?;
     let layout = c.layout();
     let (s, cx) = (m.saponification, m.extractant);
-    if layout.feed_phase != Phase::Aqueous || !(s > 0.0 && s < 1.0) {
+    if !(s > 0.0 && s < 1.0) {
         return None;
     }
     let cap = s * cx * p.org[0];
     let (metal, acid) = metal_and_acid(c, m, p);
-    let load = metal + acid;
+    let fed = organic_fed_metal(c, m, p);
+    let load = metal - fed + acid;
     if !(load > 0.0 && cap > load && cap.is_finite()) {
         return None;
     }
-    if 2.0 * metal + (cap - load) > cx * p.org[0] {
+    // the organic leaving the top: past an organic feed, its flow too
+    let o_top = if layout.feed_phase == Phase::Organic {
+        p.org[p.n - 1]
+    } else {
+        p.org[0]
+    };
+    if 2.0 * metal + (cap - load) > cx * o_top {
         return None;
     }
     let mut u = start(ker, p);
@@ -1952,7 +1984,21 @@ fn mass_action_once(
     // back what the extraction's weaker acid loads: the start's
     // fixed-acidity linear balances then trap the metals between the two
     // sections without bound ([`TRAPPED`]), and the scrub starts from the
-    // excess too (below)
+    // excess too (below).
+    // An organic feed brings no aqueous: the extraction's aqueous is the
+    // scrub liquor run down, and the feed's `acid` key (which no stream
+    // carries) is no start for it. The loaded organic brings its metal
+    // without an anion, so only the scrub acid's anion can take the
+    // counter-ion out with the raffinate: the extraction starts from the
+    // scrub acid (unsaponified) or from what that acid leaves over the
+    // counter-ion (`W a - s C O`, over `W`). From the feed's acid (0 to
+    // 1e-4 mol/L in 53 of cli_check's 218 organic feeds, median 0.028)
+    // the linear start trapped the metals at e^107 mol/L next to the feed
+    // (its seed 3 cut to 12 + 13 stages, feed acid 1e-4, scrub 4.57
+    // mol/L: 1,025 iterations to the limit at residual 1e20;
+    // 108 from the excess, 1.48 mol/L, with 0.33 mol/L in the raffinate
+    // at steady state), and 15 of cli_check's organic feeds broke down in
+    // 46-238 iterations (a non-finite residual)
     let sp = c.spec();
     let (f_flow, w_flow) = (sp.feed.flow.unwrap_or(0.0), sp.flows.scrub.unwrap_or(0.0));
     let mixed = match (ion, layout.feed_phase, st.scrub_acid) {
@@ -1965,6 +2011,11 @@ fn mass_action_once(
                 .sum();
             let excess = metal + f_flow * st.feed_acid + w_flow * w_acid - s * cx * org[0];
             (excess > 0.0).then(|| (excess / (f_flow + w_flow)).max(st.feed_acid))
+        }
+        (false, Phase::Organic, Some(w_acid)) if layout.scrub > 0 && w_flow > 0.0 => Some(w_acid),
+        (true, Phase::Organic, Some(w_acid)) if layout.scrub > 0 && w_flow > 0.0 => {
+            let excess = w_flow * w_acid - s * cx * org[0];
+            (excess > 0.0).then(|| excess / w_flow)
         }
         _ => None,
     };

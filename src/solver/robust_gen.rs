@@ -810,7 +810,19 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
             let st = &m.streams;
             let sp = c.spec();
             let tr = if ion { TRACE_ION } else { 0.0 };
-            fin[fs * nq + k] += sp.feed.flow.unwrap_or(0.0) * st.feed_acid;
+            let f = sp.feed.flow.unwrap_or(0.0);
+            fin[fs * nq + k] += match layout.feed_phase {
+                Phase::Aqueous => f * st.feed_acid,
+                // a loaded organic feed brings its exchangeable hydrogen
+                // (every HA not bound as `A-` to its metals, no
+                // counter-ion) and no aqueous acid
+                Phase::Organic => {
+                    f * cx
+                        - (0..k)
+                            .map(|i| m.charge[i] * c.feed_amount()[i])
+                            .sum::<f64>()
+                }
+            };
             if let (Some(ss), Some(a)) = (layout.scrub_stage(), st.scrub_acid) {
                 let w = sp.flows.scrub.unwrap_or(0.0);
                 fin[ss * nq + k] += w * a;
