@@ -1786,12 +1786,43 @@ fn sf_start(
     let cx = m.extractant;
     let (ih, id) = (ker.h_index(), ker.free_index());
     let prod: Vec<f64> = (0..ka).map(|q| sol.organic[[ne - 1, q]]).collect();
+    // the fresh organic's metals (`[organic] concentration`), which the
+    // analogue leaves out, carried up the cascade by the organic: each
+    // stage keeps `E / (1 + E)` of what reaches it (E = O D / A, with the
+    // analogue's distribution ratios), and a stage of the analogue holding
+    // less is raised to that. Without it a metal fed with the organic
+    // started at the analogue's trace in stage 1, hundreds of e-folds
+    // below its inflow, and the first Newton stalled there at a residual
+    // of 1 (round 30's independent CLI check, mass-action 4077: Sm at
+    // 0.000946 mol/L in the fresh organic; it converged in 57 iterations
+    // without it)
+    let fresh = c.inlet_amount(crate::model::Inlet::Organic);
+    let mut carried: Vec<f64> = p.active.iter().map(|&i| fresh[i]).collect();
     for j in 0..n {
         let (mut x, mut y) = (vec![0.0; ka], vec![0.0; ka]);
         if j < ne {
             for q in 0..ka {
                 x[q] = sol.aqueous[[j, q]] / p.aq[j];
                 y[q] = sol.organic[[j, q]] / p.org[j];
+            }
+            if carried.iter().any(|&v| v > 0.0) {
+                let major = (0..ka)
+                    .max_by(|&a, &b| (x[a] + y[a]).total_cmp(&(x[b] + y[b])))
+                    .unwrap_or(0);
+                let dmaj = y[major] / x[major];
+                for q in 0..ka {
+                    let dq = dmaj * beta[q] / beta[major];
+                    if !(carried[q] > 0.0 && dq > 0.0 && dq.is_finite()) {
+                        continue;
+                    }
+                    let e = p.org[j] * dq / p.aq[j];
+                    carried[q] *= e / (1.0 + e);
+                    let floor = carried[q] / p.org[j];
+                    if y[q] < floor {
+                        y[q] = floor;
+                        x[q] = floor / dq;
+                    }
+                }
             }
         } else {
             // strip: acid at the strip solution's, organic nearly free;

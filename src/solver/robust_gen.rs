@@ -840,6 +840,14 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
             }
             fin[k] += organic[0] * (1.0 - m.saponification) * cx;
             fin[k + 1] += organic[0] * m.saponification * cx;
+            // metals in the fresh organic (`[organic] concentration`), each
+            // holding z of its exchangeable hydrogen
+            if let Some(y_in) = sp.inlet_concentration(crate::model::Inlet::Organic) {
+                for i in 0..k {
+                    fin[i] += organic[0] * y_in[i];
+                    fin[k] -= organic[0] * m.charge[i] * y_in[i];
+                }
+            }
         }
         (ChemistrySpec::LogLinear(m), StageFlows::Volumes { aqueous, organic }) => {
             let (Some(h), Some(sp)) = (&s.acidity, &s.species) else {
@@ -884,6 +892,12 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
                 fin[sx * nq + k] += sp.flows.strip.unwrap_or(0.0) * a;
             }
             fin[k] += organic[0] * cx;
+            if let Some(y_in) = sp.inlet_concentration(crate::model::Inlet::Organic) {
+                for i in 0..k {
+                    fin[i] += organic[0] * y_in[i];
+                    fin[k] -= organic[0] * m.protons_per_metal[i] * y_in[i];
+                }
+            }
         }
         _ => return f64::INFINITY,
     }
