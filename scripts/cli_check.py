@@ -22,7 +22,7 @@ Options:
     --timeout T   seconds per CLI run (default 30)
     --out DIR     failing or suspicious cases are saved here as
                   DIR/<model>-<seed>.toml with .json/.txt output
-                  (default /work/r30/cli/fails)
+                  (default: not saved)
     --tol X       relative tolerance of the equation checks (default 1e-6)
     --slow S      a case over S seconds is suspicious (default 1.0)
     --case SEED   run one case (with --model) and print its checks
@@ -862,7 +862,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bin", default="target/release/sxforge")
     ap.add_argument("--timeout", type=float, default=30.0)
-    ap.add_argument("--out", default="/work/r30/cli/fails")
+    ap.add_argument("--out", default=None)
     ap.add_argument("--tol", type=float, default=1e-6)
     ap.add_argument("--slow", type=float, default=1.0)
     ap.add_argument("--case", type=int)
