@@ -1708,6 +1708,11 @@ const SF_START_WORK: usize = 500_000;
 /// converges over the same sample (within 3 at this size).
 const SF_START_ITERATIONS_BIG: usize = 20;
 
+/// Aqueous concentration (mol/L) of the separation-factor analogue under
+/// which [`sf_start`] takes a metal as lost below the range of a double
+/// (its logarithm carried on at its slope rather than read).
+const SF_START_UNDER: f64 = 1e-290;
+
 /// A start for the mass-action model from the separation-factor model:
 /// beta_k = K_k, the organic loading set by saponification (or half the
 /// extractant's capacity), the scrub reflux by the scrub acid; then each
@@ -1798,6 +1803,7 @@ fn sf_start(
     // without it)
     let fresh = c.inlet_amount(crate::model::Inlet::Organic);
     let mut carried: Vec<f64> = p.active.iter().map(|&i| fresh[i]).collect();
+    let mut under = vec![false; ne * ka];
     for j in 0..n {
         let (mut x, mut y) = (vec![0.0; ka], vec![0.0; ka]);
         if j < ne {
@@ -1844,11 +1850,48 @@ fn sf_start(
         let lh = ((lk + m.a * d.ln() - dmaj.ln()) / m.b).clamp((1e-7f64).ln(), (10f64).ln());
         for q in 0..ka {
             u[[j, q]] = x[q].max(1e-300).ln();
+            under[j * ka + q] = !(x[q] >= SF_START_UNDER);
         }
         u[[j, ih]] = lh;
         u[[j, id]] = d.ln();
         if let Some(i_n) = ker.ion_index() {
             u[[j, i_n]] = p.extras[[j, 1]];
+        }
+    }
+    // a trace that the analogue carries below the range of a double
+    // (aqueous under [`SF_START_UNDER`]) goes on falling at the slope of its
+    // last two stages in range, up through the scrub, in place of a flat
+    // floor at 1e-300; the strip below takes its product from there
+    let mut ln_prod = vec![LN_FLOOR; ka];
+    for q in 0..ka {
+        let (mut last, mut prev) = (None, None);
+        for j in 0..ne {
+            if !under[j * ka + q] {
+                (prev, last) = (last, Some(j));
+                continue;
+            }
+            let (Some(l), Some(pv)) = (last, prev) else {
+                continue;
+            };
+            let slope = (u[[l, q]] - u[[pv, q]]) / (l - pv) as f64;
+            if slope < 0.0 && slope.is_finite() {
+                u[[j, q]] = u[[l, q]] + slope * (j - l) as f64;
+            }
+        }
+        if ne > 0 && under[(ne - 1) * ka + q] {
+            // the organic leaving the last scrub stage: x D O with the
+            // trace's D from the major metal's by the separation factor
+            let j = ne - 1;
+            let major = (0..ka)
+                .max_by(|&a, &b| sol.aqueous[[j, a]].total_cmp(&sol.aqueous[[j, b]]))
+                .unwrap_or(0);
+            let dq = sol.organic[[j, major]] / sol.aqueous[[j, major]] * p.aq[j] / p.org[j]
+                * beta[q]
+                / beta[major];
+            let lp = u[[j, q]] + dq.ln() + p.org[j].ln();
+            if lp.is_finite() {
+                ln_prod[q] = lp;
+            }
         }
     }
     if ne < n {
@@ -1862,11 +1905,16 @@ fn sf_start(
             }
         }
         for q in 0..ka {
+            // the balances are linear in the product: solved for one unit
+            // of it and shifted by its logarithm, which may lie below the
+            // range of a double
+            let lost = under[(ne - 1) * ka + q];
             let mut f = vec![0.0; n];
-            f[ne] = prod[q];
+            f[ne] = if lost { 1.0 } else { prod[q] };
             let lx = log_range(p, &dist[q], &f, ne);
+            let shift = if lost { ln_prod[q] } else { 0.0 };
             for j in ne..n {
-                u[[j, q]] = lx[j];
+                u[[j, q]] = (lx[j] + shift).max(LN_FLOOR);
             }
         }
     }
