@@ -863,8 +863,16 @@ pub fn verify(c: &Cascade, s: &Solution) -> f64 {
                 let py: f64 = (0..k).map(|i| m.protons_per_metal[i] * y[i]).sum();
                 rel(free + ey, cx, cx);
                 let ph = -sp.ln_acidity[j] / LN_10;
-                let dose = free / m.molarity_per_percent;
-                let log_dose = (sp.ln_free_extractant[j] - m.molarity_per_percent.ln()) / LN_10;
+                // the fits at the stage's free extractant, or at the nominal
+                // dose in every stage with `fixed_dose`
+                let (dose, log_dose) = if m.fixed_dose {
+                    (m.dose, m.dose.log10())
+                } else {
+                    (
+                        free / m.molarity_per_percent,
+                        (sp.ln_free_extractant[j] - m.molarity_per_percent.ln()) / LN_10,
+                    )
+                };
                 for i in 0..k {
                     let d = match m.fit[i] {
                         Some(f) => 10f64.powf((f.m0 + f.m1 * dose) * ph + f.b0 + f.b1 * log_dose),
