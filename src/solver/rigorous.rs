@@ -2955,9 +2955,10 @@ fn log_linear_once(
 /// metals, and this one below the scrub, from their linear balances at
 /// those acids and, in the extraction, at the acid its proton balance
 /// leaves with no metal in the aqueous. Candidates are the metals with
-/// such a pinch, those that pinch at the lowest acidity first (a metal
-/// that pinches at a higher one is released before the acid falls that
-/// far); at most [`LL_PINCH_CANDIDATES`].
+/// such a pinch, those with the largest extraction factor at the feed
+/// stage (at that acid) first, at most [`LL_PINCH_CANDIDATES`]: over CLI
+/// log-linear seeds 3000-3499 this order solves 3119, 3200, 3201 and
+/// 3499, the lowest pinch acidity first only 3200 and 3201.
 fn ll_pinch_starts(
     c: &Cascade,
     ker: &LogLinearKernel,
@@ -3011,7 +3012,10 @@ fn ll_pinch_starts(
         }
         found.push((q, 0.5 * (lo + hi)));
     }
-    found.sort_by(|a, b| a.1.total_cmp(&b.1));
+    // the metals the extraction loads most first
+    let jf = layout.feed_stage();
+    let lh_f = acid_only(jf);
+    found.sort_by(|a, b| le(b.0, jf, lh_f).total_cmp(&le(a.0, jf, lh_f)));
     let cold = start(ker, p);
     let mut out = Vec::new();
     'metal: for &(q, lh) in found.iter().take(LL_PINCH_CANDIDATES) {
