@@ -2010,14 +2010,13 @@ fn neutral_walk(
     solver: &mut Solver,
     c: &Cascade,
     m: &MassActionSpec,
-    used: usize,
+    mut used: usize,
 ) -> Option<Solution> {
     let own = m.streams.feed_acid;
     if c.layout().feed_phase != Phase::Aqueous || own.is_nan() || own >= NEUTRAL_FEED {
         return None;
     }
     let max = c.solver_options().max_iterations;
-    let mut used = used;
     if used >= max {
         return None;
     }
@@ -2984,38 +2983,28 @@ fn ll_pinch_starts(
     // balance all acid
     let qa = super::ll_substitution::proton_profile(&ll_cascade(ker, p, pass));
     let acid_only = |j: usize| {
-        let (mut lo, mut hi) = ((1e-300f64).ln(), qa[j].max(1e-300).ln());
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if ker.total_acid(j, mid.exp()) > qa[j] {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        0.5 * (lo + hi)
+        bisect((1e-300f64).ln(), qa[j].max(1e-300).ln(), 80, |lh| {
+            ker.total_acid(j, lh.exp()) <= qa[j]
+        })
     };
     let lh_s = acid_only(js);
     let mut found: Vec<(usize, f64)> = Vec::new();
     for q in 0..ker.metals() {
-        let (mut lo, mut hi) = ((1e-12f64).ln(), lh_s);
-        if !(le(q, js, hi) < 0.0 && le(q, js, lo) > 0.0) {
+        let lo = (1e-12f64).ln();
+        if !(le(q, js, lh_s) < 0.0 && le(q, js, lo) > 0.0) {
             continue;
         }
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if le(q, js, mid) > 0.0 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        found.push((q, 0.5 * (lo + hi)));
+        found.push((q, bisect(lo, lh_s, 80, |lh| le(q, js, lh) > 0.0)));
     }
     // the metals the extraction loads most first
     let jf = layout.feed_stage();
     let lh_f = acid_only(jf);
     found.sort_by(|a, b| le(b.0, jf, lh_f).total_cmp(&le(a.0, jf, lh_f)));
+    // the extraction's acids, the same for every candidate
+    let extraction: Vec<(usize, f64)> = (0..p.n)
+        .filter(|&j| layout.section(j) == Section::Extraction)
+        .map(|j| (j, acid_only(j)))
+        .collect();
     let cold = start(ker, p);
     let mut out = Vec::new();
     'metal: for &(q, lh) in found.iter().take(LL_PINCH_CANDIDATES) {
@@ -3032,20 +3021,15 @@ fn ll_pinch_starts(
             u[[j, ih]] = lh;
             u[[j, ifr]] = free.ln();
         }
-        for j in 0..p.n {
-            if layout.section(j) == Section::Extraction {
-                u[[j, ih]] = acid_only(j);
-            }
+        for &(j, lh_j) in &extraction {
+            u[[j, ih]] = lh_j;
         }
         let keep: Vec<f64> = scrub.iter().map(|&j| u[[j, q]]).collect();
         metals_within(ker, p, &mut u, 1e12);
         for (&j, &v) in scrub.iter().zip(&keep) {
             u[[j, q]] = v;
         }
-        for j in 0..p.n {
-            if layout.section(j) != Section::Extraction {
-                continue;
-            }
+        for &(j, _) in &extraction {
             let held: f64 = (0..ker.metals())
                 .map(|k| {
                     let y = (ker.ln_distribution(k, u[[j, ih]], lc).0 + u[[j, k]]).exp();
