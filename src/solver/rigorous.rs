@@ -2573,9 +2573,147 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 
 /// Steady state of a `log-linear` cascade.
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
+    let sol = ll_solve_kept(solver, c, m, &mut None);
+    if sol.converged() {
+        return sol;
+    }
+    match ll_scrub_walk(solver, c, m, sol.iterations) {
+        Ok(walked) => walked,
+        // the first solve's report, charged what the walk used too
+        Err(iterations) => Solution { iterations, ..sol },
+    }
+}
+
+/// [`log_linear_once`] with its fallback pass ([`with_fallback`]),
+/// keeping the converged iterate in `kept`.
+fn ll_solve_kept(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    kept: &mut Option<Array2<f64>>,
+) -> Solution {
     with_fallback(solver, c, |solver, max_it, log| {
-        log_linear_once(solver, c, m, max_it, log)
+        let (s, u) = log_linear_once(solver, c, m, max_it, log);
+        if s.converged() {
+            *kept = Some(u);
+        }
+        s
     })
+}
+
+/// Fractions of its scrub acid at which [`ll_scrub_walk`] solves a
+/// cascade first, in turn until one converges.
+const LL_WALK_FROM: [f64; 2] = [0.1, 0.01];
+
+/// Most iterations [`ll_scrub_walk`] gives each solve at a fraction of
+/// the scrub acid (round 33, CLI log-linear 3000-3499: those that
+/// converged took 3 to 31).
+const LL_WALK_COLD: usize = 1000;
+
+/// First step of [`ll_scrub_walk`], in `ln` of the scrub acid.
+const LL_WALK_STEP: f64 = 0.5;
+
+/// Most iterations of the start-up dynamics [`ll_scrub_walk`] gives a
+/// step where Newton fails (round 33: the five cascades it settled over
+/// CLI log-linear 3000-3499 took 100 to 2,864).
+const LL_WALK_START_UP: usize = 3000;
+
+/// Newton iterations of each step of [`ll_scrub_walk`].
+const LL_WALK_NEWTON: usize = 40;
+
+/// A log-linear cascade with a scrub whose solve failed after `used`
+/// iterations: solved again with a fraction of its scrub acid
+/// ([`LL_WALK_FROM`]), then followed up to its own scrub acid by Newton
+/// from each step, the steps in `ln` of the acid growing by half after
+/// each; where Newton fails, the start-up dynamics from the last steady
+/// state ([`LL_WALK_START_UP`]). `Err` with the iterations used in all
+/// where no fraction converges, the start-up fails or the budget runs
+/// out.
+fn ll_scrub_walk(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    mut used: usize,
+) -> Result<Solution, usize> {
+    let (Some(ss), Some(own)) = (c.layout().scrub_stage(), m.streams.scrub_acid) else {
+        return Err(used);
+    };
+    let sflow = c.spec().flows.scrub.unwrap_or(0.0);
+    if !(own > 0.0 && own.is_finite() && sflow > 0.0) {
+        return Err(used);
+    }
+    let max = c.solver_options().max_iterations;
+    let mut from = None;
+    for f in LL_WALK_FROM {
+        if used >= max {
+            return Err(used);
+        }
+        let mut lm = m.clone();
+        lm.streams.scrub_acid = Some(own * f);
+        let mut spec = c.spec().clone();
+        spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
+        let b = (max - used).min(LL_WALK_COLD);
+        let Ok(o) = spec.solver.to_builder().max_iterations(b).build() else {
+            return Err(used);
+        };
+        spec.solver = o;
+        let Ok(ca) = spec.build() else {
+            return Err(used);
+        };
+        let mut kept = None;
+        used += ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
+        if let Some(u) = kept {
+            from = Some((f.ln(), u));
+            break;
+        }
+    }
+    let Some((mut at, mut u)) = from else {
+        return Err(used);
+    };
+    // the real cascade's kernel and problem; the steps change only the
+    // scrub stage's acid inflow
+    let (ker, mut p) = log_linear_problem(c, m);
+    let ih = ker.h_index();
+    let full = p.feed[[ss, ih]];
+    let base = full - sflow * own;
+    let tol = c.solver_options().tolerance;
+    let mut step = LL_WALK_STEP;
+    while used < max {
+        let next = (at + step).min(0.0);
+        p.feed[[ss, ih]] = if next < 0.0 {
+            base + sflow * own * next.exp()
+        } else {
+            full
+        };
+        let kept = u.clone();
+        let b = max.saturating_sub(used).min(LL_WALK_NEWTON);
+        let mut rep = newton_in(solver, &ker, &p, &mut u, true, tol, b);
+        used += rep.iterations;
+        if rep.status == Status::Converged {
+            step *= 1.5;
+        } else {
+            // past a fold of the trap's branch Newton cannot follow it: the
+            // start-up from the last steady state (round 33: CLI seed 3283's
+            // walk, Newton's steps halved, stalls at 0.418 of its scrub
+            // acid; the start-up from 0.349 converges at the full acid in
+            // 2,030 iterations). One that fails ends the walk: over CLI
+            // log-linear 3000-3499 a second, from half the step, never
+            // converged, and each costs up to LL_WALK_START_UP iterations
+            u = kept;
+            let b = (max.saturating_sub(used) / 3).min(LL_WALK_START_UP);
+            let (r, it) = start_up(solver, &ker, &p, &mut u, tol, b, true, false);
+            used += it;
+            if r.status != Status::Converged {
+                break;
+            }
+            rep = r;
+        }
+        if next >= 0.0 {
+            return Ok(ll_finish(c, &ker, &p, &u, rep, used, 0));
+        }
+        at = next;
+    }
+    Err(used)
 }
 
 /// The kernel and stage problem of a `log-linear` cascade (active metals
@@ -2850,7 +2988,7 @@ fn log_linear_once(
     m: &LogLinearSpec,
     max_it: usize,
     log: bool,
-) -> Solution {
+) -> (Solution, Array2<f64>) {
     let (mut ker, p) = log_linear_problem(c, m);
     let opts = *c.solver_options();
     let pass = c.pass().map(|d| (d.aqueous.clone(), d.organic.clone()));
@@ -2875,7 +3013,7 @@ fn log_linear_once(
         let rep = newton_in(solver, &ker, &p, &mut u, true, opts.tolerance, quick);
         used = rep.iterations;
         if rep.status == Status::Converged {
-            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+            return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
         }
         if used >= max_it {
             // the limit, not the iteration, stopped it
@@ -2883,14 +3021,14 @@ fn log_linear_once(
                 status: Status::MaxIterations,
                 ..rep
             };
-            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+            return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
         }
     }
     if sane && (starved || log) {
         let (u, rep, it) = ll_substituted(solver, c, &ker, &p, pass, max_it - used, starved);
         used += it;
         if rep.status == Status::Converged || starved {
-            return ll_finish(c, &ker, &p, &u, rep, used, 0);
+            return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
         }
         first = Some(u);
     }
@@ -2905,7 +3043,7 @@ fn log_linear_once(
             let rep = newton_in(solver, &ker, &p, &mut u, true, opts.tolerance, b);
             used += rep.iterations;
             if rep.status == Status::Converged {
-                return ll_finish(c, &ker, &p, &u, rep, used, 0);
+                return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
             }
             let r = if rep.residual.is_finite() {
                 rep.residual
@@ -2921,7 +3059,7 @@ fn log_linear_once(
             let (rep, it) = start_up(solver, &ker, &p, &mut u, opts.tolerance, b, true, false);
             used += it;
             if rep.status == Status::Converged {
-                return ll_finish(c, &ker, &p, &u, rep, used, 0);
+                return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
             }
         }
     }
@@ -2936,7 +3074,7 @@ fn log_linear_once(
         (2, 3),
         None,
     );
-    ll_finish(c, &ker, &p, &u, rep, it + used, steps)
+    (ll_finish(c, &ker, &p, &u, rep, it + used, steps), u)
 }
 
 /// Starts for a log-linear cascade whose scrub holds a trapped metal at
