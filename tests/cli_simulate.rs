@@ -16,6 +16,18 @@ fn run_model(text: &str) -> (Output, tempfile::TempDir) {
     (sxforge(&["simulate", path.to_str().unwrap()]), dir)
 }
 
+/// Runs `simulate --json` on `text`, asserts exit 0 (with stderr
+/// printed otherwise) and returns the parsed JSON.
+fn solved_json(text: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Runs a broken variant of GOOD and checks the one-line error.
 fn bad(text: &str, line: usize, key: &str, words: &str) {
     let (out, _dir) = run_model(text);
@@ -531,12 +543,7 @@ fn a_log_linear_trap_settles_at_a_scrub_pinch() {
                [cascade]\nextraction = 3\nscrub = 90\nstrip = 0\n\n[feed]\nphase = \"aqueous\"\n\
                flow = 1.0\nconcentration = { La = 0.071894, Ce = 0.0092639 }\nacid = 0.002124\n\n\
                [flows]\norganic = 4.6631\nscrub = 0.2305\n\n[scrub]\nacid = 1.125\n";
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, src).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = solved_json(src);
     assert_eq!(v["converged"], true);
     // stage 51, mid-scrub: La near 0.229 mol/L, O D / A within 3 % of 1
     // (1.015: a pinch approached over the scrub's 90 stages)
@@ -572,17 +579,7 @@ fn a_trap_past_a_fold_is_reached_by_following_the_scrub_acid_up() {
                concentration = { La = 0.0095298, Ce = 0.0066669, Pr = 0.0076055 }\n\
                acid = 0.006821\nsulfate = 1.141\n\n[flows]\norganic = 3.3184\n\
                scrub = 0.1011\n\n[scrub]\nacid = 2.812\nsulfate = 0.809\n";
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, src).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = solved_json(src);
     assert_eq!(v["converged"], true);
     // stage 51, mid-scrub
     let st = &v["stages"][50];
