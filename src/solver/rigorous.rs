@@ -1767,21 +1767,16 @@ fn sf_start(
         .map(|&i| 10f64.powf(m.log10_k[i] - m.log10_k[p.active[0]]))
         .collect();
     let feed: Vec<f64> = p.active.iter().map(|&i| c.feed_amount()[i]).collect();
-    let mut spec = crate::model::CascadeSpec::separation_factor("start", &nref, &beta)
+    let spec = crate::model::CascadeSpec::separation_factor("start", &nref, &beta)
         .with_stages(layout.extraction, layout.scrub, 0)
         .with_feed_amounts(&feed)
         .with_amounts(s_amt, w_amt);
-    spec.solver = spec
-        .solver
-        .to_builder()
-        .max_iterations(if ne * ka.pow(3) >= SF_START_WORK {
-            SF_START_ITERATIONS_BIG
-        } else {
-            SF_START_ITERATIONS
-        })
-        .build()
-        .ok()?;
-    let sf = spec.build().ok()?;
+    let budget = if ne * ka.pow(3) >= SF_START_WORK {
+        SF_START_ITERATIONS_BIG
+    } else {
+        SF_START_ITERATIONS
+    };
+    let sf = budgeted(spec, budget)?;
     let sol = Solver::new().solve(&sf);
     if !sol.converged() {
         return None;
@@ -1986,6 +1981,47 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     neutral_walk(solver, c, m, sol.iterations).unwrap_or(sol)
 }
 
+/// `spec` built with a budget of `max_iterations`; `None` where either
+/// does not validate.
+fn budgeted(mut spec: crate::model::CascadeSpec, max_iterations: usize) -> Option<Cascade> {
+    spec.solver = spec
+        .solver
+        .to_builder()
+        .max_iterations(max_iterations)
+        .build()
+        .ok()?;
+    spec.build().ok()
+}
+
+/// One step of a walk in a parameter of `p` ([`neutral_walk`],
+/// [`ll_scrub_walk`]) with `left` iterations of the budget left: Newton
+/// from the last steady state `u`, at most `newton` iterations; where it
+/// fails, the start-up dynamics from that state, at most
+/// `start_up_budget` of what Newton left. Returns the last report, the
+/// iterations used and whether Newton alone converged; `u` holds the
+/// iterate the step ended at.
+#[allow(clippy::too_many_arguments)]
+fn walk_step<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    u: &mut Array2<f64>,
+    tol: f64,
+    left: usize,
+    newton: usize,
+    start_up_budget: impl Fn(usize) -> usize,
+) -> (NewtonReport, usize, bool) {
+    let from = u.clone();
+    let rep = newton_in(solver, ker, p, u, true, tol, left.min(newton));
+    if rep.status == Status::Converged {
+        return (rep, rep.iterations, true);
+    }
+    *u = from;
+    let b = start_up_budget(left.saturating_sub(rep.iterations));
+    let (up, it) = start_up(solver, ker, p, u, tol, b, true, false);
+    (up, rep.iterations + it, false)
+}
+
 /// Feed acid (mol/L) under which an aqueous mass-action feed counts as
 /// neutral for [`neutral_walk`].
 const NEUTRAL_FEED: f64 = 1e-10;
@@ -2025,13 +2061,7 @@ fn neutral_walk(
     acid.streams.feed_acid = NEUTRAL_START;
     let mut spec = c.spec().clone();
     spec.chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-    spec.solver = spec
-        .solver
-        .to_builder()
-        .max_iterations(max - used)
-        .build()
-        .ok()?;
-    let ca = spec.build().ok()?;
+    let ca = budgeted(spec, max - used)?;
     let mut kept = None;
     let mut analogue = None;
     let first = with_fallback(solver, &ca, |solver, max_it, log| {
@@ -2064,34 +2094,9 @@ fn neutral_walk(
         level *= 0.1;
         let a = if level < NEUTRAL_FEED { own } else { level };
         p.feed[[fs, ih]] = base + f_flow * a;
-        let from = u.clone();
-        let rep = newton_in(
-            solver,
-            &ker,
-            &p,
-            &mut u,
-            true,
-            tol,
-            max.saturating_sub(used).min(100),
-        );
-        used += rep.iterations;
-        let rep = if rep.status == Status::Converged {
-            rep
-        } else {
-            u = from;
-            let (rep, it) = start_up(
-                solver,
-                &ker,
-                &p,
-                &mut u,
-                tol,
-                max.saturating_sub(used),
-                true,
-                false,
-            );
-            used += it;
-            rep
-        };
+        let left = max.saturating_sub(used);
+        let (rep, it, _) = walk_step(solver, &ker, &p, &mut u, tol, left, 100, |rest| rest);
+        used += it;
         if rep.status != Status::Converged {
             return None;
         }
@@ -2652,12 +2657,7 @@ fn ll_scrub_walk(
         lm.streams.scrub_acid = Some(own * f);
         let mut spec = c.spec().clone();
         spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-        let b = (max - used).min(LL_WALK_COLD);
-        let Ok(o) = spec.solver.to_builder().max_iterations(b).build() else {
-            return Err(used);
-        };
-        spec.solver = o;
-        let Ok(ca) = spec.build() else {
+        let Some(ca) = budgeted(spec, (max - used).min(LL_WALK_COLD)) else {
             return Err(used);
         };
         let mut kept = None;
@@ -2685,28 +2685,30 @@ fn ll_scrub_walk(
         } else {
             full
         };
-        let kept = u.clone();
-        let b = max.saturating_sub(used).min(LL_WALK_NEWTON);
-        let mut rep = newton_in(solver, &ker, &p, &mut u, true, tol, b);
-        used += rep.iterations;
-        if rep.status == Status::Converged {
+        // past a fold of the trap's branch Newton cannot follow it: the
+        // start-up from the last steady state (round 33: CLI seed 3283's
+        // walk, Newton's steps halved, stalls at 0.418 of its scrub acid;
+        // the start-up from 0.349 converges at the full acid in 2,030
+        // iterations). One that fails ends the walk: over CLI log-linear
+        // 3000-3499 a second, from half the step, never converged, and each
+        // costs up to LL_WALK_START_UP iterations
+        let left = max.saturating_sub(used);
+        let (rep, it, newton) = walk_step(
+            solver,
+            &ker,
+            &p,
+            &mut u,
+            tol,
+            left,
+            LL_WALK_NEWTON,
+            |rest| (rest / 3).min(LL_WALK_START_UP),
+        );
+        used += it;
+        if rep.status != Status::Converged {
+            break;
+        }
+        if newton {
             step *= 1.5;
-        } else {
-            // past a fold of the trap's branch Newton cannot follow it: the
-            // start-up from the last steady state (round 33: CLI seed 3283's
-            // walk, Newton's steps halved, stalls at 0.418 of its scrub
-            // acid; the start-up from 0.349 converges at the full acid in
-            // 2,030 iterations). One that fails ends the walk: over CLI
-            // log-linear 3000-3499 a second, from half the step, never
-            // converged, and each costs up to LL_WALK_START_UP iterations
-            u = kept;
-            let b = (max.saturating_sub(used) / 3).min(LL_WALK_START_UP);
-            let (r, it) = start_up(solver, &ker, &p, &mut u, tol, b, true, false);
-            used += it;
-            if r.status != Status::Converged {
-                break;
-            }
-            rep = r;
         }
         if next >= 0.0 {
             return Ok(ll_finish(c, &ker, &p, &u, rep, used, 0));
