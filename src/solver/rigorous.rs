@@ -1978,7 +1978,14 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     if sol.converged() {
         return sol;
     }
-    neutral_walk(solver, c, m, sol.iterations).unwrap_or(sol)
+    if let Some(walked) = neutral_walk(solver, c, m, sol.iterations) {
+        return walked;
+    }
+    match ma_scrub_walk(solver, c, m, sol.iterations) {
+        Ok(walked) => walked,
+        // the first solve's report, charged what the walk used too
+        Err(iterations) => Solution { iterations, ..sol },
+    }
 }
 
 /// `spec` built with a budget of `max_iterations`; `None` where either
@@ -2801,19 +2808,131 @@ const LL_WALK_NEWTON: usize = 40;
 
 /// A log-linear cascade with a scrub whose solve failed after `used`
 /// iterations: solved again with a fraction of its scrub acid
-/// ([`LL_WALK_FROM`]), then followed up to its own scrub acid by Newton
-/// from each step, the steps in `ln` of the acid growing by half after
-/// each; where Newton fails, the start-up dynamics from the last steady
-/// state ([`LL_WALK_START_UP`]). `Err` with the iterations used in all
-/// where no fraction converges, the start-up fails or the budget runs
-/// out.
+/// ([`LL_WALK_FROM`]), then followed up to its own scrub acid
+/// ([`scrub_walk`]). `Err` with the iterations used in all where no
+/// fraction converges, the start-up fails or the budget runs out.
 fn ll_scrub_walk(
     solver: &mut Solver,
     c: &Cascade,
     m: &LogLinearSpec,
-    mut used: usize,
+    used: usize,
 ) -> Result<Solution, usize> {
-    let (Some(ss), Some(own)) = (c.layout().scrub_stage(), m.streams.scrub_acid) else {
+    let Some(own) = m.streams.scrub_acid else {
+        return Err(used);
+    };
+    let cold = |solver: &mut Solver, f: f64, budget: usize| {
+        let mut lm = m.clone();
+        lm.streams.scrub_acid = Some(own * f);
+        let mut spec = c.spec().clone();
+        spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
+        let ca = budgeted(spec, budget)?;
+        let mut kept = None;
+        let it = ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
+        Some((it, kept))
+    };
+    let (ker, p) = log_linear_problem(c, m);
+    let ih = ker.h_index();
+    scrub_walk(
+        solver,
+        c,
+        own,
+        used,
+        cold,
+        &ker,
+        ih,
+        p,
+        |ker, p, u, rep, used| ll_finish(c, ker, p, u, rep, used, 0),
+    )
+}
+
+/// A mass-action cascade with a scrub whose solve failed after `used`
+/// iterations, followed up its scrub acid like a log-linear one
+/// ([`scrub_walk`]). Round 34's independent CLI check, mass-action 8345
+/// (4 metals over 298 + 255 stages, unsaponified, 4.96 mol/L of scrub
+/// acid): cold it converges at 0.01-0.7 of its scrub acid (6-168
+/// iterations) and at 1.2 of it, not at 0.9-1.05.
+fn ma_scrub_walk(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    used: usize,
+) -> Result<Solution, usize> {
+    let Some(own) = m.streams.scrub_acid else {
+        return Err(used);
+    };
+    let cold = |solver: &mut Solver, f: f64, budget: usize| {
+        let mut acid = m.clone();
+        acid.streams.scrub_acid = Some(own * f);
+        let mut spec = c.spec().clone();
+        spec.chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
+        let ca = budgeted(spec, budget)?;
+        let (mut kept, mut analogue) = (None, None);
+        let sol = with_fallback(solver, &ca, |solver, max_it, log| {
+            mass_action_once(
+                solver,
+                &ca,
+                &acid,
+                max_it,
+                log,
+                &mut analogue,
+                Some(&mut kept),
+            )
+        });
+        Some((sol.iterations, kept.filter(|_| sol.converged())))
+    };
+    let (ker, p, _) = ma_problem(c, m);
+    let ih = ker.h_index();
+    scrub_walk(
+        solver,
+        c,
+        own,
+        used,
+        cold,
+        &ker,
+        ih,
+        p,
+        |ker, p, u, rep, used| {
+            finish(
+                c,
+                ker,
+                p,
+                u,
+                rep,
+                used,
+                0,
+                |row| row[ih],
+                |_, row| ma_species(ker, row),
+            )
+        },
+    )
+}
+
+/// A cascade with a scrub whose solve failed after `used` iterations,
+/// followed up its scrub acid `own` (mol/L). `cold(solver, f, budget)`
+/// solves it cold at the fraction `f` of that acid within `budget`
+/// iterations, returning the iterations used and the converged iterate;
+/// it is called at each of [`LL_WALK_FROM`] in turn until one converges.
+/// From there Newton walks from each steady state to the next, steps of
+/// [`LL_WALK_STEP`] in `ln` of the acid growing by half after each, up to
+/// the model's own acid on the cascade's kernel `ker` and problem `p`
+/// (the steps change only the scrub stage's acid inflow, row `ih`); where Newton
+/// fails, the start-up dynamics from the last steady state
+/// ([`LL_WALK_START_UP`]). `finish` builds the solution. `Err` with the
+/// iterations used in all where no fraction converges, the start-up fails
+/// or the budget runs out.
+#[allow(clippy::too_many_arguments)]
+fn scrub_walk<E: Rigorous>(
+    solver: &mut Solver,
+    c: &Cascade,
+    own: f64,
+    mut used: usize,
+    mut cold: impl FnMut(&mut Solver, f64, usize) -> Option<(usize, Option<Array2<f64>>)>,
+    ker: &E,
+    ih: usize,
+    mut p: Problem,
+    finish: impl Fn(&E, &Problem, &Array2<f64>, NewtonReport, usize) -> Solution,
+) -> Result<Solution, usize> {
+    let Some(ss) = c.layout().scrub_stage() else {
         return Err(used);
     };
     let sflow = c.spec().flows.scrub.unwrap_or(0.0);
@@ -2826,15 +2945,10 @@ fn ll_scrub_walk(
         if used >= max {
             return Err(used);
         }
-        let mut lm = m.clone();
-        lm.streams.scrub_acid = Some(own * f);
-        let mut spec = c.spec().clone();
-        spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-        let Some(ca) = budgeted(spec, (max - used).min(LL_WALK_COLD)) else {
+        let Some((it, kept)) = cold(solver, f, (max - used).min(LL_WALK_COLD)) else {
             return Err(used);
         };
-        let mut kept = None;
-        used += ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
+        used += it;
         if let Some(u) = kept {
             from = Some((f.ln(), u));
             break;
@@ -2843,10 +2957,6 @@ fn ll_scrub_walk(
     let Some((mut at, mut u)) = from else {
         return Err(used);
     };
-    // the real cascade's kernel and problem; the steps change only the
-    // scrub stage's acid inflow
-    let (ker, mut p) = log_linear_problem(c, m);
-    let ih = ker.h_index();
     let full = p.feed[[ss, ih]];
     let base = full - sflow * own;
     let tol = c.solver_options().tolerance;
@@ -2866,16 +2976,10 @@ fn ll_scrub_walk(
         // 3000-3499 a second, from half the step, never converged, and each
         // costs up to LL_WALK_START_UP iterations
         let left = max.saturating_sub(used);
-        let (rep, it, newton) = walk_step(
-            solver,
-            &ker,
-            &p,
-            &mut u,
-            tol,
-            left,
-            LL_WALK_NEWTON,
-            |rest| (rest / 3).min(LL_WALK_START_UP),
-        );
+        let (rep, it, newton) =
+            walk_step(solver, ker, &p, &mut u, tol, left, LL_WALK_NEWTON, |rest| {
+                (rest / 3).min(LL_WALK_START_UP)
+            });
         used += it;
         if rep.status != Status::Converged {
             break;
@@ -2884,7 +2988,7 @@ fn ll_scrub_walk(
             step *= 1.5;
         }
         if next >= 0.0 {
-            return Ok(ll_finish(c, &ker, &p, &u, rep, used, 0));
+            return Ok(finish(ker, &p, &u, rep, used));
         }
         at = next;
     }
