@@ -2000,6 +2000,18 @@ fn budgeted(mut spec: crate::model::CascadeSpec, max_iterations: usize) -> Optio
     spec.build().ok()
 }
 
+/// `c` with its chemistry replaced by `chemistry` and a budget of
+/// `max_iterations` ([`budgeted`]).
+fn rebuilt(
+    c: &Cascade,
+    chemistry: crate::model::ChemistrySpec,
+    max_iterations: usize,
+) -> Option<Cascade> {
+    let mut spec = c.spec().clone();
+    spec.chemistry = chemistry;
+    budgeted(spec, max_iterations)
+}
+
 /// One step of a walk in a parameter of `p` ([`neutral_walk`],
 /// [`ll_scrub_walk`]) with `left` iterations of the budget left: Newton
 /// from the last steady state `u`, at most `newton` iterations; where it
@@ -2066,9 +2078,8 @@ fn neutral_walk(
     // the same cascade with an acid feed, within the budget left
     let mut acid = m.clone();
     acid.streams.feed_acid = NEUTRAL_START;
-    let mut spec = c.spec().clone();
-    spec.chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-    let ca = budgeted(spec, max - used)?;
+    let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
+    let ca = rebuilt(c, chemistry, max - used)?;
     let mut kept = None;
     let mut analogue = None;
     let first = with_fallback(solver, &ca, |solver, max_it, log| {
@@ -2667,9 +2678,8 @@ fn ll_variant(
     lm: &LogLinearSpec,
     max_iterations: usize,
 ) -> Option<(Cascade, LogLinearKernel, Problem)> {
-    let mut spec = c.spec().clone();
-    spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-    let ca = budgeted(spec, max_iterations)?;
+    let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
+    let ca = rebuilt(c, chemistry, max_iterations)?;
     let (ker, p) = log_linear_problem(&ca, lm);
     Some((ca, ker, p))
 }
@@ -2823,9 +2833,8 @@ fn ll_scrub_walk(
     let cold = |solver: &mut Solver, f: f64, budget: usize| {
         let mut lm = m.clone();
         lm.streams.scrub_acid = Some(own * f);
-        let mut spec = c.spec().clone();
-        spec.chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-        let ca = budgeted(spec, budget)?;
+        let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
+        let ca = rebuilt(c, chemistry, budget)?;
         let mut kept = None;
         let it = ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
         Some((it, kept))
@@ -2863,9 +2872,8 @@ fn ma_scrub_walk(
     let cold = |solver: &mut Solver, f: f64, budget: usize| {
         let mut acid = m.clone();
         acid.streams.scrub_acid = Some(own * f);
-        let mut spec = c.spec().clone();
-        spec.chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-        let ca = budgeted(spec, budget)?;
+        let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
+        let ca = rebuilt(c, chemistry, budget)?;
         let (mut kept, mut analogue) = (None, None);
         let sol = with_fallback(solver, &ca, |solver, max_it, log| {
             mass_action_once(
