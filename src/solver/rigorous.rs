@@ -2013,7 +2013,7 @@ fn rebuilt(
 }
 
 /// One step of a walk in a parameter of `p` ([`neutral_walk`],
-/// [`ll_scrub_walk`]) with `left` iterations of the budget left: Newton
+/// [`scrub_walk`]) with `left` iterations of the budget left: Newton
 /// from the last steady state `u`, at most `newton` iterations; where it
 /// fails, the start-up dynamics from that state, at most
 /// `start_up_budget` of what Newton left. Returns the last report, the
@@ -2796,24 +2796,24 @@ fn ll_solve_kept(
     })
 }
 
-/// Fractions of its scrub acid at which [`ll_scrub_walk`] solves a
+/// Fractions of its scrub acid at which [`scrub_walk`] solves a
 /// cascade first, in turn until one converges.
 const LL_WALK_FROM: [f64; 2] = [0.1, 0.01];
 
-/// Most iterations [`ll_scrub_walk`] gives each solve at a fraction of
+/// Most iterations [`scrub_walk`] gives each solve at a fraction of
 /// the scrub acid (round 33, CLI log-linear 3000-3499: those that
 /// converged took 3 to 31).
 const LL_WALK_COLD: usize = 1000;
 
-/// First step of [`ll_scrub_walk`], in `ln` of the scrub acid.
+/// First step of [`scrub_walk`], in `ln` of the scrub acid.
 const LL_WALK_STEP: f64 = 0.5;
 
-/// Most iterations of the start-up dynamics [`ll_scrub_walk`] gives a
+/// Most iterations of the start-up dynamics [`scrub_walk`] gives a
 /// step where Newton fails (round 33: the five cascades it settled over
 /// CLI log-linear 3000-3499 took 100 to 2,864).
 const LL_WALK_START_UP: usize = 3000;
 
-/// Newton iterations of each step of [`ll_scrub_walk`].
+/// Newton iterations of each step of [`scrub_walk`].
 const LL_WALK_NEWTON: usize = 40;
 
 /// A log-linear cascade with a scrub whose solve failed after `used`
