@@ -2671,17 +2671,11 @@ fn ll_capped(m: &LogLinearSpec, t: f64) -> Option<(LogLinearSpec, f64)> {
     (moved > 0.0).then_some((out, moved))
 }
 
-/// The cascade `c` with chemistry `lm` and a budget of `max_iterations`,
-/// and its kernel and stage problem; `None` where it does not validate.
-fn ll_variant(
-    c: &Cascade,
-    lm: &LogLinearSpec,
-    max_iterations: usize,
-) -> Option<(Cascade, LogLinearKernel, Problem)> {
+/// The cascade `c` with the log-linear chemistry `lm` and a budget of
+/// `max_iterations` ([`rebuilt`]).
+fn ll_variant(c: &Cascade, lm: &LogLinearSpec, max_iterations: usize) -> Option<Cascade> {
     let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-    let ca = rebuilt(c, chemistry, max_iterations)?;
-    let (ker, p) = log_linear_problem(&ca, lm);
-    Some((ca, ker, p))
+    rebuilt(c, chemistry, max_iterations)
 }
 
 /// A log-linear cascade whose solve failed after `used` iterations and
@@ -2689,8 +2683,9 @@ fn ll_variant(
 /// (a constant `D`, a fit with `b1 <= 0`): solved with those metals given
 /// the dose slope [`LL_CAP_SLOPE`] ([`ll_capped`]), then walked back to
 /// the model's own slopes by Newton from each steady state, each step
-/// sized to move no stage's `ln D` by more than [`LL_CAP_JUMP`] and
-/// halved where Newton fails ([`LL_CAP_HALVINGS`] in a row end the walk).
+/// sized to move no stage's `ln D` by more than [`LL_CAP_JUMP`], halved
+/// after each step Newton fails and doubled back after each it takes
+/// (more than [`LL_CAP_HALVINGS`] halvings outstanding end the walk).
 /// `Err` with the iterations used in all where the capped model does not
 /// converge, the walk ends or the budget runs out.
 ///
@@ -2716,7 +2711,7 @@ fn ll_capped_walk(
     if used >= max {
         return Err(used);
     }
-    let Some((ca, _, _)) = ll_variant(c, &lm, (max - used).min(LL_CAP_COLD)) else {
+    let Some(ca) = ll_variant(c, &lm, (max - used).min(LL_CAP_COLD)) else {
         return Err(used);
     };
     let mut kept = None;
@@ -2726,6 +2721,9 @@ fn ll_capped_walk(
     };
     let tol = c.solver_options().tolerance;
     let lc = (m.dose * m.molarity_per_percent).ln();
+    // the model's own kernel and problem, for the last step
+    let (own_ker, own_p) = log_linear_problem(c, m);
+    let ifr = own_ker.free_index();
     let mut t = 1.0f64;
     let mut halvings = 0;
     let mut steps = 0;
@@ -2733,29 +2731,31 @@ fn ll_capped_walk(
         steps += 1;
         // ln D moves by (change of b1) ln(C_free / C) at each stage: the
         // step in t is sized so that it moves no stage's by more than
-        // LL_CAP_JUMP (ln C_free is the last unknown of a log-linear stage)
+        // LL_CAP_JUMP
         let span = u
-            .column(u.ncols() - 1)
+            .column(ifr)
             .iter()
             .fold(0.0f64, |a, &lf| a.max((lf - lc).abs()));
         let dt = LL_CAP_JUMP / (range * span).max(1e-300) / f64::from(1u32 << halvings);
         let next = (t - dt).max(0.0);
+        let step;
         let (ker, p) = if next <= 0.0 {
-            log_linear_problem(c, m)
+            (&own_ker, &own_p)
         } else {
             let Some((lm, _)) = ll_capped(m, next) else {
                 return Err(used);
             };
-            let Some((_, ker, p)) = ll_variant(c, &lm, max) else {
+            let Some(cv) = ll_variant(c, &lm, max) else {
                 return Err(used);
             };
-            (ker, p)
+            step = log_linear_problem(&cv, &lm);
+            (&step.0, &step.1)
         };
         let from = u.clone();
         let rep = newton_in(
             solver,
-            &ker,
-            &p,
+            ker,
+            p,
             &mut u,
             true,
             tol,
@@ -2772,7 +2772,7 @@ fn ll_capped_walk(
         }
         halvings = halvings.saturating_sub(1);
         if next <= 0.0 {
-            return Ok(ll_finish(c, &ker, &p, &u, rep, used, 0));
+            return Ok(ll_finish(c, ker, p, &u, rep, used, 0));
         }
         t = next;
     }
