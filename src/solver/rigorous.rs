@@ -1978,12 +1978,13 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     if sol.converged() {
         return sol;
     }
-    if let Some(walked) = neutral_walk(solver, c, m, sol.iterations) {
-        return walked;
-    }
-    match ma_scrub_walk(solver, c, m, sol.iterations) {
+    let used = match neutral_walk(solver, c, m, sol.iterations) {
+        Ok(walked) => return walked,
+        Err(used) => used,
+    };
+    match ma_scrub_walk(solver, c, m, used) {
         Ok(walked) => walked,
-        // the first solve's report, charged what the walk used too
+        // the first solve's report, charged what the walks used too
         Err(iterations) => Solution { iterations, ..sol },
     }
 }
@@ -2054,7 +2055,8 @@ const NEUTRAL_START: f64 = 0.1;
 /// feed at [`NEUTRAL_START`] mol/L of acid, then followed down a decade at
 /// a time to `1e-10` and to its own acid, each step by Newton from the one
 /// before (the start-up dynamics from there where Newton fails), within
-/// the iterations its budget has left. `None` where any step fails.
+/// the iterations its budget has left. `Err` with the iterations used in
+/// all (`used` included) where it does not apply or any step fails.
 ///
 /// Round 30's independent CLI check, mass-action 6676 and 6760 (4 and 2
 /// metals over 369 and 316 stages, a scrub, feed `acid = 0.0`): with the
@@ -2066,20 +2068,22 @@ fn neutral_walk(
     c: &Cascade,
     m: &MassActionSpec,
     mut used: usize,
-) -> Option<Solution> {
+) -> Result<Solution, usize> {
     let own = m.streams.feed_acid;
     if c.layout().feed_phase != Phase::Aqueous || own.is_nan() || own >= NEUTRAL_FEED {
-        return None;
+        return Err(used);
     }
     let max = c.solver_options().max_iterations;
     if used >= max {
-        return None;
+        return Err(used);
     }
     // the same cascade with an acid feed, within the budget left
     let mut acid = m.clone();
     acid.streams.feed_acid = NEUTRAL_START;
     let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-    let ca = rebuilt(c, chemistry, max - used)?;
+    let Some(ca) = rebuilt(c, chemistry, max - used) else {
+        return Err(used);
+    };
     let mut kept = None;
     let mut analogue = None;
     let first = with_fallback(solver, &ca, |solver, max_it, log| {
@@ -2094,10 +2098,9 @@ fn neutral_walk(
         )
     });
     used += first.iterations;
-    if !first.converged() {
-        return None;
-    }
-    let mut u = kept?;
+    let (true, Some(mut u)) = (first.converged(), kept) else {
+        return Err(used);
+    };
     // the real cascade's kernel and problem; the steps change only the
     // feed stage's acid inflow
     let (ker, mut p, _) = ma_problem(c, m);
@@ -2116,14 +2119,16 @@ fn neutral_walk(
         let (rep, it, _) = walk_step(solver, &ker, &p, &mut u, tol, left, 100, |rest| rest);
         used += it;
         if rep.status != Status::Converged {
-            return None;
+            return Err(used);
         }
         if a == own {
             last = Some(rep);
         }
     }
-    let rep = last?;
-    Some(finish(
+    let Some(rep) = last else {
+        return Err(used);
+    };
+    Ok(finish(
         c,
         &ker,
         &p,
