@@ -28,6 +28,13 @@ fn solved_json(text: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A stage's aqueous and organic concentrations (mol/L) of `metal`, read
+/// from its `--json` stage record.
+fn phases(stage: &serde_json::Value, metal: &str) -> (f64, f64) {
+    let read = |phase: &str| stage[phase][metal].as_f64().unwrap();
+    (read("aqueous"), read("organic"))
+}
+
 /// Runs a broken variant of GOOD and checks the one-line error.
 fn bad(text: &str, line: usize, key: &str, words: &str) {
     let (out, _dir) = run_model(text);
@@ -548,10 +555,7 @@ fn a_log_linear_trap_settles_at_a_scrub_pinch() {
     // stage 51, mid-scrub: La near 0.229 mol/L, O D / A within 3 % of 1
     // (1.015: a pinch approached over the scrub's 90 stages)
     let st = &v["stages"][50];
-    let (x, y) = (
-        st["aqueous"]["La"].as_f64().unwrap(),
-        st["organic"]["La"].as_f64().unwrap(),
-    );
+    let (x, y) = phases(st, "La");
     assert!((0.2..0.26).contains(&x), "La {x} mol/L");
     let e = 4.6631 * (y / x) / 0.2305;
     assert!((e - 1.0).abs() < 0.03, "extraction factor {e}");
@@ -583,10 +587,7 @@ fn a_trap_past_a_fold_is_reached_by_following_the_scrub_acid_up() {
     assert_eq!(v["converged"], true);
     // stage 51, mid-scrub
     let st = &v["stages"][50];
-    let (x, y) = (
-        st["aqueous"]["Pr"].as_f64().unwrap(),
-        st["organic"]["Pr"].as_f64().unwrap(),
-    );
+    let (x, y) = phases(st, "Pr");
     assert!((0.6..0.67).contains(&x), "Pr {x} mol/L");
     // what rises from stage 51, less what falls into it from stage 52, is
     // what leaves in the loaded organic: all the feed's Pr
@@ -637,10 +638,7 @@ fn a_negative_dose_slope_is_reached_from_the_capped_model() {
     }
     // the extraction's stage 13: log10 D = (m0 + m1 dose) pH + b0 + b1 log10 dose
     let st = &v["stages"][12];
-    let (x, y) = (
-        st["aqueous"]["Pr"].as_f64().unwrap(),
-        st["organic"]["Pr"].as_f64().unwrap(),
-    );
+    let (x, y) = phases(st, "Pr");
     let ph = st["ph"].as_f64().unwrap();
     let free = st["free_extractant"].as_f64().unwrap();
     assert!((free / c - 0.99185).abs() < 1e-4, "free {free} mol/L");
@@ -678,10 +676,7 @@ fn a_mass_action_trap_is_reached_by_following_the_scrub_acid_up() {
     assert_eq!(v["converged"], true);
     // stage 401, mid-scrub
     let st = &v["stages"][400];
-    let (x, y) = (
-        st["aqueous"]["Ce"].as_f64().unwrap(),
-        st["organic"]["Ce"].as_f64().unwrap(),
-    );
+    let (x, y) = phases(st, "Ce");
     assert!((1.15..1.3).contains(&x), "Ce {x} mol/L");
     let x402 = v["stages"][401]["aqueous"]["Ce"].as_f64().unwrap();
     let up = 1.7479 * y - 0.1995 * x402;
