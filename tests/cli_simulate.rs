@@ -693,3 +693,46 @@ fn a_mass_action_trap_is_reached_by_following_the_scrub_acid_up() {
         "Ce loaded {out} mol/h"
     );
 }
+
+/// Round 35's independent CLI check, mass-action 9049 (4 metals over
+/// 193 + 62 stages, 22 % NH4 saponification, feed acid 1e-6 mol/L, 3.378
+/// mol/L of scrub acid). Its first solve crawled through the whole budget
+/// (26,500 iterations) and no walk ran: exit 2. The cascade has several
+/// steady states: cold it converges at 0.95 and 0.98 of its scrub acid
+/// (Nd 12.6 % and 7.8 % loaded) and at 1.05 and above (no Nd loaded), and
+/// the walk up from a tenth of the acid folds near 0.2 of it. Now the
+/// first solve leaves an eighth of the budget to the walks, and the one
+/// from 0.95 of the acid reaches the model's own in a Newton step: Nd
+/// 4.54 % loaded, on the trend of 0.95 and 0.98.
+#[test]
+fn a_scrub_walk_from_near_the_acid_finds_the_branch_the_walk_from_below_misses() {
+    let src = "name = \"ma random\"\n\
+               components = [\"La\", \"Ce\", \"Pr\", \"Nd\"]\n[chemistry]\n\
+               model = \"mass-action\"\n\
+               log10_k = { La = 0.573244, Ce = 1.240535, Pr = 1.945578, \
+               Nd = 2.472227 }\n\
+               a = 3.0\nb = 3.0\ncharge = { La = 3, Ce = 2, Pr = 2, Nd = 3 }\n\
+               extractant = 0.1812\nsaponification = 0.2219\ncounter_ion = \"NH4\"\n\
+               log10_k_ion = -3.153\n[cascade]\nextraction = 193\nscrub = 62\n\
+               strip = 0\n[feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+               concentration = { La = 0.014225, Ce = 0.010322, Pr = 0.0088966, \
+               Nd = 0.03825 }\n\
+               acid = 1.0e-06\n[flows]\norganic = 2.1086\nscrub = 0.05501\n\
+               [scrub]\nacid = 3.378\n";
+    let v = solved_json(src);
+    assert_eq!(v["converged"], true);
+    let loaded = |k: &str| {
+        v["streams"]["loaded_organic"]["amount"][k]
+            .as_f64()
+            .unwrap()
+    };
+    let raffinate = |k: &str| v["streams"]["raffinate"]["amount"][k].as_f64().unwrap();
+    let nd = loaded("Nd") / 0.03825;
+    assert!((0.044..0.047).contains(&nd), "Nd loaded {nd}");
+    assert!(
+        ((loaded("Nd") + raffinate("Nd")) / 0.03825 - 1.0).abs() < 1e-10,
+        "Nd balance"
+    );
+    // La, Ce and Pr all leave in the raffinate
+    assert!(loaded("Pr") < 1e-30 && (raffinate("La") / 0.014225 - 1.0).abs() < 1e-10);
+}

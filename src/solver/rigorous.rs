@@ -1934,14 +1934,13 @@ fn ma_species(ker: &MassActionKernel, row: &[f64]) -> [f64; 4] {
 }
 
 /// Solves with the trace balances in logarithmic form and, if that fails,
-/// again in relative form within the iteration budget left (each form
-/// solves some cascades the other does not).
+/// again in relative form within what is left of `max` iterations (each
+/// form solves some cascades the other does not).
 fn with_fallback(
     solver: &mut Solver,
-    c: &Cascade,
+    max: usize,
     mut once: impl FnMut(&mut Solver, usize, bool) -> Solution,
 ) -> Solution {
-    let max = c.solver_options().max_iterations;
     let first = once(solver, max, true);
     if first.converged() || first.iterations >= max {
         return first;
@@ -1972,7 +1971,14 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     // the separation-factor analogue behind the first start is the same in
     // both passes (it reads nothing the pass changes): solved once
     let mut analogue = None;
-    let sol = with_fallback(solver, c, |solver, max_it, log| {
+    // the first solve stops short of the budget where a walk applies, so
+    // that a crawl there cannot leave the walks nothing (round 35: CLI
+    // mass-action 9049's first solve spent all its 26,500 iterations)
+    let max = c.solver_options().max_iterations;
+    let walks = c.layout().feed_phase == Phase::Aqueous && m.streams.feed_acid < NEUTRAL_FEED
+        || m.streams.scrub_acid.is_some();
+    let first = if walks { max - max / WALK_SHARE } else { max };
+    let sol = with_fallback(solver, first, |solver, max_it, log| {
         mass_action_once(solver, c, m, max_it, log, &mut analogue, None)
     });
     if sol.converged() {
@@ -2038,9 +2044,19 @@ fn walk_step<E: Rigorous>(
     }
     *u = from;
     let b = start_up_budget(left.saturating_sub(rep.iterations));
+    if b == 0 {
+        return (rep, rep.iterations, false);
+    }
     let (up, it) = start_up(solver, ker, p, u, tol, b, true, false);
     (up, rep.iterations + it, false)
 }
+
+/// The walks after a failed first solve ([`neutral_walk`],
+/// [`scrub_walk`]) are kept at least one part in `WALK_SHARE` of the
+/// budget where they apply. Over mass-action robustness seeds 0-10499 the
+/// cascades that converge in their first solve use at most 66 % of their
+/// budget (seed 8188; 6851 43 %, the rest under 22 %).
+const WALK_SHARE: usize = 8;
 
 /// Feed acid (mol/L) under which an aqueous mass-action feed counts as
 /// neutral for [`neutral_walk`].
@@ -2085,20 +2101,9 @@ fn neutral_walk(
         return Err(used);
     };
     let mut kept = None;
-    let mut analogue = None;
-    let first = with_fallback(solver, &ca, |solver, max_it, log| {
-        mass_action_once(
-            solver,
-            &ca,
-            &acid,
-            max_it,
-            log,
-            &mut analogue,
-            Some(&mut kept),
-        )
-    });
+    let first = ma_solve_kept(solver, &ca, &acid, &mut kept);
     used += first.iterations;
-    let (true, Some(mut u)) = (first.converged(), kept) else {
+    let Some(mut u) = kept else {
         return Err(used);
     };
     // the real cascade's kernel and problem; the steps change only the
@@ -2139,6 +2144,28 @@ fn neutral_walk(
         |row| row[ih],
         |_, row| ma_species(&ker, row),
     ))
+}
+
+/// [`mass_action_once`] with its fallback pass ([`with_fallback`])
+/// within the cascade's budget, keeping the converged iterate in `kept`.
+fn ma_solve_kept(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    kept: &mut Option<Array2<f64>>,
+) -> Solution {
+    let mut analogue = None;
+    let sol = with_fallback(
+        solver,
+        c.solver_options().max_iterations,
+        |solver, max_it, log| {
+            mass_action_once(solver, c, m, max_it, log, &mut analogue, Some(&mut *kept))
+        },
+    );
+    if !sol.converged() {
+        *kept = None;
+    }
+    sol
 }
 
 /// The kernel and problem of a `mass-action` cascade (the stage flows,
@@ -2601,7 +2628,12 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 
 /// Steady state of a `log-linear` cascade.
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
-    let sol = ll_solve_kept(solver, c, m, &mut None);
+    // the first solve stops short of the budget where a walk applies
+    // ([`WALK_SHARE`])
+    let max = c.solver_options().max_iterations;
+    let walks = m.streams.scrub_acid.is_some() || ll_capped(m, 1.0).is_some();
+    let first = if walks { max - max / WALK_SHARE } else { max };
+    let sol = ll_solve_kept(solver, c, m, first, &mut None);
     if sol.converged() {
         return sol;
     }
@@ -2720,7 +2752,14 @@ fn ll_capped_walk(
         return Err(used);
     };
     let mut kept = None;
-    used += ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
+    used += ll_solve_kept(
+        solver,
+        &ca,
+        &lm,
+        ca.solver_options().max_iterations,
+        &mut kept,
+    )
+    .iterations;
     let Some(mut u) = kept else {
         return Err(used);
     };
@@ -2784,15 +2823,16 @@ fn ll_capped_walk(
     Err(used)
 }
 
-/// [`log_linear_once`] with its fallback pass ([`with_fallback`]),
-/// keeping the converged iterate in `kept`.
+/// [`log_linear_once`] with its fallback pass ([`with_fallback`]) within
+/// `max` iterations, keeping the converged iterate in `kept`.
 fn ll_solve_kept(
     solver: &mut Solver,
     c: &Cascade,
     m: &LogLinearSpec,
+    max: usize,
     kept: &mut Option<Array2<f64>>,
 ) -> Solution {
-    with_fallback(solver, c, |solver, max_it, log| {
+    with_fallback(solver, max, |solver, max_it, log| {
         let (s, u) = log_linear_once(solver, c, m, max_it, log);
         if s.converged() {
             *kept = Some(u);
@@ -2809,6 +2849,24 @@ const LL_WALK_FROM: [f64; 2] = [0.1, 0.01];
 /// the scrub acid (round 33, CLI log-linear 3000-3499: those that
 /// converged took 3 to 31).
 const LL_WALK_COLD: usize = 1000;
+
+/// Multiples of its scrub acid at which [`scrub_walk`] solves a cascade
+/// where the walk from [`LL_WALK_FROM`] fails, each in turn, walking from
+/// each that converges. Round 35's independent CLI check, mass-action
+/// 9049 (4 metals over 193 + 62 stages, 22 % saponified, 3.378 mol/L of
+/// scrub acid) has several steady states: cold it converges at 0.1, 0.95,
+/// 0.98, 1.05 and 1.25 of its acid, not at 0.9, 1.0 or 1.02; the branch
+/// from 0.1 folds near 0.2 of it and the one from 1.25 near 1.03, while
+/// Newton goes from 0.95 to the model's acid in 7 iterations. CLI
+/// log-linear 3334 too: its walk from 0.01 diverges at 0.33, and it
+/// converges cold at 0.95 (65 iterations) and from there in 6.
+const LL_WALK_NEAR: [f64; 2] = [0.95, 1.05];
+
+/// Most iterations [`scrub_walk`] gives each cold solve at one of
+/// [`LL_WALK_NEAR`] (9049 and 3334 converge in 91 and 65; over CLI
+/// log-linear 3000-3999 the failures that converge at none of them spend
+/// 120-550 there).
+const LL_WALK_NEAR_COLD: usize = 250;
 
 /// First step of [`scrub_walk`], in `ln` of the scrub acid.
 const LL_WALK_STEP: f64 = 0.5;
@@ -2841,7 +2899,14 @@ fn ll_scrub_walk(
         let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
         let ca = rebuilt(c, chemistry, budget)?;
         let mut kept = None;
-        let it = ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
+        let it = ll_solve_kept(
+            solver,
+            &ca,
+            &lm,
+            ca.solver_options().max_iterations,
+            &mut kept,
+        )
+        .iterations;
         Some((it, kept))
     };
     let (ker, p) = log_linear_problem(c, m);
@@ -2879,19 +2944,9 @@ fn ma_scrub_walk(
         acid.streams.scrub_acid = Some(own * f);
         let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
         let ca = rebuilt(c, chemistry, budget)?;
-        let (mut kept, mut analogue) = (None, None);
-        let sol = with_fallback(solver, &ca, |solver, max_it, log| {
-            mass_action_once(
-                solver,
-                &ca,
-                &acid,
-                max_it,
-                log,
-                &mut analogue,
-                Some(&mut kept),
-            )
-        });
-        Some((sol.iterations, kept.filter(|_| sol.converged())))
+        let mut kept = None;
+        let it = ma_solve_kept(solver, &ca, &acid, &mut kept).iterations;
+        Some((it, kept))
     };
     let (ker, p, _) = ma_problem(c, m);
     let ih = ker.h_index();
@@ -2921,18 +2976,16 @@ fn ma_scrub_walk(
 }
 
 /// A cascade with a scrub whose solve failed after `used` iterations,
-/// followed up its scrub acid `own` (mol/L). `cold(solver, f, budget)`
-/// solves it cold at the fraction `f` of that acid within `budget`
+/// followed to its scrub acid `own` (mol/L). `cold(solver, f, budget)`
+/// solves it cold at the multiple `f` of that acid within `budget`
 /// iterations, returning the iterations used and the converged iterate;
-/// it is called at each of [`LL_WALK_FROM`] in turn until one converges.
-/// From there Newton walks from each steady state to the next, steps of
-/// [`LL_WALK_STEP`] in `ln` of the acid growing by half after each, up to
-/// the model's own acid on the cascade's kernel `ker` and problem `p`
-/// (the steps change only the scrub stage's acid inflow, row `ih`); where Newton
-/// fails, the start-up dynamics from the last steady state
-/// ([`LL_WALK_START_UP`]). `finish` builds the solution. `Err` with the
-/// iterations used in all where no fraction converges, the start-up fails
-/// or the budget runs out.
+/// it is called at each of [`LL_WALK_FROM`] in turn until one converges,
+/// and from there [`walk_to_own`] follows the steady state up to the
+/// model's acid on the cascade's kernel `ker` and problem `p` (the steps
+/// change only the scrub stage's acid inflow, row `ih`). Where that fails,
+/// each of [`LL_WALK_NEAR`] that converges cold is walked from in turn.
+/// `finish` builds the solution. `Err` with the iterations used in all
+/// where no walk arrives or the budget runs out.
 #[allow(clippy::too_many_arguments)]
 fn scrub_walk<E: Rigorous>(
     solver: &mut Solver,
@@ -2953,34 +3006,86 @@ fn scrub_walk<E: Rigorous>(
         return Err(used);
     }
     let max = c.solver_options().max_iterations;
-    let mut from = None;
-    for f in LL_WALK_FROM {
-        if used >= max {
-            return Err(used);
-        }
-        let Some((it, kept)) = cold(solver, f, (max - used).min(LL_WALK_COLD)) else {
-            return Err(used);
-        };
-        used += it;
-        if let Some(u) = kept {
-            from = Some((f.ln(), u));
-            break;
-        }
-    }
-    let Some((mut at, mut u)) = from else {
-        return Err(used);
-    };
     let full = p.feed[[ss, ih]];
     let base = full - sflow * own;
     let tol = c.solver_options().tolerance;
-    let mut step = LL_WALK_STEP;
-    while used < max {
-        let next = (at + step).min(0.0);
-        p.feed[[ss, ih]] = if next < 0.0 {
-            base + sflow * own * next.exp()
-        } else {
-            full
+    // the first of [`LL_WALK_FROM`] that converges cold, then each of
+    // [`LL_WALK_NEAR`] that does, until a walk reaches the model's acid
+    // (a start near the acid that Newton cannot bring to it is left: the
+    // start-up from there gained nothing over CLI log-linear 3000-3999 and
+    // cost robustness mass-action 1948 3,300 iterations)
+    let starts = std::iter::once((&LL_WALK_FROM[..], LL_WALK_COLD, LL_WALK_START_UP))
+        .chain(LL_WALK_NEAR.chunks(1).map(|f| (f, LL_WALK_NEAR_COLD, 0)));
+    for (side, cap, start_up_cap) in starts {
+        let mut from = None;
+        for &f in side {
+            if used >= max {
+                return Err(used);
+            }
+            let Some((it, kept)) = cold(solver, f, (max - used).min(cap)) else {
+                return Err(used);
+            };
+            used += it;
+            if let Some(u) = kept {
+                from = Some((f.ln(), u));
+                break;
+            }
+        }
+        let Some((at, mut u)) = from else {
+            continue;
         };
+        if let Some(walked) = walk_to_own(
+            solver,
+            ker,
+            &mut p,
+            &mut u,
+            at,
+            &mut used,
+            (max, start_up_cap),
+            tol,
+            |p, x| {
+                p.feed[[ss, ih]] = if x != 0.0 {
+                    base + sflow * own * x.exp()
+                } else {
+                    full
+                };
+            },
+        ) {
+            return Ok(finish(ker, &p, &u, walked, used));
+        }
+    }
+    Err(used)
+}
+
+/// Follows a steady state `u` at `ln` of the scrub acid's multiple `at`
+/// to the model's own acid (`ln` 1 = 0) for [`scrub_walk`]: Newton from
+/// each steady state to the next, steps of [`LL_WALK_STEP`] growing by
+/// half after each Newton success; where Newton fails, the start-up
+/// dynamics from the last steady state (at most `start_up_cap`
+/// iterations, and a third of what is left; none where it is 0), and a
+/// start-up that fails ends the walk. `set(p, x)` puts the acid of `ln`
+/// multiple `x` into `p`. The last report where the walk arrives, `None`
+/// where it does not; `used` counts the iterations against `max`.
+#[allow(clippy::too_many_arguments)]
+fn walk_to_own<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &mut Problem,
+    u: &mut Array2<f64>,
+    mut at: f64,
+    used: &mut usize,
+    (max, start_up_cap): (usize, usize),
+    tol: f64,
+    set: impl Fn(&mut Problem, f64),
+) -> Option<NewtonReport> {
+    let mut step = LL_WALK_STEP;
+    while *used < max {
+        let next = if at < 0.0 {
+            (at + step).min(0.0)
+        } else {
+            (at - step).max(0.0)
+        };
+        set(p, next);
         // past a fold of the trap's branch Newton cannot follow it: the
         // start-up from the last steady state (round 33: CLI seed 3283's
         // walk, Newton's steps halved, stalls at 0.418 of its scrub acid;
@@ -2988,24 +3093,23 @@ fn scrub_walk<E: Rigorous>(
         // iterations). One that fails ends the walk: over CLI log-linear
         // 3000-3499 a second, from half the step, never converged, and each
         // costs up to LL_WALK_START_UP iterations
-        let left = max.saturating_sub(used);
-        let (rep, it, newton) =
-            walk_step(solver, ker, &p, &mut u, tol, left, LL_WALK_NEWTON, |rest| {
-                (rest / 3).min(LL_WALK_START_UP)
-            });
-        used += it;
+        let left = max.saturating_sub(*used);
+        let (rep, it, newton) = walk_step(solver, ker, p, u, tol, left, LL_WALK_NEWTON, |rest| {
+            (rest / 3).min(start_up_cap)
+        });
+        *used += it;
         if rep.status != Status::Converged {
-            break;
+            return None;
         }
         if newton {
             step *= 1.5;
         }
-        if next >= 0.0 {
-            return Ok(finish(ker, &p, &u, rep, used));
+        if next == 0.0 {
+            return Some(rep);
         }
         at = next;
     }
-    Err(used)
+    None
 }
 
 /// The kernel and stage problem of a `log-linear` cascade (active metals
