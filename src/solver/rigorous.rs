@@ -2633,7 +2633,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     let max = c.solver_options().max_iterations;
     let walks = m.streams.scrub_acid.is_some() || ll_capped(m, 1.0).is_some();
     let first = if walks { max - max / WALK_SHARE } else { max };
-    let sol = ll_solve_kept(solver, c, m, first, &mut None);
+    let sol = ll_solve_within(solver, c, m, first, &mut None);
     if sol.converged() {
         return sol;
     }
@@ -2752,14 +2752,7 @@ fn ll_capped_walk(
         return Err(used);
     };
     let mut kept = None;
-    used += ll_solve_kept(
-        solver,
-        &ca,
-        &lm,
-        ca.solver_options().max_iterations,
-        &mut kept,
-    )
-    .iterations;
+    used += ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
     let Some(mut u) = kept else {
         return Err(used);
     };
@@ -2823,9 +2816,19 @@ fn ll_capped_walk(
     Err(used)
 }
 
+/// [`ll_solve_within`] the cascade's budget.
+fn ll_solve_kept(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    kept: &mut Option<Array2<f64>>,
+) -> Solution {
+    ll_solve_within(solver, c, m, c.solver_options().max_iterations, kept)
+}
+
 /// [`log_linear_once`] with its fallback pass ([`with_fallback`]) within
 /// `max` iterations, keeping the converged iterate in `kept`.
-fn ll_solve_kept(
+fn ll_solve_within(
     solver: &mut Solver,
     c: &Cascade,
     m: &LogLinearSpec,
@@ -2899,14 +2902,7 @@ fn ll_scrub_walk(
         let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
         let ca = rebuilt(c, chemistry, budget)?;
         let mut kept = None;
-        let it = ll_solve_kept(
-            solver,
-            &ca,
-            &lm,
-            ca.solver_options().max_iterations,
-            &mut kept,
-        )
-        .iterations;
+        let it = ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
         Some((it, kept))
     };
     let (ker, p) = log_linear_problem(c, m);
