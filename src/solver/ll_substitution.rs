@@ -227,7 +227,17 @@ struct StageEq<'a> {
     /// where the demand exceeds twice the supply (the bracketed sweeps'
     /// overloaded stages), instead of on the balance itself.
     log_steps: bool,
+    /// Whether some fitted metal's `D` rises as the free extractant falls
+    /// (`b1 < 0`), so that the extractant balance can turn and have a
+    /// second root at little free extractant: [`Self::free`] then takes
+    /// the largest root.
+    turns: bool,
 }
+
+/// First step (in `ln C_free`) of [`StageEq::free`]'s scan down from
+/// `ln C` for the largest root where the extractant balance can turn;
+/// each step after it doubles.
+const FREE_SCAN: f64 = 0.5;
 
 /// A balance `v = demand - supply` (slope `d`) as `ln(demand / supply)`
 /// and its slope: the same sign, and the same root reached in a few
@@ -263,7 +273,7 @@ impl StageEq<'_> {
         tests::FREE_ROOTS.with(|c| c.set(c.get() + 1));
         let top = self.lc;
         let c = self.ker.extractant();
-        pure_root(lf0, top - 700.0, top, |lf| {
+        let balance = |lf: f64| {
             let (v, d) = self.extractant_balance(lh, lf, es);
             if self.log_steps && v > c {
                 // `cf + sum e y` over `C`: the same sign, and at an
@@ -274,7 +284,25 @@ impl StageEq<'_> {
                 return log_over_supply(v, d, c);
             }
             (v, d)
-        })
+        };
+        let found = pure_root(lf0, top - 700.0, top, balance);
+        if self.turns {
+            // a root above the one found (the balance is `sum e y >= 0`
+            // at `ln C`): the largest, where most of the extractant is
+            // free (CLI log-linear 3265, dose slopes -0.45 and -0.43: the
+            // sweeps ended at ln C_free -90 against -3.2 at the steady
+            // state, and Newton broke down from there)
+            let (mut hi, mut gap) = (top, FREE_SCAN);
+            while top - gap > found {
+                let lf = top - gap;
+                if balance(lf).0 <= 0.0 {
+                    return pure_root(0.5 * (lf + hi), lf, hi, balance);
+                }
+                hi = lf;
+                gap *= 2.0;
+            }
+        }
+        found
     }
 
     /// The extractant balance and its derivative in `ln C_free` (`F1` and
@@ -555,6 +583,10 @@ pub(crate) fn substitute(
     let mut row = vec![0.0; ka];
     let mut et = vec![(0.0, 0.0); ka];
     let mut fixed = vec![(0.0, 0.0, 0.0); ka];
+    let turns = m
+        .ker
+        .laws()
+        .any(|(law, ..)| matches!(law, DistributionLaw::Fit { b1, .. } if b1 < 0.0));
     // each stage's dose terms ([`LogLinearKernel::dose_at`]), once a sweep
     let mut dose = vec![(0.0, 0.0); n];
     // each stage's last exact equilibrium (and shift): the warm start
@@ -600,6 +632,7 @@ pub(crate) fn substitute(
                 lc,
                 fixed: &fixed,
                 log_steps: exact,
+                turns,
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -756,6 +789,7 @@ mod tests {
             lc: ker.extractant().ln(),
             fixed,
             log_steps: false,
+            turns: false,
         }
     }
 
