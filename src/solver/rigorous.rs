@@ -1974,10 +1974,8 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     // the first solve stops short of the budget where a walk applies, so
     // that a crawl there cannot leave the walks nothing (round 35: CLI
     // mass-action 9049's first solve spent all its 26,500 iterations)
-    let max = c.solver_options().max_iterations;
-    let walks = c.layout().feed_phase == Phase::Aqueous && m.streams.feed_acid < NEUTRAL_FEED
-        || m.streams.scrub_acid.is_some();
-    let first = if walks { max - max / WALK_SHARE } else { max };
+    let walks = neutral_applies(c, m) || scrub_walk_applies(c, m.streams.scrub_acid);
+    let first = first_share(c, walks);
     let sol = with_fallback(solver, first, |solver, max_it, log| {
         mass_action_once(solver, c, m, max_it, log, &mut analogue, None)
     });
@@ -2058,6 +2056,32 @@ fn walk_step<E: Rigorous>(
 /// budget (seed 8188; 6851 43 %, the rest under 22 %).
 const WALK_SHARE: usize = 8;
 
+/// The iterations of `c`'s budget that its first solve may use: all but
+/// one part in [`WALK_SHARE`] where a walk would follow (`walks`), else
+/// all of them.
+fn first_share(c: &Cascade, walks: bool) -> usize {
+    let max = c.solver_options().max_iterations;
+    if walks {
+        max - max / WALK_SHARE
+    } else {
+        max
+    }
+}
+
+/// Whether [`neutral_walk`] applies to `c`: an aqueous feed with no acid
+/// (under [`NEUTRAL_FEED`]).
+fn neutral_applies(c: &Cascade, m: &MassActionSpec) -> bool {
+    c.layout().feed_phase == Phase::Aqueous && m.streams.feed_acid < NEUTRAL_FEED
+}
+
+/// Whether [`scrub_walk`] applies to `c` with the scrub acid `own`
+/// (mol/L): a scrub stage fed a positive flow of a positive, finite acid.
+fn scrub_walk_applies(c: &Cascade, own: Option<f64>) -> bool {
+    c.layout().scrub_stage().is_some()
+        && own.is_some_and(|a| a > 0.0 && a.is_finite())
+        && c.spec().flows.scrub.unwrap_or(0.0) > 0.0
+}
+
 /// Feed acid (mol/L) under which an aqueous mass-action feed counts as
 /// neutral for [`neutral_walk`].
 const NEUTRAL_FEED: f64 = 1e-10;
@@ -2086,7 +2110,7 @@ fn neutral_walk(
     mut used: usize,
 ) -> Result<Solution, usize> {
     let own = m.streams.feed_acid;
-    if c.layout().feed_phase != Phase::Aqueous || own.is_nan() || own >= NEUTRAL_FEED {
+    if !neutral_applies(c, m) {
         return Err(used);
     }
     let max = c.solver_options().max_iterations;
@@ -2096,8 +2120,7 @@ fn neutral_walk(
     // the same cascade with an acid feed, within the budget left
     let mut acid = m.clone();
     acid.streams.feed_acid = NEUTRAL_START;
-    let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-    let Some(ca) = rebuilt(c, chemistry, max - used) else {
+    let Some(ca) = ma_variant(c, &acid, max - used) else {
         return Err(used);
     };
     let mut kept = None;
@@ -2144,6 +2167,13 @@ fn neutral_walk(
         |row| row[ih],
         |_, row| ma_species(&ker, row),
     ))
+}
+
+/// The cascade `c` with the mass-action chemistry `m` and a budget of
+/// `max_iterations` ([`rebuilt`]).
+fn ma_variant(c: &Cascade, m: &MassActionSpec, max_iterations: usize) -> Option<Cascade> {
+    let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(m.clone()));
+    rebuilt(c, chemistry, max_iterations)
 }
 
 /// [`mass_action_once`] with its fallback pass ([`with_fallback`])
@@ -2630,10 +2660,8 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
     // the first solve stops short of the budget where a walk applies
     // ([`WALK_SHARE`])
-    let max = c.solver_options().max_iterations;
-    let walks = m.streams.scrub_acid.is_some() || ll_capped(m, 1.0).is_some();
-    let first = if walks { max - max / WALK_SHARE } else { max };
-    let sol = ll_solve_within(solver, c, m, first, &mut None);
+    let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
+    let sol = ll_solve_within(solver, c, m, first_share(c, walks), &mut None);
     if sol.converged() {
         return sol;
     }
@@ -2899,8 +2927,7 @@ fn ll_scrub_walk(
     let cold = |solver: &mut Solver, f: f64, budget: usize| {
         let mut lm = m.clone();
         lm.streams.scrub_acid = Some(own * f);
-        let chemistry = crate::model::ChemistrySpec::LogLinear(Box::new(lm.clone()));
-        let ca = rebuilt(c, chemistry, budget)?;
+        let ca = ll_variant(c, &lm, budget)?;
         let mut kept = None;
         let it = ll_solve_kept(solver, &ca, &lm, &mut kept).iterations;
         Some((it, kept))
@@ -2938,8 +2965,7 @@ fn ma_scrub_walk(
     let cold = |solver: &mut Solver, f: f64, budget: usize| {
         let mut acid = m.clone();
         acid.streams.scrub_acid = Some(own * f);
-        let chemistry = crate::model::ChemistrySpec::MassAction(Box::new(acid.clone()));
-        let ca = rebuilt(c, chemistry, budget)?;
+        let ca = ma_variant(c, &acid, budget)?;
         let mut kept = None;
         let it = ma_solve_kept(solver, &ca, &acid, &mut kept).iterations;
         Some((it, kept))
@@ -2994,13 +3020,10 @@ fn scrub_walk<E: Rigorous>(
     mut p: Problem,
     finish: impl Fn(&E, &Problem, &Array2<f64>, NewtonReport, usize) -> Solution,
 ) -> Result<Solution, usize> {
-    let Some(ss) = c.layout().scrub_stage() else {
+    let (Some(ss), true) = (c.layout().scrub_stage(), scrub_walk_applies(c, Some(own))) else {
         return Err(used);
     };
     let sflow = c.spec().flows.scrub.unwrap_or(0.0);
-    if !(own > 0.0 && own.is_finite() && sflow > 0.0) {
-        return Err(used);
-    }
     let max = c.solver_options().max_iterations;
     let full = p.feed[[ss, ih]];
     let base = full - sflow * own;
