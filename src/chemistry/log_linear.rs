@@ -200,6 +200,21 @@ impl LogLinearKernel {
         &self.sulfate
     }
 
+    /// The fastest that `ln D` of a metal with distribution law `law` can
+    /// fall as `ln C_free` rises, at `ln [H+] = lh`, over every free
+    /// extractant from 0 to `C`: the largest of 0 and `-(b1 - m1 dose lh)`
+    /// over the doses there (linear in the dose, so at an end); 0 for a
+    /// constant `D` or a fixed dose, which do not read the free extractant.
+    pub(crate) fn ln_d_fall(&self, law: DistributionLaw, lh: f64) -> f64 {
+        match law {
+            DistributionLaw::Fit { m1, b1, .. } if self.fixed_dose.is_none() => {
+                let top = self.c_total / self.molarity_per_percent;
+                (-b1).max(m1 * top * lh - b1).max(0.0)
+            }
+            _ => 0.0,
+        }
+    }
+
     /// `ln D_k` and its derivatives in `ln [H+]` and `ln C_free`.
     #[inline]
     fn ln_d(&self, c: usize, lh: f64, lf: f64) -> (f64, f64, f64) {

@@ -231,14 +231,16 @@ fn bracketed(
         if !(next > lo && next < hi) {
             // Newton leaves the bracket: if the root is not inside at all,
             // the end it heads for is the answer
+            // (a pure `f` just evaluated at that end, a start clamped to
+            // it, has given its sign: `v` itself)
             if next <= lo && !lo_seen {
                 lo_seen = true;
-                if !lo_known && f(lo).0 >= 0.0 {
+                if pure && x == lo && v >= 0.0 || !lo_known && f(lo).0 >= 0.0 {
                     return lo;
                 }
             } else if next >= hi && !hi_seen {
                 hi_seen = true;
-                if !hi_known && f(hi).0 <= 0.0 {
+                if pure && x == hi && v <= 0.0 || !hi_known && f(hi).0 <= 0.0 {
                     return hi;
                 }
             }
@@ -825,6 +827,30 @@ mod tests {
         assert_eq!(plain.1[..2], pure.1[..2]);
         assert_eq!(plain.1[2].to_bits(), 4.0f64.to_bits());
         assert_eq!(plain.1[3..], pure.1[2..]);
+    }
+
+    /// A start at an end of the bracket where the sign says the root is
+    /// beyond it returns that end from its one evaluation (the log-linear
+    /// stages' free extractant, overloaded sweep after sweep, starts at the
+    /// bottom of its search each time); [`root`] evaluates the end again.
+    #[test]
+    fn pure_root_started_at_an_end_past_the_root_evaluates_it_once() {
+        for (x0, shift, end) in [(-10.0, 20.0, -10.0), (10.0, -20.0, 10.0)] {
+            let mut calls = [0usize; 2];
+            for (pure, n) in [false, true].into_iter().zip(&mut calls) {
+                let f = |x: f64| {
+                    *n += 1;
+                    ((x + shift).atan(), 1.0 / (1.0 + (x + shift) * (x + shift)))
+                };
+                let r = if pure {
+                    pure_root(x0, -10.0, 10.0, f)
+                } else {
+                    root(x0, -10.0, 10.0, f)
+                };
+                assert_eq!(r, end);
+            }
+            assert_eq!(calls, [2, 1]);
+        }
     }
 
     /// Whatever the Newton iterations and sweeps made so far, the sweeps
