@@ -285,7 +285,11 @@ impl StageEq<'_> {
             }
             (v, d)
         };
-        let found = pure_root(lf0, top - 700.0, top, balance);
+        let bottom = top - 700.0;
+        if lf0 > bottom && self.overloaded(es) && self.no_root_above(lh, bottom, es) {
+            return bottom;
+        }
+        let found = pure_root(lf0, bottom, top, balance);
         // the scan below is skipped where a bound proves no root above the
         // one found: most of its evaluations went there (CLI log-linear
         // 3891: 5.5 million of 7.6, 84 % of its scans from the bottom of
@@ -307,6 +311,17 @@ impl StageEq<'_> {
             }
         }
         found
+    }
+
+    /// Whether the stage's totals (scaled by `es`) could load more than
+    /// the extractant if all of them went to the organic, which a stage
+    /// with no root of its extractant balance needs.
+    fn overloaded(&self, es: f64) -> bool {
+        let mut most = 0.0;
+        for (&(_, eo), (.., e)) in self.et.iter().zip(self.ker.laws()) {
+            most += e * eo;
+        }
+        most * es > self.ker.extractant()
     }
 
     /// Whether the extractant balance at `ln [H+] = lh` (totals scaled by
