@@ -795,18 +795,23 @@ mod tests {
 
     /// A stage with two fitted metals and a constant-D one, bisulfate on.
     fn kernel() -> LogLinearKernel {
+        kernel_with([(0.01, 1.1), (-0.005, 0.9)])
+    }
+
+    /// [`kernel`] with the fitted metals' `(m1, b1)` given.
+    fn kernel_with(fits: [(f64, f64); 2]) -> LogLinearKernel {
         let law = [
             DistributionLaw::Fit {
                 m0: 1.4,
-                m1: 0.01,
+                m1: fits[0].0,
                 b0: -2.5,
-                b1: 1.1,
+                b1: fits[0].1,
             },
             DistributionLaw::Fit {
                 m0: 2.2,
-                m1: -0.005,
+                m1: fits[1].0,
                 b0: -3.5,
-                b1: 0.9,
+                b1: fits[1].1,
             },
             DistributionLaw::Constant(0.05),
         ];
@@ -831,10 +836,14 @@ mod tests {
     /// `(exp(lt_k - ln A), exp(lt_k - ln O))` of metal totals 0.05, 0.2
     /// and 0.01 mol/h at the test stage.
     fn stage_totals() -> Vec<(f64, f64)> {
+        totals([0.05f64.ln(), 0.2f64.ln(), 0.01f64.ln()])
+    }
+
+    /// `(exp(lt_k - ln A), exp(lt_k - ln O))` of metal totals `e^lt`
+    /// mol/h at the test stage.
+    fn totals(lt: [f64; 3]) -> Vec<(f64, f64)> {
         let (la, lo) = la_lo();
-        [0.05f64, 0.2, 0.01]
-            .iter()
-            .map(|v| v.ln())
+        lt.iter()
             .map(|l| ((l - la).exp(), (l - lo).exp()))
             .collect()
     }
@@ -1031,45 +1040,6 @@ mod tests {
         }
     }
 
-    /// A stage of two fitted metals and a constant-D one (aqueous 1.5,
-    /// organic 2 L/h, 20 % extractant) with the laws' `(m1, b1)` given and
-    /// metal totals `e^lt` mol/h, as [`StageEq::free`] sees it where some
-    /// dose slope is negative (`turns`).
-    fn turning(fits: [(f64, f64); 2], lt: [f64; 3]) -> (LogLinearKernel, Vec<(f64, f64)>) {
-        let law = [
-            DistributionLaw::Fit {
-                m0: 1.4,
-                m1: fits[0].0,
-                b0: -2.5,
-                b1: fits[0].1,
-            },
-            DistributionLaw::Fit {
-                m0: 2.2,
-                m1: fits[1].0,
-                b0: -3.5,
-                b1: fits[1].1,
-            },
-            DistributionLaw::Constant(0.05),
-        ];
-        let ker = LogLinearKernel::new(
-            &law,
-            &[3.0, 3.0, 2.0],
-            &[3.0, 3.0, 2.0],
-            20.0,
-            0.0302,
-            -1.99,
-            vec![0.5],
-            vec![1.5],
-            vec![2.0],
-        );
-        let (la, lo) = la_lo();
-        let et = lt
-            .iter()
-            .map(|l| ((l - la).exp(), (l - lo).exp()))
-            .collect();
-        (ker, et)
-    }
-
     /// Where the bounds let [`StageEq::free`] skip its scan for a larger
     /// root than the one it found, there is none: from that root up to
     /// `ln C`, on 3,000 points, the extractant balance rises
@@ -1091,7 +1061,7 @@ mod tests {
             .run(
                 &(case, -15.0..1.0f64, -700.0..0.0f64),
                 |((fits, lt), lh, lf0)| {
-                    let (ker, et) = turning([fits.0, fits.1], [lt.0, lt.1, lt.2]);
+                    let (ker, et) = (kernel_with([fits.0, fits.1]), totals([lt.0, lt.1, lt.2]));
                     let fixed = fixed_terms(&ker);
                     let st = StageEq {
                         turns: true,
