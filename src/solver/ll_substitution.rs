@@ -267,7 +267,10 @@ fn constant_terms(ker: &LogLinearKernel, la: f64, lo: f64, out: &mut [(f64, f64,
 impl StageEq<'_> {
     /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
     /// the totals scaled by `es` (the caller's `exp(sh)`, taken once for
-    /// all its evaluations, as `ln C` is once a sweep).
+    /// all its evaluations, as `ln C` is once a sweep); the bottom of the
+    /// search, `ln C - 700`, where nothing above it closes the balance (an
+    /// overloaded stage: [`Self::no_root_above`] proves it in one test
+    /// where Newton would walk down to it 30 e-folds a step).
     fn free(&self, lh: f64, lf0: f64, es: f64) -> f64 {
         #[cfg(test)]
         tests::FREE_ROOTS.with(|c| c.set(c.get() + 1));
