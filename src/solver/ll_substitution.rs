@@ -234,6 +234,10 @@ struct StageEq<'a> {
     turns: bool,
 }
 
+/// How far below `ln C` the searches for a stage's `ln C_free` go (the
+/// free extractant's root, the stage Newton, the shift's root).
+const FREE_DEPTH: f64 = 700.0;
+
 /// First step (in `ln C_free`) of [`StageEq::free`]'s scan down from
 /// `ln C` for the largest root where the extractant balance can turn;
 /// each step after it doubles.
@@ -268,9 +272,9 @@ impl StageEq<'_> {
     /// `ln C_free` closing the extractant balance at `ln [H+] = lh`, with
     /// the totals scaled by `es` (the caller's `exp(sh)`, taken once for
     /// all its evaluations, as `ln C` is once a sweep); the bottom of the
-    /// search, `ln C - 700`, where nothing above it closes the balance (an
-    /// overloaded stage: [`Self::no_root_above`] proves it in one test
-    /// where Newton would walk down to it 30 e-folds a step).
+    /// search, [`FREE_DEPTH`] below `ln C`, where nothing above it closes
+    /// the balance (an overloaded stage: [`Self::no_root_above`] proves it
+    /// in one test where Newton would walk down to it 30 e-folds a step).
     fn free(&self, lh: f64, lf0: f64, es: f64) -> f64 {
         #[cfg(test)]
         tests::FREE_ROOTS.with(|c| c.set(c.get() + 1));
@@ -288,7 +292,7 @@ impl StageEq<'_> {
             }
             (v, d)
         };
-        let bottom = top - 700.0;
+        let bottom = top - FREE_DEPTH;
         if lf0 > bottom && self.overloaded(es) && self.no_root_above(lh, bottom, es) {
             return bottom;
         }
@@ -353,7 +357,7 @@ impl StageEq<'_> {
     /// a root above takes one a step down to the bottom, eleven).
     fn no_root_above(&self, lh: f64, lf: f64, es: f64) -> bool {
         let top = self.lc;
-        if lf > top - 700.0 {
+        if lf > top - FREE_DEPTH {
             return false;
         }
         let ends = [self.ker.dose_of(lf.exp()), self.ker.dose_of(top.exp())];
@@ -530,7 +534,7 @@ impl StageEq<'_> {
             }
             a = (a + da).min(htop);
             b = (b + db).min(ftop);
-            if a < h_low || b < ftop - 700.0 {
+            if a < h_low || b < ftop - FREE_DEPTH {
                 return None;
             }
             if da.abs() <= 1e-11 * (1.0 + a.abs()) && db.abs() <= 1e-11 * (1.0 + b.abs()) {
@@ -563,7 +567,7 @@ impl StageEq<'_> {
             let dv = -cf / (c - cf) + px_f / px - ey_f / ey;
             (v, dv)
         };
-        let lf = pure_root(lf0, ftop - 700.0, ftop, |lf| {
+        let lf = pure_root(lf0, ftop - FREE_DEPTH, ftop, |lf| {
             let (v, dv) = g(lf);
             (-v, -dv)
         });
@@ -1080,7 +1084,7 @@ mod tests {
                             prop_assert!(-df <= fall + 1e-12, "{q} {lf}: {df} {fall}");
                         }
                     }
-                    let found = pure_root(lf0, top - 700.0, top, balance);
+                    let found = pure_root(lf0, top - FREE_DEPTH, top, balance);
                     let grid = (1..=3000).map(|i| found + (top - found) * f64::from(i) / 3000.0);
                     if st.rises_above(lh, found, 1.0) {
                         skipped[0].set(skipped[0].get() + 1);
