@@ -696,6 +696,74 @@ fn a_dose_slope_of_zero_is_reached_from_the_capped_model() {
     }
 }
 
+/// Round 37's start from empty stages. Independent CLI check, log-linear
+/// seed 4490: ten metals over 5 + 214 stages, 3.27 mol/L of scrub acid,
+/// Ce at a constant `D` and Pr, Sm, Tb, Dy and Ho fitted without a
+/// positive dose slope. Every start the solver built (the cold start, the
+/// substitution's, the scrub pinch's) held more metal in some stage than
+/// its extractant could carry, and the start-up from it failed each step
+/// at its first iteration, down to 1e-9 of its first length, and the
+/// walks failed too (exit 2 before). The last resort, the start-up from
+/// empty stages, reaches the steady state: the heavy four leave loaded,
+/// at least 20 % of the extractant free.
+#[test]
+fn a_start_up_that_cannot_step_is_followed_from_empty_stages() {
+    let src = "name = \"ll random\"\n\
+               components = [\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \"Tb\", \
+               \"Dy\", \"Ho\"]\n\
+               [chemistry]\nmodel = \"log-linear\"\ndose = 12.275\n\
+               molarity_per_percent = 0.0302\nbisulfate = true\n\
+               charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 3, \
+               Tb = 3, Dy = 2, Ho = 3 }\nd = { Ce = 0.2785 }\n\
+               [chemistry.fit.La]\nm0 = 1.2241\nb0 = -1.4269\nm1 = -0.0012\nb1 = 1.0223\n\
+               [chemistry.fit.Pr]\nm0 = 1.8399\nb0 = -1.0656\n\
+               [chemistry.fit.Nd]\nm0 = 0.6286\nb0 = -0.7217\nm1 = 0.00849\nb1 = 0.4674\n\
+               [chemistry.fit.Sm]\nm0 = 2.6118\nb0 = -0.3481\nm1 = 0.00111\nb1 = -0.1804\n\
+               [chemistry.fit.Eu]\nm0 = 2.9794\nb0 = 0.0412\nb1 = 0.2093\n\
+               [chemistry.fit.Gd]\nm0 = 0.3755\nb0 = 0.0824\nb1 = 1.1945\n\
+               [chemistry.fit.Tb]\nm0 = 1.1507\nb0 = 0.6283\nb1 = -0.0444\n\
+               [chemistry.fit.Dy]\nm0 = 1.1399\nb0 = 1.1612\nb1 = -0.3627\n\
+               [chemistry.fit.Ho]\nm0 = 1.324\nb0 = 1.5057\n\
+               [cascade]\nextraction = 5\nscrub = 214\nstrip = 0\n\
+               [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+               concentration = { La = 0.0037331, Ce = 0.0030755, Pr = 0.0049107, \
+               Nd = 0.004591, Sm = 0.015868, Eu = 0.0027217, Gd = 0.019644, \
+               Tb = 0.022865, Dy = 0.007874, Ho = 0.0099489 }\n\
+               acid = 0.01107\nsulfate = 0.516\n\
+               [flows]\norganic = 1.1535\nscrub = 0.8756\n\
+               [scrub]\nacid = 3.27\nsulfate = 0.6156\n";
+    let v = solved_json(src);
+    assert_eq!(v["converged"], true);
+    let c = 12.275 * 0.0302;
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 219);
+    for st in stages {
+        let free = st["free_extractant"].as_f64().unwrap() / c;
+        assert!((0.2..0.95).contains(&free), "free {free} of C");
+    }
+    for (metal, e) in v["balance_error"].as_object().unwrap() {
+        let e = e.as_f64().unwrap();
+        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
+    }
+    // Ce at its constant D, Sm on its own fit (negative dose slope)
+    let st = &stages[100];
+    let (x, y) = phases(st, "Ce");
+    assert!((y / x / 0.2785 - 1.0).abs() < 1e-9, "Ce D {}", y / x);
+    let (x, y) = phases(st, "Sm");
+    let ph = st["ph"].as_f64().unwrap();
+    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
+    let fit = (2.6118 + 0.00111 * dose) * ph - 0.3481 - 0.1804 * dose.log10();
+    assert!(
+        ((y / x).log10() - fit).abs() < 1e-9,
+        "{} against {fit}",
+        (y / x).log10()
+    );
+    // Gd leaves in the loaded organic (stage 219, 1.1535 L/h)
+    let (_, y) = phases(&stages[218], "Gd");
+    let loaded = y * 1.1535 / 0.019644;
+    assert!((0.9999..1.0).contains(&loaded), "Gd loaded {loaded}");
+}
+
 /// Round 34's walk up a mass-action scrub's acid. Independent CLI check,
 /// mass-action seed 8345: four metals over 298 + 255 stages,
 /// unsaponified, 4.96 mol/L of scrub acid. Cold it converges at up to 0.7
