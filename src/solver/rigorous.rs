@@ -2022,7 +2022,20 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     };
     let (ker, p, _) = ma_problem(c, m);
     match from_empty(solver, &ker, &p, c.solver_options(), used) {
-        Ok((u, rep, used)) => ma_finish(c, &ker, &p, &u, rep, used),
+        Ok((u, rep, used)) => {
+            let ih = ker.h_index();
+            finish(
+                c,
+                &ker,
+                &p,
+                &u,
+                rep,
+                used,
+                0,
+                |row| row[ih],
+                |_, row| ma_species(&ker, row),
+            )
+        }
         // the first solve's report, charged what the walks used too
         Err(iterations) => Solution { iterations, ..sol },
     }
@@ -2191,32 +2204,17 @@ fn neutral_walk(
     let Some(rep) = last else {
         return Err(used);
     };
-    Ok(ma_finish(c, &ker, &p, &u, rep, used))
-}
-
-/// The [`Solution`] of a mass-action solve that ends at `u` after
-/// `iterations` ([`finish`]: the acid from its logarithm, the species
-/// from the kernel).
-fn ma_finish(
-    c: &Cascade,
-    ker: &MassActionKernel,
-    p: &Problem,
-    u: &Array2<f64>,
-    rep: NewtonReport,
-    iterations: usize,
-) -> Solution {
-    let ih = ker.h_index();
-    finish(
+    Ok(finish(
         c,
-        ker,
-        p,
-        u,
+        &ker,
+        &p,
+        &u,
         rep,
-        iterations,
+        used,
         0,
         |row| row[ih],
-        |_, row| ma_species(ker, row),
-    )
+        |_, row| ma_species(&ker, row),
+    ))
 }
 
 /// The cascade `c` with the mass-action chemistry `m` and a budget of
