@@ -1271,9 +1271,10 @@ fn run<E: Rigorous>(
 const EMPTY_LN: f64 = -30.0;
 
 /// Most iterations of the start-up from empty stages ([`from_empty`]).
-/// Round 37's independent CLI check, log-linear: 4490 and 4488 converge
-/// there in 424 and 2,035 iterations, and 3606 with every dose slope
-/// raised to 0.3 in 2,389; the failures that still fail spent up to
+/// Round 37's independent CLI check, log-linear: 4490 converges there in
+/// 424 iterations, 3606 with every dose slope raised to 0.3 in 2,389, and
+/// 4488 in 2,035 where its budget leaves that many (it leaves 1,385 after
+/// the walks, so 4488 still fails); the failures that still fail spent up to
 /// 22,000 there when it had the first solve's share of the budget. The
 /// mass-action robustness failures (1948, 6656, 6769) do not converge
 /// from empty stages either, and 1948 failed after 5,974 iterations
