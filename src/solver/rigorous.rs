@@ -2723,10 +2723,11 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
 }
 
 /// The last resort of a log-linear solve that has failed after `used`
-/// iterations (not a mass-action one, [`EMPTY_START_UP`]): the start-up dynamics, in logarithms, from empty stages
-/// ([`empty_start`]) within [`EMPTY_START_UP`] iterations and the budget
-/// left. The converged iterate, its report and the iterations used in
-/// all; `Err` with those iterations where it does not converge.
+/// iterations (not of a mass-action one: [`EMPTY_START_UP`]): the
+/// start-up dynamics, in logarithms, from empty stages ([`empty_start`])
+/// within [`EMPTY_START_UP`] iterations and the budget left. The
+/// converged iterate, its report and the iterations used in all; `Err`
+/// with those iterations where it does not converge.
 fn from_empty<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
