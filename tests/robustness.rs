@@ -4,6 +4,7 @@
 //! the returned profiles. The full run is
 //! `cargo run --release --example robustness -- N`.
 
+use sxforge::model::load::parse_str;
 use sxforge::model::{CascadeSpec, ChemistrySpec};
 use sxforge::solver::robust_gen::{
     acid_starved, acid_starved_example, deep_separation, generate, saponified,
@@ -117,6 +118,70 @@ fn deep_separation_of_fuzz_item_10_converges() {
     let s = Solver::new().solve(&c);
     assert!(s.converged(), "{:?} residual {:e}", s.status, s.residual);
     assert!(verify(&c, &s) < 1e-8);
+}
+
+/// Two separation-factor cascades of the independent CLI check
+/// (`scripts/cli_check.py --model separation-factor`, seeds 20365 and
+/// 23260): 7 and 8 metals, betas spanning 1,207 and 10,772, 306 and 228
+/// stages. Their continuation in beta meets a front that crosses a
+/// section for a change of beta of 1e-5 while the traces lie far below
+/// the range of a double (La at 1e-300 and under in the loaded organic):
+/// the steps in beta stall, and the pseudo-transient fallback failed
+/// after 31,600 iterations (20365) or took 15,927 (23260). The
+/// arclength in logarithms follows the front.
+#[test]
+fn a_front_crossed_below_the_range_of_a_double_is_followed() {
+    let cases = [
+        (
+            "beta = { La = 1.0, Ce = 5.327532, Pr = 14.714027, Nd = 30.864303, \
+             Sm = 142.666107, Eu = 573.620025, Gd = 1206.872793 }",
+            "[\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\"]",
+            (162, 144),
+            "amount = { La = 0.250905, Ce = 0.162132, Pr = 0.00523389, Nd = 0.409058, \
+             Sm = 0.00109632, Eu = 0.127833, Gd = 0.315507 }",
+            (0.6950547043, 0.3354528543),
+        ),
+        (
+            "beta = { La = 1.0, Ce = 4.277538, Pr = 10.920721, Nd = 55.780913, \
+             Sm = 212.553594, Eu = 684.18504, Gd = 2060.573078, Tb = 10771.741825 }",
+            "[\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \"Tb\"]",
+            (66, 162),
+            "amount = { La = 0.510931, Ce = 0.00383805, Pr = 0.560845, Nd = 0.0495501, \
+             Sm = 0.0985497, Eu = 0.0122483, Gd = 0.53011, Tb = 0.402223 }",
+            (0.6285380983, 0.2180157645),
+        ),
+    ];
+    for (beta, names, (ext, scrub), feed, (s_amt, w_amt)) in cases {
+        let src = format!(
+            "name = \"sf\"\ncomponents = {names}\n\n[chemistry]\n\
+             model = \"separation-factor\"\n{beta}\n\n[cascade]\nextraction = {ext}\n\
+             scrub = {scrub}\n\n[feed]\nphase = \"aqueous\"\n{feed}\n\n[flows]\n\
+             extraction_amount = {s_amt}\nscrub_amount = {w_amt}\n"
+        );
+        let c = parse_str(&src, None).expect("valid model");
+        let s = Solver::new().solve(&c);
+        assert!(
+            s.converged(),
+            "{ext}+{scrub}: {:?} {:e}",
+            s.status,
+            s.residual
+        );
+        assert!(verify(&c, &s) < 1e-8, "{ext}+{scrub}");
+        assert!(s.iterations < 2_000, "{ext}+{scrub}: {}", s.iterations);
+        let n = ext + scrub;
+        // the loaded organic carries S - W, the most extractable metal
+        // whole, the least none that a double can hold
+        let k = c.n_components();
+        let loaded: f64 = s.organic.row(n - 1).sum();
+        assert!((loaded - (s_amt - w_amt)).abs() < 1e-10, "{loaded}");
+        let top = c.feed_amount()[k - 1];
+        assert!((s.organic[[n - 1, k - 1]] - top).abs() < 1e-12 * top);
+        assert!(
+            s.organic[[n - 1, 0]] < 1e-300,
+            "{:e}",
+            s.organic[[n - 1, 0]]
+        );
+    }
 }
 
 #[test]

@@ -628,8 +628,9 @@ impl Solver {
         //    Where the steps in s stall (a composition front crossing a
         //    section for a tiny change of beta: the path is nearly vertical
         //    in s), pseudo-arclength steps follow the path along the front
-        //    ([`sf_newton::arc_step`]), until traces near the bottom of the
-        //    double range send it back to steps in s in logarithms.
+        //    ([`sf_newton::arc_step`]; where traces near the bottom of the
+        //    double range, on the kernel whose balances are written in
+        //    logarithms, [`newton::arc_corrector`]).
         if result.is_none() {
             let mut s = 0.0;
             // the flat profile, exact at s = 0 (built only when needed)
@@ -641,8 +642,10 @@ impl Solver {
             let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
             // pseudo-arclength step length, once the steps in s stall
             let mut arc: Option<f64> = None;
-            // once left for deep traces, the arclength is not taken again
-            let mut arc_done = false;
+            // once left for deep traces, the steps in s that stall again
+            // go on along the arclength in logarithms
+            let mut left_for_deep = false;
+            let mut log_arc = false;
             let mut arc_steps = 0;
             let path = sf_newton::ArcPath {
                 lb,
@@ -673,15 +676,18 @@ impl Solver {
                     let ts = ts / norm;
                     let budget = cont_budget.saturating_sub(total_it).min(12);
                     let s_pred = s + h * ts;
-                    if s_pred < 1.0
-                        && u.iter()
-                            .zip(&tangent)
-                            .any(|(&a, &d)| a + h * d < DEEP_TRACE)
-                    {
-                        // traces near the bottom of the double range: back to
-                        // steps in s, whose balances go to logarithms there
+                    // traces near the bottom of the double range at the
+                    // predicted point
+                    let deep = u
+                        .iter()
+                        .zip(&tangent)
+                        .any(|(&a, &d)| a + h * d < DEEP_TRACE);
+                    if deep && !log_arc && s_pred < 1.0 {
+                        // first back to steps in s, whose balances go to
+                        // logarithms there; the arclength in logarithms is
+                        // for where those stall too
                         arc = None;
-                        arc_done = true;
+                        left_for_deep = true;
                         ds = (s - sp).max(1e-4);
                         continue;
                     }
@@ -697,7 +703,39 @@ impl Solver {
                         beta_at(1.0, b);
                         let budget = cont_budget.saturating_sub(total_it).min(40);
                         let nopts = newton_opts(budget, opts.tolerance);
-                        (newton(b, &mut trial, ws, &nopts), 1.0)
+                        if log_arc && trial.iter().any(|&v| v < DEEP_TRACE) {
+                            log_kernel.set_beta(b);
+                            ws.set_log_balances(true);
+                            let rep =
+                                newton::solve(&log_kernel, links, feed, &mut trial, ws, &nopts);
+                            (rep, 1.0)
+                        } else {
+                            (newton(b, &mut trial, ws, &nopts), 1.0)
+                        }
+                    } else if log_arc && (deep || u.iter().any(|&a| a < DEEP_TRACE)) {
+                        // the corrector on the kernel whose balances are
+                        // written in logarithms
+                        ndarray::Zip::from(&mut trial)
+                            .and(&u)
+                            .and(&tangent)
+                            .for_each(|t, &a, &d| *t = a + h * d);
+                        let mut s_new = s_pred;
+                        let nopts = newton_opts(budget, opts.tolerance.max(1e-7));
+                        ws.set_log_balances(true);
+                        let rep = newton::arc_corrector(
+                            &mut log_kernel,
+                            |k, s| k.set_path(lb, s),
+                            links,
+                            feed,
+                            &mut trial,
+                            &mut s_new,
+                            (&u, s),
+                            (&tangent, ts),
+                            h,
+                            ws,
+                            &nopts,
+                        );
+                        (rep, s_new)
                     } else {
                         ndarray::Zip::from(&mut trial)
                             .and(&u)
@@ -782,11 +820,19 @@ impl Solver {
                     }
                 } else {
                     ds *= 0.5;
-                    if ds < 1e-2 && !arc_done && sf_newton::supports(ka) {
-                        // the steps in s stall (a front crossing a section
-                        // for a tiny change of beta): pseudo-arclength from
-                        // the last two points, the first step as long as
-                        // the last one taken
+                    // the steps in s stall (a front crossing a section
+                    // for a tiny change of beta): pseudo-arclength from
+                    // the last two points, the first step as long as the
+                    // last one taken; once left for deep traces, only
+                    // where the steps in s have failed (the cascades those
+                    // converge keep their path), and in logarithms
+                    let stalled = if left_for_deep {
+                        ds < 1e-5 && !log_arc && total_it < cont_budget
+                    } else {
+                        ds < 1e-2
+                    };
+                    if stalled && sf_newton::supports(ka) {
+                        log_arc = left_for_deep;
                         if let Some((sp, up)) = &prev {
                             let d2 = ndarray::Zip::from(&u)
                                 .and(up)

@@ -1536,6 +1536,142 @@ fn stage_limits<'a, E: Equilibrium>(
         .map(move |j| model.step_limit(j, &us[j * nv..(j + 1) * nv], &ds[j * nv..(j + 1) * nv]))
 }
 
+/// Step in the path parameter `s` of the forward difference that gives
+/// `dF/ds` in [`arc_corrector`] (the path's `ln beta` are of order 1-10:
+/// a relative error of order `1e-6`, far under what a corrector needs).
+const ARC_DS: f64 = 1e-7;
+
+/// Least damping of a step of [`arc_corrector`] (ten halvings), under
+/// which the corrector gives up, as the specialised one does.
+const ARC_ALPHA_MIN: f64 = 1e-3;
+
+/// One pseudo-arclength corrector on a general kernel: solves the stage
+/// balances at the path parameter `s` (which `set` gives the model)
+/// together with the arclength condition `<tu, u - u0> / nk + ts (s - s0)
+/// = h` for `(u, s)`, the predictor on entry, where `(u0, s0)` is the last
+/// point on the path and `(tu, ts)` its unit tangent. The Jacobian is the
+/// block-tridiagonal one bordered by `dF/ds` (a forward difference,
+/// [`ARC_DS`]) and the tangent: two solves with one factorisation and a
+/// scalar Schur complement, as in the separation-factor kernel's own
+/// ([`super::sf_newton::arc_step`]), which works on amounts; this one takes
+/// a kernel whose balances are written in logarithms (the workspace's
+/// [`Workspace::set_log_balances`] as the caller left it), so that the
+/// path can be followed where its traces fall below the range of a
+/// double. Each step is damped to `max_log_step` and halved until the
+/// scaled residual falls. Returns the report; `u` and `s` hold the last
+/// accepted point.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn arc_corrector<E: Equilibrium>(
+    model: &mut E,
+    set: impl Fn(&mut E, f64),
+    links: &[bool],
+    feed: &Array2<f64>,
+    u: &mut Array2<f64>,
+    s: &mut f64,
+    (u0, s0): (&Array2<f64>, f64),
+    (tu, ts): (&Array2<f64>, f64),
+    h: f64,
+    ws: &mut Workspace,
+    opts: &NewtonOptions,
+) -> NewtonReport {
+    let inv = 1.0 / u.len().max(1) as f64;
+    let mut r0 = Array2::zeros(u.dim());
+    ws.deep_log = opts.free_traces;
+    ws.cleared = false;
+    set(model, *s);
+    let (mut res, mut at) = ws.evaluate(model, links, feed, u);
+    let mut it = 0;
+    loop {
+        if !res.is_finite() {
+            return NewtonReport::new(Status::Diverged, it, res, at);
+        }
+        if res <= opts.tolerance {
+            return NewtonReport::new(Status::Converged, it, res, at);
+        }
+        if it >= opts.max_iterations {
+            return NewtonReport::new(Status::MaxIterations, it, res, at);
+        }
+        it += 1;
+        // the Jacobian at (u, s), as last evaluated, factorised; then
+        // dF/ds in its rows' scaling by a forward difference (an
+        // evaluation leaves the factors and `du` as they are)
+        ws.assemble(links);
+        if ws.sys.factor_sparse_lower_flushed().is_err() {
+            return NewtonReport::new(Status::Diverged, it, res, at);
+        }
+        ws.sys.solve_flushed(&mut ws.du);
+        r0.assign(&ws.r);
+        ws.scale_base.assign(&ws.scale);
+        set(model, *s + ARC_DS);
+        let (rp, _) = ws.evaluate(model, links, feed, u);
+        set(model, *s);
+        if !rp.is_finite() {
+            return NewtonReport::new(Status::Diverged, it, res, at);
+        }
+        ndarray::Zip::from(&mut ws.dbar)
+            .and(&ws.r)
+            .and(&ws.scale)
+            .and(&r0)
+            .and(&ws.scale_base)
+            .for_each(|d, &p, &lp, &r, &l| *d = (p * rescale(lp - l) - r) / ARC_DS);
+        ws.sys.solve_flushed(&mut ws.dbar);
+        let mut g = ts * (*s - s0) - h;
+        let (mut t1, mut t2) = (0.0, 0.0);
+        for (((&t, &x), &a), (&x1, &x2)) in tu
+            .iter()
+            .zip(u.iter())
+            .zip(u0.iter())
+            .zip(ws.du.iter().zip(ws.dbar.iter()))
+        {
+            g += t * (x - a) * inv;
+            t1 += t * x1 * inv;
+            t2 += t * x2 * inv;
+        }
+        let schur = ts - t2;
+        if schur.is_nan() || schur.abs() <= 1e-300 {
+            return NewtonReport::new(Status::Diverged, it, res, at);
+        }
+        let dsig = (-g - t1) / schur;
+        // the step `du - dsig dbar`, into `du`
+        ws.du.scaled_add(-dsig, &ws.dbar);
+        let big = ws.du.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        if !big.is_finite() || !dsig.is_finite() {
+            return NewtonReport::new(Status::Diverged, it, res, at);
+        }
+        let mut alpha: f64 = if big > opts.max_log_step {
+            opts.max_log_step / big
+        } else {
+            1.0
+        };
+        ws.u_base.assign(u);
+        // the residual at (u, s) in its own rows' scaling
+        let f0 = (r0.iter().map(|v| v * v).sum::<f64>() / r0.len().max(1) as f64).sqrt();
+        let s_base = *s;
+        loop {
+            ndarray::Zip::from(&mut *u)
+                .and(&ws.u_base)
+                .and(&ws.du)
+                .for_each(|x, &b, &d| *x = b + alpha * d);
+            *s = s_base + alpha * dsig;
+            set(model, *s);
+            let (r, a) = ws.evaluate(model, links, feed, u);
+            if r.is_finite() && (r <= opts.tolerance || ws.scaled_rms(&ws.scale_base) < f0) {
+                res = r;
+                at = a;
+                break;
+            }
+            alpha *= 0.5;
+            if alpha < ARC_ALPHA_MIN {
+                u.assign(&ws.u_base);
+                *s = s_base;
+                set(model, *s);
+                let (r, a) = ws.evaluate(model, links, feed, u);
+                return NewtonReport::new(Status::Diverged, it, r, a);
+            }
+        }
+    }
+}
+
 /// Most full Newton steps [`polish`] takes.
 const POLISH_STEPS: usize = 3;
 
@@ -2170,5 +2306,123 @@ mod elim_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod arc_tests {
+    use super::*;
+    use crate::solver::sf_log::LogSeparationFactorKernel;
+    use crate::solver::sf_newton::{self, ArcPath, SfWorkspace};
+
+    /// [`arc_corrector`] on the kernel whose balances are written in
+    /// logarithms lands on the point of the path that the separation-
+    /// factor kernel's own corrector ([`sf_newton::arc_step`], on amounts)
+    /// finds from the same predictor, where both are representable: the
+    /// stage balances met, the arclength condition met, `u` and `s` alike.
+    /// A wrong sign or scaling of `dF/ds` moves `s` elsewhere.
+    #[test]
+    fn the_log_corrector_finds_the_amounts_corrector_s_point() {
+        let (n, k) = (9, 3);
+        let beta = [1.0f64, 2.2, 6.0];
+        let mean = beta.iter().map(|b| b.ln()).sum::<f64>() / k as f64;
+        let lb: Vec<f64> = beta.iter().map(|b| b.ln() - mean).collect();
+        let org: Vec<f64> = (0..n).map(|j| if j + 1 < n { 1.3 } else { 0.4 }).collect();
+        let links: Vec<bool> = (0..n).map(|j| j + 1 < n).collect();
+        let mut feed = Array2::zeros((n, k));
+        for (q, f) in [0.3, 0.5, 0.2].iter().enumerate() {
+            feed[[4, q]] = *f;
+        }
+        let mut ker = LogSeparationFactorKernel::new(k, org.clone());
+        let mut ws = Workspace::new(n, k, k);
+        ws.set_log_balances(true);
+        let mut sws = SfWorkspace::default();
+        // two points on the path, at s = 0.5 and 0.6 (the kernel on amounts)
+        let mut at_s = |s: f64, u: &mut Array2<f64>| {
+            let b: Vec<f64> = lb.iter().map(|l| (s * l).exp()).collect();
+            let prob = sf_newton::SfProblem {
+                beta: &b,
+                org_flow: &org,
+                links: &links,
+                feed: &feed,
+                pass: None,
+            };
+            let opts = NewtonOptions {
+                tolerance: 1e-13,
+                ..NewtonOptions::default()
+            };
+            sf_newton::solve(&prob, u, &mut sws, &opts).status
+        };
+        let mut u0 = Array2::from_elem((n, k), (1.0f64 / k as f64).ln());
+        assert_eq!(at_s(0.5, &mut u0), Status::Converged);
+        let mut u1 = u0.clone();
+        assert_eq!(at_s(0.6, &mut u1), Status::Converged);
+        // the unit secant tangent from the first to the second, and a
+        // predictor of length h along it from the second
+        let nk = (n * k) as f64;
+        let mut tu = &u1 - &u0;
+        let ts = 0.1;
+        let norm = (tu.iter().map(|v| v * v).sum::<f64>() / nk + ts * ts).sqrt();
+        tu /= norm;
+        let ts = ts / norm;
+        let h = 0.15;
+        let pred = &u1 + &(&tu * h);
+        let arc_opts = NewtonOptions {
+            tolerance: 1e-12,
+            max_iterations: 30,
+            ..NewtonOptions::default()
+        };
+        let (mut ul, mut sl) = (pred.clone(), 0.6 + h * ts);
+        let rl = arc_corrector(
+            &mut ker,
+            |k, s| k.set_path(&lb, s),
+            &links,
+            &feed,
+            &mut ul,
+            &mut sl,
+            (&u1, 0.6),
+            (&tu, ts),
+            h,
+            &mut ws,
+            &arc_opts,
+        );
+        let path = ArcPath {
+            lb: &lb,
+            org_flow: &org,
+            links: &links,
+            feed: &feed,
+            pass: None,
+        };
+        let (mut ua, mut sa) = (pred.clone(), 0.6 + h * ts);
+        let mut sws = SfWorkspace::default();
+        let ra = sf_newton::arc_step(
+            &path,
+            &mut ua,
+            &mut sa,
+            (&u1, 0.6),
+            (&tu, ts),
+            h,
+            &mut sws,
+            &arc_opts,
+        );
+        assert_eq!(rl.status, Status::Converged, "{rl:?}");
+        assert_eq!(ra.status, Status::Converged, "{ra:?}");
+        // the point moved off the predictor and on along the path
+        assert!((sl - (0.6 + h * ts)).abs() > 1e-6, "{sl}");
+        assert!((sl - sa).abs() < 1e-9, "{sl} vs {sa}");
+        for (a, b) in ul.iter().zip(&ua) {
+            assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+        }
+        let g: f64 = ts * (sl - 0.6)
+            + tu.iter()
+                .zip(ul.iter().zip(&u1))
+                .map(|(t, (a, b))| t * (a - b))
+                .sum::<f64>()
+                / nk;
+        assert!((g - h).abs() < 1e-9, "{g}");
+        // and the balances at (ul, sl) close
+        ker.set_path(&lb, sl);
+        let (r, _) = ws.evaluate(&ker, &links, &feed, &ul);
+        assert!(r < 1e-12, "{r}");
     }
 }

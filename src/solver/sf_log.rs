@@ -42,6 +42,14 @@ impl LogSeparationFactorKernel {
             *l = b.ln();
         }
     }
+
+    /// Sets the separation factors of the continuation's path,
+    /// `ln beta_k = s lb_k` ([`super::newton::arc_corrector`]).
+    pub(crate) fn set_path(&mut self, lb: &[f64], s: f64) {
+        for (l, b) in self.ln_beta.iter_mut().zip(lb) {
+            *l = s * b;
+        }
+    }
 }
 
 impl Equilibrium for LogSeparationFactorKernel {
