@@ -186,6 +186,44 @@ fn a_front_crossed_below_the_range_of_a_double_is_followed() {
     }
 }
 
+/// A separation-factor cascade of 14 metals, more than the specialised
+/// kernels take (the independent CLI check's generator with 9-15
+/// metals, seed 50593: betas spanning 5e5, 16 + 195 stages, organic
+/// feed). Its continuation in beta stalls at a front; without an
+/// arclength for the general kernel the steps in beta failed and so did
+/// the fallback (exit 2 after 2,007 iterations). The arclength on the
+/// general kernel follows it.
+#[test]
+fn a_front_in_a_cascade_of_fourteen_metals_is_followed() {
+    let src =
+        "name = \"sf\"\ncomponents = [\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \
+        \"Tb\", \"Dy\", \"Ho\", \"Er\", \"Tm\", \"Yb\", \"Lu\"]\n\n[chemistry]\n\
+        model = \"separation-factor\"\nbeta = { La = 1.0, Ce = 2.606053, Pr = 11.439296, \
+        Nd = 20.124163, Sm = 104.354813, Eu = 400.989417, Gd = 1015.808723, Tb = 2248.373, \
+        Dy = 6226.022908, Ho = 22107.681077, Er = 49138.507753, Tm = 53397.942049, \
+        Yb = 174282.276035, Lu = 499714.97465 }\n\n[cascade]\nextraction = 16\nscrub = 195\n\n\
+        [feed]\nphase = \"organic\"\namount = { La = 0.0381343, Ce = 0.00120696, \
+        Pr = 0.00387695, Nd = 0.478836, Sm = 0.104174, Eu = 0.00378516, Gd = 0.0022713, \
+        Tb = 0.00316098, Dy = 0.00858671, Ho = 0.0795223, Er = 0.379579, Tm = 0.223321, \
+        Yb = 0.0262373, Lu = 0.194128 }\n\n[flows]\nextraction_amount = 0.243649143\n\
+        scrub_amount = 0.8434502762\n";
+    let c = parse_str(src, None).expect("valid model");
+    let s = Solver::new().solve(&c);
+    assert!(s.converged(), "{:?} {:e}", s.status, s.residual);
+    assert!(verify(&c, &s) < 1e-8);
+    assert!(s.iterations < 1_500, "{}", s.iterations);
+    // the raffinate carries W - S, La to Nd whole (their shares in the
+    // loaded organic under 1e-130)
+    let raffinate: f64 = s.aqueous.row(0).sum();
+    assert!(
+        (raffinate - (0.8434502762 - 0.243649143)).abs() < 1e-10,
+        "{raffinate}"
+    );
+    for q in 0..4 {
+        assert!(s.organic[[210, q]] < 1e-130 * c.feed_amount()[q], "{q}");
+    }
+}
+
 /// Two separation-factor cascades of the independent CLI check (seeds
 /// 26474 and 26763, organic feed) whose internal flows dwarf the
 /// raffinate (S about 4.23 and 3.66 against W - S of 5e-4 and 2e-3): their

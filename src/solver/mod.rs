@@ -666,6 +666,9 @@ impl Solver {
             let mut log_arc = false;
             // the arclength in logarithms' last failed length
             let mut arc_failed = f64::INFINITY;
+            // the general kernel of the arclength on amounts, for more
+            // components than the specialised kernels take
+            let mut arc_kernel: Option<SeparationFactorKernel> = None;
             let mut arc_steps = 0;
             let path = sf_newton::ArcPath {
                 lb,
@@ -763,16 +766,41 @@ impl Solver {
                             .for_each(|t, &a, &d| *t = a + h * d);
                         let mut s_new = s_pred;
                         let nopts = newton_opts(budget, opts.tolerance.max(1e-7));
-                        let rep = sf_newton::arc_step(
-                            &path,
-                            &mut trial,
-                            &mut s_new,
-                            (&u, s),
-                            (&tangent, ts),
-                            h,
-                            &mut arc_ws,
-                            &nopts,
-                        );
+                        let rep = if sf_newton::supports(ka) {
+                            sf_newton::arc_step(
+                                &path,
+                                &mut trial,
+                                &mut s_new,
+                                (&u, s),
+                                (&tangent, ts),
+                                h,
+                                &mut arc_ws,
+                                &nopts,
+                            )
+                        } else {
+                            // more components than the specialised
+                            // kernels take: the general one on amounts
+                            let ker = arc_kernel.get_or_insert_with(|| {
+                                SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec())
+                            });
+                            ws.set_log_balances(false);
+                            newton::arc_corrector(
+                                ker,
+                                |k, s| {
+                                    let b: Vec<f64> = lb.iter().map(|l| (s * l).exp()).collect();
+                                    k.set_beta(&b);
+                                },
+                                links,
+                                feed,
+                                &mut trial,
+                                &mut s_new,
+                                (&u, s),
+                                (&tangent, ts),
+                                h,
+                                ws,
+                                &nopts,
+                            )
+                        };
                         (rep, s_new)
                     };
                     total_it += rep.iterations;
@@ -867,7 +895,7 @@ impl Solver {
                     } else {
                         ds < 1e-2
                     };
-                    if stalled && sf_newton::supports(ka) {
+                    if stalled {
                         if left_for_deep {
                             // the pseudo-transient continuation of 4.
                             // first, within [`PTC_FIRST`]: where it
