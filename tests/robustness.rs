@@ -120,6 +120,25 @@ fn deep_separation_of_fuzz_item_10_converges() {
     assert!(verify(&c, &s) < 1e-8);
 }
 
+/// A separation-factor cascade from its model's parts: the component
+/// list and beta table as TOML, the extraction and scrub stages, the
+/// feed's phase and amount table, and S and W.
+fn sf_cascade(
+    names: &str,
+    beta: &str,
+    (ext, scrub): (usize, usize),
+    (phase, feed): (&str, &str),
+    (s_amt, w_amt): (f64, f64),
+) -> sxforge::model::Cascade {
+    let src = format!(
+        "name = \"sf\"\ncomponents = {names}\n\n[chemistry]\n\
+         model = \"separation-factor\"\n{beta}\n\n[cascade]\nextraction = {ext}\n\
+         scrub = {scrub}\n\n[feed]\nphase = \"{phase}\"\n{feed}\n\n[flows]\n\
+         extraction_amount = {s_amt}\nscrub_amount = {w_amt}\n"
+    );
+    parse_str(&src, None).expect("valid model")
+}
+
 /// Two separation-factor cascades of the independent CLI check
 /// (`scripts/cli_check.py --model separation-factor`, seeds 20365 and
 /// 23260): 7 and 8 metals, betas spanning 1,207 and 10,772, 306 and 228
@@ -152,13 +171,7 @@ fn a_front_crossed_below_the_range_of_a_double_is_followed() {
         ),
     ];
     for (beta, names, (ext, scrub), feed, (s_amt, w_amt)) in cases {
-        let src = format!(
-            "name = \"sf\"\ncomponents = {names}\n\n[chemistry]\n\
-             model = \"separation-factor\"\n{beta}\n\n[cascade]\nextraction = {ext}\n\
-             scrub = {scrub}\n\n[feed]\nphase = \"aqueous\"\n{feed}\n\n[flows]\n\
-             extraction_amount = {s_amt}\nscrub_amount = {w_amt}\n"
-        );
-        let c = parse_str(&src, None).expect("valid model");
+        let c = sf_cascade(names, beta, (ext, scrub), ("aqueous", feed), (s_amt, w_amt));
         let s = Solver::new().solve(&c);
         assert!(
             s.converged(),
@@ -255,13 +268,7 @@ fn whole_cascade_balances_are_polished_where_the_stages_leave_them_open() {
         ),
     ];
     for (names, beta, (ext, scrub), feed, (s_amt, w_amt), within) in cases {
-        let src = format!(
-            "name = \"sf\"\ncomponents = {names}\n\n[chemistry]\n\
-             model = \"separation-factor\"\n{beta}\n\n[cascade]\nextraction = {ext}\n\
-             scrub = {scrub}\n\n[feed]\nphase = \"organic\"\n{feed}\n\n[flows]\n\
-             extraction_amount = {s_amt}\nscrub_amount = {w_amt}\n"
-        );
-        let c = parse_str(&src, None).expect("valid model");
+        let c = sf_cascade(names, beta, (ext, scrub), ("organic", feed), (s_amt, w_amt));
         let s = Solver::new().solve(&c);
         assert!(s.converged(), "{ext}+{scrub}: {:?}", s.status);
         assert!(s.residual <= c.solver_options().tolerance);

@@ -735,30 +735,6 @@ impl Solver {
                         } else {
                             (newton(b, &mut trial, ws, &nopts), 1.0)
                         }
-                    } else if log_arc && (deep || u.iter().any(|&a| a < DEEP_TRACE)) {
-                        // the corrector on the kernel whose balances are
-                        // written in logarithms
-                        ndarray::Zip::from(&mut trial)
-                            .and(&u)
-                            .and(&tangent)
-                            .for_each(|t, &a, &d| *t = a + h * d);
-                        let mut s_new = s_pred;
-                        let nopts = newton_opts(budget, opts.tolerance.max(1e-7));
-                        ws.set_log_balances(true);
-                        let rep = newton::arc_corrector(
-                            &mut log_kernel,
-                            |k, s| k.set_path(lb, s),
-                            links,
-                            feed,
-                            &mut trial,
-                            &mut s_new,
-                            (&u, s),
-                            (&tangent, ts),
-                            h,
-                            ws,
-                            &nopts,
-                        );
-                        (rep, s_new)
                     } else {
                         ndarray::Zip::from(&mut trial)
                             .and(&u)
@@ -766,7 +742,8 @@ impl Solver {
                             .for_each(|t, &a, &d| *t = a + h * d);
                         let mut s_new = s_pred;
                         let nopts = newton_opts(budget, opts.tolerance.max(1e-7));
-                        let rep = if sf_newton::supports(ka) {
+                        let in_logs = log_arc && (deep || u.iter().any(|&a| a < DEEP_TRACE));
+                        let rep = if !in_logs && sf_newton::supports(ka) {
                             sf_newton::arc_step(
                                 &path,
                                 &mut trial,
@@ -777,6 +754,24 @@ impl Solver {
                                 &mut arc_ws,
                                 &nopts,
                             )
+                        } else if in_logs {
+                            // the corrector on the kernel whose balances
+                            // are written in logarithms
+                            ws.set_log_balances(true);
+                            let set =
+                                |k: &mut sf_log::LogSeparationFactorKernel, s| k.set_path(lb, s);
+                            let point = (&mut trial, &mut s_new);
+                            let arc = ((&u, s), (&tangent, ts), h);
+                            newton::arc_corrector(
+                                &mut log_kernel,
+                                set,
+                                links,
+                                feed,
+                                point,
+                                arc,
+                                ws,
+                                &nopts,
+                            )
                         } else {
                             // more components than the specialised
                             // kernels take: the general one on amounts
@@ -784,22 +779,13 @@ impl Solver {
                                 SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec())
                             });
                             ws.set_log_balances(false);
-                            newton::arc_corrector(
-                                ker,
-                                |k, s| {
-                                    let b: Vec<f64> = lb.iter().map(|l| (s * l).exp()).collect();
-                                    k.set_beta(&b);
-                                },
-                                links,
-                                feed,
-                                &mut trial,
-                                &mut s_new,
-                                (&u, s),
-                                (&tangent, ts),
-                                h,
-                                ws,
-                                &nopts,
-                            )
+                            let set = |k: &mut SeparationFactorKernel, s: f64| {
+                                let b: Vec<f64> = lb.iter().map(|l| (s * l).exp()).collect();
+                                k.set_beta(&b);
+                            };
+                            let point = (&mut trial, &mut s_new);
+                            let arc = ((&u, s), (&tangent, ts), h);
+                            newton::arc_corrector(ker, set, links, feed, point, arc, ws, &nopts)
                         };
                         (rep, s_new)
                     };

@@ -1545,6 +1545,10 @@ const ARC_DS: f64 = 1e-7;
 /// which the corrector gives up, as the specialised one does.
 const ARC_ALPHA_MIN: f64 = 1e-3;
 
+/// The last point on a path `(u0, s0)`, its unit tangent `(tu, ts)` and the
+/// arclength `h` of the next step ([`arc_corrector`]).
+pub(crate) type ArcFrom<'a> = ((&'a Array2<f64>, f64), (&'a Array2<f64>, f64), f64);
+
 /// One pseudo-arclength corrector on a general kernel: solves the stage
 /// balances at the path parameter `s` (which `set` gives the model)
 /// together with the arclength condition `<tu, u - u0> / nk + ts (s - s0)
@@ -1566,11 +1570,8 @@ pub(crate) fn arc_corrector<E: Equilibrium>(
     set: impl Fn(&mut E, f64),
     links: &[bool],
     feed: &Array2<f64>,
-    u: &mut Array2<f64>,
-    s: &mut f64,
-    (u0, s0): (&Array2<f64>, f64),
-    (tu, ts): (&Array2<f64>, f64),
-    h: f64,
+    (u, s): (&mut Array2<f64>, &mut f64),
+    ((u0, s0), (tu, ts), h): ArcFrom<'_>,
     ws: &mut Workspace,
     opts: &NewtonOptions,
 ) -> NewtonReport {
@@ -2378,11 +2379,8 @@ mod arc_tests {
             |k, s| k.set_path(&lb, s),
             &links,
             &feed,
-            &mut ul,
-            &mut sl,
-            (&u1, 0.6),
-            (&tu, ts),
-            h,
+            (&mut ul, &mut sl),
+            ((&u1, 0.6), (&tu, ts), h),
             &mut ws,
             &arc_opts,
         );
