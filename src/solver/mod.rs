@@ -981,14 +981,16 @@ impl Solver {
                 .fold(0.0f64, |m, e| m.max(e.abs()))
         };
         let before = miss(&sol);
-        if sol.converged() && before > opts.tolerance {
+        // (within the iterations left: a limit is kept exactly)
+        let left = opts.max_iterations.saturating_sub(total_it);
+        if sol.converged() && before > opts.tolerance && left > 0 {
             let mut log_kernel = sf_log::LogSeparationFactorKernel::new(ka, org_flow.to_vec());
             log_kernel.set_beta(bfull);
             let ws = self.workspace(n, ka, ka);
             ws.set_pass(pass);
             ws.set_log_balances(true);
             let mut v = u.clone();
-            let nopts = newton_opts(POLISH_ITERATIONS, opts.tolerance);
+            let nopts = newton_opts(POLISH_ITERATIONS.min(left), opts.tolerance);
             let r = newton::solve(&log_kernel, links, feed, &mut v, ws, &nopts);
             ws.set_log_balances(false);
             ws.set_pass(None);
