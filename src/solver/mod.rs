@@ -993,7 +993,6 @@ impl Solver {
             let nopts = newton_opts(POLISH_ITERATIONS.min(left), opts.tolerance);
             let r = newton::solve(&log_kernel, links, feed, &mut v, ws, &nopts);
             ws.set_log_balances(false);
-            ws.set_pass(None);
             if r.status == Status::Converged {
                 let its = (total_it + r.iterations, steps);
                 let polished = self.sf_solution(c, &v, r, its, sf_out);

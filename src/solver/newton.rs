@@ -1556,12 +1556,12 @@ pub(crate) type ArcFrom<'a> = ((&'a Array2<f64>, f64), (&'a Array2<f64>, f64), f
 /// point on the path and `(tu, ts)` its unit tangent. The Jacobian is the
 /// block-tridiagonal one bordered by `dF/ds` (a forward difference,
 /// [`ARC_DS`]) and the tangent: two solves with one factorisation and a
-/// scalar Schur complement, as in the separation-factor kernel's own
-/// ([`super::sf_newton::arc_step`]), which works on amounts; this one takes
-/// a kernel whose balances are written in logarithms (the workspace's
-/// [`Workspace::set_log_balances`] as the caller left it), so that the
-/// path can be followed where its traces fall below the range of a
-/// double. Each step is damped to `max_log_step` and halved until the
+/// scalar Schur complement, as in the specialised separation-factor
+/// kernels' own ([`super::sf_newton::arc_step`], on amounts, at most 8
+/// components); this one takes any kernel, its balances in the form the
+/// caller left the workspace in ([`Workspace::set_log_balances`]): in
+/// logarithms the path can be followed where its traces fall below the
+/// range of a double. Each step is damped to `max_log_step` and halved until the
 /// scaled residual falls. Returns the report; `u` and `s` hold the last
 /// accepted point.
 #[allow(clippy::too_many_arguments)]
@@ -1646,7 +1646,7 @@ pub(crate) fn arc_corrector<E: Equilibrium>(
         };
         ws.u_base.assign(u);
         // the residual at (u, s) in its own rows' scaling
-        let f0 = (r0.iter().map(|v| v * v).sum::<f64>() / r0.len().max(1) as f64).sqrt();
+        let f0 = rms(&r0);
         let s_base = *s;
         loop {
             ndarray::Zip::from(&mut *u)
