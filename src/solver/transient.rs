@@ -1333,12 +1333,23 @@ impl Follow {
                 // over 15 quarterings, 240 iterations; the first steps of
                 // 441, 843, 932 and 1227 fail alike, 13-26 iterations each):
                 // on with one step for every balance at the second such failure
-                let unmoved = opts.plain_when_unmoved
-                    && self.failed.is_some_and(|(r, w)| {
-                        w == rep.worst && (rep.residual - r).abs() <= 0.01 * r.abs()
-                    });
+                let same = self.failed.is_some_and(|(r, w)| {
+                    w == rep.worst && (rep.residual - r).abs() <= 0.01 * r.abs()
+                });
+                let unmoved = opts.plain_when_unmoved && same;
+                // the same failure after a step that moved nothing (accepted
+                // with no inner iteration) is the failed step itself again,
+                // from the same state: grown back to the failed length it
+                // fails alike, whatever the kernel (the mass-action kernel's
+                // unmoved failures end there already). Log-linear start-ups
+                // went round such a cycle until their budget ran out: CLI
+                // check 4586 (13 metals, 244 stages) 1,000 times, 4,000 of
+                // its 9,281 iterations (22 -> 14.5 s to its exit 2); 3042
+                // converges in 5,602 iterations instead of 14,617, 3445 in
+                // 2,452 instead of 4,994 (docs/benchmarks.md, round 39)
+                let idle_cycle = self.idle && same;
                 self.failed = Some((rep.residual, rep.worst));
-                if (self.dt < 1e-9 * opts.dt0 || unmoved)
+                if (self.dt < 1e-9 * opts.dt0 || unmoved || idle_cycle)
                     && self.trace_rel > 0.0
                     && opts.retry_plain
                 {
@@ -1350,6 +1361,7 @@ impl Follow {
                     self.failed = None;
                 } else if self.dt < floor * opts.dt0
                     || (unmoved && (!opts.retry_plain || self.idle))
+                    || idle_cycle
                 {
                     // a start-up without a fallback of its own (the pinch
                     // start of a saponified mass-action cascade) ends at the
