@@ -82,6 +82,15 @@ trait Rigorous: Equilibrium {
     fn plain_when_unmoved(&self) -> bool {
         false
     }
+    /// Whether [`run`]'s start-up, in the log-form pass, goes on from
+    /// empty stages ([`empty_start`]) where it could not take one step
+    /// (each first step failed at its first iteration down to `1e-9` of
+    /// its length: a start holding more metal than its extractant can
+    /// carry). Log-linear only: round 37's mass-action failures do not
+    /// converge from empty stages either ([`EMPTY_START_UP`]).
+    fn empty_when_stuck(&self) -> bool {
+        false
+    }
     /// [`super::transient::TransientOptions::follow_fronts`] for this
     /// kernel's start-ups.
     fn follow_fronts(&self) -> bool {
@@ -161,6 +170,9 @@ impl Rigorous for MassActionKernel {
 impl Rigorous for LogLinearKernel {
     fn n_metals(&self) -> usize {
         self.metals()
+    }
+    fn empty_when_stuck(&self) -> bool {
+        true
     }
     fn shift(&mut self, s: &[f64]) {
         self.set_shift(s)
@@ -1223,7 +1235,26 @@ fn run<E: Rigorous>(
     let (rep_t, used) = if stalled {
         raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log)
     } else {
-        start_up(solver, ker, p, &mut v, tol, budget, log, true)
+        let (rep_t, used, steps) = start_up_stepped(solver, ker, p, &mut v, tol, budget, log, true);
+        if log
+            && steps == 0
+            && rep_t.status == Status::Diverged
+            && ker.empty_when_stuck()
+            && used < budget
+        {
+            // a start-up that could not take one step: from empty stages
+            // ([`empty_start`]) within what it left of its share, before
+            // the relative form's pass, whose start-up crawls from the same
+            // start (CLI check log-linear 4586 with every dose slope at
+            // least 0.3, 13 metals over 192 + 52 stages, a valid model: its
+            // relative pass's start-up spent 6,834 iterations and the walks
+            // got none; from empty stages it converges, 3,245 in all)
+            v = empty_start(ker, p);
+            let (rep_e, more) = start_up(solver, ker, p, &mut v, tol, budget - used, log, true);
+            (rep_e, used + more)
+        } else {
+            (rep_t, used)
+        }
     };
     total += used;
     if rep_t.status == Status::Converged {
@@ -1446,6 +1477,22 @@ fn start_up<E: Rigorous>(
     log: bool,
     retry_plain: bool,
 ) -> (NewtonReport, usize) {
+    let (rep, used, _) = start_up_stepped(solver, ker, p, v, tol, budget, log, retry_plain);
+    (rep, used)
+}
+
+/// [`start_up`], with the implicit-Euler steps it accepted.
+#[allow(clippy::too_many_arguments)]
+fn start_up_stepped<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    v: &mut Array2<f64>,
+    tol: f64,
+    budget: usize,
+    log: bool,
+    retry_plain: bool,
+) -> (NewtonReport, usize, usize) {
     let pass = solver
         .pass
         .as_ref()

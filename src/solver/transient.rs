@@ -763,7 +763,7 @@ pub(crate) struct TransientOptions {
 /// iterations run out. `pass` holds the side-draw pass fractions (aqueous,
 /// organic) of the cascade, if any; the workspace's are restored on return.
 /// Returns the report of the last steady-state attempt (or of the failing
-/// step) and the iterations used.
+/// step), the iterations used and the implicit-Euler steps accepted.
 pub(crate) fn follow<E: Equilibrium>(
     model: &E,
     links: &[bool],
@@ -772,12 +772,12 @@ pub(crate) fn follow<E: Equilibrium>(
     ws: &mut Workspace,
     pass: Option<(&[f64], &[f64])>,
     opts: &TransientOptions,
-) -> (NewtonReport, usize) {
+) -> (NewtonReport, usize, usize) {
     let mut f = Follow::new(model, links, feed, u, ws, pass, *opts);
     let rep = f
         .advance(model, links, feed, u, ws, pass, usize::MAX)
         .expect("an unbounded advance ends");
-    (rep, f.used)
+    (rep, f.used, f.accepted)
 }
 
 /// The state of a start-up ([`follow`]) between calls of
@@ -1493,7 +1493,7 @@ mod tests {
         feed[[1, 0]] = 1.0;
         let mut u = Array2::from_elem((3, 1), 1e-3);
         let mut ws = Workspace::new(3, 1, 1);
-        let (rep, used) = follow(
+        let (rep, used, _) = follow(
             &ker,
             &links,
             &feed,
