@@ -860,87 +860,35 @@ fn a_scrub_walk_from_near_the_acid_finds_the_branch_the_walk_from_below_misses()
 #[test]
 fn a_log_linear_start_up_that_cannot_step_goes_on_from_empty_stages() {
     let src = "name = \"ll random\"\n\
-               components = [\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \"Tb\", \"Dy\", \"Ho\", \"Er\", \"Tm\", \"Yb\"]\n\
-               [chemistry]\n\
-               model = \"log-linear\"\n\
-               dose = 39.731\n\
+               components = [\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \"Tb\", \
+               \"Dy\", \"Ho\", \"Er\", \"Tm\", \"Yb\"]\n\
+               [chemistry]\nmodel = \"log-linear\"\ndose = 39.731\n\
                molarity_per_percent = 0.0302\n\
-               charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 2, Tb = 2, Dy = 3, Ho = 3, Er = 3, Tm = 3, Yb = 3 }\n\
-               [chemistry.fit.La]\n\
-               m0 = 0.5757\n\
-               b0 = -3.3138\n\
-               m1 = -0.01345\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Ce]\n\
-               m0 = 0.8774\n\
-               b0 = -3.0886\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Pr]\n\
-               m0 = 2.4294\n\
-               b0 = -2.1478\n\
-               m1 = 0.0024\n\
-               b1 = 1.4638\n\
-               [chemistry.fit.Nd]\n\
-               m0 = 1.8097\n\
-               b0 = -1.8993\n\
-               b1 = 1.2146\n\
-               [chemistry.fit.Sm]\n\
-               m0 = 2.0332\n\
-               b0 = -1.8176\n\
-               m1 = -0.02371\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Eu]\n\
-               m0 = 0.0\n\
-               b0 = -0.7814\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Gd]\n\
-               m0 = 1.0501\n\
-               b0 = -0.9925\n\
-               b1 = 1.4349\n\
-               [chemistry.fit.Tb]\n\
-               m0 = 2.6977\n\
-               b0 = -0.456\n\
-               m1 = 0.01325\n\
-               b1 = 1.0065\n\
-               [chemistry.fit.Dy]\n\
-               m0 = 0.4475\n\
-               b0 = -0.0469\n\
-               m1 = -0.01868\n\
-               b1 = 1.4796\n\
-               [chemistry.fit.Ho]\n\
-               m0 = 0.9451\n\
-               b0 = -0.4119\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Er]\n\
-               m0 = 2.9569\n\
-               b0 = 0.5099\n\
-               m1 = -0.00818\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Tm]\n\
-               m0 = 1.0513\n\
-               b0 = 1.0896\n\
-               b1 = 0.3\n\
-               [chemistry.fit.Yb]\n\
-               m0 = 2.791\n\
-               b0 = 1.9837\n\
-               m1 = -0.02087\n\
-               b1 = 1.3948\n\
-               [cascade]\n\
-               extraction = 192\n\
-               scrub = 52\n\
-               strip = 0\n\
-               [feed]\n\
-               phase = \"aqueous\"\n\
-               flow = 1.0\n\
-               concentration = { La = 0.0001978, Ce = 0.0025647, Pr = 0.0012542, Nd = 0.0026243, Sm = 0.0012842, Eu = 0.00019783, Gd = 0.0022114, Tb = 0.001561, Dy = 0.0021695, Ho = 0.0016102, Er = 0.0027975, Tm = 0.00097457, Yb = 0.00032165 }\n\
+               charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 2, Tb = 2, \
+               Dy = 3, Ho = 3, Er = 3, Tm = 3, Yb = 3 }\n\
+               [chemistry.fit.La]\nm0 = 0.5757\nb0 = -3.3138\nm1 = -0.01345\nb1 = 0.3\n\
+               [chemistry.fit.Ce]\nm0 = 0.8774\nb0 = -3.0886\nb1 = 0.3\n\
+               [chemistry.fit.Pr]\nm0 = 2.4294\nb0 = -2.1478\nm1 = 0.0024\nb1 = 1.4638\n\
+               [chemistry.fit.Nd]\nm0 = 1.8097\nb0 = -1.8993\nb1 = 1.2146\n\
+               [chemistry.fit.Sm]\nm0 = 2.0332\nb0 = -1.8176\nm1 = -0.02371\nb1 = 0.3\n\
+               [chemistry.fit.Eu]\nm0 = 0.0\nb0 = -0.7814\nb1 = 0.3\n\
+               [chemistry.fit.Gd]\nm0 = 1.0501\nb0 = -0.9925\nb1 = 1.4349\n\
+               [chemistry.fit.Tb]\nm0 = 2.6977\nb0 = -0.456\nm1 = 0.01325\nb1 = 1.0065\n\
+               [chemistry.fit.Dy]\nm0 = 0.4475\nb0 = -0.0469\nm1 = -0.01868\nb1 = 1.4796\n\
+               [chemistry.fit.Ho]\nm0 = 0.9451\nb0 = -0.4119\nb1 = 0.3\n\
+               [chemistry.fit.Er]\nm0 = 2.9569\nb0 = 0.5099\nm1 = -0.00818\nb1 = 0.3\n\
+               [chemistry.fit.Tm]\nm0 = 1.0513\nb0 = 1.0896\nb1 = 0.3\n\
+               [chemistry.fit.Yb]\nm0 = 2.791\nb0 = 1.9837\nm1 = -0.02087\nb1 = 1.3948\n\
+               [cascade]\nextraction = 192\nscrub = 52\nstrip = 0\n\
+               [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+               concentration = { La = 0.0001978, Ce = 0.0025647, Pr = 0.0012542, \
+               Nd = 0.0026243, Sm = 0.0012842, Eu = 0.00019783, Gd = 0.0022114, \
+               Tb = 0.001561, Dy = 0.0021695, Ho = 0.0016102, Er = 0.0027975, \
+               Tm = 0.00097457, Yb = 0.00032165 }\n\
                acid = 0.05861\n\
-               [flows]\n\
-               organic = 0.70321\n\
-               scrub = 0.3621\n\
-               [scrub]\n\
-               acid = 5.854\n\
-               [organic]\n\
-               concentration = { La = 1.52e-05 }\n";
+               [flows]\norganic = 0.70321\nscrub = 0.3621\n\
+               [scrub]\nacid = 5.854\n\
+               [organic]\nconcentration = { La = 1.52e-05 }\n";
     let v = solved_json(src);
     assert_eq!(v["converged"], true);
     for (metal, e) in v["balance_error"].as_object().unwrap() {

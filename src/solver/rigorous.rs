@@ -1198,14 +1198,14 @@ fn run<E: Rigorous>(
         // 361, over a quarter of its 548 left); from the usual start these
         // cascades need thousands (the unloaded front crosses the section)
         let b = ((max_it - total) * 2 / 3).min(600);
-        let (mut rep_t, used) = start_up(solver, ker, p, &mut v, tol, b, log, false);
+        let (mut rep_t, used, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
         total += used;
         // a start-up from the pinch cut short near the steady state (seed
         // 160 of the mass-action robustness sample: residual 7e-6 at the
         // cap) carries on within half the iterations left rather than
         // restart from the usual start
         if rep_t.status == Status::MaxIterations && rep_t.residual < 1e-4 {
-            let (rep_c, used) = start_up(
+            let (rep_c, used, _) = start_up(
                 solver,
                 ker,
                 p,
@@ -1243,7 +1243,7 @@ fn run<E: Rigorous>(
     let (rep_t, used) = if stalled {
         raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log)
     } else {
-        let (rep_t, used, steps) = start_up_stepped(solver, ker, p, &mut v, tol, budget, log, true);
+        let (rep_t, used, steps) = start_up(solver, ker, p, &mut v, tol, budget, log, true);
         if log
             && steps == 0
             && rep_t.status == Status::Diverged
@@ -1258,7 +1258,7 @@ fn run<E: Rigorous>(
             // relative pass's start-up spent 6,834 iterations and the walks
             // got none; from empty stages it converges, 3,245 in all)
             v = empty_start(ker, p);
-            let (rep_e, more) = start_up(solver, ker, p, &mut v, tol, budget - used, log, true);
+            let (rep_e, more, _) = start_up(solver, ker, p, &mut v, tol, budget - used, log, true);
             (rep_e, used + more)
         } else {
             (rep_t, used)
@@ -1473,25 +1473,10 @@ fn raced_start_up<E: Rigorous>(
 /// The start-up dynamics ([`super::transient::follow`]) from `v`, within
 /// `budget` iterations, in the solver's workspace (side draws included);
 /// `retry_plain` as [`super::transient::TransientOptions::retry_plain`].
-/// Returns the last report and the iterations used.
+/// Returns the last report, the iterations used and the implicit-Euler
+/// steps accepted.
 #[allow(clippy::too_many_arguments)]
 fn start_up<E: Rigorous>(
-    solver: &mut Solver,
-    ker: &E,
-    p: &Problem,
-    v: &mut Array2<f64>,
-    tol: f64,
-    budget: usize,
-    log: bool,
-    retry_plain: bool,
-) -> (NewtonReport, usize) {
-    let (rep, used, _) = start_up_stepped(solver, ker, p, v, tol, budget, log, retry_plain);
-    (rep, used)
-}
-
-/// [`start_up`], with the implicit-Euler steps it accepted.
-#[allow(clippy::too_many_arguments)]
-fn start_up_stepped<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
     p: &Problem,
@@ -2134,7 +2119,7 @@ fn walk_step<E: Rigorous>(
     if b == 0 {
         return (rep, rep.iterations, false);
     }
-    let (up, it) = start_up(solver, ker, p, u, tol, b, true, false);
+    let (up, it, _) = start_up(solver, ker, p, u, tol, b, true, false);
     (up, rep.iterations + it, false)
 }
 
@@ -2554,7 +2539,7 @@ fn mass_action_once(
     let mut on_way = false;
     if let Some(pz) = pinch.as_ref() {
         let mut v = pz.clone();
-        let (rep, it) = start_up(
+        let (rep, it, _) = start_up(
             solver,
             &ker,
             &p,
@@ -2593,7 +2578,7 @@ fn mass_action_once(
         // first
         if let Some(v) = pinch.as_mut() {
             let b = (max_it.saturating_sub(used) * 2 / 3).min(600);
-            let (rep, it) = start_up(solver, &ker, &p, v, opts.tolerance, b, log, false);
+            let (rep, it, _) = start_up(solver, &ker, &p, v, opts.tolerance, b, log, false);
             used += it;
             if rep.status == Status::Converged {
                 return finish_ma!(v, rep, used, 0);
@@ -2795,7 +2780,7 @@ fn from_empty<E: Rigorous>(
         return Err(used);
     }
     let mut u = empty_start(ker, p);
-    let (rep, it) = start_up(solver, ker, p, &mut u, opts.tolerance, budget, true, true);
+    let (rep, it, _) = start_up(solver, ker, p, &mut u, opts.tolerance, budget, true, true);
     if rep.status == Status::Converged {
         Ok((u, rep, used + it))
     } else {
@@ -3592,7 +3577,7 @@ fn log_linear_once(
         }
         if let Some((_, mut u)) = best {
             let b = max_it.saturating_sub(used) / 3;
-            let (rep, it) = start_up(solver, &ker, &p, &mut u, opts.tolerance, b, true, false);
+            let (rep, it, _) = start_up(solver, &ker, &p, &mut u, opts.tolerance, b, true, false);
             used += it;
             if rep.status == Status::Converged {
                 return (ll_finish(c, &ker, &p, &u, rep, used, 0), u);
