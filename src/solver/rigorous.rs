@@ -1257,12 +1257,12 @@ fn run<E: Rigorous>(
             && used < budget
         {
             // a start-up that could not take one step: from empty stages
-            // ([`empty_start`]) within what it left, before
-            // the relative form's pass, whose start-up crawls from the same
-            // start (CLI check log-linear 4586 with every dose slope at
-            // least 0.3, 13 metals over 192 + 52 stages, a valid model: its
-            // relative pass's start-up spent 6,834 iterations and the walks
-            // got none; from empty stages it converges, 3,245 in all)
+            // ([`empty_start`]) within what it left, before the relative
+            // form's pass, whose start-up crawls from the same start (CLI
+            // check log-linear 4586 with every dose slope at least 0.3, 13
+            // metals over 192 + 52 stages, a valid model: its relative
+            // pass's start-up spent 6,834 iterations and the walks got
+            // none; from empty stages it converges, 3,245 in all)
             v = empty_start(ker, p);
             let (rep_e, more, _) = start_up(solver, ker, p, &mut v, tol, budget - used, log, true);
             (rep_e, used + more)
