@@ -48,6 +48,24 @@ def test_random_models_meet_the_stage_equations(model):
     assert not bad, bad
 
 
+def test_capped_log_linear_models_converge():
+    """Seeds 0-59 with every dose slope at least 0.3 (`--capped 0.3`):
+    valid models with extractant free at the steady state, all solved,
+    seed 6 (no such steady state as drawn) included."""
+    exe = str(cli_path())
+    args = types.SimpleNamespace(timeout=120.0, tol=1e-6, slow=float("inf"), capped=0.3)
+    bad = []
+    for seed in SEEDS:
+        r, _ = cli_check.run_case(exe, "log-linear", seed, args, None)
+        if r["rc"] != 0 or r["problems"] or r["eq"] is None:
+            bad.append((seed, r["rc"], r["msg"], r["problems"]))
+    assert not bad, bad
+    mdl = cli_check.make_case("log-linear", 6, 0.3)
+    ch = mdl["chemistry"]
+    assert "d" not in ch and "fixed_dose" not in ch
+    assert all(f["b1"] >= 0.3 for f in ch["fit"].values())
+
+
 def _solve(model, seed):
     mdl = cli_check.make_case(model, seed)
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
