@@ -47,6 +47,15 @@ impl SeparationFactorKernel {
         self.beta.copy_from_slice(beta);
     }
 
+    /// Sets the extractabilities of the continuation's path, `beta_k =
+    /// exp(s lb_k)` (the arclength on the general kernel, more components
+    /// than the specialised kernels take).
+    pub(crate) fn set_path(&mut self, lb: &[f64], s: f64) {
+        for (b, l) in self.beta.iter_mut().zip(lb) {
+            *b = (s * l).exp();
+        }
+    }
+
     /// The extractabilities in use.
     pub fn beta(&self) -> &[f64] {
         &self.beta

@@ -779,10 +779,7 @@ impl Solver {
                                 SeparationFactorKernel::new(vec![1.0; ka], org_flow.to_vec())
                             });
                             ws.set_log_balances(false);
-                            let set = |k: &mut SeparationFactorKernel, s: f64| {
-                                let b: Vec<f64> = lb.iter().map(|l| (s * l).exp()).collect();
-                                k.set_beta(&b);
-                            };
+                            let set = |k: &mut SeparationFactorKernel, s| k.set_path(lb, s);
                             let point = (&mut trial, &mut s_new);
                             let arc = ((&u, s), (&tangent, ts), h);
                             newton::arc_corrector(ker, set, links, feed, point, arc, ws, &nopts)

@@ -1561,9 +1561,9 @@ pub(crate) type ArcFrom<'a> = ((&'a Array2<f64>, f64), (&'a Array2<f64>, f64), f
 /// components); this one takes any kernel, its balances in the form the
 /// caller left the workspace in ([`Workspace::set_log_balances`]): in
 /// logarithms the path can be followed where its traces fall below the
-/// range of a double. Each step is damped to `max_log_step` and halved until the
-/// scaled residual falls. Returns the report; `u` and `s` hold the last
-/// accepted point.
+/// range of a double. Each step is damped to `max_log_step` and halved
+/// until the scaled residual falls. Returns the report; `u` and `s` hold
+/// the last accepted point.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn arc_corrector<E: Equilibrium>(
     model: &mut E,

@@ -91,11 +91,6 @@ trait Rigorous: Equilibrium {
     fn empty_when_stuck(&self) -> bool {
         false
     }
-    /// [`super::transient::TransientOptions::follow_fronts`] for this
-    /// kernel's start-ups.
-    fn follow_fronts(&self) -> bool {
-        false
-    }
 }
 
 impl Rigorous for MassActionKernel {
@@ -103,9 +98,6 @@ impl Rigorous for MassActionKernel {
         self.metals()
     }
     fn plain_when_unmoved(&self) -> bool {
-        true
-    }
-    fn follow_fronts(&self) -> bool {
         true
     }
     fn shift(&mut self, s: &[f64]) {
@@ -172,14 +164,6 @@ impl Rigorous for LogLinearKernel {
         self.metals()
     }
     fn empty_when_stuck(&self) -> bool {
-        true
-    }
-    /// The front predictors of the mass-action start-ups, which the
-    /// log-linear ones lacked: over CLI check log-linear 3000-3999, 19
-    /// seeds change, none won or lost, 31,049 -> 26,217 iterations (3042
-    /// 5,602 -> 3,189, 3445 1,830 -> 927; 3124 3,621 -> 4,340 the most
-    /// that any took more); docs/benchmarks.md, round 39.
-    fn follow_fronts(&self) -> bool {
         true
     }
     fn shift(&mut self, s: &[f64]) {
@@ -1417,7 +1401,7 @@ fn raced_start_up<E: Rigorous>(
         dt0: 0.5,
         retry_plain: true,
         plain_when_unmoved: ker.plain_when_unmoved(),
-        follow_fronts: ker.follow_fronts(),
+        follow_fronts: true,
     };
     let (links, feed) = (&p.links[..], &p.feed);
     let mut fc = Follow::new(ker, links, feed, v, ws, pr, opts);
@@ -1511,7 +1495,7 @@ fn start_up<E: Rigorous>(
             dt0: 0.5,
             retry_plain,
             plain_when_unmoved: ker.plain_when_unmoved(),
-            follow_fronts: ker.follow_fronts(),
+            follow_fronts: true,
         },
     )
 }

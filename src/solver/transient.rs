@@ -754,7 +754,11 @@ pub(crate) struct TransientOptions {
     /// stage) starts its Newton iteration from that pattern moved on once
     /// more, and keeps its length when it converges ([`follow`]); where no
     /// whole pattern moves, a front moving through stages that drift in
-    /// place is predicted stage by stage ([`mixed_shift`]) alike.
+    /// place is predicted stage by stage ([`mixed_shift`]) alike. Every
+    /// rigorous start-up sets it: the log-linear ones since round 39 (over
+    /// CLI check log-linear 3000-3999, 19 seeds change, none won or lost,
+    /// 31,049 -> 26,217 iterations; 3042 5,602 -> 3,189, 3124 3,621 ->
+    /// 4,340 the most that any took more; docs/benchmarks.md).
     pub follow_fronts: bool,
 }
 
