@@ -113,6 +113,17 @@ pub trait Equilibrium {
     fn fixed_pattern(&self) -> bool {
         false
     }
+
+    /// The rounding error of each conserved quantity's organic outflow of
+    /// stage `j` at `u` as [`Equilibrium::eval`] computes it (`nq`, zero on
+    /// entry; absolute, in the units of [`StageEval::org`], before its
+    /// `ln_scale`), where that outflow is a difference of larger terms or
+    /// an exponential of a sum of large ones, so that its rounding exceeds
+    /// a few units in its own last place. Read only at the point where a
+    /// Newton solve stalled, whose imbalance is then measured less the
+    /// rounding of its terms (`newton::less_rounding`). The default leaves
+    /// them zero.
+    fn org_rounding(&self, _j: usize, _u: &[f64], _out: &mut [f64]) {}
 }
 
 /// `exp(x)` inlined ([`crate::solver::fast_exp::exp`], within about one

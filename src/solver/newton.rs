@@ -151,8 +151,13 @@ pub struct Workspace {
     /// [`NewtonOptions::free_traces`] by each solve).
     deep_log: bool,
     /// Whether an imbalance is measured less the rounding of its deep
-    /// factors ([`resolved`]): only for the point a solve stalled at.
+    /// factors ([`resolved`]) and of its organic terms
+    /// ([`less_rounding`]): only for the point a solve stalled at.
     resolve_deep: bool,
+    /// The rounding of each stage's organic outflows
+    /// ([`Equilibrium::org_rounding`]), shape `(n, nq)`: written where
+    /// `resolve_deep` is set, zero elsewhere.
+    org_round: Array2<f64>,
     r: Array2<f64>,
     scale: Array2<f64>,
     scale_base: Array2<f64>,
@@ -218,6 +223,7 @@ impl Workspace {
             log_balances: true,
             deep_log: false,
             resolve_deep: false,
+            org_round: Array2::zeros((n, nq)),
             r: Array2::zeros((n, nv)),
             scale: Array2::zeros((n, nv)),
             scale_base: Array2::zeros((n, nv)),
@@ -338,6 +344,15 @@ impl Workspace {
         self.cleared = fixed;
         self.eval_stages(model, u, 0..n);
         let resolve_deep = self.resolve_deep;
+        if resolve_deep {
+            // the organic outflows' rounding, for the point a solve stalled
+            let rows = self.org_round.rows_mut().into_iter().zip(u.rows());
+            for (j, (row, u_j)) in rows.enumerate() {
+                let row = row.into_slice().expect("standard layout");
+                row.fill(0.0);
+                model.org_rounding(j, u_j.as_slice().expect("standard layout"), row);
+            }
+        }
         let (worst, at, finite) = self.balance_stages(&links[..n], feed, 0..n, resolve_deep);
         (if finite { worst } else { f64::INFINITY }, at)
     }
@@ -422,6 +437,7 @@ impl Workspace {
             hold_ln: &self.hold_ln.as_slice().expect("standard layout")[q.clone()],
             pass_aq: &self.pass_aq[stages.clone()],
             pass_org: &self.pass_org[stages],
+            org_round: &self.org_round.as_slice().expect("standard layout")[q.clone()],
             deep_log: self.deep_log,
             resolve_deep,
             log_balances: self.log_balances,
@@ -766,12 +782,26 @@ struct BalanceInputs<'a> {
     hold_ln: &'a [f64],
     pass_aq: &'a [f64],
     pass_org: &'a [f64],
+    org_round: &'a [f64],
     deep_log: bool,
     resolve_deep: bool,
     log_balances: bool,
 }
 
 impl BalanceInputs<'_> {
+    /// The rounding of the organic outflow of quantity `q` that enters
+    /// stage `j` from the stage below (as much as passes on) and of the
+    /// one that leaves it ([`Equilibrium::org_rounding`]).
+    fn organic_rounding(&self, j: usize, q: usize) -> (f64, f64) {
+        let nq = self.nq;
+        let below = if j > 0 {
+            self.pass_org[j - 1] * self.org_round[(j - 1) * nq + q]
+        } else {
+            0.0
+        };
+        (below, self.org_round[j * nq + q])
+    }
+
     /// The residual rows of every stage into `r_all`, their `ln` scales
     /// into `s_all`, and the `ln` of each log-form balance's inflow and
     /// outflow into `l_in`, `l_out` (NaN for rows in relative form),
@@ -843,7 +873,12 @@ impl BalanceInputs<'_> {
                     let s = if s > 0.0 { s } else { 1.0 };
                     r_all[j * nv + q] = r / s;
                     s_all[j * nv + q] = s.ln();
-                    (r / s).abs()
+                    if self.resolve_deep {
+                        let (below, own) = self.organic_rounding(j, q);
+                        less_rounding((r / s).abs(), (below + own) / s)
+                    } else {
+                        (r / s).abs()
+                    }
                 } else {
                     // the same `ln` of the same values as each term's own,
                     // each outflow's computed once for both its balances
@@ -891,7 +926,17 @@ impl BalanceInputs<'_> {
                         }
                     }
                     if self.resolve_deep {
-                        resolved(b.rel.abs(), [e_a, e_b, e_o, e_f])
+                        // the stage's own organic twice under a hold-up:
+                        // the old state's content, an inflow, rounded alike
+                        let (below, own) = self.organic_rounding(j, q);
+                        let own = if self.hold_ln[j * nq + q] != 0.0 {
+                            2.0 * own
+                        } else {
+                            own
+                        };
+                        let floor =
+                            below * rescale(e_b - b.ln_scale) + own * rescale(e_o - b.ln_scale);
+                        less_rounding(resolved(b.rel.abs(), [e_a, e_b, e_o, e_f]), floor)
                     } else {
                         b.rel.abs()
                     }
@@ -947,6 +992,26 @@ fn resolved(rel: f64, e: [f64; 4]) -> f64 {
     let deep = e.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
     if deep >= DEEP_FACTOR && deep.is_finite() && rel.is_finite() {
         (rel - 2.0 * deep * f64::EPSILON).max(0.0)
+    } else {
+        rel
+    }
+}
+
+/// The imbalance `rel` less `floor`, the rounding of its organic terms
+/// relative to its scale ([`Equilibrium::org_rounding`]), at least zero;
+/// `rel` as it is where either is not finite. Read, like [`resolved`],
+/// only where [`solve`] stalled: a log-linear stage with a trace of acid
+/// against an extractant all but saturated balances that acid against
+/// the organic's `O (C - sum p y)`, a difference of numbers seven or more
+/// orders larger, and no point of the grid may close it to a tolerance
+/// of 1e-8 (CLI check log-linear 4425 with every dose slope at least 0.3:
+/// its start-up steps stalled at 1e-8 to 6e-8 with Newton corrections of
+/// 1e-14 until its budget ran out; measured less that rounding, it
+/// converges in 2,507 iterations; docs/benchmarks.md, round 40).
+#[inline]
+fn less_rounding(rel: f64, floor: f64) -> f64 {
+    if rel.is_finite() && floor.is_finite() && floor > 0.0 {
+        (rel - floor).max(0.0)
     } else {
         rel
     }
