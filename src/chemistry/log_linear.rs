@@ -560,10 +560,15 @@ mod tests {
     /// 20 % extractant at 0.0303 mol/L a percent, 0.4 mol/L sulfate
     /// (log10 Ka2 -1.99), aqueous 3 L/h and organic 2 L/h.
     fn three_metals(law: &[DistributionLaw]) -> LogLinearKernel {
+        three_metals_releasing(law, &[3.0, 2.0, 2.5])
+    }
+
+    /// [`three_metals`] with the metals releasing `protons`.
+    fn three_metals_releasing(law: &[DistributionLaw], protons: &[f64]) -> LogLinearKernel {
         LogLinearKernel::new(
             law,
             &[3.0, 2.0, 3.0],
-            &[3.0, 2.0, 2.5],
+            protons,
             20.0,
             0.0303,
             -1.99,
@@ -571,6 +576,26 @@ mod tests {
             vec![3.0],
             vec![2.0],
         )
+    }
+
+    /// Two fits, one falling with the dose (`m1 < 0`), around a constant
+    /// D.
+    fn mixed_laws() -> [DistributionLaw; 3] {
+        [
+            DistributionLaw::Fit {
+                m0: 1.2,
+                m1: 0.015,
+                b0: -1.5,
+                b1: 1.4,
+            },
+            DistributionLaw::Constant(0.02),
+            DistributionLaw::Fit {
+                m0: 2.5,
+                m1: -0.01,
+                b0: -3.0,
+                b1: 0.6,
+            },
+        ]
     }
 
     /// The extractant balance as `eval` states it (relative to `C`), and
@@ -590,21 +615,7 @@ mod tests {
     /// one all but saturated.
     #[test]
     fn projection_closes_the_extractant_balance() {
-        let law = [
-            DistributionLaw::Fit {
-                m0: 1.2,
-                m1: 0.015,
-                b0: -1.5,
-                b1: 1.4,
-            },
-            DistributionLaw::Constant(0.02),
-            DistributionLaw::Fit {
-                m0: 2.5,
-                m1: -0.01,
-                b0: -3.0,
-                b1: 0.6,
-            },
-        ];
+        let law = mixed_laws();
         let ker = three_metals(&law);
         let top = ker.extractant().ln();
         let mut depths = Vec::new();
@@ -643,33 +654,9 @@ mod tests {
     /// whose error it bounds (the floor Newton stalls at).
     #[test]
     fn organic_acid_rounding_is_the_difference_against_the_extractant() {
-        let law = [
-            DistributionLaw::Fit {
-                m0: 1.2,
-                m1: 0.015,
-                b0: -1.5,
-                b1: 1.4,
-            },
-            DistributionLaw::Constant(0.02),
-            DistributionLaw::Fit {
-                m0: 2.5,
-                m1: -0.01,
-                b0: -3.0,
-                b1: 0.6,
-            },
-        ];
+        let law = mixed_laws();
         // each metal releasing the protons its extractant held
-        let ker = LogLinearKernel::new(
-            &law,
-            &[3.0, 2.0, 3.0],
-            &[3.0, 2.0, 3.0],
-            20.0,
-            0.0303,
-            -1.99,
-            vec![0.4],
-            vec![3.0],
-            vec![2.0],
-        );
+        let ker = three_metals_releasing(&law, &[3.0, 2.0, 3.0]);
         let (o, c) = (2.0, ker.extractant());
         let mut u = vec![2.0, -10.0, 2.0, -12.0, 0.0];
         ker.project(0, &mut u);
