@@ -34,10 +34,14 @@ Options:
                   b1 < E, any fit under fixed_dose) given the dose slope
                   b1 = E, its intercept moved so that D at the model's
                   dose is unchanged, and fixed_dose dropped: every D then
-                  falls as the free extractant does, so a steady state
-                  with extractant free exists, and a failure is the
-                  solver's (round 37: most failures as drawn have no such
-                  steady state). The seeds' draws are the same.
+                  falls as the free extractant does, so no steady state
+                  is lost to a saturated extractant (round 37: most
+                  failures as drawn have none with extractant free). The
+                  acid can still starve: a metal whose D ignores the pH
+                  (m0 = m1 = 0) can need more acid to reach its D in the
+                  scrub's aqueous than the scrub brings (round 40: 3373
+                  and 5063 capped, starved near 0.67 and 0.725 of their
+                  feeds). The seeds' draws are the same.
 
 What is checked for exit 0 (see check()):
     * no null / NaN / inf / negative amount or concentration;
