@@ -35,6 +35,30 @@ fn phases(stage: &serde_json::Value, metal: &str) -> (f64, f64) {
     (read("aqueous"), read("organic"))
 }
 
+/// Every component's whole-cascade balance in a `--json` result within
+/// 1e-10.
+fn assert_balances_close(v: &serde_json::Value) {
+    for (metal, e) in v["balance_error"].as_object().unwrap() {
+        let e = e.as_f64().unwrap();
+        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
+    }
+}
+
+/// `metal` on its log-linear fit `(m0, m1, b0, b1)` in a stage's `--json`
+/// record, within 1e-9 in `log10 D`, the dose read from the stage's free
+/// extractant at 0.0302 mol/L a volume percent.
+fn assert_on_fit(stage: &serde_json::Value, metal: &str, (m0, m1, b0, b1): (f64, f64, f64, f64)) {
+    let (x, y) = phases(stage, metal);
+    let ph = stage["ph"].as_f64().unwrap();
+    let dose = stage["free_extractant"].as_f64().unwrap() / 0.0302;
+    let fit = (m0 + m1 * dose) * ph + b0 + b1 * dose.log10();
+    assert!(
+        ((y / x).log10() - fit).abs() < 1e-9,
+        "{metal}: {} against {fit}",
+        (y / x).log10()
+    );
+}
+
 /// Runs a broken variant of GOOD and checks the one-line error.
 fn bad(text: &str, line: usize, key: &str, words: &str) {
     let (out, _dir) = run_model(text);
@@ -741,23 +765,12 @@ fn a_start_up_that_cannot_step_is_followed_from_empty_stages() {
         let free = st["free_extractant"].as_f64().unwrap() / c;
         assert!((0.2..0.95).contains(&free), "free {free} of C");
     }
-    for (metal, e) in v["balance_error"].as_object().unwrap() {
-        let e = e.as_f64().unwrap();
-        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
-    }
+    assert_balances_close(&v);
     // Ce at its constant D, Sm on its own fit (negative dose slope)
     let st = &stages[100];
     let (x, y) = phases(st, "Ce");
     assert!((y / x / 0.2785 - 1.0).abs() < 1e-9, "Ce D {}", y / x);
-    let (x, y) = phases(st, "Sm");
-    let ph = st["ph"].as_f64().unwrap();
-    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
-    let fit = (2.6118 + 0.00111 * dose) * ph - 0.3481 - 0.1804 * dose.log10();
-    assert!(
-        ((y / x).log10() - fit).abs() < 1e-9,
-        "{} against {fit}",
-        (y / x).log10()
-    );
+    assert_on_fit(st, "Sm", (2.6118, 0.00111, -0.3481, -0.1804));
     // Gd leaves in the loaded organic (stage 219, 1.1535 L/h)
     let (_, y) = phases(&stages[218], "Gd");
     let loaded = y * 1.1535 / 0.019644;
@@ -891,20 +904,12 @@ fn a_log_linear_start_up_that_cannot_step_goes_on_from_empty_stages() {
                [organic]\nconcentration = { La = 1.52e-05 }\n";
     let v = solved_json(src);
     assert_eq!(v["converged"], true);
-    for (metal, e) in v["balance_error"].as_object().unwrap() {
-        let e = e.as_f64().unwrap();
-        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
-    }
+    assert_balances_close(&v);
     // Tb (divalent here) on its fit at the feed stage
-    let st = &v["stages"].as_array().unwrap()[191];
-    let (x, y) = phases(st, "Tb");
-    let ph = st["ph"].as_f64().unwrap();
-    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
-    let fit = (2.6977 + 0.01325 * dose) * ph - 0.456 + 1.0065 * dose.log10();
-    assert!(
-        ((y / x).log10() - fit).abs() < 1e-9,
-        "{} against {fit}",
-        (y / x).log10()
+    assert_on_fit(
+        &v["stages"].as_array().unwrap()[191],
+        "Tb",
+        (2.6977, 0.01325, -0.456, 1.0065),
     );
     // the extraction section loaded to within 1 % of its extractant, the
     // scrub's last stage nearly free of metal
@@ -946,20 +951,12 @@ fn a_log_linear_start_up_follows_its_fronts() {
     assert_eq!(v["converged"], true);
     let it = v["iterations"].as_u64().unwrap();
     assert!(it < 4000, "{it} iterations");
-    for (metal, e) in v["balance_error"].as_object().unwrap() {
-        let e = e.as_f64().unwrap();
-        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
-    }
+    assert_balances_close(&v);
     // La on its fit at the feed stage
-    let st = &v["stages"].as_array().unwrap()[295];
-    let (x, y) = phases(st, "La");
-    let ph = st["ph"].as_f64().unwrap();
-    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
-    let fit = (1.2429 + 0.0045 * dose) * ph - 3.4676 + 0.5399 * dose.log10();
-    assert!(
-        ((y / x).log10() - fit).abs() < 1e-9,
-        "{} against {fit}",
-        (y / x).log10()
+    assert_on_fit(
+        &v["stages"].as_array().unwrap()[295],
+        "La",
+        (1.2429, 0.0045, -3.4676, 0.5399),
     );
 }
 
@@ -1005,20 +1002,12 @@ fn a_log_linear_start_up_on_its_way_keeps_the_iterations_left() {
                [scrub]\nacid = 2.357\nsulfate = 0.5264\n";
     let v = solved_json(src);
     assert_eq!(v["converged"], true);
-    for (metal, e) in v["balance_error"].as_object().unwrap() {
-        let e = e.as_f64().unwrap();
-        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
-    }
+    assert_balances_close(&v);
     // Dy (divalent here) on its fit at the feed stage
-    let st = &v["stages"].as_array().unwrap()[101];
-    let (x, y) = phases(st, "Dy");
-    let ph = st["ph"].as_f64().unwrap();
-    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
-    let fit = (1.3494 + 0.01109 * dose) * ph + 0.407186 + 0.3 * dose.log10();
-    assert!(
-        ((y / x).log10() - fit).abs() < 1e-9,
-        "{} against {fit}",
-        (y / x).log10()
+    assert_on_fit(
+        &v["stages"].as_array().unwrap()[101],
+        "Dy",
+        (1.3494, 0.01109, 0.407186, 0.3),
     );
 }
 
@@ -1053,22 +1042,14 @@ fn a_log_linear_start_up_measures_the_acid_less_its_rounding() {
                [scrub]\nacid = 4.162\nsulfate = 0.05908\n";
     let v = solved_json(src);
     assert_eq!(v["converged"], true);
-    for (metal, e) in v["balance_error"].as_object().unwrap() {
-        let e = e.as_f64().unwrap();
-        assert!(e.abs() < 1e-10, "{metal}: balance {e}");
-    }
+    assert_balances_close(&v);
     // Sm (its D falling with the dose) on its fit at the feed stage; the
     // intercepts to every digit the check wrote (rounded to 6 decimals
     // the start-up takes another path and converges without the change)
-    let st = &v["stages"].as_array().unwrap()[46];
-    let (x, y) = phases(st, "Sm");
-    let ph = st["ph"].as_f64().unwrap();
-    let dose = st["free_extractant"].as_f64().unwrap() / 0.0302;
-    let fit = (2.1477 - 0.0223 * dose) * ph - 1.1877383643728798 + 0.3 * dose.log10();
-    assert!(
-        ((y / x).log10() - fit).abs() < 1e-9,
-        "{} against {fit}",
-        (y / x).log10()
+    assert_on_fit(
+        &v["stages"].as_array().unwrap()[46],
+        "Sm",
+        (2.1477, -0.0223, -1.1877383643728798, 0.3),
     );
 }
 
