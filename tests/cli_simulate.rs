@@ -19,13 +19,29 @@ fn run_model(text: &str) -> (Output, tempfile::TempDir) {
 /// Runs `simulate --json` on `text`, asserts exit 0 (with stderr
 /// printed otherwise) and returns the parsed JSON.
 fn solved_json(text: &str) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    let out = simulate_json(text);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `simulate FILE --json` on the model `text`, written to a file of its
+/// own.
+fn simulate_json(text: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    std::fs::write(&path, text).unwrap();
+    sxforge(&["simulate", path.to_str().unwrap(), "--json"])
+}
+
+/// `simulate --json` on a model whose solve does not converge: exit 2 with
+/// the JSON on stdout, `converged` false.
+fn unsolved_json(text: &str) -> serde_json::Value {
+    let out = simulate_json(text);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["converged"], false);
+    v
 }
 
 /// A stage's aqueous and organic concentrations (mol/L) of `metal`, read
@@ -197,10 +213,7 @@ fn non_convergence_exits_2_with_json() {
     // (below the roundoff of the stage balances: the marched start of this
     // two-component cascade meets 1e-14 at once)
     let text = format!("{GOOD}\n[solver]\nmax_iterations = 1\ntolerance = 1e-17\n");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
+    let out = simulate_json(&text);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["converged"], false);
@@ -538,22 +551,13 @@ fn a_log_linear_metal_whose_loading_nothing_caps_is_named() {
              acid = 4.769\nsulfate = 1.461\n"
         )
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, model("")).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(2));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["converged"], false);
+    let v = unsolved_json(&model(""));
     let hint = v["hint"].as_str().unwrap_or_default();
     assert!(
         hint.starts_with("the distribution ratio of La does not fall"),
         "{hint}"
     );
-    std::fs::write(&path, model("b1 = 1.0\n")).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = solved_json(&model("b1 = 1.0\n"));
     assert_eq!(v["converged"], true);
     assert!(v.get("hint").is_none(), "{v}");
 }
@@ -1074,20 +1078,13 @@ fn a_log_linear_metal_that_ignores_the_ph_in_a_scrub_is_named() {
              [flows]\norganic = 1.769\nscrub = 0.08066\n[scrub]\nacid = {scrub_acid}\n"
         )
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.toml");
-    std::fs::write(&path, model("0.2643")).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(2));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["converged"], false);
+    let v = unsolved_json(&model("0.2643"));
     let hint = v["hint"].as_str().unwrap_or_default();
     assert!(
         hint.starts_with("the distribution ratio of Ce does not depend on the pH"),
         "{hint}"
     );
-    std::fs::write(&path, model("0.5")).unwrap();
-    let v = solved_json(&std::fs::read_to_string(&path).unwrap());
+    let v = solved_json(&model("0.5"));
     assert_eq!(v["converged"], true);
-    assert!(v["hint"].is_null(), "{}", v["hint"]);
+    assert!(v.get("hint").is_none(), "{v}");
 }
