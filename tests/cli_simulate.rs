@@ -1088,3 +1088,37 @@ fn a_log_linear_metal_that_ignores_the_ph_in_a_scrub_is_named() {
     assert_eq!(v["converged"], true);
     assert!(v.get("hint").is_none(), "{v}");
 }
+
+/// Round 41: a failed solve whose walks and last resorts use up the whole
+/// budget reports the iteration limit, not how its first pass ended. CLI
+/// check log-linear seed 3010 (La alone, its fit blind to the dose, over
+/// 20 + 25 + 22 stages: no steady state is found) with a budget of 1,000
+/// said "iteration broke down after 1000 Newton iterations"; the text
+/// report says why it stopped first.
+#[test]
+fn a_failed_solve_that_spends_its_budget_says_so() {
+    let src = "name = \"ll random\"\ncomponents = [\"La\"]\n[chemistry]\n\
+               model = \"log-linear\"\ndose = 1.261\nmolarity_per_percent = 0.0302\n\
+               bisulfate = true\n\
+               [chemistry.fit.La]\nm0 = 1.3359\nb0 = -2.686\n\
+               [cascade]\nextraction = 20\nscrub = 25\nstrip = 22\n\
+               [feed]\nphase = \"aqueous\"\nflow = 1.0\nconcentration = { La = 0.025488 }\n\
+               acid = 0.003207\nsulfate = 1.1\n\
+               [flows]\norganic = 4.049\nscrub = 0.3456\nstrip = 0.9445\n\
+               [scrub]\nacid = 1.038\nsulfate = 0.9493\n\
+               [strip]\nacid = 4.769\nsulfate = 1.461\n\
+               [solver]\nmax_iterations = 1000\n";
+    let v = unsolved_json(src);
+    assert_eq!(v["iterations"], 1000);
+    assert_eq!(v["status"], "max-iterations");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    std::fs::write(&path, src).unwrap();
+    let out = sxforge(&["simulate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("did not converge (iteration limit reached) after 1000 Newton iterations"),
+        "{text}"
+    );
+}

@@ -2052,8 +2052,28 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     };
     match ma_scrub_walk(solver, c, m, used) {
         Ok(walked) => walked,
-        // the first solve's report, charged what the walks used too
-        Err(iterations) => Solution { iterations, ..sol },
+        Err(iterations) => with_walks(sol, iterations, c.solver_options().max_iterations),
+    }
+}
+
+/// A failed first solve's report `sol`, charged the `iterations` of the
+/// whole solve (the walks' and last resorts' too), its status the
+/// iteration limit where they used all of the budget `max`: the solve then
+/// stopped for want of iterations, however its first pass ended (CLI check
+/// log-linear 3010 with `max_iterations = 2000` said "iteration broke
+/// down after 2000 Newton iterations"; CLI log-linear 5728 capped 0.3,
+/// whose walk's start-up was still crossing the cascade when the budget
+/// of 7,898 ran out, said the same).
+fn with_walks(sol: Solution, iterations: usize, max: usize) -> Solution {
+    let status = if iterations >= max {
+        Status::MaxIterations
+    } else {
+        sol.status
+    };
+    Solution {
+        iterations,
+        status,
+        ..sol
     }
 }
 
@@ -2741,8 +2761,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     let (ker, p) = log_linear_problem(c, m);
     match from_empty(solver, &ker, &p, c.solver_options(), used) {
         Ok((u, rep, used)) => ll_finish(c, &ker, &p, &u, rep, used, 0),
-        // the first solve's report, charged what the walks used too
-        Err(iterations) => Solution { iterations, ..sol },
+        Err(iterations) => with_walks(sol, iterations, c.solver_options().max_iterations),
     }
 }
 
