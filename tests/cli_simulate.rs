@@ -1089,31 +1089,34 @@ fn a_log_linear_metal_that_ignores_the_ph_in_a_scrub_is_named() {
     assert!(v.get("hint").is_none(), "{v}");
 }
 
+/// CLI check log-linear seed 3010: La alone, its fit blind to the dose,
+/// over 20 + 25 + 22 stages; no steady state is found (La piles up in the
+/// scrub).
+const LA_DOSE_BLIND: &str = "name = \"ll random\"\ncomponents = [\"La\"]\n[chemistry]\n\
+    model = \"log-linear\"\ndose = 1.261\nmolarity_per_percent = 0.0302\n\
+    bisulfate = true\n\
+    [chemistry.fit.La]\nm0 = 1.3359\nb0 = -2.686\n\
+    [cascade]\nextraction = 20\nscrub = 25\nstrip = 22\n\
+    [feed]\nphase = \"aqueous\"\nflow = 1.0\nconcentration = { La = 0.025488 }\n\
+    acid = 0.003207\nsulfate = 1.1\n\
+    [flows]\norganic = 4.049\nscrub = 0.3456\nstrip = 0.9445\n\
+    [scrub]\nacid = 1.038\nsulfate = 0.9493\n\
+    [strip]\nacid = 4.769\nsulfate = 1.461\n";
+
 /// Round 41: a failed solve whose walks and last resorts use up the whole
-/// budget reports the iteration limit, not how its first pass ended. CLI
-/// check log-linear seed 3010 (La alone, its fit blind to the dose, over
-/// 20 + 25 + 22 stages: no steady state is found) with a budget of 1,000
-/// said "iteration broke down after 1000 Newton iterations"; the text
-/// report says why it stopped first.
+/// budget reports the iteration limit, not how its first pass ended:
+/// [`LA_DOSE_BLIND`] with a budget of 1,000 said "iteration broke down
+/// after 1000 Newton iterations"; the text report says why it stopped
+/// first.
 #[test]
 fn a_failed_solve_that_spends_its_budget_says_so() {
-    let src = "name = \"ll random\"\ncomponents = [\"La\"]\n[chemistry]\n\
-               model = \"log-linear\"\ndose = 1.261\nmolarity_per_percent = 0.0302\n\
-               bisulfate = true\n\
-               [chemistry.fit.La]\nm0 = 1.3359\nb0 = -2.686\n\
-               [cascade]\nextraction = 20\nscrub = 25\nstrip = 22\n\
-               [feed]\nphase = \"aqueous\"\nflow = 1.0\nconcentration = { La = 0.025488 }\n\
-               acid = 0.003207\nsulfate = 1.1\n\
-               [flows]\norganic = 4.049\nscrub = 0.3456\nstrip = 0.9445\n\
-               [scrub]\nacid = 1.038\nsulfate = 0.9493\n\
-               [strip]\nacid = 4.769\nsulfate = 1.461\n\
-               [solver]\nmax_iterations = 1000\n";
-    let v = unsolved_json(src);
+    let src = format!("{LA_DOSE_BLIND}[solver]\nmax_iterations = 1000\n");
+    let v = unsolved_json(&src);
     assert_eq!(v["iterations"], 1000);
     assert_eq!(v["status"], "max-iterations");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.toml");
-    std::fs::write(&path, src).unwrap();
+    std::fs::write(&path, &src).unwrap();
     let out = sxforge(&["simulate", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -1121,4 +1124,25 @@ fn a_failed_solve_that_spends_its_budget_says_so() {
         text.contains("did not converge (iteration limit reached) after 1000 Newton iterations"),
         "{text}"
     );
+}
+
+/// Round 41: a failed solve reports the nearer of its last two iterates.
+/// [`LA_DOSE_BLIND`] reported its continuation's iterate, broken down at
+/// a relative residual of 1.6e22 on stage 20's extractant balance, where
+/// its start-up's last state holds every equation within 0.7 (the worst
+/// La's balance on stage 41, in the scrub where it piles up): a state of
+/// the plant, its amounts all finite and non-negative.
+#[test]
+fn a_failed_solve_reports_its_nearer_iterate() {
+    let v = unsolved_json(LA_DOSE_BLIND);
+    let r = v["residual"].as_f64().unwrap();
+    assert!(r < 0.7, "{r}");
+    assert_eq!(v["worst"]["quantity"], "component La");
+    for stage in v["stages"].as_array().unwrap() {
+        let (x, y) = phases(stage, "La");
+        assert!(
+            x.is_finite() && x >= 0.0 && y.is_finite() && y >= 0.0,
+            "{stage}"
+        );
+    }
 }
