@@ -1300,10 +1300,12 @@ fn run<E: Rigorous>(
 /// and the start-up's last state `v`, the one whose stage equations hold
 /// closer, with its report: `v`'s residual and worst stage are measured
 /// at `v` itself (the steady-state equations, not the start-up's last
-/// implicit step), and `v` is taken only where that is the smaller. A
-/// failed log-linear solve reported the earlier stages' iterate, broken
-/// down with a residual of infinity and empty stages (CLI check
-/// log-linear 5728 capped 0.3), where its start-up had come within 1e-6.
+/// implicit step), and `v` is taken only where that is the smaller (and
+/// the evaluation took no step from it). Failed solves reported the
+/// earlier stages' iterate, broken down with a relative residual of
+/// infinity or 1.6e22 and empty or exploded stages (CLI check log-linear
+/// 5728 capped 0.3, 3010), where the start-up's last state, a state of
+/// the plant, holds every equation within 1 (5728) or 0.7 (3010).
 fn nearer<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
