@@ -10,10 +10,17 @@ use common::{sxforge, PRND as GOOD};
 
 /// Writes `text` to a temporary model file and runs `simulate` on it.
 fn run_model(text: &str) -> (Output, tempfile::TempDir) {
+    run_model_with(text, &[])
+}
+
+/// [`run_model`] with `args` after the model file.
+fn run_model_with(text: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.toml");
     std::fs::write(&path, text).unwrap();
-    (sxforge(&["simulate", path.to_str().unwrap()]), dir)
+    let mut all = vec!["simulate", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    (sxforge(&all), dir)
 }
 
 /// Runs `simulate --json` on `text`, asserts exit 0 (with stderr
@@ -28,10 +35,7 @@ fn solved_json(text: &str) -> serde_json::Value {
 /// `simulate FILE --json` on the model `text`, written to a file of its
 /// own.
 fn simulate_json(text: &str) -> std::process::Output {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.toml");
-    std::fs::write(&path, text).unwrap();
-    sxforge(&["simulate", path.to_str().unwrap(), "--json"])
+    run_model_with(text, &["--json"]).0
 }
 
 /// `simulate --json` on a model whose solve does not converge: exit 2 with
@@ -1114,10 +1118,7 @@ fn a_failed_solve_that_spends_its_budget_says_so() {
     let v = unsolved_json(&src);
     assert_eq!(v["iterations"], 1000);
     assert_eq!(v["status"], "max-iterations");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.toml");
-    std::fs::write(&path, &src).unwrap();
-    let out = sxforge(&["simulate", path.to_str().unwrap()]);
+    let (out, _dir) = run_model(&src);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
