@@ -1172,8 +1172,10 @@ fn run<E: Rigorous>(
     max_it: usize,
     log: bool,
     alt: Option<&Array2<f64>>,
+    doubler: Option<&mut Doubler>,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (u, rep, mut total, steps) = run_stages(solver, ker, p, tol, max_it, log);
+    let mut hook = doubler;
     if rep.status == Status::Converged || total >= max_it {
         return (u, rep, total, steps);
     }
@@ -1231,9 +1233,10 @@ fn run<E: Rigorous>(
         && rep.iterations > 100
         && ker.ptc_stall().is_some();
     let (rep_t, used) = if stalled {
-        raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log)
+        raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log, &mut hook)
     } else {
-        let (rep_t, used, steps) = start_up(solver, ker, p, &mut v, tol, budget, log, true);
+        let (rep_t, used, steps) =
+            start_up_doubling(solver, ker, p, &mut v, tol, budget, log, &mut hook);
         if log
             && steps == 0
             && rep_t.status == Status::Diverged
@@ -1424,6 +1427,7 @@ fn raced_start_up<E: Rigorous>(
     tol: f64,
     budget: usize,
     log: bool,
+    hook: &mut Option<&mut Doubler>,
 ) -> (NewtonReport, usize) {
     use super::transient::{steady, Follow, TransientOptions};
     let pass = solver
@@ -1450,10 +1454,8 @@ fn raced_start_up<E: Rigorous>(
         steady(ker, links, feed, &mut u.clone(), ws, pr, tol, 0).residual
     };
     if residual(v, ws) < RACE_STUCK || budget < 4 * RACE_PROBE {
-        let r = fc
-            .advance(ker, links, feed, v, ws, pr, usize::MAX)
-            .expect("an unbounded advance ends");
-        return (r, fc.used);
+        let (r, more) = advance_doubling(solver, ker, p, &mut fc, v, pr, hook, log);
+        return (r, fc.used + more);
     }
     let mut uh = handed.clone();
     let mut fh = Follow::new(ker, links, feed, &mut uh, ws, pr, opts);
@@ -1484,18 +1486,171 @@ fn raced_start_up<E: Rigorous>(
     };
     if take_h {
         fh.opts.max_iterations = budget.saturating_sub(fc.used);
-        let r = fh
-            .advance(ker, links, feed, &mut uh, ws, pr, usize::MAX)
-            .expect("an unbounded advance ends");
+        let (r, more) = advance_doubling(solver, ker, p, &mut fh, &mut uh, pr, hook, log);
         v.assign(&uh);
-        (r, both(&fc, &fh))
+        (r, both(&fc, &fh) + more)
     } else {
         fc.opts.max_iterations = budget.saturating_sub(fh.used);
-        let r = fc
+        let (r, more) = advance_doubling(solver, ker, p, &mut fc, v, pr, hook, log);
+        (r, both(&fc, &fh) + more)
+    }
+}
+
+/// Start-up iterations after which a start-up given a [`Doubler`] tries
+/// the doubled start ([`advance_doubling`]). The doubled start costs a
+/// solve of the half cascade, which pays only where the start-up is long
+/// and the half much quicker: over CLI check mass-action 11400-11599 and
+/// 11800-11999, tried after 300 start-up iterations (the half given a
+/// third of the budget left) it took 11860 from 3,620 iterations to 637
+/// and 11556 from 4,513 to 867, but 11405 from 563 to 1,956 and 11992
+/// from 606 to 1,330 (halves as slow as their cascades); after 600 it
+/// still lost 11458 (791 -> 1,573) and 11978 (957 -> 1,430); after 1,000,
+/// the robustness tests' mass-action 9530 (1,854 -> 2,265) and the model
+/// of `a_metal_in_the_fresh_organic_is_carried_into_the_start` (1,239 ->
+/// 2,226, its half 993 iterations). After 2,000, with the half given at
+/// most [`DOUBLE_HALF`]: 11860 2,333 (its half 21 iterations), 11556
+/// 2,568 (256), CLI 12220 3,465 -> 2,124 (6), and one loss, 11401 2,537
+/// -> 2,837 (its half not converged within the 300).
+const DOUBLE_AFTER: usize = 2000;
+
+/// Iterations the half cascade of a doubled start gets at most
+/// ([`doubled_start`]). The halves that gave the steady state took 6-256
+/// iterations (CLI check mass-action 12220, 11860, 11556); the halves of
+/// the robustness tests' front-crossing start-ups (mass-action 9869 and
+/// 9016) do not converge within 500, and at 500 their tries put the two
+/// over their tests' limits (3,401 -> 3,752, 6,547 -> 7,047).
+const DOUBLE_HALF: usize = 300;
+
+/// Newton iterations, then start-up iterations, that finish a doubled
+/// start ([`doubled_solve`]). From the doubled start of a pinched section
+/// Newton has little or nothing to do (CLI check mass-action 11860: the
+/// start holds every stage equation within 9.1e-13); one that bends
+/// (11405, its straightest stage bending by 4e-4 e-folds) takes a short
+/// start-up.
+const DOUBLE_NEWTON: usize = 60;
+/// See [`DOUBLE_NEWTON`].
+const DOUBLE_START_UP: usize = 400;
+
+/// Advances the start-up `f` on `v` to its end, where `hook` holds a
+/// [`Doubler`]: once `f` has used [`DOUBLE_AFTER`] iterations, the
+/// doubled start (taken from `hook`, tried once) within what `f`'s budget
+/// leaves (a raced start-up's budget is set net of the other's
+/// iterations before it is advanced to its end), finished by Newton and a
+/// short start-up ([`doubled_solve`]); where that converges it replaces
+/// `v`, else `f` goes on within what is left, less what the try used.
+/// Returns the last report and the iterations the doubled start used.
+#[allow(clippy::too_many_arguments)]
+fn advance_doubling<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    f: &mut super::transient::Follow,
+    v: &mut Array2<f64>,
+    pr: Option<(&[f64], &[f64])>,
+    hook: &mut Option<&mut Doubler>,
+    log: bool,
+) -> (NewtonReport, usize) {
+    let (links, feed) = (&p.links[..], &p.feed);
+    if let Some(d) = hook.take() {
+        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+        ws.set_log_balances(log);
+        if let Some(r) = f.advance(ker, links, feed, v, ws, pr, DOUBLE_AFTER) {
+            return (r, 0);
+        }
+        let left = f.opts.max_iterations.saturating_sub(f.used);
+        let (got, more) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
+        if let Some((u, r)) = got {
+            v.assign(&u);
+            return (r, more);
+        }
+        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(more);
+        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+        ws.set_log_balances(log);
+        let r = f
             .advance(ker, links, feed, v, ws, pr, usize::MAX)
             .expect("an unbounded advance ends");
-        (r, both(&fc, &fh))
+        return (r, more);
     }
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    let r = f
+        .advance(ker, links, feed, v, ws, pr, usize::MAX)
+        .expect("an unbounded advance ends");
+    (r, 0)
+}
+
+/// The doubled start `d` made within `left` iterations and finished by
+/// Newton ([`DOUBLE_NEWTON`]), then from the start again by a short
+/// start-up ([`DOUBLE_START_UP`]): the converged state and its report
+/// where it converges, and the iterations used either way (a half that
+/// failed included).
+fn doubled_solve<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    d: &mut Doubler,
+    left: usize,
+    tol: f64,
+    log: bool,
+) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
+    let (start, mut total) = d(solver, left);
+    let Some(mut v) = start else {
+        return (None, total);
+    };
+    newton::project_stages(ker, &mut v);
+    let from = v.clone();
+    let b = DOUBLE_NEWTON.min(left.saturating_sub(total));
+    let mut r = newton_in(solver, ker, p, &mut v, log, tol, b);
+    total += r.iterations;
+    if r.status != Status::Converged {
+        v = from;
+        let b = DOUBLE_START_UP.min(left.saturating_sub(total));
+        let (r2, it2, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
+        total += it2;
+        r = r2;
+    }
+    if r.status == Status::Converged {
+        (Some((v, r)), total)
+    } else {
+        (None, total)
+    }
+}
+
+/// A start-up from `v` as [`start_up`] (retrying plain steps), with the
+/// doubled start of `hook` tried once it has used [`DOUBLE_AFTER`]
+/// iterations ([`advance_doubling`]).
+#[allow(clippy::too_many_arguments)]
+fn start_up_doubling<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    v: &mut Array2<f64>,
+    tol: f64,
+    budget: usize,
+    log: bool,
+    hook: &mut Option<&mut Doubler>,
+) -> (NewtonReport, usize, usize) {
+    if hook.is_none() {
+        return start_up(solver, ker, p, v, tol, budget, log, true);
+    }
+    let pass = solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
+    let opts = super::transient::TransientOptions {
+        tolerance: tol,
+        max_iterations: budget,
+        dt0: 0.5,
+        retry_plain: true,
+        plain_when_unmoved: ker.plain_when_unmoved(),
+        follow_fronts: true,
+    };
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    let mut f = super::transient::Follow::new(ker, &p.links, &p.feed, v, ws, pr, opts);
+    let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
+    (r, f.used + more, f.accepted())
 }
 
 /// The start-up dynamics ([`super::transient::follow`]) from `v`, within
@@ -2635,6 +2790,9 @@ fn mass_action_once(
         pinch = None;
     }
     let budget = max_it.saturating_sub(used);
+    let held = [ker.h_index(), ker.free_index()];
+    let mut doubler = |solver: &mut Solver, left: usize| doubled_start(solver, c, m, left, &held);
+    let dbl: Option<&mut Doubler> = if log { Some(&mut doubler) } else { None };
     let (u, rep, it, steps) = run(
         solver,
         &mut ker,
@@ -2644,8 +2802,108 @@ fn mass_action_once(
         budget,
         log,
         pinch.as_ref(),
+        dbl,
     );
     finish_ma!(&u, rep, it + used, steps)
+}
+
+/// A start built for the problem from a smaller cascade's steady state
+/// ([`doubled_start`]): given the budget left, the start and the
+/// iterations spent building it.
+type Doubler<'a> = dyn FnMut(&mut Solver, usize) -> (Option<Array2<f64>>, usize) + 'a;
+
+/// Shortest extraction section halved by [`doubled_start`].
+const DOUBLE_MIN: usize = 80;
+
+/// A start for `c` from the steady state of the same cascade with half its
+/// extraction stages (solved within a third of `left`, at most
+/// [`DOUBLE_HALF`]), the missing stages inserted at the extraction stage
+/// where that profile is straightest in logarithms (the smallest largest
+/// second difference over the unknowns), each unknown carried on at its
+/// change a stage there: one that rises towards the feed (a metal) keeps
+/// the feed's side, its raffinate side moved down by the inserted count
+/// times that change; one that falls towards the feed (the counter-ion,
+/// which the saponified organic releases near the raffinate) keeps the
+/// raffinate's side, its feed side moved down likewise within the
+/// extraction (the scrub and strip keep theirs: those inlets carry a
+/// trace of it, [`TRACE_ION`]); the unknowns `held` (the acid and the
+/// free extractant, which the sections' inflows set) are copied. Moved
+/// up instead, the counter-ion overflowed. Returns the start (none where
+/// `c` has under [`DOUBLE_MIN`] extraction stages or side draws, or the
+/// half did not converge) and the iterations the half used.
+///
+/// A pinched section is then all but solved: CLI check mass-action 11860
+/// (10 metals over 284 + 14 stages; the start-up from its usual starts
+/// needs 3,415 iterations) has a half that converges in 21 iterations,
+/// every unknown linear in the stage number to 1e-15 over its stages
+/// 13-157, and the start built from it holds every stage equation of the
+/// full cascade within 9.1e-13.
+fn doubled_start(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    left: usize,
+    held: &[usize],
+) -> (Option<Array2<f64>>, usize) {
+    let e = c.spec().extraction;
+    if e < DOUBLE_MIN || !c.spec().draws.is_empty() {
+        return (None, 0);
+    }
+    let half = e / 2;
+    let k = e - half;
+    let mut spec = c.spec().clone();
+    spec.extraction = half;
+    let Some(ch) = budgeted(spec, (left / 3).min(DOUBLE_HALF)) else {
+        return (None, 0);
+    };
+    let mut kept = None;
+    let used = ma_solve_kept(solver, &ch, m, &mut kept).iterations;
+    let Some(u) = kept else {
+        return (None, used);
+    };
+    let (n, nv) = u.dim();
+    // the straightest interior point of the half's extraction
+    let lo = 2.min(half.saturating_sub(1));
+    let hi = half.saturating_sub(3);
+    let mut best = (f64::INFINITY, half / 2);
+    for j in lo.max(1)..hi {
+        let bend = (0..nv)
+            .map(|q| (u[[j - 1, q]] - 2.0 * u[[j, q]] + u[[j + 1, q]]).abs())
+            .fold(0.0, f64::max);
+        if bend < best.0 {
+            best = (bend, j);
+        }
+    }
+    let j0 = best.1;
+    let mut v = Array2::zeros((n + k, nv));
+    for q in 0..nv {
+        let s = if held.contains(&q) {
+            0.0
+        } else {
+            u[[j0, q]] - u[[j0 + 1, q]]
+        };
+        for i in 0..n + k {
+            let kf = k as f64;
+            v[[i, q]] = if s <= 0.0 {
+                if i <= j0 {
+                    u[[i, q]] + kf * s
+                } else if i <= j0 + k {
+                    u[[j0 + 1, q]] + (j0 + k + 1 - i) as f64 * s
+                } else {
+                    u[[i - k, q]]
+                }
+            } else if i <= j0 {
+                u[[i, q]]
+            } else if i <= j0 + k {
+                u[[j0, q]] - (i - j0) as f64 * s
+            } else if i - k >= half {
+                u[[i - k, q]]
+            } else {
+                u[[i - k, q]] - kf * s
+            };
+        }
+    }
+    (Some(v), used)
 }
 
 /// Successive substitution with exact stage equilibria
@@ -3633,6 +3891,7 @@ fn log_linear_once(
         opts.tolerance,
         max_it.saturating_sub(used),
         log,
+        None,
         None,
     );
     (ll_finish(c, &ker, &p, &u, rep, it + used, steps), u)

@@ -886,6 +886,11 @@ pub(crate) fn steady<E: Equilibrium>(
 }
 
 impl Follow {
+    /// Implicit-Euler steps accepted so far.
+    pub(crate) fn accepted(&self) -> usize {
+        self.accepted
+    }
+
     /// A start-up from `u` (its rows closed here), not yet stepped.
     pub(crate) fn new<E: Equilibrium>(
         model: &E,
