@@ -1236,7 +1236,7 @@ fn run<E: Rigorous>(
         raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log, &mut hook)
     } else {
         let (rep_t, used, steps) =
-            start_up_doubling(solver, ker, p, &mut v, tol, budget, log, &mut hook);
+            start_up_doubling(solver, ker, p, &mut v, tol, budget, (log, true), &mut hook);
         if log
             && steps == 0
             && rep_t.status == Status::Diverged
@@ -1551,32 +1551,65 @@ fn advance_doubling<E: Rigorous>(
     log: bool,
 ) -> (NewtonReport, usize) {
     let (links, feed) = (&p.links[..], &p.feed);
+    let mut more = 0;
     if let Some(d) = hook.take() {
-        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-        ws.set_log_balances(log);
+        let ws = log_workspace(solver, ker, p, log);
         if let Some(r) = f.advance(ker, links, feed, v, ws, pr, DOUBLE_AFTER) {
             return (r, 0);
         }
         let left = f.opts.max_iterations.saturating_sub(f.used);
-        let (got, more) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
+        let (got, used) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
         if let Some((u, r)) = got {
             v.assign(&u);
-            return (r, more);
+            return (r, used);
         }
-        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(more);
-        let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-        ws.set_log_balances(log);
-        let r = f
-            .advance(ker, links, feed, v, ws, pr, usize::MAX)
-            .expect("an unbounded advance ends");
-        return (r, more);
+        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
+        more = used;
     }
-    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-    ws.set_log_balances(log);
+    let ws = log_workspace(solver, ker, p, log);
     let r = f
         .advance(ker, links, feed, v, ws, pr, usize::MAX)
         .expect("an unbounded advance ends");
-    (r, 0)
+    (r, more)
+}
+
+/// The solver's workspace sized for `p` and `ker`, its balances in log
+/// form where `log`.
+fn log_workspace<'s, E: Rigorous>(
+    solver: &'s mut Solver,
+    ker: &E,
+    p: &Problem,
+    log: bool,
+) -> &'s mut newton::Workspace {
+    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
+    ws.set_log_balances(log);
+    ws
+}
+
+/// The side draws' pass of the cascade the solver is on, its
+/// aqueous and organic parts copied.
+fn pass_copy(solver: &Solver) -> Option<(Vec<f64>, Vec<f64>)> {
+    solver
+        .pass
+        .as_ref()
+        .map(|d| (d.aqueous.clone(), d.organic.clone()))
+}
+
+/// The start-up options of [`start_up`] and [`start_up_doubling`].
+fn start_up_options<E: Rigorous>(
+    ker: &E,
+    tol: f64,
+    budget: usize,
+    retry_plain: bool,
+) -> super::transient::TransientOptions {
+    super::transient::TransientOptions {
+        tolerance: tol,
+        max_iterations: budget,
+        dt0: 0.5,
+        retry_plain,
+        plain_when_unmoved: ker.plain_when_unmoved(),
+        follow_fronts: true,
+    }
 }
 
 /// The doubled start `d` made within `left` iterations and finished by
@@ -1616,8 +1649,8 @@ fn doubled_solve<E: Rigorous>(
     }
 }
 
-/// A start-up from `v` as [`start_up`] (retrying plain steps), with the
-/// doubled start of `hook` tried once it has used [`DOUBLE_AFTER`]
+/// A start-up from `v` as [`start_up`], with the doubled start of `hook`
+/// (where it holds one) tried once it has used [`DOUBLE_AFTER`]
 /// iterations ([`advance_doubling`]).
 #[allow(clippy::too_many_arguments)]
 fn start_up_doubling<E: Rigorous>(
@@ -1627,27 +1660,13 @@ fn start_up_doubling<E: Rigorous>(
     v: &mut Array2<f64>,
     tol: f64,
     budget: usize,
-    log: bool,
+    (log, retry_plain): (bool, bool),
     hook: &mut Option<&mut Doubler>,
 ) -> (NewtonReport, usize, usize) {
-    if hook.is_none() {
-        return start_up(solver, ker, p, v, tol, budget, log, true);
-    }
-    let pass = solver
-        .pass
-        .as_ref()
-        .map(|d| (d.aqueous.clone(), d.organic.clone()));
+    let pass = pass_copy(solver);
     let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
-    let opts = super::transient::TransientOptions {
-        tolerance: tol,
-        max_iterations: budget,
-        dt0: 0.5,
-        retry_plain: true,
-        plain_when_unmoved: ker.plain_when_unmoved(),
-        follow_fronts: true,
-    };
-    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-    ws.set_log_balances(log);
+    let opts = start_up_options(ker, tol, budget, retry_plain);
+    let ws = log_workspace(solver, ker, p, log);
     let mut f = super::transient::Follow::new(ker, &p.links, &p.feed, v, ws, pr, opts);
     let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
     (r, f.used + more, f.accepted())
@@ -1669,28 +1688,8 @@ fn start_up<E: Rigorous>(
     log: bool,
     retry_plain: bool,
 ) -> (NewtonReport, usize, usize) {
-    let pass = solver
-        .pass
-        .as_ref()
-        .map(|d| (d.aqueous.clone(), d.organic.clone()));
-    let ws = solver.workspace(p.n, ker.unknowns(), ker.conserved());
-    ws.set_log_balances(log);
-    super::transient::follow(
-        ker,
-        &p.links,
-        &p.feed,
-        v,
-        ws,
-        pass.as_ref().map(|(a, o)| (&a[..], &o[..])),
-        &super::transient::TransientOptions {
-            tolerance: tol,
-            max_iterations: budget,
-            dt0: 0.5,
-            retry_plain,
-            plain_when_unmoved: ker.plain_when_unmoved(),
-            follow_fronts: true,
-        },
-    )
+    let flags = (log, retry_plain);
+    start_up_doubling(solver, ker, p, v, tol, budget, flags, &mut None)
 }
 
 /// Cold start, Newton, and the continuation if Newton fails. Returns the

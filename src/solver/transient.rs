@@ -767,7 +767,10 @@ pub(crate) struct TransientOptions {
 /// iterations run out. `pass` holds the side-draw pass fractions (aqueous,
 /// organic) of the cascade, if any; the workspace's are restored on return.
 /// Returns the report of the last steady-state attempt (or of the failing
-/// step), the iterations used and the implicit-Euler steps accepted.
+/// step), the iterations used and the implicit-Euler steps accepted. The
+/// solvers drive a [`Follow`] themselves (`rigorous.rs`, which may pause
+/// it); this whole run is the tests'.
+#[cfg(test)]
 pub(crate) fn follow<E: Equilibrium>(
     model: &E,
     links: &[bool],
