@@ -1142,7 +1142,7 @@ fn crowded_start(
 }
 
 /// [`run_stages`]; when that fails, the start-up dynamics
-/// ([`super::transient::follow`]) from `first` (or the cold start); and
+/// ([`super::transient::Follow`]) from `first` (or the cold start); and
 /// when that fails too in the relative-form pass (the last one, see
 /// [`with_fallback`]), pseudo-transient continuation with the extractant
 /// balance of each stage closed exactly at every step, within the
@@ -1672,7 +1672,7 @@ fn start_up_doubling<E: Rigorous>(
     (r, f.used + more, f.accepted())
 }
 
-/// The start-up dynamics ([`super::transient::follow`]) from `v`, within
+/// The start-up dynamics ([`super::transient::Follow`]) from `v`, within
 /// `budget` iterations, in the solver's workspace (side draws included);
 /// `retry_plain` as [`super::transient::TransientOptions::retry_plain`].
 /// Returns the last report, the iterations used and the implicit-Euler
