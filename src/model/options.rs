@@ -75,14 +75,30 @@ pub const DEFAULT_WORK_LIMIT: f64 = 8e9;
 /// assert_eq!(default_iterations(400, 6), 39062);
 /// ```
 pub fn default_iterations(stages: usize, components: usize) -> usize {
+    let (by_stages, by_work) = budget_bounds(stages, components);
+    by_stages
+        .min(by_work)
+        .clamp(DEFAULT_MAX_ITERATIONS, MAX_ITERATIONS_LIMIT)
+}
+
+/// Whether [`DEFAULT_WORK_LIMIT`], not the stage count, sets the default
+/// budget of a cascade of `stages` stages and `components` components
+/// ([`default_iterations`]).
+pub(crate) fn work_limited(stages: usize, components: usize) -> bool {
+    let (by_stages, by_work) = budget_bounds(stages, components);
+    by_work < by_stages
+}
+
+/// The two bounds [`default_iterations`] takes the smaller of: 1000 plus
+/// [`ITERATIONS_PER_STAGE`] per stage, and the iterations that
+/// [`DEFAULT_WORK_LIMIT`] allows.
+fn budget_bounds(stages: usize, components: usize) -> (usize, usize) {
     let nv = (components + 2) as f64;
     let per_iteration = stages.max(1) as f64 * nv * nv * nv;
     let by_stages =
         DEFAULT_MAX_ITERATIONS.saturating_add(ITERATIONS_PER_STAGE.saturating_mul(stages));
     let by_work = (DEFAULT_WORK_LIMIT / per_iteration) as usize;
-    by_stages
-        .min(by_work)
-        .clamp(DEFAULT_MAX_ITERATIONS, MAX_ITERATIONS_LIMIT)
+    (by_stages, by_work)
 }
 
 /// Most rows the start-up method may be allowed (ten times the default).

@@ -550,8 +550,7 @@ fn hint(cascade: &Cascade, status: Status) -> Option<String> {
 /// its first solve needs about 3,100 of them, and the walks' share leaves
 /// it 2,975 of the default.
 fn budget_spent(cascade: &Cascade, status: Status) -> Option<String> {
-    use crate::model::options::{DEFAULT_MAX_ITERATIONS, ITERATIONS_PER_STAGE};
-    let (n, k) = (cascade.n_stages(), cascade.components().len());
+    let (n, k) = (cascade.n_stages(), cascade.n_components());
     let budget = cascade.solver_options().max_iterations;
     // the CLI hands the effective settings back to the cascade (the file's
     // with the command line's over them), so the default is recognised by
@@ -561,8 +560,7 @@ fn budget_spent(cascade: &Cascade, status: Status) -> Option<String> {
     if status != Status::MaxIterations || !default {
         return None;
     }
-    let by_stages = DEFAULT_MAX_ITERATIONS.saturating_add(ITERATIONS_PER_STAGE.saturating_mul(n));
-    let why = if budget < by_stages {
+    let why = if crate::model::options::work_limited(n, k) {
         format!("set by the work limit for {n} stages of {k} components")
     } else {
         format!("for {n} stages")

@@ -1172,10 +1172,9 @@ fn run<E: Rigorous>(
     max_it: usize,
     log: bool,
     alt: Option<&Array2<f64>>,
-    doubler: Option<&mut Doubler>,
+    mut hook: Option<&mut Doubler>,
 ) -> (Array2<f64>, NewtonReport, usize, usize) {
     let (u, rep, mut total, steps) = run_stages(solver, ker, p, tol, max_it, log);
-    let mut hook = doubler;
     if rep.status == Status::Converged || total >= max_it {
         return (u, rep, total, steps);
     }
