@@ -710,14 +710,13 @@ fn leap_front<E: Equilibrium>(
         u.row(b as usize).to_owned(),
         u.row((b - dir) as usize).to_owned(),
     );
-    let mut j = b + dir;
-    while inside(j) && (stop - j) * dir >= 0 {
-        let steps = ((j - b) * dir) as f64;
-        let mut row = u.row_mut(j as usize);
+    // every stage from the one after `b` up to `stop`, which lies ahead of
+    // the front and so inside the cascade
+    for steps in 1..=(stop - b) * dir {
+        let mut row = u.row_mut((b + steps * dir) as usize);
         for (x, (&l, &p)) in row.iter_mut().zip(last.iter().zip(before.iter())) {
-            *x = l + steps * (l - p);
+            *x = l + steps as f64 * (l - p);
         }
-        j += dir;
     }
     newton::project_stages(model, u);
     true
