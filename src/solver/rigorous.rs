@@ -1520,6 +1520,13 @@ const DOUBLE_AFTER: usize = 2000;
 /// over their tests' limits (3,401 -> 3,752, 6,547 -> 7,047).
 const DOUBLE_HALF: usize = 300;
 
+/// Steady Newton iterations tried from a start-up's state before its
+/// doubled start ([`advance_doubling`]): CLI check mass-action 12863 (6
+/// metals over 184 + 104 + 23 stages) had its steady state within 5 of
+/// them after 2,006 start-up iterations, and spent 300 on a half that
+/// did not converge before the start-up's own Newton ended it.
+const DOUBLE_STEADY: usize = 5;
+
 /// Newton iterations, then start-up iterations, that finish a doubled
 /// start ([`doubled_solve`]). From the doubled start of a pinched section
 /// Newton has little or nothing to do (CLI check mass-action 11860: the
@@ -1531,13 +1538,15 @@ const DOUBLE_NEWTON: usize = 60;
 const DOUBLE_START_UP: usize = 400;
 
 /// Advances the start-up `f` on `v` to its end, where `hook` holds a
-/// [`Doubler`]: once `f` has used [`DOUBLE_AFTER`] iterations, the
+/// [`Doubler`]: once `f` has used [`DOUBLE_AFTER`] iterations, steady
+/// Newton from `f`'s state ([`DOUBLE_STEADY`] iterations), then the
 /// doubled start (taken from `hook`, tried once) within what `f`'s budget
 /// leaves (a raced start-up's budget is set net of the other's
 /// iterations before it is advanced to its end), finished by Newton and a
 /// short start-up ([`doubled_solve`]); where that converges it replaces
 /// `v`, else `f` goes on within what is left, less what the try used.
-/// Returns the last report and the iterations the doubled start used.
+/// Returns the last report and the iterations the steady Newton and the
+/// doubled start used.
 #[allow(clippy::too_many_arguments)]
 fn advance_doubling<E: Rigorous>(
     solver: &mut Solver,
@@ -1556,8 +1565,19 @@ fn advance_doubling<E: Rigorous>(
         if let Some(r) = f.advance(ker, links, feed, v, ws, pr, DOUBLE_AFTER) {
             return (r, 0);
         }
+        // the start-up may have come within Newton's reach of its steady
+        // state without its own steady Newton tried yet: tried first
         let left = f.opts.max_iterations.saturating_sub(f.used);
+        let mut w = v.clone();
+        let b = DOUBLE_STEADY.min(left);
+        let rs = super::transient::steady(ker, links, feed, &mut w, ws, pr, f.opts.tolerance, b);
+        if rs.status == Status::Converged {
+            v.assign(&w);
+            return (rs, rs.iterations);
+        }
+        let left = left.saturating_sub(rs.iterations);
         let (got, used) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
+        let used = used + rs.iterations;
         if let Some((u, r)) = got {
             v.assign(&u);
             return (r, used);
