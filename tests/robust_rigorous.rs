@@ -1527,8 +1527,8 @@ fn a_trapped_metal_settles_at_a_scrub_pinch() {
     assert_metals_leave(&c, &s, &[0], 184);
 }
 
-/// CLI check mass-action seed 12863 (round 45): six metals over 184 + 104
-/// + 23 stages, sodium-saponified at 0.53, a scrub of 4.28 mol/L. After
+/// CLI check mass-action seed 12863 (round 45): six metals over 184,
+/// 104 and 23 stages, sodium-saponified at 0.53, a scrub of 4.28 mol/L. After
 /// 2,006 start-up iterations its state was within 5 steady Newton
 /// iterations of the steady state, and the doubled start's half, tried
 /// there, failed within its 300 before the start-up's own Newton ended
@@ -1549,4 +1549,31 @@ fn a_start_up_near_its_steady_state_is_finished_before_the_doubled_start() {
     let c = parse_str(src, None).expect("valid model");
     let s = solve_checked(&c, 2_600);
     assert_metals_leave(&c, &s, &[0, 288], 310);
+}
+
+/// CLI check mass-action seed 12834 (round 45): eight trivalent metals
+/// over 15 extraction and 297 scrub stages, unsaponified, a scrub of 4.28
+/// mol/L. Its start-up's run of predicted steps began with the largest
+/// change hopping across the scrub for about 100 steps, then followed a
+/// front from stage 190 at two thirds of a stage a step; the leap read the
+/// whole run and refused it, 1,502 iterations. Reading the last eight
+/// steps, it leaps: 1,068.
+#[test]
+fn a_front_after_a_hopping_change_is_leapt() {
+    let src = "name = \"ma random\"\n\
+        components = [\"La\", \"Ce\", \"Pr\", \"Nd\", \"Sm\", \"Eu\", \"Gd\", \"Tb\"]\n\n\
+        [chemistry]\nmodel = \"mass-action\"\n\
+        log10_k = { La = -2.929627, Ce = -2.382268, Pr = -2.116431, Nd = -1.84791, \
+        Sm = -1.156697, Eu = -1.060183, Gd = -0.692778, Tb = -0.490533 }\n\
+        a = 3.0\nb = 3.0\n\
+        charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 3, Tb = 3 }\n\
+        extractant = 0.9465\n\n\
+        [cascade]\nextraction = 15\nscrub = 297\nstrip = 0\n\n\
+        [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+        concentration = { La = 0.021311, Ce = 0.0025553, Pr = 0.0089783, Nd = 0.0031447, \
+        Sm = 0.0062758, Eu = 0.0017083, Gd = 0.0030374, Tb = 0.0016836 }\nacid = 0.0001\n\n\
+        [flows]\norganic = 0.82192\nscrub = 0.05173\n\n[scrub]\nacid = 4.282\n";
+    let c = parse_str(src, None).expect("valid model");
+    let s = solve_checked(&c, 1_300);
+    assert_metals_leave(&c, &s, &[0], 311);
 }
