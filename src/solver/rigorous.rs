@@ -1545,8 +1545,8 @@ const DOUBLE_START_UP: usize = 400;
 /// iterations before it is advanced to its end), finished by Newton and a
 /// short start-up ([`doubled_solve`]); where that converges it replaces
 /// `v`, else `f` goes on within what is left, less what the try used.
-/// Returns the last report and the iterations the steady Newton and the
-/// doubled start used.
+/// Returns the last report and the iterations the doubled start used (the
+/// steady Newton's are `f`'s).
 #[allow(clippy::too_many_arguments)]
 fn advance_doubling<E: Rigorous>(
     solver: &mut Solver,
@@ -1568,16 +1568,12 @@ fn advance_doubling<E: Rigorous>(
         // the start-up may have come within Newton's reach of its steady
         // state without its own steady Newton tried yet: tried first
         let left = f.opts.max_iterations.saturating_sub(f.used);
-        let mut w = v.clone();
-        let b = DOUBLE_STEADY.min(left);
-        let rs = super::transient::steady(ker, links, feed, &mut w, ws, pr, f.opts.tolerance, b);
+        let rs = f.try_steady(ker, links, feed, v, ws, pr, DOUBLE_STEADY.min(left));
         if rs.status == Status::Converged {
-            v.assign(&w);
-            return (rs, rs.iterations);
+            return (rs, 0);
         }
-        let left = left.saturating_sub(rs.iterations);
+        let left = f.opts.max_iterations.saturating_sub(f.used);
         let (got, used) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
-        let used = used + rs.iterations;
         if let Some((u, r)) = got {
             v.assign(&u);
             return (r, used);

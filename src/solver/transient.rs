@@ -989,6 +989,31 @@ impl Follow {
         }
     }
 
+    /// The steady-state Newton from `u` within `budget`, in the
+    /// start-up's trial iterate (`u` is left as it is unless it converges,
+    /// and then holds the steady state), its iterations counted in
+    /// [`Follow::used`]. The start-up goes on from `u` where it fails.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn try_steady<E: Equilibrium>(
+        &mut self,
+        model: &E,
+        links: &[bool],
+        feed: &Array2<f64>,
+        u: &mut Array2<f64>,
+        ws: &mut Workspace,
+        pass: Option<(&[f64], &[f64])>,
+        budget: usize,
+    ) -> NewtonReport {
+        self.trial.assign(u);
+        let tol = self.opts.tolerance;
+        let rep = steady(model, links, feed, &mut self.trial, ws, pass, tol, budget);
+        self.used += rep.iterations;
+        if rep.status == Status::Converged {
+            u.assign(&self.trial);
+        }
+        rep
+    }
+
     /// Steps the start-up on `u` (the iterate it was made with, or
     /// left on by the last call) until it ends (`Some`: the report of the
     /// last steady-state attempt or of the failing step; iterations in
@@ -1006,9 +1031,6 @@ impl Follow {
         until: usize,
     ) -> Option<NewtonReport> {
         let opts = self.opts;
-        let steady = |u: &mut Array2<f64>, ws: &mut Workspace, budget: usize| {
-            steady(model, links, feed, u, ws, pass, opts.tolerance, budget)
-        };
         loop {
             if self.last.status == Status::Converged && self.last.residual <= opts.tolerance {
                 ws.set_pass(pass);
@@ -1028,12 +1050,8 @@ impl Follow {
             }
             if self.dt >= self.next_try {
                 // try for the steady state from here
-                self.trial.assign(u);
-                let rep = steady(&mut self.trial, ws, left.min(12));
-                self.used += rep.iterations;
+                let rep = self.try_steady(model, links, feed, u, ws, pass, left.min(12));
                 if rep.status == Status::Converged {
-                    u.assign(&self.trial);
-                    ws.set_pass(pass);
                     return Some(rep);
                 }
                 self.last = rep;
