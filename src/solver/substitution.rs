@@ -543,8 +543,8 @@ impl StageEq<'_> {
     }
 
     /// Plain Newton on the stage's two equations from `(ld, lh)`, each step
-    /// at most 2 in either log and at most nine tenths of the way to the
-    /// upper end of a box: the root when a full step falls below 1e-10
+    /// at most 2 in either log, and each log's part of it at most nine
+    /// tenths of the way to the upper end of its box: the root when a full step falls below 1e-10
     /// within 30 iterations inside the boxes `bd` and `bh`, `None`
     /// otherwise. Both equations have one root in the box (the extractant
     /// balance increases in `ln [(HA)2]`, electroneutrality along it in
@@ -578,19 +578,23 @@ impl StageEq<'_> {
                 let (ld, lh) = ((ld + sd).min(bd.1), (lh + sh).min(bh.1));
                 return (ld >= bd.0 && lh >= bh.0).then_some((ld, lh));
             }
-            let mut k = (2.0 / sd.abs().max(sh.abs())).min(1.0);
+            let k = (2.0 / sd.abs().max(sh.abs())).min(1.0);
             // the root lies below the upper ends (a free extractant of all
             // of it, an acid of all of the anion), at times closer than the
             // last digit (no metal to speak of): a step across one goes
-            // nine tenths of the way to it
+            // nine tenths of the way to it in that log alone (the whole
+            // step shortened with it would pin the other log too: a strip
+            // stage whose free extractant starts near all of it then
+            // crawls up its acid by thousandths)
+            let (mut kd, mut kh) = (k, k);
             if ld + k * sd > bd.1 {
-                k = 0.9 * (bd.1 - ld) / sd;
+                kd = 0.9 * (bd.1 - ld) / sd;
             }
             if lh + k * sh > bh.1 {
-                k = k.min(0.9 * (bh.1 - lh) / sh);
+                kh = 0.9 * (bh.1 - lh) / sh;
             }
-            ld += k * sd;
-            lh += k * sh;
+            ld += kd * sd;
+            lh += kh * sh;
             if ld < bd.0 || lh < bh.0 {
                 return None;
             }
@@ -958,6 +962,51 @@ mod tests {
             r[3]
         );
         assert_eq!(st.solve(ld0, lh0), (ld, lh));
+    }
+
+    /// A strip stage (acid 4.5 mol/L of anion, 0.2 mol/L of extractant,
+    /// 0.03 mol/h of two trivalent metals) reached from a start at a
+    /// thousandth of its acid, where the metals would load more than the
+    /// extractant holds: Newton's step heads across the top of the free
+    /// extractant, and holding only that log under it lets the acid rise
+    /// (shortening the whole step pinned both: 30 steps and no root). The
+    /// joint Newton settles on the nested root.
+    #[test]
+    fn joint_newton_climbs_the_acid_along_a_free_extractant_at_its_top() {
+        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
+        let m = MassActionCascade {
+            c_total: 0.2,
+            ..one_stage(&feed, &ln_k)
+        };
+        let cl = 4.5f64;
+        let st = StageEq {
+            m: &m,
+            la: 0.0,
+            lo: 1.25f64.ln(),
+            lt: &[0.01f64.ln(), 0.02f64.ln()],
+            lt_ion: 0.001f64.ln(),
+            cl,
+            evals: &Cell::new(0),
+        };
+        let top = 0.1f64.ln();
+        let (ld0, lh0) = (top - 3.2, cl.ln() - 8.8);
+        let (ld, lh) = st
+            .joint(ld0, lh0, (top - 745.0, top), (cl.ln() - 60.0, cl.ln()))
+            .expect("joint Newton settles");
+        let (nd, nh) = st.nested(ld0, lh0);
+        assert!(
+            (ld - nd).abs() < 1e-8 && (lh - nh).abs() < 1e-8,
+            "{ld} {lh} vs {nd} {nh}"
+        );
+        let r = st.eval(ld, lh);
+        assert!(
+            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
+            "{} {}",
+            r[0],
+            r[3]
+        );
+        // the acid holds most of the anion, the extractant is nearly free
+        assert!(lh > cl.ln() - 0.1 && ld > top - 0.05, "{ld} {lh}");
     }
 
     /// A stage whose totals carry more cations (4.1 eq/h) than its anion
