@@ -75,6 +75,15 @@ pub(crate) const MAX_STEP: f64 = 1.0;
 /// is about 0.2 s of sweeps.
 pub(crate) const MAX_EVALUATIONS: usize = 1_000_000;
 
+/// Largest shift of a stage's ln totals that
+/// [`StageEq::infeasible_shift`] looks for: the range of a double's
+/// logarithm. Transport through a long section with the distribution
+/// ratios of a poor iterate held can bring a stage about `e^190` times
+/// what its anion and extractant hold (CLI mass-action 13000); a shift
+/// cut at 60 left those totals infeasible, and the nested roots then
+/// searched a stage with no root (about 800 evaluations a stage).
+pub(crate) const SHIFT_BOX: f64 = 745.0;
+
 /// Iterations a solve charges for `used` Newton iterations and `sweeps`
 /// sweeps of a stage substitution: ten sweeps count as one, rounded up.
 pub(crate) fn charged(used: usize, sweeps: usize) -> usize {
@@ -421,10 +430,11 @@ impl StageEq<'_> {
             };
             probe.excess_at_floor(lh)
         };
-        // regula falsi with the Illinois modification on [-60, 0]: a few
-        // excess evaluations (each an extractant-balance root) where a
-        // bisection to 1e-6 takes 26; the feasible end is returned
-        let (mut lo, mut hi) = (-60.0f64, 0.0f64);
+        // regula falsi with the Illinois modification on
+        // [-SHIFT_BOX, 0]: a few excess evaluations (each an
+        // extractant-balance root) where a bisection to 1e-6 takes 30; the
+        // feasible end is returned
+        let (mut lo, mut hi) = (-SHIFT_BOX, 0.0f64);
         let (mut glo, mut ghi) = (g(lo), g(hi));
         if glo.is_nan() || glo > 0.0 {
             return lo;
@@ -471,7 +481,8 @@ impl StageEq<'_> {
     /// electroneutrality there: both are linear in the totals, so the
     /// shift scales their metal and counter-ion terms by `exp(mid)`.
     /// Returns `(mid, ln [(HA)2], ln [H+])` at the root, or `None` when
-    /// Newton does not settle inside the box (`mid` within 60 of zero)
+    /// Newton does not settle inside the box (`mid` within [`SHIFT_BOX`]
+    /// of zero)
     /// within 30 steps of at most 2 in either. A root with `mid >= 0`
     /// proves the totals feasible (electroneutrality increases in `ln [H+]`
     /// along the extractant balance, and in `mid`).
@@ -516,7 +527,7 @@ impl StageEq<'_> {
             }
             ld += k * sd;
             mid += k * sm;
-            if ld < top - 745.0 || mid.abs() > 60.0 {
+            if ld < top - 745.0 || mid.abs() > SHIFT_BOX {
                 return None;
             }
         }
@@ -1046,5 +1057,43 @@ mod tests {
         );
         let (sd, sh) = st.solve(ld, lh);
         assert!((sd - ld).abs() < 1e-9 && (sh - lh).abs() < 1e-9);
+    }
+
+    /// The stage of `newton_shift_matches_regula_falsi` with every total
+    /// `e^150` times larger (what held ratios can bring a stage of a long
+    /// section): the shift goes past 60 to about -150, Newton and the
+    /// regula falsi agree on it, and the shifted totals have their root at
+    /// the target.
+    #[test]
+    fn a_shift_reaches_past_sixty() {
+        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
+        let m = one_stage(&feed, &ln_k);
+        let lt = [0.5f64.ln() + 150.0, 0.8f64.ln() + 150.0];
+        let mut st = StageEq {
+            m: &m,
+            la: 0.0,
+            lo: 1.25f64.ln(),
+            lt: &lt,
+            lt_ion: 0.2f64.ln() + 150.0,
+            cl: 1.5,
+            evals: &Cell::new(0),
+        };
+        let target = 0.01f64.ln();
+        let (shift, hint) = st.infeasible_shift(target, 0.3f64.ln());
+        let bracketed = st.shift_bracketed(target);
+        assert!(shift < -150.0 && shift > -160.0, "{shift}");
+        assert!((shift - bracketed).abs() < 1e-5, "{shift} vs {bracketed}");
+        let (ld, lh) = hint.expect("Newton found the shifted root");
+        assert_eq!(lh, target);
+        let scaled: Vec<f64> = lt.iter().map(|v| v + shift).collect();
+        st.lt = &scaled;
+        st.lt_ion += shift;
+        let r = st.eval(ld, lh);
+        assert!(
+            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
+            "{} {}",
+            r[0],
+            r[3]
+        );
     }
 }
