@@ -769,7 +769,8 @@ fn start_up_retries_a_failed_prediction_at_its_length() {
 /// cycle ran to the iteration limit (30,000 iterations, 11 s); the
 /// start-up now ends at the first failure it repeats (2,371 iterations in
 /// all; 2,974 since round 35 with the walks that follow a failed first
-/// solve). Converging would do as well.
+/// solve, 3,014 since round 46's cheaper substitution). Converging would
+/// do as well.
 #[test]
 fn start_up_ends_when_its_steps_move_nothing() {
     let c = generate(ModelKind::MassAction, 1948);
@@ -785,7 +786,7 @@ fn start_up_ends_when_its_steps_move_nothing() {
     if s.converged() {
         assert!(verify(&c, &s) < 1e-10);
     } else {
-        assert!(s.iterations <= 3000, "{} iterations", s.iterations);
+        assert!(s.iterations <= 3100, "{} iterations", s.iterations);
     }
 }
 
@@ -796,11 +797,13 @@ fn start_up_ends_when_its_steps_move_nothing() {
 /// after which Newton diverged and the profile was dropped: 61 iterations
 /// and 266 ms of CPU time in all, most of it those sweeps. The sweeps now
 /// stop at the substitution's cap of 1 M evaluations (9 sweeps, charged
-/// 1): 60 iterations, 117 ms.
+/// 1): 60 iterations, 117 ms. Since round 46 an overloaded stage's totals
+/// are scaled all the way to its root (`SHIFT_BOX`) and its sweeps are
+/// cheaper: 61 iterations in 83 ms (221 ms with the shift cut at 60).
 #[test]
 fn wandering_substitution_stops_at_its_evaluation_cap() {
     let c = generate(ModelKind::MassAction, 8280);
-    solve_checked(&c, 60);
+    solve_checked(&c, 62);
 }
 
 /// Seed 933 of the mass-action robustness sample (issue 9), drawn by the

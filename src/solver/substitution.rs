@@ -908,6 +908,38 @@ mod tests {
         }
     }
 
+    /// Asserts that `(ld, lh)` closes the stage's extractant balance and
+    /// electroneutrality to 1e-12.
+    fn assert_closes(st: &StageEq<'_>, ld: f64, lh: f64) {
+        let r = st.eval(ld, lh);
+        assert!(
+            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
+            "{} {}",
+            r[0],
+            r[3]
+        );
+    }
+
+    /// The joint Newton's root from `start` in the boxes `bd` and `bh`,
+    /// asserted to settle on the nested roots' and to close the stage.
+    fn joint_root(
+        st: &StageEq<'_>,
+        start: (f64, f64),
+        bd: (f64, f64),
+        bh: (f64, f64),
+    ) -> (f64, f64) {
+        let (ld, lh) = st
+            .joint(start.0, start.1, bd, bh)
+            .expect("joint Newton settles");
+        let (nd, nh) = st.nested(start.0, start.1);
+        assert!(
+            (ld - nd).abs() < 1e-8 && (lh - nh).abs() < 1e-8,
+            "{ld} {lh} vs {nd} {nh}"
+        );
+        assert_closes(st, ld, lh);
+        (ld, lh)
+    }
+
     /// The sweeps stop at the first that reaches the evaluation cap (here
     /// one evaluation: the first sweep), and count their evaluations; with
     /// no cap they go on (a tolerance of zero is never met by the first
@@ -952,25 +984,11 @@ mod tests {
         };
         let (ld0, lh0) = (0.3f64.ln(), 0.1f64.ln());
         let top = 0.5f64.ln();
-        let (ld, lh) = st
-            .joint(
-                ld0,
-                lh0,
-                (top - 745.0, top),
-                (0.9f64.ln() - 60.0, 0.9f64.ln()),
-            )
-            .expect("joint Newton settles");
-        let (nd, nh) = st.nested(ld0, lh0);
-        assert!(
-            (ld - nd).abs() < 1e-8 && (lh - nh).abs() < 1e-8,
-            "{ld} {lh} vs {nd} {nh}"
-        );
-        let r = st.eval(ld, lh);
-        assert!(
-            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
-            "{} {}",
-            r[0],
-            r[3]
+        let (ld, lh) = joint_root(
+            &st,
+            (ld0, lh0),
+            (top - 745.0, top),
+            (0.9f64.ln() - 60.0, 0.9f64.ln()),
         );
         assert_eq!(st.solve(ld0, lh0), (ld, lh));
     }
@@ -1001,23 +1019,47 @@ mod tests {
         };
         let top = 0.1f64.ln();
         let (ld0, lh0) = (top - 3.2, cl.ln() - 8.8);
-        let (ld, lh) = st
-            .joint(ld0, lh0, (top - 745.0, top), (cl.ln() - 60.0, cl.ln()))
-            .expect("joint Newton settles");
-        let (nd, nh) = st.nested(ld0, lh0);
-        assert!(
-            (ld - nd).abs() < 1e-8 && (lh - nh).abs() < 1e-8,
-            "{ld} {lh} vs {nd} {nh}"
-        );
-        let r = st.eval(ld, lh);
-        assert!(
-            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
-            "{} {}",
-            r[0],
-            r[3]
+        let (ld, lh) = joint_root(
+            &st,
+            (ld0, lh0),
+            (top - 745.0, top),
+            (cl.ln() - 60.0, cl.ln()),
         );
         // the acid holds most of the anion, the extractant is nearly free
         assert!(lh > cl.ln() - 0.1 && ld > top - 0.05, "{ld} {lh}");
+    }
+
+    /// The stage of two trivalent metals, 0.5 and 0.8 mol/h, and 0.2 of
+    /// the counter-ion, each total raised by `e^raise`, over 1.5 mol/L of
+    /// anion: the shift that puts its root at `[H+] = 0.01` mol/L,
+    /// asserted to be the same by Newton and by the regula falsi and to
+    /// close the stage's equations there with the shifted totals.
+    fn shift_to_one_hundredth(raise: f64) -> f64 {
+        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
+        let m = one_stage(&feed, &ln_k);
+        let lt = [0.5f64.ln() + raise, 0.8f64.ln() + raise];
+        let mut st = StageEq {
+            m: &m,
+            la: 0.0,
+            lo: 1.25f64.ln(),
+            lt: &lt,
+            lt_ion: 0.2f64.ln() + raise,
+            cl: 1.5,
+            evals: &Cell::new(0),
+        };
+        let target = 0.01f64.ln();
+        let (shift, hint) = st.infeasible_shift(target, 0.3f64.ln());
+        let bracketed = st.shift_bracketed(target);
+        assert!((shift - bracketed).abs() < 1e-5, "{shift} vs {bracketed}");
+        let (ld, lh) = hint.expect("Newton found the shifted root");
+        assert_eq!(lh, target);
+        let scaled: Vec<f64> = lt.iter().map(|v| v + shift).collect();
+        st.lt = &scaled;
+        st.lt_ion += shift;
+        assert_closes(&st, ld, lh);
+        let (sd, sh) = st.solve(ld, lh);
+        assert!((sd - ld).abs() < 1e-9 && (sh - lh).abs() < 1e-9);
+        shift
     }
 
     /// A stage whose totals carry more cations (4.1 eq/h) than its anion
@@ -1026,74 +1068,16 @@ mod tests {
     /// `[H+] = 0.01` mol/L, and the shifted totals have their root there.
     #[test]
     fn newton_shift_matches_regula_falsi() {
-        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
-        let m = one_stage(&feed, &ln_k);
-        let lt = [0.5f64.ln(), 0.8f64.ln()];
-        let mut st = StageEq {
-            m: &m,
-            la: 0.0,
-            lo: 1.25f64.ln(),
-            lt: &lt,
-            lt_ion: 0.2f64.ln(),
-            cl: 1.5,
-            evals: &Cell::new(0),
-        };
-        let target = 0.01f64.ln();
-        let (shift, hint) = st.infeasible_shift(target, 0.3f64.ln());
-        let bracketed = st.shift_bracketed(target);
+        let shift = shift_to_one_hundredth(0.0);
         assert!(shift < -0.1, "{shift}");
-        assert!((shift - bracketed).abs() < 1e-5, "{shift} vs {bracketed}");
-        let (ld, lh) = hint.expect("Newton found the shifted root");
-        assert_eq!(lh, target);
-        let scaled: Vec<f64> = lt.iter().map(|v| v + shift).collect();
-        st.lt = &scaled;
-        st.lt_ion += shift;
-        let r = st.eval(ld, lh);
-        assert!(
-            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
-            "{} {}",
-            r[0],
-            r[3]
-        );
-        let (sd, sh) = st.solve(ld, lh);
-        assert!((sd - ld).abs() < 1e-9 && (sh - lh).abs() < 1e-9);
     }
 
-    /// The stage of `newton_shift_matches_regula_falsi` with every total
-    /// `e^150` times larger (what held ratios can bring a stage of a long
-    /// section): the shift goes past 60 to about -150, Newton and the
-    /// regula falsi agree on it, and the shifted totals have their root at
-    /// the target.
+    /// The same stage with every total `e^150` times larger (what held
+    /// ratios can bring a stage of a long section): the shift goes past
+    /// 60, to about -150, by Newton and by the regula falsi.
     #[test]
     fn a_shift_reaches_past_sixty() {
-        let (feed, ln_k) = (Array2::zeros((1, 4)), [0.0, 1.5f64.ln()]);
-        let m = one_stage(&feed, &ln_k);
-        let lt = [0.5f64.ln() + 150.0, 0.8f64.ln() + 150.0];
-        let mut st = StageEq {
-            m: &m,
-            la: 0.0,
-            lo: 1.25f64.ln(),
-            lt: &lt,
-            lt_ion: 0.2f64.ln() + 150.0,
-            cl: 1.5,
-            evals: &Cell::new(0),
-        };
-        let target = 0.01f64.ln();
-        let (shift, hint) = st.infeasible_shift(target, 0.3f64.ln());
-        let bracketed = st.shift_bracketed(target);
+        let shift = shift_to_one_hundredth(150.0);
         assert!(shift < -150.0 && shift > -160.0, "{shift}");
-        assert!((shift - bracketed).abs() < 1e-5, "{shift} vs {bracketed}");
-        let (ld, lh) = hint.expect("Newton found the shifted root");
-        assert_eq!(lh, target);
-        let scaled: Vec<f64> = lt.iter().map(|v| v + shift).collect();
-        st.lt = &scaled;
-        st.lt_ion += shift;
-        let r = st.eval(ld, lh);
-        assert!(
-            r[0].abs() < 1e-12 && r[3].abs() < 1e-12,
-            "{} {}",
-            r[0],
-            r[3]
-        );
     }
 }
