@@ -482,10 +482,9 @@ impl StageEq<'_> {
     /// shift scales their metal and counter-ion terms by `exp(mid)`.
     /// Returns `(mid, ln [(HA)2], ln [H+])` at the root, or `None` when
     /// Newton does not settle inside the box (`mid` within [`SHIFT_BOX`]
-    /// of zero)
-    /// within 30 steps of at most 2 in either. A root with `mid >= 0`
-    /// proves the totals feasible (electroneutrality increases in `ln [H+]`
-    /// along the extractant balance, and in `mid`).
+    /// of zero) within 30 steps of at most 2 in either. A root with
+    /// `mid >= 0` proves the totals feasible (electroneutrality increases
+    /// in `ln [H+]` along the extractant balance, and in `mid`).
     fn shift_newton(&self, lh: f64, ld0: f64) -> Option<(f64, f64, f64)> {
         let top = (0.5 * self.m.c_total).ln();
         let lh = lh.max(self.cl.max(1e-300).ln() - 60.0);
@@ -555,12 +554,12 @@ impl StageEq<'_> {
 
     /// Plain Newton on the stage's two equations from `(ld, lh)`, each step
     /// at most 2 in either log, and each log's part of it at most nine
-    /// tenths of the way to the upper end of its box: the root when a full step falls below 1e-10
-    /// within 30 iterations inside the boxes `bd` and `bh`, `None`
-    /// otherwise. Both equations have one root in the box (the extractant
-    /// balance increases in `ln [(HA)2]`, electroneutrality along it in
-    /// `ln [H+]`), so a settled Newton has found the root the nested
-    /// search finds, at a fraction of its cost.
+    /// tenths of the way to the upper end of its box: the root when a full
+    /// step falls below 1e-10 within 30 iterations inside the boxes `bd`
+    /// and `bh`, `None` otherwise. Both equations have one root in the
+    /// box (the extractant balance increases in `ln [(HA)2]`,
+    /// electroneutrality along it in `ln [H+]`), so a settled Newton has
+    /// found the root the nested search finds, at a fraction of its cost.
     fn joint(
         &self,
         mut ld: f64,
