@@ -36,6 +36,8 @@
 //! exact from one linear solve, and a stage whose constant-D metals alone
 //! hold `sum p_k x_k >= Q_j` leaves its aqueous no acid ([`starved`]).
 
+use std::cell::Cell;
+
 use ndarray::Array2;
 
 use super::logthomas::{self, log_add, LogSystem};
@@ -232,6 +234,10 @@ struct StageEq<'a> {
     /// second root at little free extractant: [`Self::free`] then takes
     /// the largest root.
     turns: bool,
+    /// Metal distribution ratios evaluated so far (one per metal in each
+    /// evaluation of a balance): the work [`substitute`] counts against
+    /// its cap.
+    evals: Cell<usize>,
 }
 
 /// How far below `ln C` the searches for a stage's `ln C_free` go (the
@@ -394,6 +400,7 @@ impl StageEq<'_> {
     /// thirds of the instructions of seed 663 of the log-linear generator
     /// are this root's evaluations).
     fn extractant_balance(&self, lh: f64, lf: f64, es: f64) -> (f64, f64) {
+        self.evals.set(self.evals.get() + self.et.len());
         let (mut ey, mut ey_f) = (0.0, 0.0);
         let cf = lf.exp();
         let dose = self.ker.dose_of(cf);
@@ -460,6 +467,7 @@ impl StageEq<'_> {
     /// metal (the bracketed roots evaluate it hundreds of times per stage
     /// where lagged transport overloads it).
     fn balances_scaled(&self, et: &[(f64, f64)], lh: f64, lf: f64, es: f64) -> [f64; 8] {
+        self.evals.set(self.evals.get() + et.len());
         let (mut ey, mut ey_h, mut ey_f) = (0.0, 0.0, 0.0);
         let (mut px, mut px_h, mut px_f) = (0.0, 0.0, 0.0);
         let cf = lf.exp();
@@ -634,7 +642,9 @@ impl StageEq<'_> {
 /// a pause changes nothing), infinity for a fresh start. `warm` holds each
 /// stage's last root (the fast stage solves' warm start): empty for a
 /// fresh start from `u`, and as the last call left it when these sweeps
-/// go on from a pause, which then changes nothing either.
+/// go on from a pause, which then changes nothing either. `work` counts
+/// the distribution ratios evaluated (`work.0`, added to) against a cap
+/// (`work.1`): the sweep that reaches it is the last.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn substitute(
     m: &LogLinearCascade<'_>,
@@ -646,6 +656,7 @@ pub(crate) fn substitute(
     relax: &mut Relaxation,
     resumed: f64,
     warm: &mut Vec<(f64, f64)>,
+    work: (&Cell<usize>, usize),
 ) -> Outcome {
     let n = m.aq.len();
     let ka = m.ker.metals();
@@ -715,6 +726,7 @@ pub(crate) fn substitute(
                 fixed: &fixed,
                 log_steps: exact,
                 turns,
+                evals: Cell::new(0),
             };
             // the root, or where the trust-limited update stops short of it
             let floor = qa[j].ln() - H_RANGE;
@@ -759,8 +771,9 @@ pub(crate) fn substitute(
                 raw[j].1 = f_new;
             }
             relax.update(&mut lh[j], &mut lf[j], (h_new, f_new), &mut change);
+            work.0.set(work.0.get() + st.evals.get());
         }
-        if relax.after_sweep(&mut out, change, tol) {
+        if relax.after_sweep(&mut out, change, tol) || work.0.get() >= work.1 {
             break;
         }
     }
@@ -881,6 +894,7 @@ mod tests {
             fixed,
             log_steps: false,
             turns: false,
+            evals: Cell::new(0),
         }
     }
 
@@ -1106,5 +1120,80 @@ mod tests {
         // both bounds skip the scan on a good share of the 256 stages
         let skipped = skipped.map(Cell::into_inner);
         assert!(skipped.iter().all(|&n| n > 20), "{skipped:?}");
+    }
+    /// The sweeps stop at the one that reaches their cap on evaluations
+    /// (`work`), counted one per metal and evaluation of a stage balance,
+    /// in both the fast and the bracketed form; uncapped, the same sweeps
+    /// go on, their first one counting the same work.
+    #[test]
+    fn sweeps_stop_at_their_cap_on_evaluations() {
+        let n = 6;
+        let (aq, org) = (vec![1.5; n], vec![2.0; n]);
+        let law = [
+            DistributionLaw::Fit {
+                m0: 1.4,
+                m1: 0.0,
+                b0: -2.5,
+                b1: 1.1,
+            },
+            DistributionLaw::Constant(0.05),
+        ];
+        let ker = LogLinearKernel::new(
+            &law,
+            &[3.0, 2.0],
+            &[3.0, 2.0],
+            20.0,
+            0.0302,
+            -1.99,
+            vec![0.5; n],
+            aq.clone(),
+            org.clone(),
+        );
+        let links: Vec<bool> = (0..n).map(|j| j + 1 < n).collect();
+        let mut feed = Array2::zeros((n, 3));
+        feed[[n - 1, 0]] = 0.05;
+        feed[[n - 1, 1]] = 0.01;
+        feed[[n - 1, 2]] = 1.5 * 0.1;
+        feed[[0, 2]] = 2.0 * ker.extractant();
+        let m = LogLinearCascade {
+            ker: &ker,
+            aq: &aq,
+            org: &org,
+            links: &links,
+            pass: None,
+            feed: &feed,
+        };
+        let start = Array2::from_shape_fn((n, 4), |(_, q)| match q {
+            0 | 1 => -8.0,
+            2 => 0.1f64.ln(),
+            _ => (0.5 * ker.extractant()).ln(),
+        });
+        for exact in [false, true] {
+            let sweep = |cap: usize| {
+                let work = Cell::new(0);
+                let mut u = start.clone();
+                let mut relax = Relaxation::new();
+                let out = substitute(
+                    &m,
+                    &mut u,
+                    1e-14,
+                    50,
+                    -700.0,
+                    exact,
+                    &mut relax,
+                    f64::INFINITY,
+                    &mut Vec::new(),
+                    (&work, cap),
+                );
+                (out.sweeps, work.get())
+            };
+            let (one, first) = sweep(1);
+            assert_eq!(one, 1, "exact {exact}");
+            assert!(first >= 2 * n, "exact {exact}: {first}");
+            let (more, all) = sweep(usize::MAX);
+            assert!(more > 1 && all > first, "exact {exact}: {more} {all}");
+            assert_eq!(sweep(first).0, 1, "exact {exact}");
+            assert_eq!(sweep(first + 1).0, 2, "exact {exact}");
+        }
     }
 }

@@ -3696,6 +3696,20 @@ const EXACT_PATIENCE: usize = 100;
 /// can oscillate for hundreds more before they settle.
 const PROBE_CHANGE: f64 = 1.0;
 
+/// Distribution ratios (one per metal and evaluation of a stage balance)
+/// that one log-linear substitution may evaluate over all its sweeps, fast
+/// and bracketed; the sweep that reaches it is the last (as
+/// [`MAX_EVALUATIONS`] for mass-action). A bracketed sweep of a long
+/// overloaded cascade costs tens of Newton iterations' work (CLI
+/// log-linear 7761, 11 metals over 411 stages: 53 ms a sweep) and is
+/// charged a tenth of one, so the sweeps of a walk's solve given 250
+/// iterations ran 480 of them for 26 s. About 24 M a second (CLI 7440: 120
+/// M in 4.9 s): the cap is about 1.7 s of sweeps. Round 47, CLI log-linear
+/// 7300-7899: the probes that converge from the bracketed sweeps had
+/// evaluated up to 39 M (7782); capped at 15 M, 7782, 7457 and 7895 lost
+/// theirs and took 885 to 2,084 iterations instead of 61 to 268.
+const LL_MAX_EVALUATIONS: usize = 40_000_000;
+
 /// Newton iterations a probe from unsettled sweeps may take.
 const PROBE_NEWTON: usize = 40;
 
@@ -4074,6 +4088,7 @@ fn ll_substituted(
     let (mut used, mut sweeps) = (0usize, 0usize);
     let mut last = None;
     let stages: &[f64] = &[1e-3, 1e-6, 1e-10];
+    let work = std::cell::Cell::new(0);
     // the fast stage solves first ([`super::ll_substitution::substitute`]);
     // where their sweeps do not lead Newton home, the exact bracketed ones
     // from the cold start again. None of it for a cascade proved starved:
@@ -4188,6 +4203,9 @@ fn ll_substituted(
                     break 'modes;
                 }
             }
+            if work.get() >= LL_MAX_EVALUATIONS {
+                break 'modes;
+            }
             u = start(ker, p);
         }
         // Newton's probes of the bracketed sweeps: each time their largest
@@ -4233,6 +4251,7 @@ fn ll_substituted(
                         &mut relax,
                         resumed,
                         &mut warm,
+                        (&work, LL_MAX_EVALUATIONS),
                     );
                     sweeps += out.sweeps;
                     round += out.sweeps;
@@ -4261,7 +4280,7 @@ fn ll_substituted(
                         return (v, rep, spent);
                     }
                     last = Some(rep);
-                    if spent >= max_it {
+                    if spent >= max_it || work.get() >= LL_MAX_EVALUATIONS {
                         break 'modes;
                     }
                     was_periodic = periodic;
