@@ -4204,6 +4204,8 @@ fn ll_substituted(
                 }
             }
             if work.get() >= LL_MAX_EVALUATIONS {
+                // no evaluations left for the bracketed sweeps: the fast
+                // sweeps' profile is what the solve goes on from
                 break 'modes;
             }
             u = start(ker, p);
@@ -4280,8 +4282,13 @@ fn ll_substituted(
                         return (v, rep, spent);
                     }
                     last = Some(rep);
-                    if spent >= max_it || work.get() >= LL_MAX_EVALUATIONS {
+                    if spent >= max_it || (exact && work.get() >= LL_MAX_EVALUATIONS) {
                         break 'modes;
+                    }
+                    if work.get() >= LL_MAX_EVALUATIONS {
+                        // the fast sweeps' share spent: the continuations
+                        // still run, the bracketed sweeps do not
+                        continue 'modes;
                     }
                     was_periodic = periodic;
                     if periodic && round < 2_000 {
