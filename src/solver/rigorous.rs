@@ -3701,13 +3701,14 @@ const PROBE_CHANGE: f64 = 1.0;
 /// and bracketed; the sweep that reaches it is the last (as
 /// [`MAX_EVALUATIONS`] for mass-action). A bracketed sweep of a long
 /// overloaded cascade costs tens of Newton iterations' work (CLI
-/// log-linear 7761, 11 metals over 411 stages: 53 ms a sweep) and is
-/// charged a tenth of one, so the sweeps of a walk's solve given 250
-/// iterations ran 480 of them for 26 s. About 24 M a second (CLI 7440: 120
-/// M in 4.9 s): the cap is about 1.7 s of sweeps. Round 47, CLI log-linear
-/// 7300-7899: the probes that converge from the bracketed sweeps had
-/// evaluated up to 39 M (7782); capped at 15 M, 7782, 7457 and 7895 lost
-/// theirs and took 885 to 2,084 iterations instead of 61 to 268.
+/// log-linear 7761, 14 metals over 327 stages: 55 ms a sweep) and is
+/// charged a tenth of one, so the sweeps of a walk's cold solve near the
+/// scrub acid, given 250 iterations, ran 480 of them for 26 s. About 24 M
+/// a second (CLI 7440: 120 M in 4.9 s): the cap is about 1.7 s of sweeps.
+/// Round 47, CLI log-linear 7300-7899: the probes that converge from the
+/// bracketed sweeps had evaluated up to 39 M (7782); capped at 15 M, 7782,
+/// 7457 and 7895 lost theirs and took 885 to 2,084 iterations instead of
+/// 61 to 268.
 const LL_MAX_EVALUATIONS: usize = 40_000_000;
 
 /// Newton iterations a probe from unsettled sweeps may take.
