@@ -1121,6 +1121,7 @@ mod tests {
         let skipped = skipped.map(Cell::into_inner);
         assert!(skipped.iter().all(|&n| n > 20), "{skipped:?}");
     }
+
     /// The sweeps stop at the one that reaches their cap on evaluations
     /// (`work`), counted one per metal and evaluation of a stage balance,
     /// in both the fast and the bracketed form; uncapped, the same sweeps
