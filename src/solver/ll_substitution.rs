@@ -812,6 +812,7 @@ pub(crate) fn substitute(
 
 #[cfg(test)]
 mod tests {
+    use super::super::substitution::{on_threads, same_bits};
     use super::*;
     use std::cell::Cell;
 
@@ -1253,11 +1254,7 @@ mod tests {
         let m = sec.cascade();
         for exact in [false, true] {
             let run = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .expect("a thread pool");
-                pool.install(|| {
+                on_threads(threads, || {
                     let work = Cell::new(0);
                     let mut u = sec.start.clone();
                     let out = substitute(
@@ -1281,8 +1278,7 @@ mod tests {
             assert_eq!(out1, out4, "exact {exact}");
             assert_eq!(work1, work4, "exact {exact}");
             assert!(u1 != sec.start, "exact {exact}: the sweeps moved nothing");
-            let same = u1.iter().zip(&u4).all(|(a, b)| a.to_bits() == b.to_bits());
-            assert!(same, "exact {exact}");
+            assert!(same_bits(&u1, &u4), "exact {exact}");
         }
     }
 }

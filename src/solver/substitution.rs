@@ -108,6 +108,23 @@ pub(crate) fn sweeps_left(max_it: usize, used: usize, sweeps: usize) -> usize {
 /// under twice this many stages is swept on one thread.
 pub(crate) const STAGES_PER_TASK: usize = 16;
 
+/// `f` run on a rayon pool of `threads` threads: the tests' check that a
+/// sweep's result does not depend on how many there are.
+#[cfg(test)]
+pub(crate) fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
+}
+
+/// Whether `a` and `b` hold the same numbers, bit for bit.
+#[cfg(test)]
+pub(crate) fn same_bits(a: &Array2<f64>, b: &Array2<f64>) -> bool {
+    a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
 /// How a substitution ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Outcome {
@@ -1126,11 +1143,7 @@ mod tests {
         };
         let start = Array2::from_shape_fn((n, 5), |(_, q)| [-3.0, -3.0, -2.0, -3.0, -1.0][q]);
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a thread pool");
-            pool.install(|| {
+            on_threads(threads, || {
                 let evals = Cell::new(0);
                 let mut u = start.clone();
                 let out = substitute(&m, &mut u, 0.0, (8, &evals, usize::MAX), -700.0);
@@ -1143,7 +1156,6 @@ mod tests {
         assert_eq!(out1, out4);
         assert_eq!(evals1, evals4);
         assert!(u1 != start, "the sweeps moved nothing");
-        let same = u1.iter().zip(&u4).all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same);
+        assert!(same_bits(&u1, &u4));
     }
 }
