@@ -28,6 +28,8 @@
 //! that, the factor on the totals that puts the root there (one bracketed
 //! root in `ln C_free`) says whether the totals fit at all, and the
 //! nested roots are left for what neither settles.
+//! Step 2 reads each stage's own totals and last root and nothing else,
+//! so it runs on rayon's threads; the result does not depend on how many.
 //!
 //! Converged sweeps are a steady state; Newton finishes from them.
 //!

@@ -19,6 +19,9 @@
 //!    with the inner one differentiated implicitly); both by Newton
 //!    safeguarded with bisection, warm-started from the last sweep.
 //!
+//! Step 2 reads each stage's own totals and nothing else, so it runs on
+//! rayon's threads; the result does not depend on how many.
+//!
 //! A loading front moves through the cascade by many stages per sweep (the
 //! balance solve is global), at the cost of a few scalar tridiagonal solves
 //! and small root-findings per sweep instead of a block factorisation.
