@@ -707,7 +707,6 @@ pub(crate) fn substitute(
         // (the transport above is the sweep's only coupling between
         // stages), so the stages are solved in parallel: the same roots,
         // changes and evaluations on any number of threads
-        let relax_ref = &*relax;
         let (change, evals) = lh
             .par_iter_mut()
             .zip(lf.par_iter_mut())
@@ -783,7 +782,7 @@ pub(crate) fn substitute(
                         *raw_j = (h_new, f_new);
                     }
                     let mut change = 0.0f64;
-                    relax_ref.update(lh_j, lf_j, (h_new, f_new), &mut change);
+                    relax.update(lh_j, lf_j, (h_new, f_new), &mut change);
                     (change, st.evals.get())
                 },
             )

@@ -780,7 +780,6 @@ pub(crate) fn substitute(
         // above is the sweep's only coupling between stages), so the stages
         // are solved in parallel: the same roots, changes and evaluations
         // on any number of threads
-        let relax_ref = &relax;
         let (change, count) = ld
             .par_iter_mut()
             .zip(lh.par_iter_mut())
@@ -824,7 +823,7 @@ pub(crate) fn substitute(
                     }
                 };
                 let mut change = 0.0f64;
-                relax_ref.update(ld_j, lh_j, new, &mut change);
+                relax.update(ld_j, lh_j, new, &mut change);
                 (change, count.get())
             })
             .reduce(|| (0.0, 0), |a, b| (a.0.max(b.0), a.1 + b.1));
