@@ -88,8 +88,9 @@ fn solves_through_the_continuation_give_the_same_bits() {
 
 #[test]
 fn rigorous_solves_give_the_same_bits_on_both_paths() {
-    // the rigorous Newton's block factorisation and solves run their AVX2
-    // compilation too: mass-action cascades of 14-15 metals (blocks of
+    // the rigorous Newton's block factorisation and solves, its balance
+    // pass and its Jacobian assembly run their AVX2 compilation too:
+    // mass-action cascades of 14-15 metals (blocks of
     // 14-18: 1716, 987, 3659) and of fewer (blocks of 5-12: 0, 1, 2), and
     // log-linear ones (43: blocks of 15)
     let cases = [

@@ -176,10 +176,12 @@ pub struct Workspace {
     // in what the neighbours receive): zero but for the hold-up terms of
     // the start-up dynamics
     hold_ln: Array2<f64>,
-    // `ln |aq|` of the next stage and `ln |org|` of the previous one, per
-    // conserved quantity, as the balance before computed them (each
-    // outflow enters two balances); NaN where not computed
-    ln_next: Vec<f64>,
+    // scratch of the balance pass ([`BalanceInputs::balances`])
+    bal: BalanceScratch,
+    // a stage's row scale exponents and their exponentials in
+    // [`Workspace::assemble`], `3 nq + nv - nq` each
+    asm_x: Vec<f64>,
+    asm_e: Vec<f64>,
     // `ln |aq|` and `ln |org|` of the outflows where the model gives them
     // ([`Equilibrium::ln_outflows`]), NaN elsewhere
     ln_aq: Array2<f64>,
@@ -235,7 +237,9 @@ impl Workspace {
             pass_org: vec![1.0; n],
             feed_ln: Array2::zeros((n, nq)),
             hold_ln: Array2::zeros((n, nq)),
-            ln_next: vec![f64::NAN; 2 * nq],
+            bal: BalanceScratch::new(nq),
+            asm_x: vec![0.0; 3 * nq + nl],
+            asm_e: vec![0.0; 3 * nq + nl],
             ln_aq: Array2::zeros((n, nq)),
             ln_org: Array2::zeros((n, nq)),
             free: vec![false; n * nv],
@@ -442,12 +446,12 @@ impl Workspace {
             resolve_deep,
             log_balances: self.log_balances,
         };
-        inputs.balances(
+        inputs.balances_isa(
             &mut self.r.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
             &mut self.scale.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
             &mut self.l_in.as_slice_mut().expect("standard layout")[q.clone()],
             &mut self.l_out.as_slice_mut().expect("standard layout")[q],
-            &mut self.ln_next,
+            &mut self.bal,
         )
     }
 
@@ -663,6 +667,25 @@ impl Workspace {
 
     /// Fills the scaled block-tridiagonal Jacobian and `du = -r / scale`.
     fn assemble(&mut self, links: &[bool]) {
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::avx2() {
+            // SAFETY: the processor has AVX2
+            return unsafe { self.assemble_avx2(links) };
+        }
+        self.assemble_sized(links)
+    }
+
+    /// [`Workspace::assemble`] compiled for AVX2 (without FMA: the same
+    /// roundings, so the same Jacobian bit for bit; [`super::simd`]).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn assemble_avx2(&mut self, links: &[bool]) {
+        self.assemble_sized(links)
+    }
+
+    /// [`Workspace::assemble`] in the instruction set of its caller.
+    #[inline(always)]
+    fn assemble_sized(&mut self, links: &[bool]) {
         // the block sizes of the rigorous models (3 to 12 unknowns a
         // stage) with the row length a constant: each row's loops
         // unrolled, without the vector loop's trip-count tests and
@@ -683,6 +706,7 @@ impl Workspace {
     }
 
     /// [`Workspace::assemble`] for `B` unknowns a stage (`B = 0`: any).
+    #[inline(always)]
     fn assemble_fixed<const B: usize>(&mut self, links: &[bool]) {
         let (n, nq) = (self.n, self.nq);
         let nv = if B == 0 { self.nv } else { B };
@@ -702,7 +726,12 @@ impl Workspace {
         let lower = self.sys.lower.as_slice_mut().expect("standard layout");
         let diag = self.sys.diag.as_slice_mut().expect("standard layout");
         let upper = self.sys.upper.as_slice_mut().expect("standard layout");
+        let (x, e) = (&mut self.asm_x[..], &mut self.asm_e[..]);
         for (j, &link) in links.iter().enumerate().take(n) {
+            // the rows' `ln` scale factors first, every `exp` of the stage
+            // in one batch ([`rescale_slice`]): for quantity `q` its own
+            // outflows', the inflow from below's and the inflow from
+            // above's at `3 q..3 q + 3`, then the local rows'
             for q in 0..nq {
                 // relative form: every term over S; log form: inflows over
                 // the inflow, outflows over the outflow
@@ -711,17 +740,26 @@ impl Workspace {
                 } else {
                     (l_in[j * nq + q], l_out[j * nq + q])
                 };
-                let inv = rescale(ln_out[j * nq + q] + hold_ln[j * nq + q] - lo);
-                let inv_lo = if j > 0 {
-                    rescale(ln_out[(j - 1) * nq + q] - li)
+                x[3 * q] = ln_out[j * nq + q] + hold_ln[j * nq + q] - lo;
+                x[3 * q + 1] = if j > 0 {
+                    ln_out[(j - 1) * nq + q] - li
                 } else {
                     0.0
                 };
-                let inv_up = if link {
-                    rescale(ln_out[(j + 1) * nq + q] - li)
+                x[3 * q + 2] = if link {
+                    ln_out[(j + 1) * nq + q] - li
                 } else {
                     0.0
                 };
+            }
+            for l in 0..nl {
+                x[3 * nq + l] = -scale[j * nv + nq + l];
+            }
+            rescale_slice(x, e);
+            for q in 0..nq {
+                let inv = e[3 * q];
+                let inv_lo = if j > 0 { e[3 * q + 1] } else { 0.0 };
+                let inv_up = if link { e[3 * q + 2] } else { 0.0 };
                 du[j * nv + q] = -r[j * nv + q];
                 let row = j * bb + q * nv;
                 let src = j * bq + q * nv;
@@ -750,7 +788,7 @@ impl Workspace {
                 }
             }
             for l in 0..nl {
-                let inv = rescale(-scale[j * nv + nq + l]);
+                let inv = e[3 * nq + l];
                 du[j * nv + nq + l] = -r[j * nv + nq + l];
                 let row = j * bb + (nq + l) * nv;
                 let src = (j * nl + l) * nv;
@@ -802,18 +840,60 @@ impl BalanceInputs<'_> {
         (below, self.org_round[j * nq + q])
     }
 
+    /// [`BalanceInputs::balances`] in its AVX2 compilation where the
+    /// processor has it ([`super::simd`]: the same roundings, so the same
+    /// values bit for bit), else in the baseline one.
+    fn balances_isa(
+        &self,
+        r_all: &mut [f64],
+        s_all: &mut [f64],
+        l_in: &mut [f64],
+        l_out: &mut [f64],
+        scratch: &mut BalanceScratch,
+    ) -> (f64, (usize, usize), bool) {
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::avx2() {
+            // SAFETY: the processor has AVX2
+            return unsafe { self.balances_avx2(r_all, s_all, l_in, l_out, scratch) };
+        }
+        self.balances(r_all, s_all, l_in, l_out, scratch)
+    }
+
+    /// [`BalanceInputs::balances`] compiled for AVX2 (without FMA).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn balances_avx2(
+        &self,
+        r_all: &mut [f64],
+        s_all: &mut [f64],
+        l_in: &mut [f64],
+        l_out: &mut [f64],
+        scratch: &mut BalanceScratch,
+    ) -> (f64, (usize, usize), bool) {
+        self.balances(r_all, s_all, l_in, l_out, scratch)
+    }
+
     /// The residual rows of every stage into `r_all`, their `ln` scales
     /// into `s_all`, and the `ln` of each log-form balance's inflow and
-    /// outflow into `l_in`, `l_out` (NaN for rows in relative form),
-    /// `ln_next` scratch of `2 nq`. Returns the largest relative imbalance
-    /// (the first stage and row holding it) and whether every one is finite.
+    /// outflow into `l_in`, `l_out` (NaN for rows in relative form), with
+    /// `scratch` sized for `nq` conserved quantities. Returns the largest
+    /// relative imbalance (the first stage and row holding it) and whether
+    /// every one is finite.
+    ///
+    /// A stage at a time in three passes: its balances' terms in
+    /// logarithms, the exponentials of every log-form balance's terms
+    /// relative to its largest in one batch
+    /// ([`super::fast_exp::exp_or_zero_slice`]), then the balances from
+    /// them ([`balance_from`]), with the values of each exponential taken
+    /// alone, bit for bit.
+    #[inline(always)]
     fn balances(
         &self,
         r_all: &mut [f64],
         s_all: &mut [f64],
         l_in: &mut [f64],
         l_out: &mut [f64],
-        ln_next: &mut [f64],
+        scratch: &mut BalanceScratch,
     ) -> (f64, (usize, usize), bool) {
         let (nv, nq) = (self.nv, self.nq);
         let nl = nv - nq;
@@ -821,6 +901,12 @@ impl BalanceInputs<'_> {
         let mut worst = 0.0f64;
         let mut at = (0, 0);
         let mut finite = true;
+        let BalanceScratch {
+            ln_next,
+            pending,
+            x,
+            e,
+        } = scratch;
         // `ln |aq|` of the next stage and `ln |org|` of the previous one,
         // per conserved quantity, as the balance before computed them
         // (each outflow enters two balances); NaN where not computed
@@ -834,7 +920,9 @@ impl BalanceInputs<'_> {
                 v.abs().ln()
             }
         };
+        let (x, e) = (&mut x[..5 * nq], &mut e[..5 * nq]);
         for j in 0..self.links.len() {
+            // the terms of the stage's balances
             for q in 0..nq {
                 let own_aq_ln = std::mem::replace(&mut ln_aq_next[q], f64::NAN);
                 let prev_org_ln = std::mem::replace(&mut ln_org_prev[q], f64::NAN);
@@ -851,21 +939,11 @@ impl BalanceInputs<'_> {
                 let f = self.feed[j * nq + q];
                 let out_a = aq[j * nq + q];
                 let out_o = org[j * nq + q];
-                let e_a = if links[j] {
-                    self.ln_out[(j + 1) * nq + q]
-                } else {
-                    0.0
-                };
-                let e_b = if j > 0 {
-                    self.ln_out[(j - 1) * nq + q]
-                } else {
-                    0.0
-                };
-                let e_o = self.ln_out[j * nq + q] + self.hold_ln[j * nq + q];
-                let e_f = self.feed_ln[j * nq + q];
+                let [e_a, e_b, e_o, e_f] = self.factors(j, q);
                 l_in[j * nq + q] = f64::NAN;
                 l_out[j * nq + q] = f64::NAN;
-                let rel = if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
+                let xq = &mut x[5 * q..5 * q + 5];
+                if e_a == 0.0 && e_b == 0.0 && e_o == 0.0 && e_f == 0.0 {
                     let r = from_above + from_below + f - out_a - out_o;
                     let inflow = from_above.abs() + from_below.abs() + f.abs();
                     let outflow = out_a.abs() + out_o.abs();
@@ -873,12 +951,14 @@ impl BalanceInputs<'_> {
                     let s = if s > 0.0 { s } else { 1.0 };
                     r_all[j * nv + q] = r / s;
                     s_all[j * nv + q] = s.ln();
-                    if self.resolve_deep {
+                    let rel = if self.resolve_deep {
                         let (below, own) = self.organic_rounding(j, q);
                         less_rounding((r / s).abs(), (below + own) / s)
                     } else {
                         (r / s).abs()
-                    }
+                    };
+                    pending[q] = Pending::Relative(rel);
+                    xq.fill(0.0);
                 } else {
                     // the same `ln` of the same values as each term's own,
                     // each outflow's computed once for both its balances
@@ -902,43 +982,58 @@ impl BalanceInputs<'_> {
                     };
                     let l_oo = ln_given(self.ln_org[j * nq + q], out_o);
                     ln_org_prev[q] = l_oo;
-                    let b = scaled_balance(
+                    let (v, l, m) = balance_logs(
                         [
                             (from_above, e_a, l_above),
                             (from_below, e_b, l_below),
                             (f, e_f, l_f),
                         ],
                         [(out_a, e_o, l_oa), (out_o, e_o, l_oo)],
-                        self.deep_log,
                     );
-                    match b.log_form {
-                        Some((r, li, lo)) if self.log_balances => {
-                            // ln(inflow / outflow): its Jacobian stays of
-                            // order one however far a trace is from balance
-                            r_all[j * nv + q] = r;
-                            s_all[j * nv + q] = 0.0;
-                            l_in[j * nq + q] = li;
-                            l_out[j * nq + q] = lo;
-                        }
-                        _ => {
-                            r_all[j * nv + q] = b.rel;
-                            s_all[j * nv + q] = b.ln_scale;
-                        }
+                    for (x, &l) in xq.iter_mut().zip(&l) {
+                        *x = balance_exponent(l, m);
                     }
-                    if self.resolve_deep {
-                        // the stage's own organic twice under a hold-up:
-                        // the old state's content, an inflow, rounded alike
-                        let (below, own) = self.organic_rounding(j, q);
-                        let own = if self.hold_ln[j * nq + q] != 0.0 {
-                            2.0 * own
+                    pending[q] = Pending::Log { v, l, m };
+                }
+            }
+            super::fast_exp::exp_or_zero_slice(x, e);
+            // the stage's balances, in order
+            for q in 0..nq {
+                let rel = match pending[q] {
+                    Pending::Relative(rel) => rel,
+                    Pending::Log { v, l, m } => {
+                        let eq: &[f64; 5] = e[5 * q..5 * q + 5].try_into().expect("five terms");
+                        let b = balance_from(&v, &l, m, eq, self.deep_log);
+                        match b.log_form {
+                            Some((r, li, lo)) if self.log_balances => {
+                                // ln(inflow / outflow): its Jacobian stays of
+                                // order one however far a trace is from balance
+                                r_all[j * nv + q] = r;
+                                s_all[j * nv + q] = 0.0;
+                                l_in[j * nq + q] = li;
+                                l_out[j * nq + q] = lo;
+                            }
+                            _ => {
+                                r_all[j * nv + q] = b.rel;
+                                s_all[j * nv + q] = b.ln_scale;
+                            }
+                        }
+                        if self.resolve_deep {
+                            // the stage's own organic twice under a hold-up:
+                            // the old state's content, an inflow, rounded alike
+                            let [e_a, e_b, e_o, e_f] = self.factors(j, q);
+                            let (below, own) = self.organic_rounding(j, q);
+                            let own = if self.hold_ln[j * nq + q] != 0.0 {
+                                2.0 * own
+                            } else {
+                                own
+                            };
+                            let floor =
+                                below * rescale(e_b - b.ln_scale) + own * rescale(e_o - b.ln_scale);
+                            less_rounding(resolved(b.rel.abs(), [e_a, e_b, e_o, e_f]), floor)
                         } else {
-                            own
-                        };
-                        let floor =
-                            below * rescale(e_b - b.ln_scale) + own * rescale(e_o - b.ln_scale);
-                        less_rounding(resolved(b.rel.abs(), [e_a, e_b, e_o, e_f]), floor)
-                    } else {
-                        b.rel.abs()
+                            b.rel.abs()
+                        }
                     }
                 };
                 finite &= rel.is_finite();
@@ -962,6 +1057,66 @@ impl BalanceInputs<'_> {
             }
         }
         (worst, at, finite)
+    }
+
+    /// The `ln` factors on the terms of stage `j`'s balance of quantity
+    /// `q`: the inflows from above and below (the neighbours' outflow
+    /// factors, zero where there is none), the stage's outflows (with the
+    /// hold-up's) and the external inflow.
+    #[inline(always)]
+    fn factors(&self, j: usize, q: usize) -> [f64; 4] {
+        let nq = self.nq;
+        let e_a = if self.links[j] {
+            self.ln_out[(j + 1) * nq + q]
+        } else {
+            0.0
+        };
+        let e_b = if j > 0 {
+            self.ln_out[(j - 1) * nq + q]
+        } else {
+            0.0
+        };
+        let e_o = self.ln_out[j * nq + q] + self.hold_ln[j * nq + q];
+        let e_f = self.feed_ln[j * nq + q];
+        [e_a, e_b, e_o, e_f]
+    }
+}
+
+/// A stage's balance between the passes of [`BalanceInputs::balances`].
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// In relative form, its rows written: its relative imbalance.
+    Relative(f64),
+    /// In logarithmic form: its terms' values, their logarithmic
+    /// magnitudes and the largest of those ([`balance_logs`]).
+    Log { v: [f64; 5], l: [f64; 5], m: f64 },
+}
+
+/// Scratch of the balance pass ([`BalanceInputs::balances`]) for `nq`
+/// conserved quantities.
+#[derive(Clone, Debug)]
+struct BalanceScratch {
+    /// `ln |aq|` of the next stage and `ln |org|` of the previous one,
+    /// per conserved quantity, as the balance before computed them (each
+    /// outflow enters two balances); NaN where not computed. `2 nq`.
+    ln_next: Vec<f64>,
+    /// The stage's balances between the passes. `nq`.
+    pending: Vec<Pending>,
+    /// Each log-form balance term's exponent relative to its largest
+    /// ([`balance_exponent`]) and its exponential. `5 nq` each.
+    x: Vec<f64>,
+    e: Vec<f64>,
+}
+
+impl BalanceScratch {
+    /// Scratch for `nq` conserved quantities.
+    fn new(nq: usize) -> Self {
+        BalanceScratch {
+            ln_next: vec![f64::NAN; 2 * nq],
+            pending: vec![Pending::Relative(0.0); nq],
+            x: vec![0.0; 5 * nq],
+            e: vec![0.0; 5 * nq],
+        }
     }
 }
 
@@ -1027,7 +1182,18 @@ fn rescale(e: f64) -> f64 {
     crate::chemistry::exp_or_zero(e.clamp(-745.0, 700.0))
 }
 
-/// One balance evaluated in logarithmic form ([`scaled_balance`]).
+/// `a[i] = rescale(u[i])` for every `i`, bit for bit ([`rescale`]: the
+/// exponent clamped, and `exp(0)` is exactly one), in one batch
+/// ([`super::fast_exp::exp_or_zero_slice`]); `u` is clamped in place.
+#[inline(always)]
+fn rescale_slice(u: &mut [f64], a: &mut [f64]) {
+    for x in u.iter_mut() {
+        *x = x.clamp(-745.0, 700.0);
+    }
+    super::fast_exp::exp_or_zero_slice(u, a);
+}
+
+/// One balance evaluated in logarithmic form ([`balance_from`]).
 struct Balance {
     /// `(sum in - sum out) / S`, `S` the larger of the total inflow and
     /// outflow.
@@ -1038,16 +1204,26 @@ struct Balance {
     log_form: Option<(f64, f64, f64)>,
 }
 
-/// A balance whose terms are given as `(value, ln factor, ln |value|)`
-/// triples (true term `value * exp(ln factor)`; inflows and outflows
-/// non-negative; the last entry is not read for a zero value), evaluated
-/// in logarithmic form so that nothing underflows.
-///
-/// With `deep`, a balance one side of which lies more than the range of a
-/// double below the other (its terms relative to the largest underflow to
-/// zero) still gets its log form, each side summed relative to its own
-/// largest term.
+/// One balance from its terms ([`balance_logs`]), each exponential taken
+/// alone: the values of the balance pass ([`BalanceInputs::balances`]),
+/// which batches a stage's exponentials, for the tests.
+#[cfg(test)]
 fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bool) -> Balance {
+    let (v, l, m) = balance_logs(inn, out);
+    let mut e = [0.0; 5];
+    for (e, &l) in e.iter_mut().zip(&l) {
+        *e = crate::chemistry::exp_or_zero(balance_exponent(l, m));
+    }
+    balance_from(&v, &l, m, &e, deep)
+}
+
+/// A balance's terms, given as `(value, ln factor, ln |value|)` triples
+/// (true term `value * exp(ln factor)`; inflows and outflows
+/// non-negative; the last entry is not read for a zero value), as their
+/// values and the logarithms of their magnitudes (the inflows first,
+/// `-inf` for a zero term), and the largest of those logarithms.
+#[inline(always)]
+fn balance_logs(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> ([f64; 5], [f64; 5], f64) {
     // every term's magnitude in logarithms, once (`ln |value|` comes with
     // each term, one `exp` per term below but for the largest: the
     // balance is on the hot path)
@@ -1058,12 +1234,44 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
             lv + e
         }
     };
-    let li = [lmag(inn[0]), lmag(inn[1]), lmag(inn[2])];
-    let lo = [lmag(out[0]), lmag(out[1])];
-    let m = li
-        .iter()
-        .chain(&lo)
-        .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let v = [inn[0].0, inn[1].0, inn[2].0, out[0].0, out[1].0];
+    let l = [
+        lmag(inn[0]),
+        lmag(inn[1]),
+        lmag(inn[2]),
+        lmag(out[0]),
+        lmag(out[1]),
+    ];
+    let m = l.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    (v, l, m)
+}
+
+/// The exponent of a term of logarithmic magnitude `l` relative to the
+/// largest, `m` ([`balance_logs`]): `l - m`, or zero where
+/// [`balance_from`] does not read its exponential (a zero term, or a
+/// balance with no finite largest term), so that a batch of them
+/// ([`super::fast_exp::exp_or_zero_slice`]) stays in its fast range.
+#[inline(always)]
+fn balance_exponent(l: f64, m: f64) -> f64 {
+    if l == f64::NEG_INFINITY || !m.is_finite() {
+        0.0
+    } else {
+        l - m
+    }
+}
+
+/// A balance evaluated in logarithmic form, so that nothing underflows,
+/// from its terms' values `v`, logarithmic magnitudes `l` and their
+/// largest `m` ([`balance_logs`]), each term's `exp(l - m)` given in `e`
+/// (as [`crate::chemistry::exp_or_zero`] rounds it; read only for a term
+/// neither zero nor the largest).
+///
+/// With `deep`, a balance one side of which lies more than the range of a
+/// double below the other (its terms relative to the largest underflow to
+/// zero) still gets its log form, each side summed relative to its own
+/// largest term.
+#[inline(always)]
+fn balance_from(v: &[f64; 5], l: &[f64; 5], m: f64, e: &[f64; 5], deep: bool) -> Balance {
     if m == f64::NEG_INFINITY {
         return Balance {
             rel: 0.0,
@@ -1079,22 +1287,18 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
         };
     }
     // each term relative to the largest, `sign(v) exp(lmag - m)`
-    let rel = |v: f64, l: f64| -> f64 {
-        if l == f64::NEG_INFINITY {
+    let rel = |k: usize| -> f64 {
+        if l[k] == f64::NEG_INFINITY {
             0.0
-        } else if l == m {
+        } else if l[k] == m {
             // `exp(0)`, exactly
-            v.signum()
+            v[k].signum()
         } else {
-            v.signum() * crate::chemistry::exp_or_zero(l - m)
+            v[k].signum() * e[k]
         }
     };
-    let wi = [
-        rel(inn[0].0, li[0]),
-        rel(inn[1].0, li[1]),
-        rel(inn[2].0, li[2]),
-    ];
-    let wo = [rel(out[0].0, lo[0]), rel(out[1].0, lo[1])];
+    let wi = [rel(0), rel(1), rel(2)];
+    let wo = [rel(3), rel(4)];
     let si = wi[0].abs() + wi[1].abs() + wi[2].abs();
     let so = wo[0].abs() + wo[1].abs();
     let d = (wi[0] + wi[1] + wi[2]) - (wo[0] + wo[1]);
@@ -1102,7 +1306,7 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
     let log_form = if si > 0.0 && so > 0.0 {
         Some(((d / so).ln_1p(), m + lsi, m + lso))
     } else if deep {
-        deep_log_form(&inn, &li, &out, &lo)
+        deep_log_form(v, l)
     } else {
         None
     };
@@ -1114,16 +1318,12 @@ fn scaled_balance(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2], deep: bo
 }
 
 /// `(ln(in / out), ln in, ln out)` of a balance, each side summed
-/// relative to its own largest term ([`scaled_balance`] with `deep`);
-/// `None` where a side has no positive total.
+/// relative to its own largest term ([`balance_from`] with `deep`),
+/// from its terms' values and logarithmic magnitudes (the inflows
+/// first, [`balance_logs`]); `None` where a side has no positive total.
 #[cold]
-fn deep_log_form(
-    inn: &[(f64, f64, f64); 3],
-    li: &[f64; 3],
-    out: &[(f64, f64, f64); 2],
-    lo: &[f64; 2],
-) -> Option<(f64, f64, f64)> {
-    let side = |t: &[(f64, f64, f64)], l: &[f64]| -> Option<f64> {
+fn deep_log_form(v: &[f64; 5], l: &[f64; 5]) -> Option<(f64, f64, f64)> {
+    let side = |t: &[f64], l: &[f64]| -> Option<f64> {
         let m = l.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         if !m.is_finite() {
             return None;
@@ -1132,11 +1332,11 @@ fn deep_log_form(
             .iter()
             .zip(l)
             .filter(|(_, &l)| l != f64::NEG_INFINITY)
-            .map(|(&(v, _, _), &l)| v.signum() * crate::chemistry::exp_or_zero(l - m))
+            .map(|(&v, &l)| v.signum() * crate::chemistry::exp_or_zero(l - m))
             .sum();
         (s > 0.0).then(|| m + s.ln())
     };
-    let (a, b) = (side(inn, li)?, side(out, lo)?);
+    let (a, b) = (side(&v[..3], &l[..3])?, side(&v[3..], &l[3..])?);
     Some((a - b, a, b))
 }
 
@@ -2372,6 +2572,104 @@ mod elim_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use crate::chemistry::MassActionKernel;
+
+    /// The balance pass batches each stage's exponentials
+    /// ([`BalanceInputs::balances`]): every row it writes is the row of
+    /// [`scaled_balance`] on that balance's terms taken one at a time, bit
+    /// for bit, its log form's `ln` inflow and outflow too. The traces are
+    /// deep enough that terms fall past the batch's fast range (up to
+    /// 1,500 e-folds under their balance's largest, some in libm's slow
+    /// range past 708), and the hold-up of a start-up step puts every
+    /// balance in log form. A term or exponential taken from the wrong
+    /// slot of the batch changes a row.
+    #[test]
+    fn the_batched_balances_are_the_balances_taken_one_at_a_time() {
+        let n = 6;
+        let ker = MassActionKernel::new(
+            &[-1.2, -0.6, 0.3],
+            2.4,
+            2.9,
+            &[3.0, 3.0, 2.0],
+            0.9,
+            Some(-3.5),
+            vec![1.3, 0.4, 0.4, 0.4, 0.4, 0.4],
+            vec![2.1; n],
+        );
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        let links = [true, true, true, true, true, false];
+        let mut feed = Array2::zeros((n, nq));
+        feed[[1, 0]] = 0.2;
+        feed[[1, 1]] = 0.05;
+        feed[[1, 2]] = 1.0;
+        feed[[0, ker.h_index()]] = 0.9;
+        feed[[5, ker.h_index()]] = 1.1;
+        feed[[0, ker.ion_index().expect("saponified")]] = 0.6;
+        // metal 1 falls 370 e-folds a stage, metal 2 740
+        let u = Array2::from_shape_fn((n, nv), |(j, v)| match v {
+            0..=2 => -1.0 - 370.0 * (j * v) as f64,
+            3 => -2.0 - 0.4 * j as f64,
+            4 => -4.0 + 0.3 * j as f64,
+            _ => -1.5 - 0.2 * j as f64,
+        });
+        let hold = Array2::from_shape_fn((n, nq), |(j, q)| 0.1 * (j + q) as f64 - 0.35);
+        let mut ws = Workspace::new(n, nv, nq);
+        ws.set_log_balances(true);
+        ws.set_hold_ln(Some(&hold));
+        ws.evaluate(&ker, &links, &feed, &u);
+        let ln_abs = |v: f64| {
+            if v == 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                v.abs().ln()
+            }
+        };
+        let (mut checked, mut past_fast) = (0, 0);
+        for j in 0..n {
+            for q in 0..nq {
+                let above = if links[j] {
+                    let a = ws.aq[[j + 1, q]];
+                    (a, ws.ln_out[[j + 1, q]], ln_given(ws.ln_aq[[j + 1, q]], a))
+                } else {
+                    (0.0, 0.0, 0.0)
+                };
+                let below = if j > 0 {
+                    let o = ws.org[[j - 1, q]];
+                    (o, ws.ln_out[[j - 1, q]], ln_given(ws.ln_org[[j - 1, q]], o))
+                } else {
+                    (0.0, 0.0, 0.0)
+                };
+                let f = feed[[j, q]];
+                let fed = (f, 0.0, if f == 1.0 { 0.0 } else { ln_abs(f) });
+                let e_o = ws.ln_out[[j, q]] + hold[[j, q]];
+                let (a, o) = (ws.aq[[j, q]], ws.org[[j, q]]);
+                let outs = [
+                    (a, e_o, ln_given(ws.ln_aq[[j, q]], a)),
+                    (o, e_o, ln_given(ws.ln_org[[j, q]], o)),
+                ];
+                let inn = [above, below, fed];
+                let (_, l, m) = balance_logs(inn, outs);
+                past_fast += l.iter().filter(|&&l| l - m < -708.0).count();
+                let b = scaled_balance(inn, outs, false);
+                let (r, li, lo) = b.log_form.expect("every balance in log form");
+                assert_eq!(ws.r[[j, q]].to_bits(), r.to_bits(), "stage {j} row {q}");
+                assert_eq!(ws.l_in[[j, q]].to_bits(), li.to_bits(), "stage {j} row {q}");
+                assert_eq!(
+                    ws.l_out[[j, q]].to_bits(),
+                    lo.to_bits(),
+                    "stage {j} row {q}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, n * nq);
+        assert!(past_fast >= 4, "{past_fast} terms past the fast range");
     }
 }
 
