@@ -446,13 +446,13 @@ impl Workspace {
             resolve_deep,
             log_balances: self.log_balances,
         };
-        inputs.balances_isa(
-            &mut self.r.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
-            &mut self.scale.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
-            &mut self.l_in.as_slice_mut().expect("standard layout")[q.clone()],
-            &mut self.l_out.as_slice_mut().expect("standard layout")[q],
-            &mut self.bal,
-        )
+        inputs.balances_isa(BalanceOutputs {
+            r_all: &mut self.r.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
+            s_all: &mut self.scale.as_slice_mut().expect("standard layout")[lo * nv..hi * nv],
+            l_in: &mut self.l_in.as_slice_mut().expect("standard layout")[q.clone()],
+            l_out: &mut self.l_out.as_slice_mut().expect("standard layout")[q],
+            scratch: &mut self.bal,
+        })
     }
 
     /// Evaluates stage `j` alone at `u` (its neighbours' outflows as the
@@ -843,42 +843,26 @@ impl BalanceInputs<'_> {
     /// [`BalanceInputs::balances`] in its AVX2 compilation where the
     /// processor has it ([`super::simd`]: the same roundings, so the same
     /// values bit for bit), else in the baseline one.
-    fn balances_isa(
-        &self,
-        r_all: &mut [f64],
-        s_all: &mut [f64],
-        l_in: &mut [f64],
-        l_out: &mut [f64],
-        scratch: &mut BalanceScratch,
-    ) -> (f64, (usize, usize), bool) {
+    fn balances_isa(&self, out: BalanceOutputs) -> (f64, (usize, usize), bool) {
         #[cfg(target_arch = "x86_64")]
         if super::simd::avx2() {
             // SAFETY: the processor has AVX2
-            return unsafe { self.balances_avx2(r_all, s_all, l_in, l_out, scratch) };
+            return unsafe { self.balances_avx2(out) };
         }
-        self.balances(r_all, s_all, l_in, l_out, scratch)
+        self.balances(out)
     }
 
     /// [`BalanceInputs::balances`] compiled for AVX2 (without FMA).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn balances_avx2(
-        &self,
-        r_all: &mut [f64],
-        s_all: &mut [f64],
-        l_in: &mut [f64],
-        l_out: &mut [f64],
-        scratch: &mut BalanceScratch,
-    ) -> (f64, (usize, usize), bool) {
-        self.balances(r_all, s_all, l_in, l_out, scratch)
+    fn balances_avx2(&self, out: BalanceOutputs) -> (f64, (usize, usize), bool) {
+        self.balances(out)
     }
 
-    /// The residual rows of every stage into `r_all`, their `ln` scales
-    /// into `s_all`, and the `ln` of each log-form balance's inflow and
-    /// outflow into `l_in`, `l_out` (NaN for rows in relative form), with
-    /// `scratch` sized for `nq` conserved quantities. Returns the largest
-    /// relative imbalance (the first stage and row holding it) and whether
-    /// every one is finite.
+    /// The residual rows of every stage, their `ln` scales, and the `ln`
+    /// of each log-form balance's inflow and outflow, into `out`
+    /// ([`BalanceOutputs`]). Returns the largest relative imbalance (the
+    /// first stage and row holding it) and whether every one is finite.
     ///
     /// A stage at a time in three passes: its balances' terms in
     /// logarithms, the exponentials of every log-form balance's terms
@@ -887,14 +871,14 @@ impl BalanceInputs<'_> {
     /// them ([`balance_from`]), with the values of each exponential taken
     /// alone, bit for bit.
     #[inline(always)]
-    fn balances(
-        &self,
-        r_all: &mut [f64],
-        s_all: &mut [f64],
-        l_in: &mut [f64],
-        l_out: &mut [f64],
-        scratch: &mut BalanceScratch,
-    ) -> (f64, (usize, usize), bool) {
+    fn balances(&self, out: BalanceOutputs) -> (f64, (usize, usize), bool) {
+        let BalanceOutputs {
+            r_all,
+            s_all,
+            l_in,
+            l_out,
+            scratch,
+        } = out;
         let (nv, nq) = (self.nv, self.nq);
         let nl = nv - nq;
         let (aq, org, links) = (self.aq, self.org, self.links);
@@ -1080,6 +1064,18 @@ impl BalanceInputs<'_> {
         let e_f = self.feed_ln[j * nq + q];
         [e_a, e_b, e_o, e_f]
     }
+}
+
+/// Where the balance pass ([`BalanceInputs::balances`]) writes, over its
+/// stages: the residual rows (`nv` a stage) and their `ln` scales, the
+/// `ln` of each log-form balance's inflow and outflow (`nq` a stage; NaN
+/// for rows in relative form), and its scratch.
+struct BalanceOutputs<'a> {
+    r_all: &'a mut [f64],
+    s_all: &'a mut [f64],
+    l_in: &'a mut [f64],
+    l_out: &'a mut [f64],
+    scratch: &'a mut BalanceScratch,
 }
 
 /// A stage's balance between the passes of [`BalanceInputs::balances`].
@@ -2515,9 +2511,18 @@ mod elim_tests {
     /// balances and with a start-up step's hold-up terms. A row scaled
     /// differently in one of the two gives a correction off by that row's
     /// factor (the hold-up term left out of `stage_newton` fails here).
-    #[test]
-    fn the_eliminated_stage_solves_the_assembled_diagonal_block() {
-        let n = 5;
+    /// A saponified section of `n` stages with three metals fed at stage
+    /// 1 (the third at `third` mol/h), acid at both ends and the
+    /// counter-ion at stage 0: its kernel, links and feed, and a state
+    /// whose metal `v` falls `fall * v` e-folds a stage (bulk to deep
+    /// traces), the acid and counter-ion varied.
+    pub(super) fn section(
+        n: usize,
+        third: f64,
+        fall: f64,
+    ) -> (MassActionKernel, Vec<bool>, Array2<f64>, Array2<f64>) {
+        let mut org = vec![0.4; n];
+        org[0] = 1.3;
         let ker = MassActionKernel::new(
             &[-1.2, -0.6, 0.3],
             2.4,
@@ -2525,26 +2530,33 @@ mod elim_tests {
             &[3.0, 3.0, 2.0],
             0.9,
             Some(-3.5),
-            vec![1.3, 0.4, 0.4, 0.4, 0.4],
+            org,
             vec![2.1; n],
         );
         let (nv, nq) = (ker.unknowns(), ker.conserved());
-        assert_eq!((nv, nq), (6, 5));
-        let links = [true, true, true, true, false];
+        let links: Vec<bool> = (0..n).map(|j| j + 1 < n).collect();
         let mut feed = Array2::zeros((n, nq));
         feed[[1, 0]] = 0.2;
         feed[[1, 1]] = 0.05;
-        feed[[1, 2]] = 0.01;
+        feed[[1, 2]] = third;
         feed[[0, ker.h_index()]] = 0.9;
-        feed[[4, ker.h_index()]] = 1.1;
+        feed[[n - 1, ker.h_index()]] = 1.1;
         feed[[0, ker.ion_index().expect("saponified")]] = 0.6;
-        // metals from bulk to deep traces, acid and counter-ion varied
         let u = Array2::from_shape_fn((n, nv), |(j, v)| match v {
-            0..=2 => -1.0 - 2.5 * (j * v) as f64,
+            0..=2 => -1.0 - fall * (j * v) as f64,
             3 => -2.0 - 0.4 * j as f64,
             4 => -4.0 + 0.3 * j as f64,
             _ => -1.5 - 0.2 * j as f64,
         });
+        (ker, links, feed, u)
+    }
+
+    #[test]
+    fn the_eliminated_stage_solves_the_assembled_diagonal_block() {
+        let n = 5;
+        let (ker, links, feed, u) = section(n, 0.01, 2.5);
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        assert_eq!((nv, nq), (6, 5));
         let hold = Array2::from_shape_fn((n, nq), |(j, q)| 0.1 * (j + q) as f64 - 0.3);
         for (log_form, held) in [(true, false), (false, false), (true, true), (false, true)] {
             let mut ws = Workspace::new(n, nv, nq);
@@ -2578,7 +2590,6 @@ mod elim_tests {
 #[cfg(test)]
 mod batch_tests {
     use super::*;
-    use crate::chemistry::MassActionKernel;
 
     /// The balance pass batches each stage's exponentials
     /// ([`BalanceInputs::balances`]): every row it writes is the row of
@@ -2592,32 +2603,10 @@ mod batch_tests {
     #[test]
     fn the_batched_balances_are_the_balances_taken_one_at_a_time() {
         let n = 6;
-        let ker = MassActionKernel::new(
-            &[-1.2, -0.6, 0.3],
-            2.4,
-            2.9,
-            &[3.0, 3.0, 2.0],
-            0.9,
-            Some(-3.5),
-            vec![1.3, 0.4, 0.4, 0.4, 0.4, 0.4],
-            vec![2.1; n],
-        );
+        // metal 1 falls 370 e-folds a stage, metal 2 740; the third metal
+        // fed at 1 mol/h (a term whose `ln` is not taken)
+        let (ker, links, feed, u) = super::elim_tests::section(n, 1.0, 370.0);
         let (nv, nq) = (ker.unknowns(), ker.conserved());
-        let links = [true, true, true, true, true, false];
-        let mut feed = Array2::zeros((n, nq));
-        feed[[1, 0]] = 0.2;
-        feed[[1, 1]] = 0.05;
-        feed[[1, 2]] = 1.0;
-        feed[[0, ker.h_index()]] = 0.9;
-        feed[[5, ker.h_index()]] = 1.1;
-        feed[[0, ker.ion_index().expect("saponified")]] = 0.6;
-        // metal 1 falls 370 e-folds a stage, metal 2 740
-        let u = Array2::from_shape_fn((n, nv), |(j, v)| match v {
-            0..=2 => -1.0 - 370.0 * (j * v) as f64,
-            3 => -2.0 - 0.4 * j as f64,
-            4 => -4.0 + 0.3 * j as f64,
-            _ => -1.5 - 0.2 * j as f64,
-        });
         let hold = Array2::from_shape_fn((n, nq), |(j, q)| 0.1 * (j + q) as f64 - 0.35);
         let mut ws = Workspace::new(n, nv, nq);
         ws.set_log_balances(true);
