@@ -867,7 +867,7 @@ impl BalanceInputs<'_> {
     /// A stage at a time in three passes: its balances' terms in
     /// logarithms, the exponentials of every log-form balance's terms
     /// relative to its largest in one batch
-    /// ([`super::fast_exp::exp_or_zero_slice`]), then the balances from
+    /// ([`super::fast_exp::exp_slice`]), then the balances from
     /// them ([`balance_from`]), with the values of each exponential taken
     /// alone, bit for bit.
     #[inline(always)]
@@ -980,7 +980,7 @@ impl BalanceInputs<'_> {
                     pending[q] = Pending::Log { v, l, m };
                 }
             }
-            super::fast_exp::exp_or_zero_slice(x, e);
+            super::fast_exp::exp_slice(x, e);
             // the stage's balances, in order
             for q in 0..nq {
                 let rel = match pending[q] {
@@ -1168,25 +1168,33 @@ fn less_rounding(rel: f64, floor: f64) -> f64 {
     }
 }
 
-/// `exp(e)`, with the exponent kept inside the range of a double.
+/// `exp(e)`, with the exponent kept inside the range of a double
+/// ([`rescale_exponent`]).
 #[inline]
 fn rescale(e: f64) -> f64 {
     if e == 0.0 {
         // the usual case (a row scaled by its own scale): no `exp` call
         return 1.0;
     }
-    crate::chemistry::exp_or_zero(e.clamp(-745.0, 700.0))
+    crate::chemistry::exp_or_zero(rescale_exponent(e))
+}
+
+/// The exponent [`rescale`] and [`rescale_slice`] take the exponential
+/// of: `e` kept inside the range of a double.
+#[inline(always)]
+fn rescale_exponent(e: f64) -> f64 {
+    e.clamp(-745.0, 700.0)
 }
 
 /// `a[i] = rescale(u[i])` for every `i`, bit for bit ([`rescale`]: the
 /// exponent clamped, and `exp(0)` is exactly one), in one batch
-/// ([`super::fast_exp::exp_or_zero_slice`]); `u` is clamped in place.
+/// ([`super::fast_exp::exp_slice`]); `u` is clamped in place.
 #[inline(always)]
 fn rescale_slice(u: &mut [f64], a: &mut [f64]) {
     for x in u.iter_mut() {
-        *x = x.clamp(-745.0, 700.0);
+        *x = rescale_exponent(*x);
     }
-    super::fast_exp::exp_or_zero_slice(u, a);
+    super::fast_exp::exp_slice(u, a);
 }
 
 /// One balance evaluated in logarithmic form ([`balance_from`]).
@@ -1246,7 +1254,7 @@ fn balance_logs(inn: [(f64, f64, f64); 3], out: [(f64, f64, f64); 2]) -> ([f64; 
 /// largest, `m` ([`balance_logs`]): `l - m`, or zero where
 /// [`balance_from`] does not read its exponential (a zero term, or a
 /// balance with no finite largest term), so that a batch of them
-/// ([`super::fast_exp::exp_or_zero_slice`]) stays in its fast range.
+/// ([`super::fast_exp::exp_slice`]) stays in its fast range.
 #[inline(always)]
 fn balance_exponent(l: f64, m: f64) -> f64 {
     if l == f64::NEG_INFINITY || !m.is_finite() {

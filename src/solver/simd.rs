@@ -9,7 +9,7 @@
 //! So do the rigorous Newton's block factorisation and the fixed-size
 //! block solves of 4 to 18 ([`super::block_tridiag`]), and its balance
 //! pass and Jacobian assembly ([`super::newton`]), whose exponentials run
-//! in batches a stage ([`super::fast_exp::exp_or_zero_slice`]).
+//! in batches a stage ([`super::fast_exp::exp_slice`]).
 //! FMA is not enabled (Rust does not contract `a * b + c` by itself, and
 //! without a fused instruction in the set nothing can), so both paths
 //! round every operation alike and give the same values bit for bit.
