@@ -1348,3 +1348,72 @@ scrub = 0.09086
 acid = 2.917
 sulfate = 0.9675
 "#;
+
+/// Round 50's start-up step control. Independent CLI check, mass-action
+/// seed 14242: eight metals over 280 + 224 + 13 stages, saponified. Its
+/// start-up's steps failed at 0.21 residence times; the quarter of the
+/// failed step converged in 3 inner iterations, which forgot the failure,
+/// and the steps doubled twice back onto 0.21 and failed again, 50 times
+/// (3,488 iterations, 8.1 s). A failure's quarter no longer forgets the
+/// failed length, the steps after it close in on it from below, and the
+/// cascade converges in 2,224 iterations.
+#[test]
+fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
+    let v = solved_json(MA_14242);
+    assert_eq!(v["converged"], true);
+    let it = v["iterations"].as_u64().unwrap();
+    assert!(it <= 2400, "{it} iterations");
+    assert_balances_close(&v);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 517);
+    // Tb on its mass-action law in the scrub (stage 400):
+    // D = K [(HA)2]^3 / [H+]^3
+    let st = &stages[399];
+    let (x, y) = phases(st, "Tb");
+    let dimer = st["free_extractant"].as_f64().unwrap() / 2.0;
+    let h = st["acid"].as_f64().unwrap();
+    let law = 10f64.powf(2.125533) * dimer.powi(3) / h.powi(3);
+    assert!(
+        (y / x / law - 1.0).abs() < 1e-9,
+        "Tb D {} against {law}",
+        y / x
+    );
+}
+
+/// The model of `a_start_up_keeps_a_failed_length_past_an_easy_quarter`,
+/// as `scripts/cli_check.py --model mass-action --case 14242` writes it.
+const MA_14242: &str = r#"name = "ma random"
+components = ["La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = -0.209163, Ce = -0.070032, Pr = 0.565536, Nd = 0.690888, Sm = 0.886705, Eu = 1.232862, Gd = 1.53306, Tb = 2.125533 }
+a = 3.0
+b = 3.0
+charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 3, Tb = 3 }
+extractant = 4.0
+saponification = 0.2476
+counter_ion = "NH4"
+
+[cascade]
+extraction = 280
+scrub = 224
+strip = 13
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.055478, Ce = 0.032722, Pr = 0.31797, Nd = 0.04294, Sm = 0.048026, Eu = 0.027197, Gd = 0.039275, Tb = 0.027344 }
+acid = 0.004644
+
+[flows]
+organic = 1.0298
+scrub = 1.048
+strip = 1.17
+
+[scrub]
+acid = 5.282
+
+[strip]
+acid = 3.835
+"#;

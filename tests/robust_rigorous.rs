@@ -769,8 +769,9 @@ fn start_up_retries_a_failed_prediction_at_its_length() {
 /// cycle ran to the iteration limit (30,000 iterations, 11 s); the
 /// start-up now ends at the first failure it repeats (2,371 iterations in
 /// all; 2,974 since round 35 with the walks that follow a failed first
-/// solve, 3,014 since round 46's cheaper substitution). Converging would
-/// do as well.
+/// solve, 3,014 since round 46's cheaper substitution, 3,500 since round
+/// 50, whose start-ups keep a failed length past an easy quarter of the
+/// failed step). Converging would do as well.
 #[test]
 fn start_up_ends_when_its_steps_move_nothing() {
     let c = generate(ModelKind::MassAction, 1948);
@@ -786,7 +787,7 @@ fn start_up_ends_when_its_steps_move_nothing() {
     if s.converged() {
         assert!(verify(&c, &s) < 1e-10);
     } else {
-        assert!(s.iterations <= 3100, "{} iterations", s.iterations);
+        assert!(s.iterations <= 3600, "{} iterations", s.iterations);
     }
 }
 

@@ -901,8 +901,21 @@ pub(crate) struct Follow {
     /// The length of the last failed step quartered after the start-up's
     /// first accepted step, until an accepted step reaches
     /// [`FAILED_LEN_CLEARED`] of it or is easy (at most 3 inner
-    /// iterations); infinite when none ([`GROWN_BACK`]).
+    /// iterations) without being a failure's quarter (`quartered`);
+    /// infinite when none ([`GROWN_BACK`]).
     failed_len: f64,
+    /// Whether the step under way is a failed step's quarter. Its ease
+    /// (at most 3 inner iterations) says nothing of the length that
+    /// failed, so it does not forget `failed_len`: CLI check mass-action
+    /// 14242 (8 metals over 280 + 224 + 13 stages) failed at 0.21
+    /// residence times, converged the quarter in 3 inner iterations,
+    /// forgot the failure, doubled twice onto 0.21 and failed there
+    /// again, 50 times: 1,150 of its 3,488 iterations (8.1 s). Now the
+    /// steps after the quarter close in on the failed length from below
+    /// ([`GROWN_BACK`]) and it converges in 2,224. Kept from lifting the
+    /// ceiling too, it took 2,267 and robustness mass-action 6656 ran to
+    /// its limit instead of breaking down (docs/benchmarks.md, round 50).
+    quartered: bool,
     /// Inner iterations of the last accepted step ([`FRACTION_AFTER`]).
     last_inner: usize,
 }
@@ -985,6 +998,7 @@ impl Follow {
             probe_after: PROBE_AFTER,
             probing: false,
             failed_len: f64::INFINITY,
+            quartered: false,
             last_inner: 0,
         }
     }
@@ -1211,6 +1225,7 @@ impl Follow {
             self.used += rep.iterations;
             if rep.status == Status::Converged {
                 self.undo = None;
+                let quartered = std::mem::take(&mut self.quartered);
                 // a step accepted with no inner iteration (its residual under
                 // the step's tolerance at the state it started from: the step
                 // is so short that its change is below the tolerance) moved
@@ -1304,7 +1319,8 @@ impl Follow {
                 {
                     self.dt = (taken * failed).sqrt();
                 }
-                if taken >= FAILED_LEN_CLEARED * failed || rep.iterations <= 3 {
+                // (not a failed step's quarter: `quartered`)
+                if taken >= FAILED_LEN_CLEARED * failed || (rep.iterations <= 3 && !quartered) {
                     self.failed_len = f64::INFINITY;
                 }
                 // a probe that converged raises the ceiling to its length
@@ -1390,6 +1406,7 @@ impl Follow {
                     }
                 }
                 self.dt *= 0.25;
+                self.quartered = true;
                 // a start-up with no fallback of its own that has not taken
                 // one step gives up sooner: the pinch start of seeds 148, 166
                 // and 299 of the mass-action robustness sample spent 190-240
@@ -1434,6 +1451,7 @@ impl Follow {
                     // step for every balance, from the state reached
                     self.trace_rel = 0.0;
                     self.dt = opts.dt0;
+                    self.quartered = false;
                     self.failed = None;
                 } else if self.dt < floor * opts.dt0
                     || (unmoved && (!opts.retry_plain || self.idle))
