@@ -1354,9 +1354,9 @@ sulfate = 0.9675
 /// start-up's steps failed at 0.21 residence times; the quarter of the
 /// failed step converged in 3 inner iterations, which forgot the failure,
 /// and the steps doubled twice back onto 0.21 and failed again, 50 times
-/// (3,488 iterations, 8.1 s). A failure's quarter no longer forgets the
+/// (3,488 iterations, 8.7 s). A failure's quarter no longer forgets the
 /// failed length, the steps after it close in on it from below, and the
-/// cascade converges in 2,224 iterations.
+/// cascade converges in 2,224 iterations (5.8 s).
 #[test]
 fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
     let v = solved_json(MA_14242);

@@ -910,7 +910,7 @@ pub(crate) struct Follow {
     /// 14242 (8 metals over 280 + 224 + 13 stages) failed at 0.21
     /// residence times, converged the quarter in 3 inner iterations,
     /// forgot the failure, doubled twice onto 0.21 and failed there
-    /// again, 50 times: 1,150 of its 3,488 iterations (8.1 s). Now the
+    /// again, 50 times: 1,150 of its 3,488 iterations (8.7 s). Now the
     /// steps after the quarter close in on the failed length from below
     /// ([`GROWN_BACK`]) and it converges in 2,224. Kept from lifting the
     /// ceiling too, it took 2,267 and robustness mass-action 6656 ran to
