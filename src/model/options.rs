@@ -59,7 +59,11 @@ pub const ITERATIONS_PER_STAGE: usize = 100;
 /// on a loaded 2-core box). Raised to 8e9, the robustness generators'
 /// seeds (mass-action 0-10499, log-linear 0-9299) solve bit for bit as
 /// before; a solve that runs to its limit costs up to four times as long.
-pub const DEFAULT_WORK_LIMIT: f64 = 8e9;
+/// At 8e9 (until round 50) CLI check mass-action 14280 (15 metals over
+/// 248 + 247 + 1 stages) stopped at its budget of 3,282 iterations; it
+/// converges in 3,396 (18 s on a 2-core box). Raised to 1e10 (budget
+/// 4,103), a solve that runs to its limit costs up to a quarter more.
+pub const DEFAULT_WORK_LIMIT: f64 = 1e10;
 
 /// The default iteration budget of a cascade of `stages` stages and
 /// `components` components: [`DEFAULT_MAX_ITERATIONS`] plus
@@ -69,10 +73,10 @@ pub const DEFAULT_WORK_LIMIT: f64 = 8e9;
 /// ```
 /// use sxforge::solver::default_iterations;
 /// assert_eq!(default_iterations(50, 3), 1000 + 100 * 50); // 6000
-/// // 900 stages of 15 components: 8e9 / (900 * 17^3) = 1809 < 1000 + 90000
-/// assert_eq!(default_iterations(900, 15), 1809);
-/// // 400 stages of 6 components: 8e9 / (400 * 8^3) = 39062 < 1000 + 40000
-/// assert_eq!(default_iterations(400, 6), 39062);
+/// // 900 stages of 15 components: 1e10 / (900 * 17^3) = 2261 < 1000 + 90000
+/// assert_eq!(default_iterations(900, 15), 2261);
+/// // 500 stages of 6 components: 1e10 / (500 * 8^3) = 39062 < 1000 + 50000
+/// assert_eq!(default_iterations(500, 6), 39062);
 /// ```
 pub fn default_iterations(stages: usize, components: usize) -> usize {
     let (by_stages, by_work) = budget_bounds(stages, components);
@@ -286,20 +290,20 @@ mod tests {
 
     #[test]
     fn default_budget_grows_with_stages_until_the_work_cap() {
-        // by stages: 1000 + 100 N while N (K + 2)^3 (1000 + 100 N) <= 8e9
+        // by stages: 1000 + 100 N while N (K + 2)^3 (1000 + 100 N) <= 1e10
         assert_eq!(default_iterations(1, 1), 1100);
         assert_eq!(default_iterations(0, 2), 1000);
         assert_eq!(default_iterations(147, 3), 15700);
-        // work cap: 8e9 / (900 * 8^3) = 17361.1 < 91000
-        assert_eq!(default_iterations(900, 6), 17361);
+        // work cap: 1e10 / (900 * 8^3) = 21701.4 < 91000
+        assert_eq!(default_iterations(900, 6), 21701);
         // 258 stages of 4 components: by stages, 1000 + 100 * 258 = 26800
-        // (the work cap 8e9 / (258 * 6^3) = 143557 above it)
+        // (the work cap 1e10 / (258 * 6^3) = 179443 above it)
         assert_eq!(default_iterations(258, 4), 26800);
         // 389 stages of 12 components (the independent check's seed 149,
-        // converging in 4,317): 8e9 / (389 * 14^3) = 7494
-        assert_eq!(default_iterations(389, 12), 7494);
-        // floor: 2000 stages of 15 components, 8e9 / (2000 * 17^3) = 814
-        assert_eq!(default_iterations(2000, 15), DEFAULT_MAX_ITERATIONS);
+        // converging in 4,317): 1e10 / (389 * 14^3) = 9368
+        assert_eq!(default_iterations(389, 12), 9368);
+        // floor: 2500 stages of 15 components, 1e10 / (2500 * 17^3) = 814
+        assert_eq!(default_iterations(2500, 15), DEFAULT_MAX_ITERATIONS);
         assert_eq!(
             default_iterations(usize::MAX / 2, 1),
             DEFAULT_MAX_ITERATIONS
