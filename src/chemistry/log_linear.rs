@@ -390,6 +390,13 @@ impl Equilibrium for LogLinearKernel {
         out.d_local[iff] = cf + ey_f;
     }
 
+    /// Each metal (its outflows `x_c` times the aqueous flow and times
+    /// the organic flow and `D_c`, which reads the acid and the free
+    /// extractant).
+    fn own_scaled(&self, q: usize) -> bool {
+        q < self.law.len()
+    }
+
     /// The same entries at every stage and point: each metal's and the
     /// acid's.
     fn fixed_pattern(&self) -> bool {

@@ -366,6 +366,13 @@ impl Equilibrium for MassActionKernel {
         x < COLLAPSED && (v == self.h_index() || v == self.free_index())
     }
 
+    /// Each metal (its outflows `x_c` times the aqueous flow and times
+    /// the organic flow and `D_c`, which reads the acid and the free
+    /// extractant) and the counter-ion (likewise `[N+]`).
+    fn own_scaled(&self, q: usize) -> bool {
+        q < self.k || Some(q) == self.ion_index()
+    }
+
     /// The same entries at every stage and point: each metal's, the acid's
     /// and (with the counter-ion, fixed for the kernel) the counter-ion's.
     fn fixed_pattern(&self) -> bool {

@@ -97,6 +97,19 @@ pub trait Equilibrium {
         false
     }
 
+    /// Whether conserved quantity `q`'s outflows are its own unknown's
+    /// exponential times factors of the stage's other unknowns alone
+    /// (its [`StageEval::ln_scale`] is `u[q]`, and its `aq[q]` and
+    /// `org[q]` do not read `u[q]`): at fixed other unknowns its balances
+    /// over the cascade are then linear in its amounts, and where it is a
+    /// trace (too little to move any other balance) they can be solved
+    /// exactly ([`crate::solver::newton`]'s trace runs). A metal of the
+    /// mass-action and log-linear models, and the mass-action counter-ion.
+    /// The default: none.
+    fn own_scaled(&self, _q: usize) -> bool {
+        false
+    }
+
     /// `ln |aq[q]|` and `ln |org[q]|` of the outflows [`Equilibrium::eval`]
     /// reports for stage `j` at `u` (`nq` each, NaN on entry), where the
     /// model has them without a logarithm (a flow times an exponential of

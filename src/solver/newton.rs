@@ -201,6 +201,12 @@ pub struct Workspace {
     elim_jac: Vec<f64>,
     elim_rhs: Vec<f64>,
     elim_u: Vec<f64>,
+    // trace runs ([`Workspace::solve_trace_runs`]): each stage's largest
+    // `ln` outflow, then a run's `ln` coefficients, inflows, solution and
+    // pivots (`n` each), and its aqueous links
+    trace_top: Vec<f64>,
+    trace_sys: Vec<f64>,
+    trace_links: Vec<bool>,
 }
 
 impl Workspace {
@@ -248,6 +254,9 @@ impl Workspace {
             elim_jac: vec![0.0; nv * nv],
             elim_rhs: vec![0.0; nv],
             elim_u: vec![0.0; nv],
+            trace_top: vec![0.0; n],
+            trace_sys: vec![0.0; 5 * n],
+            trace_links: vec![false; n],
         }
     }
 
@@ -320,6 +329,129 @@ impl Workspace {
     /// ([`StageEval::ln_scale`]), shape `(n, nq)`.
     pub fn ln_scales(&self) -> &Array2<f64> {
         &self.ln_out
+    }
+
+    /// Solves the steady balances of every trace run in `u` exactly: for
+    /// each conserved quantity that [`Equilibrium::own_scaled`], each run
+    /// of consecutive stages where its outflows lie below `exp(LN_TRACE)`
+    /// times the stage's largest ([`LN_TRACE`]: too little to move any
+    /// other balance) gets the amounts that close its balances at the
+    /// stages' other unknowns as they are, with the inflows from the
+    /// stages around the run as they are. Those balances are linear in the
+    /// amounts: the run's tridiagonal system is solved in logarithms
+    /// ([`super::logthomas::solve_with_pass`]), exactly however deep the
+    /// trace. Returns the unknowns written (each run's stages), none where
+    /// `u` does not evaluate or the workspace holds hold-up or inflow
+    /// factors ([`Workspace::set_hold_ln`], [`Workspace::set_feed_ln`]):
+    /// only the steady balances are solved.
+    ///
+    /// A start-up's slow end is often a trace washing out of a section:
+    /// its amounts there fall by a fixed number of e-folds per residence
+    /// time toward a steady profile thousands of e-folds down, while the
+    /// rest of the cascade is steady. Steady Newton from that state meets
+    /// a nearly singular Jacobian (the log-form balances of a run whose
+    /// inflow from outside is negligible do not see the run's level: a
+    /// first correction of 1e13 to 1e26 e-folds, a step damped to
+    /// nothing), so it fails until the washout is over. CLI check
+    /// mass-action 14280 (15 metals over 248 + 247 + 1 stages): its strip
+    /// stage's lanthanum at `ln x = -952` at 4,864 residence times and
+    /// -2,085 at steady state, every steady try failing at its first
+    /// iteration until 33,000 (docs/benchmarks.md, round 51).
+    pub(crate) fn solve_trace_runs<E: Equilibrium>(
+        &mut self,
+        model: &E,
+        links: &[bool],
+        feed: &Array2<f64>,
+        u: &mut Array2<f64>,
+    ) -> usize {
+        if self.hold_ln.iter().any(|&h| h != 0.0) || self.feed_ln.iter().any(|&f| f != 0.0) {
+            return 0;
+        }
+        let (r, _) = self.evaluate(model, links, feed, u);
+        if !r.is_finite() {
+            return 0;
+        }
+        let (n, nq) = (self.n, self.nq);
+        for j in 0..n {
+            self.trace_top[j] =
+                (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(self.ln_outflow(j, q)));
+        }
+        let mut written = 0;
+        for q in (0..nq).filter(|&q| model.own_scaled(q)) {
+            let trace = |ws: &Self, j: usize| {
+                ws.aq[[j, q]] > 0.0
+                    && ws.org[[j, q]] >= 0.0
+                    && ws.ln_outflow(j, q) < ws.trace_top[j] + LN_TRACE
+            };
+            let mut j = 0;
+            while j < n {
+                if !trace(self, j) {
+                    j += 1;
+                    continue;
+                }
+                let a = j;
+                while j + 1 < n && trace(self, j + 1) {
+                    j += 1;
+                }
+                let b = j;
+                j += 1;
+                written += self.solve_trace_run(links, feed, u, q, (a, b));
+            }
+        }
+        written
+    }
+
+    /// [`Workspace::solve_trace_runs`] for quantity `q` over stages `a..=b`
+    /// (after an evaluation at `u`); returns the unknowns written.
+    fn solve_trace_run(
+        &mut self,
+        links: &[bool],
+        feed: &Array2<f64>,
+        u: &mut Array2<f64>,
+        q: usize,
+        (a, b): (usize, usize),
+    ) -> usize {
+        use super::logthomas::{log_add, solve_with_pass, LogSystem};
+        let m = b - a + 1;
+        let (lo, rest) = self.trace_sys.split_at_mut(self.n);
+        let (lq, rest) = rest.split_at_mut(self.n);
+        let (lf, rest) = rest.split_at_mut(self.n);
+        let (lx, lm) = rest.split_at_mut(self.n);
+        for i in 0..m {
+            let s = a + i;
+            lq[i] = ln_given(self.ln_aq[[s, q]], self.aq[[s, q]]);
+            lo[i] = ln_given(self.ln_org[[s, q]], self.org[[s, q]]);
+            let f = feed[[s, q]];
+            lf[i] = if f > 0.0 { f.ln() } else { f64::NEG_INFINITY };
+            self.trace_links[i] = links[s] && i + 1 < m;
+        }
+        // the inflows from the stages around the run, as they are
+        if a > 0 {
+            let l = ln_given(self.ln_org[[a - 1, q]], self.org[[a - 1, q]]);
+            let from_below = self.pass_org[a - 1].ln() + l + self.ln_out[[a - 1, q]];
+            lf[0] = log_add(lf[0], from_below);
+        }
+        if links[b] {
+            let l = ln_given(self.ln_aq[[b + 1, q]], self.aq[[b + 1, q]]);
+            let from_above = self.pass_aq[b + 1].ln() + l + self.ln_out[[b + 1, q]];
+            lf[m - 1] = log_add(lf[m - 1], from_above);
+        }
+        let sys = LogSystem {
+            lo: &lo[..m],
+            lq: &lq[..m],
+            lf: &lf[..m],
+            links: &self.trace_links[..m],
+        };
+        let pass = (&self.pass_aq[a..=b], &self.pass_org[a..=b]);
+        solve_with_pass(sys, Some(pass), &mut lx[..m], &mut lm[..m]);
+        let mut written = 0;
+        for (i, &x) in lx[..m].iter().enumerate() {
+            if x.is_finite() {
+                u[[a + i, q]] = x;
+                written += 1;
+            }
+        }
+        written
     }
 
     /// Evaluates every stage at `u`, fills the residual and its row scales,
@@ -2136,7 +2268,8 @@ pub fn solve_ptc_dae_watched<E: Equilibrium>(
 /// [`NewtonOptions::free_traces`] frees a conserved quantity's step
 /// (`4e-44`: some thirty orders below what a balance at the tolerance can
 /// see, so that a capped step's change of the distribution ratios cannot
-/// lift it into view).
+/// lift it into view), and below which [`Workspace::solve_trace_runs`]
+/// takes it for a trace.
 const LN_TRACE: f64 = -100.0;
 
 /// As [`solve_ptc`], with the local equations treated as the algebraic
@@ -2592,6 +2725,63 @@ mod elim_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+
+    /// [`Workspace::solve_trace_runs`] closes the steady balance of every
+    /// amount it writes, to rounding in log form, from traces far below
+    /// the range of a double (metals falling 300 and 600 e-folds a
+    /// stage, their balances open by hundreds of e-folds), with the inflows from the stages around each run and the
+    /// side draws' shares, and writes nothing else: not the bulk metal,
+    /// the acid, the counter-ion or the free extractant, nor a metal at a
+    /// stage where it is not a trace (the second metal at the last stage,
+    /// set in bulk here, which ends its run one stage before the end).
+    #[test]
+    fn every_trace_run_is_closed_exactly_and_nothing_else_moves() {
+        let n = 8;
+        let (ker, links, feed, mut u0) = super::elim_tests::section(n, 0.01, 300.0);
+        u0[[n - 1, 1]] = -1.0;
+        let (nv, nq) = (ker.unknowns(), ker.conserved());
+        let pass_aq: Vec<f64> = (0..n).map(|j| if j == 4 { 0.7 } else { 1.0 }).collect();
+        let pass_org: Vec<f64> = (0..n).map(|j| if j == 2 { 0.8 } else { 1.0 }).collect();
+        let mut ws = Workspace::new(n, nv, nq);
+        ws.set_log_balances(true);
+        ws.set_pass(Some((&pass_aq, &pass_org)));
+        ws.evaluate(&ker, &links, &feed, &u0);
+        let open = (1..n - 1).fold(0.0f64, |m, j| m.max(ws.r[[j, 1]].abs()));
+        assert!(open > 100.0, "the traces' balances are open before: {open}");
+        let mut u = u0.clone();
+        let written = ws.solve_trace_runs(&ker, &links, &feed, &mut u);
+        ws.evaluate(&ker, &links, &feed, &u);
+        let mut moved = 0;
+        for j in 0..n {
+            for v in 0..nv {
+                if u[[j, v]].to_bits() == u0[[j, v]].to_bits() {
+                    continue;
+                }
+                moved += 1;
+                assert!(v == 1 || v == 2, "stage {j}: unknown {v} moved");
+                assert!(
+                    j >= 1 && !(v == 1 && j == n - 1),
+                    "stage {j}: metal {v} moved"
+                );
+                assert!(!ws.l_in[[j, v]].is_nan(), "stage {j}, metal {v}: log form");
+                assert!(
+                    ws.r[[j, v]].abs() < 1e-13,
+                    "stage {j}, metal {v}: ln(in / out) {}",
+                    ws.r[[j, v]]
+                );
+            }
+        }
+        // metal 1 over stages 1-6, metal 2 over 1-7
+        assert_eq!((written, moved), (13, 13));
+        // nothing to do where hold-up factors are set (a start-up's step)
+        ws.set_hold_ln(Some(&Array2::from_elem((n, nq), 0.1)));
+        assert_eq!(ws.solve_trace_runs(&ker, &links, &feed, &mut u0.clone()), 0);
     }
 }
 

@@ -776,6 +776,31 @@ const MAX_LOG_FALL: f64 = 40.0;
 /// it gives up ([`follow`]).
 const FIRST_STEP_FLOOR: f64 = 1e-4;
 
+/// Residence times past which a start-up also tries the steady state
+/// each time its time has doubled since its last such try ([`Follow`]),
+/// where its last step was easy ([`TIMED_INNER`]), within
+/// [`TIMED_ITERATIONS`]. A start-up tries when its step has grown 30
+/// times since its last try; one whose steps are held at one length (a
+/// front followed at its pace, a ceiling) does not get there, however
+/// close its state: CLI check mass-action 14280 held its steps at 95
+/// residence times from t = 3,500 to 33,000, its strip stage's traces
+/// washing out, and tried at 33,000; with its trace runs closed
+/// ([`crate::solver::newton::Workspace::solve_trace_runs`]) a try at
+/// 6,800 converges (3,396 -> 2,081 iterations). From 100 residence
+/// times, the mass-action robustness seeds 0-1499 took 45,984 iterations
+/// instead of 45,429 (tries that failed); from 1,000 with the two gates,
+/// 45,360 (docs/benchmarks.md, round 51).
+const TIMED_AFTER: f64 = 1000.0;
+
+/// Most inner iterations of the last accepted step for a try by time
+/// ([`TIMED_AFTER`]): a start-up whose steps are hard is still far from
+/// its steady state.
+const TIMED_INNER: usize = 4;
+
+/// Iterations of a try by time ([`TIMED_AFTER`]): the tries that
+/// converged took 3 to 6, while those that failed mostly ran to their 12.
+const TIMED_ITERATIONS: usize = 6;
+
 /// Settings of [`follow`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TransientOptions {
@@ -875,6 +900,14 @@ pub(crate) struct Follow {
     pub(crate) time: f64,
     /// Time step at which the next steady-state attempt is made.
     next_try: f64,
+    /// Time of the last steady-state attempt made for the time reached
+    /// ([`TIMED_AFTER`]), and the iterations of those that failed (not
+    /// counted toward a pause of [`Follow::advance`]: CLI check
+    /// mass-action 12863 paused for the doubled start 24 iterations of
+    /// them sooner on the same path, short of where its steady Newton
+    /// converges, and its doubled start's half spent 300 for nothing).
+    timed_at: f64,
+    timed_spent: usize,
     /// Residual and worst stage and row of the last failed step, if the
     /// step before this one failed.
     failed: Option<(f64, (usize, usize))>,
@@ -988,6 +1021,8 @@ impl Follow {
             accepted: 0,
             time: 0.0,
             next_try: 5.0 * opts.dt0,
+            timed_at: 0.0,
+            timed_spent: 0,
             failed: None,
             idle: false,
             last,
@@ -1019,6 +1054,11 @@ impl Follow {
         budget: usize,
     ) -> NewtonReport {
         self.trial.assign(u);
+        // every trace run closed exactly first ([`Workspace::solve_trace_runs`]):
+        // a trace still washing out of a section holds steady Newton to a
+        // nearly singular Jacobian until the washout is over
+        ws.set_pass(pass);
+        ws.solve_trace_runs(model, links, feed, &mut self.trial);
         let tol = self.opts.tolerance;
         let rep = steady(model, links, feed, &mut self.trial, ws, pass, tol, budget);
         self.used += rep.iterations;
@@ -1032,7 +1072,8 @@ impl Follow {
     /// left on by the last call) until it ends (`Some`: the report of the
     /// last steady-state attempt or of the failing step; iterations in
     /// [`Follow::used`]) or has used `until` iterations or more between
-    /// its steps (`None`: paused, to be advanced again).
+    /// its steps, less those of its failed tries by time ([`TIMED_AFTER`])
+    /// (`None`: paused, to be advanced again).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance<E: Equilibrium>(
         &mut self,
@@ -1058,18 +1099,37 @@ impl Follow {
                     ..self.last
                 });
             }
-            if self.used >= until {
+            // paused where it would have been without the failed tries by
+            // time: they add their iterations and move nothing else
+            if self.used - self.timed_spent >= until {
                 ws.set_pass(pass);
                 return None;
             }
-            if self.dt >= self.next_try {
+            // a start-up past [`TIMED_AFTER`] residence times whose last
+            // step was easy (at most [`TIMED_INNER`] inner iterations) tries
+            // too each time its time has doubled since the last such try
+            // (within [`TIMED_ITERATIONS`]): steps held at one length (a
+            // front's pace, a ceiling) never reach the next try by length
+            let timed = self.time > TIMED_AFTER
+                && self.time >= 2.0 * self.timed_at
+                && self.last_inner <= TIMED_INNER;
+            let by_length = self.dt >= self.next_try;
+            if by_length || timed {
                 // try for the steady state from here
-                let rep = self.try_steady(model, links, feed, u, ws, pass, left.min(12));
+                let budget = if by_length { 12 } else { TIMED_ITERATIONS };
+                if timed {
+                    self.timed_at = self.time;
+                }
+                let rep = self.try_steady(model, links, feed, u, ws, pass, left.min(budget));
                 if rep.status == Status::Converged {
                     return Some(rep);
                 }
                 self.last = rep;
-                self.next_try = self.dt * 30.0;
+                if by_length {
+                    self.next_try = self.dt * 30.0;
+                } else {
+                    self.timed_spent += rep.iterations;
+                }
                 continue;
             }
             // one implicit-Euler step of length dt
