@@ -373,8 +373,7 @@ impl Workspace {
         }
         let (n, nq) = (self.n, self.nq);
         for j in 0..n {
-            self.trace_top[j] =
-                (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(self.ln_outflow(j, q)));
+            self.trace_top[j] = self.ln_top_outflow(j);
         }
         let mut written = 0;
         for q in (0..nq).filter(|&q| model.own_scaled(q)) {
@@ -784,6 +783,13 @@ impl Workspace {
         let a = ln_given(self.ln_aq[[j, q]], self.aq[[j, q]]);
         let o = ln_given(self.ln_org[[j, q]], self.org[[j, q]]);
         self.ln_out[[j, q]] + a.max(o)
+    }
+
+    /// The largest [`Workspace::ln_outflow`] of stage `j` over its
+    /// conserved quantities: what a trace is measured against
+    /// ([`LN_TRACE`]).
+    fn ln_top_outflow(&self, j: usize) -> f64 {
+        (0..self.nq).fold(f64::NEG_INFINITY, |m, q| m.max(self.ln_outflow(j, q)))
     }
 
     /// Root-mean-square of the residual rows divided by `exp(ln_scale)`
@@ -2421,7 +2427,7 @@ fn ptc<E: Equilibrium>(
         // steps; flagged once an iteration for both loops below
         if opts.free_traces {
             for j in 0..ws.n {
-                let top = (0..nq).fold(f64::NEG_INFINITY, |m, q| m.max(ws.ln_outflow(j, q)));
+                let top = ws.ln_top_outflow(j);
                 for v in 0..nv {
                     let free =
                         v < nq && ws.ln_outflow(j, v) + ws.du[[j, v]].max(0.0) < top + LN_TRACE;
