@@ -768,13 +768,13 @@ mod tests {
     /// converged solve and one that broke down get no such hint.
     #[test]
     fn a_spent_default_budget_is_named_with_what_set_it() {
-        // 1e10 / (480 x 17^3) = 4,240, under 1,000 + 100 x 480
+        // 1.2e10 / (480 x 17^3) = 5,088, under 1,000 + 100 x 480
         let big = model(15, (300, 180), "");
-        assert_eq!(big.solver_options().max_iterations, 4240);
+        assert_eq!(big.solver_options().max_iterations, 5088);
         assert_eq!(
             hint(&big, Status::MaxIterations).as_deref(),
             Some(
-                "the solve used all 4240 iterations of its default budget (set by the work \
+                "the solve used all 5088 iterations of its default budget (set by the work \
                  limit for 480 stages of 15 components); a larger [solver] max_iterations may \
                  let it finish, at a cost in time that grows with it"
             )
