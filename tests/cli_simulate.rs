@@ -1380,6 +1380,75 @@ fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
     );
 }
 
+/// Round 52's flat leap. Independent CLI check, mass-action seed 14150:
+/// La and Ce (divalent) over 294 + 5 stages, sodium-saponified. Its
+/// start-up leapt a front at stage 75 to the scrub liquor's inlet with the
+/// lines of the settled row carried over 249 stages, and the step after
+/// the leap failed; followed stage by stage, 3,123 iterations. The leap
+/// is now made again flat (the settled row copied), that step converges,
+/// and the solve takes 2,529.
+#[test]
+fn a_leap_whose_step_fails_is_made_again_flat() {
+    let v = solved_json(MA_14150);
+    assert_eq!(v["converged"], true);
+    let it = v["iterations"].as_u64().unwrap();
+    assert!(it <= 2800, "{it} iterations");
+    assert_balances_close(&v);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 299);
+    // an extraction stage behind the leapt front balanced: the aqueous of
+    // the stage above (feed and scrub liquor) and the organic of the
+    // stage below in, its own two phases out
+    let (aqueous, organic) = (1.0 + 0.6809, 5.9726);
+    for j in [100, 200] {
+        for metal in ["La", "Ce"] {
+            let (_, y_below) = phases(&stages[j - 1], metal);
+            let (x_above, _) = phases(&stages[j + 1], metal);
+            let (x, y) = phases(&stages[j], metal);
+            let inflow = aqueous * x_above + organic * y_below;
+            let outflow = aqueous * x + organic * y;
+            assert!(
+                (inflow / outflow - 1.0).abs() < 1e-10,
+                "stage {j} {metal}: in {inflow}, out {outflow}"
+            );
+        }
+    }
+}
+
+/// The model of `a_leap_whose_step_fails_is_made_again_flat`, as
+/// `scripts/cli_check.py --model mass-action --case 14150` writes it.
+const MA_14150: &str = r#"name = "ma random"
+components = ["La", "Ce"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = -0.443642, Ce = 0.225948 }
+a = 3.0
+b = 3.0
+charge = { La = 3, Ce = 2 }
+extractant = 0.6634
+saponification = 0.575
+counter_ion = "Na"
+
+[cascade]
+extraction = 294
+scrub = 5
+strip = 0
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.20184, Ce = 0.37545 }
+acid = 0.06565
+
+[flows]
+organic = 5.9726
+scrub = 0.6809
+
+[scrub]
+acid = 2.131
+"#;
+
 /// Round 51's trace runs. Independent CLI check, mass-action seed 14280:
 /// fifteen metals over 248 + 247 + 1 stages, unsaponified. Its start-up
 /// held its steps at 95 residence times from t = 3,500 to 33,000 while the

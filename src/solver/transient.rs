@@ -662,12 +662,25 @@ fn largest_change(d: &Array2<f64>) -> usize {
 /// across the scrub (stages 189, 309, 182, 309, ...) for about 100 steps,
 /// then followed a front from stage 190 at two thirds of a stage a step
 /// that was never leapt, 1,502 iterations; leapt, 1,068.
+///
+/// Where `flat`, every stage leapt takes the settled row as it is (a
+/// pinch) instead of the rows carried on along their lines: the retry of
+/// a leap whose first step failed ([`Follow`]). The lines of a settled
+/// row at the tail of a steep profile, carried over hundreds of stages,
+/// put a loading metal hundreds of e-folds above what the organic can
+/// hold: CLI check mass-action 15342 (11 metals, 239 + 271 stages) leapt
+/// its front from stage 263 to the scrub liquor's inlet at 509 with its
+/// heaviest metal carried 1,969 e-folds up; the step failed, the front
+/// was followed stage by stage, and the start-up took 8,249 iterations.
+/// From the flat leap the step converges in 12 inner iterations and the
+/// solve in 4,112 (docs/benchmarks.md, round 52).
 fn leap_front<E: Equilibrium>(
     model: &E,
     feed: &Array2<f64>,
     u: &mut Array2<f64>,
     d: &Array2<f64>,
     fronts: &[usize],
+    flat: bool,
 ) -> bool {
     let n = u.nrows();
     // the front as the last [`LEAP_AFTER`] predicted steps saw it: the
@@ -726,7 +739,7 @@ fn leap_front<E: Equilibrium>(
     for steps in 1..=(stop - b) * dir {
         let mut row = u.row_mut((b + steps * dir) as usize);
         for (x, (&l, &p)) in row.iter_mut().zip(last.iter().zip(before.iter())) {
-            *x = l + steps as f64 * (l - p);
+            *x = if flat { l } else { l + steps as f64 * (l - p) };
         }
     }
     newton::project_stages(model, u);
@@ -886,6 +899,9 @@ pub(crate) struct Follow {
     /// Whether a leap has been undone (its first step failed) since the
     /// last step that was not predicted.
     undone: bool,
+    /// Whether the last leap has been made again flat ([`leap_front`])
+    /// after its first step failed: a flat leap that fails too is undone.
+    flat_tried: bool,
     /// Accepted steps left before a front may be predicted again, after
     /// a failed predicted step was retried ([`RETRY_PAUSE`]).
     pause: usize,
@@ -1013,6 +1029,7 @@ impl Follow {
             fronts: Vec::new(),
             undo: None,
             undone: false,
+            flat_tried: false,
             pause: 0,
             trial: u.clone(),
             dt: opts.dt0,
@@ -1316,8 +1333,9 @@ impl Follow {
                         let before = (!self.undone && self.fronts.len().is_multiple_of(LEAP_AFTER))
                             .then(|| (u.clone(), self.dt, self.dt_last, self.fronts.clone()));
                         if before.is_some()
-                            && leap_front(model, feed, u, &self.d_last, &self.fronts)
+                            && leap_front(model, feed, u, &self.d_last, &self.fronts, false)
                         {
+                            self.flat_tried = false;
                             self.undo = before;
                             // the predictor starts again from the leapt state
                             self.dt_last = (f64::NAN, f64::NAN);
@@ -1406,9 +1424,22 @@ impl Follow {
                 }
             } else {
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
-                    // the first step after a leap failed: the leap is undone,
-                    // and the predicted steps go on from where it was made
+                    // the first step after a leap failed: the leap is made
+                    // again flat from where it was made (`d_last` is still
+                    // the change it read), once; a flat leap that fails
+                    // too is undone, and the predicted steps go on from
+                    // where it was made
                     u.assign(&u0);
+                    if !self.flat_tried {
+                        self.flat_tried = true;
+                        if leap_front(model, feed, u, &self.d_last, &fronts0, true) {
+                            self.undo = Some((u0, dt0, last0, fronts0));
+                            self.dt = dt0;
+                            self.probing = false;
+                            continue;
+                        }
+                        u.assign(&u0);
+                    }
                     self.dt = dt0;
                     self.dt_last = last0;
                     self.fronts = fronts0;
@@ -1644,7 +1675,8 @@ mod tests {
     /// first drifting stage (18) over the front up to the inlet's stage,
     /// and the stages beyond it are left as they were. A front that moved
     /// 9 stages in a step, or one less than four steps from the inlet,
-    /// is not leapt; with no inlet the leap runs to the end.
+    /// is not leapt; with no inlet the leap runs to the end. A flat leap
+    /// copies the settled row instead.
     #[test]
     fn a_front_is_leapt_to_the_next_inlet() {
         let n = 60;
@@ -1661,7 +1693,7 @@ mod tests {
         feed[[50, 0]] = 1.0;
         let fronts = [0, 5, 10, 15, 20];
         let mut u = start.clone();
-        assert!(leap_front(&ker, &feed, &mut u, &d, &fronts));
+        assert!(leap_front(&ker, &feed, &mut u, &d, &fronts, false));
         for j in 0..n {
             let want = if j <= 50 { 0.1 * j as f64 } else { 5.0 };
             assert!((u[[j, 0]] - want).abs() < 1e-12, "stage {j}: {}", u[[j, 0]]);
@@ -1670,11 +1702,18 @@ mod tests {
         // hopping: the last eight steps are read
         let mut u = start.clone();
         let hopped = [45, 3, 50, 2, 48, 13, 14, 15, 16, 17, 18, 19, 20];
-        assert!(leap_front(&ker, &feed, &mut u, &d, &hopped));
+        assert!(leap_front(&ker, &feed, &mut u, &d, &hopped, false));
         assert!((u[[50, 0]] - 5.0).abs() < 1e-12, "{}", u[[50, 0]]);
         let mut u = start.clone();
-        assert!(!leap_front(&ker, &feed, &mut u, &d, &[2, 11, 15, 20]));
-        assert!(!leap_front(&ker, &feed, &mut u, &d, &[32, 36, 40]));
+        assert!(!leap_front(
+            &ker,
+            &feed,
+            &mut u,
+            &d,
+            &[2, 11, 15, 20],
+            false
+        ));
+        assert!(!leap_front(&ker, &feed, &mut u, &d, &[32, 36, 40], false));
         assert_eq!(u, start);
         let mut u = start.clone();
         assert!(leap_front(
@@ -1682,9 +1721,22 @@ mod tests {
             &Array2::zeros((n, 1)),
             &mut u,
             &d,
-            &fronts
+            &fronts,
+            false
         ));
         assert!((u[[n - 1, 0]] - 0.1 * (n - 1) as f64).abs() < 1e-12);
+        // flat: the settled row (stage 16) as it is over the front up to
+        // the inlet's stage, the stages behind and beyond left as they were
+        let mut u = start.clone();
+        assert!(leap_front(&ker, &feed, &mut u, &d, &fronts, true));
+        for j in 0..n {
+            let want = match j {
+                0..=16 => 0.1 * j as f64,
+                17..=50 => 1.6,
+                _ => 5.0,
+            };
+            assert!((u[[j, 0]] - want).abs() < 1e-12, "stage {j}: {}", u[[j, 0]]);
+        }
     }
 
     /// Three stages with extraction factor 1 and the feed in the middle:
