@@ -1380,6 +1380,76 @@ fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
     );
 }
 
+/// Round 52's walk probe. Independent CLI check, mass-action seed 15641:
+/// La and Ce over 22 + 90 + 1 stages, an organic feed, 5.467 mol/L of
+/// scrub acid. Its first solve's start-up crawled for 10,763 iterations
+/// (600,000 residence times), the seven eighths of its budget it may use,
+/// and the scrub walk after it converged in 47: 10,810 in all. A first
+/// solve still going after 2,000 iterations now tries the scrub walk
+/// within 100, and that converges: 2,574.
+#[test]
+fn a_crawling_first_solve_tries_the_scrub_walk() {
+    let v = solved_json(MA_15641);
+    assert_eq!(v["converged"], true);
+    let it = v["iterations"].as_u64().unwrap();
+    assert!(it <= 3000, "{it} iterations");
+    assert_balances_close(&v);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 113);
+    // La on its mass-action law, D = K [(HA)2]^3 / [H+]^3, from the deep
+    // extraction (1e-171 mol/L) to the scrub liquor's inlet
+    for j in [10, 60, 111] {
+        let st = &stages[j];
+        let (x, y) = phases(st, "La");
+        let dimer = st["free_extractant"].as_f64().unwrap() / 2.0;
+        let h = st["acid"].as_f64().unwrap();
+        let law = 10f64.powf(-1.406272) * dimer.powi(3) / h.powi(3);
+        assert!(
+            (y / x / law - 1.0).abs() < 1e-9,
+            "stage {j}: La D {} against {law}",
+            y / x
+        );
+    }
+}
+
+/// The model of `a_crawling_first_solve_tries_the_scrub_walk`, as
+/// `scripts/cli_check.py --model mass-action --case 15641` writes it.
+const MA_15641: &str = r#"name = "ma random"
+components = ["La", "Ce"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = -1.406272, Ce = -0.996569 }
+a = 3.0
+b = 3.0
+extractant = 0.9151
+saponification = 0.2625
+counter_ion = "Na"
+log10_k_ion = -5.98
+
+[cascade]
+extraction = 22
+scrub = 90
+strip = 1
+
+[feed]
+phase = "organic"
+flow = 1.0
+concentration = { La = 0.044477, Ce = 0.052281 }
+acid = 1.479
+
+[flows]
+organic = 4.3207
+scrub = 0.1898
+strip = 0.8722
+
+[scrub]
+acid = 5.467
+
+[strip]
+acid = 4.262
+"#;
+
 /// Round 52's flat leap. Independent CLI check, mass-action seed 14150:
 /// La and Ce (divalent) over 294 + 5 stages, sodium-saponified. Its
 /// start-up leapt a front at stage 75 to the scrub liquor's inlet with the

@@ -2805,7 +2805,16 @@ fn mass_action_once(
     }
     let budget = max_it.saturating_sub(used);
     let held = [ker.h_index(), ker.free_index()];
-    let mut doubler = |solver: &mut Solver, left: usize| doubled_start(solver, c, m, left, &held);
+    // the walks' own solves (`keep`) probe no walk
+    let probe = keep.is_none() && scrub_walk_applies(c, m.streams.scrub_acid);
+    let mut doubler = |solver: &mut Solver, left: usize| {
+        let (got, used) = doubled_start(solver, c, m, left, &held);
+        if got.is_some() || !probe {
+            return (got, used);
+        }
+        let (walked, more) = ma_walk_probe(solver, c, m, WALK_PROBE.min(left.saturating_sub(used)));
+        (walked, used + more)
+    };
     let dbl: Option<&mut Doubler> = if log { Some(&mut doubler) } else { None };
     let (u, rep, it, steps) = run(
         solver,
@@ -2820,6 +2829,20 @@ fn mass_action_once(
     );
     finish_ma!(&u, rep, it + used, steps)
 }
+
+/// Iterations of the scrub walk ([`ma_walk_probe`]) tried where a first
+/// solve's start-up is still going at [`DOUBLE_AFTER`] and the doubled
+/// start gave nothing (the walks' own solves try none). CLI check
+/// mass-action 15641 (2 metals over 22 + 90 + 1 stages, an organic feed)
+/// crawled in its first solve's start-up for the seven eighths of its
+/// budget it may use, 10,763 iterations, before the scrub walk converged
+/// in 47; tried at 2,000 the walk converges and the solve takes 2,574.
+/// A probe that fails costs its whole budget: at 300, six of the 17 slow
+/// CLI seeds of docs/benchmarks.md took 300 more; at 100, 100 more, and
+/// over robustness mass-action 0-10499 two seeds (5113, 7258) and CLI
+/// mass-action 15750-16349 one (16262) took 100 more, no other changed
+/// (round 52).
+const WALK_PROBE: usize = 100;
 
 /// A start built for the problem from a smaller cascade's steady state
 /// ([`doubled_start`]): given the budget left, the start and the
@@ -3378,6 +3401,49 @@ fn ma_scrub_walk(
     m: &MassActionSpec,
     used: usize,
 ) -> Result<Solution, usize> {
+    ma_scrub_walk_with(solver, c, m, used, |ker, p, u, rep, used| {
+        let ih = ker.h_index();
+        finish(
+            c,
+            ker,
+            p,
+            u,
+            rep,
+            used,
+            0,
+            |row| row[ih],
+            |_, row| ma_species(ker, row),
+        )
+    })
+}
+
+/// The steady state of `c` by [`ma_scrub_walk`] within `budget`
+/// iterations, tried from a first solve's start-up that is still going
+/// ([`WALK_PROBE`]): the walked iterate and the iterations used, or
+/// `None` and the iterations used.
+fn ma_walk_probe(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    budget: usize,
+) -> (Option<Array2<f64>>, usize) {
+    let Some(cv) = ma_variant(c, m, budget) else {
+        return (None, 0);
+    };
+    match ma_scrub_walk_with(solver, &cv, m, 0, |_, _, u, _, used| (u.clone(), used)) {
+        Ok((u, used)) => (Some(u), used),
+        Err(used) => (None, used),
+    }
+}
+
+/// [`ma_scrub_walk`], the walked steady state handed to `done`.
+fn ma_scrub_walk_with<T>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    used: usize,
+    done: impl Fn(&MassActionKernel, &Problem, &Array2<f64>, NewtonReport, usize) -> T,
+) -> Result<T, usize> {
     let Some(own) = m.streams.scrub_acid else {
         return Err(used);
     };
@@ -3391,29 +3457,7 @@ fn ma_scrub_walk(
     };
     let (ker, p, _) = ma_problem(c, m);
     let ih = ker.h_index();
-    scrub_walk(
-        solver,
-        c,
-        own,
-        used,
-        cold,
-        &ker,
-        ih,
-        p,
-        |ker, p, u, rep, used| {
-            finish(
-                c,
-                ker,
-                p,
-                u,
-                rep,
-                used,
-                0,
-                |row| row[ih],
-                |_, row| ma_species(ker, row),
-            )
-        },
-    )
+    scrub_walk(solver, c, own, used, cold, &ker, ih, p, done)
 }
 
 /// A cascade with a scrub whose solve failed after `used` iterations,
@@ -3428,7 +3472,7 @@ fn ma_scrub_walk(
 /// `finish` builds the solution. `Err` with the iterations used in all
 /// where no walk arrives or the budget runs out.
 #[allow(clippy::too_many_arguments)]
-fn scrub_walk<E: Rigorous>(
+fn scrub_walk<E: Rigorous, T>(
     solver: &mut Solver,
     c: &Cascade,
     own: f64,
@@ -3437,8 +3481,8 @@ fn scrub_walk<E: Rigorous>(
     ker: &E,
     ih: usize,
     mut p: Problem,
-    finish: impl Fn(&E, &Problem, &Array2<f64>, NewtonReport, usize) -> Solution,
-) -> Result<Solution, usize> {
+    finish: impl Fn(&E, &Problem, &Array2<f64>, NewtonReport, usize) -> T,
+) -> Result<T, usize> {
     let (Some(ss), true) = (c.layout().scrub_stage(), scrub_walk_applies(c, Some(own))) else {
         return Err(used);
     };
