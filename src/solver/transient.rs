@@ -673,7 +673,8 @@ fn largest_change(d: &Array2<f64>) -> usize {
 /// heaviest metal carried 1,969 e-folds up; the step failed, the front
 /// was followed stage by stage, and the start-up took 8,249 iterations.
 /// From the flat leap the step converges in 12 inner iterations and the
-/// solve in 4,112 (docs/benchmarks.md, round 52).
+/// solve in 4,112 (4,212 with the walk probe that came after it; docs/
+/// benchmarks.md, round 52).
 fn leap_front<E: Equilibrium>(
     model: &E,
     feed: &Array2<f64>,
