@@ -64,6 +64,22 @@ fn assert_balances_close(v: &serde_json::Value) {
     }
 }
 
+/// `metal` on its mass-action law with `a = b = 3` in a stage's `--json`
+/// record, `D = K [(HA)2]^3 / [H+]^3` with `log10 K = log10_k`, within
+/// 1e-9 relative (the dimer is half the free extractant).
+fn assert_on_mass_action_law(stage: &serde_json::Value, metal: &str, log10_k: f64) {
+    let (x, y) = phases(stage, metal);
+    let dimer = stage["free_extractant"].as_f64().unwrap() / 2.0;
+    let h = stage["acid"].as_f64().unwrap();
+    let law = 10f64.powf(log10_k) * dimer.powi(3) / h.powi(3);
+    assert!(
+        (y / x / law - 1.0).abs() < 1e-9,
+        "stage {}: {metal} D {} against {law}",
+        stage["stage"],
+        y / x
+    );
+}
+
 /// `metal` on its log-linear fit `(m0, m1, b0, b1)` in a stage's `--json`
 /// record, within 1e-9 in `log10 D`, the dose read from the stage's free
 /// extractant at 0.0302 mol/L a volume percent.
@@ -829,16 +845,7 @@ fn a_long_pinched_extraction_is_reached_from_half_of_it() {
     let (a, b) = (ce(100) - ce(50), ce(200) - ce(150));
     assert!(a > 20.0 && (a / b - 1.0).abs() < 1e-6, "Ce {a} {b}");
     // Ce on its mass-action law at stage 151: D = K [(HA)2]^3 / [H+]^3
-    let st = &stages[150];
-    let (x, y) = phases(st, "Ce");
-    let dimer = st["free_extractant"].as_f64().unwrap() / 2.0;
-    let h = st["acid"].as_f64().unwrap();
-    let law = 10f64.powf(-1.711816) * dimer.powi(3) / h.powi(3);
-    assert!(
-        (y / x / law - 1.0).abs() < 1e-9,
-        "Ce D {} against {law}",
-        y / x
-    );
+    assert_on_mass_action_law(&stages[150], "Ce", -1.711816);
 }
 
 /// Round 34's walk up a mass-action scrub's acid. Independent CLI check,
@@ -1368,16 +1375,7 @@ fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
     assert_eq!(stages.len(), 517);
     // Tb on its mass-action law in the scrub (stage 400):
     // D = K [(HA)2]^3 / [H+]^3
-    let st = &stages[399];
-    let (x, y) = phases(st, "Tb");
-    let dimer = st["free_extractant"].as_f64().unwrap() / 2.0;
-    let h = st["acid"].as_f64().unwrap();
-    let law = 10f64.powf(2.125533) * dimer.powi(3) / h.powi(3);
-    assert!(
-        (y / x / law - 1.0).abs() < 1e-9,
-        "Tb D {} against {law}",
-        y / x
-    );
+    assert_on_mass_action_law(&stages[399], "Tb", 2.125533);
 }
 
 /// Round 52's walk probe. Independent CLI check, mass-action seed 15641:
@@ -1399,16 +1397,7 @@ fn a_crawling_first_solve_tries_the_scrub_walk() {
     // La on its mass-action law, D = K [(HA)2]^3 / [H+]^3, from the deep
     // extraction (1e-171 mol/L) to the scrub liquor's inlet
     for j in [10, 60, 111] {
-        let st = &stages[j];
-        let (x, y) = phases(st, "La");
-        let dimer = st["free_extractant"].as_f64().unwrap() / 2.0;
-        let h = st["acid"].as_f64().unwrap();
-        let law = 10f64.powf(-1.406272) * dimer.powi(3) / h.powi(3);
-        assert!(
-            (y / x / law - 1.0).abs() < 1e-9,
-            "stage {j}: La D {} against {law}",
-            y / x
-        );
+        assert_on_mass_action_law(&stages[j], "La", -1.406272);
     }
 }
 
@@ -1555,15 +1544,7 @@ fn a_trace_washing_out_does_not_hold_the_steady_state_back() {
         );
     }
     // Y on its mass-action law there: D = K [(HA)2]^3 / [H+]^3
-    let (x, y) = phases(strip_stage, "Y");
-    let dimer = strip_stage["free_extractant"].as_f64().unwrap() / 2.0;
-    let h = strip_stage["acid"].as_f64().unwrap();
-    let law = 10f64.powf(2.423231) * dimer.powi(3) / h.powi(3);
-    assert!(
-        (y / x / law - 1.0).abs() < 1e-9,
-        "Y D {} against {law}",
-        y / x
-    );
+    assert_on_mass_action_law(strip_stage, "Y", 2.423231);
 }
 
 /// The model of `a_trace_washing_out_does_not_hold_the_steady_state_back`,
