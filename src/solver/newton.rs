@@ -2741,8 +2741,9 @@ mod trace_tests {
     /// [`Workspace::solve_trace_runs`] closes the steady balance of every
     /// amount it writes, to rounding in log form, from traces far below
     /// the range of a double (metals falling 300 and 600 e-folds a
-    /// stage, their balances open by hundreds of e-folds), with the inflows from the stages around each run and the
-    /// side draws' shares, and writes nothing else: not the bulk metal,
+    /// stage, their balances open by hundreds of e-folds), with the
+    /// inflows from the stages around each run and the side draws'
+    /// shares, and writes nothing else: not the bulk metal,
     /// the acid, the counter-ion or the free extractant, nor a metal at a
     /// stage where it is not a trace (the second metal at the last stage,
     /// set in bulk here, which ends its run one stage before the end).
