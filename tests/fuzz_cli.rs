@@ -495,11 +495,11 @@ fn unconverged_report_is_honest() {
         "{err}"
     );
     // the file's limit, under the default budget of its 17 stages of 2
-    // components (1000 + 100 per stage), is named as the likely cause
+    // components (1000 + 150 per stage), is named as the likely cause
     assert!(
         out.contains(
             "likely cause: the model's [solver] max_iterations = 2 stopped the solve; \
-             without that key this cascade gets 2700 iterations"
+             without that key this cascade gets 3550 iterations"
         ),
         "{out}"
     );
@@ -507,12 +507,12 @@ fn unconverged_report_is_honest() {
     let at_default = dir.path().join("d.toml");
     std::fs::write(
         &at_default,
-        format!("{text}\n[solver]\nmax_iterations = 2700\ntolerance = 1e-17\n"),
+        format!("{text}\n[solver]\nmax_iterations = 3550\ntolerance = 1e-17\n"),
     )
     .unwrap();
     let (code, out, err) = run(&["simulate", at_default.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(out.contains("2700 Newton iterations"), "{out}");
+    assert!(out.contains("3550 Newton iterations"), "{out}");
     assert!(!out.contains("likely cause"), "{out}");
     let (code, out, _) = run(&["simulate", path.to_str().unwrap(), "--json"]);
     assert_eq!(code, Some(2));

@@ -394,12 +394,12 @@ fn an_acid_starved_failure_says_why_and_a_solvable_one_does_not() {
 
 #[test]
 fn the_default_iteration_budget_scales_and_an_explicit_one_is_exact() {
-    // prnd.toml: 2 components; the default budget is 1000 + 100 per stage
+    // prnd.toml: 2 components; the default budget is 1000 + 150 per stage
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/prnd.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let c0 = sxforge::model::load::parse_str(&text, None).unwrap();
     let n = c0.n_stages();
-    assert_eq!(c0.solver_options().max_iterations, 1000 + 100 * n);
+    assert_eq!(c0.solver_options().max_iterations, 1000 + 150 * n);
     assert!(!c0.solver_options().explicit_iterations);
     // `[solver] max_iterations = 1000` in the file is kept exactly
     for limit in [1000usize, 3, 25_000] {
@@ -412,10 +412,10 @@ fn the_default_iteration_budget_scales_and_an_explicit_one_is_exact() {
     spec.extraction = 5;
     spec.scrub = 5;
     let small = spec.build().unwrap();
-    assert_eq!(small.solver_options().max_iterations, 1000 + 100 * 10);
-    // a 50-stage 3-component log-linear cascade gets 6000, enough for the
+    assert_eq!(small.solver_options().max_iterations, 1000 + 150 * 10);
+    // a 50-stage 3-component log-linear cascade gets 8500, enough for the
     // 1,274 iterations of the one that a flat 1000 used to stop
-    assert_eq!(sxforge::solver::default_iterations(50, 3), 6000);
+    assert_eq!(sxforge::solver::default_iterations(50, 3), 8500);
 }
 
 /// A component extracted below the feed (D 100) and scrubbed back above it

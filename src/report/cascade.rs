@@ -768,7 +768,7 @@ mod tests {
     /// converged solve and one that broke down get no such hint.
     #[test]
     fn a_spent_default_budget_is_named_with_what_set_it() {
-        // 1.2e10 / (480 x 17^3) = 5,088, under 1,000 + 100 x 480
+        // 1.2e10 / (480 x 17^3) = 5,088, under 1,000 + 150 x 480
         let big = model(15, (300, 180), "");
         assert_eq!(big.solver_options().max_iterations, 5088);
         assert_eq!(
@@ -779,27 +779,27 @@ mod tests {
                  let it finish, at a cost in time that grows with it"
             )
         );
-        // 1,000 + 100 x 37
+        // 1,000 + 150 x 37
         let small = model(2, (17, 20), "");
         let h = hint(&small, Status::MaxIterations).expect("the budget named");
         assert!(
             h.starts_with(
-                "the solve used all 4700 iterations of its default budget (for 37 stages);"
+                "the solve used all 6550 iterations of its default budget (for 37 stages);"
             ),
             "{h}"
         );
         assert_eq!(hint(&small, Status::Converged), None);
         assert_eq!(hint(&small, Status::Diverged), None);
-        let over = model(2, (17, 20), "[solver]\nmax_iterations = 5000\n");
+        let over = model(2, (17, 20), "[solver]\nmax_iterations = 7000\n");
         assert_eq!(hint(&over, Status::MaxIterations), None);
         // the effective settings handed back (as `sxforge simulate` does)
         // still read as the default budget
         let mut back = model(2, (17, 20), "");
         back.set_solver_options(*back.solver_options()).unwrap();
-        assert_eq!(back.spec().solver.max_iterations, 4700);
+        assert_eq!(back.spec().solver.max_iterations, 6550);
         assert_eq!(hint(&back, Status::MaxIterations), Some(h.clone()));
         // an explicit limit equal to the default is the model's own
-        let same = model(2, (17, 20), "[solver]\nmax_iterations = 4700\n");
+        let same = model(2, (17, 20), "[solver]\nmax_iterations = 6550\n");
         assert_eq!(hint(&same, Status::MaxIterations), None);
         let under = model(2, (17, 20), "[solver]\nmax_iterations = 100\n");
         let h = hint(&under, Status::MaxIterations).expect("the short limit named");
