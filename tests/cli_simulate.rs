@@ -1617,3 +1617,100 @@ acid = 5.282
 [strip]
 acid = 3.835
 "#;
+
+/// Round 53's move of a crawling front. Independent CLI check, log-linear
+/// capped seed 9972: five metals over 255 extraction stages, a dilute
+/// extractant (1.55 %). Its start-up crossed the extraction with the
+/// front of a praseodymium plateau moving a fraction of a stage a step,
+/// too slowly to be predicted or leapt: 13,118 iterations (4.8 s). The
+/// front is now moved whole to near the raffinate's end once its crawl is
+/// read ([`crawling`] in the solver), and the solve takes 2,200.
+#[test]
+fn a_crawling_front_is_moved_on() {
+    let v = solved_json(LL_9972);
+    assert_eq!(v["converged"], true);
+    let it = v["iterations"].as_u64().unwrap();
+    assert!(it <= 3000, "{it} iterations");
+    assert_balances_close(&v);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 255);
+    // Pr, built up to eleven times its feed over the extraction (the other
+    // metals are traces there, under double range in the JSON): balanced
+    // with the aqueous of the stage above and the organic of the stage
+    // below, and on its fit, log10 D = 1.3457 pH - 2.511 + 0.6731
+    // log10(dose), the dose the stage's free extractant in volume %
+    let (aqueous, organic) = (1.0, 0.80107);
+    for j in [50, 150, 250] {
+        let (_, y_below) = phases(&stages[j - 1], "Pr");
+        let (x_above, _) = phases(&stages[j + 1], "Pr");
+        let (x, y) = phases(&stages[j], "Pr");
+        assert!(x > 10.0 * 0.0011052, "stage {j}: Pr {x}");
+        let inflow = aqueous * x_above + organic * y_below;
+        let outflow = aqueous * x + organic * y;
+        assert!(
+            (inflow / outflow - 1.0).abs() < 1e-10,
+            "stage {j}: in {inflow}, out {outflow}"
+        );
+        let ph = stages[j]["ph"].as_f64().unwrap();
+        let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
+        let law = 1.3457 * ph - 2.511 + 0.6731 * dose.log10();
+        let d = (y / x).log10();
+        assert!((d - law).abs() < 1e-9, "stage {j}: log10 D {d}, fit {law}");
+    }
+}
+
+/// The model of `a_crawling_front_is_moved_on`, as `scripts/cli_check.py
+/// --model log-linear --capped 0.3 --case 9972` writes it.
+const LL_9972: &str = r#"name = "ll random"
+components = ["La", "Ce", "Pr", "Nd", "Sm"]
+
+[chemistry]
+model = "log-linear"
+dose = 1.55
+molarity_per_percent = 0.0302
+bisulfate = true
+charge = { La = 3, Ce = 3, Pr = 3, Nd = 2, Sm = 3 }
+
+[chemistry.fit.La]
+m0 = 2.8998
+b0 = -2.8016995094510877
+m1 = 0.02755
+b1 = 0.3
+
+[chemistry.fit.Ce]
+m0 = 2.457
+b0 = -2.7587995094510878
+m1 = -0.02925
+b1 = 0.3
+
+[chemistry.fit.Pr]
+m0 = 1.3457
+b0 = -2.511
+b1 = 0.6731
+
+[chemistry.fit.Nd]
+m0 = 1.8246
+b0 = -2.0803300731069156
+m1 = -0.00803
+b1 = 0.3
+
+[chemistry.fit.Sm]
+m0 = 2.0058
+b0 = -1.6643995094510875
+b1 = 0.3
+
+[cascade]
+extraction = 255
+scrub = 0
+strip = 0
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.004714, Ce = 0.00087335, Pr = 0.0011052, Nd = 0.0012995, Sm = 0.0049603 }
+acid = 0.001106
+sulfate = 0.962
+
+[flows]
+organic = 0.80107
+"#;

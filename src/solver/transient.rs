@@ -747,6 +747,137 @@ fn leap_front<E: Equilibrium>(
     true
 }
 
+/// Accepted steps over which [`crawling`] reads a front's pace.
+const CRAWL_WINDOW: usize = 40;
+
+/// The stages a crawling front must have crossed over [`CRAWL_WINDOW`]
+/// steps ([`crawling`]): from about a tenth of a stage a step (slower
+/// fronts are not told from a drift) to 0.3 (faster ones are predicted
+/// and leapt, [`leap_front`]).
+const CRAWL_MOVES: std::ops::RangeInclusive<isize> = 4..=12;
+
+/// Stages ahead of the front's largest change that [`move_front`] moves
+/// with it (the head of its profile), and stages it leaves between them
+/// and the inflow or end ahead.
+const MOVE_AHEAD: isize = 6;
+const MOVE_MARGIN: isize = 8;
+
+/// Residence times before which no front is moved ([`move_front`]): the
+/// fronts of a start-up's first steps are still forming. Robustness seeds
+/// log-linear 8965 (a move at t = 1.7) and mass-action 9461 (t = 28) took
+/// 44 % and 9 % more iterations with their fronts moved.
+const MOVE_AFTER: f64 = 100.0;
+
+/// Quartered tries of the first step after [`move_front`] before the move
+/// is undone: the stages the move put next to the inflow or end ahead take
+/// a few short steps to settle there.
+const MOVE_TRIES: usize = 3;
+
+/// A front crawling across the cascade at under a stage a step, read off
+/// the stages `lc` of the last steps' largest changes: the track that,
+/// from one of the first ten, takes every stage where it stands or one
+/// stage on in one direction, and passes the others over (the largest
+/// change hopping to a stage elsewhere). Where some track takes at least
+/// a third of the steps and has moved [`CRAWL_MOVES`] stages, returns the
+/// direction (+-1) and the stage of the track that takes most.
+fn crawling(lc: &std::collections::VecDeque<usize>) -> Option<(isize, usize)> {
+    let mut best: Option<(usize, isize, isize)> = None;
+    for &start in lc.iter().take(10) {
+        for dir in [-1isize, 1] {
+            let mut at = start as isize;
+            let mut on = 0usize;
+            for &v in lc {
+                if (0..=1).contains(&((v as isize - at) * dir)) {
+                    at = v as isize;
+                    on += 1;
+                }
+            }
+            let moved = (at - start as isize) * dir;
+            if CRAWL_MOVES.contains(&moved) && best.is_none_or(|b| on > b.0) {
+                best = Some((on, dir, at));
+            }
+        }
+    }
+    let (on, dir, at) = best?;
+    (3 * on >= lc.len()).then_some((dir, at as usize))
+}
+
+/// Where [`move_front`] moves a front at stage `f` moving `dir` (the last
+/// step's change `d`): `(stop, b, shift, dir)`, with `stop` the first inflow
+/// ahead (that stage included) or the end of the cascade, `b` the first
+/// settled stage behind the front (as [`leap_front`] finds it) and `shift`
+/// the stages the front moves, to [`MOVE_AHEAD`] + [`MOVE_MARGIN`] stages
+/// short of `stop`. `None` where no stage behind it is settled or the
+/// move would be under 8 stages.
+fn plan_move(
+    feed: &Array2<f64>,
+    d: &Array2<f64>,
+    f: usize,
+    dir: isize,
+) -> Option<(isize, isize, isize, isize)> {
+    let n = d.nrows() as isize;
+    let fi = f as isize;
+    let has_inflow = |j: &isize| feed.row(*j as usize).iter().any(|&x| x != 0.0);
+    let stop = if dir > 0 {
+        (fi + 1..n - 1).find(has_inflow).unwrap_or(n - 1)
+    } else {
+        (1..fi).rev().find(has_inflow).unwrap_or(0)
+    };
+    let change = |j: isize| change_sq(d, j as usize).sqrt();
+    let inside = |j: isize| (0..n).contains(&j);
+    let top = change(fi);
+    if top.is_nan() || top <= 0.0 {
+        return None;
+    }
+    let settled_behind = |rel: f64| {
+        let mut b = fi;
+        while inside(b - dir) && change(b) > rel * top {
+            b -= dir;
+        }
+        b - 2 * dir
+    };
+    let mut b = settled_behind(SETTLED_REL);
+    if !inside(b - dir) {
+        b = settled_behind(DRIFTING_REL);
+    }
+    let shift = (stop - fi) * dir - MOVE_AHEAD - MOVE_MARGIN;
+    (inside(b) && inside(b - dir) && shift >= 8).then_some((stop, b, shift, dir))
+}
+
+/// Moves a crawling front ([`crawling`], [`plan_move`]'s `(stop, b, shift,
+/// dir)`) `shift` stages on: every stage from `stop` back to `b` takes the
+/// state `shift` stages behind it, the profile ahead of the front carried
+/// along with it, and the stages the front leaves take the settled row `b`.
+/// The stages next to `stop` then hold the state the front had ahead of
+/// it, which the steps after the move settle ([`MOVE_TRIES`]).
+///
+/// CLI check log-linear 9674 (capped 0.3; 7 metals over 172 + 1 stages)
+/// builds its neodymium up to nine times its feed over 160 extraction
+/// stages; the front of that plateau crosses them one stage every six
+/// steps held under a ceiling of about 100 residence times, 12 inner
+/// iterations a step: 1,855 steps to t = 99,400 and 20,716 iterations.
+/// Its fronts moved twice (from stages 59 and 118, each to stage 14), it
+/// converges in 9,052; log-linear capped 9972 (a praseodymium plateau
+/// over 255 stages) 13,118 -> 2,200. Over the robustness generators'
+/// seeds (mass-action 0-10499, log-linear 0-9299) three change, all
+/// mass-action: 6851 6,631 -> 5,837 iterations, 5113 4,709 -> 5,373,
+/// 8305 2,103 -> 2,115 (docs/benchmarks.md, round 53).
+fn move_front<E: Equilibrium>(model: &E, u: &mut Array2<f64>, plan: (isize, isize, isize, isize)) {
+    let (stop, b, shift, dir) = plan;
+    let old = u.clone();
+    let mut j = stop;
+    loop {
+        let src = j - dir * shift;
+        let from = if (src - b) * dir >= 0 { src } else { b };
+        u.row_mut(j as usize).assign(&old.row(from as usize));
+        if j == b {
+            break;
+        }
+        j -= dir;
+    }
+    newton::project_stages(model, u);
+}
+
 /// Largest growth of the inner Newton's damping per iteration that a
 /// step is given before it is abandoned as one that cannot converge
 /// within its iterations ([`NewtonOptions::give_up_growth`]). Read off
@@ -903,6 +1034,18 @@ pub(crate) struct Follow {
     /// Whether the last leap has been made again flat ([`leap_front`])
     /// after its first step failed: a flat leap that fails too is undone.
     flat_tried: bool,
+    /// The stage of the largest change of each of the last accepted steps,
+    /// newest last, as many as `crawl_window` ([`crawling`]).
+    crawl: std::collections::VecDeque<usize>,
+    /// Accepted steps a crawl is read over: [`CRAWL_WINDOW`], doubled each
+    /// time a move ([`move_front`]) is undone.
+    crawl_window: usize,
+    /// Quartered tries left to the first step after a move of a crawling
+    /// front ([`MOVE_TRIES`]) before the move is undone; 0 after a leap.
+    move_tries: usize,
+    /// Whether the state was moved ([`move_front`]) and no step has been
+    /// accepted since.
+    moved: bool,
     /// Accepted steps left before a front may be predicted again, after
     /// a failed predicted step was retried ([`RETRY_PAUSE`]).
     pause: usize,
@@ -1031,6 +1174,10 @@ impl Follow {
             undo: None,
             undone: false,
             flat_tried: false,
+            crawl: std::collections::VecDeque::with_capacity(CRAWL_WINDOW),
+            crawl_window: CRAWL_WINDOW,
+            move_tries: 0,
+            moved: false,
             pause: 0,
             trial: u.clone(),
             dt: opts.dt0,
@@ -1303,6 +1450,8 @@ impl Follow {
             self.used += rep.iterations;
             if rep.status == Status::Converged {
                 self.undo = None;
+                self.move_tries = 0;
+                self.moved = false;
                 let quartered = std::mem::take(&mut self.quartered);
                 // a step accepted with no inner iteration (its residual under
                 // the step's tolerance at the state it started from: the step
@@ -1341,8 +1490,33 @@ impl Follow {
                             // the predictor starts again from the leapt state
                             self.dt_last = (f64::NAN, f64::NAN);
                             self.fronts.clear();
+                            self.crawl.clear();
                             continue;
                         }
+                    }
+                }
+                // a front crawling across the cascade at under a stage a
+                // step, too slowly for a leap ([`crawling`]): moved on whole
+                // to near the inflow or end ahead of it ([`move_front`])
+                if opts.follow_fronts {
+                    if self.crawl.len() == self.crawl_window {
+                        self.crawl.pop_front();
+                    }
+                    self.crawl.push_back(largest_change(&self.d_last));
+                    let crawl = (self.crawl.len() == self.crawl_window && self.time >= MOVE_AFTER)
+                        .then(|| crawling(&self.crawl))
+                        .flatten()
+                        .and_then(|(dir, f)| plan_move(feed, &self.d_last, f, dir));
+                    if let Some(plan) = crawl {
+                        self.undo = Some((u.clone(), self.dt, self.dt_last, self.fronts.clone()));
+                        move_front(model, u, plan);
+                        self.flat_tried = true;
+                        self.move_tries = MOVE_TRIES;
+                        self.moved = true;
+                        self.dt_last = (f64::NAN, f64::NAN);
+                        self.fronts.clear();
+                        self.crawl.clear();
+                        continue;
                     }
                 }
                 // a step that followed a front keeps its length (the pattern
@@ -1424,6 +1598,15 @@ impl Follow {
                     }
                 }
             } else {
+                if self.move_tries > 0 && self.undo.is_some() {
+                    // the first step after a move failed: shorter, from the
+                    // moved state, before the move is undone
+                    self.move_tries -= 1;
+                    u.assign(&self.u_prev);
+                    self.dt *= 0.25;
+                    self.probing = false;
+                    continue;
+                }
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
                     // the first step after a leap failed: the leap is made
                     // again flat from where it was made (`d_last` is still
@@ -1446,6 +1629,11 @@ impl Follow {
                     self.fronts = fronts0;
                     self.undone = true;
                     self.probing = false;
+                    // a move undone: the next waits for a crawl twice as long
+                    if std::mem::take(&mut self.moved) {
+                        self.crawl.clear();
+                        self.crawl_window *= 2;
+                    }
                     continue;
                 }
                 self.dt_last = (f64::NAN, f64::NAN);
@@ -1738,6 +1926,58 @@ mod tests {
             };
             assert!((u[[j, 0]] - want).abs() < 1e-12, "stage {j}: {}", u[[j, 0]]);
         }
+    }
+
+    /// A front crawling one stage every five steps, its largest change
+    /// hopping to stage 59 every fifth step, is read and moved whole to 14
+    /// stages short of the inlet ahead; fronts that stand or run are not.
+    #[test]
+    fn a_crawling_front_is_moved_on_whole() {
+        use std::collections::VecDeque;
+        let lc: VecDeque<usize> = (0..40)
+            .map(|i| if i % 5 == 4 { 59 } else { 20 + i / 5 })
+            .collect();
+        assert_eq!(crawling(&lc), Some((1, 27)));
+        let back: VecDeque<usize> = lc.iter().map(|&j| 59 - j).collect();
+        assert_eq!(crawling(&back), Some((-1, 32)));
+        let still: VecDeque<usize> = std::iter::repeat_n(20, 40).collect();
+        assert_eq!(crawling(&still), None);
+        let running: VecDeque<usize> = (0..40).collect();
+        assert_eq!(crawling(&running), None);
+        // on the track at fewer than a third of the steps
+        let lost: VecDeque<usize> = (0..40)
+            .map(|i| if i % 4 == 0 { 20 + i / 5 } else { 59 })
+            .collect();
+        assert_eq!(crawling(&lost), None);
+
+        let n = 60;
+        let ker = ConstantDKernel::new(1, vec![1.0; n], vec![2.0; n], vec![0.5; n]);
+        let start = Array2::from_shape_fn((n, 1), |(j, _)| 5.0 - (j as f64 - 25.0).max(0.0));
+        let d = Array2::from_shape_fn((n, 1), |(j, _)| match j {
+            27 => 1.0,
+            26 | 28 => 0.5,
+            j if j < 26 => 1e-6,
+            _ => 0.1,
+        });
+        let mut feed = Array2::zeros((n, 1));
+        feed[[50, 0]] = 1.0;
+        // settled behind from stage 25 (two more: 23); 50 - 27 - 14 = 9
+        let plan = plan_move(&feed, &d, 27, 1);
+        assert_eq!(plan, Some((50, 23, 9, 1)));
+        let mut u = start.clone();
+        move_front(&ker, &mut u, plan.unwrap());
+        for j in 0..n {
+            let want = match j {
+                32..=50 => start[[j - 9, 0]],
+                23..=31 => 5.0,
+                _ => start[[j, 0]],
+            };
+            assert!((u[[j, 0]] - want).abs() < 1e-12, "stage {j}: {}", u[[j, 0]]);
+        }
+        // too near the inlet to be worth a move, or nothing settled behind
+        assert_eq!(plan_move(&feed, &d, 29, 1), None);
+        let drifting = Array2::from_elem((n, 1), 1.0);
+        assert_eq!(plan_move(&feed, &drifting, 27, 1), None);
     }
 
     /// Three stages with extraction factor 1 and the feed in the middle:
