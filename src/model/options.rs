@@ -41,9 +41,11 @@ pub const DEFAULT_MAX_ITERATIONS: usize = 1000;
 /// feed over 160 extraction stages by a start-up of 99,400 residence
 /// times) stopped at its budget of 18,300: its first solve converges in
 /// 20,716, which needs a budget of 23,676 with the walks' eighth kept
-/// back ([`crate::solver`]'s first share). At 150 (26,950) it converges;
-/// a solve that runs to a limit its stages set costs up to half as much
-/// more, and one that breaks down (the dose-blind fits' overloads) no more.
+/// back ([`crate::solver`]'s first share). At 150 (26,950) it converges
+/// (in 9,052 since its crawling front is moved on, round 53's
+/// `move_front`; a crawl the moves miss still needs the budget); a solve
+/// that runs to a limit its stages set costs up to half as much more, and
+/// one that breaks down (the dose-blind fits' overloads) no more.
 pub const ITERATIONS_PER_STAGE: usize = 150;
 
 /// Work, in units of `stages x (components + 2)^3` (the cost of one
