@@ -849,7 +849,14 @@ fn plan_move(
 /// state `shift` stages behind it, the profile ahead of the front carried
 /// along with it, and the stages the front leaves take the settled row `b`.
 /// The stages next to `stop` then hold the state the front had ahead of
-/// it, which the steps after the move settle ([`MOVE_TRIES`]).
+/// it, which the steps after the move settle ([`MOVE_TRIES`]). Where
+/// `stop` is an inflow with stages beyond it, each metal
+/// ([`Equilibrium::own_scaled`]) of those stages is moved by its change at
+/// `stop`, so that what `stop` passes on still balances there: without
+/// that, log-linear capped 10008 (a front crossing a 279-stage scrub
+/// towards the scrub liquor's inlet, a strip beyond) failed the step after
+/// each of its two moves at the strip's first stage (La, residual 1), and
+/// took 13,074 iterations; with it, 8,740.
 ///
 /// CLI check log-linear 9674 (capped 0.3; 7 metals over 172 + 1 stages)
 /// builds its neodymium up to nine times its feed over 160 extraction
@@ -861,7 +868,7 @@ fn plan_move(
 /// over 255 stages) 13,118 -> 2,200. Over the robustness generators'
 /// seeds (mass-action 0-10499, log-linear 0-9299) three change, all
 /// mass-action: 6851 6,631 -> 5,837 iterations, 5113 4,709 -> 5,373,
-/// 8305 2,103 -> 2,115 (docs/benchmarks.md, round 53).
+/// 8305 2,103 -> 2,128 (docs/benchmarks.md, round 53).
 fn move_front<E: Equilibrium>(model: &E, u: &mut Array2<f64>, plan: (isize, isize, isize, isize)) {
     let (stop, b, shift, dir) = plan;
     let old = u.clone();
@@ -874,6 +881,17 @@ fn move_front<E: Equilibrium>(model: &E, u: &mut Array2<f64>, plan: (isize, isiz
             break;
         }
         j -= dir;
+    }
+    // the stages beyond an inflow take what it passes on: each metal moved
+    // there by its change at the inflow's stage
+    let n = u.nrows() as isize;
+    let st = stop as usize;
+    let mut k = stop + dir;
+    while (0..n).contains(&k) {
+        for q in (0..model.conserved()).filter(|&q| model.own_scaled(q)) {
+            u[[k as usize, q]] += u[[st, q]] - old[[st, q]];
+        }
+        k += dir;
     }
     newton::project_stages(model, u);
 }
