@@ -701,33 +701,16 @@ fn leap_front<E: Equilibrium>(
         return false;
     }
     let f = fronts[k - 1];
-    let has_inflow = |j: &usize| feed.row(*j).iter().any(|&x| x != 0.0);
     // the leap ends at the first inflow ahead of the front (a scrub or
     // strip liquor's inlet, the feed), that stage included, or at the end
     // of the cascade
-    let stop = if dir > 0 {
-        (f + 1..n - 1).find(has_inflow).unwrap_or(n - 1)
-    } else {
-        (1..f).rev().find(has_inflow).unwrap_or(0)
-    } as isize;
+    let stop = inflow_ahead(feed, f, dir);
     let dist = ((stop - f as isize) * dir) as f64;
     if pace.abs() < 0.3 || dist / pace.abs() < 4.0 {
         return false;
     }
-    let change = |j: isize| change_sq(d, j as usize).sqrt();
     let inside = |j: isize| (0..n as isize).contains(&j);
-    let top = change(f as isize);
-    let settled_behind = |rel: f64| {
-        let mut b = f as isize;
-        while inside(b - dir) && change(b) > rel * top {
-            b -= dir;
-        }
-        b - 2 * dir
-    };
-    let mut b = settled_behind(SETTLED_REL);
-    if !inside(b - dir) {
-        b = settled_behind(DRIFTING_REL);
-    }
+    let b = settled_behind(d, f, dir);
     if !inside(b) || !inside(b - dir) {
         return false;
     }
@@ -768,6 +751,16 @@ const MOVE_MARGIN: isize = 8;
 /// 44 % and 9 % more iterations with their fronts moved.
 const MOVE_AFTER: f64 = 100.0;
 
+/// How much a quartered try after [`move_front`] may fail further off than
+/// the try before it (its residual) and the move still be kept. CLI check
+/// mass-action 15342 (11 metals over 239 + 271 stages) moved a front 239
+/// stages to near the scrub liquor's inlet; its tries failed at 1.46, then
+/// 3.37 and 3.37, and the fourth converged, but the start-up went on from
+/// there to 8,599 iterations instead of 4,212. Log-linear capped 9674's
+/// second move failed at 0.72, 0.56, 0.29, then converged (9,052 instead
+/// of 15,800); mass-action 18281's twice at 0.873 (1,612 instead of 4,314).
+const MOVE_WORSE: f64 = 1.01;
+
 /// Quartered tries of the first step after [`move_front`] before the move
 /// is undone: the stages the move put next to the inflow or end ahead take
 /// a few short steps to settle there.
@@ -802,6 +795,43 @@ fn crawling(lc: &std::collections::VecDeque<usize>) -> Option<(isize, usize)> {
     (3 * on >= lc.len()).then_some((dir, at as usize))
 }
 
+/// The first stage with an inflow (`feed`) ahead of stage `f` in the
+/// direction `dir` (+-1), or the end of the cascade there.
+fn inflow_ahead(feed: &Array2<f64>, f: usize, dir: isize) -> isize {
+    let n = feed.nrows();
+    let has_inflow = |j: &usize| feed.row(*j).iter().any(|&x| x != 0.0);
+    (if dir > 0 {
+        (f + 1..n - 1).find(has_inflow).unwrap_or(n - 1)
+    } else {
+        (1..f).rev().find(has_inflow).unwrap_or(0)
+    }) as isize
+}
+
+/// The settled stage behind a front at stage `f` moving `dir` (+-1), by
+/// the step's change `d`: walking back from the front while a stage's
+/// change exceeds [`SETTLED_REL`] of the front's, and two stages more;
+/// where no stage behind it is settled so, under [`DRIFTING_REL`]. May
+/// lie outside the cascade (none settled).
+fn settled_behind(d: &Array2<f64>, f: usize, dir: isize) -> isize {
+    let n = d.nrows() as isize;
+    let change = |j: isize| change_sq(d, j as usize).sqrt();
+    let inside = |j: isize| (0..n).contains(&j);
+    let top = change(f as isize);
+    let walk = |rel: f64| {
+        let mut b = f as isize;
+        while inside(b - dir) && change(b) > rel * top {
+            b -= dir;
+        }
+        b - 2 * dir
+    };
+    let b = walk(SETTLED_REL);
+    if inside(b - dir) {
+        b
+    } else {
+        walk(DRIFTING_REL)
+    }
+}
+
 /// Where [`move_front`] moves a front at stage `f` moving `dir` (the last
 /// step's change `d`): `(stop, b, shift, dir)`, with `stop` the first inflow
 /// ahead (that stage included) or the end of the cascade, `b` the first
@@ -816,31 +846,14 @@ fn plan_move(
     dir: isize,
 ) -> Option<(isize, isize, isize, isize)> {
     let n = d.nrows() as isize;
-    let fi = f as isize;
-    let has_inflow = |j: &isize| feed.row(*j as usize).iter().any(|&x| x != 0.0);
-    let stop = if dir > 0 {
-        (fi + 1..n - 1).find(has_inflow).unwrap_or(n - 1)
-    } else {
-        (1..fi).rev().find(has_inflow).unwrap_or(0)
-    };
-    let change = |j: isize| change_sq(d, j as usize).sqrt();
-    let inside = |j: isize| (0..n).contains(&j);
-    let top = change(fi);
+    let top = change_sq(d, f);
     if top.is_nan() || top <= 0.0 {
         return None;
     }
-    let settled_behind = |rel: f64| {
-        let mut b = fi;
-        while inside(b - dir) && change(b) > rel * top {
-            b -= dir;
-        }
-        b - 2 * dir
-    };
-    let mut b = settled_behind(SETTLED_REL);
-    if !inside(b - dir) {
-        b = settled_behind(DRIFTING_REL);
-    }
-    let shift = (stop - fi) * dir - MOVE_AHEAD - MOVE_MARGIN;
+    let stop = inflow_ahead(feed, f, dir);
+    let b = settled_behind(d, f, dir);
+    let inside = |j: isize| (0..n).contains(&j);
+    let shift = (stop - f as isize) * dir - MOVE_AHEAD - MOVE_MARGIN;
     (inside(b) && inside(b - dir) && shift >= 8).then_some((stop, b, shift, dir))
 }
 
@@ -1064,6 +1077,8 @@ pub(crate) struct Follow {
     /// Whether the state was moved ([`move_front`]) and no step has been
     /// accepted since.
     moved: bool,
+    /// The residual of the last failed step after the move ([`MOVE_WORSE`]).
+    move_failed: f64,
     /// Accepted steps left before a front may be predicted again, after
     /// a failed predicted step was retried ([`RETRY_PAUSE`]).
     pause: usize,
@@ -1196,6 +1211,7 @@ impl Follow {
             crawl_window: CRAWL_WINDOW,
             move_tries: 0,
             moved: false,
+            move_failed: f64::INFINITY,
             pause: 0,
             trial: u.clone(),
             dt: opts.dt0,
@@ -1531,6 +1547,7 @@ impl Follow {
                         self.flat_tried = true;
                         self.move_tries = MOVE_TRIES;
                         self.moved = true;
+                        self.move_failed = f64::INFINITY;
                         self.dt_last = (f64::NAN, f64::NAN);
                         self.fronts.clear();
                         self.crawl.clear();
@@ -1616,10 +1633,15 @@ impl Follow {
                     }
                 }
             } else {
-                if self.move_tries > 0 && self.undo.is_some() {
+                if self.move_tries > 0
+                    && self.undo.is_some()
+                    && rep.residual <= MOVE_WORSE * self.move_failed
+                {
                     // the first step after a move failed: shorter, from the
-                    // moved state, before the move is undone
+                    // moved state, before the move is undone (at once where
+                    // the shorter step failed further off)
                     self.move_tries -= 1;
+                    self.move_failed = rep.residual;
                     u.assign(&self.u_prev);
                     self.dt *= 0.25;
                     self.probing = false;
