@@ -64,6 +64,40 @@ fn assert_balances_close(v: &serde_json::Value) {
     }
 }
 
+/// `simulate --json` on the model `text`: converged within
+/// `max_iterations`, every whole-cascade balance closed
+/// ([`assert_balances_close`]) and `n` stage records, which it returns.
+fn converged_within(text: &str, max_iterations: u64, n: usize) -> Vec<serde_json::Value> {
+    let v = solved_json(text);
+    assert_eq!(v["converged"], true);
+    let it = v["iterations"].as_u64().unwrap();
+    assert!(it <= max_iterations, "{it} iterations");
+    assert_balances_close(&v);
+    let stages = v["stages"].as_array().unwrap().clone();
+    assert_eq!(stages.len(), n);
+    stages
+}
+
+/// `metal` balanced over stage `j` within 1e-10: the aqueous of stage
+/// `j + 1` and the organic of stage `j - 1` in at the flows `(aqueous,
+/// organic)`, its own two phases out.
+fn assert_stage_balanced(
+    stages: &[serde_json::Value],
+    j: usize,
+    metal: &str,
+    (aqueous, organic): (f64, f64),
+) {
+    let (_, y_below) = phases(&stages[j - 1], metal);
+    let (x_above, _) = phases(&stages[j + 1], metal);
+    let (x, y) = phases(&stages[j], metal);
+    let inflow = aqueous * x_above + organic * y_below;
+    let outflow = aqueous * x + organic * y;
+    assert!(
+        (inflow / outflow - 1.0).abs() < 1e-10,
+        "stage {j} {metal}: in {inflow}, out {outflow}"
+    );
+}
+
 /// `metal` on its mass-action law with `a = b = 3` in a stage's `--json`
 /// record, `D = K [(HA)2]^3 / [H+]^3` with `log10 K = log10_k`, within
 /// 1e-9 relative (the dimer is half the free extractant).
@@ -1366,13 +1400,7 @@ sulfate = 0.9675
 /// cascade converges in 2,224 iterations (5.8 s).
 #[test]
 fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
-    let v = solved_json(MA_14242);
-    assert_eq!(v["converged"], true);
-    let it = v["iterations"].as_u64().unwrap();
-    assert!(it <= 2400, "{it} iterations");
-    assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 517);
+    let stages = converged_within(MA_14242, 2400, 517);
     // Tb on its mass-action law in the scrub (stage 400):
     // D = K [(HA)2]^3 / [H+]^3
     assert_on_mass_action_law(&stages[399], "Tb", 2.125533);
@@ -1387,13 +1415,7 @@ fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
 /// within 100, and that converges: 2,574.
 #[test]
 fn a_crawling_first_solve_tries_the_scrub_walk() {
-    let v = solved_json(MA_15641);
-    assert_eq!(v["converged"], true);
-    let it = v["iterations"].as_u64().unwrap();
-    assert!(it <= 3000, "{it} iterations");
-    assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 113);
+    let stages = converged_within(MA_15641, 3000, 113);
     // La on its mass-action law, D = K [(HA)2]^3 / [H+]^3, from the deep
     // extraction (1e-171 mol/L) to the scrub liquor's inlet
     for j in [10, 60, 111] {
@@ -1449,28 +1471,14 @@ acid = 4.262
 /// does not arrive here).
 #[test]
 fn a_leap_whose_step_fails_is_made_again_flat() {
-    let v = solved_json(MA_14150);
-    assert_eq!(v["converged"], true);
-    let it = v["iterations"].as_u64().unwrap();
-    assert!(it <= 2800, "{it} iterations");
-    assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 299);
+    let stages = converged_within(MA_14150, 2800, 299);
     // an extraction stage behind the leapt front balanced: the aqueous of
     // the stage above (feed and scrub liquor) and the organic of the
     // stage below in, its own two phases out
     let (aqueous, organic) = (1.0 + 0.6809, 5.9726);
     for j in [100, 200] {
         for metal in ["La", "Ce"] {
-            let (_, y_below) = phases(&stages[j - 1], metal);
-            let (x_above, _) = phases(&stages[j + 1], metal);
-            let (x, y) = phases(&stages[j], metal);
-            let inflow = aqueous * x_above + organic * y_below;
-            let outflow = aqueous * x + organic * y;
-            assert!(
-                (inflow / outflow - 1.0).abs() < 1e-10,
-                "stage {j} {metal}: in {inflow}, out {outflow}"
-            );
+            assert_stage_balanced(&stages, j, metal, (aqueous, organic));
         }
     }
 }
@@ -1521,13 +1529,7 @@ acid = 2.131
 /// iterations.
 #[test]
 fn a_trace_washing_out_does_not_hold_the_steady_state_back() {
-    let v = solved_json(MA_14280);
-    assert_eq!(v["converged"], true);
-    let it = v["iterations"].as_u64().unwrap();
-    assert!(it <= 2300, "{it} iterations");
-    assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 496);
+    let stages = converged_within(MA_14280, 2300, 496);
     // the strip stage's deep traces balanced: the loaded organic of stage
     // 495 in, the strip's aqueous and organic out (the strip liquor
     // carries no metal), to the last digits however deep
@@ -1627,13 +1629,7 @@ acid = 3.835
 /// read ([`crawling`] in the solver), and the solve takes 2,200.
 #[test]
 fn a_crawling_front_is_moved_on() {
-    let v = solved_json(LL_9972);
-    assert_eq!(v["converged"], true);
-    let it = v["iterations"].as_u64().unwrap();
-    assert!(it <= 3000, "{it} iterations");
-    assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 255);
+    let stages = converged_within(LL_9972, 3000, 255);
     // Pr, built up to eleven times its feed over the extraction (the other
     // metals are traces there, under double range in the JSON): balanced
     // with the aqueous of the stage above and the organic of the stage
@@ -1641,16 +1637,9 @@ fn a_crawling_front_is_moved_on() {
     // log10(dose), the dose the stage's free extractant in volume %
     let (aqueous, organic) = (1.0, 0.80107);
     for j in [50, 150, 250] {
-        let (_, y_below) = phases(&stages[j - 1], "Pr");
-        let (x_above, _) = phases(&stages[j + 1], "Pr");
         let (x, y) = phases(&stages[j], "Pr");
         assert!(x > 10.0 * 0.0011052, "stage {j}: Pr {x}");
-        let inflow = aqueous * x_above + organic * y_below;
-        let outflow = aqueous * x + organic * y;
-        assert!(
-            (inflow / outflow - 1.0).abs() < 1e-10,
-            "stage {j}: in {inflow}, out {outflow}"
-        );
+        assert_stage_balanced(&stages, j, "Pr", (aqueous, organic));
         let ph = stages[j]["ph"].as_f64().unwrap();
         let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
         let law = 1.3457 * ph - 2.511 + 0.6731 * dose.log10();
