@@ -1223,6 +1223,9 @@ fn run<E: Rigorous>(
     } else {
         first.cloned().unwrap_or_else(|| start(ker, p))
     };
+    // a start-up from `first` (not the cold start) that creeps is started
+    // again from the cold start ([`CREEP_AFTER`])
+    let creep = !handed && first.is_some();
     let budget = max_it - total;
     // a continuation that the stall watch gave up ([`newton::PtcStall`])
     // leaves an iterate that beats the cold start for some cascades and
@@ -1234,8 +1237,16 @@ fn run<E: Rigorous>(
     let (rep_t, used) = if stalled {
         raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log, &mut hook)
     } else {
-        let (rep_t, used, steps) =
-            start_up_doubling(solver, ker, p, &mut v, tol, budget, (log, true), &mut hook);
+        let (rep_t, used, steps) = start_up_creeping(
+            solver,
+            ker,
+            p,
+            (&mut v, creep),
+            tol,
+            budget,
+            (log, true),
+            &mut hook,
+        );
         if log
             && steps == 0
             && rep_t.status == Status::Diverged
@@ -1685,6 +1696,71 @@ fn start_up_doubling<E: Rigorous>(
     let mut f = super::transient::Follow::new(ker, &p.links, &p.feed, v, ws, pr, opts);
     let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
     (r, f.used + more, f.accepted())
+}
+
+/// Start-up iterations after which a start-up from a built start that
+/// has not reached [`CREEP_TIME`] residence times is given up for one from
+/// the cold start ([`start_up_creeping`]). CLI check log-linear 11232
+/// capped 0.3 (5 metals over 50 + 280 + 15 stages): from its stage
+/// roots' start ([`ll_substituted`]) the start-up held steps of 1e-9 to
+/// 1e-3 residence times for 21,000 iterations and reached 0.014 of them
+/// (4.6 with its steps' rounding measured, [`newton::ROUNDING_NEAR`]),
+/// every step failing or finishing at the rounding of the scrub's acid,
+/// and the relative form's pass converged after it (26,212 iterations
+/// in all, 23 s); from the cold start it converges in 1,728 (5,135 in
+/// all). The start-ups of the robustness samples (mass-action 0-10499,
+/// log-linear 0-9299) that run past 1,000 iterations from a built start
+/// had reached 30 to 3,200 residence times there.
+const CREEP_AFTER: usize = 1000;
+
+/// See [`CREEP_AFTER`].
+const CREEP_TIME: f64 = 0.1;
+
+/// [`start_up_doubling`] from `v`, except that where `cold` is set and
+/// the start-up from `v` has reached under [`CREEP_TIME`] after
+/// [`CREEP_AFTER`] iterations, `v` is replaced by the cold start
+/// ([`start`]) and the start-up starts again from there within what is
+/// left of `budget`.
+#[allow(clippy::too_many_arguments)]
+fn start_up_creeping<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    (v, cold): (&mut Array2<f64>, bool),
+    tol: f64,
+    budget: usize,
+    (log, retry_plain): (bool, bool),
+    hook: &mut Option<&mut Doubler>,
+) -> (NewtonReport, usize, usize) {
+    if !cold {
+        return start_up_doubling(solver, ker, p, v, tol, budget, (log, retry_plain), hook);
+    }
+    let pass = pass_copy(solver);
+    let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
+    let opts = start_up_options(ker, tol, budget, retry_plain);
+    let ws = log_workspace(solver, ker, p, log);
+    let (links, feed) = (&p.links[..], &p.feed);
+    let mut f = super::transient::Follow::new(ker, links, feed, v, ws, pr, opts);
+    if let Some(r) = f.advance(ker, links, feed, v, ws, pr, CREEP_AFTER) {
+        return (r, f.used, f.accepted());
+    }
+    if f.time >= CREEP_TIME {
+        let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
+        return (r, f.used + more, f.accepted());
+    }
+    v.assign(&start(ker, p));
+    let used = f.used;
+    let (r, more, steps) = start_up_doubling(
+        solver,
+        ker,
+        p,
+        v,
+        tol,
+        budget - used,
+        (log, retry_plain),
+        hook,
+    );
+    (r, used + more, steps)
 }
 
 /// The start-up dynamics ([`super::transient::Follow`]) from `v`, within
