@@ -98,6 +98,30 @@ fn assert_stage_balanced(
     );
 }
 
+/// `metal` held at more than `times` its feed concentration `feed` at
+/// each stage of `at`, balanced there ([`assert_stage_balanced`] at the
+/// flows `(aqueous, organic)`) and on its log-linear fit `log10 D = (m0 +
+/// m1 dose) pH + b0 + b1 log10(dose)` within 1e-9, the dose the stage's
+/// free extractant in volume % (0.0302 mol/L per %).
+fn assert_held_on_fit(
+    stages: &[serde_json::Value],
+    (metal, feed, times): (&str, f64, f64),
+    at: &[usize],
+    flows: (f64, f64),
+    [m0, m1, b0, b1]: [f64; 4],
+) {
+    for &j in at {
+        let (x, y) = phases(&stages[j], metal);
+        assert!(x > times * feed, "stage {j}: {metal} {x}");
+        assert_stage_balanced(stages, j, metal, flows);
+        let ph = stages[j]["ph"].as_f64().unwrap();
+        let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
+        let law = (m0 + m1 * dose) * ph + b0 + b1 * dose.log10();
+        let d = (y / x).log10();
+        assert!((d - law).abs() < 1e-9, "stage {j}: log10 D {d}, fit {law}");
+    }
+}
+
 /// `metal` on its mass-action law with `a = b = 3` in a stage's `--json`
 /// record, `D = K [(HA)2]^3 / [H+]^3` with `log10 K = log10_k`, within
 /// 1e-9 relative (the dimer is half the free extractant).
@@ -1635,17 +1659,13 @@ fn a_crawling_front_is_moved_on() {
     // with the aqueous of the stage above and the organic of the stage
     // below, and on its fit, log10 D = 1.3457 pH - 2.511 + 0.6731
     // log10(dose), the dose the stage's free extractant in volume %
-    let (aqueous, organic) = (1.0, 0.80107);
-    for j in [50, 150, 250] {
-        let (x, y) = phases(&stages[j], "Pr");
-        assert!(x > 10.0 * 0.0011052, "stage {j}: Pr {x}");
-        assert_stage_balanced(&stages, j, "Pr", (aqueous, organic));
-        let ph = stages[j]["ph"].as_f64().unwrap();
-        let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
-        let law = 1.3457 * ph - 2.511 + 0.6731 * dose.log10();
-        let d = (y / x).log10();
-        assert!((d - law).abs() < 1e-9, "stage {j}: log10 D {d}, fit {law}");
-    }
+    assert_held_on_fit(
+        &stages,
+        ("Pr", 0.0011052, 10.0),
+        &[50, 150, 250],
+        (1.0, 0.80107),
+        [1.3457, 0.0, -2.511, 0.6731],
+    );
 }
 
 /// The model of `a_crawling_front_is_moved_on`, as `scripts/cli_check.py
@@ -1718,17 +1738,13 @@ fn a_creeping_start_up_starts_again_cold() {
     // scrub's aqueous from the stage above and the organic from below,
     // and on its fit, log10 D = (2.9417 - 0.02682 dose) pH - 3.3776 + 0.3
     // log10(dose)
-    let (aqueous, organic) = (0.07116, 1.1746);
-    for j in [59, 199] {
-        let (x, y) = phases(&stages[j], "La");
-        assert!(x > 600.0 * 0.0018392, "stage {j}: La {x}");
-        assert_stage_balanced(&stages, j, "La", (aqueous, organic));
-        let ph = stages[j]["ph"].as_f64().unwrap();
-        let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
-        let law = (2.9417 - 0.02682 * dose) * ph - 3.377586731764314 + 0.3 * dose.log10();
-        let d = (y / x).log10();
-        assert!((d - law).abs() < 1e-9, "stage {j}: log10 D {d}, fit {law}");
-    }
+    assert_held_on_fit(
+        &stages,
+        ("La", 0.0018392, 600.0),
+        &[59, 199],
+        (0.07116, 1.1746),
+        [2.9417, -0.02682, -3.377586731764314, 0.3],
+    );
 }
 
 /// The model of `a_creeping_start_up_starts_again_cold`, as
@@ -1809,17 +1825,13 @@ fn a_start_up_crawling_from_the_stage_roots_starts_again_cold() {
     // scrub's aqueous from the stage above and the organic from below,
     // and on its fit, log10 D = (1.7721 + 0.01825 dose) pH + 1.0424 + 0.3
     // log10(dose)
-    let (aqueous, organic) = (0.3718, 0.90342);
-    for j in [150, 250] {
-        let (x, y) = phases(&stages[j], "Eu");
-        assert!(x > 20.0 * 0.00010885, "stage {j}: Eu {x}");
-        assert_stage_balanced(&stages, j, "Eu", (aqueous, organic));
-        let ph = stages[j]["ph"].as_f64().unwrap();
-        let dose = stages[j]["free_extractant"].as_f64().unwrap() / 0.0302;
-        let law = (1.7721 + 0.01825 * dose) * ph + 1.042426435928684 + 0.3 * dose.log10();
-        let d = (y / x).log10();
-        assert!((d - law).abs() < 1e-9, "stage {j}: log10 D {d}, fit {law}");
-    }
+    assert_held_on_fit(
+        &stages,
+        ("Eu", 0.00010885, 20.0),
+        &[150, 250],
+        (0.3718, 0.90342),
+        [1.7721, 0.01825, 1.042426435928684, 0.3],
+    );
 }
 
 /// The model of `a_start_up_crawling_from_the_stage_roots_starts_again_cold`,
