@@ -1237,16 +1237,9 @@ fn run<E: Rigorous>(
     let (rep_t, used) = if stalled {
         raced_start_up(solver, ker, p, &mut v, &u, tol, budget, log, &mut hook)
     } else {
-        let (rep_t, used, steps) = start_up_creeping(
-            solver,
-            ker,
-            p,
-            (&mut v, creep),
-            tol,
-            budget,
-            (log, true),
-            &mut hook,
-        );
+        let flags = (log, true, creep);
+        let (rep_t, used, steps) =
+            start_up_doubling(solver, ker, p, &mut v, tol, budget, flags, &mut hook);
         if log
             && steps == 0
             && rep_t.status == Status::Diverged
@@ -1677,7 +1670,11 @@ fn doubled_solve<E: Rigorous>(
 
 /// A start-up from `v` as [`start_up`], with the doubled start of `hook`
 /// (where it holds one) tried once it has used [`DOUBLE_AFTER`]
-/// iterations ([`advance_doubling`]).
+/// iterations ([`advance_doubling`]). Where `creep` is set (`v` a built
+/// start, not the cold one) and the start-up has reached under
+/// [`CREEP_TIME`] after [`CREEP_AFTER`] iterations, `v` is replaced by
+/// the cold start ([`start`]) and the start-up starts again from there
+/// within what is left of `budget`.
 #[allow(clippy::too_many_arguments)]
 fn start_up_doubling<E: Rigorous>(
     solver: &mut Solver,
@@ -1686,21 +1683,34 @@ fn start_up_doubling<E: Rigorous>(
     v: &mut Array2<f64>,
     tol: f64,
     budget: usize,
-    (log, retry_plain): (bool, bool),
+    (log, retry_plain, creep): (bool, bool, bool),
     hook: &mut Option<&mut Doubler>,
 ) -> (NewtonReport, usize, usize) {
     let pass = pass_copy(solver);
     let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
     let opts = start_up_options(ker, tol, budget, retry_plain);
     let ws = log_workspace(solver, ker, p, log);
-    let mut f = super::transient::Follow::new(ker, &p.links, &p.feed, v, ws, pr, opts);
+    let (links, feed) = (&p.links[..], &p.feed);
+    let mut f = super::transient::Follow::new(ker, links, feed, v, ws, pr, opts);
+    if creep {
+        if let Some(r) = f.advance(ker, links, feed, v, ws, pr, CREEP_AFTER) {
+            return (r, f.used, f.accepted());
+        }
+        if f.time < CREEP_TIME {
+            v.assign(&start(ker, p));
+            let flags = (log, retry_plain, false);
+            let (r, more, steps) =
+                start_up_doubling(solver, ker, p, v, tol, budget - f.used, flags, hook);
+            return (r, f.used + more, steps);
+        }
+    }
     let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
     (r, f.used + more, f.accepted())
 }
 
 /// Start-up iterations after which a start-up from a built start that
 /// has not reached [`CREEP_TIME`] residence times is given up for one from
-/// the cold start ([`start_up_creeping`]). CLI check log-linear 11232
+/// the cold start ([`start_up_doubling`]). CLI check log-linear 11232
 /// capped 0.3 (5 metals over 50 + 280 + 15 stages): from its stage
 /// roots' start ([`ll_substituted`]) the start-up held steps of 1e-9 to
 /// 1e-3 residence times for 21,000 iterations and reached 0.014 of them
@@ -1724,53 +1734,6 @@ const CREEP_AFTER: usize = 1000;
 /// capped and uncapped, mass-action) no other seed changed at 1 or 10.
 const CREEP_TIME: f64 = 10.0;
 
-/// [`start_up_doubling`] from `v`, except that where `cold` is set and
-/// the start-up from `v` has reached under [`CREEP_TIME`] after
-/// [`CREEP_AFTER`] iterations, `v` is replaced by the cold start
-/// ([`start`]) and the start-up starts again from there within what is
-/// left of `budget`.
-#[allow(clippy::too_many_arguments)]
-fn start_up_creeping<E: Rigorous>(
-    solver: &mut Solver,
-    ker: &E,
-    p: &Problem,
-    (v, cold): (&mut Array2<f64>, bool),
-    tol: f64,
-    budget: usize,
-    (log, retry_plain): (bool, bool),
-    hook: &mut Option<&mut Doubler>,
-) -> (NewtonReport, usize, usize) {
-    if !cold {
-        return start_up_doubling(solver, ker, p, v, tol, budget, (log, retry_plain), hook);
-    }
-    let pass = pass_copy(solver);
-    let pr = pass.as_ref().map(|(a, o)| (&a[..], &o[..]));
-    let opts = start_up_options(ker, tol, budget, retry_plain);
-    let ws = log_workspace(solver, ker, p, log);
-    let (links, feed) = (&p.links[..], &p.feed);
-    let mut f = super::transient::Follow::new(ker, links, feed, v, ws, pr, opts);
-    if let Some(r) = f.advance(ker, links, feed, v, ws, pr, CREEP_AFTER) {
-        return (r, f.used, f.accepted());
-    }
-    if f.time >= CREEP_TIME {
-        let (r, more) = advance_doubling(solver, ker, p, &mut f, v, pr, hook, log);
-        return (r, f.used + more, f.accepted());
-    }
-    v.assign(&start(ker, p));
-    let used = f.used;
-    let (r, more, steps) = start_up_doubling(
-        solver,
-        ker,
-        p,
-        v,
-        tol,
-        budget - used,
-        (log, retry_plain),
-        hook,
-    );
-    (r, used + more, steps)
-}
-
 /// The start-up dynamics ([`super::transient::Follow`]) from `v`, within
 /// `budget` iterations, in the solver's workspace (side draws included);
 /// `retry_plain` as [`super::transient::TransientOptions::retry_plain`].
@@ -1787,7 +1750,7 @@ fn start_up<E: Rigorous>(
     log: bool,
     retry_plain: bool,
 ) -> (NewtonReport, usize, usize) {
-    let flags = (log, retry_plain);
+    let flags = (log, retry_plain, false);
     start_up_doubling(solver, ker, p, v, tol, budget, flags, &mut None)
 }
 
