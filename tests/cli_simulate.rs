@@ -68,14 +68,19 @@ fn assert_balances_close(v: &serde_json::Value) {
 /// `max_iterations`, every whole-cascade balance closed
 /// ([`assert_balances_close`]) and `n` stage records, which it returns.
 fn converged_within(text: &str, max_iterations: u64, n: usize) -> Vec<serde_json::Value> {
+    let v = converged_json_within(text, max_iterations, n);
+    v["stages"].as_array().unwrap().clone()
+}
+
+/// The `--json` result of [`converged_within`]'s checks, whole.
+fn converged_json_within(text: &str, max_iterations: u64, n: usize) -> serde_json::Value {
     let v = solved_json(text);
     assert_eq!(v["converged"], true);
     let it = v["iterations"].as_u64().unwrap();
     assert!(it <= max_iterations, "{it} iterations");
     assert_balances_close(&v);
-    let stages = v["stages"].as_array().unwrap().clone();
-    assert_eq!(stages.len(), n);
-    stages
+    assert_eq!(v["stages"].as_array().unwrap().len(), n);
+    v
 }
 
 /// `metal` balanced over stage `j` within 1e-10: the aqueous of stage
@@ -989,6 +994,91 @@ fn a_scrub_walk_from_near_the_acid_finds_the_branch_the_walk_from_below_misses()
     );
     // La, Ce and Pr all leave in the raffinate
     assert!(loaded("Pr") < 1e-30 && (raffinate("La") / 0.014225 - 1.0).abs() < 1e-10);
+}
+
+/// Round 55: a neutral feed's walk before the plain balances' pass.
+/// Independent CLI check, mass-action 6760 (2 metals over 29 + 287
+/// stages, unsaponified, feed `acid = 0.0`, 5.152 mol/L of scrub acid):
+/// its first pass breaks down (749 iterations) and the second, which no
+/// neutral feed of the check was seen to need, spent 1,181 more before
+/// the walk from an acid feed converged in 137 (2,067 in all). Now the
+/// walk goes first: 886. The scrub's middle holds a plateau, La and Ce
+/// at 0.951 and 1.150 mol/L over its stages 51-251, each on its law.
+#[test]
+fn a_neutral_feed_is_walked_before_the_plain_pass() {
+    let stages = converged_within(MA_6760, 1200, 316);
+    let la = |j: usize| phases(&stages[j], "La").0;
+    assert!((la(50) - 0.95074).abs() < 1e-5, "La {}", la(50));
+    assert!(
+        (la(250) / la(50) - 1.0).abs() < 1e-9,
+        "La {} {}",
+        la(50),
+        la(250)
+    );
+    assert_on_mass_action_law(&stages[150], "La", 1.467443);
+    assert_on_mass_action_law(&stages[150], "Ce", 1.488633);
+    // the scrub acid leaves in the raffinate's aqueous: stage 1 at 0.4509
+    let acid = stages[0]["acid"].as_f64().unwrap();
+    assert!((acid - 0.45090).abs() < 1e-4, "acid {acid}");
+}
+
+/// The model of `a_neutral_feed_is_walked_before_the_plain_pass`, as
+/// `scripts/cli_check.py --model mass-action --case 6760` writes it.
+const MA_6760: &str = r#"name = "ma random"
+components = ["La", "Ce"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = 1.467443, Ce = 1.488633 }
+a = 3.0
+b = 3.0
+charge = { La = 3, Ce = 2 }
+extractant = 1.5205
+
+[cascade]
+extraction = 29
+scrub = 287
+strip = 0
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.037175, Ce = 0.05005 }
+acid = 0.0
+
+[flows]
+organic = 0.62332
+scrub = 0.05097
+
+[scrub]
+acid = 5.152
+"#;
+
+/// Round 55's late start. Independent CLI check, mass-action 7016 (2
+/// metals over 284 + 136 stages, 13 % Na saponification, feed `acid =
+/// 0.0`): its first pass's start-up ran 10,089 iterations before it broke
+/// down, and the neutral walk converged after it (10,949 in all; 22,962
+/// with the plain pass between). Now a start-up still going at 5,000
+/// iterations tries the neutral walk (860 iterations) as its late start:
+/// 6,546. All the Ce leaves loaded, La splits 60 : 40, on its law mid
+/// extraction.
+#[test]
+fn a_neutral_feed_walked_from_a_long_start_up() {
+    let src = "name = \"ma random\"\n\
+               components = [\"La\", \"Ce\"]\n[chemistry]\n\
+               model = \"mass-action\"\n\
+               log10_k = { La = 0.832617, Ce = 1.078227 }\n\
+               extractant = 0.4682\nsaponification = 0.1306\ncounter_ion = \"Na\"\n\
+               [cascade]\nextraction = 284\nscrub = 136\nstrip = 0\n\
+               [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+               concentration = { La = 0.068057, Ce = 0.039002 }\nacid = 0.0\n\
+               [flows]\norganic = 3.3376\nscrub = 0.5287\n[scrub]\nacid = 1.025\n";
+    let v = converged_json_within(src, 8000, 420);
+    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
+    assert!((amount("loaded_organic", "Ce") / 0.039002 - 1.0).abs() < 1e-12);
+    let la = amount("loaded_organic", "La") / 0.068057;
+    assert!((la - 0.59954).abs() < 1e-4, "La loaded {la}");
+    assert_on_mass_action_law(&v["stages"][150], "La", 0.832617);
 }
 
 /// Round 39: a log-linear start-up that cannot take one step goes on from

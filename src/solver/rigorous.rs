@@ -1516,6 +1516,21 @@ fn raced_start_up<E: Rigorous>(
 /// -> 2,837 (its half not converged within the 300).
 const DOUBLE_AFTER: usize = 2000;
 
+/// Start-up iterations after which a start-up given a [`Doubler`] whose
+/// doubled start gave nothing asks it again, for its late start
+/// ([`advance_doubling`]): a mass-action cascade with a neutral feed, the
+/// neutral walk ([`ma_neutral_probe`]; the others have none). Round 55's
+/// CLI check (mass-action seeds 0-19999): first passes of neutral feeds
+/// crawled in their start-ups for thousands of iterations where the walk
+/// converged in 46 to 3,049 (7016 10,949 -> 6,546 iterations, 19532
+/// 19,233 -> 8,771, 19505 9,793 -> 6,275, 5856 9,612 -> 5,959), and lost
+/// one (10671, whose walk fails: 6,753 -> 10,753). Tried at
+/// [`DOUBLE_AFTER`] with the doubled start, it took 19532 to 5,771 but
+/// lost 1,300 to 4,000 on six cases whose start-ups converge between
+/// 2,000 and 5,000 (314, 11150, 11711, 13520, 15342, 10671); no neutral
+/// case of seeds 20000-29999 (652) reaches it.
+const LATE_AFTER: usize = 5000;
+
 /// Iterations the half cascade of a doubled start gets at most
 /// ([`doubled_start`]). The halves that gave the steady state took 6-256
 /// iterations (CLI check mass-action 12220, 11860, 11556); the halves of
@@ -1549,8 +1564,10 @@ const DOUBLE_START_UP: usize = 400;
 /// iterations before it is advanced to its end), finished by Newton and a
 /// short start-up ([`doubled_solve`]); where that converges it replaces
 /// `v`, else `f` goes on within what is left, less what the try used.
-/// Returns the last report and the iterations the doubled start used (the
-/// steady Newton's are `f`'s).
+/// Once `f` has used [`LATE_AFTER`], the hook's late start is tried
+/// alike (without the steady Newton first). Returns the last report and
+/// the iterations the doubled and late starts used (the steady Newton's
+/// are `f`'s).
 #[allow(clippy::too_many_arguments)]
 fn advance_doubling<E: Rigorous>(
     solver: &mut Solver,
@@ -1577,13 +1594,27 @@ fn advance_doubling<E: Rigorous>(
             return (rs, 0);
         }
         let left = f.opts.max_iterations.saturating_sub(f.used);
-        let (got, used) = doubled_solve(solver, ker, p, d, left, f.opts.tolerance, log);
+        let tol = f.opts.tolerance;
+        let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, false));
         if let Some((u, r)) = got {
             v.assign(&u);
             return (r, used);
         }
         f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
         more = used;
+        // the late start ([`LATE_AFTER`])
+        let ws = log_workspace(solver, ker, p, log);
+        if let Some(r) = f.advance(ker, links, feed, v, ws, pr, LATE_AFTER) {
+            return (r, more);
+        }
+        let left = f.opts.max_iterations.saturating_sub(f.used);
+        let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, true));
+        if let Some((u, r)) = got {
+            v.assign(&u);
+            return (r, more + used);
+        }
+        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
+        more += used;
     }
     let ws = log_workspace(solver, ker, p, log);
     let r = f
@@ -1631,9 +1662,10 @@ fn start_up_options<E: Rigorous>(
     }
 }
 
-/// The doubled start `d` made within `left` iterations and finished by
-/// Newton ([`DOUBLE_NEWTON`]), then from the start again by a short
-/// start-up ([`DOUBLE_START_UP`]): the converged state and its report
+/// The doubled start `d` (its late start where `late`) made within
+/// `left` iterations and finished by Newton ([`DOUBLE_NEWTON`]), then
+/// from the start again by a short start-up ([`DOUBLE_START_UP`]), the
+/// balances in log form where `log`: the converged state and its report
 /// where it converges, and the iterations used either way (a half that
 /// failed included).
 fn doubled_solve<E: Rigorous>(
@@ -1643,9 +1675,9 @@ fn doubled_solve<E: Rigorous>(
     d: &mut Doubler,
     left: usize,
     tol: f64,
-    log: bool,
+    (log, late): (bool, bool),
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
-    let (start, mut total) = d(solver, left);
+    let (start, mut total) = d(solver, left, late);
     let Some(mut v) = start else {
         return (None, total);
     };
@@ -2484,18 +2516,46 @@ const NEUTRAL_START: f64 = 0.1;
 /// docs/benchmarks.md).
 ///
 /// [`solve_mass_action`] tries it between the first pass and the second
-/// (the plain balances' pass), which no neutral feed of round 55's CLI
-/// check was seen to need: of about 1,300 neutral mass-action cases
+/// (the plain balances' pass), which neutral feeds of round 55's CLI
+/// check all but never needed: of about 1,300 neutral mass-action cases
 /// (seeds 0-19999), none converged in its second pass, and those that
 /// reached it spent 1,181 to 12,013 iterations there before the walk
 /// (7016: 22,962 -> 10,949 iterations in all; 19532 25,287 -> 19,233,
-/// 19505 12,688 -> 9,793, 6676 5,630 -> 4,075, 6760 2,067 -> 886).
+/// 19505 12,688 -> 9,793, 6676 5,630 -> 4,075, 6760 2,067 -> 886); of
+/// 652 in seeds 20000-29999 one did (23873: 2,382 -> 2,429 walked) and
+/// one more gained (28387: 7,461 -> 2,406).
 fn neutral_walk(
     solver: &mut Solver,
     c: &Cascade,
     m: &MassActionSpec,
-    mut used: usize,
+    used: usize,
 ) -> Result<Solution, usize> {
+    neutral_walk_with(solver, c, m, used, |ker, p, u, rep, used| {
+        let ih = ker.h_index();
+        finish(
+            c,
+            ker,
+            p,
+            u,
+            rep,
+            used,
+            0,
+            |row| row[ih],
+            |_, row| ma_species(ker, row),
+        )
+    })
+}
+
+/// [`neutral_walk`], its converged iterate handed to `done` with the
+/// kernel, the problem, the last step's report and the iterations used in
+/// all.
+fn neutral_walk_with<T>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    mut used: usize,
+    done: impl Fn(&MassActionKernel, &Problem, &Array2<f64>, NewtonReport, usize) -> T,
+) -> Result<T, usize> {
     let own = m.streams.feed_acid;
     if !neutral_applies(c, m) {
         return Err(used);
@@ -2543,17 +2603,26 @@ fn neutral_walk(
     let Some(rep) = last else {
         return Err(used);
     };
-    Ok(finish(
-        c,
-        &ker,
-        &p,
-        &u,
-        rep,
-        used,
-        0,
-        |row| row[ih],
-        |_, row| ma_species(&ker, row),
-    ))
+    Ok(done(&ker, &p, &u, rep, used))
+}
+
+/// The steady state of `c` by [`neutral_walk`] within `budget`
+/// iterations, tried from a first solve's start-up that is still going
+/// ([`NEUTRAL_PROBE`]): the walked iterate and the iterations used, or
+/// `None` and the iterations used.
+fn ma_neutral_probe(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    budget: usize,
+) -> (Option<Array2<f64>>, usize) {
+    let Some(cv) = ma_variant(c, m, budget) else {
+        return (None, 0);
+    };
+    match neutral_walk_with(solver, &cv, m, 0, |_, _, u, _, used| (u.clone(), used)) {
+        Ok((u, used)) => (Some(u), used),
+        Err(used) => (None, used),
+    }
 }
 
 /// The cascade `c` with the mass-action chemistry `m` and a budget of
@@ -2903,7 +2972,14 @@ fn mass_action_once(
     let held = [ker.h_index(), ker.free_index()];
     // the walks' own solves (`keep`) probe no walk
     let probe = keep.is_none() && scrub_walk_applies(c, m.streams.scrub_acid);
-    let mut doubler = |solver: &mut Solver, left: usize| {
+    let neutral = keep.is_none() && neutral_applies(c, m);
+    let mut doubler = |solver: &mut Solver, left: usize, late: bool| {
+        if late {
+            if !neutral {
+                return (None, 0);
+            }
+            return ma_neutral_probe(solver, c, m, NEUTRAL_PROBE.min(left));
+        }
         let (got, used) = doubled_start(solver, c, m, left, &held);
         if got.is_some() || !probe {
             return (got, used);
@@ -2940,10 +3016,15 @@ fn mass_action_once(
 /// (round 52).
 const WALK_PROBE: usize = 100;
 
+/// Iterations of the neutral walk ([`ma_neutral_probe`]) tried as the
+/// late start of a first solve's start-up still going at [`LATE_AFTER`].
+const NEUTRAL_PROBE: usize = 4000;
+
 /// A start built for the problem from a smaller cascade's steady state
-/// ([`doubled_start`]): given the budget left, the start and the
-/// iterations spent building it.
-type Doubler<'a> = dyn FnMut(&mut Solver, usize) -> (Option<Array2<f64>>, usize) + 'a;
+/// ([`doubled_start`]), or with `late` set, its late start
+/// ([`LATE_AFTER`]): given the budget left and `late`, the start (none
+/// where it has none) and the iterations spent building it.
+type Doubler<'a> = dyn FnMut(&mut Solver, usize, bool) -> (Option<Array2<f64>>, usize) + 'a;
 
 /// Shortest extraction section halved by [`doubled_start`].
 const DOUBLE_MIN: usize = 80;
