@@ -2531,19 +2531,32 @@ fn neutral_walk(
     used: usize,
 ) -> Result<Solution, usize> {
     neutral_walk_with(solver, c, m, used, |ker, p, u, rep, used| {
-        let ih = ker.h_index();
-        finish(
-            c,
-            ker,
-            p,
-            u,
-            rep,
-            used,
-            0,
-            |row| row[ih],
-            |_, row| ma_species(ker, row),
-        )
+        walked_solution(c, ker, p, u, rep, used)
     })
+}
+
+/// The solution of a mass-action walk's converged iterate `u` of `c`
+/// ([`finish`]), its report `rep` and `used` iterations in all.
+fn walked_solution(
+    c: &Cascade,
+    ker: &MassActionKernel,
+    p: &Problem,
+    u: &Array2<f64>,
+    rep: NewtonReport,
+    used: usize,
+) -> Solution {
+    let ih = ker.h_index();
+    finish(
+        c,
+        ker,
+        p,
+        u,
+        rep,
+        used,
+        0,
+        |row| row[ih],
+        |_, row| ma_species(ker, row),
+    )
 }
 
 /// [`neutral_walk`], its converged iterate handed to `done` with the
@@ -2616,10 +2629,25 @@ fn ma_neutral_probe(
     m: &MassActionSpec,
     budget: usize,
 ) -> (Option<Array2<f64>>, usize) {
+    ma_probe(solver, c, m, budget, |solver, cv| {
+        neutral_walk_with(solver, cv, m, 0, |_, _, u, _, used| (u.clone(), used))
+    })
+}
+
+/// The iterate a walk `walk` converges to on `c` rebuilt with a budget
+/// of `budget` ([`ma_variant`]), and the iterations it used (`None`
+/// where it fails).
+fn ma_probe(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &MassActionSpec,
+    budget: usize,
+    walk: impl FnOnce(&mut Solver, &Cascade) -> Result<(Array2<f64>, usize), usize>,
+) -> (Option<Array2<f64>>, usize) {
     let Some(cv) = ma_variant(c, m, budget) else {
         return (None, 0);
     };
-    match neutral_walk_with(solver, &cv, m, 0, |_, _, u, _, used| (u.clone(), used)) {
+    match walk(solver, &cv) {
         Ok((u, used)) => (Some(u), used),
         Err(used) => (None, used),
     }
@@ -3579,18 +3607,7 @@ fn ma_scrub_walk(
     used: usize,
 ) -> Result<Solution, usize> {
     ma_scrub_walk_with(solver, c, m, used, |ker, p, u, rep, used| {
-        let ih = ker.h_index();
-        finish(
-            c,
-            ker,
-            p,
-            u,
-            rep,
-            used,
-            0,
-            |row| row[ih],
-            |_, row| ma_species(ker, row),
-        )
+        walked_solution(c, ker, p, u, rep, used)
     })
 }
 
@@ -3604,13 +3621,9 @@ fn ma_walk_probe(
     m: &MassActionSpec,
     budget: usize,
 ) -> (Option<Array2<f64>>, usize) {
-    let Some(cv) = ma_variant(c, m, budget) else {
-        return (None, 0);
-    };
-    match ma_scrub_walk_with(solver, &cv, m, 0, |_, _, u, _, used| (u.clone(), used)) {
-        Ok((u, used)) => (Some(u), used),
-        Err(used) => (None, used),
-    }
+    ma_probe(solver, c, m, budget, |solver, cv| {
+        ma_scrub_walk_with(solver, cv, m, 0, |_, _, u, _, used| (u.clone(), used))
+    })
 }
 
 /// [`ma_scrub_walk`], the walked steady state handed to `done`.
