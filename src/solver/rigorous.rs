@@ -1582,39 +1582,32 @@ fn advance_doubling<E: Rigorous>(
     let (links, feed) = (&p.links[..], &p.feed);
     let mut more = 0;
     if let Some(d) = hook.take() {
-        let ws = log_workspace(solver, ker, p, log);
-        if let Some(r) = f.advance(ker, links, feed, v, ws, pr, DOUBLE_AFTER) {
-            return (r, 0);
+        // the doubled start, then the late start ([`LATE_AFTER`])
+        for (until, late) in [(DOUBLE_AFTER, false), (LATE_AFTER, true)] {
+            let ws = log_workspace(solver, ker, p, log);
+            if let Some(r) = f.advance(ker, links, feed, v, ws, pr, until) {
+                return (r, more);
+            }
+            if !late {
+                // the start-up may have come within Newton's reach of its
+                // steady state without its own steady Newton tried yet:
+                // tried first
+                let left = f.opts.max_iterations.saturating_sub(f.used);
+                let rs = f.try_steady(ker, links, feed, v, ws, pr, DOUBLE_STEADY.min(left));
+                if rs.status == Status::Converged {
+                    return (rs, more);
+                }
+            }
+            let left = f.opts.max_iterations.saturating_sub(f.used);
+            let tol = f.opts.tolerance;
+            let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, late));
+            if let Some((u, r)) = got {
+                v.assign(&u);
+                return (r, more + used);
+            }
+            f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
+            more += used;
         }
-        // the start-up may have come within Newton's reach of its steady
-        // state without its own steady Newton tried yet: tried first
-        let left = f.opts.max_iterations.saturating_sub(f.used);
-        let rs = f.try_steady(ker, links, feed, v, ws, pr, DOUBLE_STEADY.min(left));
-        if rs.status == Status::Converged {
-            return (rs, 0);
-        }
-        let left = f.opts.max_iterations.saturating_sub(f.used);
-        let tol = f.opts.tolerance;
-        let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, false));
-        if let Some((u, r)) = got {
-            v.assign(&u);
-            return (r, used);
-        }
-        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
-        more = used;
-        // the late start ([`LATE_AFTER`])
-        let ws = log_workspace(solver, ker, p, log);
-        if let Some(r) = f.advance(ker, links, feed, v, ws, pr, LATE_AFTER) {
-            return (r, more);
-        }
-        let left = f.opts.max_iterations.saturating_sub(f.used);
-        let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, true));
-        if let Some((u, r)) = got {
-            v.assign(&u);
-            return (r, more + used);
-        }
-        f.opts.max_iterations = f.opts.max_iterations.saturating_sub(used);
-        more += used;
     }
     let ws = log_workspace(solver, ker, p, log);
     let r = f
@@ -2350,17 +2343,14 @@ pub(crate) fn solve_mass_action(solver: &mut Solver, c: &Cascade, m: &MassAction
     // mass-action 9049's first solve spent all its 26,500 iterations)
     let walks = neutral_applies(c, m) || scrub_walk_applies(c, m.streams.scrub_acid);
     let first = first_share(c, walks);
-    // a neutral feed's walk goes before the second pass ([`neutral_walk`])
-    let neutral = neutral_applies(c, m);
+    // a neutral feed's walk goes before the second pass ([`neutral_walk`];
+    // it is tried once: for any other feed it returns at once)
     let mut walked = false;
     let sol = with_fallback_between(
         solver,
         first,
         |solver, max_it, log| mass_action_once(solver, c, m, max_it, log, &mut analogue, None),
         |solver, used| {
-            if !neutral {
-                return Err(used);
-            }
             walked = true;
             neutral_walk(solver, c, m, used)
         },
