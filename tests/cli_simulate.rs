@@ -1158,6 +1158,70 @@ scrub = 0.09569
 acid = 5.005
 "#;
 
+/// Round 56: a start-up step after one that moved nothing is solved to
+/// the solve's own tolerance. Independent CLI check mass-action 37366 (9
+/// metals over 108 + 42 + 18 stages, a neutral feed, 23 % Na
+/// saponification): its extraction's organic is saturated with metal and
+/// its aqueous acid a trace, the steady Newton failed from every state
+/// under the steps' tolerance of 1e-8, and the start-up stood still at
+/// 8.75e-9 until its budget ran out (26,200 iterations, exit 2). Now it
+/// converges: La trapped at 0.35 mol/L in the extraction's aqueous at pH
+/// 6.68, 60.8 % of it in the raffinate, all the Ce in the strip liquor.
+#[test]
+fn a_start_up_that_stands_still_under_the_step_tolerance_goes_on() {
+    let v = converged_json_within(MA_37366, 3000, 168);
+    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
+    assert!((amount("strip_liquor", "Ce") / 0.013236 - 1.0).abs() < 1e-9);
+    let la = amount("raffinate", "La") / 0.011639;
+    assert!((la - 0.607597).abs() < 1e-5, "La in the raffinate {la}");
+    let stage = &v["stages"][60];
+    let ph = stage["ph"].as_f64().unwrap();
+    assert!((ph - 6.6759).abs() < 1e-3, "pH {ph}");
+    let free = stage["free_extractant"].as_f64().unwrap();
+    assert!(free < 1e-6, "free extractant {free}");
+    assert!((phases(stage, "La").0 - 0.34944).abs() < 1e-4);
+    assert_on_mass_action_law(stage, "La", 1.221524);
+    assert_on_mass_action_law(stage, "Ce", 1.822991);
+}
+
+/// The model of
+/// `a_start_up_that_stands_still_under_the_step_tolerance_goes_on`, as
+/// `scripts/cli_check.py --model mass-action --case 37366` writes it.
+const MA_37366: &str = r#"name = "ma random"
+components = ["La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = 1.221524, Ce = 1.822991, Pr = 2.422378, Nd = 2.963923, Sm = 3.591255, Eu = 3.789144, Gd = 3.917198, Tb = 4.535798, Dy = 4.804558 }
+charge = { La = 3, Ce = 3, Pr = 3, Nd = 3, Sm = 3, Eu = 3, Gd = 3, Tb = 3, Dy = 3 }
+extractant = 1.8107
+saponification = 0.2346
+counter_ion = "Na"
+log10_k_ion = -3.128
+
+[cascade]
+extraction = 108
+scrub = 42
+strip = 18
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.011639, Ce = 0.013236, Pr = 0.012445, Nd = 0.027161, Sm = 0.013482, Eu = 0.019726, Gd = 0.01633, Tb = 0.023838, Dy = 0.012826 }
+acid = 0.0
+
+[flows]
+organic = 1.2769
+scrub = 0.123
+strip = 1.485
+
+[scrub]
+acid = 5.896
+
+[strip]
+acid = 3.737
+"#;
+
 /// Round 39: a log-linear start-up that cannot take one step goes on from
 /// empty stages. Independent CLI check log-linear seed 4586 with every
 /// dose slope raised to at least 0.3 (13 metals over 192 + 52 stages, a

@@ -1146,6 +1146,25 @@ pub(crate) struct Follow {
     last_inner: usize,
 }
 
+/// Scaled residual to which an implicit-Euler step of the start-up is
+/// solved, or the start-up's own tolerance where that is looser. A step
+/// after one that moved nothing (accepted with no inner iteration: the
+/// state's residual already under this) is solved to the start-up's own
+/// tolerance instead, so that it moves. Where the steady state's
+/// equations are nearly singular, the steady Newton fails from every
+/// state under this residual, and steps held to it stop moving there:
+/// CLI check mass-action 37366 (9 metals over 108 + 42 + 18 stages, a
+/// neutral feed, 23 % Na saponification) stood at 8.75e-9 for 3,044
+/// failed steady tries of 6 iterations each and ran out of budget
+/// (26,200 iterations); with the next step solved to 1e-12 it converges
+/// in 2,240 (docs/benchmarks.md, round 56). In the extraction stages of
+/// such a cascade the organic is saturated with metal and the aqueous
+/// acid is a trace (pH 6-8.5): moving `ln [H+]` and `ln [(HA)2]`
+/// together keeps every metal's `D`, and only the counter-ion, a trace
+/// there too, sees it; the implicit step's hold-up terms keep that
+/// direction in hand where the steady Jacobian does not.
+const STEP_TOLERANCE: f64 = 1e-8;
+
 /// The steady-state Newton of a start-up from `u` within `budget`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn steady<E: Equilibrium>(
@@ -1471,7 +1490,11 @@ impl Follow {
                 u,
                 ws,
                 &NewtonOptions {
-                    tolerance: opts.tolerance.max(1e-8),
+                    tolerance: if self.idle {
+                        opts.tolerance
+                    } else {
+                        opts.tolerance.max(STEP_TOLERANCE)
+                    },
                     max_iterations: left.min(16),
                     give_up_growth: GIVE_UP_GROWTH,
                     finish_iterations: left.saturating_sub(16).min(FINISH_ITERATIONS),
