@@ -781,7 +781,9 @@ fn a_cold_continuation_whose_time_steps_stay_short_is_given_up() {
 #[test]
 fn a_slow_front_also_ends_the_continuation_from_the_sweeps_going_second() {
     let s = converges(&seed_2312());
-    assert!(s.iterations < 1000, "{} iterations", s.iterations);
+    // 1,014 since round 57: the stage-count ladder, tried first, fails
+    // here after 150 iterations
+    assert!(s.iterations < 1100, "{} iterations", s.iterations);
 }
 
 /// Seed 2312's bracketed sweeps (its last 69, after both continuations)
@@ -796,7 +798,9 @@ fn a_slow_front_also_ends_the_continuation_from_the_sweeps_going_second() {
 #[test]
 fn the_overloaded_stages_roots_take_log_steps() {
     let s = converges(&seed_2312());
-    assert!(s.iterations < 880, "{} iterations", s.iterations);
+    // 1,014 since round 57, the stage-count ladder's 150 first (1,040
+    // expected without the log steps)
+    assert!(s.iterations < 1030, "{} iterations", s.iterations);
 }
 
 /// Seed 658 of the generator (5 extraction, 287 scrub stages, eight
@@ -1228,7 +1232,8 @@ fn a_cold_front_too_slow_to_cross_leaves_its_count_to_the_sweeps() {
         flows: (5.4170003408841145, 0.8668113348253971, 0.0),
     });
     let s = converges(&c);
-    assert!(s.iterations < 1200, "{} iterations", s.iterations);
+    // 1,218 since round 57, with the stage-count ladder tried first
+    assert!(s.iterations < 1300, "{} iterations", s.iterations);
 }
 
 /// 1 + 131 stages, fifteen metals (two constant-D), bisulfate, a strong

@@ -1591,7 +1591,8 @@ fn advance_doubling<E: Rigorous>(
             }
             let left = f.opts.max_iterations.saturating_sub(f.used);
             let tol = f.opts.tolerance;
-            let (got, used) = doubled_solve(solver, ker, p, d, left, tol, (log, late));
+            let (got, used) =
+                doubled_solve(solver, ker, p, d, (left, DOUBLE_START_UP), tol, (log, late));
             if let Some((u, r)) = got {
                 v.assign(&u);
                 return (r, more + used);
@@ -1657,7 +1658,7 @@ fn doubled_solve<E: Rigorous>(
     ker: &E,
     p: &Problem,
     d: &mut Doubler,
-    left: usize,
+    (left, start_up_budget): (usize, usize),
     tol: f64,
     (log, late): (bool, bool),
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
@@ -1672,7 +1673,7 @@ fn doubled_solve<E: Rigorous>(
     total += r.iterations;
     if r.status != Status::Converged {
         v = from;
-        let b = DOUBLE_START_UP.min(left.saturating_sub(total));
+        let b = start_up_budget.min(left.saturating_sub(total));
         let (r2, it2, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
         total += it2;
         r = r2;
@@ -2872,6 +2873,19 @@ fn mass_action_once(
     }
     let opts = *c.solver_options();
     let mut used = 0;
+    // the stage-count ladder first, in the log-form pass ([`ladder_start`];
+    // the walks' and the ladder's own solves, `keep`, climb none), but
+    // for a crowded cascade, whose start is built for its steady state
+    // ([`crowding`]): the ladder's halves are crowded too, and its rungs
+    // failed (robustness 423, 1112, 4283: 130 to 190 iterations thrown
+    // away)
+    if log && keep.is_none() && max_it >= LADDER_MIN_BUDGET && crowding(c, m, &p).is_none() {
+        let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
+        used += it;
+        if let Some((u, rep)) = got {
+            return finish_ma!(&u, rep, used, 0);
+        }
+    }
     let first = analogue
         .get_or_insert_with(|| sf_start(c, m, &ker, &p))
         .as_ref();
@@ -2885,9 +2899,9 @@ fn mass_action_once(
             opts.tolerance,
             max_it.min(100),
         );
-        used = rep.iterations;
+        used += rep.iterations;
         if rep.status == Status::Converged {
-            return finish_ma!(&u, rep, rep.iterations, 0);
+            return finish_ma!(&u, rep, used, 0);
         }
     }
     // a crowded cascade ([`crowding`]) from the start built for its
@@ -3084,12 +3098,34 @@ fn doubled_start(
     let Some(u) = kept else {
         return (None, used);
     };
+    (Some(inserted(&u, (0, half), k, held, false)), used)
+}
+
+/// `u` with `k` stages inserted into its section `lo..hi` where the
+/// profile is straightest in logarithms (the interior stage with the
+/// smallest largest second difference over the unknowns, from the third
+/// stage of the section to the fourth from its end), each unknown carried
+/// on over the inserted stages at its change a stage there: one that rises
+/// with the stage number keeps the side above, the side below moved down
+/// by `k` times that change; one that falls keeps the side below, the side
+/// above moved down likewise. The side moved is moved whole where
+/// `whole_side` (a trace falling through the section falls as far in the
+/// sections beyond it), else only within the section (the scrub and strip
+/// beyond an extraction carry the counter-ion at their inlets' trace,
+/// [`TRACE_ION`]). The unknowns `held` (the acid and the free extractant,
+/// which the sections' inflows set) are copied.
+fn inserted(
+    u: &Array2<f64>,
+    (lo, hi): (usize, usize),
+    k: usize,
+    held: &[usize],
+    whole_side: bool,
+) -> Array2<f64> {
     let (n, nv) = u.dim();
-    // the straightest interior point of the half's extraction
-    let lo = 2.min(half.saturating_sub(1));
-    let hi = half.saturating_sub(3);
-    let mut best = (f64::INFINITY, half / 2);
-    for j in lo.max(1)..hi {
+    let len = hi - lo;
+    let first = lo + 2.min(len.saturating_sub(1));
+    let mut best = (f64::INFINITY, lo + len / 2);
+    for j in first.max(lo + 1)..hi.saturating_sub(3) {
         let bend = (0..nv)
             .map(|q| (u[[j - 1, q]] - 2.0 * u[[j, q]] + u[[j + 1, q]]).abs())
             .fold(0.0, f64::max);
@@ -3097,7 +3133,8 @@ fn doubled_start(
             best = (bend, j);
         }
     }
-    let j0 = best.1;
+    let j0 = best.1.min(n.saturating_sub(2));
+    let kf = k as f64;
     let mut v = Array2::zeros((n + k, nv));
     for q in 0..nv {
         let s = if held.contains(&q) {
@@ -3106,27 +3143,219 @@ fn doubled_start(
             u[[j0, q]] - u[[j0 + 1, q]]
         };
         for i in 0..n + k {
-            let kf = k as f64;
             v[[i, q]] = if s <= 0.0 {
-                if i <= j0 {
-                    u[[i, q]] + kf * s
-                } else if i <= j0 + k {
-                    u[[j0 + 1, q]] + (j0 + k + 1 - i) as f64 * s
-                } else {
+                if i > j0 + k {
                     u[[i - k, q]]
+                } else if i > j0 {
+                    u[[j0 + 1, q]] + (j0 + k + 1 - i) as f64 * s
+                } else if whole_side || i >= lo {
+                    u[[i, q]] + kf * s
+                } else {
+                    u[[i, q]]
                 }
             } else if i <= j0 {
                 u[[i, q]]
             } else if i <= j0 + k {
                 u[[j0, q]] - (i - j0) as f64 * s
-            } else if i - k >= half {
+            } else if !whole_side && i - k >= hi {
                 u[[i - k, q]]
             } else {
                 u[[i - k, q]] - kf * s
             };
         }
     }
-    (Some(v), used)
+    v
+}
+
+/// Longest section the stage-count ladder leaves as it is
+/// ([`ladder_start`]).
+const LADDER_BASE: usize = 16;
+
+/// Start-up iterations that finish a rung of the stage-count ladder
+/// where Newton fails ([`climbed`]).
+const LADDER_START_UP: usize = 400;
+
+/// Least budget of a solve that climbs the stage-count ladder
+/// ([`ladder_start`]): the default for every cascade
+/// ([`crate::model::options::DEFAULT_MAX_ITERATIONS`]). It climbs within
+/// a quarter of it, so that a ladder that fails leaves the usual strategy
+/// most of its budget: within half of it, the shipped P507 model with
+/// its scrub at 2,400 L/h (`max_iterations = 400`; 269 iterations
+/// without the ladder) ran out of iterations.
+const LADDER_MIN_BUDGET: usize = 1000;
+
+/// Iterations the ladder's base cascade (every section at most
+/// [`LADDER_BASE`] stages) gets to converge ([`ladder_steady`]).
+const LADDER_BASE_BUDGET: usize = 150;
+
+/// What the stage-count ladder ([`ladder_start`]) needs of a model's
+/// solve.
+trait Climb {
+    /// The model's kernel.
+    type Kernel: Rigorous;
+    /// The kernel and problem of `c`.
+    fn problem(&self, c: &Cascade) -> (Self::Kernel, Problem);
+    /// The unknowns that the sections' inflows set (the acid and the free
+    /// extractant), copied over the inserted stages ([`inserted`]).
+    fn held(ker: &Self::Kernel) -> [usize; 2];
+    /// The solve of `c` within its own budget, its converged iterate kept
+    /// in `kept`; it climbs no ladder.
+    fn solve_kept(
+        &self,
+        solver: &mut Solver,
+        c: &Cascade,
+        kept: &mut Option<Array2<f64>>,
+    ) -> Solution;
+}
+
+impl Climb for MassActionSpec {
+    type Kernel = MassActionKernel;
+    fn problem(&self, c: &Cascade) -> (MassActionKernel, Problem) {
+        let (ker, p, _) = ma_problem(c, self);
+        (ker, p)
+    }
+    fn held(ker: &MassActionKernel) -> [usize; 2] {
+        [ker.h_index(), ker.free_index()]
+    }
+    fn solve_kept(
+        &self,
+        solver: &mut Solver,
+        c: &Cascade,
+        kept: &mut Option<Array2<f64>>,
+    ) -> Solution {
+        ma_solve_kept(solver, c, self, kept)
+    }
+}
+
+impl Climb for LogLinearSpec {
+    type Kernel = LogLinearKernel;
+    fn problem(&self, c: &Cascade) -> (LogLinearKernel, Problem) {
+        log_linear_problem(c, self)
+    }
+    fn held(ker: &LogLinearKernel) -> [usize; 2] {
+        [ker.h_index(), ker.free_index()]
+    }
+    fn solve_kept(
+        &self,
+        solver: &mut Solver,
+        c: &Cascade,
+        kept: &mut Option<Array2<f64>>,
+    ) -> Solution {
+        ll_solve_kept(solver, c, self, kept)
+    }
+}
+
+/// `c` with every section over [`LADDER_BASE`] stages halved (its larger
+/// half kept), within a budget of `max_iterations`; `None` where no
+/// section is that long, or `c` has side draws (their stages are named).
+fn ladder_half(c: &Cascade, max_iterations: usize) -> Option<Cascade> {
+    let l = c.layout();
+    if l.extraction.max(l.scrub).max(l.strip) <= LADDER_BASE || !c.spec().draws.is_empty() {
+        return None;
+    }
+    let half = |x: usize| if x > LADDER_BASE { x - x / 2 } else { x };
+    let mut spec = c.spec().clone();
+    spec.extraction = half(l.extraction);
+    spec.scrub = half(l.scrub);
+    spec.strip = half(l.strip);
+    budgeted(spec, max_iterations)
+}
+
+/// A start for `c` up the stage-count ladder: the steady state of `c`
+/// with its long sections halved ([`ladder_half`], [`ladder_steady`]),
+/// each halved section's missing stages inserted where its profile is
+/// straightest ([`inserted`], the side moved whole). Returns the start
+/// (none where no section is halved or the half did not converge) and
+/// the iterations used, within `left`.
+///
+/// A long section of a steady cascade mostly stands at a pinch, whose
+/// state does not depend on the section's length; the start-up dynamics,
+/// by contrast, carry each metal's front across the section a stage or
+/// so a step, and Newton from the usual starts does not reach the pinch:
+/// CLI check mass-action 72220 (14 metals over 167 + 198 stages) took
+/// 1,341 iterations from the usual starts (2.6 s), 165 up the ladder (its
+/// base 11 + 13 stages, then 21 + 25, 42 + 50, 84 + 99 and the cascade
+/// itself; 0.1 s); robustness log-linear 8965 4,007 -> 25. Over the
+/// robustness samples (mass-action 0-10499, log-linear 0-9299) the
+/// solves take a third and a quarter of the time they took (docs/
+/// benchmarks.md, round 57).
+fn ladder_start<M: Climb>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &M,
+    left: usize,
+) -> (Option<Array2<f64>>, usize) {
+    let Some(half) = ladder_half(c, left) else {
+        return (None, 0);
+    };
+    let (u, used) = ladder_steady(solver, &half, m, left);
+    let Some(mut u) = u else {
+        return (None, used);
+    };
+    let held = M::held(&m.problem(c).0);
+    let (h, l) = (*half.layout(), *c.layout());
+    // from the top down, so that the sections below keep their stages
+    let sections = [
+        (h.extraction + h.scrub, h.strip, l.strip),
+        (h.extraction, h.scrub, l.scrub),
+        (0, h.extraction, l.extraction),
+    ];
+    for (lo, len, full) in sections {
+        if full > len {
+            u = inserted(&u, (lo, lo + len), full - len, &held, true);
+        }
+    }
+    (Some(u), used)
+}
+
+/// The steady state of `c` up the stage-count ladder, within `left`
+/// iterations: where no section is halved ([`ladder_half`]) the solve
+/// of `c` itself within [`LADDER_BASE_BUDGET`], else from the start its
+/// half gives ([`ladder_start`]) by Newton and a short start-up
+/// ([`doubled_solve`]). Returns the state (none where a rung did not
+/// converge) and the iterations used.
+fn ladder_steady<M: Climb>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &M,
+    left: usize,
+) -> (Option<Array2<f64>>, usize) {
+    if ladder_half(c, left).is_none() {
+        let Some(cb) = budgeted(c.spec().clone(), left.min(LADDER_BASE_BUDGET)) else {
+            return (None, 0);
+        };
+        let mut kept = None;
+        let used = m.solve_kept(solver, &cb, &mut kept).iterations;
+        return (kept, used);
+    }
+    let (ker, p) = m.problem(c);
+    let (got, used) = climbed(solver, c, m, (&ker, &p), left);
+    (got.map(|(u, _)| u), used)
+}
+
+/// The steady state of `c` (its kernel and problem `kp`) from the start
+/// up the stage-count ladder ([`ladder_start`]), finished by Newton and a
+/// short start-up ([`doubled_solve`]) in log form, within `left`
+/// iterations: the state and its report where it converges, and the
+/// iterations used either way.
+fn climbed<M: Climb>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &M,
+    (ker, p): (&M::Kernel, &Problem),
+    left: usize,
+) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
+    let tol = c.solver_options().tolerance;
+    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, l);
+    doubled_solve(
+        solver,
+        ker,
+        p,
+        &mut rung,
+        (left, LADDER_START_UP),
+        tol,
+        (true, false),
+    )
 }
 
 /// Successive substitution with exact stage equilibria
@@ -3258,7 +3487,28 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     // the first solve stops short of the budget where a walk applies
     // ([`WALK_SHARE`])
     let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
-    let sol = ll_solve_within(solver, c, m, first_share(c, walks), &mut None);
+    let share = first_share(c, walks);
+    // the stage-count ladder first ([`ladder_start`]), within the first
+    // solve's share
+    let (climb, sol) = {
+        let (ker, p) = log_linear_problem(c, m);
+        let (got, climb) = if share >= LADDER_MIN_BUDGET {
+            climbed(solver, c, m, (&ker, &p), share / 4)
+        } else {
+            (None, 0)
+        };
+        if let Some((u, rep)) = got {
+            return ll_finish(c, &ker, &p, &u, rep, climb, 0);
+        }
+        (
+            climb,
+            ll_solve_within(solver, c, m, share - climb, &mut None),
+        )
+    };
+    let sol = Solution {
+        iterations: sol.iterations + climb,
+        ..sol
+    };
     if sol.converged() {
         return sol;
     }
