@@ -63,6 +63,10 @@ pub struct StageSpecies {
 /// What the continuation needs from a rigorous kernel.
 trait Rigorous: Equilibrium {
     fn n_metals(&self) -> usize;
+    /// The unknowns that a section's inflows set (the acid and the free
+    /// extractant), which a stage inserted into a profile copies
+    /// ([`inserted`]).
+    fn held(&self) -> [usize; 2];
     fn shift(&mut self, s: &[f64]);
     fn dist(&self, u: &[f64], out: &mut [f64]);
     /// Fills in unknowns with linear balances once the metals are set.
@@ -85,6 +89,9 @@ trait Rigorous: Equilibrium {
 }
 
 impl Rigorous for MassActionKernel {
+    fn held(&self) -> [usize; 2] {
+        [self.h_index(), self.free_index()]
+    }
     fn n_metals(&self) -> usize {
         self.metals()
     }
@@ -151,6 +158,9 @@ impl Rigorous for MassActionKernel {
 }
 
 impl Rigorous for LogLinearKernel {
+    fn held(&self) -> [usize; 2] {
+        [self.h_index(), self.free_index()]
+    }
     fn n_metals(&self) -> usize {
         self.metals()
     }
@@ -2992,7 +3002,7 @@ fn mass_action_once(
         pinch = None;
     }
     let budget = max_it.saturating_sub(used);
-    let held = [ker.h_index(), ker.free_index()];
+    let held = ker.held();
     // the walks' own solves (`keep`) probe no walk
     let probe = keep.is_none() && scrub_walk_applies(c, m.streams.scrub_acid);
     let neutral = keep.is_none() && neutral_applies(c, m);
@@ -3195,18 +3205,13 @@ trait Climb {
     type Kernel: Rigorous;
     /// The kernel and problem of `c`.
     fn problem(&self, c: &Cascade) -> (Self::Kernel, Problem);
-    /// The unknowns that the sections' inflows set (the acid and the free
-    /// extractant), copied over the inserted stages ([`inserted`]).
-    fn held(ker: &Self::Kernel) -> [usize; 2];
     /// The solve of `c` within its own budget, its converged iterate kept
     /// in `kept`; it climbs no ladder.
-    fn solve_kept(
-        &self,
-        solver: &mut Solver,
-        c: &Cascade,
-        kept: &mut Option<Array2<f64>>,
-    ) -> Solution;
+    fn solve_kept(&self, solver: &mut Solver, c: &Cascade, kept: &mut Kept) -> Solution;
 }
+
+/// A converged iterate kept by a solve ([`Climb::solve_kept`]).
+type Kept = Option<Array2<f64>>;
 
 impl Climb for MassActionSpec {
     type Kernel = MassActionKernel;
@@ -3214,15 +3219,7 @@ impl Climb for MassActionSpec {
         let (ker, p, _) = ma_problem(c, self);
         (ker, p)
     }
-    fn held(ker: &MassActionKernel) -> [usize; 2] {
-        [ker.h_index(), ker.free_index()]
-    }
-    fn solve_kept(
-        &self,
-        solver: &mut Solver,
-        c: &Cascade,
-        kept: &mut Option<Array2<f64>>,
-    ) -> Solution {
+    fn solve_kept(&self, solver: &mut Solver, c: &Cascade, kept: &mut Kept) -> Solution {
         ma_solve_kept(solver, c, self, kept)
     }
 }
@@ -3232,15 +3229,7 @@ impl Climb for LogLinearSpec {
     fn problem(&self, c: &Cascade) -> (LogLinearKernel, Problem) {
         log_linear_problem(c, self)
     }
-    fn held(ker: &LogLinearKernel) -> [usize; 2] {
-        [ker.h_index(), ker.free_index()]
-    }
-    fn solve_kept(
-        &self,
-        solver: &mut Solver,
-        c: &Cascade,
-        kept: &mut Option<Array2<f64>>,
-    ) -> Solution {
+    fn solve_kept(&self, solver: &mut Solver, c: &Cascade, kept: &mut Kept) -> Solution {
         ll_solve_kept(solver, c, self, kept)
     }
 }
@@ -3292,7 +3281,7 @@ fn ladder_start<M: Climb>(
     let Some(mut u) = u else {
         return (None, used);
     };
-    let held = M::held(&m.problem(c).0);
+    let held = m.problem(c).0.held();
     let (h, l) = (*half.layout(), *c.layout());
     // from the top down, so that the sections below keep their stages
     let sections = [
