@@ -2885,10 +2885,10 @@ fn mass_action_once(
     let mut used = 0;
     // the stage-count ladder first, in the log-form pass ([`ladder_start`];
     // the walks' and the ladder's own solves, `keep`, climb none), but
-    // for a crowded cascade, whose start is built for its steady state
-    // ([`crowding`]): the ladder's halves are crowded too, and its rungs
-    // failed (robustness 423, 1112, 4283: 130 to 190 iterations thrown
-    // away)
+    // not for a crowded cascade, whose start is built for its steady
+    // state ([`crowding`]): with the ladder tried first, robustness
+    // mass-action 423, 1112 and 4283 (the crowded starts' tests) took 39
+    // to 190 iterations more
     if log && keep.is_none() && max_it >= LADDER_MIN_BUDGET && crowding(c, m, &p).is_none() {
         let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
         used += it;
