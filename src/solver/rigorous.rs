@@ -3238,10 +3238,10 @@ impl Climb for LogLinearSpec {
 /// half kept), within a budget of `max_iterations`; `None` where no
 /// section is that long, or `c` has side draws (their stages are named).
 fn ladder_half(c: &Cascade, max_iterations: usize) -> Option<Cascade> {
-    let l = c.layout();
-    if l.extraction.max(l.scrub).max(l.strip) <= LADDER_BASE || !c.spec().draws.is_empty() {
+    if !ladder_halves(c) {
         return None;
     }
+    let l = c.layout();
     let half = |x: usize| if x > LADDER_BASE { x - x / 2 } else { x };
     let mut spec = c.spec().clone();
     spec.extraction = half(l.extraction);
@@ -3250,10 +3250,18 @@ fn ladder_half(c: &Cascade, max_iterations: usize) -> Option<Cascade> {
     budgeted(spec, max_iterations)
 }
 
+/// Whether `c` has a section over [`LADDER_BASE`] stages and no side
+/// draws: whether [`ladder_half`] halves it.
+fn ladder_halves(c: &Cascade) -> bool {
+    let l = c.layout();
+    l.extraction.max(l.scrub).max(l.strip) > LADDER_BASE && c.spec().draws.is_empty()
+}
+
 /// A start for `c` up the stage-count ladder: the steady state of `c`
 /// with its long sections halved ([`ladder_half`], [`ladder_steady`]),
 /// each halved section's missing stages inserted where its profile is
-/// straightest ([`inserted`], the side moved whole). Returns the start
+/// straightest ([`inserted`], the side moved whole, the unknowns `held`
+/// copied: [`Rigorous::held`] of `c`'s kernel). Returns the start
 /// (none where no section is halved or the half did not converge) and
 /// the iterations used, within `left`.
 ///
@@ -3272,6 +3280,7 @@ fn ladder_start<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
     m: &M,
+    held: [usize; 2],
     left: usize,
 ) -> (Option<Array2<f64>>, usize) {
     let Some(half) = ladder_half(c, left) else {
@@ -3281,7 +3290,6 @@ fn ladder_start<M: Climb>(
     let Some(mut u) = u else {
         return (None, used);
     };
-    let held = m.problem(c).0.held();
     let (h, l) = (*half.layout(), *c.layout());
     // from the top down, so that the sections below keep their stages
     let sections = [
@@ -3309,7 +3317,7 @@ fn ladder_steady<M: Climb>(
     m: &M,
     left: usize,
 ) -> (Option<Array2<f64>>, usize) {
-    if ladder_half(c, left).is_none() {
+    if !ladder_halves(c) {
         let Some(cb) = budgeted(c.spec().clone(), left.min(LADDER_BASE_BUDGET)) else {
             return (None, 0);
         };
@@ -3335,7 +3343,8 @@ fn climbed<M: Climb>(
     left: usize,
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
     let tol = c.solver_options().tolerance;
-    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, l);
+    let held = ker.held();
+    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, held, l);
     doubled_solve(
         solver,
         ker,
