@@ -1167,10 +1167,12 @@ acid = 5.005
 /// under the steps' tolerance of 1e-8, and the start-up stood still at
 /// 8.75e-9 until its budget ran out (26,200 iterations, exit 2). Now it
 /// converges: La trapped at 0.35 mol/L in the extraction's aqueous at pH
-/// 6.68, 60.8 % of it in the raffinate, all the Ce in the strip liquor.
+/// 6.68, 60.8 % of it in the raffinate, all the Ce in the strip liquor
+/// (2,390 iterations; 3,303 since round 58, whose ladder base converges
+/// and whose top rung fails, 460 iterations at 168 stages).
 #[test]
 fn a_start_up_that_stands_still_under_the_step_tolerance_goes_on() {
-    let v = converged_json_within(MA_37366, 3000, 168);
+    let v = converged_json_within(MA_37366, 3400, 168);
     let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
     assert!((amount("strip_liquor", "Ce") / 0.013236 - 1.0).abs() < 1e-9);
     let la = amount("raffinate", "La") / 0.011639;
@@ -1668,10 +1670,12 @@ fn a_start_up_keeps_a_failed_length_past_an_easy_quarter() {
 /// (600,000 residence times), the seven eighths of its budget it may use,
 /// and the scrub walk after it converged in 47: 10,810 in all. A first
 /// solve still going after 2,000 iterations now tries the scrub walk
-/// within 100, and that converges: 2,574.
+/// within 100, and that converges: 2,574 (2,724 since round 57's ladder;
+/// 4,074 since round 58, whose ladder base, 11 + 12 + 1 stages, crawls
+/// too and fails after 1,500; 0.23 -> 0.26 s).
 #[test]
 fn a_crawling_first_solve_tries_the_scrub_walk() {
-    let stages = converged_within(MA_15641, 3000, 113);
+    let stages = converged_within(MA_15641, 4200, 113);
     // La on its mass-action law, D = K [(HA)2]^3 / [H+]^3, from the deep
     // extraction (1e-171 mol/L) to the scrub liquor's inlet
     for j in [10, 60, 111] {

@@ -789,8 +789,9 @@ fn start_up_ends_when_its_steps_move_nothing() {
     if s.converged() {
         assert!(verify(&c, &s) < 1e-10);
     } else {
-        // 3,690 since round 57, with the stage-count ladder tried first
-        assert!(s.iterations <= 3800, "{} iterations", s.iterations);
+        // 3,690 since round 57, with the stage-count ladder tried first;
+        // 5,040 since round 58, whose ladder base gets 1,500 iterations
+        assert!(s.iterations <= 5100, "{} iterations", s.iterations);
     }
 }
 

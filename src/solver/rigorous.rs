@@ -3195,8 +3195,20 @@ const LADDER_START_UP: usize = 400;
 const LADDER_MIN_BUDGET: usize = 1000;
 
 /// Iterations the ladder's base cascade (every section at most
-/// [`LADDER_BASE`] stages) gets to converge ([`ladder_steady`]).
-const LADDER_BASE_BUDGET: usize = 150;
+/// [`LADDER_BASE`] stages) gets to converge ([`ladder_steady`]), within
+/// what the ladder has left: an iteration of it costs a tenth to a
+/// fiftieth of one of the cascade it starts. At 150 (round 57),
+/// robustness mass-action 5371, 9908 and 5113 (bases of 12 + 11 + 11,
+/// 14 + 10 + 10 and 15 + 5 + 11 stages, which need 213, 795 and 1,180)
+/// failed at the base and took 2,330-5,523 iterations (1.8-2.4 s; 501,
+/// 797 and 1,190 now, under 0.13 s), and the sample's solves (0-10499)
+/// took 48.1 s against 33.3 s (two runs at once). Over that sample the
+/// bases that converge take 11 iterations at the median, 91 at the 99th
+/// percentile and 1,180 at most (log-linear 0-9299: 303); the two that
+/// fail (6769, 1948) have no steady state, and without this cap 1948's
+/// base took a quarter of a budget of 30,000 (docs/benchmarks.md, round
+/// 58).
+const LADDER_BASE_BUDGET: usize = 1500;
 
 /// What the stage-count ladder ([`ladder_start`]) needs of a model's
 /// solve.
