@@ -3202,7 +3202,7 @@ const LADDER_MIN_BUDGET: usize = 1000;
 /// 14 + 10 + 10 and 15 + 5 + 11 stages, which need 213, 795 and 1,180)
 /// failed at the base and took 2,330-5,523 iterations (1.8-2.4 s; 501,
 /// 797 and 1,190 now, under 0.13 s), and the sample's solves (0-10499)
-/// took 48.1 s against 33.3 s (two runs at once). Over that sample the
+/// took 48.1 s against 31.6 s (two runs at once). Over that sample the
 /// bases that converge take 11 iterations at the median, 91 at the 99th
 /// percentile and 1,180 at most (log-linear 0-9299: 303); the two that
 /// fail (6769, 1948) have no steady state, and without this cap 1948's
