@@ -852,8 +852,8 @@ fn start_up_begins_cold_after_a_stalled_continuation() {
 
 /// Seeds 5113 and 9908 of the mass-action robustness sample (issue 9),
 /// drawn by the generator: 6 metals over 115 + 5 + 81 stages and 5 over
-/// 214 + 156 + 75, saponified. Their stage-count ladders' bases (15 + 5
-/// + 11 and 14 + 10 + 10 stages) need 1,180 and 795 iterations; within
+/// 214 + 156 + 75, saponified. Their stage-count ladders' bases (of 15 +
+/// 5 + 11 and 14 + 10 + 10 stages) need 1,180 and 795 iterations; within
 /// round 57's 150 they failed, and the usual strategy crawled on the whole
 /// cascade (5,523 and 3,304 iterations in all, 1.8 and 2.1 s). With the
 /// base's 1,500 (round 58) every rung above it converges by Newton in 0-5
