@@ -3499,22 +3499,17 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
     let share = first_share(c, walks);
     // the stage-count ladder first ([`ladder_start`]), within the first
-    // solve's share
-    let (climb, sol) = {
+    // solve's share; its kernel and problem are built only where it climbs
+    let mut climb = 0;
+    if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
         let (ker, p) = log_linear_problem(c, m);
-        let (got, climb) = if share >= LADDER_MIN_BUDGET {
-            climbed(solver, c, m, (&ker, &p), share / 4)
-        } else {
-            (None, 0)
-        };
+        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4);
         if let Some((u, rep)) = got {
-            return ll_finish(c, &ker, &p, &u, rep, climb, 0);
+            return ll_finish(c, &ker, &p, &u, rep, it, 0);
         }
-        (
-            climb,
-            ll_solve_within(solver, c, m, share - climb, &mut None),
-        )
-    };
+        climb = it;
+    }
+    let sol = ll_solve_within(solver, c, m, share - climb, &mut None);
     let sol = Solution {
         iterations: sol.iterations + climb,
         ..sol
