@@ -2889,7 +2889,8 @@ fn mass_action_once(
     // state ([`crowding`]): with the ladder tried first, robustness
     // mass-action 423, 1112 and 4283 (the crowded starts' tests) took 39
     // to 190 iterations more
-    if log && keep.is_none() && max_it >= LADDER_MIN_BUDGET && crowding(c, m, &p).is_none() {
+    let crowded = crowding(c, m, &p);
+    if log && keep.is_none() && max_it >= LADDER_MIN_BUDGET && crowded.is_none() {
         let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
         used += it;
         if let Some((u, rep)) = got {
@@ -2923,7 +2924,7 @@ fn mass_action_once(
     // [`CROWDED_GATE`] or more is left, and the usual strategy goes on, as
     // it does where Newton fails from the start
     if log {
-        if let Some(mut v) = crowding(c, m, &p).and_then(|cr| crowded_start(c, m, &ker, &p, cr)) {
+        if let Some(mut v) = crowded.and_then(|cr| crowded_start(c, m, &ker, &p, cr)) {
             // the start's residual (one evaluation, no iteration) first
             let r0 = newton_in(solver, &ker, &p, &mut v, log, opts.tolerance, 0);
             used += r0.iterations;
