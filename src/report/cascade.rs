@@ -357,6 +357,10 @@ impl CascadeReport {
                 "after {} rows of start-up from empty stages",
                 self.iterations
             ),
+            Method::StartUp => format!(
+                "after {} iterations of start-up from empty stages",
+                self.iterations
+            ),
         };
         out.push_str(&format!(
             "{} {}; largest relative stage imbalance {:.2e}\n",

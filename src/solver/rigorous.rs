@@ -3566,6 +3566,58 @@ fn from_empty<E: Rigorous>(
     }
 }
 
+/// The steady state of a `mass-action` or `log-linear` cascade by its
+/// start-up dynamics alone ([`super::Solver::start_up`]): implicit time
+/// steps from empty stages ([`empty_start`], [`start_up`]), each stage's
+/// step grown as its balances settle and Newton on the steady state tried
+/// once the start-up nears it, within the cascade's whole iteration
+/// budget. None of the usual solve's starts, ladder or walks, so that it
+/// reaches the steady state by a path of its own. `None` for the other
+/// models.
+pub(crate) fn solve_start_up(solver: &mut Solver, c: &Cascade) -> Option<Solution> {
+    let opts = *c.solver_options();
+    let sol = match &c.spec().chemistry {
+        crate::model::ChemistrySpec::MassAction(m) => {
+            let (ker, p, _) = ma_problem(c, m);
+            let (u, rep, used) = up_from_empty(solver, &ker, &p, &opts);
+            walked_solution(c, &ker, &p, &u, rep, used)
+        }
+        crate::model::ChemistrySpec::LogLinear(m) => {
+            let (ker, p) = log_linear_problem(c, m);
+            let (u, rep, used) = up_from_empty(solver, &ker, &p, &opts);
+            ll_finish(c, &ker, &p, &u, rep, used, 0)
+        }
+        _ => return None,
+    };
+    Some(Solution {
+        method: Method::StartUp,
+        ..sol
+    })
+}
+
+/// The start-up dynamics of `p` from empty stages, in logarithms, within
+/// the budget of `opts`: the last state, its report and the iterations
+/// used ([`solve_start_up`]).
+fn up_from_empty<E: Rigorous>(
+    solver: &mut Solver,
+    ker: &E,
+    p: &Problem,
+    opts: &crate::model::SolverOptions,
+) -> (Array2<f64>, NewtonReport, usize) {
+    let mut u = empty_start(ker, p);
+    let (rep, used, _) = start_up(
+        solver,
+        ker,
+        p,
+        &mut u,
+        opts.tolerance,
+        opts.max_iterations,
+        true,
+        true,
+    );
+    (u, rep, used)
+}
+
 /// Dose slope `b1` that [`ll_capped_walk`] gives the metals whose
 /// distribution ratio ignores the free extractant.
 const LL_CAP_SLOPE: f64 = 0.05;
