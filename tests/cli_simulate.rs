@@ -291,6 +291,84 @@ fn rows_is_refused_for_volumetric_models() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("separation-factor"));
 }
 
+/// `--method start-up` on the shipped log-linear model: the start-up
+/// dynamics from empty stages reach Newton's steady state (36 iterations
+/// against 13), and the report says how it was found.
+#[test]
+fn start_up_method_reaches_the_newton_steady_state() {
+    let model = common::model("d2ehpa-sulfate.toml");
+    let model = model.to_str().unwrap();
+    let json = |method: &str| {
+        let out = sxforge(&["simulate", model, "--json", "--method", method]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (newton, up) = (json("newton"), json("start-up"));
+    assert_eq!(up["method"], "start-up");
+    assert_eq!(newton["method"], "newton");
+    let (a, b) = (
+        newton["iterations"].as_u64().unwrap(),
+        up["iterations"].as_u64().unwrap(),
+    );
+    assert!(b > 2 * a, "start-up {b} against Newton {a} iterations");
+    let streams = newton["streams"].as_object().unwrap();
+    assert!(!streams.is_empty());
+    for (name, s) in streams {
+        let amounts = s["amount"].as_object().unwrap();
+        let total: f64 = amounts.values().map(|v| v.as_f64().unwrap()).sum();
+        for (k, v) in amounts {
+            let (x, y) = (
+                v.as_f64().unwrap(),
+                up["streams"][name]["amount"][k].as_f64().unwrap(),
+            );
+            assert!((x - y).abs() <= 1e-10 * total, "{name} {k}: {x} vs {y}");
+        }
+    }
+    let out = sxforge(&["simulate", model, "--method", "start-up"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("converged after")
+            && text.contains("iterations of start-up from empty stages"),
+        "{text}"
+    );
+}
+
+/// `--method start-up` needs a rigorous model, and no `--method` but
+/// Newton takes a flowsheet (it was ignored there): exit 1, saying why.
+#[test]
+fn start_up_and_rows_are_refused_where_they_do_not_apply() {
+    let cases = [
+        (
+            "prnd.toml",
+            "start-up",
+            "needs the mass-action or log-linear model",
+        ),
+        (
+            "smeugd-flowsheet.toml",
+            "rows",
+            "a flowsheet is solved by Newton only",
+        ),
+        (
+            "smeugd-flowsheet.toml",
+            "start-up",
+            "a flowsheet is solved by Newton only",
+        ),
+    ];
+    for (model, method, says) in cases {
+        let path = common::model(model);
+        let out = sxforge(&["simulate", path.to_str().unwrap(), "--method", method]);
+        assert_eq!(out.status.code(), Some(1), "{model} {method}");
+        assert!(out.stdout.is_empty(), "{model} {method}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says) && err.contains(model), "{err}");
+    }
+}
+
 #[test]
 fn non_convergence_exits_2_with_json() {
     // (below the roundoff of the stage balances: the marched start of this

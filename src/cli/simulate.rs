@@ -18,6 +18,21 @@ pub enum MethodArg {
     /// Start-up dynamics from empty stages, row by row (separation-factor
     /// model); reports the rows a cascade takes to line out.
     Rows,
+    /// Start-up dynamics from empty stages by implicit time steps, finished
+    /// by Newton once near (mass-action and log-linear models): an
+    /// independent path to the steady state.
+    StartUp,
+}
+
+impl MethodArg {
+    /// The option's value as typed (`--method VALUE`).
+    fn name(self) -> &'static str {
+        match self {
+            MethodArg::Newton => "newton",
+            MethodArg::Rows => "rows",
+            MethodArg::StartUp => "start-up",
+        }
+    }
 }
 
 /// Arguments of `sxforge simulate`.
@@ -87,6 +102,17 @@ pub fn run(args: &SimulateArgs) -> Exit {
                 }
             }
         }
+        MethodArg::StartUp => match sxforge::Solver::new().start_up(&cascade) {
+            Some(s) => s,
+            None => {
+                return fail(&format!(
+                    "{}: --method start-up needs the mass-action or log-linear model (this \
+                     model is {}; for the separation-factor model, --method rows)",
+                    args.file.display(),
+                    cascade.spec().chemistry.name()
+                ));
+            }
+        },
     };
     let cost = match sxforge::cost::file::for_simulate(&args.file, &cascade, &sol) {
         Ok(c) => c,
@@ -154,6 +180,14 @@ fn flowsheet(args: &SimulateArgs) -> Option<Exit> {
         Ok(f) => f,
         Err(e) => return Some(fail(&e)),
     };
+    if args.method != MethodArg::Newton {
+        return Some(fail(&format!(
+            "{}: --method {}: a flowsheet is solved by Newton only (--method rows and \
+             start-up take a single cascade)",
+            path.display(),
+            args.method.name()
+        )));
+    }
     if let Some(t) = args.tolerance {
         // checked with the other options before the file was read
         fs.tolerance = t;
