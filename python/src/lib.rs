@@ -434,8 +434,8 @@ fn checked_tolerance(py: Python<'_>, tolerance: Option<f64>) -> PyResult<Option<
     }
 }
 
-/// `sxforge simulate`: solves a model (`method` `newton` or `rows`), with
-/// the CLI's `--tolerance` and `--max-rows` overrides.
+/// `sxforge simulate`: solves a model (`method` `newton`, `rows` or
+/// `start-up`), with the CLI's `--tolerance` and `--max-rows` overrides.
 #[pyfunction]
 #[pyo3(signature = (model, method="newton", tolerance=None, max_rows=None))]
 fn simulate(
@@ -479,10 +479,31 @@ fn simulate(
                 }
             }
         }
+        "start-up" => {
+            let c = cascade.clone();
+            match py.allow_threads(move || sxforge::Solver::new().start_up(&c)) {
+                Some(s) => s,
+                None => {
+                    return Err(input_error(
+                        py,
+                        format!(
+                            "{}: method = \"start-up\" needs the mass-action or log-linear model (this model is {})",
+                            model.file.as_deref().unwrap_or("<model>"),
+                            cascade.spec().chemistry.name()
+                        ),
+                        model.file.clone(),
+                        None,
+                        None,
+                        Some("method".into()),
+                        Some("start-up".into()),
+                    ))
+                }
+            }
+        }
         other => {
             return Err(input_error(
                 py,
-                format!("method = {other:?}: expected \"newton\" or \"rows\""),
+                format!("method = {other:?}: expected \"newton\", \"rows\" or \"start-up\""),
                 None,
                 None,
                 None,

@@ -205,8 +205,10 @@ def simulate(
     """Solves a cascade model for its steady state (``sxforge simulate``).
 
     ``model``: path, TOML text, dict, :class:`Model` or :class:`Flowsheet`.
-    ``method``: ``"newton"`` or ``"rows"`` (start-up dynamics,
-    separation-factor model); ``tolerance`` and ``max_rows`` override
+    ``method``: ``"newton"``, ``"rows"`` (start-up dynamics row by row,
+    separation-factor model) or ``"start-up"`` (start-up dynamics from
+    empty stages by implicit steps, mass-action and log-linear models: an
+    independent path to the steady state); ``tolerance`` and ``max_rows`` override
     ``[solver]``. A flowsheet (``[[unit]]`` tables) gives a
     :class:`FlowsheetResult` (Newton only; ``tolerance`` applies to the
     recycle iteration and every unit), any other model a :class:`Result`;

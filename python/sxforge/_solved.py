@@ -25,7 +25,8 @@ class _Solved:
 
     @property
     def iterations(self) -> int:
-        """Newton iterations (rows for ``method="rows"``; outer recycle
+        """Newton iterations (those of the implicit steps too for
+        ``method="start-up"``; rows for ``method="rows"``; outer recycle
         iterations for a flowsheet)."""
         return self._r.iterations
 

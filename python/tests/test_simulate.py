@@ -60,6 +60,17 @@ def test_rows_method_and_tolerance_equal_cli(cli_json):
     assert r.to_dict()["method"] == "rows"
 
 
+def test_start_up_method_equals_cli():
+    path = ROOT / "models" / "d2ehpa-sulfate.toml"
+    expected = cli_json("simulate", path, "--json", "--method", "start-up")
+    r = sxforge.simulate(path, method="start-up")
+    assert r.to_dict() == expected
+    assert r.to_dict()["method"] == "start-up" and r.converged
+    with pytest.raises(sxforge.InputError) as e:
+        sxforge.simulate(ROOT / "models" / "prnd.toml", method="start-up")
+    assert e.value.key == "method" and "mass-action" in str(e.value)
+
+
 def test_solver_warm_starts_match_cold_solves():
     base = sxforge.load(ROOT / "models" / "prnd.toml")
     solver = sxforge.Solver()
