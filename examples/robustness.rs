@@ -4,6 +4,7 @@
 //! cargo run --release --example robustness -- N [model] [first-seed]
 //! cargo run --release --example robustness -- case MODEL SEED [MAX_ITERATIONS]
 //! cargo run --release --example robustness -- seeds MODEL N [first-seed]
+//! cargo run --release --example robustness -- start-up MODEL N [first-seed]
 //! ```
 //!
 //! Solves `N` random valid cascades per model (seeds
@@ -21,7 +22,11 @@
 //! the worst whole-cascade balance, [`Solution::balance_error`]) to
 //! compare two builds seed by seed. The summary prints the worst
 //! whole-cascade balance of the cases reported converged, and the seeds
-//! over 1e-11 and 1e-10.
+//! over 1e-11 and 1e-10. `start-up` (mass-action, log-linear) solves each
+//! cascade also by its start-up dynamics from empty stages
+//! ([`Solver::start_up`]) and prints, per seed and in all, both outcomes,
+//! their iterations and times, and how far apart the two steady states
+//! are (the largest stage amount difference over the component's feed).
 
 use std::time::Instant;
 
@@ -92,6 +97,14 @@ fn main() {
                 worst_balance(&c, &s).0
             );
         }
+        return;
+    }
+    if args.get(1).map(|s| s.as_str()) == Some("start-up") {
+        let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
+            .unwrap_or(ModelKind::MassAction);
+        let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+        let first: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
+        start_up_vs_solve(kind, n, first);
         return;
     }
     if args.get(1).map(|s| s.as_str()) == Some("case") {
@@ -270,4 +283,70 @@ fn main() {
             );
         }
     }
+}
+
+/// `robustness start-up MODEL N FIRST`: each seed solved as usual and by
+/// its start-up dynamics from empty stages, one line per seed, then the
+/// totals.
+fn start_up_vs_solve(kind: ModelKind, n: u64, first: u64) {
+    let mut solver = Solver::new();
+    let (mut both, mut up_failed, mut usual_failed) = (0, Vec::new(), Vec::new());
+    let (mut its, mut up_its, mut ms, mut up_ms) = (0, 0, 0.0, 0.0);
+    let mut worst = (0.0f64, first);
+    println!("seed usual iterations ms start-up iterations ms apart");
+    for seed in first..first + n {
+        let c = generate(kind, seed);
+        let t = Instant::now();
+        let s = solver.solve(&c);
+        let a = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let Some(u) = solver.start_up(&c) else {
+            eprintln!("{} has no start-up dynamics", kind.name());
+            std::process::exit(1);
+        };
+        let b = t.elapsed().as_secs_f64() * 1e3;
+        let feed = c.feed_amount();
+        let apart = if s.converged() && u.converged() {
+            s.aqueous
+                .indexed_iter()
+                .map(|((j, i), v)| (v - u.aqueous[[j, i]]).abs() / feed[i])
+                .chain(
+                    s.organic
+                        .indexed_iter()
+                        .map(|((j, i), v)| (v - u.organic[[j, i]]).abs() / feed[i]),
+                )
+                .fold(0.0, f64::max)
+        } else {
+            f64::NAN
+        };
+        println!(
+            "{seed} {} {} {a:.2} {} {} {b:.2} {apart:.1e}",
+            s.status.describe().replace(' ', "-"),
+            s.iterations,
+            u.status.describe().replace(' ', "-"),
+            u.iterations
+        );
+        match (s.converged(), u.converged()) {
+            (true, true) => {
+                both += 1;
+                its += s.iterations;
+                up_its += u.iterations;
+                ms += a;
+                up_ms += b;
+                if apart > worst.0 {
+                    worst = (apart, seed);
+                }
+            }
+            (true, false) => up_failed.push(seed),
+            (false, _) => usual_failed.push(seed),
+        }
+    }
+    println!(
+        "{}: both converged {both}/{n}: usual {its} iterations {ms:.0} ms, start-up {up_its} iterations \
+         {up_ms:.0} ms; farthest apart {:.1e} (seed {}); start-up failed where the usual solve \
+         converged: {up_failed:?}; usual solve failed: {usual_failed:?}",
+        kind.name(),
+        worst.0,
+        worst.1
+    );
 }
