@@ -60,7 +60,7 @@ def test_rows_method_and_tolerance_equal_cli(cli_json):
     assert r.to_dict()["method"] == "rows"
 
 
-def test_start_up_method_equals_cli():
+def test_start_up_method_equals_cli(cli_json):
     path = ROOT / "models" / "d2ehpa-sulfate.toml"
     expected = cli_json("simulate", path, "--json", "--method", "start-up")
     r = sxforge.simulate(path, method="start-up")
