@@ -1494,6 +1494,23 @@ fn a_log_linear_start_up_measures_the_acid_less_its_rounding() {
     );
 }
 
+/// Round 40's log-linear cascade whose Ce ignores the pH (CLI check 5063
+/// with every dose slope raised to 0.3), its scrub acid `scrub_acid`
+/// mol/L ([`a_log_linear_metal_that_ignores_the_ph_in_a_scrub_is_named`]).
+fn ph_blind_ce(scrub_acid: &str) -> String {
+    format!(
+        "name = \"ll random\"\ncomponents = [\"La\", \"Ce\"]\n[chemistry]\n\
+         model = \"log-linear\"\ndose = 8.657\nmolarity_per_percent = 0.0302\n\
+         charge = {{ La = 2, Ce = 3 }}\n\
+         [chemistry.fit.La]\nm0 = 0.696\nb0 = -5.037310225255187\nm1 = -0.00537\nb1 = 0.3\n\
+         [chemistry.fit.Ce]\nm0 = 0.0\nb0 = -0.8540488223292213\nb1 = 0.3\n\
+         [cascade]\nextraction = 26\nscrub = 23\nstrip = 0\n\
+         [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
+         concentration = {{ La = 0.036164, Ce = 0.12213 }}\nacid = 0.03439\n\
+         [flows]\norganic = 1.769\nscrub = 0.08066\n[scrub]\nacid = {scrub_acid}\n"
+    )
+}
+
 /// Round 40: CLI check log-linear seed 5063 with every dose slope raised to
 /// 0.3 (2 metals over 26 + 23 stages). Ce's fit ignores the pH (`m0 =
 /// 0`): stripping it to its D in the scrub's aqueous takes the whole
@@ -1502,19 +1519,7 @@ fn a_log_linear_start_up_measures_the_acid_less_its_rounding() {
 /// mol/L instead of 0.2643 the same cascade converges.
 #[test]
 fn a_log_linear_metal_that_ignores_the_ph_in_a_scrub_is_named() {
-    let model = |scrub_acid: &str| {
-        format!(
-            "name = \"ll random\"\ncomponents = [\"La\", \"Ce\"]\n[chemistry]\n\
-             model = \"log-linear\"\ndose = 8.657\nmolarity_per_percent = 0.0302\n\
-             charge = {{ La = 2, Ce = 3 }}\n\
-             [chemistry.fit.La]\nm0 = 0.696\nb0 = -5.037310225255187\nm1 = -0.00537\nb1 = 0.3\n\
-             [chemistry.fit.Ce]\nm0 = 0.0\nb0 = -0.8540488223292213\nb1 = 0.3\n\
-             [cascade]\nextraction = 26\nscrub = 23\nstrip = 0\n\
-             [feed]\nphase = \"aqueous\"\nflow = 1.0\n\
-             concentration = {{ La = 0.036164, Ce = 0.12213 }}\nacid = 0.03439\n\
-             [flows]\norganic = 1.769\nscrub = 0.08066\n[scrub]\nacid = {scrub_acid}\n"
-        )
-    };
+    let model = ph_blind_ce;
     let v = unsolved_json(&model("0.2643"));
     let hint = v["hint"].as_str().unwrap_or_default();
     assert!(
@@ -1544,19 +1549,48 @@ const LA_DOSE_BLIND: &str = "name = \"ll random\"\ncomponents = [\"La\"]\n[chemi
 /// budget reports the iteration limit, not how its first pass ended:
 /// [`LA_DOSE_BLIND`] with a budget of 1,000 said "iteration broke down
 /// after 1000 Newton iterations"; the text report says why it stopped
-/// first.
+/// first. Since round 59 that cascade ends at its first solve
+/// ([`a_dose_blind_failure_ends_at_its_first_solve`]); round 40's Ce that
+/// ignores the pH ([`ph_blind_ce`]) has no such metal, and with a budget
+/// of 5,000 its first solve breaks down after 3,494 iterations and the
+/// walks spend the rest.
 #[test]
 fn a_failed_solve_that_spends_its_budget_says_so() {
-    let src = format!("{LA_DOSE_BLIND}[solver]\nmax_iterations = 1000\n");
+    let src = format!("{}[solver]\nmax_iterations = 5000\n", ph_blind_ce("0.2643"));
     let v = unsolved_json(&src);
-    assert_eq!(v["iterations"], 1000);
+    assert_eq!(v["iterations"], 5000);
     assert_eq!(v["status"], "max-iterations");
     let (out, _dir) = run_model(&src);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("did not converge (iteration limit reached) after 1000 Newton iterations"),
+        text.contains("did not converge (iteration limit reached) after 5000 Newton iterations"),
         "{text}"
+    );
+}
+
+/// Round 59: a cascade with a scrub and a metal whose distribution ratio
+/// does not fall as the free extractant is used up ends at its first
+/// solve where that fails, reported as it ended: [`LA_DOSE_BLIND`] broke
+/// down after 1,298 iterations of its budget of 11,050 and then spent
+/// 1,901 more on the walks and the start-up from empty stages (3,199 in
+/// all); with a budget of 1,000, 564 (the walks had spent the rest).
+#[test]
+fn a_dose_blind_failure_ends_at_its_first_solve() {
+    let v = unsolved_json(LA_DOSE_BLIND);
+    assert_eq!(v["status"], "diverged");
+    let its = v["iterations"].as_u64().unwrap();
+    assert!(its <= 1600, "{its} iterations");
+    let src = format!("{LA_DOSE_BLIND}[solver]\nmax_iterations = 1000\n");
+    let v = unsolved_json(&src);
+    assert_eq!(v["status"], "diverged");
+    let its = v["iterations"].as_u64().unwrap();
+    assert!(its <= 700, "{its} iterations");
+    // the hint names the metal
+    let hint = v["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.starts_with("the distribution ratio of La does not fall"),
+        "{hint}"
     );
 }
 

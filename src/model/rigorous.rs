@@ -355,6 +355,20 @@ impl MassActionSpec {
 }
 
 impl LogLinearSpec {
+    /// The metals (component indices) whose distribution ratio does not
+    /// fall as the free extractant is used up: a fit with no positive dose
+    /// slope `b1`, every fit under `fixed_dose`, and an extracted metal
+    /// without a fit (a constant `D` above 0). Nothing in the model caps
+    /// their loading at the extractant's capacity.
+    pub fn uncapped(&self) -> Vec<usize> {
+        (0..self.fit.len())
+            .filter(|&i| match self.fit[i] {
+                Some(f) => self.fixed_dose || f.b1 <= 0.0,
+                None => self.d.get(i).is_some_and(|&d| d > 0.0),
+            })
+            .collect()
+    }
+
     /// Checks the parameters; every problem is reported.
     pub(crate) fn problems(&self, comps: &[String], layout: &Layout) -> Result<(), InputErrors> {
         let mut p = Problems::default();

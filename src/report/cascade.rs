@@ -620,8 +620,10 @@ fn model_hint(cascade: &Cascade) -> Option<String> {
 }
 
 /// The log-linear hint: metals whose distribution ratio does not fall as
-/// the free extractant is used up (a constant `D`, a fit with no positive
-/// dose slope `b1`, or every fit at its nominal dose with `fixed_dose`),
+/// the free extractant is used up
+/// ([`crate::model::rigorous::LogLinearSpec::uncapped`]: a
+/// constant `D` above 0, a fit with no positive dose slope `b1`, or every
+/// fit at its nominal dose with `fixed_dose`),
 /// in a cascade with a scrub section. Nothing in such a model caps their
 /// loading at the extractant's capacity: the scrub returns them to the
 /// extraction, which loads them again, and a steady state may need more
@@ -637,10 +639,7 @@ fn uncapped_loading(
         return None;
     }
     let names = cascade.components();
-    let fixed: Vec<&str> = (0..names.len())
-        .filter(|&i| m.fixed_dose || m.fit[i].is_none_or(|f| f.b1 <= 0.0))
-        .map(|i| names[i].as_str())
-        .collect();
+    let fixed: Vec<&str> = m.uncapped().iter().map(|&i| names[i].as_str()).collect();
     if fixed.is_empty() {
         return None;
     }

@@ -3515,7 +3515,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         iterations: sol.iterations + climb,
         ..sol
     };
-    if sol.converged() {
+    if sol.converged() || uncapped_with_scrub(c, m) {
         return sol;
     }
     let used = match ll_scrub_walk(solver, c, m, sol.iterations) {
@@ -3538,6 +3538,26 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         Ok((u, rep, used)) => ll_finish(c, &ker, &p, &u, rep, used, 0),
         Err(iterations) => with_walks(sol, iterations, c.solver_options().max_iterations),
     }
+}
+
+/// Whether `c` has a scrub section and a metal whose distribution ratio
+/// does not fall as the free extractant is used up
+/// ([`LogLinearSpec::uncapped`]): where the first solve of such a cascade
+/// fails, [`solve_log_linear`] reports it as it is, without the walks and
+/// the start-up from empty stages. Nothing caps such a metal's loading:
+/// the scrub returns it to the extraction, which loads it again, and the
+/// steady state the model asks for has no extractant free (round 34's
+/// `C exp(-c / e)`); the failed first solves end with the free extractant
+/// under e^-20 of the total in some stage (CLI check log-linear 82873,
+/// 82984: e^-22, e^-72). Over CLI log-linear 3000-4999 and 82000-82999
+/// (the walks' own rounds, 33-39, and a held-out sample; 2,867 of the
+/// 3,000 converge, none lost) the walks converged none of these any more,
+/// and the failures took 3.2 times as long to fail with them: 308 -> 95 s
+/// in all, the slowest 10.1 -> 3.3 s (docs/benchmarks.md, round 59).
+/// Round 30's check: 135 of 136 log-linear failures had such a metal and
+/// a scrub.
+fn uncapped_with_scrub(c: &Cascade, m: &LogLinearSpec) -> bool {
+    c.layout().scrub > 0 && !m.uncapped().is_empty()
 }
 
 /// The last resort of a log-linear solve that has failed after `used`
