@@ -3552,8 +3552,8 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
 /// 82984: e^-22, e^-72). Over CLI log-linear 3000-4999 and 82000-82999
 /// (the walks' own rounds, 33-39, and a held-out sample; 2,867 of the
 /// 3,000 converge, none lost) the walks converged none of these any more,
-/// and the failures took 3.2 times as long to fail with them: 308 -> 95 s
-/// in all, the slowest 10.1 -> 3.3 s (docs/benchmarks.md, round 59).
+/// and the failures took 3.2 times as long to fail with them: 313 -> 97 s
+/// in all, the slowest 11.9 -> 3.3 s (docs/benchmarks.md, round 59).
 /// Round 30's check: 135 of 136 log-linear failures had such a metal and
 /// a scrub.
 fn uncapped_with_scrub(c: &Cascade, m: &LogLinearSpec) -> bool {
