@@ -3515,7 +3515,10 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         iterations: sol.iterations + climb,
         ..sol
     };
-    if sol.converged() || uncapped_with_scrub(c, m) {
+    // (a first solve stopped by its share of the budget goes on to the
+    // walks, which spend the rest: a solve that says it ran out of
+    // iterations has used them all)
+    if sol.converged() || (uncapped_with_scrub(c, m) && sol.iterations < share) {
         return sol;
     }
     let used = match ll_scrub_walk(solver, c, m, sol.iterations) {
@@ -3543,8 +3546,10 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
 /// Whether `c` has a scrub section and a metal whose distribution ratio
 /// does not fall as the free extractant is used up
 /// ([`LogLinearSpec::uncapped`]): where the first solve of such a cascade
-/// fails, [`solve_log_linear`] reports it as it is, without the walks and
-/// the start-up from empty stages. Nothing caps such a metal's loading:
+/// fails within its share of the budget, [`solve_log_linear`] reports it
+/// as it is, without the walks and the start-up from empty stages (one
+/// that ran to its share goes on to them, so that a solve that runs out
+/// of iterations has used them all). Nothing caps such a metal's loading:
 /// the scrub returns it to the extraction, which loads it again, and the
 /// steady state the model asks for has no extractant free (round 34's
 /// `C exp(-c / e)`); the failed first solves end with the free extractant
@@ -3552,8 +3557,8 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
 /// 82984: e^-22, e^-72). Over CLI log-linear 3000-4999 and 82000-82999
 /// (the walks' own rounds, 33-39, and a held-out sample; 2,867 of the
 /// 3,000 converge, none lost) the walks converged none of these any more,
-/// and the failures took 3.2 times as long to fail with them: 313 -> 97 s
-/// in all, the slowest 11.9 -> 3.3 s (docs/benchmarks.md, round 59).
+/// and the failures took 3.2 times as long to fail with them: 380 -> 119 s
+/// in all, the slowest 14.6 -> 3.7 s (docs/benchmarks.md, round 59).
 /// Round 30's check: 135 of 136 log-linear failures had such a metal and
 /// a scrub.
 fn uncapped_with_scrub(c: &Cascade, m: &LogLinearSpec) -> bool {
