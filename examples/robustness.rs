@@ -54,6 +54,23 @@ fn worst_balance(c: &Cascade, s: &Solution) -> (f64, usize) {
         )
 }
 
+/// `MODEL N [FIRST]` from the command line after the mode (`args[1]`):
+/// the model (`default` where it names none), the number of seeds (200)
+/// and the first seed (0).
+fn model_count_first(args: &[String], default: ModelKind) -> (ModelKind, u64, u64) {
+    let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str())).unwrap_or(default);
+    let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let first: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (kind, n, first)
+}
+
+/// `f()` and the milliseconds it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64() * 1e3)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(|s| s.as_str()) == Some("saponified") {
@@ -78,17 +95,12 @@ fn main() {
     if args.get(1).map(|s| s.as_str()) == Some("seeds") {
         // `robustness seeds MODEL N [FIRST]`: one line per seed, to compare
         // two builds seed by seed
-        let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
-            .unwrap_or(ModelKind::SeparationFactor);
-        let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
-        let first: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (kind, n, first) = model_count_first(&args, ModelKind::SeparationFactor);
         let mut solver = Solver::new();
         println!("seed status iterations ms check balance");
         for seed in first..first + n {
             let c = generate(kind, seed);
-            let t = Instant::now();
-            let s = solver.solve(&c);
-            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let (s, ms) = timed(|| solver.solve(&c));
             println!(
                 "{seed} {} {} {ms:.2} {:.2e} {:.2e}",
                 s.status.describe().replace(' ', "-"),
@@ -100,10 +112,7 @@ fn main() {
         return;
     }
     if args.get(1).map(|s| s.as_str()) == Some("start-up") {
-        let kind = ModelKind::from_name(args.get(2).map_or("", |s| s.as_str()))
-            .unwrap_or(ModelKind::MassAction);
-        let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
-        let first: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (kind, n, first) = model_count_first(&args, ModelKind::MassAction);
         start_up_vs_solve(kind, n, first);
         return;
     }
@@ -296,15 +305,12 @@ fn start_up_vs_solve(kind: ModelKind, n: u64, first: u64) {
     println!("seed usual iterations ms start-up iterations ms apart");
     for seed in first..first + n {
         let c = generate(kind, seed);
-        let t = Instant::now();
-        let s = solver.solve(&c);
-        let a = t.elapsed().as_secs_f64() * 1e3;
-        let t = Instant::now();
-        let Some(u) = solver.start_up(&c) else {
+        let (s, a) = timed(|| solver.solve(&c));
+        let (u, b) = timed(|| solver.start_up(&c));
+        let Some(u) = u else {
             eprintln!("{} has no start-up dynamics", kind.name());
             std::process::exit(1);
         };
-        let b = t.elapsed().as_secs_f64() * 1e3;
         let feed = c.feed_amount();
         let apart = if s.converged() && u.converged() {
             s.aqueous

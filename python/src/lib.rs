@@ -455,50 +455,34 @@ fn simulate(
         None => model.cascade.clone(),
     };
     let tol = tolerance.unwrap_or(opts.tolerance);
+    // a method with no algorithm for this model: named, with what it needs
+    let unsupported = |method: &str, needs: &str| {
+        input_error(
+            py,
+            format!(
+                "{}: method = {method:?} needs the {needs} (this model is {})",
+                model.file.as_deref().unwrap_or("<model>"),
+                cascade.spec().chemistry.name()
+            ),
+            model.file.clone(),
+            None,
+            None,
+            Some("method".into()),
+            Some(method.to_string()),
+        )
+    };
     let sol = match method {
         "newton" => py.allow_threads(|| sxforge::Solver::new().solve(&cascade)),
         "rows" => {
             let max_rows = max_rows.unwrap_or(opts.max_rows);
             let c = cascade.clone();
-            match py.allow_threads(move || sxforge::solver::rows::solve_rows(&c, tol, max_rows)) {
-                Some(s) => s,
-                None => {
-                    return Err(input_error(
-                        py,
-                        format!(
-                            "{}: method = \"rows\" needs the separation-factor model (this model is {})",
-                            model.file.as_deref().unwrap_or("<model>"),
-                            cascade.spec().chemistry.name()
-                        ),
-                        model.file.clone(),
-                        None,
-                        None,
-                        Some("method".into()),
-                        Some("rows".into()),
-                    ))
-                }
-            }
+            py.allow_threads(move || sxforge::solver::rows::solve_rows(&c, tol, max_rows))
+                .ok_or_else(|| unsupported("rows", "separation-factor model"))?
         }
         "start-up" => {
             let c = cascade.clone();
-            match py.allow_threads(move || sxforge::Solver::new().start_up(&c)) {
-                Some(s) => s,
-                None => {
-                    return Err(input_error(
-                        py,
-                        format!(
-                            "{}: method = \"start-up\" needs the mass-action or log-linear model (this model is {})",
-                            model.file.as_deref().unwrap_or("<model>"),
-                            cascade.spec().chemistry.name()
-                        ),
-                        model.file.clone(),
-                        None,
-                        None,
-                        Some("method".into()),
-                        Some("start-up".into()),
-                    ))
-                }
-            }
+            py.allow_threads(move || sxforge::Solver::new().start_up(&c))
+                .ok_or_else(|| unsupported("start-up", "mass-action or log-linear model"))?
         }
         other => {
             return Err(input_error(
