@@ -3582,8 +3582,7 @@ fn from_empty<E: Rigorous>(
     if budget == 0 {
         return Err(used);
     }
-    let mut u = empty_start(ker, p);
-    let (rep, it, _) = start_up(solver, ker, p, &mut u, opts.tolerance, budget, true, true);
+    let (u, rep, it) = up_from_empty(solver, ker, p, opts.tolerance, budget);
     if rep.status == Status::Converged {
         Ok((u, rep, used + it))
     } else {
@@ -3600,16 +3599,19 @@ fn from_empty<E: Rigorous>(
 /// reaches the steady state by a path of its own. `None` for the other
 /// models.
 pub(crate) fn solve_start_up(solver: &mut Solver, c: &Cascade) -> Option<Solution> {
-    let opts = *c.solver_options();
+    let (tol, budget) = (
+        c.solver_options().tolerance,
+        c.solver_options().max_iterations,
+    );
     let sol = match &c.spec().chemistry {
         crate::model::ChemistrySpec::MassAction(m) => {
             let (ker, p, _) = ma_problem(c, m);
-            let (u, rep, used) = up_from_empty(solver, &ker, &p, &opts);
+            let (u, rep, used) = up_from_empty(solver, &ker, &p, tol, budget);
             walked_solution(c, &ker, &p, &u, rep, used)
         }
         crate::model::ChemistrySpec::LogLinear(m) => {
             let (ker, p) = log_linear_problem(c, m);
-            let (u, rep, used) = up_from_empty(solver, &ker, &p, &opts);
+            let (u, rep, used) = up_from_empty(solver, &ker, &p, tol, budget);
             ll_finish(c, &ker, &p, &u, rep, used, 0)
         }
         _ => return None,
@@ -3620,26 +3622,19 @@ pub(crate) fn solve_start_up(solver: &mut Solver, c: &Cascade) -> Option<Solutio
     })
 }
 
-/// The start-up dynamics of `p` from empty stages, in logarithms, within
-/// the budget of `opts`: the last state, its report and the iterations
-/// used ([`solve_start_up`]).
+/// The start-up dynamics of `p` from empty stages ([`empty_start`]), in
+/// logarithms, to the tolerance `tol` within `budget` iterations: the last
+/// state, its report and the iterations used ([`solve_start_up`],
+/// [`from_empty`]).
 fn up_from_empty<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
     p: &Problem,
-    opts: &crate::model::SolverOptions,
+    tol: f64,
+    budget: usize,
 ) -> (Array2<f64>, NewtonReport, usize) {
     let mut u = empty_start(ker, p);
-    let (rep, used, _) = start_up(
-        solver,
-        ker,
-        p,
-        &mut u,
-        opts.tolerance,
-        opts.max_iterations,
-        true,
-        true,
-    );
+    let (rep, used, _) = start_up(solver, ker, p, &mut u, tol, budget, true, true);
     (u, rep, used)
 }
 
