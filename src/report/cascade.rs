@@ -645,7 +645,7 @@ fn uncapped_loading(
     }
     Some(format!(
         "the distribution ratio of {} does not fall as the free extractant is used up \
-         (a constant D, a fit without a positive dose slope b1, or fixed_dose), so nothing \
+         (a constant D above 0, a fit without a positive dose slope b1, or fixed_dose), so nothing \
          in the model caps its loading at the extractant's capacity; between the scrub and \
          the extraction a steady state may need more extractant than the organic carries; \
          give those metals a dose dependence (b1 > 0) or lower the loading",
