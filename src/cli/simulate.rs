@@ -24,17 +24,6 @@ pub enum MethodArg {
     StartUp,
 }
 
-impl MethodArg {
-    /// The option's value as typed (`--method VALUE`).
-    fn name(self) -> &'static str {
-        match self {
-            MethodArg::Newton => "newton",
-            MethodArg::Rows => "rows",
-            MethodArg::StartUp => "start-up",
-        }
-    }
-}
-
 /// Arguments of `sxforge simulate`.
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
@@ -185,7 +174,9 @@ fn flowsheet(args: &SimulateArgs) -> Option<Exit> {
             "{}: --method {}: a flowsheet is solved by Newton only (--method rows and \
              start-up take a single cascade)",
             path.display(),
-            args.method.name()
+            args.method
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string())
         )));
     }
     if let Some(t) = args.tolerance {
