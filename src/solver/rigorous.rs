@@ -3656,11 +3656,11 @@ const LL_CAP_STEPS: usize = 64;
 const LL_CAP_HALVINGS: u32 = 4;
 
 /// `m` with each metal whose distribution ratio does not fall with the
-/// free extractant (a positive constant `D` or a fit with `b1 <= 0`) moved a share
-/// `t` of the way to the dose slope [`LL_CAP_SLOPE`], its intercept moved
-/// so that `D` at the model's `dose` is unchanged, and the largest change
-/// of dose slope made. `None` with `fixed_dose` or where no metal is
-/// uncapped.
+/// free extractant ([`LogLinearSpec::uncapped`]: a positive constant `D`
+/// or a fit with `b1 <= 0`) moved a share `t` of the way to the dose slope
+/// [`LL_CAP_SLOPE`], its intercept moved so that `D` at the model's `dose`
+/// is unchanged, and the largest change of dose slope made. `None` with
+/// `fixed_dose` or where no metal is uncapped.
 fn ll_capped(m: &LogLinearSpec, t: f64) -> Option<(LogLinearSpec, f64)> {
     if m.fixed_dose {
         return None;
@@ -3668,22 +3668,17 @@ fn ll_capped(m: &LogLinearSpec, t: f64) -> Option<(LogLinearSpec, f64)> {
     let ld = m.dose.log10();
     let mut out = m.clone();
     let mut moved: f64 = 0.0;
-    for (k, f) in out.fit.iter_mut().enumerate() {
-        let fit = match *f {
-            Some(fit) if fit.b1 > 0.0 => continue,
-            Some(fit) => fit,
-            // a metal that is not extracted needs no cap
-            None if m.d[k] <= 0.0 => continue,
-            None => crate::model::rigorous::LogLinearFit {
-                m0: 0.0,
-                m1: 0.0,
-                b0: m.d[k].log10(),
-                b1: 0.0,
-            },
-        };
+    for k in m.uncapped() {
+        // a constant D is the fit with no slopes
+        let fit = m.fit[k].unwrap_or(crate::model::rigorous::LogLinearFit {
+            m0: 0.0,
+            m1: 0.0,
+            b0: m.d[k].log10(),
+            b1: 0.0,
+        });
         let b1 = fit.b1 + t * (LL_CAP_SLOPE - fit.b1);
         moved = moved.max(b1 - fit.b1);
-        *f = Some(crate::model::rigorous::LogLinearFit {
+        out.fit[k] = Some(crate::model::rigorous::LogLinearFit {
             b0: fit.b0 + (fit.b1 - b1) * ld,
             b1,
             ..fit
