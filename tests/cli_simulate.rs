@@ -1133,6 +1133,66 @@ scrub = 0.05097
 acid = 5.152
 "#;
 
+/// Round 60: the neutral walk steps down half a decade at a time under
+/// 2e-7 mol/L of feed acid. Independent CLI check, mass-action 11852 (2
+/// metals over 149 + 27 stages, 16 % Na saponification, feed `acid =
+/// 0.0`): its walk's decade steps from 1e-7 to 1e-9 mol/L failed in
+/// Newton and took start-ups (2,894 iterations in all); in half decades
+/// Newton takes more of them (2,577). All the Ce leaves loaded; La is
+/// trapped at 1.614 mol/L over the extraction, where the organic is
+/// saturated with it (1.0 mol/L, the extractant's 4.0 over 2 z) at pH
+/// 8.05, and 27.0 % of it leaves in the raffinate.
+#[test]
+fn a_neutral_walk_steps_half_decades_at_trace_feed_acid() {
+    let v = converged_json_within(MA_11852, 2700, 176);
+    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
+    assert!((amount("loaded_organic", "Ce") / 0.81698 - 1.0).abs() < 1e-12);
+    let la = amount("raffinate", "La") / 0.38517;
+    assert!((la - 0.270392).abs() < 1e-5, "La in the raffinate {la}");
+    let stage = &v["stages"][100];
+    let ph = stage["ph"].as_f64().unwrap();
+    assert!((ph - 8.0504).abs() < 1e-3, "pH {ph}");
+    let (x, y) = phases(stage, "La");
+    assert!(
+        (x - 1.61366).abs() < 1e-4 && (y - 1.0).abs() < 1e-6,
+        "La {x} {y}"
+    );
+    assert_on_mass_action_law(stage, "La", 0.846063);
+}
+
+/// The model of
+/// `a_neutral_walk_steps_half_decades_at_trace_feed_acid`, as
+/// `scripts/cli_check.py --model mass-action --case 11852` writes it.
+const MA_11852: &str = r#"name = "ma random"
+components = ["La", "Ce"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { La = 0.846063, Ce = 1.498714 }
+charge = { La = 2, Ce = 3 }
+extractant = 4.0
+saponification = 0.1614
+counter_ion = "Na"
+
+[cascade]
+extraction = 149
+scrub = 27
+strip = 0
+
+[feed]
+phase = "aqueous"
+flow = 1.0
+concentration = { La = 0.38517, Ce = 0.81698 }
+acid = 0.0
+
+[flows]
+organic = 1.6474
+scrub = 0.08545
+
+[scrub]
+acid = 3.298
+"#;
+
 /// Round 55's late start. Independent CLI check, mass-action 7016 (2
 /// metals over 284 + 136 stages, 13 % Na saponification, feed `acid =
 /// 0.0`): its first pass's start-up ran 10,089 iterations before it broke

@@ -2492,10 +2492,25 @@ const NEUTRAL_FEED: f64 = 1e-10;
 /// cascade first.
 const NEUTRAL_START: f64 = 0.1;
 
+/// Feed acid (mol/L) under which [`neutral_walk`] steps down half a
+/// decade at a time rather than a decade. Below about 1e-7 mol/L the
+/// feed's acid falls to the trace the saponified organic's exchange
+/// leaves in the extraction's aqueous, and the steady state changes
+/// kind there: decade steps from 1e-7 to 1e-9 failed in Newton (15-100
+/// iterations) and took start-ups of 250-460 in CLI check mass-action
+/// 19532, 28387 and 37175, where half decades are mostly taken by
+/// Newton. Over the 2,646 neutral feeds of seeds 0-39999, 8 changed
+/// (37175 3,747 -> 3,133 iterations, 19532 9,653 -> 9,135, 11852 2,894
+/// -> 2,577, 28387 3,001 -> 2,819; 19505 6,832 -> 6,975, three others
+/// +6 to +9), each to the same steady state, and no case was lost
+/// (docs/benchmarks.md, round 60).
+const NEUTRAL_FINE: f64 = 2e-7;
+
 /// A cascade whose aqueous feed carries no acid (under [`NEUTRAL_FEED`])
 /// and whose solve failed after `used` iterations: solved again with its
 /// feed at [`NEUTRAL_START`] mol/L of acid, then followed down a decade at
-/// a time to `1e-10` and to its own acid, each step by Newton from the one
+/// a time (half a decade under [`NEUTRAL_FINE`]) to `1e-10` and to its
+/// own acid, each step by Newton from the one
 /// before (the start-up dynamics from there where Newton fails), within
 /// the iterations its budget has left. `Err` with the iterations used in
 /// all (`used` included) where it does not apply or any step fails.
@@ -2592,7 +2607,11 @@ fn neutral_walk_with<T>(
     let mut level = NEUTRAL_START;
     let mut last = None;
     while last.is_none() {
-        level *= 0.1;
+        level *= if level < NEUTRAL_FINE {
+            0.1f64.sqrt()
+        } else {
+            0.1
+        };
         let a = if level < NEUTRAL_FEED { own } else { level };
         p.feed[[fs, ih]] = base + f_flow * a;
         let left = max.saturating_sub(used);
