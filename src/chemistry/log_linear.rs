@@ -452,7 +452,23 @@ impl Equilibrium for LogLinearKernel {
     /// settles in a few steps from either side, where on the balance itself
     /// it crawls down from a saturated extractant an e-fold of the largest
     /// slope at a time); the bracketed root when that does not settle
-    /// (bracketed: all free at `C_free = C`, nothing bound near 0).
+    /// (bracketed where the metals bound fall with the free extractant:
+    /// all free at `C_free = C`, nothing bound near 0).
+    ///
+    /// Where the stage holds more than the extractant's capacity even
+    /// with none free, the balance has no root. With every `D` falling
+    /// or constant as the free extractant falls, its least is then the
+    /// nearest to one, and `ln C_free` goes there (`C e^-700`). But a
+    /// metal whose `D` rises as the free extractant falls (a dose slope
+    /// `b1 < 0`, or `m1 < 0` at a positive pH) can hold more at that
+    /// least than with all of it free; there the least is the farthest
+    /// from a root (its `D` raised by `e^(-700 b1)`), and `ln C_free` is
+    /// left as it is. CLI check log-linear 84193 (15 metals, Sm's `b1 =
+    /// -0.28`): a ladder rung's start projected so held Sm at `e^194`
+    /// times its `D` in a scrub stage, and its start-up broke down at a
+    /// relative residual of 3e83; 3659 converged in 3,154 iterations
+    /// (5.6 s) after its ladder failed so, 232 up the ladder now
+    /// (docs/benchmarks.md, round 60).
     fn project(&self, _j: usize, u: &mut [f64]) {
         let k = self.law.len();
         let (ih, iff) = (k, k + 1);
@@ -496,6 +512,10 @@ impl Equilibrium for LogLinearKernel {
                     return;
                 }
             }
+        }
+        let least = total(lo).0;
+        if least >= self.c_total && least > total(hi).0 {
+            return;
         }
         let lf = super::bracketed_root_from(lo, hi, u[iff], |lf| {
             let (v, dv) = total(lf);
@@ -651,6 +671,34 @@ mod tests {
         }
         // the states span a free extractant from nearly all to a trace
         assert!(depths[0] < 1e-3 && depths[3] > 5.0, "{depths:?}");
+    }
+
+    /// A stage over its extractant's capacity with none free has no root
+    /// of the extractant balance. Where every `D` falls or stays as the
+    /// free extractant falls, the projection goes to the bracket's least
+    /// (`C e^-700`), the nearest to a root; where a metal's `D` rises as
+    /// it falls (`b1 < 0`) and holds more there than with all of it
+    /// free, `ln C_free` is left as it was rather than sent to where that
+    /// metal's `D` is `e^350` times larger.
+    #[test]
+    fn a_projection_with_no_root_goes_no_farther_from_one() {
+        let fit = |b1: f64| DistributionLaw::Fit {
+            m0: 0.0,
+            m1: 0.0,
+            b0: 1.0,
+            b1,
+        };
+        let law = mixed_laws();
+        let top = three_metals(&law).extractant().ln();
+        let start = top - 2.0;
+        for (b1, expected) in [(-0.5, start), (0.0, top - 700.0)] {
+            let ker = three_metals(&[fit(b1), law[1], law[2]]);
+            // La at 1 mol/L holds 3 D mol/L of HA units, D >= 10 ^ 0.35
+            let mut u = vec![0.0, -6.0, -6.0, -2.0, start];
+            ker.project(0, &mut u);
+            assert!((u[4] - expected).abs() < 1e-9, "b1 {b1}: {}", u[4]);
+            assert!(extractant_residual(&ker, &u).0 > 1.0);
+        }
     }
 
     /// The rounding of the organic's acid protons `O (C - sum p y)`
