@@ -1758,12 +1758,35 @@ fn a_failed_solve_that_spends_its_budget_says_so() {
 /// down after 1,298 iterations of its budget of 11,050 and then spent
 /// 1,901 more on the walks and the start-up from empty stages (3,199 in
 /// all); with a budget of 1,000, 564 (the walks had spent the rest).
+/// Its hint ends with where the last iterate has no extractant free:
+/// stage 20, the extraction's top, 5.3e-9 of the total.
 #[test]
 fn a_dose_blind_failure_ends_at_its_first_solve() {
     let v = unsolved_json(LA_DOSE_BLIND);
     assert_eq!(v["status"], "diverged");
     let its = v["iterations"].as_u64().unwrap();
     assert!(its <= 1600, "{its} iterations");
+    // round 60: the hint says where the last iterate used the extractant
+    // up, the stage with the least free of it (1.261 % x 0.0302 mol/L)
+    let (free, at) = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["free_extractant"].as_f64().unwrap(),
+                s["stage"].as_u64().unwrap(),
+            )
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap();
+    let clause = format!(
+        "; in the last iterate the free extractant is down to {:.1e} of the total at stage {at} \
+         (extraction)",
+        free / (1.261 * 0.0302)
+    );
+    let hint = v["hint"].as_str().unwrap_or_default();
+    assert!(hint.ends_with(&clause) && free < 1e-8, "{hint}");
     let src = format!("{LA_DOSE_BLIND}[solver]\nmax_iterations = 1000\n");
     let v = unsolved_json(&src);
     assert_eq!(v["status"], "diverged");
