@@ -664,7 +664,7 @@ const COLLAPSED_FREE: f64 = 1e-6;
 /// [`COLLAPSED_FREE`] of the total: the extractant such a cascade runs out
 /// of, and where. The dose-blind failures of the CLI check end with
 /// e^-20 to e^-740 of it in one stage (round 59: log-linear 82873 e^-22,
-/// 82984 e^-72; round 60: 9447 in stage 107 at the feed, 9e-12).
+/// 82984 e^-72; round 60: 9447 7.7e-11 at stage 106, the feed stage).
 fn with_collapse(hint: Option<String>, cascade: &Cascade, sol: &Solution) -> Option<String> {
     let hint = hint?;
     let crate::model::ChemistrySpec::LogLinear(m) = &cascade.spec().chemistry else {
