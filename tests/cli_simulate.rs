@@ -83,6 +83,11 @@ fn converged_json_within(text: &str, max_iterations: u64, n: usize) -> serde_jso
     v
 }
 
+/// The amount (mol/h) of `metal` in `stream` of a `--json` result.
+fn stream_amount(v: &serde_json::Value, stream: &str, metal: &str) -> f64 {
+    v["streams"][stream]["amount"][metal].as_f64().unwrap()
+}
+
 /// `metal` balanced over stage `j` within 1e-10: the aqueous of stage
 /// `j + 1` and the organic of stage `j - 1` in at the flows `(aqueous,
 /// organic)`, its own two phases out.
@@ -1147,10 +1152,9 @@ acid = 5.152
 #[test]
 fn a_projection_without_a_root_leaves_the_free_extractant() {
     let v = converged_json_within(LL_3659, 400, 451);
-    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
-    let ho = amount("raffinate", "Ho") / 0.01318;
+    let ho = stream_amount(&v, "raffinate", "Ho") / 0.01318;
     assert!((ho - 0.675523).abs() < 1e-5, "Ho in the raffinate {ho}");
-    assert!((amount("loaded_organic", "Sm") / 0.021376 - 1.0).abs() < 1e-12);
+    assert!((stream_amount(&v, "loaded_organic", "Sm") / 0.021376 - 1.0).abs() < 1e-12);
     let stage = &v["stages"][90];
     let (x, _) = phases(stage, "Ho");
     assert!((x - 0.08183).abs() < 1e-5, "Ho {x}");
@@ -1268,9 +1272,8 @@ acid = 0.5245
 #[test]
 fn a_neutral_walk_steps_half_decades_at_trace_feed_acid() {
     let v = converged_json_within(MA_11852, 2700, 176);
-    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
-    assert!((amount("loaded_organic", "Ce") / 0.81698 - 1.0).abs() < 1e-12);
-    let la = amount("raffinate", "La") / 0.38517;
+    assert!((stream_amount(&v, "loaded_organic", "Ce") / 0.81698 - 1.0).abs() < 1e-12);
+    let la = stream_amount(&v, "raffinate", "La") / 0.38517;
     assert!((la - 0.270392).abs() < 1e-5, "La in the raffinate {la}");
     let stage = &v["stages"][100];
     let ph = stage["ph"].as_f64().unwrap();
@@ -1336,9 +1339,8 @@ fn a_neutral_feed_walked_from_a_long_start_up() {
                concentration = { La = 0.068057, Ce = 0.039002 }\nacid = 0.0\n\
                [flows]\norganic = 3.3376\nscrub = 0.5287\n[scrub]\nacid = 1.025\n";
     let v = converged_json_within(src, 8000, 420);
-    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
-    assert!((amount("loaded_organic", "Ce") / 0.039002 - 1.0).abs() < 1e-12);
-    let la = amount("loaded_organic", "La") / 0.068057;
+    assert!((stream_amount(&v, "loaded_organic", "Ce") / 0.039002 - 1.0).abs() < 1e-12);
+    let la = stream_amount(&v, "loaded_organic", "La") / 0.068057;
     assert!((la - 0.59954).abs() < 1e-4, "La loaded {la}");
     assert_on_mass_action_law(&v["stages"][150], "La", 0.832617);
 }
@@ -1434,9 +1436,8 @@ acid = 5.005
 #[test]
 fn a_start_up_that_stands_still_under_the_step_tolerance_goes_on() {
     let v = converged_json_within(MA_37366, 3400, 168);
-    let amount = |s: &str, k: &str| v["streams"][s]["amount"][k].as_f64().unwrap();
-    assert!((amount("strip_liquor", "Ce") / 0.013236 - 1.0).abs() < 1e-9);
-    let la = amount("raffinate", "La") / 0.011639;
+    assert!((stream_amount(&v, "strip_liquor", "Ce") / 0.013236 - 1.0).abs() < 1e-9);
+    let la = stream_amount(&v, "raffinate", "La") / 0.011639;
     assert!((la - 0.607597).abs() < 1e-5, "La in the raffinate {la}");
     let stage = &v["stages"][60];
     let ph = stage["ph"].as_f64().unwrap();
