@@ -463,36 +463,17 @@ impl Equilibrium for LogLinearKernel {
     /// `b1 < 0`, or `m1 < 0` at a positive pH) can hold more at that
     /// least than with all of it free; there the least is the farthest
     /// from a root (its `D` raised by `e^(-700 b1)`), and `ln C_free` is
-    /// left as it is. CLI check log-linear 84193 (15 metals, Sm's `b1 =
+    /// left as it is (a root may lie above the balance's least:
+    /// [`LogLinearKernel::root_above_least`], which a failed ladder rung
+    /// tries). CLI check log-linear 84193 (15 metals, Sm's `b1 =
     /// -0.28`): a ladder rung's start projected so held Sm at `e^194`
     /// times its `D` in a scrub stage, and its start-up broke down at a
     /// relative residual of 3e83; 3659 converged in 3,154 iterations
     /// (5.6 s) after its ladder failed so, 232 up the ladder now
     /// (docs/benchmarks.md, round 60).
     fn project(&self, _j: usize, u: &mut [f64]) {
-        let k = self.law.len();
-        let (ih, iff) = (k, k + 1);
-        let lh = u[ih];
-        let (fixed, mpp) = (self.fixed_dose.is_some(), self.molarity_per_percent);
-        let ln_mpp = mpp.ln();
-        // C_free + sum e y and its derivative in ln C_free, with the
-        // inlined exp and the dose's ln as ln C_free - ln(mol/L per %)
-        let total = |lf: f64| -> (f64, f64) {
-            let cf = super::exp_or_zero(lf);
-            let dose = if fixed {
-                (0.0, 0.0)
-            } else {
-                (cf / mpp, lf - ln_mpp)
-            };
-            let (mut v, mut dv) = (cf, cf);
-            for (c, lx) in u[..k].iter().enumerate() {
-                let (ld, _, df) = self.ln_d_dosed(c, lh, dose);
-                let y = self.ext_per[c] * super::exp_or_zero(ld + lx);
-                v += y;
-                dv += y * df;
-            }
-            (v, dv)
-        };
+        let iff = self.law.len() + 1;
+        let total = |lf: f64| self.bound_total(u, lf);
         let hi = self.c_total.ln();
         let lo = hi - 700.0;
         let mut x = u[iff].min(hi);
@@ -526,6 +507,85 @@ impl Equilibrium for LogLinearKernel {
         }
     }
 }
+
+impl LogLinearKernel {
+    /// `C_free + sum e_k y_k` of a stage at `u` with `ln C_free` at `lf`
+    /// (the metals and the acid as `u` holds them), and its derivative in
+    /// `lf`; the exponentials inlined and the dose's `ln` taken as `lf -
+    /// ln(mol/L per %)`.
+    #[inline]
+    fn bound_total(&self, u: &[f64], lf: f64) -> (f64, f64) {
+        let k = self.law.len();
+        let lh = u[k];
+        let mpp = self.molarity_per_percent;
+        let cf = super::exp_or_zero(lf);
+        let dose = if self.fixed_dose.is_some() {
+            (0.0, 0.0)
+        } else {
+            (cf / mpp, lf - mpp.ln())
+        };
+        let (mut v, mut dv) = (cf, cf);
+        for (c, lx) in u[..k].iter().enumerate() {
+            let (ld, _, df) = self.ln_d_dosed(c, lh, dose);
+            let y = self.ext_per[c] * super::exp_or_zero(ld + lx);
+            v += y;
+            dv += y * df;
+        }
+        (v, dv)
+    }
+
+    /// Where [`Equilibrium::project`] leaves a stage as it is (its
+    /// extractant balance has no root below the bracket's least, and a
+    /// `D` that rises as the free extractant falls makes that least the
+    /// farthest from one), the root above the balance's least in `ln
+    /// C_free` (golden section), if the least is under the capacity: the
+    /// root joined to an extractant all free. Returns whether `u` changed.
+    /// A ladder rung whose start fails is tried again from the start so
+    /// projected ([`crate::solver`]'s `doubled_solve`).
+    pub(crate) fn root_above_least(&self, u: &mut [f64]) -> bool {
+        let iff = self.law.len() + 1;
+        let total = |lf: f64| self.bound_total(u, lf).0;
+        let hi = self.c_total.ln();
+        let lo = hi - 700.0;
+        let least = total(lo);
+        if !(least >= self.c_total && least > total(hi)) {
+            return false;
+        }
+        let g = 0.5 * (5f64.sqrt() - 1.0);
+        let (mut a, mut b) = (lo, hi);
+        let (mut c1, mut c2) = (b - g * (b - a), a + g * (b - a));
+        let (mut f1, mut f2) = (total(c1), total(c2));
+        for _ in 0..LEAST_SECTIONS {
+            if f1 < f2 {
+                (b, c2, f2) = (c2, c1, f1);
+                c1 = b - g * (b - a);
+                f1 = total(c1);
+            } else {
+                (a, c1, f1) = (c1, c2, f2);
+                c2 = a + g * (b - a);
+                f2 = total(c2);
+            }
+        }
+        let m = 0.5 * (a + b);
+        let at = total(m);
+        if at.is_nan() || at >= self.c_total {
+            return false;
+        }
+        let lf = super::bracketed_root_from(m, hi, u[iff], |lf| {
+            let (v, dv) = self.bound_total(u, lf);
+            (v - self.c_total, dv)
+        });
+        if lf.is_finite() && lf != u[iff] {
+            u[iff] = lf;
+            return true;
+        }
+        false
+    }
+}
+
+/// Golden sections [`LogLinearKernel::root_above_least`] takes over the
+/// 700 e-folds of its bracket: 0.618^80 of them, under 1e-14.
+const LEAST_SECTIONS: usize = 80;
 
 /// Newton steps [`LogLinearKernel::project`] takes on the `ln` of the
 /// extractant balance before the bracketed root takes over.
@@ -699,6 +759,33 @@ mod tests {
             assert!((u[4] - expected).abs() < 1e-9, "b1 {b1}: {}", u[4]);
             assert!(extractant_residual(&ker, &u).0 > 1.0);
         }
+    }
+
+    /// The root above the extractant balance's least: where a trace of a
+    /// metal whose `D` rises as the free extractant falls (`b1 = -0.5`)
+    /// overloads the stage only near none free, the balance has a root
+    /// near all of it free, which [`LogLinearKernel::root_above_least`]
+    /// finds; where the metal overloads the stage at every free
+    /// extractant it has none and the state is left.
+    #[test]
+    fn the_root_above_the_least_is_the_one_joined_to_all_free() {
+        let law = mixed_laws();
+        let rising = DistributionLaw::Fit {
+            m0: 0.0,
+            m1: 0.0,
+            b0: 1.0,
+            b1: -0.5,
+        };
+        let ker = three_metals(&[rising, law[1], law[2]]);
+        let top = ker.extractant().ln();
+        let mut u = vec![-20.0, -30.0, -30.0, -2.0, top - 300.0];
+        assert!(ker.root_above_least(&mut u));
+        assert!(extractant_residual(&ker, &u).0.abs() < 1e-12);
+        assert!(u[4] > top - 1e-6, "{}", u[4]);
+        // La at 1 mol/L: over capacity wherever the free extractant is
+        let mut u = vec![0.0, -6.0, -6.0, -2.0, top - 2.0];
+        assert!(!ker.root_above_least(&mut u));
+        assert_eq!(u[4], top - 2.0);
     }
 
     /// The rounding of the organic's acid protons `O (C - sum p y)`

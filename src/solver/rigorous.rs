@@ -86,6 +86,13 @@ trait Rigorous: Equilibrium {
     fn plain_when_unmoved(&self) -> bool {
         false
     }
+    /// Projects each stage of `u` whose extractant balance
+    /// [`Equilibrium::project`] left without a root onto the root above
+    /// the balance's least, where there is one
+    /// ([`LogLinearKernel::root_above_least`]); whether any stage changed.
+    fn above_least(&self, _u: &mut Array2<f64>) -> bool {
+        false
+    }
 }
 
 impl Rigorous for MassActionKernel {
@@ -169,6 +176,14 @@ impl Rigorous for LogLinearKernel {
     }
     fn dist(&self, u: &[f64], out: &mut [f64]) {
         self.distribution(u, out)
+    }
+    fn above_least(&self, u: &mut Array2<f64>) -> bool {
+        let mut changed = false;
+        for mut row in u.rows_mut() {
+            let row = row.as_slice_mut().expect("standard layout");
+            changed |= self.root_above_least(row);
+        }
+        changed
     }
 }
 
@@ -1663,6 +1678,17 @@ fn start_up_options<E: Rigorous>(
 /// balances in log form where `log`: the converged state and its report
 /// where it converges, and the iterations used either way (a half that
 /// failed included).
+///
+/// Where that fails and the start's projection left stages without a
+/// root of their extractant balance (log-linear, a `D` that rises as the
+/// free extractant falls), the same again, once, from the start with
+/// those stages on the root above the balance's least
+/// ([`Rigorous::above_least`]). Taken first, that root lost as much as
+/// it gained; tried only where the start as projected fails, it took
+/// CLI check log-linear 84193's top rung (5,460 -> 1,120 iterations, 7.4
+/// -> 1.2 s) and converges 3217 (a failure: 658), where the other four
+/// retries of CLI log-linear 3000-4999, 82000-82999 and 85000-85299
+/// failed and cost 163-460 each (docs/benchmarks.md, round 60).
 fn doubled_solve<E: Rigorous>(
     solver: &mut Solver,
     ker: &E,
@@ -1677,16 +1703,34 @@ fn doubled_solve<E: Rigorous>(
         return (None, total);
     };
     newton::project_stages(ker, &mut v);
-    let from = v.clone();
-    let b = DOUBLE_NEWTON.min(left.saturating_sub(total));
-    let mut r = newton_in(solver, ker, p, &mut v, log, tol, b);
-    total += r.iterations;
-    if r.status != Status::Converged {
-        v = from;
-        let b = start_up_budget.min(left.saturating_sub(total));
-        let (r2, it2, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
-        total += it2;
-        r = r2;
+    // the start as projected; where that fails and a stage's extractant
+    // balance had no root there, the start with that stage projected
+    // onto the root above the balance's least
+    // ([`Rigorous::above_least`])
+    let mut retry = Some(v.clone());
+    let mut r;
+    loop {
+        let from = v.clone();
+        let b = DOUBLE_NEWTON.min(left.saturating_sub(total));
+        r = newton_in(solver, ker, p, &mut v, log, tol, b);
+        total += r.iterations;
+        if r.status != Status::Converged {
+            v = from;
+            let b = start_up_budget.min(left.saturating_sub(total));
+            let (r2, it2, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
+            total += it2;
+            r = r2;
+        }
+        if r.status == Status::Converged || total >= left {
+            break;
+        }
+        let Some(mut w) = retry.take() else {
+            break;
+        };
+        if !ker.above_least(&mut w) {
+            break;
+        }
+        v = w;
     }
     if r.status == Status::Converged {
         (Some((v, r)), total)
