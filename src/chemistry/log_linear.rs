@@ -475,7 +475,7 @@ impl Equilibrium for LogLinearKernel {
         let iff = self.law.len() + 1;
         let total = |lf: f64| self.bound_total(u, lf);
         let hi = self.c_total.ln();
-        let lo = hi - 700.0;
+        let lo = hi - PROJECT_SPAN;
         let mut x = u[iff].min(hi);
         if x.is_finite() && x > lo {
             for _ in 0..PROJECT_NEWTON {
@@ -494,8 +494,7 @@ impl Equilibrium for LogLinearKernel {
                 }
             }
         }
-        let least = total(lo).0;
-        if least >= self.c_total && least > total(hi).0 {
+        if self.least_farthest(u) {
             return;
         }
         let lf = super::bracketed_root_from(lo, hi, u[iff], |lf| {
@@ -534,6 +533,18 @@ impl LogLinearKernel {
         (v, dv)
     }
 
+    /// Whether the stage at `u` holds more than the extractant's capacity
+    /// at the least free extractant [`Equilibrium::project`] brackets
+    /// (`C e^-700`), and more there than with all of it free: its
+    /// extractant balance has no root below that least, and the least is
+    /// the farthest from one (a `D` that rises as the free extractant
+    /// falls).
+    fn least_farthest(&self, u: &[f64]) -> bool {
+        let hi = self.c_total.ln();
+        let least = self.bound_total(u, hi - PROJECT_SPAN).0;
+        least >= self.c_total && least > self.bound_total(u, hi).0
+    }
+
     /// Where [`Equilibrium::project`] leaves a stage as it is (its
     /// extractant balance has no root below the bracket's least, and a
     /// `D` that rises as the free extractant falls makes that least the
@@ -545,12 +556,11 @@ impl LogLinearKernel {
     pub(crate) fn root_above_least(&self, u: &mut [f64]) -> bool {
         let iff = self.law.len() + 1;
         let total = |lf: f64| self.bound_total(u, lf).0;
-        let hi = self.c_total.ln();
-        let lo = hi - 700.0;
-        let least = total(lo);
-        if !(least >= self.c_total && least > total(hi)) {
+        if !self.least_farthest(u) {
             return false;
         }
+        let hi = self.c_total.ln();
+        let lo = hi - PROJECT_SPAN;
         let g = 0.5 * (5f64.sqrt() - 1.0);
         let (mut a, mut b) = (lo, hi);
         let (mut c1, mut c2) = (b - g * (b - a), a + g * (b - a));
@@ -583,8 +593,12 @@ impl LogLinearKernel {
     }
 }
 
+/// E-folds of `C_free` below the total extractant `C` that
+/// [`LogLinearKernel::project`] brackets its root within.
+const PROJECT_SPAN: f64 = 700.0;
+
 /// Golden sections [`LogLinearKernel::root_above_least`] takes over the
-/// 700 e-folds of its bracket: 0.618^80 of them, under 1e-14.
+/// [`PROJECT_SPAN`] e-folds of its bracket: 0.618^80 of them, under 1e-14.
 const LEAST_SECTIONS: usize = 80;
 
 /// Newton steps [`LogLinearKernel::project`] takes on the `ln` of the
