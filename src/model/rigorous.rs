@@ -369,6 +369,19 @@ impl LogLinearSpec {
             .collect()
     }
 
+    /// [`LogLinearSpec::uncapped`] where `layout` has a scrub section,
+    /// none otherwise: the scrub returns such a metal to the extraction,
+    /// which loads it again, so that a steady state may need more
+    /// extractant than the organic carries (the log-linear failures that
+    /// the solver reports at their first solve, and that their hint
+    /// names).
+    pub fn uncapped_behind_scrub(&self, layout: &Layout) -> Vec<usize> {
+        if layout.scrub == 0 {
+            return Vec::new();
+        }
+        self.uncapped()
+    }
+
     /// Checks the parameters; every problem is reported.
     pub(crate) fn problems(&self, comps: &[String], layout: &Layout) -> Result<(), InputErrors> {
         let mut p = Problems::default();

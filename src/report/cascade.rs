@@ -620,11 +620,10 @@ fn model_hint(cascade: &Cascade) -> Option<String> {
 }
 
 /// The log-linear hint: metals whose distribution ratio does not fall as
-/// the free extractant is used up
-/// ([`crate::model::rigorous::LogLinearSpec::uncapped`]: a
+/// the free extractant is used up, in a cascade with a scrub section
+/// ([`crate::model::rigorous::LogLinearSpec::uncapped_behind_scrub`]: a
 /// constant `D` above 0, a fit with no positive dose slope `b1`, or every
-/// fit at its nominal dose with `fixed_dose`),
-/// in a cascade with a scrub section. Nothing in such a model caps their
+/// fit at its nominal dose with `fixed_dose`). Nothing in such a model caps their
 /// loading at the extractant's capacity: the scrub returns them to the
 /// extraction, which loads them again, and a steady state may need more
 /// extractant than the organic carries (round 30's independent CLI check:
@@ -635,11 +634,12 @@ fn uncapped_loading(
     cascade: &Cascade,
     m: &crate::model::rigorous::LogLinearSpec,
 ) -> Option<String> {
-    if cascade.layout().scrub == 0 {
-        return None;
-    }
     let names = cascade.components();
-    let fixed: Vec<&str> = m.uncapped().iter().map(|&i| names[i].as_str()).collect();
+    let fixed: Vec<&str> = m
+        .uncapped_behind_scrub(cascade.layout())
+        .iter()
+        .map(|&i| names[i].as_str())
+        .collect();
     if fixed.is_empty() {
         return None;
     }
@@ -670,13 +670,15 @@ fn with_collapse(hint: Option<String>, cascade: &Cascade, sol: &Solution) -> Opt
     let crate::model::ChemistrySpec::LogLinear(m) = &cascade.spec().chemistry else {
         return Some(hint);
     };
-    let (Some(species), Some(total), Some(_)) = (
+    let (Some(species), Some(total)) = (
         sol.species.as_ref(),
         cascade.spec().chemistry.model().extractant(),
-        uncapped_loading(cascade, m),
     ) else {
         return Some(hint);
     };
+    if m.uncapped_behind_scrub(cascade.layout()).is_empty() {
+        return Some(hint);
+    }
     let least = species
         .free_extractant
         .iter()

@@ -1703,34 +1703,30 @@ fn doubled_solve<E: Rigorous>(
         return (None, total);
     };
     newton::project_stages(ker, &mut v);
-    // the start as projected; where that fails and a stage's extractant
-    // balance had no root there, the start with that stage projected
-    // onto the root above the balance's least
-    // ([`Rigorous::above_least`])
-    let mut retry = Some(v.clone());
-    let mut r;
-    loop {
-        let from = v.clone();
-        let b = DOUBLE_NEWTON.min(left.saturating_sub(total));
-        r = newton_in(solver, ker, p, &mut v, log, tol, b);
-        total += r.iterations;
-        if r.status != Status::Converged {
-            v = from;
-            let b = start_up_budget.min(left.saturating_sub(total));
-            let (r2, it2, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
-            total += it2;
-            r = r2;
-        }
-        if r.status == Status::Converged || total >= left {
-            break;
-        }
-        let Some(mut w) = retry.take() else {
-            break;
+    let mut start = v.clone();
+    // Newton from `start` (in `v`), then a start-up from it where Newton
+    // fails, the iterations added to `total`
+    let attempt =
+        |solver: &mut Solver, v: &mut Array2<f64>, start: &Array2<f64>, total: &mut usize| {
+            let b = DOUBLE_NEWTON.min(left.saturating_sub(*total));
+            let r = newton_in(solver, ker, p, v, log, tol, b);
+            *total += r.iterations;
+            if r.status == Status::Converged {
+                return r;
+            }
+            v.assign(start);
+            let b = start_up_budget.min(left.saturating_sub(*total));
+            let (r, it, _) = start_up(solver, ker, p, v, tol, b, log, false);
+            *total += it;
+            r
         };
-        if !ker.above_least(&mut w) {
-            break;
-        }
-        v = w;
+    let mut r = attempt(solver, &mut v, &start, &mut total);
+    // where that fails and a stage's extractant balance had no root in the
+    // start, the start with that stage on the root above the balance's
+    // least ([`Rigorous::above_least`])
+    if r.status != Status::Converged && total < left && ker.above_least(&mut start) {
+        v.assign(&start);
+        r = attempt(solver, &mut v, &start, &mut total);
     }
     if r.status == Status::Converged {
         (Some((v, r)), total)
@@ -3625,7 +3621,7 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
 /// Round 30's check: 135 of 136 log-linear failures had such a metal and
 /// a scrub.
 fn uncapped_with_scrub(c: &Cascade, m: &LogLinearSpec) -> bool {
-    c.layout().scrub > 0 && !m.uncapped().is_empty()
+    !m.uncapped_behind_scrub(c.layout()).is_empty()
 }
 
 /// The last resort of a log-linear solve that has failed after `used`
