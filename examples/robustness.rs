@@ -311,19 +311,9 @@ fn start_up_vs_solve(kind: ModelKind, n: u64, first: u64) {
             eprintln!("{} has no start-up dynamics", kind.name());
             std::process::exit(1);
         };
-        let feed = c.feed_amount();
-        let apart = if s.converged() && u.converged() {
-            s.aqueous
-                .indexed_iter()
-                .map(|((j, i), v)| (v - u.aqueous[[j, i]]).abs() / feed[i])
-                .chain(
-                    s.organic
-                        .indexed_iter()
-                        .map(|((j, i), v)| (v - u.organic[[j, i]]).abs() / feed[i]),
-                )
-                .fold(0.0, f64::max)
-        } else {
-            f64::NAN
+        let apart = match s.farthest_from(&u, c.feed_amount()) {
+            Some(far) if s.converged() && u.converged() => far.relative,
+            _ => f64::NAN,
         };
         println!(
             "{seed} {} {} {a:.2} {} {} {b:.2} {apart:.1e}",

@@ -11,21 +11,17 @@ use sxforge::solver::{Method, Solution, Solver};
 /// stage's amount of every component within `1e-9` of that component's
 /// feed (amounts far below it, traces, agree to that in absolute terms).
 fn assert_same_state(c: &Cascade, a: &Solution, b: &Solution, what: &str) {
-    let feed = c.feed_amount();
-    for (phase, (x, y)) in [
-        ("aqueous", (&a.aqueous, &b.aqueous)),
-        ("organic", (&a.organic, &b.organic)),
-    ] {
-        for ((j, i), &v) in x.indexed_iter() {
-            let w = y[[j, i]];
-            assert!(
-                (v - w).abs() <= 1e-9 * feed[i],
-                "{what}: stage {} {phase} component {i}: {v:e} vs {w:e} (feed {:e})",
-                j + 1,
-                feed[i]
-            );
-        }
-    }
+    let far = a
+        .farthest_from(b, c.feed_amount())
+        .expect("two profiles of one cascade");
+    assert!(
+        far.relative <= 1e-9,
+        "{what}: stage {} {} component {}: {:e} of its feed apart",
+        far.stage + 1,
+        far.phase.name(),
+        far.component,
+        far.relative
+    );
 }
 
 /// Solves robustness seed `seed` of `kind` both ways and compares them;

@@ -174,10 +174,56 @@ pub struct StreamResult {
     pub recovery: Vec<f64>,
 }
 
+/// Where two solutions of one cascade lie farthest apart
+/// ([`Solution::farthest_from`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Apart {
+    /// The difference of the amounts, relative to the component's feed.
+    pub relative: f64,
+    /// 0-based stage.
+    pub stage: usize,
+    /// Component index.
+    pub component: usize,
+    /// The phase leaving that stage.
+    pub phase: Phase,
+}
+
 impl Solution {
     /// Whether the solve converged.
     pub fn converged(&self) -> bool {
         self.status == Status::Converged
+    }
+
+    /// How far this solution lies from `other` (of the same cascade, by
+    /// another method: [`Solver::start_up`] against [`Solver::solve`]):
+    /// the largest difference of a component's amount leaving a stage, in
+    /// either phase, relative to that component's feed `feed`
+    /// ([`Cascade::feed_amount`]), and where. `None` where the two
+    /// profiles differ in shape or hold no amount.
+    pub fn farthest_from(&self, other: &Solution, feed: &[f64]) -> Option<Apart> {
+        if self.aqueous.dim() != other.aqueous.dim() || self.organic.dim() != other.organic.dim() {
+            return None;
+        }
+        let mut far: Option<Apart> = None;
+        for (phase, (a, b)) in [
+            (Phase::Aqueous, (&self.aqueous, &other.aqueous)),
+            (Phase::Organic, (&self.organic, &other.organic)),
+        ] {
+            for ((stage, component), &v) in a.indexed_iter() {
+                let relative = (v - b[[stage, component]]).abs() / feed[component];
+                // (0 / 0, the same zero amount of an unfed component, is
+                // no difference)
+                if far.is_none_or(|f| relative > f.relative) && !relative.is_nan() {
+                    far = Some(Apart {
+                        relative,
+                        stage,
+                        component,
+                        phase,
+                    });
+                }
+            }
+        }
+        far
     }
 
     /// What [`Solution::worst`] points at, in words: `component Nd` for a
@@ -1166,5 +1212,39 @@ fn warm_start(
             let frac = if frac > 0.0 { frac } else { 1e-300 };
             u[[j, q]] = (aq_tot[j] * frac).ln();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CascadeSpec;
+
+    /// [`Solution::farthest_from`] names the largest difference relative
+    /// to the component's feed, not the largest in absolute terms, in
+    /// either phase, and nothing between profiles of other shapes.
+    #[test]
+    fn the_farthest_difference_is_relative_to_the_feed() {
+        let c = CascadeSpec::separation_factor("t", &["Pr", "Nd"], &[1.0, 1.5])
+            .with_stages(10, 10, 0)
+            .with_feed_amounts(&[0.1, 0.9])
+            .with_amounts(1.2, 0.5)
+            .build()
+            .unwrap();
+        let a = Solver::new().solve(&c);
+        assert!(a.converged());
+        let mut b = a.clone();
+        // 1e-6 of Nd's feed in the aqueous, 1e-5 of Pr's (a smaller amount)
+        b.aqueous[[3, 1]] += 0.9e-6;
+        b.organic[[12, 0]] -= 1e-6;
+        let far = a.farthest_from(&b, c.feed_amount()).unwrap();
+        assert_eq!(
+            (far.stage, far.component, far.phase),
+            (12, 0, Phase::Organic)
+        );
+        assert!((far.relative / 1e-5 - 1.0).abs() < 1e-6, "{}", far.relative);
+        assert_eq!(a.farthest_from(&a, c.feed_amount()).unwrap().relative, 0.0);
+        b.aqueous = Array2::zeros((3, 2));
+        assert_eq!(a.farthest_from(&b, c.feed_amount()), None);
     }
 }
