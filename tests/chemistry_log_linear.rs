@@ -53,6 +53,53 @@ organic = 1.0
     assert!((free - (0.3 - y_want)).abs() < 1e-13);
 }
 
+/// [`hand_worked_single_stage`] fed 100 times as much metal (`x_f` = 1):
+/// its steady state `y = (-1.1 + sqrt(1.1^2 + 4)) / 2 = 0.5913` binds
+/// more than the 0.3 mol/L of extractant (one per metal). Its `D` does not
+/// read the extractant, so the stage equations involve the capacity only
+/// through the extractant balance: the solve does not converge, and the
+/// diagnosis (round 61) gives that state's stage and amount exactly.
+#[test]
+fn hand_worked_single_stage_binding_more_than_the_extractant() {
+    let src = r#"
+name = "one stage"
+components = ["M"]
+[chemistry]
+model = "log-linear"
+dose = 10.0
+molarity_per_percent = 0.03
+charge = { M = 1 }
+[chemistry.fit.M]
+m0 = 1.0
+b0 = 0.0
+[cascade]
+extraction = 1
+[feed]
+flow = 1.0
+concentration = { M = 1.0 }
+acid = 0.1
+[flows]
+organic = 1.0
+"#;
+    let c = parse_str(src, None).unwrap();
+    let s = Solver::new().solve(&c);
+    assert!(!s.converged());
+    let y_want = (-(1.1f64) + (1.1f64 * 1.1 + 4.0).sqrt()) / 2.0;
+    let (stage, bound, capacity) =
+        sxforge::solver::diagnose::extractant_overloaded(&c).expect("overloaded");
+    assert_eq!(stage, 0);
+    assert!((bound / y_want - 1.0).abs() < 1e-12, "{bound} vs {y_want}");
+    assert!((capacity - 0.3).abs() < 1e-15, "{capacity}");
+    // the last iterate is that state
+    assert!((s.organic[[0, 0]] / y_want - 1.0).abs() < 1e-12);
+    // and a model that reads the extractant (b1 > 0) is not diagnosed so
+    let dosed = parse_str(&src.replace("b0 = 0.0", "b0 = 0.0\nb1 = 0.5"), None).unwrap();
+    assert_eq!(
+        sxforge::solver::diagnose::extractant_overloaded(&dosed),
+        None
+    );
+}
+
 /// Bisulfate: with no metal transfer the stage's acid protons stay
 /// `[H+] + S [H+] / ([H+] + Ka2)`; solve that quadratic by hand.
 #[test]

@@ -369,6 +369,23 @@ impl LogLinearSpec {
             .collect()
     }
 
+    /// Whether no metal's distribution ratio depends on the free
+    /// extractant: `fixed_dose`, or every fit without a dose term (`b1 =
+    /// m1 = 0`) and the rest constant. The stage equations then involve
+    /// the extractant's capacity only through its balances (`C_free =
+    /// C - sum e_k y_k` in each stage; the organic's acid protons `C -
+    /// sum p_k y_k` cancel between the stages it crosses), so that their
+    /// steady state is the same at any capacity, and it is a steady state
+    /// of the model only where no stage binds the whole of `C`.
+    pub fn extractant_blind(&self) -> bool {
+        self.fixed_dose
+            || self
+                .fit
+                .iter()
+                .flatten()
+                .all(|f| f.b1 == 0.0 && f.m1 == 0.0)
+    }
+
     /// [`LogLinearSpec::uncapped`] where `layout` has a scrub section,
     /// none otherwise: the scrub returns such a metal to the extraction,
     /// which loads it again, so that a steady state may need more

@@ -756,6 +756,19 @@ fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<String> {
              or give those metals a pH-dependent fit"
         ));
     }
+    if let Some((j, bound, capacity)) = crate::solver::diagnose::extractant_overloaded(cascade) {
+        return Some(format!(
+            "no steady state with extractant free was found: no distribution ratio here \
+             depends on the free extractant, so the stage equations involve the extractant \
+             only through its balances, and their steady state (solved with the capacity left \
+             out) binds {bound:.4e} mol/L of extractant in the organic of stage {} ({}), {:.3} \
+             times the {capacity:.4e} mol/L it carries; raise the dose or the organic flow, \
+             or lower the feed",
+            j + 1,
+            cascade.layout().section(j).name(),
+            bound / capacity
+        ));
+    }
     let (j, q) = sol.worst;
     let (a, o) = (*sol.aqueous.get((j, q))?, *sol.organic.get((j, q))?);
     if a.is_finite() && o.is_finite() {

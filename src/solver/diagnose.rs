@@ -26,6 +26,22 @@ pub fn acid_starved(c: &Cascade) -> Option<(f64, f64)> {
     crate::solver::rigorous::log_linear_starved(c).map(|(_, demand, supply)| (demand, supply))
 }
 
+/// A `log-linear` cascade none of whose distribution ratios depends on
+/// the free extractant (`fixed_dose`, or fits without dose terms:
+/// [`crate::model::rigorous::LogLinearSpec::extractant_blind`]) whose
+/// stage equations' steady state binds more extractant than the organic
+/// carries. Those equations involve the capacity `C` only through each
+/// stage's balance `C_free = C - sum e_k y_k`, so their steady state is
+/// solved at a hundred times `C`; where a stage's metals bind `C` or more
+/// there, no steady state with extractant free was found. Returns
+/// `(stage, bound, capacity)`: the stage (from 0) that binds the most,
+/// what it binds and the capacity, in mol/L of organic; `None` where
+/// every stage binds less, where that solve fails, or for other models.
+/// A proof for that steady state, not that no other exists.
+pub fn extractant_overloaded(c: &Cascade) -> Option<(usize, f64, f64)> {
+    crate::solver::rigorous::log_linear_overloaded(c)
+}
+
 /// A constant-D cascade whose steady state exists but is no result: some
 /// component builds up past the range of a double. Extracted on one side of
 /// a section boundary and returned on the other (say `D` 100 in extraction

@@ -3558,20 +3558,18 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     // ([`WALK_SHARE`])
     let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
     let share = first_share(c, walks);
-    // the stage-count ladder first ([`ladder_start`]), within the first
-    // solve's share; its kernel and problem are built only where it climbs
-    let mut climb = 0;
-    if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
-        let (ker, p) = log_linear_problem(c, m);
-        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4);
-        if let Some((u, rep)) = got {
-            return ll_finish(c, &ker, &p, &u, rep, it, 0);
+    // a cascade whose distribution ratios ignore the extractant is solved
+    // at a capacity that cannot run out first ([`ll_blind`])
+    let mut blind = 0;
+    if m.extractant_blind() {
+        match ll_blind(solver, c, m, share / 2) {
+            Blind::Steady(sol) | Blind::Overloaded { sol, .. } => return sol,
+            Blind::Failed(used) => blind = used,
         }
-        climb = it;
     }
-    let sol = ll_solve_within(solver, c, m, share - climb, &mut None);
+    let sol = ll_first(solver, c, m, share - blind, &mut None);
     let sol = Solution {
-        iterations: sol.iterations + climb,
+        iterations: sol.iterations + blind,
         ..sol
     };
     // (a first solve stopped by its share of the budget goes on to the
@@ -3599,6 +3597,170 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
     match from_empty(solver, &ker, &p, c.solver_options(), used) {
         Ok((u, rep, used)) => ll_finish(c, &ker, &p, &u, rep, used, 0),
         Err(iterations) => with_walks(sol, iterations, c.solver_options().max_iterations),
+    }
+}
+
+/// The first solve of a log-linear cascade within `share` iterations:
+/// up the stage-count ladder ([`ladder_start`], within a quarter of
+/// `share`), then the usual solve ([`ll_solve_within`]) within the rest,
+/// the converged iterate kept in `kept`.
+fn ll_first(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &LogLinearSpec,
+    share: usize,
+    kept: &mut Option<Array2<f64>>,
+) -> Solution {
+    // the ladder's kernel and problem are built only where it climbs
+    let mut climb = 0;
+    if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
+        let (ker, p) = log_linear_problem(c, m);
+        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4);
+        if let Some((u, rep)) = got {
+            let sol = ll_finish(c, &ker, &p, &u, rep, it, 0);
+            *kept = Some(u);
+            return sol;
+        }
+        climb = it;
+    }
+    let sol = ll_solve_within(solver, c, m, share - climb, kept);
+    Solution {
+        iterations: sol.iterations + climb,
+        ..sol
+    }
+}
+
+/// How many times its own capacity a log-linear cascade whose
+/// distribution ratios ignore the extractant is given for [`ll_blind`]'s
+/// solve. The steady states of round 61's overloaded cascades (CLI check
+/// log-linear 87000-87999, all nine with `fixed_dose`) bind 1.04 to 14
+/// times the capacity in their most loaded stage; at ten times 87858's
+/// solve did not converge, at a hundred all nine converge in 15-60
+/// iterations and give the same stage and amount as at ten.
+const BLIND_CAPACITY: f64 = 100.0;
+
+/// Newton iterations that carry [`ll_blind`]'s steady state over to the
+/// cascade's own capacity (its free extractant set from the balances, the
+/// rest is the steady state already).
+const BLIND_NEWTON: usize = 20;
+
+/// How [`ll_blind`] ended.
+enum Blind {
+    /// The cascade's steady state, converged.
+    Steady(Solution),
+    /// The steady state binds more extractant than the cascade's capacity
+    /// in `stage` (from 0): `bound` mol/L, of `capacity`; `sol` is that
+    /// state with the free extractant as near to its balance as it gets,
+    /// reported as not converged.
+    Overloaded {
+        /// The state, as a failed solve's last iterate.
+        sol: Solution,
+        /// The stage binding the most, from 0.
+        stage: usize,
+        /// What its metals bind, mol/L.
+        bound: f64,
+        /// The organic's extractant, mol/L.
+        capacity: f64,
+    },
+    /// The solve at the larger capacity did not converge (or the state
+    /// did not carry over) after these iterations.
+    Failed(usize),
+}
+
+/// A log-linear cascade none of whose distribution ratios depends on the
+/// free extractant ([`LogLinearSpec::extractant_blind`]), solved at
+/// [`BLIND_CAPACITY`] times its capacity ([`ll_first`] within `budget`):
+/// its stage equations but the extractant balances do not involve the
+/// capacity, so that steady state is the cascade's own where every stage
+/// binds less than its capacity (each stage's free extractant set to what
+/// is left, finished by Newton), and where one binds more, the stage
+/// equations' steady state needs more extractant than the organic holds.
+/// Such cascades used to fail after their whole first solve with the free
+/// extractant collapsing in a stage (round 61: CLI check log-linear
+/// 87882, 14 metals over 397 stages under `fixed_dose`, 4.0 s).
+fn ll_blind(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec, budget: usize) -> Blind {
+    let mut wide = m.clone();
+    wide.molarity_per_percent *= BLIND_CAPACITY;
+    let Some(cw) = ll_variant(c, &wide, budget) else {
+        return Blind::Failed(0);
+    };
+    let mut kept = None;
+    let used = ll_first(solver, &cw, &wide, budget, &mut kept).iterations;
+    let Some(mut u) = kept else {
+        return Blind::Failed(used);
+    };
+    let (ker, p) = log_linear_problem(c, m);
+    let (ih, ifr, k) = (ker.h_index(), ker.free_index(), ker.n_metals());
+    let capacity = ker.extractant();
+    let bound: Vec<f64> = u
+        .rows()
+        .into_iter()
+        .map(|row| {
+            (0..k)
+                .map(|i| {
+                    let ld = ker.ln_distribution(i, row[ih], row[ifr]).0;
+                    ker.stoichiometry(i).0 * (ld + row[i]).exp()
+                })
+                .sum()
+        })
+        .collect();
+    let (stage, most) = bound
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, 0.0), |w, (j, b)| if b > w.1 { (j, b) } else { w });
+    // each stage's free extractant onto its balance at the cascade's own
+    // capacity: what its metals leave free, or where they bind more than
+    // that, the least the projection brackets
+    newton::project_stages(&ker, &mut u);
+    let tol = c.solver_options().tolerance;
+    if most >= capacity {
+        // reported at its residual, the state as it is
+        let rep = newton_in(solver, &ker, &p, &mut u, true, tol, 0);
+        let rep = NewtonReport {
+            status: Status::Diverged,
+            ..rep
+        };
+        return Blind::Overloaded {
+            sol: ll_finish(c, &ker, &p, &u, rep, used, 0),
+            stage,
+            bound: most,
+            capacity,
+        };
+    }
+    let rep = newton_in(solver, &ker, &p, &mut u, true, tol, BLIND_NEWTON);
+    let used = used + rep.iterations;
+    if rep.status == Status::Converged {
+        Blind::Steady(ll_finish(c, &ker, &p, &u, rep, used, 0))
+    } else {
+        Blind::Failed(used)
+    }
+}
+
+/// Proof-by-solve that a log-linear cascade whose distribution ratios
+/// ignore the free extractant ([`LogLinearSpec::extractant_blind`]) has
+/// no steady state: the steady state of its stage equations, which do not
+/// involve the capacity but through the extractant balances
+/// ([`ll_blind`]), binds more than the organic's extractant in some
+/// stage. `(stage from 0, mol/L bound there, mol/L of extractant)`;
+/// `None` where it does not, where that solve fails, or for other models.
+pub(crate) fn log_linear_overloaded(c: &Cascade) -> Option<(usize, f64, f64)> {
+    let crate::model::ChemistrySpec::LogLinear(m) = &c.spec().chemistry else {
+        return None;
+    };
+    if !m.extractant_blind() {
+        return None;
+    }
+    let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
+    let share = first_share(c, walks);
+    match ll_blind(&mut Solver::new(), c, m, share / 2) {
+        Blind::Overloaded {
+            stage,
+            bound,
+            capacity,
+            ..
+        } => Some((stage, bound, capacity)),
+        _ => None,
     }
 }
 
