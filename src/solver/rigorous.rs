@@ -67,6 +67,14 @@ trait Rigorous: Equilibrium {
     /// extractant), which a stage inserted into a profile copies
     /// ([`inserted`]).
     fn held(&self) -> [usize; 2];
+    /// The unknown that each section's own inlets set beyond the section
+    /// it crosses (a saponified extractant's counter-ion, which the scrub
+    /// and strip carry at their inlets' trace, [`TRACE_ION`]): a stretch
+    /// of stages inserted up the stage-count ladder ([`ladder_start`])
+    /// moves it only within its own section. `None`: no such unknown.
+    fn section_set(&self) -> Option<usize> {
+        None
+    }
     fn shift(&mut self, s: &[f64]);
     fn dist(&self, u: &[f64], out: &mut [f64]);
     /// Fills in unknowns with linear balances once the metals are set.
@@ -98,6 +106,9 @@ trait Rigorous: Equilibrium {
 impl Rigorous for MassActionKernel {
     fn held(&self) -> [usize; 2] {
         [self.h_index(), self.free_index()]
+    }
+    fn section_set(&self) -> Option<usize> {
+        self.ion_index()
     }
     fn n_metals(&self) -> usize {
         self.metals()
@@ -3168,7 +3179,7 @@ fn doubled_start(
     let Some(u) = kept else {
         return (None, used);
     };
-    (Some(inserted(&u, (0, half), k, held, false)), used)
+    (Some(inserted(&u, (0, half), k, (held, None), false)), used)
 }
 
 /// `u` with `k` stages inserted into its section `lo..hi` where the
@@ -3182,13 +3193,15 @@ fn doubled_start(
 /// `whole_side` (a trace falling through the section falls as far in the
 /// sections beyond it), else only within the section (the scrub and strip
 /// beyond an extraction carry the counter-ion at their inlets' trace,
-/// [`TRACE_ION`]). The unknowns `held` (the acid and the free extractant,
-/// which the sections' inflows set) are copied.
+/// [`TRACE_ION`]); the unknown `local`, where there is one, only within
+/// the section either way ([`Rigorous::section_set`], [`ladder_start`]). The unknowns
+/// `held` (the acid and the free extractant, which the sections' inflows
+/// set) are copied.
 fn inserted(
     u: &Array2<f64>,
     (lo, hi): (usize, usize),
     k: usize,
-    held: &[usize],
+    (held, local): (&[usize], Option<usize>),
     whole_side: bool,
 ) -> Array2<f64> {
     let (n, nv) = u.dim();
@@ -3212,6 +3225,7 @@ fn inserted(
         } else {
             u[[j0, q]] - u[[j0 + 1, q]]
         };
+        let whole_side = whole_side && local != Some(q);
         for i in 0..n + k {
             v[[i, q]] = if s <= 0.0 {
                 if i > j0 + k {
@@ -3352,29 +3366,58 @@ fn ladder_start<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
     m: &M,
-    held: [usize; 2],
+    (ker, p): (&M::Kernel, &Problem),
     left: usize,
 ) -> (Option<Array2<f64>>, usize) {
     let Some(half) = ladder_half(c, left) else {
         return (None, 0);
     };
     let (u, used) = ladder_steady(solver, &half, m, left);
-    let Some(mut u) = u else {
+    let Some(u) = u else {
         return (None, used);
     };
     let (h, l) = (*half.layout(), *c.layout());
-    // from the top down, so that the sections below keep their stages
-    let sections = [
-        (h.extraction + h.scrub, h.strip, l.strip),
-        (h.extraction, h.scrub, l.scrub),
-        (0, h.extraction, l.extraction),
-    ];
-    for (lo, len, full) in sections {
-        if full > len {
-            u = inserted(&u, (lo, lo + len), full - len, &held, true);
+    let held = ker.held();
+    let carried = |local: Option<usize>| {
+        let mut v = u.clone();
+        // from the top down, so that the sections below keep their stages
+        let sections = [
+            (h.extraction + h.scrub, h.strip, l.strip),
+            (h.extraction, h.scrub, l.scrub),
+            (0, h.extraction, l.extraction),
+        ];
+        for (lo, len, full) in sections {
+            if full > len {
+                v = inserted(&v, (lo, lo + len), full - len, (&held, local), true);
+            }
         }
-    }
-    (Some(u), used)
+        v
+    };
+    let whole = carried(None);
+    let Some(q) = ker.section_set() else {
+        return (Some(whole), used);
+    };
+    // a counter-ion beyond the stretch inserted is carried down with it
+    // where the organic brings it there, and stays at the half's where the
+    // sections' inlets set it ([`Rigorous::section_set`]): the start
+    // with it left there where its stage equations hold under half as far
+    // off as the other's (projected, as [`doubled_solve`] projects it;
+    // a relative residual stops at 1, where the two say nothing:
+    // robustness mass-action 914's rung of 153 stages, 0.99998 left
+    // against 0.9999999 carried, fails left and converges carried)
+    let own = carried(Some(q));
+    let tol = c.solver_options().tolerance;
+    let mut residual = |v: &Array2<f64>| {
+        let mut w = v.clone();
+        newton::project_stages(ker, &mut w);
+        newton_in(solver, ker, p, &mut w, true, tol, 0).residual
+    };
+    let start = if residual(&own) < 0.5 * residual(&whole) {
+        own
+    } else {
+        whole
+    };
+    (Some(start), used)
 }
 
 /// The steady state of `c` up the stage-count ladder, within `left`
@@ -3415,8 +3458,7 @@ fn climbed<M: Climb>(
     left: usize,
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
     let tol = c.solver_options().tolerance;
-    let held = ker.held();
-    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, held, l);
+    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, (ker, p), l);
     doubled_solve(
         solver,
         ker,
