@@ -6,6 +6,17 @@ use sxforge::model::load::{load_file, parse_str};
 use sxforge::model::ChemistrySpec;
 use sxforge::solver::Solver;
 
+/// [`hand_worked_single_stage`]'s model with the metal fed at `feed` mol/L.
+fn one_stage(feed: &str) -> String {
+    format!(
+        "name = \"one stage\"\ncomponents = [\"M\"]\n[chemistry]\nmodel = \"log-linear\"\n\
+         dose = 10.0\nmolarity_per_percent = 0.03\ncharge = {{ M = 1 }}\n\
+         [chemistry.fit.M]\nm0 = 1.0\nb0 = 0.0\n[cascade]\nextraction = 1\n\
+         [feed]\nflow = 1.0\nconcentration = {{ M = {feed} }}\nacid = 0.1\n\
+         [flows]\norganic = 1.0\n"
+    )
+}
+
 /// One stage, one monovalent metal, log10 D = pH (m0 = 1, the rest 0), so
 /// D = 1 / [H+]; A = O = 1 L/h, x_f = 0.01, h_f = 0.1, one proton released
 /// per metal:
@@ -17,27 +28,7 @@ use sxforge::solver::Solver;
 /// ```
 #[test]
 fn hand_worked_single_stage() {
-    let src = r#"
-name = "one stage"
-components = ["M"]
-[chemistry]
-model = "log-linear"
-dose = 10.0
-molarity_per_percent = 0.03
-charge = { M = 1 }
-[chemistry.fit.M]
-m0 = 1.0
-b0 = 0.0
-[cascade]
-extraction = 1
-[feed]
-flow = 1.0
-concentration = { M = 0.01 }
-acid = 0.1
-[flows]
-organic = 1.0
-"#;
-    let c = parse_str(src, None).unwrap();
+    let c = parse_str(&one_stage("0.01"), None).unwrap();
     let s = Solver::new().solve(&c);
     assert!(s.converged());
     let y_want = (-(1.1f64) + (1.1f64 * 1.1 + 0.04).sqrt()) / 2.0;
@@ -61,27 +52,8 @@ organic = 1.0
 /// diagnosis (round 61) gives that state's stage and amount exactly.
 #[test]
 fn hand_worked_single_stage_binding_more_than_the_extractant() {
-    let src = r#"
-name = "one stage"
-components = ["M"]
-[chemistry]
-model = "log-linear"
-dose = 10.0
-molarity_per_percent = 0.03
-charge = { M = 1 }
-[chemistry.fit.M]
-m0 = 1.0
-b0 = 0.0
-[cascade]
-extraction = 1
-[feed]
-flow = 1.0
-concentration = { M = 1.0 }
-acid = 0.1
-[flows]
-organic = 1.0
-"#;
-    let c = parse_str(src, None).unwrap();
+    let src = one_stage("1.0");
+    let c = parse_str(&src, None).unwrap();
     let s = Solver::new().solve(&c);
     assert!(!s.converged());
     let y_want = (-(1.1f64) + (1.1f64 * 1.1 + 4.0).sqrt()) / 2.0;
