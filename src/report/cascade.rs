@@ -270,6 +270,14 @@ impl CascadeReport {
             })
             .collect();
         let reagents = crate::report::reagents::reagents(cascade, sol).filter(|_| ok);
+        // a proof that the steady state binds more extractant than the
+        // organic carries says what the dose-blind hint guesses, and the
+        // last iterate's free extractant there is the projection's floor,
+        // not a collapse: no hint beside it
+        let (diagnosis, proved) = match (!sol.converged()).then(|| diagnose(cascade, sol)) {
+            Some(Some((why, proved))) => (Some(why), proved),
+            _ => (None, false),
+        };
         CascadeReport {
             name: cascade.name().to_string(),
             components: names.to_vec(),
@@ -287,8 +295,8 @@ impl CascadeReport {
                 quantity: sol.worst_quantity(cascade),
                 residual: sol.residual,
             }),
-            diagnosis: (!sol.converged()).then(|| diagnose(cascade, sol)).flatten(),
-            hint: (!sol.converged())
+            diagnosis,
+            hint: (!sol.converged() && !proved)
                 .then(|| with_collapse(hint(cascade, sol.status), cascade, sol))
                 .flatten(),
             warnings: ph
@@ -745,19 +753,23 @@ fn pct(v: f64) -> String {
 
 /// A reason why no steady state exists (see
 /// [`crate::solver::diagnose::acid_starved`], proved from the model
-/// alone), or why the one that exists is no result (a component that
-/// builds up past the range of a double): `None` when none is known.
-fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<String> {
+/// alone, and [`crate::solver::diagnose::extractant_overloaded`], from
+/// its stage equations' steady state), or why the one that exists is no
+/// result (a component that builds up past the range of a double), and
+/// whether it is the overload, which stands for the hint: `None` when
+/// none is known.
+fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<(String, bool)> {
     if let Some((demand, supply)) = crate::solver::diagnose::acid_starved(cascade) {
-        return Some(format!(
+        let why = format!(
             "no steady state exists with a positive acidity: the constant-D metals in one \
              stage's aqueous take {demand:.4e} mol/h of protons, but the acid the flows bring \
              there is only {supply:.4e} mol/h; raise the scrub or strip acid or flow, \
              or give those metals a pH-dependent fit"
-        ));
+        );
+        return Some((why, false));
     }
     if let Some((j, bound, capacity)) = crate::solver::diagnose::extractant_overloaded(cascade) {
-        return Some(format!(
+        let why = format!(
             "no steady state with extractant free was found: no distribution ratio here \
              depends on the free extractant, so the stage equations involve the extractant \
              only through its balances, and their steady state (solved with the capacity left \
@@ -767,14 +779,15 @@ fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<String> {
             j + 1,
             cascade.layout().section(j).name(),
             bound / capacity
-        ));
+        );
+        return Some((why, true));
     }
     let (j, q) = sol.worst;
     let (a, o) = (*sol.aqueous.get((j, q))?, *sol.organic.get((j, q))?);
     if a.is_finite() && o.is_finite() {
         return None;
     }
-    Some(format!(
+    let why = format!(
         "{} builds up past the range of a double (over {:.1e} mol/h) at stage {}: the \
          cascade traps it between two sections, one extracting it and the other returning \
          it, far faster than either outlet takes it out; its steady state is no result. \
@@ -782,7 +795,8 @@ fn diagnose(cascade: &Cascade, sol: &Solution) -> Option<String> {
         cascade.spec().components[q],
         f64::MAX,
         j + 1
-    ))
+    );
+    Some((why, false))
 }
 
 #[cfg(test)]
