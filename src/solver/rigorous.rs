@@ -3194,9 +3194,9 @@ fn doubled_start(
 /// sections beyond it), else only within the section (the scrub and strip
 /// beyond an extraction carry the counter-ion at their inlets' trace,
 /// [`TRACE_ION`]); the unknown `local`, where there is one, only within
-/// the section either way ([`Rigorous::section_set`], [`ladder_start`]). The unknowns
-/// `held` (the acid and the free extractant, which the sections' inflows
-/// set) are copied.
+/// the section either way ([`Rigorous::section_set`], [`ladder_start`]).
+/// The unknowns `held` (the acid and the free extractant, which the
+/// sections' inflows set) are copied.
 fn inserted(
     u: &Array2<f64>,
     (lo, hi): (usize, usize),
@@ -3779,12 +3779,13 @@ fn ll_blind(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec, budget: usize) 
     }
 }
 
-/// Proof-by-solve that a log-linear cascade whose distribution ratios
-/// ignore the free extractant ([`LogLinearSpec::extractant_blind`]) has
-/// no steady state: the steady state of its stage equations, which do not
-/// involve the capacity but through the extractant balances
-/// ([`ll_blind`]), binds more than the organic's extractant in some
-/// stage. `(stage from 0, mol/L bound there, mol/L of extractant)`;
+/// Whether the steady state found for a log-linear cascade whose
+/// distribution ratios ignore the free extractant
+/// ([`LogLinearSpec::extractant_blind`]) is no steady state of the
+/// cascade: that of its stage equations, which do not involve the
+/// capacity but through the extractant balances ([`ll_blind`]), binds
+/// more than the organic's extractant in some stage (a proof for that
+/// steady state, not that no other exists). `(stage from 0, mol/L bound there, mol/L of extractant)`;
 /// `None` where it does not, where that solve fails, or for other models.
 pub(crate) fn log_linear_overloaded(c: &Cascade) -> Option<(usize, f64, f64)> {
     let crate::model::ChemistrySpec::LogLinear(m) = &c.spec().chemistry else {
