@@ -514,16 +514,32 @@ impl LogLinearKernel {
     /// ln(mol/L per %)`.
     #[inline]
     fn bound_total(&self, u: &[f64], lf: f64) -> (f64, f64) {
+        let cf = super::exp_or_zero(lf);
+        self.bound_from(u, (lf, cf), (cf, cf))
+    }
+
+    /// `sum e_k y_k` of a stage at `u`, its metals' `D` read at the
+    /// stage's own `ln C_free`: the extractant they bind, mol/L.
+    pub(crate) fn bound(&self, u: &[f64]) -> f64 {
+        let lf = u[self.law.len() + 1];
+        self.bound_from(u, (lf, super::exp_or_zero(lf)), (0.0, 0.0))
+            .0
+    }
+
+    /// `from` plus `sum e_k y_k` of a stage at `u` with `ln C_free` at
+    /// `lf` (`C_free = cf`), and its derivative in `lf` plus `from`'s
+    /// ([`Self::bound_total`], [`Self::bound`]).
+    #[inline]
+    fn bound_from(&self, u: &[f64], (lf, cf): (f64, f64), from: (f64, f64)) -> (f64, f64) {
         let k = self.law.len();
         let lh = u[k];
         let mpp = self.molarity_per_percent;
-        let cf = super::exp_or_zero(lf);
         let dose = if self.fixed_dose.is_some() {
             (0.0, 0.0)
         } else {
             (cf / mpp, lf - mpp.ln())
         };
-        let (mut v, mut dv) = (cf, cf);
+        let (mut v, mut dv) = from;
         for (c, lx) in u[..k].iter().enumerate() {
             let (ld, _, df) = self.ln_d_dosed(c, lh, dose);
             let y = self.ext_per[c] * super::exp_or_zero(ld + lx);

@@ -3596,10 +3596,7 @@ pub fn sulfate_profile(c: &Cascade) -> Vec<f64> {
 
 /// Steady state of a `log-linear` cascade.
 pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec) -> Solution {
-    // the first solve stops short of the budget where a walk applies
-    // ([`WALK_SHARE`])
-    let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
-    let share = first_share(c, walks);
+    let share = ll_share(c, m);
     // a cascade whose distribution ratios ignore the extractant is solved
     // at a capacity that cannot run out first ([`ll_blind`])
     let mut blind = 0;
@@ -3640,6 +3637,16 @@ pub(crate) fn solve_log_linear(solver: &mut Solver, c: &Cascade, m: &LogLinearSp
         Ok((u, rep, used)) => ll_finish(c, &ker, &p, &u, rep, used, 0),
         Err(iterations) => with_walks(sol, iterations, c.solver_options().max_iterations),
     }
+}
+
+/// The iterations of a log-linear cascade's budget that its first solve
+/// may use ([`first_share`]): it stops short of the budget where a walk
+/// applies ([`WALK_SHARE`]). [`solve_log_linear`] and the overload test
+/// ([`log_linear_overloaded`]) give the solve at a wider capacity the
+/// same half of it, so that the test meets the solve's own state.
+fn ll_share(c: &Cascade, m: &LogLinearSpec) -> usize {
+    let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
+    first_share(c, walks)
 }
 
 /// The first solve of a log-linear cascade within `share` iterations:
@@ -3732,23 +3739,11 @@ fn ll_blind(solver: &mut Solver, c: &Cascade, m: &LogLinearSpec, budget: usize) 
         return Blind::Failed(used);
     };
     let (ker, p) = log_linear_problem(c, m);
-    let (ih, ifr, k) = (ker.h_index(), ker.free_index(), ker.n_metals());
     let capacity = ker.extractant();
-    let bound: Vec<f64> = u
+    let (stage, most) = u
         .rows()
         .into_iter()
-        .map(|row| {
-            (0..k)
-                .map(|i| {
-                    let ld = ker.ln_distribution(i, row[ih], row[ifr]).0;
-                    ker.stoichiometry(i).0 * (ld + row[i]).exp()
-                })
-                .sum()
-        })
-        .collect();
-    let (stage, most) = bound
-        .iter()
-        .copied()
+        .map(|row| ker.bound(row.as_slice().expect("standard layout")))
         .enumerate()
         .fold((0, 0.0), |w, (j, b)| if b > w.1 { (j, b) } else { w });
     // each stage's free extractant onto its balance at the cascade's own
@@ -3794,9 +3789,7 @@ pub(crate) fn log_linear_overloaded(c: &Cascade) -> Option<(usize, f64, f64)> {
     if !m.extractant_blind() {
         return None;
     }
-    let walks = scrub_walk_applies(c, m.streams.scrub_acid) || ll_capped(m, 1.0).is_some();
-    let share = first_share(c, walks);
-    match ll_blind(&mut Solver::new(), c, m, share / 2) {
+    match ll_blind(&mut Solver::new(), c, m, ll_share(c, m) / 2) {
         Blind::Overloaded {
             stage,
             bound,
