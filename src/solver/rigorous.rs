@@ -2958,14 +2958,20 @@ fn mass_action_once(
     // not for a crowded cascade, whose start is built for its steady
     // state ([`crowding`]): with the ladder tried first, robustness
     // mass-action 423, 1112 and 4283 (the crowded starts' tests) took 39
-    // to 190 iterations more
+    // to 190 iterations more; it climbs after its own start (below)
     let crowded = crowding(c, m, &p);
-    if log && keep.is_none() && max_it >= LADDER_MIN_BUDGET && crowded.is_none() {
-        let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
-        used += it;
-        if let Some((u, rep)) = got {
-            return finish_ma!(&u, rep, used, 0);
-        }
+    let climbs = log && keep.is_none() && max_it >= LADDER_MIN_BUDGET;
+    macro_rules! climb {
+        () => {{
+            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
+            used += it;
+            if let Some((u, rep)) = got {
+                return finish_ma!(&u, rep, used, 0);
+            }
+        }};
+    }
+    if climbs && crowded.is_none() {
+        climb!();
     }
     let first = analogue
         .get_or_insert_with(|| sf_start(c, m, &ker, &p))
@@ -3010,6 +3016,14 @@ fn mass_action_once(
                 }
             }
         }
+    }
+    // a crowded cascade not solved from its own start climbs the ladder
+    // then, from a base with its sections at most [`LADDER_BASE`] stages
+    // (robustness mass-action 45150, 107 + 22 stages, whose crowded start
+    // is past [`CROWDED_GATE`]: 4,528 -> 956 iterations, its base's own
+    // start-up most of them)
+    if climbs && crowded.is_some() {
+        climb!();
     }
     // the start-up from the pinch first, in the log-form pass: briefly
     // here, before the substitution and the Newton continuation (seeds 154
