@@ -1651,3 +1651,27 @@ fn a_crowded_cascade_climbs_the_ladder_where_its_own_start_fails() {
     let c = generate(ModelKind::MassAction, 45150);
     solve_checked(&c, 1200);
 }
+
+/// Seed 4593 of the mass-action generator (13 metals over 21 extraction
+/// and 293 scrub stages): the ladder's top rung failed from the start
+/// with the stretches inserted where the half's profile is straightest
+/// (Newton broke down, and the start-up of 400 iterations did not
+/// finish), and the solve took 576 iterations (1.0 s). With the
+/// stretches moved a stage, Newton converges: 136 in all.
+#[test]
+fn a_failed_rung_tries_its_stretches_a_stage_either_side() {
+    let c = generate(ModelKind::MassAction, 4593);
+    solve_checked(&c, 250);
+}
+
+/// Seed 42377 of the mass-action generator (6 metals over 67 extraction
+/// and 30 strip stages, crowded): both of the above. Its crowded start
+/// fails, and up the ladder its rung of 34 + 15 stages fails from the
+/// straightest stage of its half (the pinch of its two least extracted
+/// metals not yet formed there) and converges with the stretch a stage
+/// lower: 5,850 iterations (1.4 s) -> 140.
+#[test]
+fn a_crowded_cascade_climbs_past_a_rung_moved_a_stage() {
+    let c = generate(ModelKind::MassAction, 42377);
+    solve_checked(&c, 300);
+}

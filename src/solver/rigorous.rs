@@ -1583,6 +1583,13 @@ const DOUBLE_NEWTON: usize = 60;
 /// See [`DOUBLE_NEWTON`].
 const DOUBLE_START_UP: usize = 400;
 
+/// Newton iterations from each further start a doubler gives, where
+/// Newton failed from its first ([`doubled_solve`], [`LADDER_SHIFTS`]).
+/// Those that converge take 4-13; at 60, robustness mass-action 0-10499
+/// took 223,582 iterations, at 15 223,610, 76 and 80 seeds of them more
+/// than with no further starts (docs/benchmarks.md, round 62).
+const DOUBLE_OTHER_NEWTON: usize = 15;
+
 /// Advances the start-up `f` on `v` to its end, where `hook` holds a
 /// [`Doubler`]: once `f` has used [`DOUBLE_AFTER`] iterations, steady
 /// Newton from `f`'s state ([`DOUBLE_STEADY`] iterations), then the
@@ -1684,8 +1691,9 @@ fn start_up_options<E: Rigorous>(
 }
 
 /// The doubled start `d` (its late start where `late`) made within
-/// `left` iterations and finished by Newton ([`DOUBLE_NEWTON`]), then
-/// from the start again by a short start-up ([`DOUBLE_START_UP`]), the
+/// `left` iterations and finished by Newton ([`DOUBLE_NEWTON`]), then by
+/// Newton from each further start `d` gives ([`DOUBLE_OTHER_NEWTON`]),
+/// then from the first again by a short start-up ([`DOUBLE_START_UP`]), the
 /// balances in log form where `log`: the converged state and its report
 /// where it converges, and the iterations used either way (a half that
 /// failed included).
@@ -1709,21 +1717,34 @@ fn doubled_solve<E: Rigorous>(
     tol: f64,
     (log, late): (bool, bool),
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
-    let (start, mut total) = d(solver, left, late);
-    let Some(mut v) = start else {
+    let (starts, mut total) = d(solver, left, late);
+    let mut starts = starts.into_iter();
+    let Some(mut v) = starts.next() else {
         return (None, total);
     };
     newton::project_stages(ker, &mut v);
     let mut start = v.clone();
-    // Newton from `start` (in `v`), then a start-up from it where Newton
-    // fails, the iterations added to `total`
-    let attempt =
+    // Newton from `start` (in `v`), then from each other start the doubler
+    // gave, then a start-up from `start` where Newton fails, the
+    // iterations added to `total`
+    let mut others: Vec<_> = starts.collect();
+    let mut attempt =
         |solver: &mut Solver, v: &mut Array2<f64>, start: &Array2<f64>, total: &mut usize| {
             let b = DOUBLE_NEWTON.min(left.saturating_sub(*total));
             let r = newton_in(solver, ker, p, v, log, tol, b);
             *total += r.iterations;
             if r.status == Status::Converged {
                 return r;
+            }
+            for mut w in others.drain(..) {
+                newton::project_stages(ker, &mut w);
+                let b = DOUBLE_OTHER_NEWTON.min(left.saturating_sub(*total));
+                let r = newton_in(solver, ker, p, &mut w, log, tol, b);
+                *total += r.iterations;
+                if r.status == Status::Converged {
+                    v.assign(&w);
+                    return r;
+                }
             }
             v.assign(start);
             let b = start_up_budget.min(left.saturating_sub(*total));
@@ -3021,7 +3042,8 @@ fn mass_action_once(
     // then, from a base with its sections at most [`LADDER_BASE`] stages
     // (robustness mass-action 45150, 107 + 22 stages, whose crowded start
     // is past [`CROWDED_GATE`]: 4,528 -> 956 iterations, its base's own
-    // start-up most of them)
+    // start-up most of them; 42377, 67 + 30 stages, whose crowded start
+    // Newton leaves at 0.24: 5,850 -> 140)
     if climbs && crowded.is_some() {
         climb!();
     }
@@ -3092,18 +3114,19 @@ fn mass_action_once(
     let probe = keep.is_none() && scrub_walk_applies(c, m.streams.scrub_acid);
     let neutral = keep.is_none() && neutral_applies(c, m);
     let mut doubler = |solver: &mut Solver, left: usize, late: bool| {
+        let one = |(u, used): (Option<Array2<f64>>, usize)| (u.into_iter().collect(), used);
         if late {
             if !neutral {
-                return (None, 0);
+                return (Vec::new(), 0);
             }
-            return ma_neutral_probe(solver, c, m, NEUTRAL_PROBE.min(left));
+            return one(ma_neutral_probe(solver, c, m, NEUTRAL_PROBE.min(left)));
         }
         let (got, used) = doubled_start(solver, c, m, left, &held);
         if got.is_some() || !probe {
-            return (got, used);
+            return one((got, used));
         }
         let (walked, more) = ma_walk_probe(solver, c, m, WALK_PROBE.min(left.saturating_sub(used)));
-        (walked, used + more)
+        one((walked, used + more))
     };
     let dbl: Option<&mut Doubler> = if log { Some(&mut doubler) } else { None };
     let (u, rep, it, steps) = run(
@@ -3140,9 +3163,10 @@ const NEUTRAL_PROBE: usize = 4000;
 
 /// A start built for the problem from a smaller cascade's steady state
 /// ([`doubled_start`]), or with `late` set, its late start
-/// ([`LATE_AFTER`]): given the budget left and `late`, the start (none
-/// where it has none) and the iterations spent building it.
-type Doubler<'a> = dyn FnMut(&mut Solver, usize, bool) -> (Option<Array2<f64>>, usize) + 'a;
+/// ([`LATE_AFTER`]): given the budget left and `late`, its starts, the
+/// likeliest first (none where it has none), and the iterations spent
+/// building them.
+type Doubler<'a> = dyn FnMut(&mut Solver, usize, bool) -> (Vec<Array2<f64>>, usize) + 'a;
 
 /// Shortest extraction section halved by [`doubled_start`].
 const DOUBLE_MIN: usize = 80;
@@ -3193,15 +3217,19 @@ fn doubled_start(
     let Some(u) = kept else {
         return (None, used);
     };
-    (Some(inserted(&u, (0, half), k, (held, None), false)), used)
+    (
+        Some(inserted(&u, (0, half), (k, 0), (held, None), false)),
+        used,
+    )
 }
 
 /// `u` with `k` stages inserted into its section `lo..hi` where the
 /// profile is straightest in logarithms (the interior stage with the
 /// smallest largest second difference over the unknowns, from the third
 /// stage of the section to the fourth from its end), each unknown carried
-/// on over the inserted stages at its change a stage there: one that rises
-/// with the stage number keeps the side above, the side below moved down
+/// on over the inserted stages at its change a stage there (or `shift`
+/// stages from there, where that stage is among those weighed): one that
+/// rises with the stage number keeps the side above, the side below moved down
 /// by `k` times that change; one that falls keeps the side below, the side
 /// above moved down likewise. The side moved is moved whole where
 /// `whole_side` (a trace falling through the section falls as far in the
@@ -3214,7 +3242,7 @@ fn doubled_start(
 fn inserted(
     u: &Array2<f64>,
     (lo, hi): (usize, usize),
-    k: usize,
+    (k, shift): (usize, isize),
     (held, local): (&[usize], Option<usize>),
     whole_side: bool,
 ) -> Array2<f64> {
@@ -3230,7 +3258,12 @@ fn inserted(
             best = (bend, j);
         }
     }
-    let j0 = best.1.min(n.saturating_sub(2));
+    // moved `shift` stages where that stays among the stages weighed
+    let moved = best
+        .1
+        .checked_add_signed(shift)
+        .filter(|j| (first.max(lo + 1)..hi.saturating_sub(3)).contains(j));
+    let j0 = moved.unwrap_or(best.1).min(n.saturating_sub(2));
     let kf = k as f64;
     let mut v = Array2::zeros((n + k, nv));
     for q in 0..nv {
@@ -3272,6 +3305,11 @@ const LADDER_BASE: usize = 16;
 /// Start-up iterations that finish a rung of the stage-count ladder
 /// where Newton fails ([`climbed`]).
 const LADDER_START_UP: usize = 400;
+
+/// Stages the stretches inserted up the stage-count ladder are moved by
+/// for Newton's further starts of a rung where it fails from the first
+/// ([`ladder_start`], [`doubled_solve`]).
+const LADDER_SHIFTS: [isize; 2] = [-1, 1];
 
 /// Least budget of a solve that climbs the stage-count ladder
 /// ([`ladder_start`]): the default for every cascade
@@ -3361,9 +3399,10 @@ fn ladder_halves(c: &Cascade) -> bool {
 /// with its long sections halved ([`ladder_half`], [`ladder_steady`]),
 /// each halved section's missing stages inserted where its profile is
 /// straightest ([`inserted`], the side moved whole, the unknowns `held`
-/// copied: [`Rigorous::held`] of `c`'s kernel). Returns the start
-/// (none where no section is halved or the half did not converge) and
-/// the iterations used, within `left`.
+/// copied: [`Rigorous::held`] of `c`'s kernel), then the same with the
+/// stretches moved a stage down and up ([`LADDER_SHIFTS`]). Returns the
+/// starts (none where no section is halved or the half did not converge)
+/// and the iterations used, within `left`.
 ///
 /// A long section of a steady cascade mostly stands at a pinch, whose
 /// state does not depend on the section's length; the start-up dynamics,
@@ -3382,17 +3421,17 @@ fn ladder_start<M: Climb>(
     m: &M,
     (ker, p): (&M::Kernel, &Problem),
     left: usize,
-) -> (Option<Array2<f64>>, usize) {
+) -> (Vec<Array2<f64>>, usize) {
     let Some(half) = ladder_half(c, left) else {
-        return (None, 0);
+        return (Vec::new(), 0);
     };
     let (u, used) = ladder_steady(solver, &half, m, left);
     let Some(u) = u else {
-        return (None, used);
+        return (Vec::new(), used);
     };
     let (h, l) = (*half.layout(), *c.layout());
     let held = ker.held();
-    let carried = |local: Option<usize>| {
+    let carried = |local: Option<usize>, shift: isize| {
         let mut v = u.clone();
         // from the top down, so that the sections below keep their stages
         let sections = [
@@ -3402,14 +3441,33 @@ fn ladder_start<M: Climb>(
         ];
         for (lo, len, full) in sections {
             if full > len {
-                v = inserted(&v, (lo, lo + len), full - len, (&held, local), true);
+                v = inserted(
+                    &v,
+                    (lo, lo + len),
+                    (full - len, shift),
+                    (&held, local),
+                    true,
+                );
             }
         }
         v
     };
-    let whole = carried(None);
+    // the stretches moved a stage down and up: Newton's next starts
+    // where it fails from the first ([`LADDER_SHIFTS`]; robustness
+    // mass-action 4593's top rung, 21 + 293 stages, 576 -> 136 iterations)
+    let with_shifts = |first: Array2<f64>, local: Option<usize>| {
+        let mut starts = vec![first];
+        for shift in LADDER_SHIFTS {
+            let v = carried(local, shift);
+            if starts.iter().all(|s| *s != v) {
+                starts.push(v);
+            }
+        }
+        starts
+    };
+    let whole = carried(None, 0);
     let Some(q) = ker.section_set() else {
-        return (Some(whole), used);
+        return (with_shifts(whole, None), used);
     };
     // a counter-ion beyond the stretch inserted is carried down with it
     // where the organic brings it there, and stays at the half's where the
@@ -3419,19 +3477,19 @@ fn ladder_start<M: Climb>(
     // a relative residual stops at 1, where the two say nothing:
     // robustness mass-action 914's rung of 153 stages, 0.99998 left
     // against 0.9999999 carried, fails left and converges carried)
-    let own = carried(Some(q));
+    let own = carried(Some(q), 0);
     let tol = c.solver_options().tolerance;
     let mut residual = |v: &Array2<f64>| {
         let mut w = v.clone();
         newton::project_stages(ker, &mut w);
         newton_in(solver, ker, p, &mut w, true, tol, 0).residual
     };
-    let start = if residual(&own) < 0.5 * residual(&whole) {
-        own
+    let (start, local) = if residual(&own) < 0.5 * residual(&whole) {
+        (own, Some(q))
     } else {
-        whole
+        (whole, None)
     };
-    (Some(start), used)
+    (with_shifts(start, local), used)
 }
 
 /// The steady state of `c` up the stage-count ladder, within `left`
