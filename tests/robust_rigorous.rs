@@ -790,8 +790,9 @@ fn start_up_ends_when_its_steps_move_nothing() {
         assert!(verify(&c, &s) < 1e-10);
     } else {
         // 3,690 since round 57, with the stage-count ladder tried first;
-        // 5,040 since round 58, whose ladder base gets 1,500 iterations
-        assert!(s.iterations <= 5100, "{} iterations", s.iterations);
+        // 5,040 since round 58, whose ladder base gets 1,500 iterations;
+        // 5,540 since round 62, 2,000
+        assert!(s.iterations <= 5600, "{} iterations", s.iterations);
     }
 }
 
