@@ -3249,8 +3249,9 @@ fn inserted(
     let (n, nv) = u.dim();
     let len = hi - lo;
     let first = lo + 2.min(len.saturating_sub(1));
+    let weighed = first.max(lo + 1)..hi.saturating_sub(3);
     let mut best = (f64::INFINITY, lo + len / 2);
-    for j in first.max(lo + 1)..hi.saturating_sub(3) {
+    for j in weighed.clone() {
         let bend = (0..nv)
             .map(|q| (u[[j - 1, q]] - 2.0 * u[[j, q]] + u[[j + 1, q]]).abs())
             .fold(0.0, f64::max);
@@ -3262,7 +3263,7 @@ fn inserted(
     let moved = best
         .1
         .checked_add_signed(shift)
-        .filter(|j| (first.max(lo + 1)..hi.saturating_sub(3)).contains(j));
+        .filter(|j| weighed.contains(j));
     let j0 = moved.unwrap_or(best.1).min(n.saturating_sub(2));
     let kf = k as f64;
     let mut v = Array2::zeros((n + k, nv));
