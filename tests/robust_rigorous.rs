@@ -1676,3 +1676,26 @@ fn a_crowded_cascade_climbs_past_a_rung_moved_a_stage() {
     let c = generate(ModelKind::MassAction, 42377);
     solve_checked(&c, 300);
 }
+
+/// Seed 40101 of the log-linear generator (5 metals over 264 extraction
+/// and 13 scrub stages): up the stage-count ladder Newton fails on its
+/// rung of 17 + 13 stages from its base of 9 + 13, and on 13 + 13; 11 + 13
+/// converges from the base by its start-up, and 13 + 13 and 17 + 13 then
+/// by Newton, the rungs above at once. Without the split the ladder gave
+/// up and the usual strategy took 3,936 iterations (2.3 s); split, 562
+/// (0.04 s).
+#[test]
+fn a_failed_rung_below_the_cascade_is_split_in_two() {
+    let c = generate(ModelKind::LogLinear, 40101);
+    solve_checked(&c, 800);
+}
+
+/// Seed 49978 of the mass-action generator (250 extraction and 7 strip
+/// stages): Newton fails on its rung of 32 + 7 from 16 + 7; the rung of
+/// 24 + 7 converges from 16 + 7, and 32 + 7 from there: 2,510 iterations
+/// (2.1 s) -> 158.
+#[test]
+fn a_split_rung_takes_a_mass_action_ladder_to_the_top() {
+    let c = generate(ModelKind::MassAction, 49978);
+    solve_checked(&c, 250);
+}

@@ -28,7 +28,7 @@ use super::newton::{self, NewtonOptions, NewtonReport};
 use super::substitution::{charged, sweeps_left, MAX_EVALUATIONS};
 use super::tearing::bisect;
 use super::{Method, Solution, Solver, Status};
-use crate::cascade::{Phase, Section};
+use crate::cascade::{Layout, Phase, Section};
 use crate::chemistry::log_linear::DistributionLaw;
 use crate::chemistry::{Equilibrium, LogLinearKernel, MassActionKernel};
 use crate::model::rigorous::{AqueousStreams, LogLinearSpec, MassActionSpec};
@@ -1634,8 +1634,8 @@ fn advance_doubling<E: Rigorous>(
             }
             let left = f.opts.max_iterations.saturating_sub(f.used);
             let tol = f.opts.tolerance;
-            let (got, used) =
-                doubled_solve(solver, ker, p, d, (left, DOUBLE_START_UP), tol, (log, late));
+            let budget = (left, true, DOUBLE_START_UP);
+            let (got, used) = doubled_solve(solver, ker, p, d, budget, tol, (log, late));
             if let Some((u, r)) = got {
                 v.assign(&u);
                 return (r, more + used);
@@ -1693,10 +1693,12 @@ fn start_up_options<E: Rigorous>(
 /// The doubled start `d` (its late start where `late`) made within
 /// `left` iterations and finished by Newton ([`DOUBLE_NEWTON`]), then by
 /// Newton from each further start `d` gives ([`DOUBLE_OTHER_NEWTON`]),
-/// then from the first again by a short start-up ([`DOUBLE_START_UP`]), the
-/// balances in log form where `log`: the converged state and its report
-/// where it converges, and the iterations used either way (a half that
-/// failed included).
+/// then from the first again by a short start-up (`start_up_budget`
+/// iterations, [`DOUBLE_START_UP`] for a doubled start; none where 0),
+/// the balances in log form where `log`: the converged state and its
+/// report where it converges, and the iterations used either way (a half
+/// that failed included). Where `newton` is false, the start-up alone
+/// (Newton from those starts has failed before: [`climbed`]).
 ///
 /// Where that fails and the start's projection left stages without a
 /// root of their extractant balance (log-linear, a `D` that rises as the
@@ -1713,7 +1715,7 @@ fn doubled_solve<E: Rigorous>(
     ker: &E,
     p: &Problem,
     d: &mut Doubler,
-    (left, start_up_budget): (usize, usize),
+    (left, newton, start_up_budget): (usize, bool, usize),
     tol: f64,
     (log, late): (bool, bool),
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
@@ -1730,13 +1732,14 @@ fn doubled_solve<E: Rigorous>(
     let mut others: Vec<_> = starts.collect();
     let mut attempt =
         |solver: &mut Solver, v: &mut Array2<f64>, start: &Array2<f64>, total: &mut usize| {
-            let b = DOUBLE_NEWTON.min(left.saturating_sub(*total));
+            let b = if newton { DOUBLE_NEWTON } else { 0 };
+            let b = b.min(left.saturating_sub(*total));
             let r = newton_in(solver, ker, p, v, log, tol, b);
             *total += r.iterations;
             if r.status == Status::Converged {
                 return r;
             }
-            for mut w in others.drain(..) {
+            for mut w in others.drain(..).filter(|_| newton) {
                 newton::project_stages(ker, &mut w);
                 let b = DOUBLE_OTHER_NEWTON.min(left.saturating_sub(*total));
                 let r = newton_in(solver, ker, p, &mut w, log, tol, b);
@@ -1745,6 +1748,9 @@ fn doubled_solve<E: Rigorous>(
                     v.assign(&w);
                     return r;
                 }
+            }
+            if start_up_budget == 0 {
+                return r;
             }
             v.assign(start);
             let b = start_up_budget.min(left.saturating_sub(*total));
@@ -2984,7 +2990,7 @@ fn mass_action_once(
     let climbs = log && keep.is_none() && max_it >= LADDER_MIN_BUDGET;
     macro_rules! climb {
         () => {{
-            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4);
+            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4, 0);
             used += it;
             if let Some((u, rep)) = got {
                 return finish_ma!(&u, rep, used, 0);
@@ -3401,14 +3407,14 @@ fn ladder_halves(c: &Cascade) -> bool {
     l.extraction.max(l.scrub).max(l.strip) > LADDER_BASE && c.spec().draws.is_empty()
 }
 
-/// A start for `c` up the stage-count ladder: the steady state of `c`
-/// with its long sections halved ([`ladder_half`], [`ladder_steady`]),
-/// each halved section's missing stages inserted where its profile is
-/// straightest ([`inserted`], the side moved whole, the unknowns `held`
-/// copied: [`Rigorous::held`] of `c`'s kernel), then the same with the
-/// stretches moved a stage down and up ([`LADDER_SHIFTS`]). Returns the
-/// starts (none where no section is halved or the half did not converge)
-/// and the iterations used, within `left`.
+/// Starts for `c` (its kernel and problem) up the stage-count ladder:
+/// the steady state `u` of the rung below (its layout `h`: `c` with its
+/// long sections halved, [`ladder_half`], [`ladder_steady`], or split
+/// between, [`rung`]), each shorter section's missing stages inserted
+/// where its profile is straightest ([`inserted`], the side moved whole,
+/// the unknowns `held` copied: [`Rigorous::held`] of `c`'s kernel), then
+/// the same with the stretches moved a stage down and up
+/// ([`LADDER_SHIFTS`]).
 ///
 /// A long section of a steady cascade mostly stands at a pinch, whose
 /// state does not depend on the section's length; the start-up dynamics,
@@ -3421,21 +3427,13 @@ fn ladder_halves(c: &Cascade) -> bool {
 /// robustness samples (mass-action 0-10499, log-linear 0-9299) the
 /// solves take a third and a quarter of the time they took (docs/
 /// benchmarks.md, round 57).
-fn ladder_start<M: Climb>(
+fn ladder_start<E: Rigorous>(
     solver: &mut Solver,
     c: &Cascade,
-    m: &M,
-    (ker, p): (&M::Kernel, &Problem),
-    left: usize,
-) -> (Vec<Array2<f64>>, usize) {
-    let Some(half) = ladder_half(c, left) else {
-        return (Vec::new(), 0);
-    };
-    let (u, used) = ladder_steady(solver, &half, m, left);
-    let Some(u) = u else {
-        return (Vec::new(), used);
-    };
-    let (h, l) = (*half.layout(), *c.layout());
+    (ker, p): (&E, &Problem),
+    (u, h): (&Array2<f64>, Layout),
+) -> Vec<Array2<f64>> {
+    let l = *c.layout();
     let held = ker.held();
     let carried = |local: Option<usize>, shift: isize| {
         let mut v = u.clone();
@@ -3473,7 +3471,7 @@ fn ladder_start<M: Climb>(
     };
     let whole = carried(None, 0);
     let Some(q) = ker.section_set() else {
-        return (with_shifts(whole, None), used);
+        return with_shifts(whole, None);
     };
     // a counter-ion beyond the stretch inserted is carried down with it
     // where the organic brings it there, and stays at the half's where the
@@ -3495,7 +3493,7 @@ fn ladder_start<M: Climb>(
     } else {
         (whole, None)
     };
-    (with_shifts(start, local), used)
+    with_shifts(start, local)
 }
 
 /// The steady state of `c` up the stage-count ladder, within `left`
@@ -3519,33 +3517,151 @@ fn ladder_steady<M: Climb>(
         return (kept, used);
     }
     let (ker, p) = m.problem(c);
-    let (got, used) = climbed(solver, c, m, (&ker, &p), left);
+    let (got, used) = climbed(solver, c, m, (&ker, &p), left, RUNG_SPLITS);
     (got.map(|(u, _)| u), used)
 }
 
-/// The steady state of `c` (its kernel and problem `kp`) from the start
-/// up the stage-count ladder ([`ladder_start`]), finished by Newton and a
-/// short start-up ([`doubled_solve`]) in log form, within `left`
-/// iterations: the state and its report where it converges, and the
-/// iterations used either way.
+/// The steady state of `c` (its kernel and problem `kp`) up the
+/// stage-count ladder: from the steady state of its half
+/// ([`ladder_half`], [`ladder_steady`]) as [`rung`] climbs, split up to
+/// `splits` times where Newton fails, within `left` iterations; where the
+/// split does not reach a start-up of `c` itself (a rung below fails),
+/// then the start-up from the half's start, as with no split. Returns the
+/// state and its report where it converges, and the iterations used
+/// either way. The cascade itself is climbed with no split
+/// ([`RUNG_SPLITS`]), the rungs below it with them.
 fn climbed<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
     m: &M,
-    (ker, p): (&M::Kernel, &Problem),
+    kp: (&M::Kernel, &Problem),
     left: usize,
+    splits: usize,
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
+    let Some(half) = ladder_half(c, left) else {
+        return (None, 0);
+    };
+    let (u, used) = ladder_steady(solver, &half, m, left);
+    let Some(u) = u else {
+        return (None, used);
+    };
+    let low = (&u, *half.layout());
+    let (got, more, started) = rung(solver, c, m, kp, low, left - used, splits);
+    if got.is_some() || started {
+        return (got, used + more);
+    }
+    // the split failed: the rung's start-up from its own start, as
+    // without it (Newton from there has failed)
+    let (ker, p) = kp;
     let tol = c.solver_options().tolerance;
-    let mut rung = |s: &mut Solver, l: usize, _late: bool| ladder_start(s, c, m, (ker, p), l);
-    doubled_solve(
+    let mut d = |s: &mut Solver, _: usize, _: bool| (ladder_start(s, c, kp, low), 0);
+    let left = left.saturating_sub(used + more);
+    let budget = (left, false, LADDER_START_UP);
+    let (got, last) = doubled_solve(solver, ker, p, &mut d, budget, tol, (true, false));
+    (got, used + more + last)
+}
+
+/// Times a rung of the stage-count ladder below the cascade itself is
+/// split in two where Newton fails on it ([`rung`]); the cascade's own
+/// rung is not split.
+///
+/// A rung that fails from its half mostly converges from a rung between
+/// (round 63): robustness log-linear 40101 (264 + 13 stages), whose rung
+/// of 17 + 13 fails from 9 + 13, as does 13 + 13, converges at 11 + 13
+/// (by its start-up) and from there at 13 + 13 and 17 + 13, and the
+/// ladder climbs on: 3,936 iterations (2.3 s) -> 562 (0.04 s);
+/// mass-action 49978 2,510 (2.2 s) -> 158, log-linear 2961 858 (1.1 s)
+/// -> 105. Over robustness mass-action 0-10499 and log-linear 0-9299 the
+/// iterations fell by 0.5 % and 1.0 % (59 and 31 seeds changed, 17 and 12
+/// worse), over CLI check mass-action 72000-72999 and 80000-80999 they
+/// rose by 0.7 % (72027 518 -> 1,098, its split failing at the lowest
+/// rung). Where the rung that fails is the cascade itself, a split costs
+/// iterations of the whole cascade and the usual strategy follows:
+/// mass-action 5049 (295 + 18 stages), whose top rung fails from
+/// 221 + 13 and from 258 + 15 too, took 801 -> 1,718 iterations
+/// (0.8 -> 1.5 s) split there.
+const RUNG_SPLITS: usize = 2;
+
+/// The steady state of `c` (its kernel and problem) from the steady
+/// state `u` of the rung below it (its layout `h`, no section longer),
+/// its missing stages inserted ([`ladder_start`]), within `left`
+/// iterations: where `splits` is 0, finished by Newton and a short
+/// start-up ([`doubled_solve`]) in log form; else by Newton alone, and
+/// where that fails the rung is split in two at the cascade with each
+/// section between ([`ladder_mid`]), its lower half climbed alike with
+/// one split fewer and its upper half with none. Trying Newton alone
+/// before a split leaves the start-ups to the split's rungs, which they
+/// mostly finish (40101 1,362 -> 562 iterations, its two failed start-ups
+/// of 400 saved). Splitting the upper half again where it failed from
+/// the rung between failed as well (mass-action 5049 and 8446, from half
+/// and three quarters of the way). Returns the state and its report
+/// where it converges, the iterations used either way, and whether a
+/// start-up of `c` itself was tried.
+fn rung<M: Climb>(
+    solver: &mut Solver,
+    c: &Cascade,
+    m: &M,
+    (ker, p): (&M::Kernel, &Problem),
+    (u, h): (&Array2<f64>, Layout),
+    left: usize,
+    splits: usize,
+) -> (Option<(Array2<f64>, NewtonReport)>, usize, bool) {
+    let tol = c.solver_options().tolerance;
+    let mut d = |s: &mut Solver, _: usize, _: bool| (ladder_start(s, c, (ker, p), (u, h)), 0);
+    let start_up = if splits > 0 { 0 } else { LADDER_START_UP };
+    let (got, mut used) = doubled_solve(
         solver,
         ker,
         p,
-        &mut rung,
-        (left, LADDER_START_UP),
+        &mut d,
+        (left, true, start_up),
         tol,
         (true, false),
-    )
+    );
+    if got.is_some() || splits == 0 {
+        return (got, used, splits == 0);
+    }
+    let Some(mid) = ladder_mid(c, &h, left.saturating_sub(used)) else {
+        return (None, used, false);
+    };
+    let (mk, mp) = m.problem(&mid);
+    let (got, more, _) = rung(
+        solver,
+        &mid,
+        m,
+        (&mk, &mp),
+        (u, h),
+        left.saturating_sub(used),
+        splits - 1,
+    );
+    used += more;
+    let Some((v, _)) = got else {
+        return (None, used, false);
+    };
+    let low = (&v, *mid.layout());
+    let (got, more, _) = rung(solver, c, m, (ker, p), low, left.saturating_sub(used), 0);
+    (got, used + more, true)
+}
+
+/// `c` with each section `h` has shorter by at least two stages halfway
+/// between (the lower half), within a budget of `max_iterations`; `None`
+/// where no section is, or what is left is spent.
+fn ladder_mid(c: &Cascade, h: &Layout, max_iterations: usize) -> Option<Cascade> {
+    let l = c.layout();
+    let mid = |x: usize, y: usize| if x >= y + 2 { y + (x - y) / 2 } else { x };
+    let (e, s, t) = (
+        mid(l.extraction, h.extraction),
+        mid(l.scrub, h.scrub),
+        mid(l.strip, h.strip),
+    );
+    if (e, s, t) == (l.extraction, l.scrub, l.strip) || max_iterations == 0 {
+        return None;
+    }
+    let mut spec = c.spec().clone();
+    spec.extraction = e;
+    spec.scrub = s;
+    spec.strip = t;
+    budgeted(spec, max_iterations)
 }
 
 /// Successive substitution with exact stage equilibria
@@ -3742,7 +3858,7 @@ fn ll_first(
     let mut climb = 0;
     if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
         let (ker, p) = log_linear_problem(c, m);
-        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4);
+        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4, 0);
         if let Some((u, rep)) = got {
             let sol = ll_finish(c, &ker, &p, &u, rep, it, 0);
             *kept = Some(u);
