@@ -1634,7 +1634,7 @@ fn advance_doubling<E: Rigorous>(
             }
             let left = f.opts.max_iterations.saturating_sub(f.used);
             let tol = f.opts.tolerance;
-            let budget = (left, true, DOUBLE_START_UP);
+            let budget = (left, true, DOUBLE_START_UP, 0);
             let (got, used) = doubled_solve(solver, ker, p, d, budget, tol, (log, late));
             if let Some((u, r)) = got {
                 v.assign(&u);
@@ -1698,7 +1698,9 @@ fn start_up_options<E: Rigorous>(
 /// the balances in log form where `log`: the converged state and its
 /// report where it converges, and the iterations used either way (a half
 /// that failed included). Where `newton` is false, the start-up alone
-/// (Newton from those starts has failed before: [`climbed`]).
+/// (Newton from those starts has failed before: [`climbed`]). Where
+/// everything below fails too, the start-up goes on from where it
+/// stopped for `further` iterations ([`LADDER_TOP_FURTHER`]).
 ///
 /// Where that fails and the start's projection left stages without a
 /// root of their extractant balance (log-linear, a `D` that rises as the
@@ -1715,7 +1717,7 @@ fn doubled_solve<E: Rigorous>(
     ker: &E,
     p: &Problem,
     d: &mut Doubler,
-    (left, newton, start_up_budget): (usize, bool, usize),
+    (left, newton, start_up_budget, further): (usize, bool, usize, usize),
     tol: f64,
     (log, late): (bool, bool),
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
@@ -1759,12 +1761,21 @@ fn doubled_solve<E: Rigorous>(
             r
         };
     let mut r = attempt(solver, &mut v, &start, &mut total);
+    // where the start-up stopped, for `further` iterations of it
+    let stopped = (further > 0 && r.status != Status::Converged).then(|| v.clone());
     // where that fails and a stage's extractant balance had no root in the
     // start, the start with that stage on the root above the balance's
     // least ([`Rigorous::above_least`])
     if r.status != Status::Converged && total < left && ker.above_least(&mut start) {
         v.assign(&start);
         r = attempt(solver, &mut v, &start, &mut total);
+    }
+    if let Some(w) = stopped.filter(|_| r.status != Status::Converged && total < left) {
+        v.assign(&w);
+        let b = further.min(left - total);
+        let (rf, it, _) = start_up(solver, ker, p, &mut v, tol, b, log, false);
+        total += it;
+        r = rf;
     }
     if r.status == Status::Converged {
         (Some((v, r)), total)
@@ -2990,7 +3001,7 @@ fn mass_action_once(
     let climbs = log && keep.is_none() && max_it >= LADDER_MIN_BUDGET;
     macro_rules! climb {
         () => {{
-            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4, 0);
+            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4, true);
             used += it;
             if let Some((u, rep)) = got {
                 return finish_ma!(&u, rep, used, 0);
@@ -3313,6 +3324,26 @@ const LADDER_BASE: usize = 16;
 /// where Newton fails ([`climbed`]).
 const LADDER_START_UP: usize = 400;
 
+/// Further start-up iterations for the cascade's own rung of the
+/// stage-count ladder ([`climbed`], [`doubled_solve`]'s `further`): where
+/// its start-up of [`LADDER_START_UP`] (and a log-linear rung's retry
+/// from the root above the balance's least) fails, the start-up goes on
+/// from where it stopped. There it is the cascade's own start-up, from a
+/// start nearer its steady state than the usual strategy's, which
+/// follows where it fails.
+///
+/// CLI check mass-action 95239 (9 metals over 28 + 201 + 22 stages,
+/// cerium breaking through the scrub between its rung below and itself)
+/// took 1,216 iterations (1.1-1.5 s) with none, its top rung's start-up
+/// stopping short and the usual strategy taking 725 more; 608 with them
+/// (0.4 s). 72748 3,286 -> 1,850 (1.0 -> 0.4 s). Where the start-up
+/// fails even so, they cost 1,100 iterations of the whole cascade
+/// (95299 996 -> 2,096, 0.2 -> 0.4 s; the neutral feeds 6760 and 11852
+/// +350 and +460). Given as a start-up of 1,500 in one (round 63), the
+/// retry from the root above the least came after it, and CLI check
+/// log-linear 84193 took 6,382 iterations instead of 1,152 (10.8 s).
+const LADDER_TOP_FURTHER: usize = 1100;
+
 /// Stages the stretches inserted up the stage-count ladder are moved by
 /// for Newton's further starts of a rung where it fails from the first
 /// ([`ladder_start`], [`doubled_solve`]).
@@ -3517,26 +3548,28 @@ fn ladder_steady<M: Climb>(
         return (kept, used);
     }
     let (ker, p) = m.problem(c);
-    let (got, used) = climbed(solver, c, m, (&ker, &p), left, RUNG_SPLITS);
+    let (got, used) = climbed(solver, c, m, (&ker, &p), left, false);
     (got.map(|(u, _)| u), used)
 }
 
 /// The steady state of `c` (its kernel and problem `kp`) up the
 /// stage-count ladder: from the steady state of its half
-/// ([`ladder_half`], [`ladder_steady`]) as [`rung`] climbs, split up to
-/// `splits` times where Newton fails, within `left` iterations; where the
-/// split does not reach a start-up of `c` itself (a rung below fails),
-/// then the start-up from the half's start, as with no split. Returns the
+/// ([`ladder_half`], [`ladder_steady`]) as [`rung`] climbs, within
+/// `left` iterations. A rung below the cascade (`top` false) is split up
+/// to [`RUNG_SPLITS`] times where Newton fails, and where the split does
+/// not reach a start-up of `c` itself (a rung below fails), the start-up
+/// from the half's start follows, as with no split; the cascade's own
+/// rung (`top`) is not split, and its start-up goes on
+/// [`LADDER_TOP_FURTHER`] iterations further where it fails. Returns the
 /// state and its report where it converges, and the iterations used
-/// either way. The cascade itself is climbed with no split
-/// ([`RUNG_SPLITS`]), the rungs below it with them.
+/// either way.
 fn climbed<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
     m: &M,
     kp: (&M::Kernel, &Problem),
     left: usize,
-    splits: usize,
+    top: bool,
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
     let Some(half) = ladder_half(c, left) else {
         return (None, 0);
@@ -3546,7 +3579,12 @@ fn climbed<M: Climb>(
         return (None, used);
     };
     let low = (&u, *half.layout());
-    let (got, more, started) = rung(solver, c, m, kp, low, left - used, splits);
+    let (splits, further) = if top {
+        (0, LADDER_TOP_FURTHER)
+    } else {
+        (RUNG_SPLITS, 0)
+    };
+    let (got, more, started) = rung(solver, c, m, kp, low, (left - used, further), splits);
     if got.is_some() || started {
         return (got, used + more);
     }
@@ -3556,7 +3594,7 @@ fn climbed<M: Climb>(
     let tol = c.solver_options().tolerance;
     let mut d = |s: &mut Solver, _: usize, _: bool| (ladder_start(s, c, kp, low), 0);
     let left = left.saturating_sub(used + more);
-    let budget = (left, false, LADDER_START_UP);
+    let budget = (left, false, LADDER_START_UP, 0);
     let (got, last) = doubled_solve(solver, ker, p, &mut d, budget, tol, (true, false));
     (got, used + more + last)
 }
@@ -3586,7 +3624,8 @@ const RUNG_SPLITS: usize = 2;
 /// state `u` of the rung below it (its layout `h`, no section longer),
 /// its missing stages inserted ([`ladder_start`]), within `left`
 /// iterations: where `splits` is 0, finished by Newton and a short
-/// start-up ([`doubled_solve`]) in log form; else by Newton alone, and
+/// start-up ([`doubled_solve`], `further` iterations more from where it
+/// stopped) in log form; else by Newton alone, and
 /// where that fails the rung is split in two at the cascade with each
 /// section between ([`ladder_mid`]), its lower half climbed alike with
 /// one split fewer and its upper half with none. Trying Newton alone
@@ -3603,7 +3642,7 @@ fn rung<M: Climb>(
     m: &M,
     (ker, p): (&M::Kernel, &Problem),
     (u, h): (&Array2<f64>, Layout),
-    left: usize,
+    (left, further): (usize, usize),
     splits: usize,
 ) -> (Option<(Array2<f64>, NewtonReport)>, usize, bool) {
     let tol = c.solver_options().tolerance;
@@ -3614,7 +3653,7 @@ fn rung<M: Climb>(
         ker,
         p,
         &mut d,
-        (left, true, start_up),
+        (left, true, start_up, further),
         tol,
         (true, false),
     );
@@ -3631,7 +3670,7 @@ fn rung<M: Climb>(
         m,
         (&mk, &mp),
         (u, h),
-        left.saturating_sub(used),
+        (left.saturating_sub(used), 0),
         splits - 1,
     );
     used += more;
@@ -3639,7 +3678,8 @@ fn rung<M: Climb>(
         return (None, used, false);
     };
     let low = (&v, *mid.layout());
-    let (got, more, _) = rung(solver, c, m, (ker, p), low, left.saturating_sub(used), 0);
+    let left = (left.saturating_sub(used), 0);
+    let (got, more, _) = rung(solver, c, m, (ker, p), low, left, 0);
     (got, used + more, true)
 }
 
@@ -3858,7 +3898,7 @@ fn ll_first(
     let mut climb = 0;
     if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
         let (ker, p) = log_linear_problem(c, m);
-        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4, 0);
+        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4, true);
         if let Some((u, rep)) = got {
             let sol = ll_finish(c, &ker, &p, &u, rep, it, 0);
             *kept = Some(u);
