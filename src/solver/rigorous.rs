@@ -3617,7 +3617,9 @@ fn climbed<M: Climb>(
 /// iterations of the whole cascade and the usual strategy follows:
 /// mass-action 5049 (295 + 18 stages), whose top rung fails from
 /// 221 + 13 and from 258 + 15 too, took 801 -> 1,718 iterations
-/// (0.8 -> 1.5 s) split there.
+/// (0.8 -> 1.5 s) split there with the failed rungs' start-ups before
+/// each split; with Newton alone before it, as now, splitting the
+/// cascade's own rung was neutral over the same samples.
 const RUNG_SPLITS: usize = 2;
 
 /// The steady state of `c` (its kernel and problem) from the steady
@@ -3625,10 +3627,10 @@ const RUNG_SPLITS: usize = 2;
 /// its missing stages inserted ([`ladder_start`]), within `left`
 /// iterations: where `splits` is 0, finished by Newton and a short
 /// start-up ([`doubled_solve`], `further` iterations more from where it
-/// stopped) in log form; else by Newton alone, and
-/// where that fails the rung is split in two at the cascade with each
-/// section between ([`ladder_mid`]), its lower half climbed alike with
-/// one split fewer and its upper half with none. Trying Newton alone
+/// stopped) in log form; else by Newton alone, and where that fails the
+/// rung is split in two at the cascade with each section between
+/// ([`ladder_mid`]), its lower half climbed alike with one split fewer
+/// and its upper half with none. Trying Newton alone
 /// before a split leaves the start-ups to the split's rungs, which they
 /// mostly finish (40101 1,362 -> 562 iterations, its two failed start-ups
 /// of 400 saved). Splitting the upper half again where it failed from
