@@ -2484,6 +2484,20 @@ fn with_walks(sol: Solution, iterations: usize, max: usize) -> Solution {
     }
 }
 
+/// `c` with `extraction`, `scrub` and `strip` stages in its sections,
+/// built with a budget of `max_iterations` ([`budgeted`]).
+fn with_sections(
+    c: &Cascade,
+    (extraction, scrub, strip): (usize, usize, usize),
+    max_iterations: usize,
+) -> Option<Cascade> {
+    let mut spec = c.spec().clone();
+    spec.extraction = extraction;
+    spec.scrub = scrub;
+    spec.strip = strip;
+    budgeted(spec, max_iterations)
+}
+
 /// `spec` built with a budget of `max_iterations`; `None` where either
 /// does not validate.
 fn budgeted(mut spec: crate::model::CascadeSpec, max_iterations: usize) -> Option<Cascade> {
@@ -3224,9 +3238,9 @@ fn doubled_start(
     }
     let half = e / 2;
     let k = e - half;
-    let mut spec = c.spec().clone();
-    spec.extraction = half;
-    let Some(ch) = budgeted(spec, (left / 3).min(DOUBLE_HALF)) else {
+    let l = c.layout();
+    let sections = (half, l.scrub, l.strip);
+    let Some(ch) = with_sections(c, sections, (left / 3).min(DOUBLE_HALF)) else {
         return (None, 0);
     };
     let mut kept = None;
@@ -3424,11 +3438,8 @@ fn ladder_half(c: &Cascade, max_iterations: usize) -> Option<Cascade> {
     }
     let l = c.layout();
     let half = |x: usize| if x > LADDER_BASE { x - x / 2 } else { x };
-    let mut spec = c.spec().clone();
-    spec.extraction = half(l.extraction);
-    spec.scrub = half(l.scrub);
-    spec.strip = half(l.strip);
-    budgeted(spec, max_iterations)
+    let sections = (half(l.extraction), half(l.scrub), half(l.strip));
+    with_sections(c, sections, max_iterations)
 }
 
 /// Whether `c` has a section over [`LADDER_BASE`] stages and no side
@@ -3691,19 +3702,15 @@ fn rung<M: Climb>(
 fn ladder_mid(c: &Cascade, h: &Layout, max_iterations: usize) -> Option<Cascade> {
     let l = c.layout();
     let mid = |x: usize, y: usize| if x >= y + 2 { y + (x - y) / 2 } else { x };
-    let (e, s, t) = (
+    let sections = (
         mid(l.extraction, h.extraction),
         mid(l.scrub, h.scrub),
         mid(l.strip, h.strip),
     );
-    if (e, s, t) == (l.extraction, l.scrub, l.strip) || max_iterations == 0 {
+    if sections == (l.extraction, l.scrub, l.strip) || max_iterations == 0 {
         return None;
     }
-    let mut spec = c.spec().clone();
-    spec.extraction = e;
-    spec.scrub = s;
-    spec.strip = t;
-    budgeted(spec, max_iterations)
+    with_sections(c, sections, max_iterations)
 }
 
 /// Successive substitution with exact stage equilibria
