@@ -607,6 +607,45 @@ fn change_sq(d: &Array2<f64>, j: usize) -> f64 {
     d.row(j).iter().map(|v| v * v).sum()
 }
 
+/// E-folds under the most abundant metal of its stage below which a
+/// metal's change in a step is left out where fronts are looked for
+/// ([`bulk_change`]).
+const FRONT_TRACE: f64 = 14.0;
+
+/// The step's change `d` at the state `u` it reached, into `out`, with
+/// the change of every metal ([`Equilibrium::own_scaled`]) that is a
+/// trace in its stage (over [`FRONT_TRACE`] e-folds under the stage's
+/// most abundant one) set to 0: what [`follow`] reads fronts from
+/// ([`largest_change`], [`leap_front`], [`crawling`], [`plan_move`]).
+///
+/// A deepening profile moves its traces by tens of e-folds a step (the
+/// raffinate end of an extraction section that still cleans up), and a
+/// front where the bulk changes moves its unknowns by a few: read over
+/// every unknown, the largest change stood at such a trace and no stage
+/// behind the front counted as settled. CLI check mass-action 72031 (5
+/// metals over 196 + 237 + 1 stages; praseodymium builds up to 1.6 mol/L
+/// over the whole scrub, a front crossing it at 1.3 stages a step for
+/// about 250 steps) read its largest change at stage 1 until its front
+/// had crossed half the cascade; 95239 and 95001 alike (docs/
+/// benchmarks.md, round 64).
+fn bulk_change<E: Equilibrium>(model: &E, d: &Array2<f64>, u: &Array2<f64>, out: &mut Array2<f64>) {
+    out.assign(d);
+    let metals: Vec<usize> = (0..model.conserved())
+        .filter(|&q| model.own_scaled(q))
+        .collect();
+    for (j, row) in u.rows().into_iter().enumerate() {
+        let top = metals
+            .iter()
+            .map(|&q| row[q])
+            .fold(f64::NEG_INFINITY, f64::max);
+        for &q in &metals {
+            if row[q] < top - FRONT_TRACE {
+                out[[j, q]] = 0.0;
+            }
+        }
+    }
+}
+
 /// The stage whose unknowns changed most ([`change_sq`]) in a step.
 fn largest_change(d: &Array2<f64>) -> usize {
     let mut best = (0, -1.0);
@@ -663,6 +702,17 @@ fn largest_change(d: &Array2<f64>) -> usize {
 /// then followed a front from stage 190 at two thirds of a stage a step
 /// that was never leapt, 1,502 iterations; leapt, 1,068.
 ///
+/// Where `stop` is an inflow with stages beyond it, those take what it
+/// passes on ([`passed_beyond`], as after [`move_front`]), and a first
+/// step that fails is tried shorter from the leapt state ([`MOVE_TRIES`])
+/// before the leap is made flat. CLI check mass-action 72031 leapt its
+/// front (praseodymium building up over a 237-stage scrub) to the scrub
+/// liquor's inlet with its one strip stage left as it was: its lanthanum
+/// trace there stood hundreds of e-folds from what the inlet now passed
+/// on, and the step failed at a residual of 1.0 flat or not. Passed on,
+/// the step failed at 0.045 and converged a quarter as long, and the
+/// start-up went on from there (docs/benchmarks.md, round 64).
+///
 /// Where `flat`, every stage leapt takes the settled row as it is (a
 /// pinch) instead of the rows carried on along their lines: the retry of
 /// a leap whose first step failed ([`Follow`]). The lines of a settled
@@ -718,6 +768,7 @@ fn leap_front<E: Equilibrium>(
         u.row(b as usize).to_owned(),
         u.row((b - dir) as usize).to_owned(),
     );
+    let old = u.row(stop as usize).to_owned();
     // every stage from the one after `b` up to `stop`, which lies ahead of
     // the front and so inside the cascade
     for steps in 1..=(stop - b) * dir {
@@ -726,6 +777,7 @@ fn leap_front<E: Equilibrium>(
             *x = if flat { l } else { l + steps as f64 * (l - p) };
         }
     }
+    passed_beyond(model, u, old.view(), stop, dir);
     newton::project_stages(model, u);
     true
 }
@@ -762,8 +814,9 @@ const MOVE_AFTER: f64 = 100.0;
 const MOVE_WORSE: f64 = 1.01;
 
 /// Quartered tries of the first step after [`move_front`] before the move
-/// is undone: the stages the move put next to the inflow or end ahead take
-/// a few short steps to settle there.
+/// is undone, or after [`leap_front`] before the leap is made flat: the
+/// stages the move or leap put next to the inflow or end ahead take a few
+/// short steps to settle there.
 const MOVE_TRIES: usize = 3;
 
 /// A front crawling across the cascade at under a stage a step, read off
@@ -895,18 +948,31 @@ fn move_front<E: Equilibrium>(model: &E, u: &mut Array2<f64>, plan: (isize, isiz
         }
         j -= dir;
     }
-    // the stages beyond an inflow take what it passes on: each metal moved
-    // there by its change at the inflow's stage
+    passed_beyond(model, u, old.row(stop as usize), stop, dir);
+    newton::project_stages(model, u);
+}
+
+/// The stages beyond the inflow's stage `stop` (in the direction `dir`)
+/// take what it passes on after a front was carried up to it
+/// ([`move_front`], [`leap_front`]): each metal
+/// ([`Equilibrium::own_scaled`]) moved there by its change at `stop`,
+/// whose row was `old`.
+fn passed_beyond<E: Equilibrium>(
+    model: &E,
+    u: &mut Array2<f64>,
+    old: ndarray::ArrayView1<f64>,
+    stop: isize,
+    dir: isize,
+) {
     let n = u.nrows() as isize;
     let st = stop as usize;
     let mut k = stop + dir;
     while (0..n).contains(&k) {
         for q in (0..model.conserved()).filter(|&q| model.own_scaled(q)) {
-            u[[k as usize, q]] += u[[st, q]] - old[[st, q]];
+            u[[k as usize, q]] += u[[st, q]] - old[q];
         }
         k += dir;
     }
-    newton::project_stages(model, u);
 }
 
 /// Largest growth of the inner Newton's damping per iteration that a
@@ -1050,6 +1116,9 @@ pub(crate) struct Follow {
     /// they followed one another (NaN otherwise).
     d_last: Array2<f64>,
     d_prev: Array2<f64>,
+    /// `d_last` with the traces' changes left out ([`bulk_change`]): where
+    /// fronts are read.
+    d_bulk: Array2<f64>,
     dt_last: (f64, f64),
     /// Stages of the largest change of the predicted steps accepted in a
     /// row since the last step that was not predicted or the last leap
@@ -1072,7 +1141,8 @@ pub(crate) struct Follow {
     /// time a move ([`move_front`]) is undone.
     crawl_window: usize,
     /// Quartered tries left to the first step after a move of a crawling
-    /// front ([`MOVE_TRIES`]) before the move is undone; 0 after a leap.
+    /// front or a leap ([`MOVE_TRIES`]) before the move is undone or the
+    /// leap made flat.
     move_tries: usize,
     /// Whether the state was moved ([`move_front`]) and no step has been
     /// accepted since.
@@ -1221,6 +1291,7 @@ impl Follow {
             u_prev: u.clone(),
             d_last: Array2::zeros(u.dim()),
             d_prev: Array2::zeros(u.dim()),
+            d_bulk: Array2::zeros(u.dim()),
             dt_last: (f64::NAN, f64::NAN),
             fronts: Vec::new(),
             undo: None,
@@ -1531,19 +1602,25 @@ impl Follow {
                         .and(&*u)
                         .and(&self.u_prev)
                         .for_each(|d, &a, &b| *d = a - b);
+                    bulk_change(model, &self.d_last, u, &mut self.d_bulk);
                     self.dt_last = (self.dt, self.dt_last.0);
                     if !predicted {
                         self.fronts.clear();
                         self.undone = false;
                     } else {
-                        self.fronts.push(largest_change(&self.d_last));
+                        self.fronts.push(largest_change(&self.d_bulk));
                         let before = (!self.undone && self.fronts.len().is_multiple_of(LEAP_AFTER))
                             .then(|| (u.clone(), self.dt, self.dt_last, self.fronts.clone()));
                         if before.is_some()
-                            && leap_front(model, feed, u, &self.d_last, &self.fronts, false)
+                            && leap_front(model, feed, u, &self.d_bulk, &self.fronts, false)
                         {
                             self.flat_tried = false;
                             self.undo = before;
+                            // its first step, where it fails, is tried
+                            // shorter from the leapt state as after a move
+                            // ([`MOVE_TRIES`]) before the leap is made flat
+                            self.move_tries = MOVE_TRIES;
+                            self.move_failed = f64::INFINITY;
                             // the predictor starts again from the leapt state
                             self.dt_last = (f64::NAN, f64::NAN);
                             self.fronts.clear();
@@ -1559,11 +1636,11 @@ impl Follow {
                     if self.crawl.len() == self.crawl_window {
                         self.crawl.pop_front();
                     }
-                    self.crawl.push_back(largest_change(&self.d_last));
+                    self.crawl.push_back(largest_change(&self.d_bulk));
                     let crawl = (self.crawl.len() == self.crawl_window && self.time >= MOVE_AFTER)
                         .then(|| crawling(&self.crawl))
                         .flatten()
-                        .and_then(|(dir, f)| plan_move(feed, &self.d_last, f, dir));
+                        .and_then(|(dir, f)| plan_move(feed, &self.d_bulk, f, dir));
                     if let Some(plan) = crawl {
                         self.undo = Some((u.clone(), self.dt, self.dt_last, self.fronts.clone()));
                         move_front(model, u, plan);
@@ -1672,14 +1749,14 @@ impl Follow {
                 }
                 if let Some((u0, dt0, last0, fronts0)) = self.undo.take() {
                     // the first step after a leap failed: the leap is made
-                    // again flat from where it was made (`d_last` is still
+                    // again flat from where it was made (`d_bulk` is still
                     // the change it read), once; a flat leap that fails
                     // too is undone, and the predicted steps go on from
                     // where it was made
                     u.assign(&u0);
                     if !self.flat_tried {
                         self.flat_tried = true;
-                        if leap_front(model, feed, u, &self.d_last, &fronts0, true) {
+                        if leap_front(model, feed, u, &self.d_bulk, &fronts0, true) {
                             self.undo = Some((u0, dt0, last0, fronts0));
                             self.dt = dt0;
                             self.probing = false;
