@@ -613,10 +613,12 @@ fn change_sq(d: &Array2<f64>, j: usize) -> f64 {
 const FRONT_TRACE: f64 = 14.0;
 
 /// The step's change `d` at the state `u` it reached, into `out`, with
-/// the change of every metal ([`Equilibrium::own_scaled`]) that is a
-/// trace where it stands (over [`FRONT_TRACE`] e-folds under the most
-/// abundant metal of any stage) set to 0: what [`follow`] reads fronts
-/// from ([`largest_change`], [`leap_front`], [`crawling`], [`plan_move`]).
+/// the change of every metal (and counter-ion: the quantities
+/// [`Equilibrium::own_scaled`] marks, whose unknowns are their `ln`s)
+/// that is a trace where it stands (over [`FRONT_TRACE`] e-folds under
+/// the most abundant of them in any stage) set to 0: what [`follow`]
+/// reads fronts from ([`largest_change`], [`leap_front`], [`crawling`],
+/// [`plan_move`]).
 ///
 /// A deepening profile moves its traces by tens of e-folds a step (the
 /// raffinate end of an extraction section that still cleans up, the
