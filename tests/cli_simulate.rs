@@ -88,6 +88,16 @@ fn stream_amount(v: &serde_json::Value, stream: &str, metal: &str) -> f64 {
     v["streams"][stream]["amount"][metal].as_f64().unwrap()
 }
 
+/// `metal`'s amount (mol/h) in `stream` of a `--json` result within 1e-9
+/// of `expected`, relative.
+fn assert_stream_amount(v: &serde_json::Value, stream: &str, metal: &str, expected: f64) {
+    let x = stream_amount(v, stream, metal);
+    assert!(
+        (x / expected - 1.0).abs() < 1e-9,
+        "{metal} in the {stream}: {x} against {expected}"
+    );
+}
+
 /// `metal` balanced over stage `j` within 1e-10: the aqueous of stage
 /// `j + 1` and the organic of stage `j - 1` in at the flows `(aqueous,
 /// organic)`, its own two phases out.
@@ -1179,16 +1189,8 @@ fn a_projection_without_a_root_leaves_the_free_extractant() {
 #[test]
 fn a_ladder_base_slow_to_start_up_still_starts_the_ladder() {
     let v = converged_json_within(LL_89148, 2400, 162);
-    let gd = stream_amount(&v, "raffinate", "Gd");
-    assert!(
-        (gd / 0.035375805105563 - 1.0).abs() < 1e-9,
-        "Gd in the raffinate {gd}"
-    );
-    let sm = stream_amount(&v, "stripped_organic", "Sm");
-    assert!(
-        (sm / 0.013361511877210 - 1.0).abs() < 1e-9,
-        "Sm left in the organic {sm}"
-    );
+    assert_stream_amount(&v, "raffinate", "Gd", 0.035375805105563);
+    assert_stream_amount(&v, "stripped_organic", "Sm", 0.013361511877210);
 }
 
 /// CLI check mass-action 95239 (9 metals over 28 + 201 + 22 stages):
@@ -1202,16 +1204,8 @@ fn a_ladder_base_slow_to_start_up_still_starts_the_ladder() {
 #[test]
 fn the_cascades_own_rung_starts_up_across_a_breakthrough() {
     let v = converged_json_within(MA_95239, 700, 251);
-    let ce = stream_amount(&v, "strip_liquor", "Ce");
-    assert!(
-        (ce / 1.447656434962e-4 - 1.0).abs() < 1e-9,
-        "Ce in the strip liquor {ce}"
-    );
-    let ce = stream_amount(&v, "raffinate", "Ce");
-    assert!(
-        (ce / 5.755243565039e-4 - 1.0).abs() < 1e-9,
-        "Ce in the raffinate {ce}"
-    );
+    assert_stream_amount(&v, "strip_liquor", "Ce", 1.447656434962e-4);
+    assert_stream_amount(&v, "raffinate", "Ce", 5.755243565039e-4);
 }
 
 /// CLI check mass-action 72031 (5 metals over 196 + 237 + 1 stages):
@@ -1225,16 +1219,8 @@ fn the_cascades_own_rung_starts_up_across_a_breakthrough() {
 #[test]
 fn a_front_leapt_to_the_scrub_inlet_passes_its_change_to_the_strip() {
     let v = converged_json_within(MA_72031, 2600, 434);
-    let pr = stream_amount(&v, "strip_liquor", "Pr");
-    assert!(
-        (pr / 2.250532903995e-3 - 1.0).abs() < 1e-9,
-        "Pr in the strip liquor {pr}"
-    );
-    let pr = stream_amount(&v, "raffinate", "Pr");
-    assert!(
-        (pr / 1.040753433802e-1 - 1.0).abs() < 1e-9,
-        "Pr in the raffinate {pr}"
-    );
+    assert_stream_amount(&v, "strip_liquor", "Pr", 2.250532903995e-3);
+    assert_stream_amount(&v, "raffinate", "Pr", 1.040753433802e-1);
 }
 
 /// The model of `a_front_leapt_to_the_scrub_inlet_passes_its_change_to_the_strip`,
@@ -1281,16 +1267,8 @@ acid = 4.55
 #[test]
 fn fronts_are_read_where_the_bulk_changes() {
     let v = converged_json_within(MA_95001, 400, 287);
-    let lu = stream_amount(&v, "strip_liquor", "Lu");
-    assert!(
-        (lu / 7.003226219624e-9 - 1.0).abs() < 1e-9,
-        "Lu in the strip liquor {lu}"
-    );
-    let pr = stream_amount(&v, "raffinate", "Pr");
-    assert!(
-        (pr / 5.9761e-2 - 1.0).abs() < 1e-9,
-        "Pr in the raffinate {pr}"
-    );
+    assert_stream_amount(&v, "strip_liquor", "Lu", 7.003226219624e-9);
+    assert_stream_amount(&v, "raffinate", "Pr", 5.9761e-2);
 }
 
 /// The model of `fronts_are_read_where_the_bulk_changes`, as
@@ -1337,16 +1315,8 @@ acid = 4.268
 #[test]
 fn traces_ahead_of_a_front_are_not_read_as_one() {
     let v = converged_json_within(MA_80928, 2200, 453);
-    let sm = stream_amount(&v, "loaded_organic", "Sm");
-    assert!(
-        (sm / 2.574111973081e-3 - 1.0).abs() < 1e-9,
-        "Sm in the loaded organic {sm}"
-    );
-    let nd = stream_amount(&v, "raffinate", "Nd");
-    assert!(
-        (nd / 1.106599720822e-1 - 1.0).abs() < 1e-9,
-        "Nd in the raffinate {nd}"
-    );
+    assert_stream_amount(&v, "loaded_organic", "Sm", 2.574111973081e-3);
+    assert_stream_amount(&v, "raffinate", "Nd", 1.106599720822e-1);
 }
 
 /// The model of `traces_ahead_of_a_front_are_not_read_as_one`, as
@@ -1849,11 +1819,7 @@ fn a_mass_action_start_up_that_cannot_step_goes_on_from_empty_stages() {
         ("Lu", 0.00087351),
     ];
     for (k, f) in feed {
-        let raffinate = v["streams"]["raffinate"]["amount"][k].as_f64().unwrap();
-        assert!(
-            (raffinate / f - 1.0).abs() < 1e-9,
-            "{k} raffinate {raffinate}"
-        );
+        assert_stream_amount(&v, "raffinate", k, f);
     }
     let stage = &v["stages"][50];
     let lu = phases(stage, "Lu").0;
@@ -1911,7 +1877,7 @@ acid = 5.005
 #[test]
 fn a_start_up_that_stands_still_under_the_step_tolerance_goes_on() {
     let v = converged_json_within(MA_37366, 3400, 168);
-    assert!((stream_amount(&v, "strip_liquor", "Ce") / 0.013236 - 1.0).abs() < 1e-9);
+    assert_stream_amount(&v, "strip_liquor", "Ce", 0.013236);
     let la = stream_amount(&v, "raffinate", "La") / 0.011639;
     assert!((la - 0.607597).abs() < 1e-5, "La in the raffinate {la}");
     let stage = &v["stages"][60];
