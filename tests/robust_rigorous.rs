@@ -1699,3 +1699,16 @@ fn a_split_rung_takes_a_mass_action_ladder_to_the_top() {
     let c = generate(ModelKind::MassAction, 49978);
     solve_checked(&c, 250);
 }
+
+/// Seed 9106 of the log-linear generator (3 extraction and 43 strip
+/// stages): up the ladder, Newton fails on its rung of 3 + 43 from 3 +
+/// 22 and on the split's 3 + 32, and the split's 3 + 27 fails from 3 + 22
+/// with its start-up. The start-up of 3 + 43 from 3 + 22 that followed
+/// the failed split failed too, and the usual strategy converged: 928
+/// iterations. Ended at the failed split, the usual strategy converges
+/// alike: 569.
+#[test]
+fn a_ladder_ends_where_its_split_fails() {
+    let c = generate(ModelKind::LogLinear, 9106);
+    solve_checked(&c, 650);
+}

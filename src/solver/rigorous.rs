@@ -3567,13 +3567,23 @@ fn ladder_steady<M: Climb>(
 /// stage-count ladder: from the steady state of its half
 /// ([`ladder_half`], [`ladder_steady`]) as [`rung`] climbs, within
 /// `left` iterations. A rung below the cascade (`top` false) is split up
-/// to [`RUNG_SPLITS`] times where Newton fails, and where the split does
-/// not reach a start-up of `c` itself (a rung below fails), the start-up
-/// from the half's start follows, as with no split; the cascade's own
-/// rung (`top`) is not split, and its start-up goes on
-/// [`LADDER_TOP_FURTHER`] iterations further where it fails. Returns the
-/// state and its report where it converges, and the iterations used
-/// either way.
+/// to [`RUNG_SPLITS`] times where Newton fails, and where a rung of the
+/// split fails the ladder ends there; the cascade's own rung (`top`) is
+/// not split, and its start-up goes on [`LADDER_TOP_FURTHER`] iterations
+/// further where it fails. Returns the state and its report where it
+/// converges, and the iterations used either way.
+///
+/// A split whose rungs fail used to be followed by the start-up of the
+/// rung itself from its half's start (as with no split): over the CLI
+/// check's log-linear seeds 3000-4999, 87000-87999 and 90000-90999 and
+/// mass-action 72000-72999, 80000-80999, 95000-95999 and 97000-97999,
+/// and the robustness samples (mass-action 0-10499, log-linear 0-9299),
+/// it never converged where the usual strategy that follows the ladder
+/// did not, and cost 300-800 iterations where it failed. Without it 12
+/// solves took fewer iterations and none more, the same outcome each:
+/// log-linear 4942 3,842 -> 3,042, 3499 2,682 -> 2,282, robustness
+/// log-linear 9106 928 -> 569, mass-action 72027 1,098 -> 698, and eight
+/// log-linear failures reported sooner (docs/benchmarks.md, round 65).
 fn climbed<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
@@ -3595,19 +3605,8 @@ fn climbed<M: Climb>(
     } else {
         (RUNG_SPLITS, 0)
     };
-    let (got, more, started) = rung(solver, c, m, kp, low, (left - used, further), splits);
-    if got.is_some() || started {
-        return (got, used + more);
-    }
-    // the split failed: the rung's start-up from its own start, as
-    // without it (Newton from there has failed)
-    let (ker, p) = kp;
-    let tol = c.solver_options().tolerance;
-    let mut d = |s: &mut Solver, _: usize, _: bool| (ladder_start(s, c, kp, low), 0);
-    let left = left.saturating_sub(used + more);
-    let budget = (left, false, LADDER_START_UP, 0);
-    let (got, last) = doubled_solve(solver, ker, p, &mut d, budget, tol, (true, false));
-    (got, used + more + last)
+    let (got, more) = rung(solver, c, m, kp, low, (left - used, further), splits);
+    (got, used + more)
 }
 
 /// Times a rung of the stage-count ladder below the cascade itself is
@@ -3647,8 +3646,7 @@ const RUNG_SPLITS: usize = 2;
 /// of 400 saved). Splitting the upper half again where it failed from
 /// the rung between failed as well (mass-action 5049 and 8446, from half
 /// and three quarters of the way). Returns the state and its report
-/// where it converges, the iterations used either way, and whether a
-/// start-up of `c` itself was tried.
+/// where it converges, and the iterations used either way.
 fn rung<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
@@ -3657,7 +3655,7 @@ fn rung<M: Climb>(
     (u, h): (&Array2<f64>, Layout),
     (left, further): (usize, usize),
     splits: usize,
-) -> (Option<(Array2<f64>, NewtonReport)>, usize, bool) {
+) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
     let tol = c.solver_options().tolerance;
     let mut d = |s: &mut Solver, _: usize, _: bool| (ladder_start(s, c, (ker, p), (u, h)), 0);
     let start_up = if splits > 0 { 0 } else { LADDER_START_UP };
@@ -3671,13 +3669,13 @@ fn rung<M: Climb>(
         (true, false),
     );
     if got.is_some() || splits == 0 {
-        return (got, used, splits == 0);
+        return (got, used);
     }
     let Some(mid) = ladder_mid(c, &h, left.saturating_sub(used)) else {
-        return (None, used, false);
+        return (None, used);
     };
     let (mk, mp) = m.problem(&mid);
-    let (got, more, _) = rung(
+    let (got, more) = rung(
         solver,
         &mid,
         m,
@@ -3688,12 +3686,12 @@ fn rung<M: Climb>(
     );
     used += more;
     let Some((v, _)) = got else {
-        return (None, used, false);
+        return (None, used);
     };
     let low = (&v, *mid.layout());
     let left = (left.saturating_sub(used), 0);
-    let (got, more, _) = rung(solver, c, m, (ker, p), low, left, 0);
-    (got, used + more, true)
+    let (got, more) = rung(solver, c, m, (ker, p), low, left, 0);
+    (got, used + more)
 }
 
 /// `c` with each section `h` has shorter by at least two stages halfway
