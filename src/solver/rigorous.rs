@@ -3015,7 +3015,7 @@ fn mass_action_once(
     let climbs = log && keep.is_none() && max_it >= LADDER_MIN_BUDGET;
     macro_rules! climb {
         () => {{
-            let (got, it) = climbed(solver, c, m, (&ker, &p), max_it / 4, true);
+            let (got, it, _) = climbed(solver, c, m, (&ker, &p), max_it / 4, true);
             used += it;
             if let Some((u, rep)) = got {
                 return finish_ma!(&u, rep, used, 0);
@@ -3391,6 +3391,17 @@ const LADDER_MIN_BUDGET: usize = 1000;
 /// -> 1,543 (1.1 -> 0.16 s). The failures whose bases fail too take up to
 /// 500 more: CLI log-linear 87000-87999 nine of 43, 90000-90999 13 of 40,
 /// robustness mass-action 6769 and 1948 (round 62).
+///
+/// Until round 65 the base's iterations came out of the rungs' share as
+/// well (a quarter of the first solve's, [`ll_first`]): CLI check
+/// log-linear 110010 (15 metals over 102 + 223 stages) spent 1,575 of its
+/// 1,644 on its base of 13 + 14 stages, its rung of 26 + 56 then failed
+/// with none left, and the usual strategy took 2,899 iterations in all
+/// (3.0 s). Not charged to them, the rungs climb to the cascade in 149:
+/// 1,724 in all, 0.56 s. Nothing else changed over the CLI check's
+/// mass-action 72000-72999, 80000-80999, 95000-95999 and 97000-97999 and
+/// log-linear 3000-4999, 87000-87999 and 90000-90999 (docs/benchmarks.md,
+/// round 65).
 const LADDER_BASE_BUDGET: usize = 2000;
 
 /// What the stage-count ladder ([`ladder_start`]) needs of a model's
@@ -3543,24 +3554,25 @@ fn ladder_start<E: Rigorous>(
 /// of `c` itself within [`LADDER_BASE_BUDGET`], else from the start its
 /// half gives ([`ladder_start`]) by Newton and a short start-up
 /// ([`doubled_solve`]). Returns the state (none where a rung did not
-/// converge) and the iterations used.
+/// converge), the iterations used, and those of them that the base (the
+/// ladder's lowest rung, solved itself) used.
 fn ladder_steady<M: Climb>(
     solver: &mut Solver,
     c: &Cascade,
     m: &M,
     left: usize,
-) -> (Option<Array2<f64>>, usize) {
+) -> (Option<Array2<f64>>, usize, usize) {
     if !ladder_halves(c) {
         let Some(cb) = budgeted(c.spec().clone(), left.min(LADDER_BASE_BUDGET)) else {
-            return (None, 0);
+            return (None, 0, 0);
         };
         let mut kept = None;
         let used = m.solve_kept(solver, &cb, &mut kept).iterations;
-        return (kept, used);
+        return (kept, used, used);
     }
     let (ker, p) = m.problem(c);
-    let (got, used) = climbed(solver, c, m, (&ker, &p), left, false);
-    (got.map(|(u, _)| u), used)
+    let (got, used, base) = climbed(solver, c, m, (&ker, &p), left, false);
+    (got.map(|(u, _)| u), used, base)
 }
 
 /// The steady state of `c` (its kernel and problem `kp`) up the
@@ -3570,8 +3582,11 @@ fn ladder_steady<M: Climb>(
 /// to [`RUNG_SPLITS`] times where Newton fails, and where a rung of the
 /// split fails the ladder ends there; the cascade's own rung (`top`) is
 /// not split, and its start-up goes on [`LADDER_TOP_FURTHER`] iterations
-/// further where it fails. Returns the state and its report where it
-/// converges, and the iterations used either way.
+/// further where it fails. The ladder's base, solved itself within
+/// [`LADDER_BASE_BUDGET`], is not charged to the rungs: each rung gets
+/// `left` less the rungs' iterations below it. Returns the state and its
+/// report where it converges, the iterations used either way, and those
+/// of them that the base used.
 ///
 /// A split whose rungs fail used to be followed by the start-up of the
 /// rung itself from its half's start (as with no split): over the CLI
@@ -3591,13 +3606,13 @@ fn climbed<M: Climb>(
     kp: (&M::Kernel, &Problem),
     left: usize,
     top: bool,
-) -> (Option<(Array2<f64>, NewtonReport)>, usize) {
+) -> (Option<(Array2<f64>, NewtonReport)>, usize, usize) {
     let Some(half) = ladder_half(c, left) else {
-        return (None, 0);
+        return (None, 0, 0);
     };
-    let (u, used) = ladder_steady(solver, &half, m, left);
+    let (u, used, base) = ladder_steady(solver, &half, m, left);
     let Some(u) = u else {
-        return (None, used);
+        return (None, used, base);
     };
     let low = (&u, *half.layout());
     let (splits, further) = if top {
@@ -3605,8 +3620,10 @@ fn climbed<M: Climb>(
     } else {
         (RUNG_SPLITS, 0)
     };
-    let (got, more) = rung(solver, c, m, kp, low, (left - used, further), splits);
-    (got, used + more)
+    // the base's iterations are not the rungs' ([`LADDER_BASE_BUDGET`])
+    let room = left - (used - base);
+    let (got, more) = rung(solver, c, m, kp, low, (room, further), splits);
+    (got, used + more, base)
 }
 
 /// Times a rung of the stage-count ladder below the cascade itself is
@@ -3905,7 +3922,7 @@ fn ll_first(
     let mut climb = 0;
     if share >= LADDER_MIN_BUDGET && ladder_halves(c) {
         let (ker, p) = log_linear_problem(c, m);
-        let (got, it) = climbed(solver, c, m, (&ker, &p), share / 4, true);
+        let (got, it, _) = climbed(solver, c, m, (&ker, &p), share / 4, true);
         if let Some((u, rep)) = got {
             let sol = ll_finish(c, &ker, &p, &u, rep, it, 0);
             *kept = Some(u);
@@ -3913,7 +3930,7 @@ fn ll_first(
         }
         climb = it;
     }
-    let sol = ll_solve_within(solver, c, m, share - climb, kept);
+    let sol = ll_solve_within(solver, c, m, share.saturating_sub(climb), kept);
     Solution {
         iterations: sol.iterations + climb,
         ..sol
