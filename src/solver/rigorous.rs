@@ -3621,7 +3621,7 @@ fn climbed<M: Climb>(
         (RUNG_SPLITS, 0)
     };
     // the base's iterations are not the rungs' ([`LADDER_BASE_BUDGET`])
-    let room = left - (used - base);
+    let room = left.saturating_sub(used - base);
     let (got, more) = rung(solver, c, m, kp, low, (room, further), splits);
     (got, used + more, base)
 }
