@@ -643,16 +643,15 @@ const FRONT_TRACE: f64 = 14.0;
 /// 64).
 fn bulk_change<E: Equilibrium>(model: &E, d: &Array2<f64>, u: &Array2<f64>, out: &mut Array2<f64>) {
     out.assign(d);
-    let metals: Vec<usize> = (0..model.conserved())
-        .filter(|&q| model.own_scaled(q))
-        .collect();
+    // no list of them is kept: this runs after every accepted step
+    let metals = || (0..model.conserved()).filter(|&q| model.own_scaled(q));
     let top = u
         .rows()
         .into_iter()
-        .flat_map(|row| metals.iter().map(move |&q| row[q]))
+        .flat_map(|row| metals().map(move |q| row[q]))
         .fold(f64::NEG_INFINITY, f64::max);
     for (j, row) in u.rows().into_iter().enumerate() {
-        for &q in &metals {
+        for q in metals() {
             if row[q] < top - FRONT_TRACE {
                 out[[j, q]] = 0.0;
             }
