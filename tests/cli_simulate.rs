@@ -421,6 +421,32 @@ fn unknown_key() {
 }
 
 #[test]
+fn a_duplicate_key_is_named() {
+    // the parser points at the second occurrence and names no key: the
+    // message names it with its table (fuzzing found `model.toml:11:1:
+    // duplicate key` with no key at all)
+    bad(
+        &GOOD.replace("scrub = 20", "scrub = 20\nscrub = 21"),
+        11,
+        "cascade.scrub: duplicate key",
+        "duplicate key",
+    );
+    bad(
+        &GOOD.replace("[flows]", "[cascade]\n[flows]"),
+        16,
+        "cascade: duplicate key",
+        "duplicate key",
+    );
+    let first = GOOD.lines().next().unwrap_or_default();
+    bad(
+        &format!("{first}\n{GOOD}"),
+        2,
+        ": name: duplicate key",
+        "duplicate key",
+    );
+}
+
+#[test]
 fn missing_section() {
     let text = GOOD.replace(
         "[flows]\nextraction_amount = 4.094\nscrub_amount = 3.3428\n",

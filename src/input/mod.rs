@@ -148,11 +148,52 @@ pub fn toml_error(e: &toml::de::Error, src: &str, file: Option<PathBuf>) -> Inpu
             path.0.pop();
         }
     }
-    let key = path.to_string();
+    let mut key = path.to_string();
+    if key.is_empty() && e.message().starts_with("duplicate key") {
+        key = e
+            .span()
+            .and_then(|span| duplicate_key(src, span))
+            .unwrap_or_default();
+    }
     InputError {
         location,
         key,
         value: None,
         message: e.message().trim().to_string(),
     }
+}
+
+/// The key path of a duplicate key whose second occurrence the parser
+/// points at (`span`), read from the text, since a document with a
+/// duplicate key does not parse for the locator: a table header's own
+/// path (`[cascade]` twice: `cascade`), else the key under the header
+/// above it (`cascade.extraction`), or the key alone at the top.
+fn duplicate_key(src: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let unquote = |t: &str| -> String {
+        t.split('.')
+            .map(|p| p.trim().trim_matches(|c| c == '"' || c == '\''))
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let header = |line: &str| -> Option<String> {
+        let t = line.trim();
+        let inner = t.strip_prefix('[')?;
+        let inner = inner.split(']').next()?.trim_start_matches('[');
+        Some(unquote(inner))
+    };
+    let start = span.start.min(src.len());
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = src[line_start..].lines().next().unwrap_or("");
+    if let Some(h) = header(line) {
+        return Some(h).filter(|h| !h.is_empty());
+    }
+    let token = unquote(src.get(span)?);
+    if token.is_empty() {
+        return None;
+    }
+    let above = src[..line_start].lines().rev().find_map(header);
+    Some(match above {
+        Some(h) if !h.is_empty() => format!("{h}.{token}"),
+        _ => token,
+    })
 }
