@@ -431,6 +431,21 @@ fn bad_flowsheets_exit_1_naming_the_key_and_line() {
             "unit.U.flows.organic",
             "positive",
         ),
+        // a value the cascade schema refuses is named by its key and line,
+        // not by the unit at its header (fuzzing: `:11:1: unit.U: invalid
+        // type`)
+        (
+            BASE.replace("scrub = 3,", "scrub = 3.5,"),
+            ":13:",
+            "unit.U.cascade.scrub: invalid type: floating point `3.5`, expected u32",
+            "expected u32",
+        ),
+        (
+            BASE.replace("strip = 2 }", "strip = -2 }"),
+            ":13:",
+            "unit.U.cascade.strip: invalid value",
+            "expected u32",
+        ),
     ];
     for (text, line, key, words) in cases {
         let (code, err) = common::simulate_text(&text);

@@ -47,6 +47,21 @@ impl From<Located> for Vec<Located> {
     }
 }
 
+/// The key path, within a unit's table, of the first value the cascade
+/// schema refuses ([`RawCascade`]): the table written as TOML and read
+/// again, where the parser's error has a span ([`crate::input::toml_error`]
+/// names the key there, the table of a missing field). Empty where that
+/// does not find it.
+fn unit_key(table: &Value) -> String {
+    let Ok(text) = toml::to_string(table) else {
+        return String::new();
+    };
+    match toml::from_str::<RawCascade>(&text) {
+        Err(e) => crate::input::toml_error(&e, &text, None).key,
+        Ok(_) => String::new(),
+    }
+}
+
 fn k(s: &str) -> Seg {
     Seg::Key(s.to_string())
 }
@@ -684,13 +699,19 @@ fn parse_unit(
         }
     }
     raw.insert("flows".into(), Value::Table(flows));
-    let rc: RawCascade = Value::Table(raw).try_into().map_err(|e: toml::de::Error| {
-        at(
-            p.to_vec(),
-            format!("unit.{name}"),
-            None,
-            e.message().trim().to_string(),
-        )
+    let table = Value::Table(raw);
+    let rc: RawCascade = table.clone().try_into().map_err(|e: toml::de::Error| {
+        // a value read into the schema carries no spans: the unit's table
+        // written out and read again names the key the schema refused
+        let inner = unit_key(&table);
+        let mut path = p.to_vec();
+        path.extend(inner.split('.').filter(|s| !s.is_empty()).map(k));
+        let key = if inner.is_empty() {
+            format!("unit.{name}")
+        } else {
+            format!("{label}{inner}")
+        };
+        at(path, key, None, e.message().trim().to_string())
     })?;
     let spec = crate::model::load::spec_of(rc).map_err(|errors| {
         errors
