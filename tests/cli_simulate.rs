@@ -447,6 +447,18 @@ fn a_duplicate_key_is_named() {
 }
 
 #[test]
+fn a_component_name_that_cannot_be_a_key_is_refused() {
+    // `simulate` took them, and a sweep or constraint could not name them
+    // (fuzzing: `Nd.x`, `La+Ce`)
+    for name in ["Nd.x", "La+Ce", "Pr/Nd", "N d"] {
+        let text = GOOD
+            .replace("\"Nd\"]", &format!("\"{name}\"]"))
+            .replace("Nd = ", &format!("\"{name}\" = "));
+        bad(&text, 2, "components", "letters, digits, '_' and '-' only");
+    }
+}
+
+#[test]
 fn missing_section() {
     let text = GOOD.replace(
         "[flows]\nextraction_amount = 4.094\nscrub_amount = 3.3428\n",

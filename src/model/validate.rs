@@ -207,6 +207,19 @@ impl Cascade {
         for (i, c) in spec.components.iter().enumerate() {
             if c.trim().is_empty() {
                 p.push(InputError::new("components", None, "empty component name"));
+            } else if !c
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+            {
+                // a name is a key segment elsewhere (`chemistry.beta.Nd` in a
+                // sweep, `La+Ce` in a constraint, `Pr/Nd` as a split)
+                p.push(InputError::new(
+                    "components",
+                    Some(c.clone()),
+                    "a component name is letters, digits, '_' and '-' only (sweeps name it in \
+                     key paths such as chemistry.beta.Nd, constraints add names with '+' and \
+                     design splits them with '/')",
+                ));
             } else if spec.components[..i].contains(c) {
                 p.push(InputError::new(
                     "components",
