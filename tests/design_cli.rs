@@ -165,6 +165,40 @@ fn unreachable_design_exits_2_with_nearest_value() {
 }
 
 #[test]
+fn contradictory_targets_name_the_nearest_achievable_value() {
+    let design = |targets: &[&str]| {
+        let mut args = vec![
+            "design",
+            "--components",
+            "A,B",
+            "--beta",
+            "1,1.5",
+            "--feed",
+            "0.5,0.5",
+        ];
+        args.extend_from_slice(targets);
+        let o = sxforge(&args);
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // a raffinate of 99 % A holds at most 0.5 / 99 of B: at least
+    // 1 - 1/99 = 0.989899 of B goes to the organic (fuzzing: the nearest
+    // value printed was the target itself, 0.500000)
+    let e = design(&["--raffinate-purity", "0.99", "--organic-recovery", "0.5"]);
+    assert!(
+        e.contains("nearest achievable organic recovery: 0.989899"),
+        "{e}"
+    );
+    // a recovery of 1 is a pure product, in the user's terms (it named
+    // Xu's `P_A = 1`)
+    let e = design(&["--organic-recovery", "0.5", "--raffinate-recovery", "1"]);
+    assert!(
+        e.contains("raffinate_recovery = 1 needs infinitely many stages") && !e.contains("P_A"),
+        "{e}"
+    );
+}
+
+#[test]
 fn shipped_models_run() {
     let root = env!("CARGO_MANIFEST_DIR");
     let o = sxforge(&[

@@ -199,6 +199,19 @@ pub fn xu_shortcut(
     })
 }
 
+/// The target `what` (organic or raffinate purity or recovery) of a split
+/// that puts `ap` of the heavy group (feed share `f_a`) and `bp` of the
+/// light group in the organic product.
+fn measure(what: &str, f_a: f64, ap: f64, bp: f64) -> f64 {
+    let f_b = 1.0 - f_a;
+    match what {
+        "organic purity" => ap / (ap + bp),
+        "raffinate purity" => (f_b - bp) / (f_a - ap + f_b - bp),
+        "organic recovery" => ap / f_a,
+        _ => (f_b - bp) / f_b,
+    }
+}
+
 /// Converts two or more product targets into the purity pair `(P_A, P_B)`
 /// Xu's equations take, by the mass balance of a split of a feed with
 /// fraction `f_a` of A. Targets: purity of A in the organic product, of B in
@@ -246,28 +259,37 @@ pub fn resolve_targets(
             (r0[0] * r1[2] - r0[2] * r1[0]) / det,
         )
     };
-    let implied = |what: &str| -> f64 {
-        match what {
-            "organic purity" => ap / (ap + bp),
-            "raffinate purity" => (f_b - bp) / (f_a - ap + f_b - bp),
-            "organic recovery" => ap / f_a,
-            _ => (f_b - bp) / f_b,
-        }
-    };
+    let implied = |what: &str| measure(what, f_a, ap, bp);
     let valid = ap.is_finite() && bp.is_finite() && ap > 0.0 && ap < f_a && bp >= 0.0 && bp < f_b;
     if !valid {
         let (what, asked, _) = rows[1];
-        // nearest: the implied value, clipped to what a split can give
-        let nearest: f64 = implied(what);
-        return Err((
-            what,
-            asked,
-            if nearest.is_finite() {
-                nearest.clamp(0.0, 1.0)
-            } else {
-                f64::NAN
-            },
-        ));
+        // nearest: the second target's range over the splits that meet the
+        // first (its line within 0 <= ap <= f_a, 0 <= bp <= f_b), at the
+        // end nearer what was asked; the value the unclipped solution
+        // implies is the target itself, which said nothing
+        let [c0, c1, r] = r0;
+        let mut ends = Vec::new();
+        if c1 != 0.0 {
+            ends.extend([0.0, f_a].map(|a| (a, (r - c0 * a) / c1)));
+        }
+        if c0 != 0.0 {
+            ends.extend([0.0, f_b].map(|b| ((r - c1 * b) / c0, b)));
+        }
+        let eps = 1e-12;
+        let (lo, hi) = ends
+            .into_iter()
+            .filter(|&(a, b)| (-eps..=f_a + eps).contains(&a) && (-eps..=f_b + eps).contains(&b))
+            .map(|(a, b)| measure(what, f_a, a.clamp(0.0, f_a), b.clamp(0.0, f_b)))
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let nearest = if lo <= hi {
+            asked.clamp(lo, hi)
+        } else {
+            f64::NAN
+        };
+        return Err((what, asked, nearest));
     }
     for (what, asked, _) in rows.iter().skip(2) {
         let v = implied(what);

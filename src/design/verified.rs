@@ -358,9 +358,15 @@ pub fn shortcut_design(input: &DesignInput) -> Result<Design, DesignError> {
         .into());
     }
     for (key, v) in given {
-        if v == Some(1.0) && key.ends_with("purity") {
+        // a recovery of 1 leaves the other product pure
+        if v == Some(1.0) {
+            let what = if key.ends_with("purity") {
+                "purity"
+            } else {
+                "recovery"
+            };
             return Err(DesignError::Infeasible(format!(
-                "{key} = 1 needs infinitely many stages; nearest achievable: any purity below 1"
+                "{key} = 1 needs infinitely many stages; nearest achievable: any {what} below 1"
             )));
         }
     }
@@ -377,6 +383,20 @@ pub fn shortcut_design(input: &DesignInput) -> Result<Design, DesignError> {
              (heavy-group share {f_a:.6}); nearest achievable {what}: {nearest:.6}"
         ))
     })?;
+    // a recovery of 1 leaves the other product pure: as a purity of 1
+    // asked for, infinitely many stages (Xu's shortcut named its own
+    // variable: `P_A = 1`)
+    for (pure, side, recovery) in [
+        (p_a, "organic", "raffinate recovery"),
+        (p_b, "raffinate", "organic recovery"),
+    ] {
+        if pure >= 1.0 - 1e-12 {
+            return Err(DesignError::Infeasible(format!(
+                "these targets leave the {side} product pure ({side} purity 1), which needs \
+                 infinitely many stages; nearest achievable: any {recovery} below 1"
+            )));
+        }
+    }
     let shortcut = xu_shortcut(bh / bl, f_a, p_a, p_b, input.feed_phase)
         .map_err(|e| DesignError::Infeasible(e.to_string()))?;
     let label = |g: &[usize]| {
