@@ -165,6 +165,13 @@ pub struct FlowsheetResult {
     pub inflow: Vec<f64>,
     /// Why it failed, when it did.
     pub message: Option<String>,
+    /// The unit whose solve did not converge and stopped the flowsheet
+    /// (index into `units`), when that is what failed.
+    pub failed_unit: Option<usize>,
+    /// The torn stream whose relative change was the largest in the last
+    /// recycle iteration that compared them (`None` without recycles, or
+    /// when a unit failed before any did).
+    pub worst_tear: Option<String>,
 }
 
 /// Solves a flowsheet. Input errors that show only on the solved streams
@@ -227,6 +234,8 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
     let mut iterations = 0;
     let mut converged = false;
     let mut message = None;
+    let mut failed_unit = None;
+    let mut worst_tear = None;
     let total_in: f64 = fs.streams.iter().map(|s| s.value.total()).sum();
     'outer: for it in 1..=fs.max_iterations {
         iterations = it;
@@ -269,6 +278,7 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
                     sol.worst_quantity(&cascade)
                 ));
                 residual = sol.residual;
+                failed_unit = Some(v);
                 results[v] = Some(UnitResult {
                     cascade,
                     solution: sol,
@@ -290,15 +300,30 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
         // new values of the torn streams
         let g: Vec<StreamValue> = tear_names.iter().map(|n| streams[n].clone()).collect();
         residual = 0.0;
-        for (xt, gt) in x.iter().zip(&g) {
+        let mut worst = None;
+        for (t, (xt, gt)) in x.iter().zip(&g).enumerate() {
             let scale = gt.total().max(xt.total()).max(1e-300);
+            let mut change = 0.0;
+            let mut seen = |d: f64| {
+                // a change that cannot be measured (NaN) is not a small one
+                change = if d.is_nan() {
+                    f64::INFINITY
+                } else {
+                    f64::max(change, d)
+                };
+            };
             for (a, b) in xt.amount.iter().zip(&gt.amount) {
-                residual = f64::max(residual, (a - b).abs() / scale);
+                seen((a - b).abs() / scale);
             }
             if let (Some(a), Some(b)) = (xt.flow, gt.flow) {
-                residual = f64::max(residual, (a - b).abs() / b.abs().max(1e-300));
+                seen((a - b).abs() / b.abs().max(1e-300));
             }
+            if worst.is_none() || change > residual {
+                worst = Some(t);
+            }
+            residual = f64::max(residual, change);
         }
+        worst_tear = worst.map(|t| tear_names[t].clone());
         if residual <= fs.tolerance {
             converged = true;
             break;
@@ -342,7 +367,9 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
     }
     if !converged && message.is_none() {
         message = Some(format!(
-            "the recycle iteration did not converge in {iterations} iterations (relative change {residual:.3e})"
+            "the recycle iteration did not converge in {iterations} iterations (largest relative \
+             change {residual:.3e}, of the recycle `{}`)",
+            worst_tear.as_deref().unwrap_or("?")
         ));
     }
     // products: streams no inlet or split consumes
@@ -387,6 +414,8 @@ pub fn solve(fs: &Flowsheet) -> Result<FlowsheetResult, InputError> {
         products,
         inflow,
         message,
+        failed_unit,
+        worst_tear,
     })
 }
 
