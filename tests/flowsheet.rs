@@ -479,6 +479,19 @@ fn shipped_flowsheets_run_from_the_cli() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["converged"], true);
         assert!(v["products"].as_object().unwrap().len() >= 2);
+        // a result: no negative amount, no share above the whole (a
+        // recovery over 100 % by more than the balance's rounding)
+        for (name, p) in v["products"].as_object().unwrap() {
+            for key in ["amount", "purity", "recovery"] {
+                for x in p[key].as_object().unwrap().values() {
+                    let x = x.as_f64().unwrap();
+                    assert!(x >= 0.0, "{f}: {name}.{key} {x}");
+                    if key != "amount" {
+                        assert!(x <= 1.0 + 1e-9, "{f}: {name}.{key} {x}");
+                    }
+                }
+            }
+        }
         let text = std::fs::read_to_string(&svg).unwrap();
         assert!(text.starts_with("<svg") && text.contains("stages"));
     }
@@ -544,4 +557,213 @@ strip = 3.0
         e.contains("organic.concentration") && e.contains("m.toml:"),
         "{e}"
     );
+}
+
+/// Three mass-action units in a chain, the second (`B`) stopped after one
+/// Newton iteration (`solver = { max_iterations = 1 }`), so that `C`,
+/// downstream of it, is never solved: a flowsheet that fails in a unit,
+/// every time, in milliseconds.
+const STOPPED_CHAIN: &str = r#"
+name = "three linked units, the second stopped"
+components = ["Pr", "Nd"]
+
+[chemistry]
+model = "mass-action"
+log10_k = { Pr = -1.176, Nd = -1.0 }
+a = 3.0
+b = 3.0
+charge = { Pr = 3, Nd = 3 }
+extractant = 1.5
+saponification = 0.36
+counter_ion = "NH4"
+log10_k_ion = -4.0
+
+[[stream]]
+name = "liquor"
+phase = "aqueous"
+flow = 1000.0
+concentration = { Pr = 0.25, Nd = 0.75 }
+acid = 0.01
+
+[[unit]]
+name = "A"
+cascade = { extraction = 6, scrub = 6, strip = 2 }
+feed = "liquor"
+scrub = { acid = 4.2 }
+strip = { acid = 6.0 }
+flows = { organic = 22700.0, scrub = 2480.0, strip = 800.0 }
+
+[[unit]]
+name = "B"
+cascade = { extraction = 6, scrub = 6, strip = 2 }
+feed = "A.strip_liquor"
+scrub = { acid = 4.2 }
+strip = { acid = 6.0 }
+flows = { organic = 22700.0, scrub = 2480.0, strip = 800.0 }
+solver = { max_iterations = 1 }
+
+[[unit]]
+name = "C"
+cascade = { extraction = 6, scrub = 6, strip = 2 }
+feed = "B.strip_liquor"
+scrub = { acid = 4.2 }
+strip = { acid = 6.0 }
+flows = { organic = 22700.0, scrub = 2480.0, strip = 800.0 }
+"#;
+
+/// Writes `text` to a temporary flowsheet file and runs `sxforge simulate`
+/// on it with `args`: exit code, stdout, stderr.
+fn simulate_file(text: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fs.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut all = vec!["simulate", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = common::sxforge(&all);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The text report of an unconverged flowsheet says so on its first line
+/// and shows the last iterate as such: no purity or recovery (`-`), no
+/// percentage anywhere (recoveries of 532 % and 80,075,801,258 % before).
+fn assert_text_withholds(out: &str) {
+    let first = out.lines().next().unwrap_or("");
+    assert!(first.starts_with("NOT CONVERGED: "), "{out}");
+    assert!(
+        first.ends_with("the numbers below are the last iterate, not a result"),
+        "{first}"
+    );
+    assert!(
+        out.contains(
+            "\nLast iterate, NOT a result (negative amounts shown as 0; purity and recovery withheld)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains('%'), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with(" -")).collect();
+    assert!(!rows.is_empty(), "{out}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols.len(), 4, "{row}");
+        assert_eq!(&cols[2..], ["-", "-"], "{row}");
+    }
+}
+
+/// The JSON of an unconverged flowsheet, as a single cascade's: `converged:
+/// false`, `purity` and `recovery` null with their keys kept (products and
+/// units alike), no negative amount, no `reagents`.
+fn assert_json_withholds(v: &serde_json::Value) {
+    assert_eq!(v["converged"], false, "{v}");
+    assert!(v.get("reagents").is_none(), "{v}");
+    let products = v["products"].as_object().unwrap();
+    assert!(!products.is_empty());
+    let unit_streams = v["units"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|u| u["streams"].as_object().unwrap().values());
+    for s in products.values().chain(unit_streams) {
+        for key in ["purity", "recovery"] {
+            let m = s[key].as_object().unwrap();
+            assert_eq!(m.len(), 2, "{key}: {s}");
+            assert!(m.values().all(|x| x.is_null()), "{key}: {s}");
+        }
+        let a = s["amount"].as_object().unwrap();
+        assert!(
+            a.values().all(|x| x.as_f64().is_some_and(|x| x >= 0.0)),
+            "{s}"
+        );
+    }
+    for u in v["units"].as_object().unwrap().values() {
+        assert!(u.get("reagents").is_none(), "{u}");
+    }
+}
+
+/// A flowsheet stopped by a unit that did not converge says so first,
+/// naming the unit, its residual and the stage and balance where it
+/// stalled (not a "change of a recycle" in a file with none), lists the
+/// units never solved, and prints no purity or recovery; exit 2.
+#[test]
+fn unconverged_unit_says_so_first_and_withholds_shares() {
+    let (code, out, err) = simulate_file(STOPPED_CHAIN, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    let first = out.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(
+            "NOT CONVERGED: unit `B`: the solve did not converge (iteration limit reached) \
+             (relative residual "
+        ) && first.contains(" at stage "),
+        "{first}"
+    );
+    assert_text_withholds(&out);
+    assert!(
+        out.contains("NOT converged: stopped in outer iteration 1 at unit `B`"),
+        "{out}"
+    );
+    assert!(!out.contains("change of a recycle"), "{out}");
+    assert!(
+        out.contains("\nunits not solved (the solve stopped before them): C\n"),
+        "{out}"
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains("unit `B`: the solve did not converge"),
+        "{err}"
+    );
+    let (code, out, _) = simulate_file(STOPPED_CHAIN, &["--json"]);
+    assert_eq!(code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_json_withholds(&v);
+    // `worst` says where, as a single cascade's does, and which unit
+    assert_eq!(v["worst"]["unit"], "B", "{}", v["worst"]);
+    assert!(v["worst"]["stage"].as_u64().is_some_and(|s| s >= 1));
+    assert!(v["worst"]["quantity"].is_string());
+    assert_eq!(v["worst"]["residual"], v["residual"]);
+    // `A` converged on its feed, but is part of the iterate all the same
+    assert_eq!(v["units"]["A"]["converged"], true);
+    assert_eq!(v["units"]["B"]["converged"], false);
+    assert!(v["units"].get("C").is_none());
+}
+
+/// A recycle that has not settled says so first, naming the recycle and
+/// its change, with the same withheld table and JSON; the diagram is
+/// marked as the last iterate and gives its streams no shares.
+#[test]
+fn unconverged_recycle_says_so_first_and_withholds_shares() {
+    let text = format!("{}[solver]\nmax_iterations = 1\n", loop_file(true, 0.2));
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("f.svg");
+    let (code, out, err) = simulate_file(&text, &["--plot", svg.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    let first = out.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(
+            "NOT CONVERGED: the recycle iteration did not converge in 1 iterations \
+             (largest relative change "
+        ) && first.contains("of the recycle `U.stripped_organic`"),
+        "{first}"
+    );
+    assert_text_withholds(&out);
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("NOT CONVERGED, last iterate"), "{drawn}");
+    // the unit's streams are labelled as the iterate, without shares (the
+    // external feed, given, keeps its composition)
+    let labels: Vec<&str> = drawn
+        .lines()
+        .filter(|l| l.contains(">U.") || l.contains("product U."))
+        .collect();
+    assert_eq!(labels.len(), 3, "{drawn}");
+    for l in labels {
+        assert!(l.contains("last iterate") && !l.contains('%'), "{l}");
+    }
+    let (code, out, _) = simulate_file(&text, &["--json"]);
+    assert_eq!(code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_json_withholds(&v);
+    assert_eq!(v["worst"]["recycle"], "U.stripped_organic");
+    assert_eq!(v["worst"]["residual"], v["residual"]);
+    assert!(v["residual"].as_f64().is_some_and(|r| r > 1e-12));
 }

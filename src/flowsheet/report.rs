@@ -52,15 +52,31 @@ pub fn balance_error(res: &FlowsheetResult) -> Vec<f64> {
         .collect()
 }
 
-fn stream_json(names: &[String], s: &StreamValue) -> Map<String, Value> {
+/// Amounts as an unconverged flowsheet's last iterate shows them, with
+/// negatives as 0 (the single-cascade convention); as they are otherwise.
+fn shown(v: &[f64], converged: bool) -> Vec<f64> {
+    if converged {
+        v.to_vec()
+    } else {
+        v.iter().map(|&x| if x < 0.0 { 0.0 } else { x }).collect()
+    }
+}
+
+fn stream_json(names: &[String], s: &StreamValue, converged: bool) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("phase".into(), json!(s.phase.name()));
-    o.insert("amount".into(), per_component(names, &s.amount));
+    o.insert(
+        "amount".into(),
+        per_component(names, &shown(&s.amount, converged)),
+    );
     if let Some(f) = s.flow {
         o.insert("flow".into(), json!(f));
     }
     if let Some(c) = s.concentration() {
-        o.insert("concentration".into(), per_component(names, &c));
+        o.insert(
+            "concentration".into(),
+            per_component(names, &shown(&c, converged)),
+        );
     }
     if let Some(a) = s.acid {
         o.insert("acid".into(), json!(a));
@@ -71,30 +87,47 @@ fn stream_json(names: &[String], s: &StreamValue) -> Map<String, Value> {
     o
 }
 
-/// The result as the JSON object of the flowsheet contract.
+/// The result as the JSON object of the flowsheet contract. An
+/// unconverged flowsheet's streams are its last iterate, not a result, as
+/// a single cascade's are: amounts with negatives shown as 0, `purity` and
+/// `recovery` null (keys kept), in the products and in every unit, no
+/// `reagents`, and `worst` saying what failed.
 pub fn to_json(fs: &Flowsheet, res: &FlowsheetResult) -> Value {
     let names = &fs.components;
+    let ok = res.converged;
+    let withheld = per_component(names, &vec![f64::NAN; names.len()]);
     let mut products = Map::new();
     for p in &res.products {
         let s = &res.streams[p];
-        let mut o = stream_json(names, s);
-        o.insert("purity".into(), per_component(names, &purity(s)));
-        o.insert(
-            "recovery".into(),
-            per_component(names, &recovery(s, &res.inflow)),
-        );
+        let mut o = stream_json(names, s, ok);
+        if ok {
+            o.insert("purity".into(), per_component(names, &purity(s)));
+            o.insert(
+                "recovery".into(),
+                per_component(names, &recovery(s, &res.inflow)),
+            );
+        } else {
+            o.insert("purity".into(), withheld.clone());
+            o.insert("recovery".into(), withheld.clone());
+        }
         products.insert(p.clone(), Value::Object(o));
     }
     let mut units = Map::new();
     for (u, r) in fs.units.iter().zip(&res.units) {
         let Some(r) = r else { continue };
-        let mut obj = match crate::report::to_json(&r.cascade, &r.solution) {
+        let mut rep = crate::report::CascadeReport::new(&r.cascade, &r.solution);
+        if !ok {
+            // a unit solved on the last iterate's inlets (or before a unit
+            // downstream failed) is part of that iterate, not a result
+            withhold(&mut rep);
+        }
+        let mut obj = match rep.to_json() {
             Value::Object(m) => m,
             _ => Map::new(),
         };
         let mut inlets = Map::new();
         for (port, name, s) in &r.inlets {
-            let mut o = stream_json(names, s);
+            let mut o = stream_json(names, s, ok);
             o.insert("stream".into(), json!(name));
             inlets.insert(port.name().into(), Value::Object(o));
         }
@@ -129,12 +162,66 @@ pub fn to_json(fs: &Flowsheet, res: &FlowsheetResult) -> Value {
         "balance_error".into(),
         per_component(names, &balance_error(res)),
     );
+    if let Some(w) = worst_json(fs, res) {
+        top.insert("worst".into(), w);
+    }
     top.insert("products".into(), Value::Object(products));
-    if let Some(r) = reagents_json(fs, res) {
+    if let Some(r) = reagents_json(fs, res).filter(|_| ok) {
         top.insert("reagents".into(), r);
     }
     top.insert("units".into(), Value::Object(units));
     Value::Object(top)
+}
+
+/// Marks a unit's report as part of an unconverged flowsheet's last
+/// iterate: no purity or recovery (NaN, null in the JSON) and no reagents.
+fn withhold(rep: &mut crate::report::CascadeReport) {
+    for (_, s) in &mut rep.streams {
+        for v in [&mut s.purity, &mut s.recovery] {
+            for x in &mut v.0 {
+                x.1 = f64::NAN;
+            }
+        }
+    }
+    rep.reagents = None;
+}
+
+/// The unit whose solve did not converge: its name and, as the single
+/// cascade's `worst` gives them, the stage (from 1), the balance in words
+/// and the residual.
+fn failed_unit(fs: &Flowsheet, res: &FlowsheetResult) -> Option<(String, usize, String, f64)> {
+    let i = res.failed_unit?;
+    let r = res.units.get(i)?.as_ref()?;
+    let sol = &r.solution;
+    Some((
+        fs.units.get(i)?.name.clone(),
+        sol.worst.0 + 1,
+        sol.worst_quantity(&r.cascade),
+        sol.residual,
+    ))
+}
+
+/// JSON `worst` of an unconverged flowsheet: the unit that failed, with
+/// the stage, balance and residual where it stalled, or the recycle whose
+/// change was the largest.
+fn worst_json(fs: &Flowsheet, res: &FlowsheetResult) -> Option<Value> {
+    if res.converged {
+        return None;
+    }
+    if let Some((unit, stage, quantity, residual)) = failed_unit(fs, res) {
+        return Some(json!({
+            "unit": unit,
+            "stage": stage,
+            "quantity": quantity,
+            "residual": residual,
+        }));
+    }
+    res.worst_tear.as_ref().map(|t| {
+        json!({
+            "recycle": t,
+            "residual": res.residual,
+        })
+    })
 }
 
 /// Reagents of the rigorous units summed over the flowsheet, per kg of
@@ -188,31 +275,95 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// The human-readable summary: status, then one block per product.
+/// The human-readable summary: status, then one block per product. An
+/// unconverged flowsheet says so first, plainly (`NOT CONVERGED`: which
+/// unit failed, its residual and where, or which recycle did not settle),
+/// as a single cascade does, and shows its streams as the last iterate:
+/// negative amounts as 0, purity and recovery withheld (`-`).
 pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", fs.name);
-    let _ = writeln!(
-        out,
-        "{} units, {} splits; {} after {} outer iteration(s), largest relative change of a recycle {:.2e}{}",
-        fs.units.len(),
-        fs.splits.len(),
-        if res.converged { "converged" } else { "NOT converged" },
-        res.iterations,
-        res.residual,
-        if res.tears.is_empty() {
-            String::new()
-        } else {
-            format!(" (recycles: {})", res.tears.join(", "))
+    let ok = res.converged;
+    if !ok {
+        let _ = writeln!(
+            out,
+            "NOT CONVERGED: {}; the numbers below are the last iterate, not a result",
+            res.message
+                .as_deref()
+                .unwrap_or("the flowsheet did not converge")
+        );
+        // why the failed unit cannot converge, or what likely stopped it,
+        // as its own report would say
+        let failed = res
+            .failed_unit
+            .and_then(|i| Some((fs.units.get(i)?, res.units.get(i)?.as_ref()?)));
+        if let Some((u, r)) = failed {
+            let rep = crate::report::CascadeReport::new(&r.cascade, &r.solution);
+            if let Some(d) = &rep.diagnosis {
+                let _ = writeln!(out, "why: unit `{}`: {d}", u.name);
+            }
+            if let Some(h) = &rep.hint {
+                let _ = writeln!(out, "likely cause: unit `{}`: {h}", u.name);
+            }
         }
-    );
+    }
+    let _ = writeln!(out, "{}", fs.name);
+    let recycles = if res.tears.is_empty() {
+        String::new()
+    } else {
+        format!(" (recycles: {})", res.tears.join(", "))
+    };
+    match res.failed_unit.and_then(|i| fs.units.get(i)) {
+        Some(u) if !ok => {
+            let _ = writeln!(
+                out,
+                "{} units, {} splits; NOT converged: stopped in outer iteration {} at unit `{}`, \
+                 whose solve did not converge{recycles}",
+                fs.units.len(),
+                fs.splits.len(),
+                res.iterations,
+                u.name,
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{} units, {} splits; {} after {} outer iteration(s), largest relative change of a recycle {:.2e}{recycles}",
+                fs.units.len(),
+                fs.splits.len(),
+                if ok { "converged" } else { "NOT converged" },
+                res.iterations,
+                res.residual,
+            );
+        }
+    }
+    if !ok {
+        let unsolved: Vec<&str> = fs
+            .units
+            .iter()
+            .zip(&res.units)
+            .filter(|(_, r)| r.is_none())
+            .map(|(u, _)| u.name.as_str())
+            .collect();
+        if !unsolved.is_empty() {
+            let _ = writeln!(
+                out,
+                "units not solved (the solve stopped before them): {}",
+                unsolved.join(", ")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nLast iterate, NOT a result (negative amounts shown as 0; purity and recovery withheld)"
+        );
+    }
     for p in &res.products {
         let s = &res.streams[p];
+        let amount = shown(&s.amount, ok);
         let _ = writeln!(
             out,
             "\nproduct {p} ({}), total {:.6e}",
             s.phase.name(),
-            s.total()
+            amount.iter().sum::<f64>()
         );
         let pu = purity(s);
         let re = recovery(s, &res.inflow);
@@ -222,13 +373,14 @@ pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
             "component", "amount", "purity", "recovery"
         );
         for (i, c) in fs.components.iter().enumerate() {
+            let share = |v: &[f64]| if ok { pct(v[i]) } else { "-".into() };
             let _ = writeln!(
                 out,
                 "  {:<10} {:>16.6e} {:>16} {:>16}",
                 c,
-                s.amount[i],
-                pct(pu[i]),
-                pct(re[i])
+                amount[i],
+                share(&pu),
+                share(&re)
             );
         }
     }
@@ -236,11 +388,9 @@ pub fn to_text(fs: &Flowsheet, res: &FlowsheetResult) -> String {
     let worst = be.iter().fold(0.0f64, |a, b| a.max(b.abs()));
     let _ = writeln!(
         out,
-        "\nlargest relative balance error (feeds vs products) {worst:.2e}"
+        "\nlargest relative balance error (feeds vs products){} {worst:.2e}",
+        if ok { "" } else { " of the last iterate" }
     );
-    if let Some(m) = &res.message {
-        let _ = writeln!(out, "{m}");
-    }
     out
 }
 
@@ -281,8 +431,18 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A label for a stream: its total flow and its two main components.
-fn label(fs: &Flowsheet, s: &StreamValue) -> String {
+/// A label for a stream: its total flow and its two main components (only
+/// the total for an unconverged flowsheet's last iterate, whose shares are
+/// no result).
+fn label(fs: &Flowsheet, s: &StreamValue, converged: bool) -> String {
+    if !converged {
+        let flow = match s.flow {
+            Some(f) => format!("{f:.4} L/h, "),
+            None => String::new(),
+        };
+        let t: f64 = shown(&s.amount, false).iter().sum();
+        return format!("{flow}{t:.4e}, last iterate");
+    }
     let t = s.total();
     let mut idx: Vec<usize> = (0..s.amount.len()).collect();
     idx.sort_by(|&a, &b| s.amount[b].total_cmp(&s.amount[a]));
@@ -326,10 +486,15 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
         s,
         r#"<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z"/></marker></defs>"#
     );
+    let title = if res.converged {
+        fs.name.clone()
+    } else {
+        format!("NOT CONVERGED, last iterate: {}", fs.name)
+    };
     let _ = writeln!(
         s,
         r#"<text x="20" y="24" font-size="15">{}</text>"#,
-        esc(&fs.name)
+        esc(&title)
     );
     for &v in &plan.order {
         let x = x_of(v);
@@ -374,11 +539,12 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
                      x1: f64,
                      x2: f64,
                      name: &str,
-                     value: Option<&StreamValue>,
+                     value: Option<(&StreamValue, bool)>,
                      back: bool| {
         lane += 1.0;
+        // (an external feed is given, not iterated: its label stays whole)
         let text = match value {
-            Some(v) => format!("{name} ({})", label(fs, v)),
+            Some((v, given)) => format!("{name} ({})", label(fs, v, given || res.converged)),
             None => name.to_string(),
         };
         if back {
@@ -417,9 +583,17 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
             let x2 = x_of(i) + bw / 2.0;
             let text = format!("{} -> {}", name, port.name());
             match super::producer(fs, name).and_then(|p| super::node_of(fs, p)) {
-                None => arrow(&mut s, x2 - bw / 2.0 - 150.0, x2 - 20.0, &text, v, false),
+                None => arrow(
+                    &mut s,
+                    x2 - bw / 2.0 - 150.0,
+                    x2 - 20.0,
+                    &text,
+                    v.map(|v| (v, true)),
+                    false,
+                ),
                 Some(p) => {
                     let back = plan.tears.contains(&(i, *port));
+                    let v = v.map(|v| (v, false));
                     arrow(&mut s, x_of(p) + bw / 2.0 + 20.0, x2 - 20.0, &text, v, back)
                 }
             }
@@ -433,7 +607,7 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
                 x_of(p) + bw / 2.0,
                 x2,
                 &sp.from,
-                res.streams.get(&sp.from),
+                res.streams.get(&sp.from).map(|v| (v, false)),
                 false,
             );
         }
@@ -466,7 +640,7 @@ pub fn svg(fs: &Flowsheet, res: &FlowsheetResult) -> String {
             x + 34.0,
             y + 4.0,
             esc(p),
-            esc(&label(fs, &res.streams[p]))
+            esc(&label(fs, &res.streams[p], res.converged))
         );
     }
     s.push_str("</svg>\n");
