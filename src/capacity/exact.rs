@@ -46,6 +46,62 @@ fn row_mag(lp: &Lp, i: usize, x: &[f64]) -> f64 {
 /// [`FEAS_TOL`]), and that the objective is finite. The message names the
 /// worst violation.
 pub fn verify(lp: &Lp, x: &[f64]) -> Result<(), String> {
+    verify_within(lp, x, 0.0)
+}
+
+/// Tolerance of [`verify_backend`], relative to the plan's scale
+/// ([`plan_scale`]): 100 times Clarabel's own feasibility tolerance
+/// (`tol_feas = 1e-10`, see `lp::solve_clarabel`), which it measures
+/// against the problem's largest numbers, not entry by entry.
+pub const BACKEND_TOL: f64 = 1e-8;
+
+/// The scale on which an interior-point optimum's violations are measured:
+/// the largest magnitude among the solution's values, but no more than the
+/// largest finite right-hand side or bound (so that neither a limit far out
+/// of reach, such as an existing capacity of 4e9 t/yr, nor a runaway value
+/// of a failed solve can widen the tolerance), and at least 1.
+pub fn plan_scale(lp: &Lp, x: &[f64]) -> f64 {
+    let data = lp
+        .rows
+        .iter()
+        .map(|r| r.rhs.abs())
+        .chain(lp.vars.iter().flat_map(|v| [v.min.abs(), v.max.abs()]))
+        .filter(|b| b.is_finite())
+        .fold(0.0_f64, f64::max);
+    let values = x
+        .iter()
+        .map(|v| v.abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
+    values.min(data).max(1.0)
+}
+
+/// [`verify`] for the optimum of a backend that stops at a tolerance on the
+/// whole problem (Clarabel's interior point, HiGHS): each bound and row may
+/// also be off by [`BACKEND_TOL`] times [`plan_scale`], so that a flow of
+/// `-2e-7` t in a plan of 3e4 t/yr passes (and is then set onto its bound
+/// by [`project`]) while a demand row missed by a visible amount still
+/// fails.
+pub fn verify_backend(lp: &Lp, x: &[f64]) -> Result<(), String> {
+    verify_within(lp, x, BACKEND_TOL * plan_scale(lp, x))
+}
+
+/// Sets every value outside its bounds onto the bound it crosses (after
+/// [`verify_backend`] these are violations within the backend's tolerance),
+/// so that no negative flow is ever reported.
+pub fn project(lp: &Lp, x: &mut [f64]) {
+    for (xj, v) in x.iter_mut().zip(&lp.vars) {
+        if *xj < v.min {
+            *xj = v.min;
+        } else if *xj > v.max {
+            *xj = v.max;
+        }
+    }
+}
+
+/// [`verify`] with `slack` (absolute) added to every bound's and row's
+/// relative tolerance.
+fn verify_within(lp: &Lp, x: &[f64], slack: f64) -> Result<(), String> {
     if x.len() != lp.vars.len() {
         return Err(format!(
             "{} values for {} variables",
@@ -54,7 +110,7 @@ pub fn verify(lp: &Lp, x: &[f64]) -> Result<(), String> {
         ));
     }
     for (j, (v, &xj)) in lp.vars.iter().zip(x).enumerate() {
-        let tol = FEAS_TOL * xj.abs().max(1.0);
+        let tol = FEAS_TOL * xj.abs().max(1.0) + slack;
         if !xj.is_finite() || xj < v.min - tol || xj > v.max + tol {
             return Err(format!(
                 "variable {j} = {xj} outside its bounds [{}, {}]",
@@ -67,7 +123,7 @@ pub fn verify(lp: &Lp, x: &[f64]) -> Result<(), String> {
     }
     let act = lp.activities(x);
     for (i, r) in lp.rows.iter().enumerate() {
-        let tol = FEAS_TOL * row_mag(lp, i, x);
+        let tol = FEAS_TOL * row_mag(lp, i, x) + slack;
         let gap = act[i] - r.rhs;
         let bad = match r.sense {
             Sense::Le => gap > tol,
