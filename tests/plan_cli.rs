@@ -442,3 +442,50 @@ fn clarabel_solves_the_shipped_scenarios_without_negative_flows() {
         assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{p}: {x} vs {y}");
     }
 }
+
+/// A backend this build lacks is a usage error (exit 1, one `error:` line
+/// naming the option, its value and what is available, nothing on stdout),
+/// found before anything is solved, for one-year and horizon plans alike; a
+/// plan file asking for it is bad input at its line.
+#[cfg(not(feature = "highs"))]
+#[test]
+fn a_backend_not_built_in_is_a_usage_error() {
+    for m in ["plan-didactic.toml", "alliance-2026-2040.toml"] {
+        for extra in [&[][..], &["--compare"][..]] {
+            let mut args = vec![
+                "plan".to_string(),
+                model(m),
+                "--solver".into(),
+                "highs".into(),
+            ];
+            args.extend(extra.iter().map(|s| s.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = sxforge(&args);
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+            assert!(out.is_empty(), "{args:?}: nothing on stdout: {out}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(
+                err.starts_with("error: --solver highs: this sxforge was built without HiGHS")
+                    && err.contains("--features highs")
+                    && err.contains("available: auto, clarabel, microlp"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text_in = std::fs::read_to_string(model("plan-didactic.toml")).unwrap()
+        + "\n[solver]\nbackend = \"highs\"\n";
+    let p = write(&dir, "highs.toml", &text_in);
+    let line = text_in.lines().count();
+    let o = sxforge(&["plan", p.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("highs.toml:{line}:"))
+            && err.contains("solver.backend = \"highs\"")
+            && err.contains("without HiGHS"),
+        "{err}"
+    );
+}

@@ -85,6 +85,16 @@ pub enum PlanError {
         /// What is wrong with it.
         message: String,
     },
+    /// A command-line option this build cannot honour, e.g. `--solver highs`
+    /// in a build without the `highs` feature (a usage error: no file is
+    /// to blame).
+    #[error("{option}: {message}")]
+    Usage {
+        /// The option as written, e.g. `--solver highs`.
+        option: String,
+        /// What is wrong and what is available instead.
+        message: String,
+    },
     /// A result file (CSV) could not be written.
     #[error("{path}: cannot write: {source}")]
     Output {

@@ -8,7 +8,8 @@
 /// Which solver backend to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// Clarabel for continuous plans, microlp when a refinery has `module`s.
+    /// The default: microlp's simplex to a verified vertex optimum, with
+    /// exact one-sided marginal values (`capacity::exact`).
     Auto,
     /// Clarabel (interior point, pure Rust): LPs with dual values. Integer
     /// modules are relaxed to continuous.
@@ -31,6 +32,39 @@ impl Backend {
             "highs" => Some(Backend::Highs),
             _ => None,
         }
+    }
+
+    /// Whether this build of sxforge has the backend (HiGHS only with the
+    /// `highs` cargo feature; the others always).
+    pub fn compiled(self) -> bool {
+        cfg!(feature = "highs") || self != Backend::Highs
+    }
+
+    /// Names of the backends this build has, in the order `--solver` lists
+    /// them.
+    pub fn available() -> Vec<&'static str> {
+        [
+            Backend::Auto,
+            Backend::Clarabel,
+            Backend::Microlp,
+            Backend::Highs,
+        ]
+        .into_iter()
+        .filter(|b| b.compiled())
+        .map(Backend::name)
+        .collect()
+    }
+
+    /// Why this build cannot use the backend (`None` when it can): for
+    /// messages of the CLI and of plan files.
+    pub fn missing(self) -> Option<String> {
+        if self.compiled() {
+            return None;
+        }
+        Some(format!(
+            "this sxforge was built without HiGHS (rebuild with --features highs); available: {}",
+            Backend::available().join(", ")
+        ))
     }
 
     /// Lower-case name.

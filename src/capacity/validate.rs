@@ -644,7 +644,18 @@ pub fn validate(raw: &RawPlan, name_fallback: &str) -> Result<Plan, Vec<PlanIssu
     let backend = match raw.solver.as_ref().and_then(|s| s.backend.as_deref()) {
         None => Backend::Auto,
         Some(b) => match Backend::parse(b) {
-            Some(b) => b,
+            Some(b) if b.compiled() => b,
+            Some(b) => {
+                v.bad(
+                    root.key("solver").key("backend"),
+                    format!("\"{}\"", b.name()),
+                    format!(
+                        "a backend this sxforge has: {} (it was built without HiGHS; rebuild with --features highs)",
+                        Backend::available().join(", ")
+                    ),
+                );
+                Backend::Auto
+            }
             None => {
                 v.bad(
                     root.key("solver").key("backend"),

@@ -37,8 +37,9 @@ pub struct PlanArgs {
     /// Solve the base plan and every scenario, and compare them side by side.
     #[arg(long)]
     pub compare: bool,
-    /// LP backend: auto (clarabel, or microlp for whole plant modules),
-    /// clarabel, microlp, highs (needs the `highs` cargo feature).
+    /// LP backend: auto (the default: microlp, a verified vertex optimum
+    /// with exact one-sided marginal values), clarabel, microlp, highs
+    /// (only in a build with the `highs` cargo feature).
     #[arg(long, value_name = "BACKEND", value_parser = ["auto", "clarabel", "microlp", "highs"])]
     pub solver: Option<String>,
     /// Horizon plans: draw the build-out, supply by origin and stock levels
@@ -74,8 +75,31 @@ fn outcome_exit(o: &Outcome) -> Exit {
     }
 }
 
+/// A `--solver` this build does not have (HiGHS without the `highs`
+/// feature) is a usage error, reported before anything is read or solved.
+fn check_solver(args: &PlanArgs) -> Result<(), PlanError> {
+    let Some(name) = args.solver.as_deref() else {
+        return Ok(());
+    };
+    let missing = match Backend::parse(name) {
+        Some(b) => b.missing(),
+        None => Some(format!(
+            "no such backend; available: {}",
+            Backend::available().join(", ")
+        )),
+    };
+    match missing {
+        None => Ok(()),
+        Some(message) => Err(PlanError::Usage {
+            option: format!("--solver {name}"),
+            message,
+        }),
+    }
+}
+
 /// Everything `run` does except printing: returns the exit code and stdout.
 fn execute(args: &PlanArgs) -> Result<(Exit, String), PlanError> {
+    check_solver(args)?;
     let sets: Vec<Override> = args
         .set
         .iter()
@@ -193,6 +217,7 @@ pub fn execute_file(
     file: &PlanFile,
     sets: &[Override],
 ) -> Result<(Exit, String), PlanError> {
+    check_solver(args)?;
     if let Some(h) = sxforge::capacity::horizon::from_file(file, sets)? {
         return horizon(args, &h);
     }
