@@ -489,3 +489,51 @@ fn a_backend_not_built_in_is_a_usage_error() {
         "{err}"
     );
 }
+
+/// Several `--set` that break the schema: each is named with the key it
+/// sets, its value and what was expected (an unknown key by its name), not
+/// a list of every `--set` followed by one anonymous complaint.
+#[test]
+fn each_set_that_breaks_the_schema_is_named() {
+    let o = sxforge(&[
+        "plan",
+        &model("alliance-2026.toml"),
+        "--set",
+        "refinery.\"Iluka Eneabba\".max_new=abc",
+        "--set",
+        "policy.budget=1e9",
+        "--set",
+        "x.y=-inf",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(out.is_empty(), "{out}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines.iter().all(|l| l.starts_with("error: ")), "{err}");
+    let max_new = lines
+        .iter()
+        .find(|l| l.contains("max_new"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        max_new.contains("alliance-2026.toml")
+            && max_new.contains("max_new = \"abc\"")
+            && max_new.contains("expected f64")
+            && max_new.contains("--set refinery.\"Iluka Eneabba\".max_new=abc")
+            && !max_new.contains("x.y"),
+        "{err}"
+    );
+    let unknown = lines
+        .iter()
+        .find(|l| l.contains("x.y"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        unknown.contains("x.y = -inf")
+            && unknown.contains("unknown field `x`")
+            && unknown.contains("--set x.y=-inf")
+            && !unknown.contains("abc"),
+        "{err}"
+    );
+    // The good override is no one's culprit.
+    assert!(!err.contains("budget"), "{err}");
+}

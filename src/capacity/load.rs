@@ -7,6 +7,7 @@ use super::overrides::{self, Override};
 use super::plan::Plan;
 use super::schema::RawPlan;
 use super::validate::{self, PlanIssue};
+use crate::error::InputError;
 use crate::input::locate::KeyPath;
 use std::path::{Path, PathBuf};
 
@@ -174,9 +175,57 @@ impl PlanFile {
             })?;
             touched.push((path, o.origin.clone()));
         }
-        let raw: RawPlan = toml::Value::Table(tree)
-            .try_into()
-            .map_err(|e: toml::de::Error| PlanError::Override {
+        let raw: RawPlan = match toml::Value::Table(tree).try_into() {
+            Ok(raw) => raw,
+            Err(e) => return Err(self.schema_errors(&list, &e)),
+        };
+        let mut plan = validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))?;
+        super::process::apply_processes(&raw, &mut plan, &dir)
+            .map_err(|p| self.issues(p, &touched))?;
+        Ok(plan)
+    }
+
+    /// The overrides in `list` that make the plan fit its schema no longer
+    /// (a wrong type, an unknown key), each named with the key it sets, the
+    /// value and the schema's complaint: they are applied one at a time, and
+    /// one after which the plan no longer deserialises is reported and left
+    /// out, so that every bad override is found and none is blamed for
+    /// another's value. `whole` is the error of all of them together (the
+    /// message when no single one can be blamed).
+    fn schema_errors(&self, list: &[Override], whole: &toml::de::Error) -> PlanError {
+        let mut tree = self.tree.clone();
+        let mut issues = Vec::new();
+        for o in list {
+            let mut next = tree.clone();
+            let message = match overrides::apply(&mut next, o) {
+                Err(message) => message,
+                Ok(path) => match toml::Value::Table(next.clone()).try_into::<RawPlan>() {
+                    Ok(_) => {
+                        tree = next;
+                        continue;
+                    }
+                    Err(e) => {
+                        let i = InputError::new(
+                            path.to_string(),
+                            Some(o.value.to_string()),
+                            e.message().trim().to_string(),
+                        );
+                        issues.push(locate_issue(i, &self.path, &self.text, Some(&o.origin)));
+                        continue;
+                    }
+                },
+            };
+            // Applies to the file but not once an earlier bad override is
+            // left out (it set a table that one replaced): named as it is.
+            issues.push(locate_issue(
+                InputError::new(o.path.join("."), Some(o.value.to_string()), message),
+                &self.path,
+                &self.text,
+                Some(&o.origin),
+            ));
+        }
+        if issues.is_empty() {
+            return PlanError::Override {
                 file: self.path.clone(),
                 origin: list
                     .iter()
@@ -185,13 +234,14 @@ impl PlanFile {
                     .join("; "),
                 message: format!(
                     "the plan with these overrides does not fit the schema: {}",
-                    e.message().trim()
+                    whole.message().trim()
                 ),
-            })?;
-        let mut plan = validate::validate(&raw, &fallback).map_err(|p| self.issues(p, &touched))?;
-        super::process::apply_processes(&raw, &mut plan, &dir)
-            .map_err(|p| self.issues(p, &touched))?;
-        Ok(plan)
+            };
+        }
+        PlanError::Input {
+            file: self.path.clone(),
+            issues,
+        }
     }
 
     fn issues(&self, problems: Vec<PlanIssue>, touched: &[(KeyPath, String)]) -> PlanError {
