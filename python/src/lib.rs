@@ -121,6 +121,9 @@ fn from_plan(py: Python<'_>, e: &PlanError) -> PyErr {
             Some(origin.clone()),
             None,
         ),
+        PlanError::Usage { option, .. } => {
+            input_error(py, msg, None, None, None, Some(option.clone()), None)
+        }
         _ => input_error(py, msg, None, None, None, None, None),
     }
 }
