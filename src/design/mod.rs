@@ -323,6 +323,7 @@ pub fn min_stages(
                     Some(&(i, lo, hi)) => (lo..=hi).map(|x| Some((i, x))).collect(),
                 };
                 let (ia, ib) = (pair[0].section.index(), pair[1].section.index());
+                let (a, b) = (&pair[0], &pair[1]);
                 for ov in outer_vals {
                     let mut st = top;
                     if let Some((i, x)) = ov {
@@ -331,24 +332,50 @@ pub fn min_stages(
                             continue;
                         }
                     }
-                    let mut m = pair[1].hi;
-                    for n in pair[0].lo..=pair[0].hi {
+                    let fixed = st;
+                    let mut feasible = |n: usize, m: usize| {
+                        let mut s = fixed;
+                        s[ia] = n;
+                        s[ib] = m;
+                        pr.probe(s).0.feasible
+                    };
+                    // the staircase's corner, by bisection (feasibility is
+                    // monotone in each count): the fewest `ia` stages at
+                    // `b.hi`; its floor, the fewest `ib` stages at `a.hi`,
+                    // below which no `ia` count takes `ib`
+                    let n0 = fewest_above(a.lo, a.hi, |n| feasible(n, b.hi));
+                    let mut floor = b.lo;
+                    let mut m = b.hi;
+                    for n in n0..=a.hi {
+                        // the floor is bisected (at `a.hi`, the costliest
+                        // cascades) only for a staircase that has not ended
+                        // within [`FLOOR_AFTER`] columns
+                        if n == n0 + FLOOR_AFTER {
+                            floor = fewest(b.lo, m, |x| feasible(a.hi, x));
+                        }
                         st[ia] = n;
-                        st[ib] = m;
-                        if !pr.probe(st).0.feasible {
-                            continue;
+                        st[ib] = floor;
+                        // no count of `ib` at or above its floor is cheaper
+                        // from here on (positive prices)
+                        if a.price > 0.0
+                            && b.price > 0.0
+                            && best.is_some_and(|bst| !better(vars, &st, &bst))
+                        {
+                            break;
                         }
-                        while m > pair[1].lo {
-                            st[ib] = m - 1;
-                            if pr.probe(st).0.feasible {
-                                m -= 1;
-                            } else {
-                                break;
-                            }
-                        }
+                        // (n - 1, m) met the targets, so (n, m) does: the
+                        // fewest `ib` stages at `n`, at most `m`
+                        m = if n == n0 {
+                            // the first column from the bottom, its smallest
+                            // cascades first; the next ones step down from
+                            // the last, mostly by little
+                            fewest_above(floor, m, |x| feasible(n, x))
+                        } else {
+                            fewest_below(floor, m, |x| feasible(n, x))
+                        };
                         st[ib] = m;
                         consider(st, &mut best);
-                        if m == pair[1].lo {
+                        if m == b.lo {
                             break; // more stages in `ia` only cost more
                         }
                     }
@@ -368,6 +395,71 @@ pub fn min_stages(
         best_solution,
         most,
         solves: pr.solves,
+    }
+}
+
+/// Columns of the two-variable staircase ([`min_stages`]) walked before
+/// its floor is bisected: a design whose cheapest point comes early (a
+/// 6-component split with 928 stages by Xu's shortcut and 13 verified)
+/// ends by the bound at its first stage count without probing the largest
+/// cascades, and one whose staircase runs long (binary beta 1.01, 1,843 +
+/// 886 stages) is cut at the floor.
+const FLOOR_AFTER: usize = 32;
+
+/// The least `x` in `lo..=hi` with `ok(x)`, by bisection, for `ok`
+/// monotone (false below some count, true from there) and true at `hi`.
+fn fewest(mut lo: usize, mut hi: usize, mut ok: impl FnMut(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    hi
+}
+
+/// [`fewest`] from the bottom: `ok` tried at `lo`, then twice as far up
+/// each time it fails (`lo + 1`, `lo + 3`, ...), and bisected between the
+/// last count that failed and the first that held (`ok` true at `hi`).
+/// The counts probed first are the smallest, the cheapest cascades to
+/// solve: a corner near `lo` costs a few of them and none of the largest.
+fn fewest_above(lo: usize, hi: usize, mut ok: impl FnMut(usize) -> bool) -> usize {
+    let mut failed = None;
+    let mut step = 1;
+    let mut x = lo;
+    loop {
+        if x >= hi {
+            return fewest(failed.map_or(lo, |f: usize| f + 1), hi, ok);
+        }
+        if ok(x) {
+            return fewest(failed.map_or(lo, |f: usize| f + 1), x, ok);
+        }
+        failed = Some(x);
+        x = x.saturating_add(step);
+        step *= 2;
+    }
+}
+
+/// [`fewest`] from the top: `ok` true at `hi`, tried at `hi - 1`, then
+/// twice as far down each time it holds (`hi - 2`, `hi - 4`, ...), and
+/// bisected between the last count that held and the first that did not.
+/// A staircase whose step is often none costs one probe a column so.
+fn fewest_below(lo: usize, hi: usize, mut ok: impl FnMut(usize) -> bool) -> usize {
+    let mut held = hi;
+    let mut step = 1;
+    loop {
+        if held <= lo {
+            return lo.min(held);
+        }
+        let x = held.saturating_sub(step).max(lo);
+        if ok(x) {
+            held = x;
+            step *= 2;
+        } else {
+            return fewest(x + 1, held, ok);
+        }
     }
 }
 
